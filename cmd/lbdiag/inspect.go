@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/lbdiag/lbdiag/fixtures"
+	"github.com/lbdiag/lbdiag/gcp"
+	"github.com/lbdiag/lbdiag/gcp/recording"
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules"
+	"github.com/lbdiag/lbdiag/report"
+)
+
+type inspectFlags struct {
+	project           string
+	format            string
+	failOn            string
+	clusters          []string
+	timeout           time.Duration
+	computeEndpoint   string
+	containerEndpoint string
+	accessTokenFile   string
+	record            string
+	replay            string
+	demo              bool
+}
+
+func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
+	f := &inspectFlags{}
+	cmd := &cobra.Command{
+		Use:   "inspect",
+		Short: "Inspect a project's load balancers, GKE clusters and their Kubernetes objects",
+		Example: `  lbdiag inspect --demo
+  lbdiag inspect --project my-project
+  lbdiag inspect --project my-project --format json | jq '.findings[] | .rule'
+  lbdiag inspect --project my-project --record ./evidence
+  lbdiag inspect --replay ./evidence`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := runInspect(cmd.Context(), env, f)
+			if err != nil {
+				return err
+			}
+			done(o)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.project, "project", "", "project to inspect (default: CLOUDSDK_CORE_PROJECT, GOOGLE_CLOUD_PROJECT, or gcloud's core/project)")
+	fl.StringVar(&f.format, "format", "table", "output format: table, json or csv")
+	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info or none")
+	fl.StringArrayVar(&f.clusters, "cluster", nil, "inspect only this cluster (NAME or LOCATION/NAME); repeatable")
+	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up on API calls still running after this long and report what was read")
+	fl.StringVar(&f.computeEndpoint, "compute-endpoint", "", "Compute Engine API base URL ending in /compute/v1/ (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE or the public endpoint)")
+	fl.StringVar(&f.containerEndpoint, "container-endpoint", "", "GKE API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER or the public endpoint)")
+	fl.StringVar(&f.accessTokenFile, "access-token-file", "", "file holding an OAuth access token to use instead of Application Default Credentials (default: $CLOUDSDK_AUTH_ACCESS_TOKEN_FILE)")
+	fl.StringVar(&f.record, "record", "", "write every API response of the run to this new directory")
+	fl.StringVar(&f.replay, "replay", "", "inspect a recording made with --record instead of calling the APIs")
+	fl.BoolVar(&f.demo, "demo", false, "inspect the embedded demo project (no credentials needed)")
+	return cmd
+}
+
+func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcome, error) {
+	started := time.Now()
+	format := strings.ToLower(f.format)
+	if format != "table" && format != "json" && format != "csv" {
+		return nil, usagef("--format %q: want table, json or csv", f.format)
+	}
+	failNone := strings.EqualFold(f.failOn, "none")
+	var threshold inspect.Severity
+	if !failNone {
+		s, err := inspect.ParseSeverity(f.failOn)
+		if err != nil {
+			return nil, usagef("--fail-on: %v", err)
+		}
+		threshold = s
+	}
+	if f.demo && f.replay != "" {
+		return nil, usagef("--demo and --replay cannot be combined")
+	}
+	if f.record != "" && (f.demo || f.replay != "") {
+		return nil, usagef("--record records a live run; it cannot be combined with --demo or --replay")
+	}
+	if f.timeout <= 0 {
+		return nil, usagef("--timeout must be positive")
+	}
+
+	opts := gcp.Options{Clusters: f.clusters, UserAgent: "lbdiag/" + toolVersion()}
+	switch {
+	case f.demo || f.replay != "":
+		rec, err := loadRecording(f)
+		if err != nil {
+			return nil, err
+		}
+		if f.project != "" && f.project != rec.Manifest.Project {
+			return nil, usagef("--project %s: the recording is of project %s", f.project, rec.Manifest.Project)
+		}
+		opts.Project, opts.Replay = rec.Manifest.Project, rec
+	default:
+		project := f.project
+		if project == "" {
+			p, err := gcp.DefaultProject(env.getenv)
+			if err != nil {
+				return nil, usagef("%v", err)
+			}
+			project = p
+		}
+		opts.Project = project
+		opts.ComputeEndpoint = firstNonEmpty(f.computeEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE"))
+		opts.ContainerEndpoint = firstNonEmpty(f.containerEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER"))
+		if e := opts.ComputeEndpoint; e != "" && !strings.HasSuffix(e, "/compute/v1/") {
+			return nil, usagef("compute endpoint %q must end in /compute/v1/", e)
+		}
+		if f.record != "" {
+			if err := prepareRecordDir(f.record); err != nil {
+				return nil, err
+			}
+			opts.Recorder = recording.NewRecorder()
+		}
+		ts, err := gcp.TokenSource(ctx, firstNonEmpty(f.accessTokenFile, env.getenv("CLOUDSDK_AUTH_ACCESS_TOKEN_FILE")))
+		if err != nil {
+			return nil, err
+		}
+		opts.TokenSource = ts
+	}
+
+	cctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	inv, err := gcp.Collect(cctx, opts)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	if ctx.Err() != nil {
+		return nil, errors.New("interrupted")
+	}
+	res := inspect.Run(inv, rules.All())
+	rep := report.New(report.Tool{Name: "lbdiag", Version: toolVersion()}, inv, res, started, time.Now())
+
+	if opts.Recorder != nil {
+		if err := writeRecording(f.record, opts.Project, opts.Recorder, started); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(env.stderr, "lbdiag: recorded the run in %s\n", f.record)
+	}
+
+	switch format {
+	case "json":
+		err = report.WriteJSON(env.stdout, rep)
+	case "csv":
+		err = report.WriteCSV(env.stdout, rep)
+	default:
+		err = report.WriteTable(env.stdout, rep, tableOptions(env))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("writing report: %w", err)
+	}
+
+	o := &outcome{incomplete: len(rep.Gaps()) > 0, failNone: failNone}
+	if !failNone {
+		for _, fd := range rep.Findings {
+			if fd.Severity >= threshold {
+				o.failing++
+			}
+		}
+	}
+	return o, nil
+}
+
+func loadRecording(f *inspectFlags) (*recording.Recording, error) {
+	if f.demo {
+		rec, err := recording.Load(fixtures.Demo())
+		if err != nil {
+			return nil, fmt.Errorf("loading the demo project: %w", err)
+		}
+		return rec, nil
+	}
+	st, err := os.Stat(f.replay)
+	if err != nil {
+		return nil, usagef("--replay: %v", err)
+	}
+	if !st.IsDir() {
+		return nil, usagef("--replay %s: not a recording directory", f.replay)
+	}
+	rec, err := recording.Load(os.DirFS(f.replay))
+	if err != nil {
+		return nil, usagef("--replay %s: %v", f.replay, err)
+	}
+	return rec, nil
+}
+
+func prepareRecordDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return os.MkdirAll(dir, 0o755)
+	case err != nil:
+		return usagef("--record: %v", err)
+	case len(entries) > 0:
+		return usagef("--record %s: directory is not empty", dir)
+	}
+	return nil
+}
+
+func writeRecording(dir, project string, rec *recording.Recorder, started time.Time) error {
+	exchanges, bodies := rec.Exchanges()
+	at := started.UTC()
+	m := recording.Manifest{Project: project, Tool: "lbdiag " + toolVersion(), RecordedAt: &at, Exchanges: exchanges}
+	if err := recording.Write(filepath.Clean(dir), m, bodies); err != nil {
+		return fmt.Errorf("--record: %w", err)
+	}
+	return nil
+}
+
+func tableOptions(env *environment) report.TableOptions {
+	o := report.TableOptions{Width: 160}
+	tty := env.isTTY != nil && env.isTTY(env.stdoutFd)
+	if tty {
+		if w, _, err := term.GetSize(env.stdoutFd); err == nil && w > 0 {
+			o.Width = w
+		}
+	}
+	if c, err := strconv.Atoi(env.getenv("COLUMNS")); err == nil && c > 0 {
+		o.Width = c
+	}
+	o.Color = tty && env.getenv("NO_COLOR") == "" && env.getenv("TERM") != "dumb"
+	return o
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,62 @@
+// Command lbdiag inspects Google Cloud load balancing in front of GKE: it
+// reads Compute Engine, GKE and every cluster's Kubernetes API, cross-checks
+// them and prints the problems it finds with their fixes.
+//
+// Exit codes: 0 no finding at or above --fail-on; 1 findings at or above
+// it; 2 usage, credential or fatal error; 3 no such finding, but some
+// sources could not be read.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/term"
+)
+
+// Exit codes. They are a stable contract.
+const (
+	exitOK         = 0
+	exitFindings   = 1
+	exitError      = 2
+	exitIncomplete = 3
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := &environment{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
+		stdoutFd: int(os.Stdout.Fd()), isTTY: term.IsTerminal}
+	outcome, err := newRootCommand(env).executeContext(ctx, os.Args[1:])
+	os.Exit(exitCode(outcome, err, env))
+}
+
+// exitCode is the only place that turns results into an exit status.
+func exitCode(o *outcome, err error, env *environment) int {
+	if err != nil {
+		fmt.Fprintln(env.stderr, "lbdiag: "+oneLine(err))
+		return exitError
+	}
+	if o == nil {
+		return exitOK
+	}
+	switch {
+	case o.failing > 0:
+		return exitFindings
+	case o.incomplete && !o.failNone:
+		return exitIncomplete
+	}
+	return exitOK
+}
+
+func oneLine(err error) string {
+	var u *usageError
+	if errors.As(err, &u) {
+		return u.Error()
+	}
+	return err.Error()
+}

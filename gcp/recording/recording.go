@@ -1,0 +1,440 @@
+// Package recording stores the HTTP exchanges of a run and plays them back.
+//
+// A recording is a directory (or any fs.FS) holding manifest.json and one file
+// per response body, exactly as the API returned it. The same format serves
+// three purposes: `lbdiag inspect --record DIR` writes it, `--replay DIR` and
+// `--demo` read it through the HTTP transport with no network, and the test
+// servers answer live requests from it. Requests are matched on the API they
+// were sent to (not its host), the method, the path, the query (minus
+// encoding parameters such as alt and prettyPrint) and, for POST, the body.
+//
+// This package performs no judgement; it moves bytes.
+package recording
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Format and FormatVersion identify a manifest. A manifest with a higher
+// FormatVersion is refused.
+const (
+	Format        = "lbdiag-recording"
+	FormatVersion = 1
+	// ManifestName is the manifest's file name inside a recording.
+	ManifestName = "manifest.json"
+)
+
+// API labels. Kubernetes exchanges are labelled per cluster with KubeAPI.
+const (
+	APICompute   = "compute"
+	APIContainer = "container"
+)
+
+// KubeAPI returns the API label of one cluster's Kubernetes API.
+func KubeAPI(location, cluster string) string {
+	return "kubernetes/" + location + "/" + cluster
+}
+
+// Exchange is one recorded request and its final response.
+type Exchange struct {
+	// API is the label of the API the request went to ("compute",
+	// "container", "kubernetes/<location>/<cluster>").
+	API    string `json:"api"`
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	// Query is the canonical query string (sorted, without encoding
+	// parameters).
+	Query string `json:"query,omitempty"`
+	// RequestBody is the compacted JSON body of a POST.
+	RequestBody string `json:"requestBody,omitempty"`
+	// Status is the HTTP status; 0 when the request failed in transport.
+	Status int `json:"status"`
+	// TransportError is the error text when no response was received.
+	TransportError string `json:"transportError,omitempty"`
+	ContentType    string `json:"contentType,omitempty"`
+	RetryAfter     string `json:"retryAfter,omitempty"`
+	// File is the body's path inside the recording.
+	File string `json:"file,omitempty"`
+}
+
+// Key identifies the request of an exchange.
+func (e Exchange) Key() string {
+	return e.API + " " + e.Method + " " + e.Path + "?" + e.Query + " " + e.RequestBody
+}
+
+// Manifest is the content of manifest.json.
+type Manifest struct {
+	Format        string     `json:"format"`
+	FormatVersion int        `json:"formatVersion"`
+	Project       string     `json:"project"`
+	Tool          string     `json:"tool,omitempty"`
+	RecordedAt    *time.Time `json:"recordedAt,omitempty"`
+	// Description says, for hand-made fixtures, what the recording shows.
+	Description string     `json:"description,omitempty"`
+	Exchanges   []Exchange `json:"exchanges"`
+}
+
+// Recording is a loaded recording: a manifest and every body.
+type Recording struct {
+	Manifest Manifest
+	byKey    map[string]int
+	bodies   [][]byte
+}
+
+// Load reads a recording from fsys. Every file the manifest names must be
+// present; a manifest of an unknown format or a newer version is refused.
+func Load(fsys fs.FS) (*Recording, error) {
+	raw, err := fs.ReadFile(fsys, ManifestName)
+	if err != nil {
+		return nil, fmt.Errorf("reading recording manifest: %w", err)
+	}
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("decoding recording manifest: %w", err)
+	}
+	if m.Format != Format {
+		return nil, fmt.Errorf("not an lbdiag recording: format %q", m.Format)
+	}
+	if m.FormatVersion > FormatVersion || m.FormatVersion < 1 {
+		return nil, fmt.Errorf("recording format version %d is not supported (this lbdiag reads up to %d)", m.FormatVersion, FormatVersion)
+	}
+	if m.Project == "" {
+		return nil, errors.New("recording manifest names no project")
+	}
+	r := &Recording{Manifest: m, byKey: map[string]int{}, bodies: make([][]byte, len(m.Exchanges))}
+	for i, e := range m.Exchanges {
+		if _, dup := r.byKey[e.Key()]; dup {
+			return nil, fmt.Errorf("recording has two responses for %s %s %s?%s", e.API, e.Method, e.Path, e.Query)
+		}
+		r.byKey[e.Key()] = i
+		if e.File == "" {
+			continue
+		}
+		if !fs.ValidPath(e.File) {
+			return nil, fmt.Errorf("recording names an invalid file path %q", e.File)
+		}
+		b, err := fs.ReadFile(fsys, e.File)
+		if err != nil {
+			return nil, fmt.Errorf("reading recorded response: %w", err)
+		}
+		r.bodies[i] = b
+	}
+	return r, nil
+}
+
+// Lookup returns the exchange recorded for req sent to api, and its body.
+func (r *Recording) Lookup(api string, req *http.Request) (Exchange, []byte, bool, error) {
+	key, err := requestKey(api, req)
+	if err != nil {
+		return Exchange{}, nil, false, err
+	}
+	i, ok := r.byKey[key.Key()]
+	if !ok {
+		return key, nil, false, nil
+	}
+	return r.Manifest.Exchanges[i], r.bodies[i], true, nil
+}
+
+// Body returns the recorded body of exchange i of the manifest.
+func (r *Recording) Body(i int) []byte { return r.bodies[i] }
+
+// Transport returns a RoundTripper that answers requests for api from the
+// recording, never touching the network. A request that was not recorded
+// gets HTTP 501 with an explanation, and a recorded transport failure is
+// returned as an error.
+func (r *Recording) Transport(api string) http.RoundTripper {
+	return replayTransport{r: r, api: api}
+}
+
+type replayTransport struct {
+	r   *Recording
+	api string
+}
+
+func (t replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		defer req.Body.Close()
+	}
+	e, body, ok, err := t.r.Lookup(t.api, req)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return notRecorded(t.api, req, e), nil
+	}
+	if e.TransportError != "" {
+		return nil, &ReplayedError{Text: e.TransportError}
+	}
+	h := http.Header{}
+	h.Set("Content-Type", contentTypeOf(e))
+	if e.RetryAfter != "" {
+		h.Set("Retry-After", e.RetryAfter)
+	}
+	return &http.Response{
+		Status:        fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status)),
+		StatusCode:    e.Status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       req,
+	}, nil
+}
+
+// ReplayedError is a transport failure that was recorded and is replayed.
+type ReplayedError struct{ Text string }
+
+func (e *ReplayedError) Error() string { return e.Text }
+
+func contentTypeOf(e Exchange) string {
+	if e.ContentType != "" {
+		return e.ContentType
+	}
+	return "application/json"
+}
+
+func notRecorded(api string, req *http.Request, key Exchange) *http.Response {
+	msg := fmt.Sprintf("lbdiag replay: no recorded response for %s %s?%s (api %s)", key.Method, key.Path, key.Query, api)
+	var body []byte
+	if strings.HasPrefix(api, "kubernetes/") {
+		body, _ = json.Marshal(map[string]any{"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": msg, "reason": "NotRecorded", "code": http.StatusNotImplemented})
+	} else {
+		body, _ = json.Marshal(map[string]any{"error": map[string]any{"code": http.StatusNotImplemented, "message": msg, "status": "UNIMPLEMENTED"}})
+	}
+	return &http.Response{
+		Status:        "501 Not Implemented",
+		StatusCode:    http.StatusNotImplemented,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       req,
+	}
+}
+
+// Handler returns an http.Handler that serves the recording's api responses
+// to live clients, as the test servers do.
+func (r *Recording) Handler(api string) http.Handler {
+	rt := r.Transport(api)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		req.URL.Scheme, req.URL.Host = "http", req.Host
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			// A recorded transport failure: drop the connection.
+			if hj, ok := w.(http.Hijacker); ok {
+				if c, _, err := hj.Hijack(); err == nil {
+					c.Close()
+					return
+				}
+			}
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	})
+}
+
+// ignoredQuery are query parameters that only select an encoding.
+var ignoredQuery = map[string]bool{"alt": true, "$alt": true, "prettyPrint": true}
+
+// requestKey computes the exchange key of a request, leaving req.Body
+// readable again.
+func requestKey(api string, req *http.Request) (Exchange, error) {
+	e := Exchange{API: api, Method: req.Method, Path: req.URL.Path, Query: CanonicalQuery(req.URL.RawQuery)}
+	if req.Method != http.MethodGet && req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(req.Body)
+		if err != nil {
+			return e, fmt.Errorf("reading request body: %w", err)
+		}
+		req.Body.Close()
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		e.RequestBody = compactJSON(b)
+	}
+	return e, nil
+}
+
+// CanonicalQuery sorts a raw query and drops encoding parameters. The GKE
+// client's "$alt=json;enum-encoding=int" form is handled too.
+func CanonicalQuery(raw string) string {
+	raw = strings.ReplaceAll(raw, ";", "&")
+	vals, err := url.ParseQuery(raw)
+	if err != nil {
+		return raw
+	}
+	for k := range vals {
+		if ignoredQuery[k] || k == "enum-encoding" {
+			delete(vals, k)
+		}
+	}
+	return vals.Encode()
+}
+
+func compactJSON(b []byte) string {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return string(b)
+	}
+	return buf.String()
+}
+
+// Recorder captures the final response of every request sent through the
+// transports it wraps.
+type Recorder struct {
+	mu        sync.Mutex
+	exchanges map[string]Exchange
+	bodies    map[string][]byte
+}
+
+// NewRecorder returns an empty Recorder.
+func NewRecorder() *Recorder {
+	return &Recorder{exchanges: map[string]Exchange{}, bodies: map[string][]byte{}}
+}
+
+// Wrap returns a RoundTripper that sends requests through next and records
+// what came back as exchanges of api.
+func (rec *Recorder) Wrap(api string, next http.RoundTripper) http.RoundTripper {
+	return recordingTransport{rec: rec, api: api, next: next}
+}
+
+type recordingTransport struct {
+	rec  *Recorder
+	api  string
+	next http.RoundTripper
+}
+
+func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	e, err := requestKey(t.api, req)
+	if err != nil {
+		return nil, err
+	}
+	resp, rtErr := t.next.RoundTrip(req)
+	if rtErr != nil {
+		if req.Context().Err() == nil {
+			e.TransportError = rtErr.Error()
+			t.rec.add(e, nil)
+		}
+		return nil, rtErr
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading response of %s %s: %w", req.Method, req.URL.Path, err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	e.Status = resp.StatusCode
+	e.ContentType = resp.Header.Get("Content-Type")
+	e.RetryAfter = resp.Header.Get("Retry-After")
+	t.rec.add(e, body)
+	return resp, nil
+}
+
+func (rec *Recorder) add(e Exchange, body []byte) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.exchanges[e.Key()] = e
+	rec.bodies[e.Key()] = body
+}
+
+// Exchanges returns the recorded exchanges sorted by key, with their file
+// names assigned, and their bodies in the same order.
+func (rec *Recorder) Exchanges() ([]Exchange, [][]byte) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	keys := make([]string, 0, len(rec.exchanges))
+	for k := range rec.exchanges {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	used := map[string]bool{}
+	out := make([]Exchange, 0, len(keys))
+	bodies := make([][]byte, 0, len(keys))
+	for _, k := range keys {
+		e := rec.exchanges[k]
+		if e.TransportError == "" {
+			e.File = fileName(e, used)
+		}
+		out = append(out, e)
+		bodies = append(bodies, rec.bodies[k])
+	}
+	return out, bodies
+}
+
+// fileName derives a readable, unique body path from an exchange.
+func fileName(e Exchange, used map[string]bool) string {
+	p := strings.Trim(e.Path, "/")
+	p = strings.ReplaceAll(p, "/-/", "/_/")
+	base := path.Join(e.API, p)
+	if q := pageQuery(e.Query) + e.RequestBody; q != "" {
+		sum := sha256.Sum256([]byte(q))
+		base += "@" + hex.EncodeToString(sum[:])[:10]
+	}
+	name := base + ".json"
+	for i := 2; used[name]; i++ {
+		name = fmt.Sprintf("%s~%d.json", base, i)
+	}
+	used[name] = true
+	return name
+}
+
+// pageQuery returns the parts of a canonical query that distinguish two
+// requests for the same collection (anything but the page size).
+func pageQuery(q string) string {
+	vals, err := url.ParseQuery(q)
+	if err != nil {
+		return q
+	}
+	delete(vals, "maxResults")
+	delete(vals, "limit")
+	return vals.Encode()
+}
+
+// Write stores a recording in dir: every body in its file and the manifest.
+func Write(dir string, m Manifest, bodies [][]byte) error {
+	m.Format, m.FormatVersion = Format, FormatVersion
+	for i, e := range m.Exchanges {
+		if e.File == "" {
+			continue
+		}
+		p := filepath.Join(dir, filepath.FromSlash(e.File))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("writing recording: %w", err)
+		}
+		if err := os.WriteFile(p, bodies[i], 0o644); err != nil {
+			return fmt.Errorf("writing recording: %w", err)
+		}
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding recording manifest: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ManifestName), append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing recording manifest: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package inventory
+
+import "sort"
+
+// Status says whether a source was read.
+type Status string
+
+// Coverage statuses. NotInstalled is a complete read with nothing in it: the
+// API group is not served by the cluster, so no object of that kind exists.
+const (
+	StatusOK           Status = "ok"
+	StatusError        Status = "error"
+	StatusSkipped      Status = "skipped"
+	StatusNotInstalled Status = "not-installed"
+)
+
+// Source names one kind of data lbdiag reads, such as
+// "compute.backendServices" or "kubernetes.ingresses".
+type Source string
+
+// Compute Engine, GKE and Kubernetes sources read by the collectors.
+const (
+	ComputeBackendServices    Source = "compute.backendServices"
+	ComputeForwardingRules    Source = "compute.forwardingRules"
+	ComputeNEGs               Source = "compute.networkEndpointGroups"
+	ComputeSubnetworks        Source = "compute.subnetworks"
+	ComputeSecurityPolicies   Source = "compute.securityPolicies"
+	ComputeHealthChecks       Source = "compute.healthChecks"
+	ComputeURLMaps            Source = "compute.urlMaps"
+	ComputeTargetHTTPProxies  Source = "compute.targetHttpProxies"
+	ComputeTargetHTTPSProxies Source = "compute.targetHttpsProxies"
+	ComputeSSLCertificates    Source = "compute.sslCertificates"
+	ComputeAddresses          Source = "compute.addresses"
+	ComputeInstanceGroups     Source = "compute.instanceGroups"
+	ComputeInstances          Source = "compute.instances"
+	ComputeFirewalls          Source = "compute.firewalls"
+	ComputeNetworks           Source = "compute.networks"
+
+	GKEClusters Source = "container.clusters"
+
+	KubeIngresses           Source = "kubernetes.ingresses"
+	KubeServices            Source = "kubernetes.services"
+	KubeDeployments         Source = "kubernetes.deployments"
+	KubeStatefulSets        Source = "kubernetes.statefulsets"
+	KubeDaemonSets          Source = "kubernetes.daemonsets"
+	KubeNodes               Source = "kubernetes.nodes"
+	KubeBackendConfigs      Source = "kubernetes.backendconfigs"
+	KubeFrontendConfigs     Source = "kubernetes.frontendconfigs"
+	KubeManagedCertificates Source = "kubernetes.managedcertificates"
+	KubeServiceNEGs         Source = "kubernetes.servicenetworkendpointgroups"
+	KubeGatewayClasses      Source = "kubernetes.gatewayclasses"
+	KubeGateways            Source = "kubernetes.gateways"
+	KubeHTTPRoutes          Source = "kubernetes.httproutes"
+	KubeGCPBackendPolicies  Source = "kubernetes.gcpbackendpolicies"
+	KubeHealthCheckPolicies Source = "kubernetes.healthcheckpolicies"
+	KubeGCPGatewayPolicies  Source = "kubernetes.gcpgatewaypolicies"
+	KubeEvents              Source = "kubernetes.events"
+	// KubeAPI is the cluster's API server as a whole: an entry with an
+	// error status means nothing of that cluster could be read.
+	KubeAPI Source = "kubernetes.api"
+)
+
+// Coverage records the outcome of reading one source in one scope.
+type Coverage struct {
+	Source Source `json:"source"`
+	// Scope is the project ("projects/p") or the cluster
+	// ("projects/p/locations/l/clusters/c") the source was read in.
+	Scope  string `json:"scope"`
+	Status Status `json:"status"`
+	Error  string `json:"error,omitempty"`
+	Hint   string `json:"hint,omitempty"`
+}
+
+// Complete reports whether the entry stands for a full read.
+func (c Coverage) Complete() bool {
+	return c.Status == StatusOK || c.Status == StatusNotInstalled
+}
+
+// CoverageSet is the coverage record of a run.
+type CoverageSet []Coverage
+
+// Known reports whether source was read completely in scope. A source that
+// was never attempted there is unknown.
+func (cs CoverageSet) Known(source Source, scope string) bool {
+	found := false
+	for _, c := range cs {
+		if c.Source == source && c.Scope == scope {
+			if !c.Complete() {
+				return false
+			}
+			found = true
+		}
+	}
+	return found
+}
+
+// Gaps returns the entries that are not complete reads, sorted by scope and
+// source.
+func (cs CoverageSet) Gaps() []Coverage {
+	var out []Coverage
+	for _, c := range cs {
+		if !c.Complete() {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Scope != out[j].Scope {
+			return out[i].Scope < out[j].Scope
+		}
+		return out[i].Source < out[j].Source
+	})
+	return out
+}
+
+// ProjectScope returns the coverage scope of a project.
+func ProjectScope(project string) string { return "projects/" + project }
+
+// ClusterScope returns the coverage scope of a GKE cluster.
+func ClusterScope(project, location, name string) string {
+	return "projects/" + project + "/locations/" + location + "/clusters/" + name
+}

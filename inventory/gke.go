@@ -1,0 +1,270 @@
+package inventory
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// The types below are the parts of GKE's custom resources that lbdiag reads.
+// They decode the objects' JSON as the API server returns them; fields
+// lbdiag does not use are not declared.
+
+// BackendConfig is cloud.google.com/v1 BackendConfig.
+type BackendConfig struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              BackendConfigSpec `json:"spec,omitempty"`
+}
+
+// BackendConfigSpec is the spec of a BackendConfig. A nil section means the
+// controller leaves that setting of the backend service alone.
+type BackendConfigSpec struct {
+	TimeoutSec         *int64                       `json:"timeoutSec,omitempty"`
+	ConnectionDraining *BackendConfigDraining       `json:"connectionDraining,omitempty"`
+	SecurityPolicy     *BackendConfigSecurityPolicy `json:"securityPolicy,omitempty"`
+	SessionAffinity    *BackendConfigAffinity       `json:"sessionAffinity,omitempty"`
+	Logging            *BackendConfigLogging        `json:"logging,omitempty"`
+	HealthCheck        *BackendConfigHealthCheck    `json:"healthCheck,omitempty"`
+	IAP                *BackendConfigToggle         `json:"iap,omitempty"`
+	CDN                *BackendConfigToggle         `json:"cdn,omitempty"`
+}
+
+// BackendConfigDraining is spec.connectionDraining.
+type BackendConfigDraining struct {
+	DrainingTimeoutSec int64 `json:"drainingTimeoutSec,omitempty"`
+}
+
+// BackendConfigSecurityPolicy is spec.securityPolicy.
+type BackendConfigSecurityPolicy struct {
+	Name string `json:"name"`
+}
+
+// BackendConfigAffinity is spec.sessionAffinity.
+type BackendConfigAffinity struct {
+	AffinityType         string `json:"affinityType,omitempty"`
+	AffinityCookieTTLSec *int64 `json:"affinityCookieTtlSec,omitempty"`
+}
+
+// BackendConfigLogging is spec.logging.
+type BackendConfigLogging struct {
+	Enable     bool     `json:"enable,omitempty"`
+	SampleRate *float64 `json:"sampleRate,omitempty"`
+}
+
+// BackendConfigHealthCheck is spec.healthCheck.
+type BackendConfigHealthCheck struct {
+	CheckIntervalSec   *int64  `json:"checkIntervalSec,omitempty"`
+	TimeoutSec         *int64  `json:"timeoutSec,omitempty"`
+	HealthyThreshold   *int64  `json:"healthyThreshold,omitempty"`
+	UnhealthyThreshold *int64  `json:"unhealthyThreshold,omitempty"`
+	Type               *string `json:"type,omitempty"`
+	Port               *int64  `json:"port,omitempty"`
+	RequestPath        *string `json:"requestPath,omitempty"`
+}
+
+// BackendConfigToggle is the "enabled" switch of spec.iap and spec.cdn.
+type BackendConfigToggle struct {
+	Enabled bool `json:"enabled"`
+}
+
+// FrontendConfig is networking.gke.io/v1beta1 FrontendConfig.
+type FrontendConfig struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              struct {
+		SSLPolicy       *string `json:"sslPolicy,omitempty"`
+		RedirectToHTTPS *struct {
+			Enabled          bool   `json:"enabled"`
+			ResponseCodeName string `json:"responseCodeName,omitempty"`
+		} `json:"redirectToHttps,omitempty"`
+	} `json:"spec,omitempty"`
+}
+
+// ManagedCertificate is networking.gke.io/v1 ManagedCertificate.
+type ManagedCertificate struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              struct {
+		Domains []string `json:"domains,omitempty"`
+	} `json:"spec,omitempty"`
+	Status struct {
+		CertificateName   string `json:"certificateName,omitempty"`
+		CertificateStatus string `json:"certificateStatus,omitempty"`
+		DomainStatus      []struct {
+			Domain string `json:"domain"`
+			Status string `json:"status"`
+		} `json:"domainStatus,omitempty"`
+		ExpireTime string `json:"expireTime,omitempty"`
+	} `json:"status,omitempty"`
+}
+
+// ServiceNetworkEndpointGroup is networking.gke.io/v1beta1
+// ServiceNetworkEndpointGroup, maintained by the NEG controller.
+type ServiceNetworkEndpointGroup struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Status            struct {
+		NetworkEndpointGroups []struct {
+			ID                  string `json:"id,omitempty"`
+			SelfLink            string `json:"selfLink,omitempty"`
+			SubnetURL           string `json:"subnetURL,omitempty"`
+			NetworkEndpointType string `json:"networkEndpointType,omitempty"`
+			State               string `json:"state,omitempty"`
+		} `json:"networkEndpointGroups,omitempty"`
+		Conditions   []metav1.Condition `json:"conditions,omitempty"`
+		LastSyncTime *metav1.Time       `json:"lastSyncTime,omitempty"`
+	} `json:"status,omitempty"`
+}
+
+// GatewayClass is gateway.networking.k8s.io/v1 GatewayClass.
+type GatewayClass struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              struct {
+		ControllerName string `json:"controllerName"`
+	} `json:"spec,omitempty"`
+	Status struct {
+		Conditions []metav1.Condition `json:"conditions,omitempty"`
+	} `json:"status,omitempty"`
+}
+
+// Gateway is gateway.networking.k8s.io/v1 Gateway.
+type Gateway struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              struct {
+		GatewayClassName string `json:"gatewayClassName"`
+		Listeners        []struct {
+			Name     string  `json:"name"`
+			Hostname *string `json:"hostname,omitempty"`
+			Port     int32   `json:"port"`
+			Protocol string  `json:"protocol"`
+		} `json:"listeners,omitempty"`
+		Addresses []struct {
+			Type  *string `json:"type,omitempty"`
+			Value string  `json:"value"`
+		} `json:"addresses,omitempty"`
+	} `json:"spec,omitempty"`
+	Status struct {
+		Addresses []struct {
+			Type  *string `json:"type,omitempty"`
+			Value string  `json:"value"`
+		} `json:"addresses,omitempty"`
+		Conditions []metav1.Condition `json:"conditions,omitempty"`
+		Listeners  []struct {
+			Name       string             `json:"name"`
+			Conditions []metav1.Condition `json:"conditions,omitempty"`
+		} `json:"listeners,omitempty"`
+	} `json:"status,omitempty"`
+}
+
+// ParentReference is a Gateway API parentRef.
+type ParentReference struct {
+	Group       *string `json:"group,omitempty"`
+	Kind        *string `json:"kind,omitempty"`
+	Namespace   *string `json:"namespace,omitempty"`
+	Name        string  `json:"name"`
+	SectionName *string `json:"sectionName,omitempty"`
+}
+
+// BackendRef is a Gateway API backendRef.
+type BackendRef struct {
+	Group     *string `json:"group,omitempty"`
+	Kind      *string `json:"kind,omitempty"`
+	Namespace *string `json:"namespace,omitempty"`
+	Name      string  `json:"name"`
+	Port      *int32  `json:"port,omitempty"`
+	Weight    *int32  `json:"weight,omitempty"`
+}
+
+// HTTPRoute is gateway.networking.k8s.io/v1 HTTPRoute.
+type HTTPRoute struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              struct {
+		ParentRefs []ParentReference `json:"parentRefs,omitempty"`
+		Hostnames  []string          `json:"hostnames,omitempty"`
+		Rules      []struct {
+			BackendRefs []BackendRef `json:"backendRefs,omitempty"`
+		} `json:"rules,omitempty"`
+	} `json:"spec,omitempty"`
+	Status struct {
+		Parents []struct {
+			ParentRef      ParentReference    `json:"parentRef"`
+			ControllerName string             `json:"controllerName"`
+			Conditions     []metav1.Condition `json:"conditions,omitempty"`
+		} `json:"parents,omitempty"`
+	} `json:"status,omitempty"`
+}
+
+// PolicyTargetReference is the targetRef of GKE's policy objects.
+type PolicyTargetReference struct {
+	Group     string  `json:"group"`
+	Kind      string  `json:"kind"`
+	Name      string  `json:"name"`
+	Namespace *string `json:"namespace,omitempty"`
+}
+
+// PolicyStatus is the status of GKE's policy objects.
+type PolicyStatus struct {
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	Ancestors  []struct {
+		AncestorRef    ParentReference    `json:"ancestorRef"`
+		ControllerName string             `json:"controllerName"`
+		Conditions     []metav1.Condition `json:"conditions,omitempty"`
+	} `json:"ancestors,omitempty"`
+}
+
+// GCPBackendPolicy is networking.gke.io/v1 GCPBackendPolicy.
+type GCPBackendPolicy struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              struct {
+		TargetRef PolicyTargetReference `json:"targetRef"`
+		Default   *struct {
+			TimeoutSec         *int64 `json:"timeoutSec,omitempty"`
+			ConnectionDraining *struct {
+				DrainingTimeoutSec *int64 `json:"drainingTimeoutSec,omitempty"`
+			} `json:"connectionDraining,omitempty"`
+			Logging *struct {
+				Enabled    *bool  `json:"enabled,omitempty"`
+				SampleRate *int32 `json:"sampleRate,omitempty"`
+			} `json:"logging,omitempty"`
+			SecurityPolicy *string `json:"securityPolicy,omitempty"`
+		} `json:"default,omitempty"`
+	} `json:"spec"`
+	Status PolicyStatus `json:"status,omitempty"`
+}
+
+// HealthCheckPolicy is networking.gke.io/v1 HealthCheckPolicy.
+type HealthCheckPolicy struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              struct {
+		TargetRef PolicyTargetReference `json:"targetRef"`
+		Default   *struct {
+			CheckIntervalSec   *int64 `json:"checkIntervalSec,omitempty"`
+			TimeoutSec         *int64 `json:"timeoutSec,omitempty"`
+			HealthyThreshold   *int64 `json:"healthyThreshold,omitempty"`
+			UnhealthyThreshold *int64 `json:"unhealthyThreshold,omitempty"`
+			Config             *struct {
+				Type string `json:"type,omitempty"`
+			} `json:"config,omitempty"`
+		} `json:"default,omitempty"`
+	} `json:"spec"`
+	Status PolicyStatus `json:"status,omitempty"`
+}
+
+// GCPGatewayPolicy is networking.gke.io/v1 GCPGatewayPolicy.
+type GCPGatewayPolicy struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              struct {
+		TargetRef PolicyTargetReference `json:"targetRef"`
+		Default   *struct {
+			SSLPolicy         string `json:"sslPolicy,omitempty"`
+			AllowGlobalAccess bool   `json:"allowGlobalAccess,omitempty"`
+			Region            string `json:"region,omitempty"`
+		} `json:"default,omitempty"`
+	} `json:"spec"`
+	Status PolicyStatus `json:"status,omitempty"`
+}

@@ -1,0 +1,176 @@
+package inventory
+
+import (
+	"strings"
+
+	"cloud.google.com/go/container/apiv1/containerpb"
+	compute "google.golang.org/api/compute/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+)
+
+// Inventory is everything one run read. It is built once by the collectors
+// and must not be modified afterwards.
+type Inventory struct {
+	// Project is the project that was inspected.
+	Project string
+	// Compute holds the Compute Engine resources of the project and, for
+	// Shared VPC, the subnetworks and firewalls of the host projects.
+	Compute Compute
+	// Clusters are the GKE clusters of the project that were selected for
+	// inspection, each with the Kubernetes objects read from it.
+	Clusters []*Cluster
+	// Coverage says which sources were read completely.
+	Coverage CoverageSet
+}
+
+// Known reports whether source was read completely in scope.
+func (inv *Inventory) Known(source Source, scope string) bool {
+	return inv.Coverage.Known(source, scope)
+}
+
+// Compute holds Compute Engine resources as the API returned them.
+// Aggregated lists are flattened: each item keeps its selfLink and its
+// region or zone URL.
+type Compute struct {
+	BackendServices    []*compute.BackendService
+	ForwardingRules    []*compute.ForwardingRule
+	NEGs               []*compute.NetworkEndpointGroup
+	Subnetworks        []*compute.Subnetwork
+	SecurityPolicies   []*compute.SecurityPolicy
+	HealthChecks       []*compute.HealthCheck
+	URLMaps            []*compute.UrlMap
+	TargetHTTPProxies  []*compute.TargetHttpProxy
+	TargetHTTPSProxies []*compute.TargetHttpsProxy
+	SSLCertificates    []*compute.SslCertificate
+	Addresses          []*compute.Address
+	InstanceGroups     []*compute.InstanceGroup
+	Instances          []*compute.Instance
+	Firewalls          []*compute.Firewall
+	Networks           []*compute.Network
+	// BackendHealth holds getHealth answers keyed by backend service
+	// selfLink and then by backend group URL.
+	BackendHealth map[string]map[string]*compute.BackendServiceGroupHealth
+	// EffectiveFirewalls holds getEffectiveFirewalls answers keyed by
+	// network selfLink.
+	EffectiveFirewalls map[string]*compute.NetworksGetEffectiveFirewallsResponse
+}
+
+// Cluster is one GKE cluster and the Kubernetes objects read from it.
+type Cluster struct {
+	// Info is the cluster as the GKE API returned it.
+	Info *containerpb.Cluster
+	// Project is the project the cluster belongs to.
+	Project string
+
+	Ingresses           []networkingv1.Ingress
+	Services            []corev1.Service
+	Deployments         []appsv1.Deployment
+	StatefulSets        []appsv1.StatefulSet
+	DaemonSets          []appsv1.DaemonSet
+	Nodes               []corev1.Node
+	BackendConfigs      []BackendConfig
+	FrontendConfigs     []FrontendConfig
+	ManagedCertificates []ManagedCertificate
+	ServiceNEGs         []ServiceNetworkEndpointGroup
+	GatewayClasses      []GatewayClass
+	Gateways            []Gateway
+	HTTPRoutes          []HTTPRoute
+	GCPBackendPolicies  []GCPBackendPolicy
+	HealthCheckPolicies []HealthCheckPolicy
+	GCPGatewayPolicies  []GCPGatewayPolicy
+	// Events are the events recorded by loadbalancer-controller,
+	// neg-controller and sc-gateway-controller.
+	Events []corev1.Event
+}
+
+// Name is the cluster name.
+func (c *Cluster) Name() string { return c.Info.GetName() }
+
+// Location is the cluster's zone or region.
+func (c *Cluster) Location() string { return c.Info.GetLocation() }
+
+// Scope is the cluster's coverage scope.
+func (c *Cluster) Scope() string { return ClusterScope(c.Project, c.Location(), c.Name()) }
+
+// Region is the region of the cluster: its location if regional, the
+// zone's region if zonal.
+func (c *Cluster) Region() string { return RegionOfLocation(c.Location()) }
+
+// NetworkURL returns the cluster VPC as "projects/P/global/networks/N".
+func (c *Cluster) NetworkURL() string {
+	if n := c.Info.GetNetworkConfig().GetNetwork(); n != "" {
+		return RelativeName(n)
+	}
+	if n := c.Info.GetNetwork(); n != "" {
+		return "projects/" + c.Project + "/global/networks/" + n
+	}
+	return ""
+}
+
+// SubnetworkURL returns the cluster subnet as
+// "projects/P/regions/R/subnetworks/S".
+func (c *Cluster) SubnetworkURL() string {
+	if s := c.Info.GetNetworkConfig().GetSubnetwork(); s != "" {
+		return RelativeName(s)
+	}
+	if s := c.Info.GetSubnetwork(); s != "" {
+		return "projects/" + c.Project + "/regions/" + c.Region() + "/subnetworks/" + s
+	}
+	return ""
+}
+
+// NetworkProject returns the project owning the cluster VPC: the host
+// project for Shared VPC, else the cluster project.
+func (c *Cluster) NetworkProject() string {
+	if p := ProjectOf(c.NetworkURL()); p != "" {
+		return p
+	}
+	return c.Project
+}
+
+// RegionOfLocation maps a zone ("us-central1-a") to its region
+// ("us-central1"); a region is returned unchanged.
+func RegionOfLocation(loc string) string {
+	parts := strings.Split(loc, "-")
+	if len(parts) == 3 && len(parts[2]) == 1 {
+		return parts[0] + "-" + parts[1]
+	}
+	return loc
+}
+
+// RelativeName strips the scheme, host and API version from a Compute
+// Engine URL, so that "https://www.googleapis.com/compute/v1/projects/p/
+// global/networks/n" and "projects/p/global/networks/n" compare equal.
+func RelativeName(url string) string {
+	if i := strings.Index(url, "projects/"); i >= 0 {
+		return url[i:]
+	}
+	return url
+}
+
+// LastSegment returns the part of a URL after the last "/": the resource
+// name of a selfLink, the region of a region URL.
+func LastSegment(url string) string {
+	return url[strings.LastIndex(url, "/")+1:]
+}
+
+// ProjectOf returns the project ID in a resource URL, or "".
+func ProjectOf(url string) string {
+	rel := RelativeName(url)
+	if !strings.HasPrefix(rel, "projects/") {
+		return ""
+	}
+	rest := strings.TrimPrefix(rel, "projects/")
+	if i := strings.Index(rest, "/"); i >= 0 {
+		return rest[:i]
+	}
+	return rest
+}
+
+// SameResource reports whether two Compute Engine references name the same
+// resource, whatever their host or API version.
+func SameResource(a, b string) bool {
+	return a != "" && RelativeName(a) == RelativeName(b)
+}

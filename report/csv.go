@@ -1,0 +1,36 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"io"
+)
+
+// CSVHeader is the header row of the CSV report.
+var CSVHeader = []string{"severity", "rule", "title", "kind", "project", "location", "cluster", "namespace", "name", "message", "remediation", "evidence", "docs"}
+
+// WriteCSV writes one row per finding, with a header row. Evidence is a
+// JSON object in one cell.
+func WriteCSV(w io.Writer, r *Report) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
+	for _, f := range r.Findings {
+		ev := ""
+		if len(f.Evidence) > 0 {
+			b, err := json.Marshal(f.Evidence)
+			if err != nil {
+				return err
+			}
+			ev = string(b)
+		}
+		res := f.Resource
+		if err := cw.Write([]string{f.Severity.String(), f.Rule, f.Title, res.Kind, res.Project, res.Location, res.Cluster,
+			res.Namespace, res.Name, f.Message, f.Remediation, ev, f.Docs}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

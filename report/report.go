@@ -1,0 +1,93 @@
+// Package report renders findings and coverage: as a table for people, as
+// JSON and CSV for programs. It consumes results; it never inspects.
+package report
+
+import (
+	"time"
+
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// SchemaVersion is the version of the JSON report. It changes only when a
+// field is removed or changes meaning; new fields may be added within a
+// version.
+const SchemaVersion = 1
+
+// Tool identifies the program that wrote a report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Coverage is one source's read status as reported. Status is "ok" (read
+// completely; Detail "not installed" when the API group is not served, so
+// nothing of that kind exists), "error" or "skipped".
+type Coverage struct {
+	Source string `json:"source"`
+	Scope  string `json:"scope"`
+	Status string `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	Error  string `json:"error,omitempty"`
+	Hint   string `json:"hint,omitempty"`
+}
+
+// Report is the result of one run, in the shape of the JSON contract.
+type Report struct {
+	SchemaVersion int               `json:"schemaVersion"`
+	Tool          Tool              `json:"tool"`
+	Project       string            `json:"project"`
+	StartedAt     time.Time         `json:"startedAt"`
+	FinishedAt    time.Time         `json:"finishedAt"`
+	Clusters      []string          `json:"clusters"`
+	Coverage      []Coverage        `json:"coverage"`
+	Findings      []inspect.Finding `json:"findings"`
+}
+
+// New assembles a report.
+func New(tool Tool, inv *inventory.Inventory, res inspect.Result, started, finished time.Time) *Report {
+	r := &Report{
+		SchemaVersion: SchemaVersion,
+		Tool:          tool,
+		Project:       inv.Project,
+		StartedAt:     started.UTC(),
+		FinishedAt:    finished.UTC(),
+		Clusters:      []string{},
+		Coverage:      []Coverage{},
+		Findings:      res.Findings,
+	}
+	if r.Findings == nil {
+		r.Findings = []inspect.Finding{}
+	}
+	for _, cl := range inv.Clusters {
+		r.Clusters = append(r.Clusters, cl.Location()+"/"+cl.Name())
+	}
+	for _, c := range append(append(inventory.CoverageSet(nil), inv.Coverage...), res.Failures...) {
+		rc := Coverage{Source: string(c.Source), Scope: c.Scope, Status: string(c.Status), Error: c.Error, Hint: c.Hint}
+		if c.Status == inventory.StatusNotInstalled {
+			rc.Status, rc.Detail = string(inventory.StatusOK), "not installed"
+		}
+		r.Coverage = append(r.Coverage, rc)
+	}
+	return r
+}
+
+// Gaps returns the coverage entries that are not complete reads.
+func (r *Report) Gaps() []Coverage {
+	var out []Coverage
+	for _, c := range r.Coverage {
+		if c.Status != string(inventory.StatusOK) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Counts returns the number of findings per severity.
+func (r *Report) Counts() map[inspect.Severity]int {
+	out := map[inspect.Severity]int{}
+	for _, f := range r.Findings {
+		out[f.Severity]++
+	}
+	return out
+}

@@ -55,12 +55,14 @@ func vpcRanges(inv *inventory.Inventory, network string) []netip.Prefix {
 // blocks that overlaps none of used, searching the block of near (the
 // cluster subnet) first, upward from near.
 func freePrefix(used []netip.Prefix, bits int, near netip.Prefix) (netip.Prefix, bool) {
-	blocks := append([]netip.Prefix(nil), rfc1918...)
+	var blocks []netip.Prefix
 	start := map[netip.Prefix]netip.Addr{}
-	for i, b := range blocks {
+	for _, b := range rfc1918 {
 		if near.IsValid() && b.Contains(near.Addr()) {
-			blocks[0], blocks[i] = blocks[i], blocks[0]
+			blocks = append([]netip.Prefix{b}, blocks...)
 			start[b] = near.Masked().Addr()
+		} else {
+			blocks = append(blocks, b)
 		}
 	}
 	for _, b := range blocks {

@@ -1,0 +1,82 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+
+	compute "google.golang.org/api/compute/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+func TestSecurityPolicyMissing(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		policy   *inventory.BackendConfigSecurityPolicy
+		policies []*compute.SecurityPolicy
+		fail     inventory.Source
+		failKube bool
+		want     string
+		wantFix  string
+	}{
+		{name: "global policy exists", policy: &inventory.BackendConfigSecurityPolicy{Name: "edge-waf"},
+			policies: []*compute.SecurityPolicy{securityPolicy("edge-waf", "")}},
+		{name: "typo", policy: &inventory.BackendConfigSecurityPolicy{Name: "edge-wafs"},
+			policies: []*compute.SecurityPolicy{securityPolicy("edge-waf", ""), securityPolicy("office-only", "")},
+			want:     `"edge-wafs", but project acme-test has no global Cloud Armor security policy of that name; the project has "edge-waf": a typo?`,
+			wantFix:  `kubectl patch backendconfig web-bc -n shop --type merge -p '{"spec":{"securityPolicy":{"name":"edge-waf"}}}'`},
+		{name: "only a regional policy of that name", policy: &inventory.BackendConfigSecurityPolicy{Name: "edge-waf"},
+			policies: []*compute.SecurityPolicy{securityPolicy("edge-waf", "europe-west1")},
+			want:     "a regional policy of that name exists in europe-west1; GKE Ingress attaches only global policies",
+			wantFix:  "gcloud compute security-policies create edge-waf --project acme-test"},
+		{name: "no policy at all", policy: &inventory.BackendConfigSecurityPolicy{Name: "edge-waf"},
+			want: "the project has no global security policy at all"},
+		{name: "empty name removes the policy", policy: &inventory.BackendConfigSecurityPolicy{Name: ""}},
+		{name: "no securityPolicy section"},
+		{name: "policy list failed: silent", policy: &inventory.BackendConfigSecurityPolicy{Name: "edge-waf"},
+			fail: inventory.ComputeSecurityPolicies},
+		{name: "BackendConfig list failed: silent", policy: &inventory.BackendConfigSecurityPolicy{Name: "edge-waf"},
+			failKube: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
+			cl.BackendConfigs = []inventory.BackendConfig{backendConfig("shop", "web-bc", inventory.BackendConfigSpec{SecurityPolicy: tc.policy})}
+			cl.Services = []corev1.Service{service("shop", "web", map[string]string{"cloud.google.com/backend-config": `{"default":"web-bc"}`})}
+			inv := newInventory(cl)
+			inv.Compute.SecurityPolicies = tc.policies
+			if tc.fail != "" {
+				failSource(inv, tc.fail, inventory.ProjectScope(testProject))
+			}
+			if tc.failKube {
+				failSource(inv, inventory.KubeBackendConfigs, cl.Scope())
+			}
+			got := run(t, inv, SecurityPolicyMissing)
+			if tc.want == "" {
+				if len(got) != 0 {
+					t.Fatalf("want no finding, got %+v", got)
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("want 1 finding, got %+v", got)
+			}
+			f := got[0]
+			if !strings.Contains(f.Message, tc.want) {
+				t.Errorf("message %q does not contain %q", f.Message, tc.want)
+			}
+			if !strings.Contains(f.Message, "Services using this BackendConfig: shop/web") {
+				t.Errorf("message %q does not name the Service", f.Message)
+			}
+			if !strings.Contains(f.Remediation, tc.wantFix) {
+				t.Errorf("remediation %q does not contain %q", f.Remediation, tc.wantFix)
+			}
+			if f.Resource.Kind != "BackendConfig" || f.Resource.Namespace != "shop" || f.Resource.Name != "web-bc" {
+				t.Errorf("resource = %+v", f.Resource)
+			}
+		})
+	}
+}

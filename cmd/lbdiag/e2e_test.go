@@ -1,0 +1,451 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/lbdiag/lbdiag/fixtures"
+	"github.com/lbdiag/lbdiag/gcp/recording"
+)
+
+// binary is the lbdiag executable built once for the end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lbdiag-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "lbdiag")
+	if runtime.GOOS == "windows" {
+		binary += ".exe"
+	}
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building lbdiag:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const testToken = "ya29.e2e-test-token"
+
+// fakeProject serves the demo recording the way Google's APIs would: a
+// Compute Engine API, a GKE API whose clusters point at one TLS Kubernetes
+// API server per cluster, and faults injected on top.
+type fakeProject struct {
+	t         *testing.T
+	rec       *recording.Recording
+	compute   *httptest.Server
+	container *httptest.Server
+	kube      map[string]*httptest.Server // by cluster name
+
+	mu     sync.Mutex
+	hits   map[string]int // "api METHOD path?query" -> count
+	noAuth []string       // requests without the expected bearer token
+
+	// faults: path suffix -> handler deciding the answer from the hit
+	// count; nil answer means "serve the recording".
+	faults map[string]func(hit int, w http.ResponseWriter) bool
+	// unreachable adds a cluster whose endpoint refuses connections.
+	unreachable string
+}
+
+func newFakeProject(t *testing.T) *fakeProject {
+	t.Helper()
+	rec, err := recording.Load(fixtures.Demo())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeProject{t: t, rec: rec, hits: map[string]int{}, kube: map[string]*httptest.Server{}, faults: map[string]func(int, http.ResponseWriter) bool{}}
+	f.compute = httptest.NewServer(f.serve(recording.APICompute))
+	f.container = httptest.NewServer(f.serveClusters())
+	for _, cl := range []struct{ location, name string }{{"europe-west1", "shop-eu"}, {"us-central1-a", "ops-us"}} {
+		f.kube[cl.name] = httptest.NewTLSServer(f.serve(recording.KubeAPI(cl.location, cl.name)))
+	}
+	t.Cleanup(func() {
+		f.compute.Close()
+		f.container.Close()
+		for _, s := range f.kube {
+			s.Close()
+		}
+	})
+	return f
+}
+
+func (f *fakeProject) serve(api string) http.Handler {
+	h := f.rec.Handler(api)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := api + " " + r.Method + " " + r.URL.Path + "?" + recording.CanonicalQuery(r.URL.RawQuery)
+		f.mu.Lock()
+		f.hits[key]++
+		hit := f.hits[key]
+		if r.Header.Get("Authorization") != "Bearer "+testToken {
+			f.noAuth = append(f.noAuth, key)
+		}
+		var fault func(int, http.ResponseWriter) bool
+		for suffix, fn := range f.faults {
+			if strings.HasSuffix(r.URL.Path, suffix) {
+				fault = fn
+			}
+		}
+		f.mu.Unlock()
+		if r.Header.Get("Authorization") != "Bearer "+testToken {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`)
+			return
+		}
+		if fault != nil && fault(hit, w) {
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// serveClusters answers clusters.list from the recording, pointing each
+// cluster at its fake API server and CA, and adds the unreachable cluster.
+func (f *fakeProject) serveClusters() http.Handler {
+	inner := f.serve(recording.APIContainer)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rw := httptest.NewRecorder()
+		inner.ServeHTTP(rw, r)
+		if rw.Code != http.StatusOK {
+			for k, v := range rw.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rw.Code)
+			w.Write(rw.Body.Bytes())
+			return
+		}
+		var body map[string]any
+		if err := json.Unmarshal(rw.Body.Bytes(), &body); err != nil {
+			f.t.Errorf("clusters.list body: %v", err)
+		}
+		clusters := body["clusters"].([]any)
+		for _, c := range clusters {
+			cl := c.(map[string]any)
+			srv := f.kube[cl["name"].(string)]
+			cl["endpoint"] = strings.TrimPrefix(srv.URL, "https://")
+			cl["masterAuth"] = map[string]any{"clusterCaCertificate": base64.StdEncoding.EncodeToString(
+				pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))}
+		}
+		if f.unreachable != "" {
+			// A copy of a real cluster whose endpoint refuses connections.
+			b, _ := json.Marshal(clusters[0])
+			var dead map[string]any
+			json.Unmarshal(b, &dead)
+			dead["name"], dead["location"], dead["zone"] = "legacy-eu", "europe-west4", "europe-west4"
+			dead["selfLink"] = "https://container.googleapis.com/v1/projects/acme-shop-prod/locations/europe-west4/clusters/legacy-eu"
+			dead["endpoint"] = f.unreachable
+			body["clusters"] = append(clusters, dead)
+		}
+		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+		json.NewEncoder(w).Encode(body)
+	})
+}
+
+// closedPort returns a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+type runResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// run executes lbdiag against the fake project with a clean environment:
+// no credentials but the token file, no gcloud configuration, and a
+// metadata server address that refuses connections.
+func (f *fakeProject) run(t *testing.T, args ...string) runResult {
+	t.Helper()
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600)
+	base := []string{"inspect", "--project", "acme-shop-prod",
+		"--compute-endpoint", f.compute.URL + "/compute/v1/",
+		"--container-endpoint", f.container.URL + "/",
+		"--access-token-file", tokenFile}
+	return runLbdiag(t, dir, append(base, args...)...)
+}
+
+func runLbdiag(t *testing.T, home string, args ...string) runResult {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "CLOUDSDK_CONFIG=" + filepath.Join(home, "gcloud"),
+		"GCE_METADATA_HOST=127.0.0.1:9", "NO_COLOR=1", "TZ=UTC"}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+type jsonReport struct {
+	SchemaVersion int    `json:"schemaVersion"`
+	Project       string `json:"project"`
+	Coverage      []struct {
+		Source, Scope, Status, Detail, Error, Hint string
+	} `json:"coverage"`
+	Findings []struct {
+		Rule, Severity, Message, Remediation string
+		Resource                             struct{ Kind, Project, Location, Cluster, Namespace, Name string }
+		Evidence                             map[string]any
+	} `json:"findings"`
+}
+
+func parseReport(t *testing.T, out string) jsonReport {
+	t.Helper()
+	var r jsonReport
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("stdout is not a JSON report: %v\n%s", err, out)
+	}
+	return r
+}
+
+func findingKeys(r jsonReport) []string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, f.Rule+" "+f.Resource.Kind+" "+f.Resource.Cluster+"/"+f.Resource.Namespace+"/"+f.Resource.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func gap(r jsonReport, source, scope string) (status, errText, hint string) {
+	for _, c := range r.Coverage {
+		if c.Source == source && c.Scope == scope {
+			return c.Status, c.Error, c.Hint
+		}
+	}
+	return "", "", ""
+}
+
+// TestLiveRunAgainstFakeAPIs runs the binary in live mode against loopback
+// Compute Engine, GKE and Kubernetes APIs, with a 403 on one collection, a
+// 429 before success, multi-page lists and a cluster that cannot be reached.
+func TestLiveRunAgainstFakeAPIs(t *testing.T) {
+	t.Parallel()
+	f := newFakeProject(t)
+	f.unreachable = closedPort(t)
+	f.faults["/aggregated/securityPolicies"] = func(hit int, w http.ResponseWriter) bool {
+		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `{"error":{"code":403,"message":"Required 'compute.securityPolicies.list' permission for 'projects/acme-shop-prod'","errors":[{"message":"Required 'compute.securityPolicies.list' permission for 'projects/acme-shop-prod'","domain":"global","reason":"forbidden"}]}}`)
+		return true
+	}
+	f.faults["/aggregated/backendServices"] = func(hit int, w http.ResponseWriter) bool {
+		if hit > 1 {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, `{"error":{"code":429,"message":"Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'compute.googleapis.com' for consumer 'project_number:482913376015'.","errors":[{"message":"Quota exceeded","domain":"global","reason":"rateLimitExceeded"}],"status":"RESOURCE_EXHAUSTED"}}`)
+		return true
+	}
+
+	res := f.run(t, "--format", "json")
+	if res.code != exitFindings {
+		t.Fatalf("exit code %d, want %d; stderr: %s", res.code, exitFindings, res.stderr)
+	}
+	rep := parseReport(t, res.stdout)
+	if rep.SchemaVersion != 1 || rep.Project != "acme-shop-prod" {
+		t.Errorf("report header: %+v", rep)
+	}
+	want := []string{
+		"backendconfig-missing Service ops-us/ops/admin-ui",  // from the second page of the Service list
+		"backendconfig-missing Service shop-eu/shop/frontend", // a BackendConfig in another namespace
+		"proxy-only-subnet-missing Gateway ops-us/ops/internal-gw",
+		"proxy-only-subnet-missing Ingress ops-us/ops/admin",
+	}
+	if got := findingKeys(rep); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The policy list was forbidden: no finding claims a policy is missing,
+	// and the gap says why and what to grant.
+	status, errText, hint := gap(rep, "compute.securityPolicies", "projects/acme-shop-prod")
+	if status != "error" || !strings.Contains(errText, "403") || !strings.Contains(hint, "compute.securityPolicies.list") || !strings.Contains(hint, "roles/compute.viewer") {
+		t.Errorf("securityPolicies coverage: %s %q %q", status, errText, hint)
+	}
+	if status, _, _ := gap(rep, "compute.backendServices", "projects/acme-shop-prod"); status != "ok" {
+		t.Errorf("backendServices after a 429: %s", status)
+	}
+	status, errText, hint = gap(rep, "kubernetes.api", "projects/acme-shop-prod/locations/europe-west4/clusters/legacy-eu")
+	if status != "error" || !strings.Contains(errText, "connection refused") || !strings.Contains(hint, "unreachable") {
+		t.Errorf("unreachable cluster coverage: %s %q %q", status, errText, hint)
+	}
+	for _, c := range rep.Coverage {
+		if c.Status != "ok" && c.Source != "compute.securityPolicies" && !strings.Contains(c.Scope, "legacy-eu") {
+			t.Errorf("unexpected gap: %+v", c)
+		}
+	}
+
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.noAuth) > 0 {
+		t.Errorf("requests without the bearer token: %v", f.noAuth)
+	}
+	pages := 0
+	for key, n := range f.hits {
+		want := 1
+		if strings.Contains(key, "/aggregated/backendServices") {
+			want = 2 // the 429, then the answer
+		}
+		if strings.Contains(key, "/aggregated/securityPolicies") {
+			want = 1 // a 403 is final
+		}
+		if n != want {
+			t.Errorf("%s requested %d times, want %d", key, n, want)
+		}
+		if strings.Contains(key, "pageToken=") || strings.Contains(key, "continue=") {
+			pages++
+		}
+	}
+	if pages != 3 {
+		t.Errorf("second pages read: %d, want 3 (firewalls, subnetworks, ops-us Services)", pages)
+	}
+}
+
+// TestExitCodes checks the documented exit status of each outcome.
+func TestExitCodes(t *testing.T) {
+	t.Parallel()
+	f := newFakeProject(t)
+	f.unreachable = closedPort(t)
+
+	if res := f.run(t, "--fail-on", "none"); res.code != exitOK {
+		t.Errorf("--fail-on none: exit %d", res.code)
+	}
+	// Only the unreachable cluster: nothing found, but not everything read.
+	res := f.run(t, "--cluster", "legacy-eu", "--format", "json")
+	if res.code != exitIncomplete {
+		t.Errorf("incomplete coverage: exit %d, want %d; %s", res.code, exitIncomplete, res.stderr)
+	}
+	if rep := parseReport(t, res.stdout); len(rep.Findings) != 0 {
+		t.Errorf("findings for an unreachable cluster: %v", findingKeys(rep))
+	}
+	// One reachable cluster, read completely, without error findings at
+	// or above --fail-on... its proxy-only findings are errors: exit 1.
+	if res := f.run(t, "--cluster", "us-central1-a/ops-us", "--fail-on", "error"); res.code != exitFindings {
+		t.Errorf("findings: exit %d, want %d", res.code, exitFindings)
+	}
+	if res := f.run(t, "--cluster", "no-such-cluster"); res.code != exitError || !strings.Contains(res.stderr, "legacy-eu") {
+		t.Errorf("unknown cluster: exit %d, stderr %q", res.code, res.stderr)
+	}
+	if res := f.run(t, "--format", "yaml"); res.code != exitError || !strings.Contains(res.stderr, "--format") {
+		t.Errorf("bad format: exit %d, stderr %q", res.code, res.stderr)
+	}
+	// No project anywhere: a one-line error naming the flag.
+	res = runLbdiag(t, t.TempDir(), "inspect")
+	if res.code != exitError || !strings.Contains(res.stderr, "--project") || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 {
+		t.Errorf("no project: exit %d, stderr %q", res.code, res.stderr)
+	}
+}
+
+// TestRecordAndReplay records a live run and replays it offline: same
+// findings and coverage, and no network.
+func TestRecordAndReplay(t *testing.T) {
+	t.Parallel()
+	f := newFakeProject(t)
+	dir := filepath.Join(t.TempDir(), "rec")
+	live := f.run(t, "--format", "json", "--record", dir)
+	if live.code != exitFindings {
+		t.Fatalf("live: exit %d: %s", live.code, live.stderr)
+	}
+	// Close every server: the replay must not need them.
+	f.compute.Close()
+	f.container.Close()
+	for _, s := range f.kube {
+		s.Close()
+	}
+	replayed := runLbdiag(t, t.TempDir(), "inspect", "--replay", dir, "--format", "json")
+	if replayed.code != live.code {
+		t.Fatalf("replay: exit %d, want %d: %s", replayed.code, live.code, replayed.stderr)
+	}
+	a, b := parseReport(t, live.stdout), parseReport(t, replayed.stdout)
+	if strings.Join(findingKeys(a), "|") != strings.Join(findingKeys(b), "|") {
+		t.Errorf("replayed findings differ:\n%v\n%v", findingKeys(a), findingKeys(b))
+	}
+	ja, _ := json.Marshal(a.Coverage)
+	jb, _ := json.Marshal(b.Coverage)
+	if !bytes.Equal(ja, jb) {
+		t.Errorf("replayed coverage differs:\n%s\n%s", ja, jb)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestDemoAndOtherCommands covers the offline commands and the other
+// formats.
+func TestDemoAndOtherCommands(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	res := runLbdiag(t, home, "inspect", "--demo")
+	if res.code != exitFindings || !strings.Contains(res.stdout, "backendconfig-missing") || !strings.Contains(res.stdout, "5 errors") {
+		t.Errorf("demo table: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if strings.Contains(res.stdout, "\x1b[") {
+		t.Error("colours without a terminal")
+	}
+	res = runLbdiag(t, home, "inspect", "--demo", "--format", "csv")
+	rows, err := csv.NewReader(strings.NewReader(res.stdout)).ReadAll()
+	if err != nil || len(rows) != 6 || rows[0][0] != "severity" || rows[1][1] == "" {
+		t.Errorf("demo CSV: %v, %d rows", err, len(rows))
+	}
+	res = runLbdiag(t, home, "rules")
+	for _, id := range []string{"backendconfig-missing", "security-policy-missing", "proxy-only-subnet-missing"} {
+		if !strings.Contains(res.stdout, id) {
+			t.Errorf("rules does not list %s:\n%s", id, res.stdout)
+		}
+	}
+	res = runLbdiag(t, home, "explain", "proxy-only-subnet-missing")
+	if res.code != 0 || !strings.Contains(res.stdout, "Why it matters") || !strings.Contains(res.stdout, "--purpose=REGIONAL_MANAGED_PROXY") {
+		t.Errorf("explain: exit %d\n%s", res.code, res.stdout)
+	}
+	if res := runLbdiag(t, home, "explain", "no-such-rule"); res.code != exitError {
+		t.Errorf("explain unknown rule: exit %d", res.code)
+	}
+	if res := runLbdiag(t, home, "version"); res.code != 0 || !strings.HasPrefix(res.stdout, "lbdiag ") {
+		t.Errorf("version: %q", res.stdout)
+	}
+	if res := runLbdiag(t, home, "inspect", "--demo", "--project", "someone-else"); res.code != exitError {
+		t.Errorf("demo with another project: exit %d", res.code)
+	}
+}

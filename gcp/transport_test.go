@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,10 +29,13 @@ import (
 func TestWritesAreImpossible(t *testing.T) {
 	t.Parallel()
 	var reached atomic.Int32
+	var mu sync.Mutex
 	var methods []string
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reached.Add(1)
+		mu.Lock()
 		methods = append(methods, r.Method+" "+r.URL.Path)
+		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{}`))
 	}))
@@ -92,6 +96,8 @@ func TestWritesAreImpossible(t *testing.T) {
 		t.Errorf("kubernetes delete: err = %v", err)
 	}
 	if n := reached.Load(); n != 0 {
+		mu.Lock()
+		defer mu.Unlock()
 		t.Fatalf("%d write requests reached the server: %v", n, methods)
 	}
 

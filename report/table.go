@@ -13,11 +13,26 @@ import (
 
 // TableOptions control the human-readable report.
 type TableOptions struct {
-	// Width is the width to wrap to, in columns (at least 80).
+	// Width is the width to wrap to, in columns: 0 means 160, and less
+	// than 40 means 40. Below 100, findings are listed as blocks.
 	Width int
 	// Color enables ANSI colours.
 	Color bool
 }
+
+func (o TableOptions) widthOrDefault() int {
+	if o.Width == 0 {
+		return 160
+	}
+	return max(o.Width, 40)
+}
+
+// minTextColumn is the narrowest PROBLEM or FIX column.
+const minTextColumn = 16
+
+// narrowWidth is the width below which findings are listed one block each
+// instead of as table rows: five columns do not fit.
+const narrowWidth = 100
 
 const (
 	ansiRed    = "\x1b[31;1m"
@@ -30,8 +45,10 @@ const (
 // WriteTable writes one row per finding (errors first), then a summary line
 // and the coverage gaps.
 func WriteTable(w io.Writer, r *Report, o TableOptions) error {
-	width := max(o.Width, 80)
-	if len(r.Findings) > 0 {
+	width := o.widthOrDefault()
+	if width < narrowWidth {
+		writeList(w, r, width, o.Color)
+	} else if len(r.Findings) > 0 {
 		// Content widths; each cell adds one space of padding either side.
 		sev, rule, res := len("SEVERITY"), len("RULE"), len("RESOURCE")
 		for _, f := range r.Findings {
@@ -40,11 +57,21 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 				res = max(res, len(l))
 			}
 		}
+		// Five cells of padding (2 each) and six borders take 16 columns;
+		// PROBLEM and FIX share what the other three leave, and those
+		// three shrink (wrapping) on narrow terminals.
+		content := width - 16
 		rule, res = min(rule, 36), min(res, 34)
-		// Five cells of padding (2 each) and six borders.
-		rest := width - (sev + rule + res) - 16
-		problem := max(rest*11/20, 24)
-		fix := max(rest-problem, 20)
+		for rule+res > max(content-sev-2*minTextColumn, 24) {
+			if res >= rule {
+				res--
+			} else {
+				rule--
+			}
+		}
+		rest := content - sev - rule - res
+		problem := max(min(rest*11/20, rest-minTextColumn), minTextColumn)
+		fix := max(rest-problem, minTextColumn)
 		widths := []int{sev, rule, res, problem, fix}
 		mapper := tw.NewMapper[int, int]()
 		for i, wd := range widths {
@@ -101,6 +128,7 @@ func resourceCell(r inspect.Resource) string {
 }
 
 func writeSummary(w io.Writer, r *Report, o TableOptions) error {
+	width := o.widthOrDefault()
 	counts := r.Counts()
 	gaps := r.Gaps()
 	var b strings.Builder
@@ -112,20 +140,23 @@ func writeSummary(w io.Writer, r *Report, o TableOptions) error {
 	}
 	fmt.Fprintf(&b, " (%s inspected", plural(len(r.Clusters), "cluster"))
 	if len(gaps) == 0 {
-		b.WriteString("; every source was read).\n")
+		b.WriteString("; every source was read).")
 	} else {
-		fmt.Fprintf(&b, "; %s could not be read, so some checks were not made: see below).\n", plural(len(gaps), "source"))
+		fmt.Fprintf(&b, "; %s could not be read, so some checks were not made: see below).", plural(len(gaps), "source"))
 	}
+	summary := wrap(b.String(), width) + "\n"
+	b.Reset()
+	b.WriteString(summary)
 	if len(gaps) > 0 {
 		b.WriteString("\nCould not check:\n")
 		for _, g := range gaps {
-			line := fmt.Sprintf("  - %s in %s: %s", g.Source, g.Scope, g.Status)
+			line := fmt.Sprintf("%s in %s: %s", g.Source, g.Scope, g.Status)
 			if g.Error != "" {
 				line += ": " + g.Error
 			}
-			b.WriteString(line + "\n")
+			b.WriteString(indentLines(wrap(line, width-4), "  - ", "    ") + "\n")
 			if g.Hint != "" {
-				hint := "    → " + g.Hint
+				hint := indentLines(wrap(g.Hint, width-6), "    → ", "      ")
 				if o.Color {
 					hint = ansiDim + hint + ansiReset
 				}
@@ -168,4 +199,33 @@ func wrap(text string, width int) string {
 		out = append(out, string(line))
 	}
 	return strings.Join(out, "\n")
+}
+
+// indentLines prefixes the first line with first and the others with rest.
+func indentLines(text, first, rest string) string {
+	lines := strings.Split(text, "\n")
+	for i := range lines {
+		if i == 0 {
+			lines[i] = first + lines[i]
+		} else {
+			lines[i] = rest + lines[i]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// writeList renders each finding as a block, for narrow terminals.
+func writeList(w io.Writer, r *Report, width int, color bool) {
+	for _, f := range r.Findings {
+		head := strings.ToUpper(f.Severity.String())
+		if color {
+			head = severityCell(f.Severity, true)
+			head = strings.Replace(head, f.Severity.String(), strings.ToUpper(f.Severity.String()), 1)
+		}
+		fmt.Fprintf(w, "%s %s\n", head, f.Rule)
+		fmt.Fprintln(w, indentLines(wrap(strings.ReplaceAll(resourceCell(f.Resource), "\n", ", "), width-2), "  ", "  "))
+		fmt.Fprintln(w, indentLines(wrap(f.Message, width-10), "  Problem ", "          "))
+		fmt.Fprintln(w, indentLines(wrap(f.Remediation, width-10), "  Fix     ", "          "))
+		fmt.Fprintln(w)
+	}
 }

@@ -78,7 +78,7 @@ func backendConfigMissingFinding(cl *inventory.Cluster, ns, svcName string, ref 
 		fmt.Fprintf(&msg, "; a BackendConfig of that name exists in namespace %s, but it must be in the Service's namespace", strings.Join(elsewhere, ", "))
 	}
 	if near != "" {
-		fmt.Fprintf(&msg, "; %q exists there: a typo?", near)
+		fmt.Fprintf(&msg, "; %q exists there (a typo?)", near)
 	}
 	if len(ingresses) > 0 {
 		fmt.Fprintf(&msg, ". Until it is fixed, Ingress %s cannot sync", strings.Join(ingresses, ", "))

@@ -28,7 +28,7 @@ func TestBackendConfigMissing(t *testing.T) {
 			wantFix: "kubectl get backendconfig web-bc -n default -o json"},
 		{name: "typo of an existing name", services: map[string]map[string]string{"shop/web": {ga: `{"ports":{"http":"web-backendconfig"}}`}},
 			configs: []string{"shop/web-backend-config"},
-			want:    []string{`"web-backend-config" exists there: a typo?`},
+			want:    []string{`"web-backend-config" exists there (a typo?)`},
 			wantFix: `kubectl annotate service web -n shop cloud.google.com/backend-config='{"ports":{"http":"web-backend-config"}}' --overwrite`},
 		{name: "one finding per missing name", services: map[string]map[string]string{"shop/web": {ga: `{"default":"a","ports":{"http":"a","443":"b"}}`}},
 			want: []string{`"a" (as default and ports[http])`, `"b" (as ports[443])`}},

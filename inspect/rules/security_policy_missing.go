@@ -73,7 +73,7 @@ func securityPolicyFinding(inv *inventory.Inventory, cl *inventory.Cluster, bc *
 	}
 	near := nearest(name, global)
 	if near != "" {
-		fmt.Fprintf(&msg, "; the project has %q: a typo?", near)
+		fmt.Fprintf(&msg, "; the project has %q (a typo?)", near)
 	} else if len(global) > 0 {
 		fmt.Fprintf(&msg, "; the project's global policies are %s", quoteList(global, 5))
 	} else {

@@ -25,7 +25,7 @@ func TestSecurityPolicyMissing(t *testing.T) {
 			policies: []*compute.SecurityPolicy{securityPolicy("edge-waf", "")}},
 		{name: "typo", policy: &inventory.BackendConfigSecurityPolicy{Name: "edge-wafs"},
 			policies: []*compute.SecurityPolicy{securityPolicy("edge-waf", ""), securityPolicy("office-only", "")},
-			want:     `"edge-wafs", but project acme-test has no global Cloud Armor security policy of that name; the project has "edge-waf": a typo?`,
+			want:     `"edge-wafs", but project acme-test has no global Cloud Armor security policy of that name; the project has "edge-waf" (a typo?)`,
 			wantFix:  `kubectl patch backendconfig web-bc -n shop --type merge -p '{"spec":{"securityPolicy":{"name":"edge-waf"}}}'`},
 		{name: "only a regional policy of that name", policy: &inventory.BackendConfigSecurityPolicy{Name: "edge-waf"},
 			policies: []*compute.SecurityPolicy{securityPolicy("edge-waf", "europe-west1")},

@@ -290,7 +290,7 @@ func TestLiveRunAgainstFakeAPIs(t *testing.T) {
 		t.Errorf("report header: %+v", rep)
 	}
 	want := []string{
-		"backendconfig-missing Service ops-us/ops/admin-ui",  // from the second page of the Service list
+		"backendconfig-missing Service ops-us/ops/admin-ui",   // from the second page of the Service list
 		"backendconfig-missing Service shop-eu/shop/frontend", // a BackendConfig in another namespace
 		"proxy-only-subnet-missing Gateway ops-us/ops/internal-gw",
 		"proxy-only-subnet-missing Ingress ops-us/ops/admin",

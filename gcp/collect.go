@@ -84,7 +84,13 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		opts.Retry = DefaultRetryPolicy
 	}
 	c := &collector{opts: opts, base: newBaseTransport(), limiters: map[string]*rate.Limiter{}}
-	inv := &inventory.Inventory{Project: opts.Project}
+	inv := &inventory.Inventory{Project: opts.Project, CollectedAt: time.Now().UTC()}
+	if opts.Replay != nil {
+		inv.CollectedAt = time.Time{}
+		if at := opts.Replay.Manifest.RecordedAt; at != nil {
+			inv.CollectedAt = *at
+		}
+	}
 
 	svc, err := compute.NewService(ctx, c.clientOptions(recording.APICompute, opts.ComputeEndpoint, DefaultComputeEndpoint)...)
 	if err != nil {

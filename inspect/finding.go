@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sort"
+	"strings"
 
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -43,6 +44,19 @@ type Finding struct {
 	// Remediation is the exact command or manifest change that fixes it.
 	Remediation string `json:"remediation"`
 	Docs        string `json:"docs,omitempty"`
+
+	// AttachTo, when set, asks Run to fold this finding into another
+	// rule's finding on the same resource, if there is one: its evidence
+	// is added there under the reporting rule's ID, and it is not listed
+	// on its own. A controller event that a configuration rule already
+	// explains thus adds proof to that finding instead of a second row.
+	AttachTo *Attachment `json:"-"`
+}
+
+// Attachment names the finding another finding belongs to.
+type Attachment struct {
+	Rule     string
+	Resource Resource
 }
 
 // Pass is one rule's view of a run.
@@ -83,8 +97,49 @@ func Run(inv *inventory.Inventory, rules []*Rule) Result {
 		}
 		res.Findings = append(res.Findings, fs...)
 	}
+	res.Findings = attach(res.Findings)
 	SortFindings(res.Findings)
 	return res
+}
+
+// attach folds findings with AttachTo into the first finding of the rule
+// and resource they name; those with no such finding stay as they are.
+func attach(fs []Finding) []Finding {
+	key := func(rule string, r Resource) string {
+		return strings.Join([]string{rule, r.Kind, r.Project, r.Location, r.Cluster, r.Namespace, r.Name}, "\x00")
+	}
+	index := map[string]int{}
+	for i := range fs {
+		if fs[i].AttachTo == nil {
+			if _, seen := index[key(fs[i].Rule, fs[i].Resource)]; !seen {
+				index[key(fs[i].Rule, fs[i].Resource)] = i
+			}
+		}
+	}
+	drop := make([]bool, len(fs))
+	for i := range fs {
+		a := fs[i].AttachTo
+		if a == nil {
+			continue
+		}
+		j, ok := index[key(a.Rule, a.Resource)]
+		if !ok {
+			continue
+		}
+		if fs[j].Evidence == nil {
+			fs[j].Evidence = map[string]any{}
+		}
+		list, _ := fs[j].Evidence[fs[i].Rule].([]map[string]any)
+		fs[j].Evidence[fs[i].Rule] = append(list, fs[i].Evidence)
+		drop[i] = true
+	}
+	out := make([]Finding, 0, len(fs))
+	for i := range fs {
+		if !drop[i] {
+			out = append(out, fs[i])
+		}
+	}
+	return out
 }
 
 func runOne(inv *inventory.Inventory, r *Rule) (fs []Finding, err error) {

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"strings"
+	"time"
 
 	"cloud.google.com/go/container/apiv1/containerpb"
 	compute "google.golang.org/api/compute/v1"
@@ -23,6 +24,10 @@ type Inventory struct {
 	Clusters []*Cluster
 	// Coverage says which sources were read completely.
 	Coverage CoverageSet
+	// CollectedAt is when the data was read: the start of a live run, the
+	// recording time of a replayed one (zero when a recording has none).
+	// Rules judge the age of events against it, never against the clock.
+	CollectedAt time.Time
 }
 
 // Known reports whether source was read completely in scope.

@@ -30,7 +30,7 @@ const (
 
 // ingressClass returns the class GKE's controller sees: the annotation, or
 // "gce" when the annotation is absent or empty and spec.ingressClassName is
-// unset. Any other Ingress is not GKE's ("").
+// unset; "" when spec.ingressClassName selects another controller.
 func ingressClass(ing *networkingv1.Ingress) string {
 	v, ok := ing.Annotations[annIngressClass]
 	if ok && v != "" {
@@ -40,6 +40,13 @@ func ingressClass(ing *networkingv1.Ingress) string {
 		return classGCE
 	}
 	return ""
+}
+
+// gkeIngress reports whether GKE's Ingress controller builds an
+// Application Load Balancer for the Ingress, and of which class.
+func gkeIngress(ing *networkingv1.Ingress) (string, bool) {
+	c := ingressClass(ing)
+	return c, c == classGCE || c == classInternal || c == classRegionalExternal
 }
 
 // backendConfigRef is the parsed backend-config annotation of a Service.
@@ -99,7 +106,7 @@ func ingressesUsingService(cl *inventory.Cluster, ns, svc string) []string {
 	var out []string
 	for i := range cl.Ingresses {
 		ing := &cl.Ingresses[i]
-		if ing.Namespace != ns || ingressClass(ing) == "" {
+		if _, ok := gkeIngress(ing); !ok || ing.Namespace != ns {
 			continue
 		}
 		for _, b := range ingressServiceBackends(ing) {
@@ -215,4 +222,12 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }

@@ -1,0 +1,301 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// negDetachLatency is the time the guide allows for a Pod's endpoint to
+// leave its NEG and stop receiving new requests.
+const negDetachLatency = 60
+
+// shutdownMargin is the least time lbdiag leaves the application to shut
+// down after its preStop hook and before SIGKILL.
+const shutdownMargin = 5
+
+// negServing is a Service an Ingress reaches through NEGs, with the backend
+// services built for it.
+type negServing struct {
+	cl        *inventory.Cluster
+	svc       *corev1.Service
+	ingresses []string
+	// backends are its NEG backend services; only meaningful when bsKnown.
+	backends []serviceBackend
+	bsKnown  bool
+}
+
+// drain returns the longest draining timeout of the Service's backend
+// services, and whether any was found.
+func (n negServing) drain() (int64, bool) {
+	if !n.bsKnown || len(n.backends) == 0 {
+		return 0, false
+	}
+	var d int64
+	for _, b := range n.backends {
+		if b.BS.ConnectionDraining != nil {
+			d = max(d, b.BS.ConnectionDraining.DrainingTimeoutSec)
+		}
+	}
+	return d, true
+}
+
+// negServings lists, for every cluster whose Ingresses and Services were
+// read, the Services its GKE Ingresses reach through NEGs. GKE's own default
+// backend is left out: GKE manages it.
+func negServings(inv *inventory.Inventory) []negServing {
+	bsKnown := inv.Known(inventory.ComputeBackendServices, inventory.ProjectScope(inv.Project))
+	var out []negServing
+	for _, cl := range inv.Clusters {
+		if !inv.Known(inventory.KubeIngresses, cl.Scope()) || !inv.Known(inventory.KubeServices, cl.Scope()) {
+			continue
+		}
+		index := map[string]int{}
+		gkeIngresses(cl, func(ing *networkingv1.Ingress, class string) {
+			for _, b := range backendsOf(ing) {
+				svc := findService(cl, ing.Namespace, b.Service.Name)
+				if svc == nil || isDefaultBackend(svc.Namespace, svc.Name) || !servesIngressNEG(svc, class) {
+					continue
+				}
+				key := svc.Namespace + "/" + svc.Name
+				i, ok := index[key]
+				if !ok {
+					i = len(out)
+					index[key] = i
+					n := negServing{cl: cl, svc: svc, bsKnown: bsKnown}
+					for _, sb := range backendServicesOf(inv, cl, svc) {
+						if negBacked(sb.BS) {
+							n.backends = append(n.backends, sb)
+						}
+					}
+					out = append(out, n)
+				}
+				if name := ing.Namespace + "/" + ing.Name; !contains(out[i].ingresses, name) {
+					out[i].ingresses = append(out[i].ingresses, name)
+				}
+			}
+		})
+	}
+	return out
+}
+
+// NEGDrainTimeoutUnset reports NEG backend services without connection
+// draining.
+var NEGDrainTimeoutUnset = &inspect.Rule{
+	ID:       "neg-drain-timeout-unset",
+	Severity: inspect.Warning,
+	Title:    "Every NEG backend service serving an Ingress drains connections on scale-down",
+	Doc: inspect.Doc{
+		Why: `When a Pod behind a NEG terminates, its endpoint is detached from the NEG. With connectionDraining.drainingTimeoutSec 0 (what GKE's controller creates unless a BackendConfig sets it) the load balancer drops the requests in flight at that moment: clients see 502s during every scale-down and rollout.`,
+		Fix: `Set a draining timeout in the BackendConfig of the Service's port (create one and annotate the Service if it has none):
+  kubectl patch backendconfig BC -n NS --type merge -p '{"spec":{"connectionDraining":{"drainingTimeoutSec":60}}}'`,
+		Sources: []string{srcTroubleshoot + ": Resolve NEG-related 500-series errors during workload scaling", "BackendConfig connectionDraining (" + docIngressFeatures + "#draining_timeout)"},
+		URL:     docTroubleshootLB,
+	},
+	Check: func(p *inspect.Pass) {
+		seen := map[string]bool{}
+		for _, n := range negServings(p.Inventory) {
+			if !n.bsKnown {
+				continue
+			}
+			ref, hasRef, refErr := parseBackendConfig(n.svc)
+			for _, sb := range n.backends {
+				if (sb.BS.ConnectionDraining != nil && sb.BS.ConnectionDraining.DrainingTimeoutSec > 0) || seen[sb.BS.SelfLink] {
+					continue
+				}
+				seen[sb.BS.SelfLink] = true
+				svc := n.svc
+				var field, fix string
+				bcName := ""
+				if hasRef && refErr == nil {
+					bcName = ref.forPort(sb.Port)
+				}
+				bc := findBackendConfig(n.cl, svc.Namespace, bcName)
+				switch {
+				case bc != nil && bc.Spec.ConnectionDraining != nil && bc.Spec.ConnectionDraining.DrainingTimeoutSec > 0:
+					field = fmt.Sprintf("BackendConfig %s/%s sets spec.connectionDraining.drainingTimeoutSec to %d, but the backend service does not have it: the controller is not applying it (see the Ingress's events)",
+						bc.Namespace, bc.Name, bc.Spec.ConnectionDraining.DrainingTimeoutSec)
+					fix = fmt.Sprintf("kubectl describe ingress -n %s   # find the sync error", svc.Namespace)
+				case bc != nil:
+					field = fmt.Sprintf("set it with spec.connectionDraining.drainingTimeoutSec of BackendConfig %s/%s, which this port uses", bc.Namespace, bc.Name)
+					fix = fmt.Sprintf(`kubectl patch backendconfig %s -n %s --type merge -p '{"spec":{"connectionDraining":{"drainingTimeoutSec":60}}}'`, bc.Name, bc.Namespace)
+				default:
+					field = "set it with spec.connectionDraining.drainingTimeoutSec of a BackendConfig for this port (the Service has none)"
+					fix = fmt.Sprintf("kubectl apply -f - <<'EOF'\napiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata:\n  name: %s-draining\n  namespace: %s\nspec:\n  connectionDraining:\n    drainingTimeoutSec: 60\nEOF\nkubectl annotate service %s -n %s cloud.google.com/backend-config='{\"default\":\"%s-draining\"}'",
+						svc.Name, svc.Namespace, svc.Name, svc.Namespace, svc.Name)
+					if hasRef {
+						fix = fmt.Sprintf("add spec.connectionDraining.drainingTimeoutSec: 60 to a BackendConfig for port %s and name it in the Service's %s annotation", portName(sb.Port), ref.Key)
+					}
+				}
+				p.Report(inspect.Finding{
+					Message: fmt.Sprintf("Backend service of Service %s/%s port %s (Ingress %s) has connectionDraining.drainingTimeoutSec 0: requests in flight to a terminating Pod are dropped (502 during scale-down); %s",
+						svc.Namespace, svc.Name, portName(sb.Port), strings.Join(n.ingresses, ", "), field),
+					Resource:    backendServiceResource(sb.BS),
+					Evidence:    map[string]any{"connectionDraining.drainingTimeoutSec": 0, "service": svc.Namespace + "/" + svc.Name, "cluster": n.cl.Location() + "/" + n.cl.Name(), "ingresses": n.ingresses, "backendConfig": bcName},
+					Remediation: fix,
+				})
+			}
+		}
+	},
+}
+
+// workloadFindings calls check for each workload of each NEG-served Service
+// once, in clusters whose workloads were read.
+func workloadFindings(inv *inventory.Inventory, check func(n negServing, w workload)) {
+	seen := map[string]bool{}
+	for _, n := range negServings(inv) {
+		if !workloadSourcesKnown(inv, n.cl) {
+			continue
+		}
+		for _, w := range workloadsOf(n.cl, n.svc) {
+			key := n.cl.Scope() + "/" + w.Kind + "/" + w.Meta.Namespace + "/" + w.Meta.Name
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			check(n, w)
+		}
+	}
+}
+
+// PreStopHookMissing reports NEG-served workloads whose containers have no
+// preStop hook.
+var PreStopHookMissing = &inspect.Rule{
+	ID:       "prestop-hook-missing",
+	Severity: inspect.Warning,
+	Title:    "Every container of a workload served through NEGs has a preStop hook",
+	Doc: inspect.Doc{
+		Why: `A terminating Pod gets SIGTERM at once, but its endpoint leaves the NEG and the load balancer stops sending it requests only up to about a minute later. Without a preStop hook that keeps the container serving meanwhile, requests still routed to the Pod fail: 502s and 503s during every scale-down and rollout.`,
+		Fix: `Add a preStop hook that outlasts the draining timeout plus about 60 s of NEG detach latency, and a grace period longer than that:
+  lifecycle: {preStop: {sleep: {seconds: 120}}}        # Kubernetes 1.30+, or exec: ["sh","-c","sleep 120"]
+  terminationGracePeriodSeconds: 150`,
+		Sources: []string{srcTroubleshoot + ": Resolve NEG-related 500-series errors during workload scaling"},
+		URL:     docTroubleshootLB,
+	},
+	Check: func(p *inspect.Pass) {
+		workloadFindings(p.Inventory, func(n negServing, w workload) {
+			var missing []string
+			for _, c := range w.Template.Spec.Containers {
+				if !preStopOf(c).Present {
+					missing = append(missing, c.Name)
+				}
+			}
+			if len(missing) == 0 {
+				return
+			}
+			need := int64(negDetachLatency)
+			if d, ok := n.drain(); ok {
+				need += d
+			}
+			p.Report(inspect.Finding{
+				Message: fmt.Sprintf("Container %s of this %s has no preStop hook, but Ingress %s reaches its Pods through NEGs (Service %s): requests still routed to a terminating Pod fail during scale-down",
+					strings.Join(missing, ", "), w.Kind, strings.Join(n.ingresses, ", "), n.svc.Name),
+				Resource:    kubeResource(n.cl, w.Kind, w.Meta),
+				Evidence:    map[string]any{"containers": missing, "service": n.svc.Namespace + "/" + n.svc.Name, "ingresses": n.ingresses},
+				Remediation: fmt.Sprintf("kubectl patch %s %s -n %s --type strategic -p '%s'", strings.ToLower(w.Kind), w.Meta.Name, w.Meta.Namespace, preStopPatch(missing, need, w.Template)),
+			})
+		})
+	},
+}
+
+// preStopPatch is a strategic-merge patch adding a sleep preStop hook of
+// need seconds to the containers, with a grace period that covers it.
+func preStopPatch(containers []string, need int64, t corev1.PodTemplateSpec) string {
+	var cs []string
+	for _, c := range containers {
+		cs = append(cs, fmt.Sprintf(`{"name":"%s","lifecycle":{"preStop":{"exec":{"command":["sh","-c","sleep %d"]}}}}`, c, need))
+	}
+	grace, _ := gracePeriod(t)
+	g := ""
+	if grace < need+shutdownMargin {
+		g = fmt.Sprintf(`"terminationGracePeriodSeconds":%d,`, need+30)
+	}
+	return fmt.Sprintf(`{"spec":{"template":{"spec":{%s"containers":[%s]}}}}`, g, strings.Join(cs, ","))
+}
+
+// PreStopShorterThanDrain reports preStop hooks that end before draining.
+var PreStopShorterThanDrain = &inspect.Rule{
+	ID:       "prestop-shorter-than-drain",
+	Severity: inspect.Warning,
+	Title:    "Every preStop hook of a NEG-served workload lasts the draining timeout plus 60 s",
+	Doc: inspect.Doc{
+		Why:     `The load balancer keeps sending requests to a terminating Pod until its endpoint has left the NEG (up to about 60 s) and then drains for the backend service's draining timeout. A preStop hook shorter than both together lets the container stop while requests still arrive: 502s during scale-down. lbdiag recognises sleep hooks (the sleep action, exec sleep N, sh -c "sleep N && ..."); for other hooks the duration is unknown and it does not guess.`,
+		Fix:     `Lengthen the hook to at least drainingTimeoutSec + 60 seconds, and raise terminationGracePeriodSeconds above it.`,
+		Sources: []string{srcTroubleshoot + ": Resolve NEG-related 500-series errors during workload scaling"},
+		URL:     docTroubleshootLB,
+	},
+	Check: func(p *inspect.Pass) {
+		workloadFindings(p.Inventory, func(n negServing, w workload) {
+			drain, ok := n.drain()
+			if !ok {
+				return
+			}
+			need := float64(drain + negDetachLatency)
+			var short []string
+			var forms []string
+			for _, c := range w.Template.Spec.Containers {
+				ps := preStopOf(c)
+				if ps.Known && ps.Seconds < need {
+					short = append(short, c.Name)
+					forms = append(forms, fmt.Sprintf("%s: %s", c.Name, ps.Form))
+				}
+			}
+			if len(short) == 0 {
+				return
+			}
+			p.Report(inspect.Finding{
+				Message: fmt.Sprintf("preStop hook of container %s is shorter than the backend service's draining timeout %d s + %d s of NEG detach latency = %d s (%s): the container can stop while the load balancer still sends it requests",
+					strings.Join(short, ", "), drain, negDetachLatency, int64(need), strings.Join(forms, "; ")),
+				Resource:    kubeResource(n.cl, w.Kind, w.Meta),
+				Evidence:    map[string]any{"preStop": forms, "drainingTimeoutSec": drain, "requiredSeconds": int64(need), "service": n.svc.Namespace + "/" + n.svc.Name},
+				Remediation: fmt.Sprintf("kubectl patch %s %s -n %s --type strategic -p '%s'", strings.ToLower(w.Kind), w.Meta.Name, w.Meta.Namespace, preStopPatch(short, int64(need), w.Template)),
+			})
+		})
+	},
+}
+
+// TerminationGraceTooShort reports grace periods that end before preStop.
+var TerminationGraceTooShort = &inspect.Rule{
+	ID:       "termination-grace-too-short",
+	Severity: inspect.Error,
+	Title:    "Every NEG-served workload's grace period outlasts its preStop hook",
+	Doc: inspect.Doc{
+		Why: `terminationGracePeriodSeconds (30 s when unset) counts from the start of the preStop hook. When the hook lasts longer than the grace period, the kubelet kills the container before draining ends, and before the application could shut down cleanly: the preStop hook does not protect the requests it was written for.`,
+		Fix: `Set terminationGracePeriodSeconds to the preStop duration plus the application's shutdown time:
+  kubectl patch deployment NAME -n NS -p '{"spec":{"template":{"spec":{"terminationGracePeriodSeconds":150}}}}'`,
+		Sources: []string{srcTroubleshoot + ": Resolve NEG-related 500-series errors during workload scaling", "Kubernetes: Pod termination (kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination)"},
+		URL:     docTroubleshootLB,
+	},
+	Check: func(p *inspect.Pass) {
+		workloadFindings(p.Inventory, func(n negServing, w workload) {
+			grace, set := gracePeriod(w.Template)
+			var longest float64
+			var which string
+			for _, c := range w.Template.Spec.Containers {
+				if ps := preStopOf(c); ps.Known && ps.Seconds > longest {
+					longest, which = ps.Seconds, c.Name+": "+ps.Form
+				}
+			}
+			if longest == 0 || float64(grace) >= longest+shutdownMargin {
+				return
+			}
+			graceText := fmt.Sprintf("%d s", grace)
+			if !set {
+				graceText += " (the default)"
+			}
+			want := int64(longest) + 30
+			p.Report(inspect.Finding{
+				Message: fmt.Sprintf("terminationGracePeriodSeconds is %s but the preStop hook lasts %.0f s (%s): the container is killed before the hook ends and %d s of shutdown time",
+					graceText, longest, which, shutdownMargin),
+				Resource:    kubeResource(n.cl, w.Kind, w.Meta),
+				Evidence:    map[string]any{"terminationGracePeriodSeconds": grace, "preStopSeconds": longest, "preStop": which},
+				Remediation: fmt.Sprintf(`kubectl patch %s %s -n %s -p '{"spec":{"template":{"spec":{"terminationGracePeriodSeconds":%d}}}}'`, strings.ToLower(w.Kind), w.Meta.Name, w.Meta.Namespace, want),
+			})
+		})
+	},
+}

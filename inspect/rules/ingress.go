@@ -1,0 +1,128 @@
+package rules
+
+import (
+	"fmt"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// ingressBackend is one Service backend of an Ingress and where it is.
+type ingressBackend struct {
+	// Field is the backend's place in the spec, e.g.
+	// "spec.rules[0].http.paths[1].backend".
+	Field string
+	// Pointer is the JSON pointer of the backend's service, for
+	// kubectl patch --type json.
+	Pointer string
+	Host    string
+	Path    string
+	Service *networkingv1.IngressServiceBackend
+}
+
+// backendsOf lists the Service backends of an Ingress: the default backend
+// first, then every path of every rule with an http block.
+func backendsOf(ing *networkingv1.Ingress) []ingressBackend {
+	var out []ingressBackend
+	if b := ing.Spec.DefaultBackend; b != nil && b.Service != nil {
+		out = append(out, ingressBackend{Field: "spec.defaultBackend", Pointer: "/spec/defaultBackend/service", Path: "(default)", Service: b.Service})
+	}
+	for i, r := range ing.Spec.Rules {
+		if r.HTTP == nil {
+			continue
+		}
+		for j, p := range r.HTTP.Paths {
+			if p.Backend.Service == nil {
+				continue
+			}
+			out = append(out, ingressBackend{
+				Field:   fmt.Sprintf("spec.rules[%d].http.paths[%d].backend", i, j),
+				Pointer: fmt.Sprintf("/spec/rules/%d/http/paths/%d/backend/service", i, j),
+				Host:    r.Host, Path: p.Path, Service: p.Backend.Service,
+			})
+		}
+	}
+	return out
+}
+
+// where renders a backend's host and path for messages.
+func (b ingressBackend) where() string {
+	if b.Field == "spec.defaultBackend" {
+		return "the default backend"
+	}
+	host := b.Host
+	if host == "" {
+		host = "*"
+	}
+	return fmt.Sprintf("host %s path %s", host, b.Path)
+}
+
+// portLabel renders an Ingress backend port as the controller matches it:
+// by name when named, else by number.
+func portLabel(p networkingv1.ServiceBackendPort) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return strconv.Itoa(int(p.Number))
+}
+
+// findService returns the Service ns/name of the cluster, or nil.
+func findService(cl *inventory.Cluster, ns, name string) *corev1.Service {
+	for i := range cl.Services {
+		if s := &cl.Services[i]; s.Namespace == ns && s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// servicePort returns the Service port an Ingress backend port selects:
+// the port of that name when the backend names one, else the port of that
+// number (never the targetPort).
+func servicePort(svc *corev1.Service, p networkingv1.ServiceBackendPort) *corev1.ServicePort {
+	for i := range svc.Spec.Ports {
+		sp := &svc.Spec.Ports[i]
+		if (p.Name != "" && sp.Name == p.Name) || (p.Name == "" && sp.Port == p.Number) {
+			return sp
+		}
+	}
+	return nil
+}
+
+// servicesInNamespace lists the names of the cluster's Services in ns.
+func servicesInNamespace(cl *inventory.Cluster, ns string) []string {
+	var out []string
+	for _, s := range cl.Services {
+		if s.Namespace == ns {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+// gkeIngresses calls fn for every Ingress GKE's controller serves.
+func gkeIngresses(cl *inventory.Cluster, fn func(ing *networkingv1.Ingress, class string)) {
+	for i := range cl.Ingresses {
+		ing := &cl.Ingresses[i]
+		if class, ok := gkeIngress(ing); ok {
+			fn(ing, class)
+		}
+	}
+}
+
+// isDefaultBackend reports whether the Service is GKE's own default backend,
+// which GKE manages.
+func isDefaultBackend(ns, name string) bool {
+	return ns == "kube-system" && name == "default-http-backend"
+}
+
+// portName renders a Service port for messages: its name and number.
+func portName(p corev1.ServicePort) string {
+	if p.Name != "" {
+		return fmt.Sprintf("%s (%d)", p.Name, p.Port)
+	}
+	return strconv.Itoa(int(p.Port))
+}

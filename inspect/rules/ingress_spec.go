@@ -1,0 +1,375 @@
+package rules
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// Ingress annotations users write.
+const (
+	annFrontendConfig = "networking.gke.io/v1beta1.FrontendConfig"
+	annAllowHTTP      = "kubernetes.io/ingress.allow-http"
+	annPreSharedCert  = "ingress.gcp.kubernetes.io/pre-shared-cert"
+	annManagedCerts   = "networking.gke.io/managed-certificates"
+	annGlobalStaticIP = "kubernetes.io/ingress.global-static-ip-name"
+	annRegionalIP     = "kubernetes.io/ingress.regional-static-ip-name"
+)
+
+// forIngresses calls fn for each GKE Ingress of each cluster whose
+// Ingresses were read.
+func forIngresses(inv *inventory.Inventory, fn func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string)) {
+	for _, cl := range inv.Clusters {
+		if !inv.Known(inventory.KubeIngresses, cl.Scope()) {
+			continue
+		}
+		gkeIngresses(cl, func(ing *networkingv1.Ingress, class string) { fn(cl, ing, class) })
+	}
+}
+
+// FrontendConfigMissing reports Ingresses naming an absent FrontendConfig.
+var FrontendConfigMissing = &inspect.Rule{
+	ID:       "frontendconfig-missing",
+	Severity: inspect.Error,
+	Title:    "Every FrontendConfig an Ingress names exists in the Ingress's namespace",
+	Doc: inspect.Doc{
+		Why: `The networking.gke.io/v1beta1.FrontendConfig annotation names a FrontendConfig in the Ingress's namespace. When it is absent the controller warns "no FrontendConfig for Ingress exists" and builds the load balancer without it: no HTTP-to-HTTPS redirect and no SSL policy, which the manifest promised.`,
+		Fix: `Create the FrontendConfig in the Ingress's namespace, or correct the annotation:
+  kubectl annotate ingress ING -n NS networking.gke.io/v1beta1.FrontendConfig=EXISTING --overwrite`,
+		Sources: []string{srcCheckGKEIngress + " FrontendConfigExistenceCheck", "kubernetes/ingress-gce pkg/frontendconfig/frontendconfig.go"},
+		URL:     docIngressFeatures + "#configuring_ingress_features_through_frontendconfig_parameters",
+	},
+	Check: func(p *inspect.Pass) {
+		forIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			name, ok := ing.Annotations[annFrontendConfig]
+			if !ok || !p.Inventory.Known(inventory.KubeFrontendConfigs, cl.Scope()) {
+				return
+			}
+			var names []string
+			for _, fc := range cl.FrontendConfigs {
+				if fc.Namespace == ing.Namespace {
+					names = append(names, fc.Name)
+				}
+				if fc.Namespace == ing.Namespace && fc.Name == name {
+					return
+				}
+			}
+			msg := fmt.Sprintf("Annotation %s names FrontendConfig %q, which does not exist in namespace %s: the load balancer is built without its redirect and SSL policy", annFrontendConfig, name, ing.Namespace)
+			fix := fmt.Sprintf("create FrontendConfig %s/%s (apiVersion networking.gke.io/v1beta1), or correct the annotation", ing.Namespace, name)
+			if near := nearest(name, names); near != "" {
+				msg += fmt.Sprintf("; %q exists there (a typo?)", near)
+				fix = fmt.Sprintf("kubectl annotate ingress %s -n %s %s=%s --overwrite", ing.Name, ing.Namespace, annFrontendConfig, near)
+			}
+			p.Report(inspect.Finding{Message: msg, Resource: kubeResource(cl, "Ingress", ing.ObjectMeta),
+				Evidence:    map[string]any{"annotation": annFrontendConfig, "frontendConfig": name, "frontendConfigsInNamespace": orEmpty(names)},
+				Remediation: fix})
+		})
+	},
+}
+
+// ILBFrontendConfigUnsupported reports internal Ingresses with a
+// FrontendConfig.
+var ILBFrontendConfigUnsupported = &inspect.Rule{
+	ID:       "ilb-frontendconfig-unsupported",
+	Severity: inspect.Error,
+	Title:    "No internal (gce-internal) Ingress references a FrontendConfig",
+	Doc: inspect.Doc{
+		Why: `FrontendConfig features (HTTPS redirect, SSL policy) are not supported by internal Application Load Balancers built for gce-internal Ingresses; a redirect fails with "cannot enable HTTPS Redirects with L7 ILB" and the configuration is not applied.`,
+		Fix: `Remove the annotation from the internal Ingress:
+  kubectl annotate ingress ING -n NS networking.gke.io/v1beta1.FrontendConfig-`,
+		Sources: []string{srcCheckGKEIngress + " L7ILBFrontendConfigCheck", "kubernetes/ingress-gce pkg/loadbalancers/url_maps.go"},
+		URL:     docInternalIngress,
+	},
+	Check: func(p *inspect.Pass) {
+		forIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			name, ok := ing.Annotations[annFrontendConfig]
+			if class != classInternal || !ok {
+				return
+			}
+			p.Report(inspect.Finding{
+				Message:     fmt.Sprintf("Ingress of class gce-internal references FrontendConfig %q (annotation %s): FrontendConfig can only be used with external Ingresses", name, annFrontendConfig),
+				Resource:    kubeResource(cl, "Ingress", ing.ObjectMeta),
+				Evidence:    map[string]any{"class": class, "frontendConfig": name},
+				Remediation: fmt.Sprintf("kubectl annotate ingress %s -n %s %s-", ing.Name, ing.Namespace, annFrontendConfig),
+			})
+		})
+	},
+}
+
+// IngressRuleWithoutHTTP reports rules the controller silently skips.
+var IngressRuleWithoutHTTP = &inspect.Rule{
+	ID:       "ingress-rule-without-http",
+	Severity: inspect.Warning,
+	Title:    "Every Ingress rule has an http block",
+	Doc: inspect.Doc{
+		Why:     `A rule without "http" routes nothing: the controller skips it silently, so requests for its host go to the default backend (a 404 from GKE's default backend) instead of the intended Service.`,
+		Fix:     `Add http.paths to the rule, or delete the rule.`,
+		Sources: []string{srcCheckGKEIngress + " IngressRuleCheck", "kubernetes/ingress-gce pkg/controller/translator/translator.go"},
+		URL:     docCheckGKEIngress,
+	},
+	Check: func(p *inspect.Pass) {
+		forIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			for i, r := range ing.Spec.Rules {
+				if r.HTTP != nil {
+					continue
+				}
+				host := r.Host
+				if host == "" {
+					host = "*"
+				}
+				p.Report(inspect.Finding{
+					Message:     fmt.Sprintf("spec.rules[%d] (host %s) has no http block: the controller ignores it and requests for %s go to the default backend", i, host, host),
+					Resource:    kubeResource(cl, "Ingress", ing.ObjectMeta),
+					Evidence:    map[string]any{"rule": fmt.Sprintf("spec.rules[%d]", i), "host": r.Host},
+					Remediation: fmt.Sprintf("add http.paths to spec.rules[%d] of Ingress %s/%s, or remove the rule: kubectl patch ingress %s -n %s --type json -p '[{\"op\":\"remove\",\"path\":\"/spec/rules/%d\"}]'", i, ing.Namespace, ing.Name, ing.Name, ing.Namespace, i),
+				})
+			}
+		})
+	},
+}
+
+// IngressDuplicateHost reports rules that replace one another.
+var IngressDuplicateHost = &inspect.Rule{
+	ID:       "ingress-duplicate-host",
+	Severity: inspect.Warning,
+	Title:    "No two rules of an Ingress share a host",
+	Doc: inspect.Doc{
+		Why:     `When two rules of one Ingress have the same host, GKE's controller keeps only the later one: every path of the earlier rule silently disappears from the URL map.`,
+		Fix:     `Merge the paths of both rules into one rule for that host.`,
+		Sources: []string{srcCheckGKEIngress + " RuleHostOverwriteCheck", "kubernetes/ingress-gce pkg/utils/gceurlmap.go"},
+		URL:     docCheckGKEIngress,
+	},
+	Check: func(p *inspect.Pass) {
+		forIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			first := map[string]int{}
+			for i, r := range ing.Spec.Rules {
+				j, seen := first[r.Host]
+				if !seen {
+					first[r.Host] = i
+					continue
+				}
+				host := r.Host
+				if host == "" {
+					host = `"" (any host)`
+				}
+				lost := 0
+				if ing.Spec.Rules[j].HTTP != nil {
+					lost = len(ing.Spec.Rules[j].HTTP.Paths)
+				}
+				p.Report(inspect.Finding{
+					Message:     fmt.Sprintf("spec.rules[%d] and spec.rules[%d] both have host %s: the later rule replaces the earlier, so its %d path(s) are not served", j, i, host, lost),
+					Resource:    kubeResource(cl, "Ingress", ing.ObjectMeta),
+					Evidence:    map[string]any{"host": r.Host, "rules": []string{fmt.Sprintf("spec.rules[%d]", j), fmt.Sprintf("spec.rules[%d]", i)}, "pathsLost": lost},
+					Remediation: fmt.Sprintf("move the paths of spec.rules[%d] into spec.rules[%d] and delete spec.rules[%d] (kubectl edit ingress %s -n %s)", j, i, j, ing.Name, ing.Namespace),
+				})
+			}
+		})
+	},
+}
+
+// ServiceTypeInvalid reports instance-group backends on ClusterIP Services.
+var ServiceTypeInvalid = &inspect.Rule{
+	ID:       "service-type-invalid",
+	Severity: inspect.Error,
+	Title:    "Every Service a gce Ingress reaches without NEGs is of type NodePort or LoadBalancer",
+	Doc: inspect.Doc{
+		Why: `Without container-native load balancing (a cloud.google.com/neg annotation with "ingress": true), a gce Ingress sends traffic to the nodes' NodePort through instance groups. A ClusterIP Service has no NodePort: translation fails with "service ... is type "ClusterIP", expected "NodePort" or "LoadBalancer"" and the Ingress stops syncing. GKE adds the NEG annotation itself only to new Services on VPC-native clusters, so older or Shared VPC Services may lack it.`,
+		Fix: `Prefer NEGs (VPC-native clusters):
+  kubectl annotate service SVC -n NS cloud.google.com/neg='{"ingress":true}'
+or make the Service a NodePort:
+  kubectl patch service SVC -n NS -p '{"spec":{"type":"NodePort"}}'`,
+		Sources: []string{"kubernetes/ingress-gce pkg/controller/errors/errors.go (ErrBadSvcType)", "Container-native load balancing through Ingress (" + docNEG + ")"},
+		URL:     docNEG,
+	},
+	Check: func(p *inspect.Pass) {
+		seen := map[string]bool{}
+		forIngressBackends(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string, b ingressBackend) {
+			svc := findService(cl, ing.Namespace, b.Service.Name)
+			if svc == nil || class != classGCE || servesIngressNEG(svc, class) {
+				return
+			}
+			if t := svc.Spec.Type; t == "NodePort" || t == "LoadBalancer" {
+				return
+			}
+			key := cl.Scope() + "/" + svc.Namespace + "/" + svc.Name
+			if seen[key] {
+				return
+			}
+			seen[key] = true
+			t := string(svc.Spec.Type)
+			if t == "" {
+				t = "ClusterIP"
+			}
+			fix := fmt.Sprintf("kubectl annotate service %s -n %s cloud.google.com/neg='{\"ingress\":true}' --overwrite", svc.Name, svc.Namespace)
+			if !cl.Info.GetIpAllocationPolicy().GetUseIpAliases() {
+				fix = fmt.Sprintf("kubectl patch service %s -n %s -p '{\"spec\":{\"type\":\"NodePort\"}}'   # routes-based cluster: NEGs are not available", svc.Name, svc.Namespace)
+			}
+			p.Report(inspect.Finding{
+				Message:     fmt.Sprintf("Service is of type %s and has no cloud.google.com/neg annotation with \"ingress\": true, but Ingress %s/%s (class gce) routes to it: without NEGs it needs a NodePort, so the Ingress cannot sync", t, ing.Namespace, ing.Name),
+				Resource:    kubeResource(cl, "Service", svc.ObjectMeta),
+				Evidence:    map[string]any{"type": t, "negAnnotation": svc.Annotations[annNEG], "ingress": ing.Namespace + "/" + ing.Name},
+				Remediation: fix,
+			})
+		})
+	},
+}
+
+// tlsSources describes the certificates an Ingress gets.
+func tlsSources(ing *networkingv1.Ingress) (secrets []string, preShared, managed string) {
+	for _, t := range ing.Spec.TLS {
+		if t.SecretName != "" {
+			secrets = append(secrets, t.SecretName)
+		}
+	}
+	return secrets, strings.TrimSpace(ing.Annotations[annPreSharedCert]), strings.TrimSpace(ing.Annotations[annManagedCerts])
+}
+
+// AllowHTTPWithoutTLS reports Ingresses that disable HTTP and have no TLS.
+var AllowHTTPWithoutTLS = &inspect.Rule{
+	ID:       "allow-http-without-tls",
+	Severity: inspect.Error,
+	Title:    "Every Ingress that disables HTTP has a TLS certificate",
+	Doc: inspect.Doc{
+		Why: `With kubernetes.io/ingress.allow-http: "false" the load balancer gets no HTTP frontend. Without any certificate (no spec.tls secret, no pre-shared-cert, no managed-certificates) it gets no HTTPS frontend either: the controller refuses with "both HTTP and HTTPS are disabled ... your Ingress will not be able to serve any traffic" and the load balancer is never built.`,
+		Fix: `Give the Ingress a certificate (spec.tls[].secretName, networking.gke.io/managed-certificates, or ingress.gcp.kubernetes.io/pre-shared-cert), or allow HTTP:
+  kubectl annotate ingress ING -n NS kubernetes.io/ingress.allow-http=true --overwrite`,
+		Sources: []string{"kubernetes/ingress-gce pkg/loadbalancers/l7.go (errAllProtocolsDisabled)", "kubernetes/ingress-gce issue #1478"},
+		URL:     docIngressHTTPS,
+	},
+	Check: func(p *inspect.Pass) {
+		forIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			v, ok := ing.Annotations[annAllowHTTP]
+			allow, err := strconv.ParseBool(v)
+			if !ok || err != nil || allow {
+				return
+			}
+			secrets, preShared, managed := tlsSources(ing)
+			if len(secrets) > 0 || preShared != "" || managed != "" {
+				return
+			}
+			msg := fmt.Sprintf("%s is %q and the Ingress has no certificate (no spec.tls secretName, no %s, no %s): with neither HTTP nor HTTPS the load balancer is never built", annAllowHTTP, v, annPreSharedCert, annManagedCerts)
+			if len(ing.Spec.TLS) > 0 {
+				msg += fmt.Sprintf(" (spec.tls has %d entr(ies) but none names a secret)", len(ing.Spec.TLS))
+			}
+			p.Report(inspect.Finding{Message: msg, Resource: kubeResource(cl, "Ingress", ing.ObjectMeta),
+				Evidence:    map[string]any{annAllowHTTP: v, "tlsEntries": len(ing.Spec.TLS)},
+				Remediation: fmt.Sprintf("add a certificate (e.g. kubectl annotate ingress %s -n %s %s=CERT_NAME), or: kubectl annotate ingress %s -n %s %s=true --overwrite", ing.Name, ing.Namespace, annManagedCerts, ing.Name, ing.Namespace, annAllowHTTP)})
+		})
+	},
+}
+
+// AllowHTTPUnparsable reports allow-http values the controller reads as true.
+var AllowHTTPUnparsable = &inspect.Rule{
+	ID:       "allow-http-unparsable",
+	Severity: inspect.Warning,
+	Title:    "Every allow-http annotation is a boolean the controller understands",
+	Doc: inspect.Doc{
+		Why:     `The controller parses kubernetes.io/ingress.allow-http with Go's strconv.ParseBool (1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False). Any other value, such as "no", "off" or "disabled", is silently treated as true: the load balancer keeps serving plain HTTP on port 80 although the manifest tries to turn it off.`,
+		Fix:     `kubectl annotate ingress ING -n NS kubernetes.io/ingress.allow-http=false --overwrite`,
+		Sources: []string{"kubernetes/ingress-gce pkg/annotations/ingress.go (AllowHTTP)"},
+		URL:     docIngressHTTPS,
+	},
+	Check: func(p *inspect.Pass) {
+		forIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			v, ok := ing.Annotations[annAllowHTTP]
+			if !ok {
+				return
+			}
+			if _, err := strconv.ParseBool(v); err == nil {
+				return
+			}
+			meant := "true"
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "no", "n", "off", "disabled", "disable", "none", "deny":
+				meant = "false"
+			}
+			p.Report(inspect.Finding{
+				Message:     fmt.Sprintf("%s is %q, which is not a boolean the controller parses: it is treated as true, so the load balancer serves plain HTTP on port 80", annAllowHTTP, v),
+				Resource:    kubeResource(cl, "Ingress", ing.ObjectMeta),
+				Evidence:    map[string]any{annAllowHTTP: v, "effective": true},
+				Remediation: fmt.Sprintf("kubectl annotate ingress %s -n %s %s=%s --overwrite", ing.Name, ing.Namespace, annAllowHTTP, meant),
+			})
+		})
+	},
+}
+
+// IngressTLSSecretNameMissing reports spec.tls entries without a secret.
+var IngressTLSSecretNameMissing = &inspect.Rule{
+	ID:       "ingress-tls-secret-name-missing",
+	Severity: inspect.Error,
+	Title:    "Every spec.tls entry of an Ingress names a secret",
+	Doc: inspect.Doc{
+		Why: `GKE ignores spec.tls[].hosts and loads the secret of every spec.tls entry. An entry without secretName (typical when the certificate comes from pre-shared-cert or managed-certificates) makes the whole load-balancer sync fail with "secret "" does not exist": no frontend change is applied until it is removed.`,
+		Fix: `Remove spec.tls entries that name no secret (certificates from managed-certificates or pre-shared-cert need no spec.tls entry):
+  kubectl patch ingress ING -n NS --type json -p '[{"op":"remove","path":"/spec/tls/0"}]'`,
+		Sources: []string{"kubernetes/ingress-gce pkg/translator/translator.go (secrets)", "kubernetes/ingress-gce issue #1334"},
+		URL:     docIngressHTTPS,
+	},
+	Check: func(p *inspect.Pass) {
+		forIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			for i := len(ing.Spec.TLS) - 1; i >= 0; i-- {
+				t := ing.Spec.TLS[i]
+				if t.SecretName != "" {
+					continue
+				}
+				p.Report(inspect.Finding{
+					Message:     fmt.Sprintf("spec.tls[%d] (hosts %s) has no secretName: the load-balancer sync fails with `secret \"\" does not exist`", i, strings.Join(t.Hosts, ", ")),
+					Resource:    kubeResource(cl, "Ingress", ing.ObjectMeta),
+					Evidence:    map[string]any{"tls": fmt.Sprintf("spec.tls[%d]", i), "hosts": t.Hosts},
+					Remediation: fmt.Sprintf("kubectl patch ingress %s -n %s --type json -p '[{\"op\":\"remove\",\"path\":\"/spec/tls/%d\"}]'", ing.Name, ing.Namespace, i),
+				})
+			}
+		})
+	},
+}
+
+// ILBNEGAnnotationMissing reports Services of internal Ingresses without
+// ingress NEGs.
+var ILBNEGAnnotationMissing = &inspect.Rule{
+	ID:       "ilb-neg-annotation-missing",
+	Severity: inspect.Error,
+	Title:    `Every Service behind a gce-internal Ingress has cloud.google.com/neg with "ingress": true`,
+	Doc: inspect.Doc{
+		Why:     `Internal Application Load Balancers reach Pods only through NEGs. The Ingress controller treats every port of a gce-internal Ingress as NEG-backed, but the NEG controller creates the NEGs only when the Service carries cloud.google.com/neg with "ingress": true. Without it the sync fails with "networkEndpointGroups/k8s1-... was not found" (404). GKE adds the annotation itself only on VPC-native, non-Shared-VPC clusters without network policy, so the live object is what counts.`,
+		Fix:     `kubectl annotate service SVC -n NS cloud.google.com/neg='{"ingress":true}' --overwrite`,
+		Sources: []string{srcCheckGKEIngress + " L7ILBNegAnnotationCheck", "Configuring Ingress for internal Application Load Balancers (" + docInternalIngress + ")", "kubernetes/kubernetes issue #93740 (NEG 404)"},
+		URL:     docInternalIngress,
+	},
+	Check: func(p *inspect.Pass) {
+		seen := map[string]bool{}
+		forIngressBackends(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string, b ingressBackend) {
+			svc := findService(cl, ing.Namespace, b.Service.Name)
+			if svc == nil || class != classInternal {
+				return
+			}
+			a, set, err := parseNEG(svc)
+			if err != nil || (set && a.Ingress) {
+				return // invalid JSON is neg-annotation-invalid's
+			}
+			key := cl.Scope() + "/" + svc.Namespace + "/" + svc.Name
+			if seen[key] {
+				return
+			}
+			seen[key] = true
+			now := "none"
+			if set {
+				now = svc.Annotations[annNEG]
+			}
+			value := `{"ingress":true}`
+			if set && len(a.ExposedPorts) > 0 {
+				value = `{"ingress":true,"exposed_ports":` + mustJSON(a.ExposedPorts) + `}`
+			}
+			p.Report(inspect.Finding{
+				Message:     fmt.Sprintf("Ingress %s/%s (class gce-internal) routes to this Service, whose %s annotation is %s, without \"ingress\": true: no NEG is created, so the internal load balancer has no backends (NEG 404)", ing.Namespace, ing.Name, annNEG, now),
+				Resource:    kubeResource(cl, "Service", svc.ObjectMeta),
+				Evidence:    map[string]any{"ingress": ing.Namespace + "/" + ing.Name, "negAnnotation": now},
+				Remediation: fmt.Sprintf("kubectl annotate service %s -n %s %s='%s' --overwrite", svc.Name, svc.Namespace, annNEG, value),
+			})
+		})
+	},
+}

@@ -1,0 +1,250 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// eventWindow is how old a Warning event may be, before the collection time,
+// to count as current. Kubernetes keeps events one hour by default; the
+// window leaves room for clusters that keep them longer.
+const eventWindow = 6 * time.Hour
+
+// syncCause is a known cause of a controller's sync failure.
+type syncCause struct {
+	label string
+	// rule explains the cause, when lbdiag has one.
+	rule string
+	// fragments are stable inner parts of the message (any matches).
+	fragments []string
+	// subject finds the resource the explaining rule reports on, given the
+	// event's object; nil means the event's object itself.
+	subject func(cl *inventory.Cluster, obj inspect.Resource, msg string) (inspect.Resource, bool)
+	fix     string
+}
+
+var quotedService = regexp.MustCompile(`service "([^"/]+)/([^"]+)"`)
+
+// serviceInMessage is the Service the message quotes as "ns/name".
+func serviceInMessage(cl *inventory.Cluster, obj inspect.Resource, msg string) (inspect.Resource, bool) {
+	m := quotedService.FindStringSubmatch(msg)
+	if m == nil {
+		return inspect.Resource{}, false
+	}
+	r := obj
+	r.Kind, r.Namespace, r.Name = "Service", m[1], m[2]
+	return r, true
+}
+
+var quotedPolicy = regexp.MustCompile(`(?:security policy from "[^"]*" to "([^"]+)"|security policy "([^"]+)" does not exist)`)
+
+// backendConfigWithPolicy is the BackendConfig, in the object's namespace,
+// naming the policy the message quotes.
+func backendConfigWithPolicy(cl *inventory.Cluster, obj inspect.Resource, msg string) (inspect.Resource, bool) {
+	m := quotedPolicy.FindStringSubmatch(msg)
+	if m == nil {
+		return inspect.Resource{}, false
+	}
+	policy := m[1] + m[2]
+	for _, bc := range cl.BackendConfigs {
+		if bc.Namespace == obj.Namespace && bc.Spec.SecurityPolicy != nil && bc.Spec.SecurityPolicy.Name == policy {
+			r := obj
+			r.Kind, r.Name = "BackendConfig", bc.Name
+			return r, true
+		}
+	}
+	return inspect.Resource{}, false
+}
+
+// serviceWithoutILBNEG is the first Service of the Ingress whose NEG
+// annotation lacks "ingress": true.
+func serviceWithoutILBNEG(cl *inventory.Cluster, obj inspect.Resource, msg string) (inspect.Resource, bool) {
+	for i := range cl.Ingresses {
+		ing := &cl.Ingresses[i]
+		if ing.Namespace != obj.Namespace || ing.Name != obj.Name {
+			continue
+		}
+		for _, b := range backendsOf(ing) {
+			if svc := findService(cl, ing.Namespace, b.Service.Name); svc != nil {
+				if a, set, err := parseNEG(svc); err == nil && !(set && a.Ingress) {
+					r := obj
+					r.Kind, r.Name = "Service", svc.Name
+					return r, true
+				}
+			}
+		}
+	}
+	return inspect.Resource{}, false
+}
+
+// syncCauses classify controller messages; the first match wins.
+var syncCauses = []syncCause{
+	{label: "BackendConfig not found", rule: "backendconfig-missing", fragments: []string{"no BackendConfig for service port exists"}, subject: serviceInMessage},
+	{label: "BackendConfig annotation malformed", rule: "backendconfig-annotation-invalid", fragments: []string{"BackendConfig annotation is invalid json", "no BackendConfig's found in annotation"}, subject: serviceInMessage},
+	{label: "Cloud Armor policy on a regional load balancer", fragments: []string{"security policies not supported for Regional"},
+		fix: "remove spec.securityPolicy from the BackendConfig: GKE attaches Cloud Armor policies only to global (gce) load balancers"},
+	{label: "Cloud Armor security policy missing", rule: "security-policy-missing", fragments: []string{"security policy", "securityPolicies"}, subject: backendConfigWithPolicy},
+	{label: "proxy-only subnet missing", rule: "proxy-only-subnet-missing", fragments: []string{"proxy-only subnetwork is required", "A reserved and active subnetwork is required"}},
+	{label: "static IP in use", rule: "static-ip-in-use", fragments: []string{"Specified IP address is in-use", "IP_IN_USE_BY_ANOTHER_RESOURCE"}},
+	{label: "static IP not found", rule: "static-ip-missing", fragments: []string{"doesn't translate to an existing static IP"}},
+	{label: "HTTP disabled without TLS", rule: "allow-http-without-tls", fragments: []string{"both HTTP and HTTPS are disabled", "usage of the 'kubernetes.io/ingress.allow-http' annotation"}},
+	{label: "TLS entry without secretName", rule: "ingress-tls-secret-name-missing", fragments: []string{`secret "" does not exist`}},
+	{label: "TLS secret missing", fragments: []string{"secrets \"", "Could not find TLS certificate", "does not specify cert as string data", "does not specify private key as string data"},
+		fix: "create the TLS secret (keys tls.crt and tls.key) in the Ingress's namespace, or correct spec.tls[].secretName"},
+	{label: "NEG not found", rule: "ilb-neg-annotation-missing", fragments: []string{"networkEndpointGroups/"}, subject: serviceWithoutILBNEG},
+	{label: "Service not found", rule: "ingress-service-missing", fragments: []string{"could not find service"}},
+	{label: "Service port not found", rule: "ingress-service-port-missing", fragments: []string{"could not find port"}},
+	{label: "Service type invalid", rule: "service-type-invalid", fragments: []string{`expected "NodePort" or "LoadBalancer"`}, subject: serviceInMessage},
+	{label: "app-protocols annotation invalid", rule: "app-protocols-invalid", fragments: []string{"invalid port application protocol"}, subject: serviceInMessage},
+	{label: "FrontendConfig not found", rule: "frontendconfig-missing", fragments: []string{"no FrontendConfig for Ingress exists"}},
+	{label: "NEG annotation invalid", rule: "neg-annotation-invalid", fragments: []string{`specified in "cloud.google.com/neg" doesn't exist`, "NEG annotation is invalid"}},
+	{label: "invalid path", fragments: []string{"failed to validate prefix path", "failed to validate exact path", "invalid wildcard", "unsupported path type", "Ingress Backend is not a service"},
+		fix: "correct the path: Prefix and Exact paths may not contain *, and every backend must be a Service"},
+}
+
+// classify returns the cause of a controller message, or nil.
+func classify(msg string) *syncCause {
+	for i := range syncCauses {
+		for _, f := range syncCauses[i].fragments {
+			if strings.Contains(msg, f) {
+				return &syncCauses[i]
+			}
+		}
+	}
+	return nil
+}
+
+// isSyncFailure selects the Warning events that report failed syncs.
+func isSyncFailure(e *corev1.Event) bool {
+	if e.Type != corev1.EventTypeWarning {
+		return false
+	}
+	switch e.Source.Component {
+	case "loadbalancer-controller":
+		return (e.Reason == "Sync" || e.Reason == "Translate") && (e.InvolvedObject.Kind == "Ingress" || e.InvolvedObject.Kind == "Service")
+	case "neg-controller":
+		return e.InvolvedObject.Kind == "Ingress" || e.InvolvedObject.Kind == "Service"
+	case "sc-gateway-controller":
+		return e.InvolvedObject.Kind == "Gateway" || e.InvolvedObject.Kind == "HTTPRoute"
+	}
+	return false
+}
+
+// LBSyncError reports the controllers' recent sync failures.
+var LBSyncError = &inspect.Rule{
+	ID:       "lb-sync-error",
+	Severity: inspect.Error,
+	Title:    "No Ingress, Service or Gateway has a recent sync failure from GKE's load-balancing controllers",
+	Doc: inspect.Doc{
+		Why:     `GKE's controllers (loadbalancer-controller, neg-controller, sc-gateway-controller) report failures as Warning events: "Translation failed: ...", "Error syncing to GCP: ...", the older "Error during sync: ...". While they repeat, the load balancer does not follow the manifest, and the ingress.kubernetes.io/* annotations describe the last successful sync, not the current spec. lbdiag classifies each message against the known causes and, when a configuration rule already reported that cause on that resource, adds the event to that finding as evidence instead of a separate row. Unknown messages are reported verbatim.`,
+		Fix:     `Fix the cause the message names (lbdiag explain RULE for the rule it points to), then watch the events clear: kubectl describe ingress ING -n NS`,
+		Sources: []string{"kubernetes/ingress-gce pkg/controller/controller.go, pkg/controller/errors/errors.go (event texts)", srcTroubleshoot},
+		URL:     docTroubleshootLB,
+	},
+	Check: func(p *inspect.Pass) {
+		inv := p.Inventory
+		for _, cl := range inv.Clusters {
+			if !inv.Known(inventory.KubeEvents, cl.Scope()) {
+				continue
+			}
+			type group struct {
+				obj    inspect.Resource
+				cause  *syncCause
+				events []*corev1.Event
+			}
+			groups := map[string]*group{}
+			var order []string
+			for i := range cl.Events {
+				e := &cl.Events[i]
+				if !isSyncFailure(e) {
+					continue
+				}
+				if t := eventTime(e); !inv.CollectedAt.IsZero() && !t.IsZero() && inv.CollectedAt.Sub(t) > eventWindow {
+					continue
+				}
+				obj := inspect.Resource{Kind: e.InvolvedObject.Kind, Project: cl.Project, Location: cl.Location(), Cluster: cl.Name(),
+					Namespace: e.InvolvedObject.Namespace, Name: e.InvolvedObject.Name}
+				cause := classify(e.Message)
+				label := "unknown"
+				if cause != nil {
+					label = cause.label
+				}
+				key := obj.Kind + "/" + obj.Namespace + "/" + obj.Name + "/" + label
+				if label == "unknown" {
+					key += "/" + e.Message
+				}
+				g, ok := groups[key]
+				if !ok {
+					g = &group{obj: obj, cause: cause}
+					groups[key] = g
+					order = append(order, key)
+				}
+				g.events = append(g.events, e)
+			}
+			for _, key := range order {
+				g := groups[key]
+				p.Report(syncFinding(cl, g.obj, g.cause, g.events))
+			}
+		}
+	},
+}
+
+func syncFinding(cl *inventory.Cluster, obj inspect.Resource, cause *syncCause, events []*corev1.Event) inspect.Finding {
+	sort.SliceStable(events, func(i, j int) bool { return eventTime(events[i]).Before(eventTime(events[j])) })
+	last := events[len(events)-1]
+	var count int32
+	for _, e := range events {
+		count += max(e.Count, 1)
+	}
+	when := eventTime(last).UTC().Format(time.RFC3339)
+	ev := map[string]any{
+		"component": last.Source.Component, "reason": last.Reason, "message": last.Message,
+		"count": count, "lastTimestamp": when,
+	}
+	msg := fmt.Sprintf("Warning %s from %s (%d×, last %s): %s", last.Reason, last.Source.Component, count, when, last.Message)
+	f := inspect.Finding{Resource: obj, Evidence: ev}
+	switch {
+	case cause == nil:
+		ev["cause"] = "unknown"
+		f.Message = msg + " — a cause lbdiag does not recognise"
+		f.Remediation = fmt.Sprintf("kubectl describe %s %s -n %s   # read the controller's message above and fix what it names", strings.ToLower(obj.Kind), obj.Name, obj.Namespace)
+	case cause.rule == "":
+		ev["cause"] = cause.label
+		f.Message = msg + " — cause: " + cause.label
+		f.Remediation = cause.fix
+	default:
+		ev["cause"] = cause.label
+		ev["explainedBy"] = cause.rule
+		f.Message = fmt.Sprintf("%s — cause: %s (rule %s)", msg, cause.label, cause.rule)
+		f.Remediation = fmt.Sprintf("fix the %s: lbdiag explain %s", cause.label, cause.rule)
+		target := obj
+		ok := true
+		if cause.subject != nil {
+			target, ok = cause.subject(cl, obj, last.Message)
+		}
+		if ok {
+			f.AttachTo = &inspect.Attachment{Rule: cause.rule, Resource: target}
+		}
+	}
+	return f
+}
+
+func eventTime(e *corev1.Event) time.Time {
+	switch {
+	case !e.LastTimestamp.IsZero():
+		return e.LastTimestamp.Time
+	case e.Series != nil && !e.Series.LastObservedTime.IsZero():
+		return e.Series.LastObservedTime.Time
+	case !e.EventTime.IsZero():
+		return e.EventTime.Time
+	}
+	return e.FirstTimestamp.Time
+}

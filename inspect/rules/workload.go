@@ -1,0 +1,150 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// workload is a Deployment, StatefulSet or DaemonSet and its Pod template.
+type workload struct {
+	Kind     string
+	Meta     metav1.ObjectMeta
+	Template corev1.PodTemplateSpec
+}
+
+// workloadsOf returns the workloads of the cluster whose Pods the Service
+// selects: same namespace, template labels matching the selector.
+func workloadsOf(cl *inventory.Cluster, svc *corev1.Service) []workload {
+	if len(svc.Spec.Selector) == 0 {
+		return nil
+	}
+	sel := labels.SelectorFromSet(svc.Spec.Selector)
+	var out []workload
+	add := func(kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec) {
+		if meta.Namespace == svc.Namespace && sel.Matches(labels.Set(t.Labels)) {
+			out = append(out, workload{Kind: kind, Meta: meta, Template: t})
+		}
+	}
+	for _, d := range cl.Deployments {
+		add("Deployment", d.ObjectMeta, d.Spec.Template)
+	}
+	for _, s := range cl.StatefulSets {
+		add("StatefulSet", s.ObjectMeta, s.Spec.Template)
+	}
+	for _, d := range cl.DaemonSets {
+		add("DaemonSet", d.ObjectMeta, d.Spec.Template)
+	}
+	return out
+}
+
+// workloadSourcesKnown reports whether every workload kind was read.
+func workloadSourcesKnown(inv *inventory.Inventory, cl *inventory.Cluster) bool {
+	for _, s := range []inventory.Source{inventory.KubeDeployments, inventory.KubeStatefulSets, inventory.KubeDaemonSets} {
+		if !inv.Known(s, cl.Scope()) {
+			return false
+		}
+	}
+	return true
+}
+
+// preStop describes a container's preStop hook.
+type preStop struct {
+	// Present is false when the container has no preStop hook.
+	Present bool
+	// Seconds is the hook's duration when Known.
+	Seconds float64
+	Known   bool
+	// Form describes the hook for messages ("exec: sh -c sleep 40").
+	Form string
+}
+
+// preStopOf recognises the preStop forms people use: the sleep action,
+// exec of sleep N / sleep Ns (bare, or through sh -c, optionally followed
+// by && or ;). Anything else has an unknown duration: lbdiag does not
+// guess how long an HTTP call or a script takes.
+func preStopOf(c corev1.Container) preStop {
+	if c.Lifecycle == nil || c.Lifecycle.PreStop == nil {
+		return preStop{}
+	}
+	h := c.Lifecycle.PreStop
+	switch {
+	case h.Sleep != nil:
+		return preStop{Present: true, Known: true, Seconds: float64(h.Sleep.Seconds), Form: fmt.Sprintf("sleep action, %d s", h.Sleep.Seconds)}
+	case h.Exec != nil:
+		cmd := h.Exec.Command
+		form := "exec: " + strings.Join(cmd, " ")
+		if s, ok := sleepCommand(cmd); ok {
+			return preStop{Present: true, Known: true, Seconds: s, Form: form}
+		}
+		return preStop{Present: true, Form: form + " (duration unknown)"}
+	case h.HTTPGet != nil:
+		return preStop{Present: true, Form: fmt.Sprintf("httpGet %s port %s (duration unknown)", h.HTTPGet.Path, h.HTTPGet.Port.String())}
+	case h.TCPSocket != nil:
+		return preStop{Present: true, Form: "tcpSocket (duration unknown)"}
+	}
+	return preStop{Present: true, Form: "unrecognised hook (duration unknown)"}
+}
+
+var shells = map[string]bool{"sh": true, "bash": true, "ash": true, "dash": true, "zsh": true, "busybox": false}
+
+// sleepCommand recognises ["sleep", "N"] and ["sh", "-c", "sleep N [&& ...]"].
+func sleepCommand(cmd []string) (float64, bool) {
+	if len(cmd) == 0 {
+		return 0, false
+	}
+	if path.Base(cmd[0]) == "sleep" && len(cmd) == 2 {
+		return sleepArg(cmd[1])
+	}
+	if shells[path.Base(cmd[0])] && len(cmd) == 3 && (cmd[1] == "-c" || cmd[1] == "-ec" || cmd[1] == "-xc") {
+		script := strings.TrimSpace(cmd[2])
+		first := script
+		for _, sep := range []string{"&&", ";", "\n"} {
+			if i := strings.Index(first, sep); i >= 0 {
+				first = first[:i]
+			}
+		}
+		f := strings.Fields(first)
+		if len(f) == 2 && (path.Base(f[0]) == "sleep") {
+			return sleepArg(f[1])
+		}
+	}
+	return 0, false
+}
+
+// sleepArg parses sleep's argument: a number with an optional s, m, h or d
+// suffix.
+func sleepArg(a string) (float64, bool) {
+	mult := 1.0
+	switch {
+	case strings.HasSuffix(a, "s"):
+		a = strings.TrimSuffix(a, "s")
+	case strings.HasSuffix(a, "m"):
+		a, mult = strings.TrimSuffix(a, "m"), 60
+	case strings.HasSuffix(a, "h"):
+		a, mult = strings.TrimSuffix(a, "h"), 3600
+	case strings.HasSuffix(a, "d"):
+		a, mult = strings.TrimSuffix(a, "d"), 86400
+	}
+	v, err := strconv.ParseFloat(a, 64)
+	if err != nil || v < 0 {
+		return 0, false
+	}
+	return v * mult, true
+}
+
+// gracePeriod is the Pod template's terminationGracePeriodSeconds, 30 when
+// unset.
+func gracePeriod(t corev1.PodTemplateSpec) (int64, bool) {
+	if t.Spec.TerminationGracePeriodSeconds == nil {
+		return 30, false
+	}
+	return *t.Spec.TerminationGracePeriodSeconds, true
+}

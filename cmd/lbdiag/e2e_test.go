@@ -290,13 +290,30 @@ func TestLiveRunAgainstFakeAPIs(t *testing.T) {
 		t.Errorf("report header: %+v", rep)
 	}
 	want := []string{
+		"allow-http-unparsable Ingress shop-eu/shop/promo",
 		"backendconfig-missing Service ops-us/ops/admin-ui",   // from the second page of the Service list
 		"backendconfig-missing Service shop-eu/shop/frontend", // a BackendConfig in another namespace
+		"ingress-tls-secret-name-missing Ingress shop-eu/shop/promo",
+		"neg-drain-timeout-unset BackendService //k8s1-4f7d2b91-shop-frontend-80-1c2e9a7b",
+		"neg-drain-timeout-unset BackendService //k8s1-4f7d2b91-shop-orders-api-80-9b71c4d0",
+		"prestop-hook-missing Deployment ops-us/ops/admin-ui",
+		"prestop-hook-missing Deployment shop-eu/shop/frontend",
+		"prestop-shorter-than-drain Deployment shop-eu/shop/checkout",
 		"proxy-only-subnet-missing Gateway ops-us/ops/internal-gw",
 		"proxy-only-subnet-missing Ingress ops-us/ops/admin",
+		"static-ip-in-use Ingress shop-eu/shop/promo",
 	}
 	if got := findingKeys(rep); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The controllers' events are folded into the findings that explain them.
+	for _, f := range rep.Findings {
+		if f.Rule == "backendconfig-missing" && f.Resource.Name == "frontend" {
+			evs, _ := f.Evidence["lb-sync-error"].([]any)
+			if len(evs) != 1 || !strings.Contains(fmt.Sprint(evs[0]), "no BackendConfig for service port exists") {
+				t.Errorf("the Translate event is not attached: %v", f.Evidence)
+			}
+		}
 	}
 	// The policy list was forbidden: no finding claims a policy is missing,
 	// and the gap says why and what to grant.
@@ -418,7 +435,7 @@ func TestDemoAndOtherCommands(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	res := runLbdiag(t, home, "inspect", "--demo")
-	if res.code != exitFindings || !strings.Contains(res.stdout, "backendconfig-missing") || !strings.Contains(res.stdout, "5 errors") {
+	if res.code != exitFindings || !strings.Contains(res.stdout, "backendconfig-missing") || !strings.Contains(res.stdout, "7 errors, 6 warnings") {
 		t.Errorf("demo table: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	if strings.Contains(res.stdout, "\x1b[") {
@@ -426,7 +443,7 @@ func TestDemoAndOtherCommands(t *testing.T) {
 	}
 	res = runLbdiag(t, home, "inspect", "--demo", "--format", "csv")
 	rows, err := csv.NewReader(strings.NewReader(res.stdout)).ReadAll()
-	if err != nil || len(rows) != 6 || rows[0][0] != "severity" || rows[1][1] == "" {
+	if err != nil || len(rows) != 14 || rows[0][0] != "severity" || rows[1][1] == "" {
 		t.Errorf("demo CSV: %v, %d rows", err, len(rows))
 	}
 	res = runLbdiag(t, home, "rules")

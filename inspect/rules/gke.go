@@ -216,9 +216,11 @@ func metaOf(ns, name string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Namespace: ns, Name: name}
 }
 
-// capitalize upper-cases the first letter of a message.
+// capitalize upper-cases the first letter of a message, unless it starts
+// with a field path such as spec.securityPolicy.name.
 func capitalize(s string) string {
-	if s == "" {
+	first, _, _ := strings.Cut(s, " ")
+	if s == "" || strings.Contains(first, ".") {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]

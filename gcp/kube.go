@@ -223,22 +223,10 @@ func listKubeResource(ctx context.Context, client dynamic.Interface, r kubeResou
 // last; the API already returns other kinds in namespace/name order.
 func sortClusterObjects(cl *inventory.Cluster) {
 	sort.SliceStable(cl.Events, func(i, j int) bool {
-		return eventTime(cl.Events[i]).Time.Before(eventTime(cl.Events[j]).Time)
+		return inventory.EventTime(&cl.Events[i]).Before(inventory.EventTime(&cl.Events[j]))
 	})
 }
 
 func kubeAPILabel(cl *containerpb.Cluster) string {
 	return recording.KubeAPI(cl.GetLocation(), cl.GetName())
-}
-
-func eventTime(e corev1.Event) metav1.Time {
-	switch {
-	case !e.LastTimestamp.IsZero():
-		return e.LastTimestamp
-	case e.Series != nil && !e.Series.LastObservedTime.IsZero():
-		return metav1.Time{Time: e.Series.LastObservedTime.Time}
-	case !e.EventTime.IsZero():
-		return metav1.Time{Time: e.EventTime.Time}
-	}
-	return e.FirstTimestamp
 }

@@ -179,3 +179,17 @@ func ProjectOf(url string) string {
 func SameResource(a, b string) bool {
 	return a != "" && RelativeName(a) == RelativeName(b)
 }
+
+// EventTime is when an event last happened: lastTimestamp, else the
+// series' last observation, else eventTime, else firstTimestamp.
+func EventTime(e *corev1.Event) time.Time {
+	switch {
+	case !e.LastTimestamp.IsZero():
+		return e.LastTimestamp.Time
+	case e.Series != nil && !e.Series.LastObservedTime.IsZero():
+		return e.Series.LastObservedTime.Time
+	case !e.EventTime.IsZero():
+		return e.EventTime.Time
+	}
+	return e.FirstTimestamp.Time
+}

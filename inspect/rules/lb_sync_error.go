@@ -167,7 +167,7 @@ var LBSyncError = &inspect.Rule{
 				if !isSyncFailure(e) {
 					continue
 				}
-				if t := eventTime(e); !inv.CollectedAt.IsZero() && !t.IsZero() && inv.CollectedAt.Sub(t) > eventWindow {
+				if t := inventory.EventTime(e); !inv.CollectedAt.IsZero() && !t.IsZero() && inv.CollectedAt.Sub(t) > eventWindow {
 					continue
 				}
 				obj := inspect.Resource{Kind: e.InvolvedObject.Kind, Project: cl.Project, Location: cl.Location(), Cluster: cl.Name(),
@@ -198,13 +198,13 @@ var LBSyncError = &inspect.Rule{
 }
 
 func syncFinding(cl *inventory.Cluster, obj inspect.Resource, cause *syncCause, events []*corev1.Event) inspect.Finding {
-	sort.SliceStable(events, func(i, j int) bool { return eventTime(events[i]).Before(eventTime(events[j])) })
+	sort.SliceStable(events, func(i, j int) bool { return inventory.EventTime(events[i]).Before(inventory.EventTime(events[j])) })
 	last := events[len(events)-1]
 	var count int32
 	for _, e := range events {
 		count += max(e.Count, 1)
 	}
-	when := eventTime(last).UTC().Format(time.RFC3339)
+	when := inventory.EventTime(last).UTC().Format(time.RFC3339)
 	ev := map[string]any{
 		"component": last.Source.Component, "reason": last.Reason, "message": last.Message,
 		"count": count, "lastTimestamp": when,
@@ -235,16 +235,4 @@ func syncFinding(cl *inventory.Cluster, obj inspect.Resource, cause *syncCause, 
 		}
 	}
 	return f
-}
-
-func eventTime(e *corev1.Event) time.Time {
-	switch {
-	case !e.LastTimestamp.IsZero():
-		return e.LastTimestamp.Time
-	case e.Series != nil && !e.Series.LastObservedTime.IsZero():
-		return e.Series.LastObservedTime.Time
-	case !e.EventTime.IsZero():
-		return e.EventTime.Time
-	}
-	return e.FirstTimestamp.Time
 }

@@ -84,7 +84,7 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		opts.Retry = DefaultRetryPolicy
 	}
 	c := &collector{opts: opts, base: newBaseTransport(), limiters: map[string]*rate.Limiter{}}
-	inv := &inventory.Inventory{Project: opts.Project, CollectedAt: time.Now().UTC()}
+	inv := &inventory.Inventory{Project: opts.Project, CollectedAt: time.Now().UTC(), ClustersSelected: len(opts.Clusters) > 0}
 	if opts.Replay != nil {
 		inv.CollectedAt = time.Time{}
 		if at := opts.Replay.Manifest.RecordedAt; at != nil {
@@ -141,7 +141,15 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 			return nil
 		})
 	}
+	g.Go(func() error {
+		c.collectEffectiveFirewalls(ctx, svc, inv.Clusters)
+		return nil
+	})
 	g.Wait()
+
+	// Backend health needs the clusters' annotations and the backend
+	// service list, both read by now.
+	inv.HealthCalls = c.collectBackendHealth(ctx, svc, inv.Clusters)
 
 	inv.Compute = c.compute
 	sortCompute(&inv.Compute)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"net/http"
 	"sort"
@@ -58,6 +59,7 @@ var kubeResources = []kubeResource{
 	{source: inventory.KubeGCPBackendPolicies, gvr: gvr("networking.gke.io", "v1", "gcpbackendpolicies"), optional: true, store: storeAs(func(c *inventory.Cluster) *[]inventory.GCPBackendPolicy { return &c.GCPBackendPolicies })},
 	{source: inventory.KubeHealthCheckPolicies, gvr: gvr("networking.gke.io", "v1", "healthcheckpolicies"), optional: true, store: storeAs(func(c *inventory.Cluster) *[]inventory.HealthCheckPolicy { return &c.HealthCheckPolicies })},
 	{source: inventory.KubeGCPGatewayPolicies, gvr: gvr("networking.gke.io", "v1", "gcpgatewaypolicies"), optional: true, store: storeAs(func(c *inventory.Cluster) *[]inventory.GCPGatewayPolicy { return &c.GCPGatewayPolicies })},
+	{source: inventory.KubeEndpointSlices, gvr: gvr("discovery.k8s.io", "v1", "endpointslices"), store: storeAs(func(c *inventory.Cluster) *[]discoveryv1.EndpointSlice { return &c.EndpointSlices })},
 	{source: inventory.KubeEvents, gvr: gvr("", "v1", "events"), fieldSelectors: []string{
 		"source=loadbalancer-controller", "source=neg-controller", "source=sc-gateway-controller",
 	}, store: storeAs(func(c *inventory.Cluster) *[]corev1.Event { return &c.Events })},

@@ -64,6 +64,14 @@ type Pass struct {
 	Inventory *inventory.Inventory
 	rule      *Rule
 	findings  []Finding
+	skipped   []inventory.Coverage
+}
+
+// CouldNotCheck records that the rule could not decide in scope, and why:
+// a coverage entry, not a finding.
+func (p *Pass) CouldNotCheck(scope, reason, hint string) {
+	p.skipped = append(p.skipped, inventory.Coverage{Source: inventory.Source("inspect." + p.rule.ID), Scope: scope,
+		Status: inventory.StatusSkipped, Error: reason, Hint: hint})
 }
 
 // Report adds a finding; rule, severity, title and docs come from the rule.
@@ -75,8 +83,8 @@ func (p *Pass) Report(f Finding) {
 // Result is the outcome of running rules.
 type Result struct {
 	Findings []Finding
-	// Failures are rules that crashed, as coverage entries: what they
-	// would have checked is unknown.
+	// Failures are rules that crashed or could not decide, as coverage
+	// entries: what they would have checked is unknown.
 	Failures []inventory.Coverage
 }
 
@@ -86,7 +94,8 @@ type Result struct {
 func Run(inv *inventory.Inventory, rules []*Rule) Result {
 	var res Result
 	for _, r := range rules {
-		fs, err := runOne(inv, r)
+		fs, skipped, err := runOne(inv, r)
+		res.Failures = append(res.Failures, skipped...)
 		if err != nil {
 			res.Failures = append(res.Failures, inventory.Coverage{
 				Source: inventory.Source("inspect." + r.ID), Scope: inventory.ProjectScope(inv.Project),
@@ -142,7 +151,7 @@ func attach(fs []Finding) []Finding {
 	return out
 }
 
-func runOne(inv *inventory.Inventory, r *Rule) (fs []Finding, err error) {
+func runOne(inv *inventory.Inventory, r *Rule) (fs []Finding, skipped []inventory.Coverage, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("rule %s panicked: %v\n%s", r.ID, v, debug.Stack())
@@ -150,7 +159,7 @@ func runOne(inv *inventory.Inventory, r *Rule) (fs []Finding, err error) {
 	}()
 	p := &Pass{Inventory: inv, rule: r}
 	r.Check(p)
-	return p.findings, nil
+	return p.findings, p.skipped, nil
 }
 
 // SortFindings orders findings by severity (most severe first), rule,

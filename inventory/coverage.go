@@ -36,6 +36,14 @@ const (
 	ComputeFirewalls          Source = "compute.firewalls"
 	ComputeNetworks           Source = "compute.networks"
 
+	// ComputeEffectiveFirewalls is networks.getEffectiveFirewalls, read per
+	// VPC that hosts an inspected cluster; its scope is the network
+	// ("projects/P/global/networks/N").
+	ComputeEffectiveFirewalls Source = "compute.effectiveFirewalls"
+	// ComputeBackendHealth is backendServices.getHealth for the backend
+	// services of inspected Ingresses and Gateways.
+	ComputeBackendHealth Source = "compute.backendServices.getHealth"
+
 	GKEClusters Source = "container.clusters"
 
 	KubeIngresses           Source = "kubernetes.ingresses"
@@ -55,6 +63,7 @@ const (
 	KubeHealthCheckPolicies Source = "kubernetes.healthcheckpolicies"
 	KubeGCPGatewayPolicies  Source = "kubernetes.gcpgatewaypolicies"
 	KubeEvents              Source = "kubernetes.events"
+	KubeEndpointSlices      Source = "kubernetes.endpointslices"
 	// KubeAPI is the cluster's API server as a whole: an entry with an
 	// error status means nothing of that cluster could be read.
 	KubeAPI Source = "kubernetes.api"

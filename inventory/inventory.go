@@ -8,6 +8,7 @@ import (
 	compute "google.golang.org/api/compute/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 )
 
@@ -28,6 +29,11 @@ type Inventory struct {
 	// recording time of a replayed one (zero when a recording has none).
 	// Rules judge the age of events against it, never against the clock.
 	CollectedAt time.Time
+	// ClustersSelected is set when --cluster limited the clusters: the
+	// project's other clusters were not inspected.
+	ClustersSelected bool
+	// HealthCalls counts the getHealth calls the collection made.
+	HealthCalls int
 }
 
 // Known reports whether source was read completely in scope.
@@ -55,7 +61,8 @@ type Compute struct {
 	Firewalls          []*compute.Firewall
 	Networks           []*compute.Network
 	// BackendHealth holds getHealth answers keyed by backend service
-	// selfLink and then by backend group URL.
+	// selfLink and then by backend group URL; a group without an entry was
+	// not read.
 	BackendHealth map[string]map[string]*compute.BackendServiceGroupHealth
 	// EffectiveFirewalls holds getEffectiveFirewalls answers keyed by
 	// network selfLink.
@@ -85,6 +92,8 @@ type Cluster struct {
 	GCPBackendPolicies  []GCPBackendPolicy
 	HealthCheckPolicies []HealthCheckPolicy
 	GCPGatewayPolicies  []GCPGatewayPolicy
+	// EndpointSlices tell which nodes run a Service's ready Pods.
+	EndpointSlices []discoveryv1.EndpointSlice
 	// Events are the events recorded by loadbalancer-controller,
 	// neg-controller and sc-gateway-controller.
 	Events []corev1.Event

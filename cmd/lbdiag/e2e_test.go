@@ -98,6 +98,11 @@ func (f *fakeProject) serve(api string) http.Handler {
 	h := f.rec.Handler(api)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := api + " " + r.Method + " " + r.URL.Path + "?" + recording.CanonicalQuery(r.URL.RawQuery)
+		if r.Method == http.MethodPost {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			key += " " + string(body)
+		}
 		f.mu.Lock()
 		f.hits[key]++
 		hit := f.hits[key]
@@ -291,17 +296,23 @@ func TestLiveRunAgainstFakeAPIs(t *testing.T) {
 	}
 	want := []string{
 		"allow-http-unparsable Ingress shop-eu/shop/promo",
-		"backendconfig-missing Service ops-us/ops/admin-ui",   // from the second page of the Service list
-		"backendconfig-missing Service shop-eu/shop/frontend", // a BackendConfig in another namespace
+		"backend-unhealthy BackendService //k8s1-4f7d2b91-shop-checkout-8080-5d03f6e2", // getHealth, a read-only POST
+		"backendconfig-missing Service ops-us/ops/admin-ui",                            // from the second page of the Service list
+		"backendconfig-missing Service shop-eu/shop/frontend",                          // a BackendConfig in another namespace
 		"ingress-tls-secret-name-missing Ingress shop-eu/shop/promo",
 		"neg-drain-timeout-unset BackendService //k8s1-4f7d2b91-shop-frontend-80-1c2e9a7b",
 		"neg-drain-timeout-unset BackendService //k8s1-4f7d2b91-shop-orders-api-80-9b71c4d0",
+		"neg-drain-timeout-unset Service ops-us/ops/grafana",
 		"prestop-hook-missing Deployment ops-us/ops/admin-ui",
+		"prestop-hook-missing Deployment ops-us/ops/grafana",
 		"prestop-hook-missing Deployment shop-eu/shop/frontend",
 		"prestop-shorter-than-drain Deployment shop-eu/shop/checkout",
+		"proxy-only-firewall-missing Ingress shop-eu/shop/internal-api", // evaluated over the effective firewalls
 		"proxy-only-subnet-missing Gateway ops-us/ops/internal-gw",
 		"proxy-only-subnet-missing Ingress ops-us/ops/admin",
 		"static-ip-in-use Ingress shop-eu/shop/promo",
+		// No lb-resource-orphaned: with legacy-eu unreachable it cannot be
+		// decided, and the coverage says so.
 	}
 	if got := findingKeys(rep); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -328,8 +339,11 @@ func TestLiveRunAgainstFakeAPIs(t *testing.T) {
 	if status != "error" || !strings.Contains(errText, "connection refused") || !strings.Contains(hint, "unreachable") {
 		t.Errorf("unreachable cluster coverage: %s %q %q", status, errText, hint)
 	}
+	if status, errText, _ := gap(rep, "inspect.lb-resource-orphaned", "projects/acme-shop-prod"); status != "skipped" || !strings.Contains(errText, "legacy-eu") {
+		t.Errorf("orphan check with an unreachable cluster: %s %q", status, errText)
+	}
 	for _, c := range rep.Coverage {
-		if c.Status != "ok" && c.Source != "compute.securityPolicies" && !strings.Contains(c.Scope, "legacy-eu") {
+		if c.Status != "ok" && c.Source != "compute.securityPolicies" && c.Source != "inspect.lb-resource-orphaned" && !strings.Contains(c.Scope, "legacy-eu") {
 			t.Errorf("unexpected gap: %+v", c)
 		}
 	}
@@ -339,8 +353,11 @@ func TestLiveRunAgainstFakeAPIs(t *testing.T) {
 	if len(f.noAuth) > 0 {
 		t.Errorf("requests without the bearer token: %v", f.noAuth)
 	}
-	pages := 0
+	pages, healthCalls := 0, 0
 	for key, n := range f.hits {
+		if strings.Contains(key, "/getHealth") {
+			healthCalls++
+		}
 		want := 1
 		if strings.Contains(key, "/aggregated/backendServices") {
 			want = 2 // the 429, then the answer
@@ -354,6 +371,11 @@ func TestLiveRunAgainstFakeAPIs(t *testing.T) {
 		if strings.Contains(key, "pageToken=") || strings.Contains(key, "continue=") {
 			pages++
 		}
+	}
+	// One getHealth per backend group of each backend service serving an
+	// Ingress or Gateway: 4 backend services in 3 zones.
+	if healthCalls != 12 {
+		t.Errorf("getHealth calls: %d, want 12", healthCalls)
 	}
 	if pages != 3 {
 		t.Errorf("second pages read: %d, want 3 (firewalls, subnetworks, ops-us Services)", pages)
@@ -435,7 +457,7 @@ func TestDemoAndOtherCommands(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	res := runLbdiag(t, home, "inspect", "--demo")
-	if res.code != exitFindings || !strings.Contains(res.stdout, "backendconfig-missing") || !strings.Contains(res.stdout, "7 errors, 6 warnings") {
+	if res.code != exitFindings || !strings.Contains(res.stdout, "backendconfig-missing") || !strings.Contains(res.stdout, "9 errors, 8 warnings, 1 info finding") {
 		t.Errorf("demo table: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	if strings.Contains(res.stdout, "\x1b[") {
@@ -443,7 +465,7 @@ func TestDemoAndOtherCommands(t *testing.T) {
 	}
 	res = runLbdiag(t, home, "inspect", "--demo", "--format", "csv")
 	rows, err := csv.NewReader(strings.NewReader(res.stdout)).ReadAll()
-	if err != nil || len(rows) != 14 || rows[0][0] != "severity" || rows[1][1] == "" {
+	if err != nil || len(rows) != 19 || rows[0][0] != "severity" || rows[1][1] == "" {
 		t.Errorf("demo CSV: %v, %d rows", err, len(rows))
 	}
 	res = runLbdiag(t, home, "rules")

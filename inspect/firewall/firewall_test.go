@@ -68,9 +68,17 @@ func TestEvaluate(t *testing.T) {
 			source: hc, port: 8080, target: node, blocked: []string{hc}},
 		{name: "source tags only", rules: Rules{VPC: []*compute.Firewall{{Name: "from-tag", Network: vpc, Priority: 1000, SourceTags: []string{"bastion"}, Allowed: []*compute.FirewallAllowed{{IPProtocol: "tcp"}}}}},
 			source: hc, port: 8080, target: node, blocked: []string{hc}},
-		{name: "wrong network", rules: Rules{VPC: []*compute.Firewall{func() *compute.Firewall { r := allow("elsewhere", 1000, []string{hc}, nil); r.Network = hostVPC; return r }()}},
+		{name: "wrong network", rules: Rules{VPC: []*compute.Firewall{func() *compute.Firewall {
+			r := allow("elsewhere", 1000, []string{hc}, nil)
+			r.Network = hostVPC
+			return r
+		}()}},
 			source: hc, port: 8080, target: node, blocked: []string{hc}},
-		{name: "Shared VPC: the host project's rule", rules: Rules{VPC: []*compute.Firewall{func() *compute.Firewall { r := allow("host-rule", 1000, []string{hc}, nil); r.Network = hostVPC; return r }()}},
+		{name: "Shared VPC: the host project's rule", rules: Rules{VPC: []*compute.Firewall{func() *compute.Firewall {
+			r := allow("host-rule", 1000, []string{hc}, nil)
+			r.Network = hostVPC
+			return r
+		}()}},
 			source: hc, port: 8080, target: Target{Network: "projects/host-proj/global/networks/shared", Tags: node.Tags}, allowed: []string{hc}},
 		{name: "hierarchical deny beats a VPC allow", rules: Rules{VPC: []*compute.Firewall{allow("allow", 1000, []string{hc}, nil)}, PoliciesKnown: true,
 			Policies: []*compute.NetworksGetEffectiveFirewallsResponseEffectiveFirewallPolicy{{Name: "org", ShortName: "org-policy", Type: "HIERARCHY", Rules: []*compute.FirewallPolicyRule{

@@ -22,27 +22,81 @@ const shutdownMargin = 5
 // negServing is a Service an Ingress reaches through NEGs, with the backend
 // services built for it.
 type negServing struct {
-	cl        *inventory.Cluster
-	svc       *corev1.Service
+	cl  *inventory.Cluster
+	svc *corev1.Service
+	// ingresses are the Ingresses and Gateways ("Gateway ns/name") that
+	// reach it.
 	ingresses []string
 	// backends are its NEG backend services; only meaningful when bsKnown.
 	backends []serviceBackend
 	bsKnown  bool
+	// gateway is set when a Gateway reaches the Service; policy is the
+	// GCPBackendPolicy targeting it, if any.
+	gateway bool
+	policy  *inventory.GCPBackendPolicy
 }
 
 // drain returns the longest draining timeout of the Service's backend
-// services, and whether any was found.
+// services, and whether it is known. For a Service behind a Gateway whose
+// backend service lbdiag cannot name, the GCPBackendPolicy's
+// connectionDraining (0 when unset) is what the controller applies.
 func (n negServing) drain() (int64, bool) {
-	if !n.bsKnown || len(n.backends) == 0 {
-		return 0, false
+	if n.bsKnown && len(n.backends) > 0 {
+		var d int64
+		for _, b := range n.backends {
+			if b.BS.ConnectionDraining != nil {
+				d = max(d, b.BS.ConnectionDraining.DrainingTimeoutSec)
+			}
+		}
+		return d, true
 	}
-	var d int64
-	for _, b := range n.backends {
-		if b.BS.ConnectionDraining != nil {
-			d = max(d, b.BS.ConnectionDraining.DrainingTimeoutSec)
+	if n.gateway {
+		return policyDrain(n.policy), true
+	}
+	return 0, false
+}
+
+func policyDrain(p *inventory.GCPBackendPolicy) int64 {
+	if p == nil || p.Spec.Default == nil || p.Spec.Default.ConnectionDraining == nil || p.Spec.Default.ConnectionDraining.DrainingTimeoutSec == nil {
+		return 0
+	}
+	return *p.Spec.Default.ConnectionDraining.DrainingTimeoutSec
+}
+
+// backendPolicyOf returns the GCPBackendPolicy targeting the Service.
+func backendPolicyOf(cl *inventory.Cluster, svc *corev1.Service) *inventory.GCPBackendPolicy {
+	for i := range cl.GCPBackendPolicies {
+		p := &cl.GCPBackendPolicies[i]
+		ref := p.Spec.TargetRef
+		if p.Namespace == svc.Namespace && ref.Kind == "Service" && ref.Name == svc.Name {
+			return p
 		}
 	}
-	return d, true
+	return nil
+}
+
+// gatewayBackendServices finds the backend services a Gateway built for a
+// Service port among those its networking.gke.io/backend-services
+// annotation lists: GKE names them gkegw1-<id>-<namespace>-<service>-<port>-<hash>.
+func gatewayBackendServices(inv *inventory.Inventory, cl *inventory.Cluster, svc *corev1.Service) []serviceBackend {
+	names := map[string]bool{}
+	for _, gw := range cl.Gateways {
+		for _, path := range gatewayAnnotationPaths(gw.Annotations[annGatewayBackendServices]) {
+			names[inventory.LastSegment(path)] = true
+		}
+	}
+	var out []serviceBackend
+	for _, bs := range inv.Compute.BackendServices {
+		if !names[bs.Name] {
+			continue
+		}
+		for _, sp := range svc.Spec.Ports {
+			if strings.Contains(bs.Name, fmt.Sprintf("-%s-%s-%d-", svc.Namespace, svc.Name, sp.Port)) {
+				out = append(out, serviceBackend{BS: bs, Port: sp})
+			}
+		}
+	}
+	return out
 }
 
 // negServings lists, for every cluster whose Ingresses and Services were
@@ -75,11 +129,37 @@ func negServings(inv *inventory.Inventory) []negServing {
 					}
 					out = append(out, n)
 				}
-				if name := ing.Namespace + "/" + ing.Name; !contains(out[i].ingresses, name) {
+				if name := "Ingress " + ing.Namespace + "/" + ing.Name; !contains(out[i].ingresses, name) {
 					out[i].ingresses = append(out[i].ingresses, name)
 				}
 			}
 		})
+		if !inv.Known(inventory.KubeGateways, cl.Scope()) || !inv.Known(inventory.KubeHTTPRoutes, cl.Scope()) {
+			continue
+		}
+		for _, b := range lbBackends(cl) {
+			if b.ownerKind != "Gateway" || isDefaultBackend(b.svc.Namespace, b.svc.Name) {
+				continue
+			}
+			key := b.svc.Namespace + "/" + b.svc.Name
+			i, ok := index[key]
+			if !ok {
+				i = len(out)
+				index[key] = i
+				out = append(out, negServing{cl: cl, svc: b.svc, bsKnown: bsKnown})
+			}
+			n := &out[i]
+			if !n.gateway {
+				n.gateway = true
+				n.backends = append(n.backends, gatewayBackendServices(inv, cl, b.svc)...)
+				if inv.Known(inventory.KubeGCPBackendPolicies, cl.Scope()) {
+					n.policy = backendPolicyOf(cl, b.svc)
+				}
+			}
+			if name := "Gateway " + b.owner.Namespace + "/" + b.owner.Name; !contains(n.ingresses, name) {
+				n.ingresses = append(n.ingresses, name)
+			}
+		}
 	}
 	return out
 }
@@ -117,6 +197,8 @@ var NEGDrainTimeoutUnset = &inspect.Rule{
 				}
 				bc := findBackendConfig(n.cl, svc.Namespace, bcName)
 				switch {
+				case strings.HasPrefix(sb.BS.Name, "gkegw"):
+					field, fix = gatewayDrainFix(n)
 				case bc != nil && bc.Spec.ConnectionDraining != nil && bc.Spec.ConnectionDraining.DrainingTimeoutSec > 0:
 					field = fmt.Sprintf("BackendConfig %s/%s sets spec.connectionDraining.drainingTimeoutSec to %d, but the backend service does not have it: the controller is not applying it (see the Ingress's events)",
 						bc.Namespace, bc.Name, bc.Spec.ConnectionDraining.DrainingTimeoutSec)
@@ -133,15 +215,49 @@ var NEGDrainTimeoutUnset = &inspect.Rule{
 					}
 				}
 				p.Report(inspect.Finding{
-					Message: fmt.Sprintf("Backend service of Service %s/%s port %s (Ingress %s) has connectionDraining.drainingTimeoutSec 0: requests in flight to a terminating Pod are dropped (502 during scale-down); %s",
+					Message: fmt.Sprintf("Backend service of Service %s/%s port %s (%s) has connectionDraining.drainingTimeoutSec 0: requests in flight to a terminating Pod are dropped (502 during scale-down); %s",
 						svc.Namespace, svc.Name, portName(sb.Port), strings.Join(n.ingresses, ", "), field),
 					Resource:    backendServiceResource(sb.BS),
 					Evidence:    map[string]any{"connectionDraining.drainingTimeoutSec": 0, "service": svc.Namespace + "/" + svc.Name, "cluster": n.cl.Location() + "/" + n.cl.Name(), "ingresses": n.ingresses, "backendConfig": bcName},
 					Remediation: fix,
 				})
 			}
+			// Behind a Gateway without a backend service lbdiag can name,
+			// the GCPBackendPolicy says what the controller applies.
+			if n.gateway && len(n.backends) == 0 && policyDrain(n.policy) == 0 {
+				field, fix := gatewayDrainFix(n)
+				res := kubeResource(n.cl, "Service", n.svc.ObjectMeta)
+				if n.policy != nil {
+					res = kubeResource(n.cl, "GCPBackendPolicy", n.policy.ObjectMeta)
+				}
+				p.Report(inspect.Finding{
+					Message: fmt.Sprintf("Service %s/%s is reached through NEGs by %s with connection draining 0 (GCPBackendPolicy spec.default.connectionDraining.drainingTimeoutSec unset, whose default is 0): requests in flight to a terminating Pod are dropped; %s",
+						n.svc.Namespace, n.svc.Name, strings.Join(n.ingresses, ", "), field),
+					Resource:    res,
+					Evidence:    map[string]any{"gcpBackendPolicy": policyName(n.policy), "service": n.svc.Namespace + "/" + n.svc.Name, "ingresses": n.ingresses},
+					Remediation: fix,
+				})
+			}
 		}
 	},
+}
+
+func policyName(p *inventory.GCPBackendPolicy) string {
+	if p == nil {
+		return ""
+	}
+	return p.Namespace + "/" + p.Name
+}
+
+// gatewayDrainFix says how to set draining for a Service behind a Gateway.
+func gatewayDrainFix(n negServing) (string, string) {
+	if n.policy != nil {
+		return fmt.Sprintf("set it with spec.default.connectionDraining.drainingTimeoutSec of GCPBackendPolicy %s/%s", n.policy.Namespace, n.policy.Name),
+			fmt.Sprintf(`kubectl patch gcpbackendpolicy %s -n %s --type merge -p '{"spec":{"default":{"connectionDraining":{"drainingTimeoutSec":60}}}}'`, n.policy.Name, n.policy.Namespace)
+	}
+	return "set it with a GCPBackendPolicy targeting the Service (the Service has none)",
+		fmt.Sprintf("kubectl apply -f - <<'EOF'\napiVersion: networking.gke.io/v1\nkind: GCPBackendPolicy\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  targetRef:\n    group: \"\"\n    kind: Service\n    name: %s\n  default:\n    connectionDraining:\n      drainingTimeoutSec: 60\nEOF",
+			n.svc.Name, n.svc.Namespace, n.svc.Name)
 }
 
 // workloadFindings calls check for each workload of each NEG-served Service
@@ -193,7 +309,7 @@ var PreStopHookMissing = &inspect.Rule{
 				need += d
 			}
 			p.Report(inspect.Finding{
-				Message: fmt.Sprintf("Container %s of this %s has no preStop hook, but Ingress %s reaches its Pods through NEGs (Service %s): requests still routed to a terminating Pod fail during scale-down",
+				Message: fmt.Sprintf("Container %s of this %s has no preStop hook, but %s reach its Pods through NEGs (Service %s): requests still routed to a terminating Pod fail during scale-down",
 					strings.Join(missing, ", "), w.Kind, strings.Join(n.ingresses, ", "), n.svc.Name),
 				Resource:    kubeResource(n.cl, w.Kind, w.Meta),
 				Evidence:    map[string]any{"containers": missing, "service": n.svc.Namespace + "/" + n.svc.Name, "ingresses": n.ingresses},

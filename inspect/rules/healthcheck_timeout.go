@@ -12,7 +12,7 @@ import (
 var HealthCheckTimeoutExceedsInterval = &inspect.Rule{
 	ID:       "healthcheck-timeout-exceeds-interval",
 	Severity: inspect.Error,
-	Title:    "Every health check configured in Kubernetes has timeoutSec no greater than checkIntervalSec",
+	Title:    "Every health check a BackendConfig or HealthCheckPolicy configures has timeoutSec no greater than checkIntervalSec",
 	Doc: inspect.Doc{
 		Why: `Compute Engine rejects a health check whose timeoutSec exceeds its checkIntervalSec. GKE's CRDs do not validate this for BackendConfig, so the manifest is accepted and the controller's health-check update fails on every sync: the load balancer keeps probing with the old settings and the backend's configuration never converges.`,
 		Fix: `Make timeoutSec at most checkIntervalSec:
@@ -23,6 +23,33 @@ var HealthCheckTimeoutExceedsInterval = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
+			if inv.Known(inventory.KubeHealthCheckPolicies, cl.Scope()) {
+				for i := range cl.HealthCheckPolicies {
+					hp := &cl.HealthCheckPolicies[i]
+					d := hp.Spec.Default
+					if d == nil {
+						continue
+					}
+					// Unset fields take the CRD's defaults: 5 s and 5 s.
+					interval, timeout := int64(5), int64(5)
+					if d.CheckIntervalSec != nil {
+						interval = *d.CheckIntervalSec
+					}
+					if d.TimeoutSec != nil {
+						timeout = *d.TimeoutSec
+					}
+					if timeout <= interval {
+						continue
+					}
+					p.Report(inspect.Finding{
+						Message:  fmt.Sprintf("spec.default.timeoutSec is %d, greater than checkIntervalSec %d: Compute Engine rejects the health check, so the Gateway controller cannot apply it", timeout, interval),
+						Resource: kubeResource(cl, "HealthCheckPolicy", hp.ObjectMeta),
+						Evidence: map[string]any{"spec.default.timeoutSec": timeout, "spec.default.checkIntervalSec": interval},
+						Remediation: fmt.Sprintf(`kubectl patch healthcheckpolicy %s -n %s --type merge -p '{"spec":{"default":{"timeoutSec":%d}}}'`,
+							hp.Name, hp.Namespace, interval),
+					})
+				}
+			}
 			if !inv.Known(inventory.KubeBackendConfigs, cl.Scope()) {
 				continue
 			}

@@ -36,6 +36,19 @@ func All() []*inspect.Rule {
 		PreStopHookMissing,
 		PreStopShorterThanDrain,
 		TerminationGraceTooShort,
+		// Traffic from Google's proxies and health checkers to the Pods.
+		ProxyOnlyFirewallMissing,
+		HealthCheckFirewallMissing,
+		IGExternalTrafficLocal,
+		// Load-balancer state and health.
+		BackendUnhealthy,
+		BackendLoggingDisabled,
+		LBResourceMissing,
+		LBResourceOrphaned,
+		NEGMissing,
+		// Gateway API.
+		GatewayNotProgrammed,
+		GatewayPolicyNotAttached,
 		// Clusters.
 		HTTPLBAddonDisabled,
 		ClusterNotVPCNative,

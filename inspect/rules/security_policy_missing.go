@@ -14,7 +14,7 @@ import (
 var SecurityPolicyMissing = &inspect.Rule{
 	ID:       "security-policy-missing",
 	Severity: inspect.Error,
-	Title:    "Every Cloud Armor policy a BackendConfig names exists as a global policy of the project",
+	Title:    "Every Cloud Armor policy a BackendConfig or GCPBackendPolicy names exists as a global policy of the project",
 	Doc: inspect.Doc{
 		Why: `A BackendConfig's spec.securityPolicy.name is applied by GKE's Ingress controller to every backend service built for the Services that use it. When the project has no global Cloud Armor security policy of that name, each sync fails with "The given security policy ... does not exist" (repeated on every resync): the backend runs without the protection the manifest promises, and other changes to the load balancer are held up. Regional policies do not count: GKE Ingress attaches only global policies.`,
 		Fix: `Create the policy in the cluster's project, or correct the name in the BackendConfig:
@@ -58,6 +58,33 @@ func checkSecurityPolicyMissing(p *inspect.Pass) {
 				continue
 			}
 			p.Report(securityPolicyFinding(inv, cl, bc, global, regional[sp.Name]))
+		}
+	}
+	for _, cl := range inv.Clusters {
+		if !inv.Known(inventory.KubeGCPBackendPolicies, cl.Scope()) {
+			continue
+		}
+		for i := range cl.GCPBackendPolicies {
+			pol := &cl.GCPBackendPolicies[i]
+			if pol.Spec.Default == nil || pol.Spec.Default.SecurityPolicy == nil {
+				continue
+			}
+			name := *pol.Spec.Default.SecurityPolicy
+			if name == "" || contains(global, name) {
+				continue
+			}
+			msg := fmt.Sprintf("spec.default.securityPolicy is %q, but project %s has no global Cloud Armor security policy of that name", name, inv.Project)
+			fix := fmt.Sprintf("gcloud compute security-policies create %s --project %s   # then add its rules", name, inv.Project)
+			if near := nearest(name, global); near != "" {
+				msg += fmt.Sprintf("; the project has %q (a typo?)", near)
+				fix = fmt.Sprintf(`kubectl patch gcpbackendpolicy %s -n %s --type merge -p '{"spec":{"default":{"securityPolicy":"%s"}}}'`, pol.Name, pol.Namespace, near)
+			}
+			p.Report(inspect.Finding{
+				Message:     msg + fmt.Sprintf(". The policy targets %s %s", pol.Spec.TargetRef.Kind, pol.Spec.TargetRef.Name),
+				Resource:    kubeResource(cl, "GCPBackendPolicy", pol.ObjectMeta),
+				Evidence:    map[string]any{"spec.default.securityPolicy": name, "globalSecurityPolicies": orEmpty(global)},
+				Remediation: fix,
+			})
 		}
 	}
 }

@@ -242,7 +242,7 @@ var IGExternalTrafficLocal = &inspect.Rule{
 					continue
 				}
 				seen[key] = true
-				counts := "lbdiag could not count the nodes"
+				counts := "lbdiag could not count the nodes serving it"
 				ev := map[string]any{"externalTrafficPolicy": "Local", "ingress": b.owner.Namespace + "/" + b.owner.Name}
 				if inv.Known(inventory.KubeNodes, cl.Scope()) && inv.Known(inventory.KubeEndpointSlices, cl.Scope()) {
 					serving := nodesServing(cl, b.svc)
@@ -254,7 +254,7 @@ var IGExternalTrafficLocal = &inspect.Rule{
 					fix = fmt.Sprintf("kubectl annotate service %s -n %s cloud.google.com/neg='{\"ingress\":true}' --overwrite   # or: %s", b.svc.Name, b.svc.Namespace, fix)
 				}
 				p.Report(inspect.Finding{
-					Message:     fmt.Sprintf("Ingress %s/%s reaches this Service through instance groups and it has externalTrafficPolicy: Local: %s; the others answer 502 until the health check marks them down", b.owner.Namespace, b.owner.Name, counts),
+					Message:     fmt.Sprintf("Ingress %s/%s reaches this Service through instance groups and it has externalTrafficPolicy: Local (%s): nodes without a serving Pod answer 502 until the health check marks them down", b.owner.Namespace, b.owner.Name, counts),
 					Resource:    kubeResource(cl, "Service", b.svc.ObjectMeta),
 					Evidence:    ev,
 					Remediation: fix,

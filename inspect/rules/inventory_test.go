@@ -35,7 +35,7 @@ var allClusterSources = []inventory.Source{
 	inventory.KubeDaemonSets, inventory.KubeNodes, inventory.KubeBackendConfigs, inventory.KubeFrontendConfigs,
 	inventory.KubeManagedCertificates, inventory.KubeServiceNEGs, inventory.KubeGatewayClasses, inventory.KubeGateways,
 	inventory.KubeHTTPRoutes, inventory.KubeGCPBackendPolicies, inventory.KubeHealthCheckPolicies, inventory.KubeGCPGatewayPolicies,
-	inventory.KubeEvents,
+	inventory.KubeEvents, inventory.KubeEndpointSlices,
 }
 
 // newInventory returns an inventory of testProject whose every source was
@@ -158,3 +158,8 @@ func run(t *testing.T, inv *inventory.Inventory, r *inspect.Rule) []inspect.Find
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// runAll runs rules together, as a run does.
+func runAll(inv *inventory.Inventory, rules ...*inspect.Rule) inspect.Result {
+	return inspect.Run(inv, rules)
+}

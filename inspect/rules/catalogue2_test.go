@@ -1,0 +1,270 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+
+	compute "google.golang.org/api/compute/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// firewallSetup is a cluster with one node and an internal Ingress to a
+// NEG Service whose Pods listen on podPort, with a proxy-only subnet.
+func firewallSetup(class string, podPort int, rules ...*compute.Firewall) (*inventory.Inventory, *inventory.Cluster) {
+	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
+	svc := service("shop", "api", map[string]string{annNEG: `{"ingress":true}`}, corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(podPort)})
+	cl.Services = []corev1.Service{svc}
+	cl.Ingresses = []networkingv1.Ingress{ingress("shop", "site", class, "api")}
+	cl.Nodes = []corev1.Node{{ObjectMeta: metav1.ObjectMeta{Name: "node-1"}}}
+	inv := newInventory(cl)
+	inv.Compute.Instances = []*compute.Instance{{Name: "node-1", Tags: &compute.Tags{Items: []string{"gke-prod-1234-node"}},
+		ServiceAccounts: []*compute.ServiceAccount{{Email: "nodes@acme-test.iam.gserviceaccount.com"}}}}
+	inv.Compute.Subnetworks = []*compute.Subnetwork{subnetwork(testProject, "europe-west1", "proxy", "vpc", "10.129.0.0/23", "REGIONAL_MANAGED_PROXY", "ACTIVE")}
+	for _, r := range rules {
+		r.Network = computeBase + testProject + "/global/networks/vpc"
+		r.Direction = "INGRESS"
+		r.SelfLink = computeBase + testProject + "/global/firewalls/" + r.Name
+	}
+	inv.Compute.Firewalls = rules
+	return inv, cl
+}
+
+func fw(name string, prio int64, sources string, ports ...string) *compute.Firewall {
+	return &compute.Firewall{Name: name, Priority: prio, SourceRanges: strings.Split(sources, ","), Allowed: []*compute.FirewallAllowed{{IPProtocol: "tcp", Ports: ports}}}
+}
+
+func TestFirewallRules(t *testing.T) {
+	t.Parallel()
+	hc := "35.191.0.0/16,130.211.0.0/22"
+	tests := []struct {
+		name      string
+		class     string
+		port      int
+		rules     []*compute.Firewall
+		noNodes   bool
+		failFW    bool
+		policies  bool
+		wantProxy string
+		wantHC    string
+		fix       string
+	}{
+		{name: "proxies and health checks allowed", class: "gce-internal", port: 8080, rules: []*compute.Firewall{fw("proxy", 1000, "10.128.0.0/9", "8080"), fw("hc", 1000, hc, "8080")}},
+		{name: "proxy range not allowed", class: "gce-internal", port: 9000, rules: []*compute.Firewall{fw("proxy", 1000, "10.129.0.0/23", "8080"), fw("hc", 1000, hc)},
+			wantProxy: "traffic from the proxy-only subnet proxy is not allowed to 1 of the cluster's 1 nodes: from 10.129.0.0/23: 10.129.0.0/23 (the implied deny",
+			fix:       "gcloud compute firewall-rules create allow-proxy-only-europe-west1-9000 --network=vpc --direction=INGRESS --action=ALLOW --rules=tcp:9000 --source-ranges=10.129.0.0/23 --target-tags=gke-prod-1234-node --project=acme-test"},
+		{name: "half the proxy range", class: "gce-internal", port: 8080, rules: []*compute.Firewall{fw("proxy", 1000, "10.129.0.0/24", "8080"), fw("hc", 1000, hc)},
+			wantProxy: "from 10.129.0.0/23: 10.129.1.0/24 (the implied deny"},
+		{name: "external Ingress: no proxy check", class: "gce", port: 9000, rules: []*compute.Firewall{fw("hc", 1000, hc)}},
+		{name: "one health-check range blocked", class: "gce", port: 8080, rules: []*compute.Firewall{fw("hc", 1000, "130.211.0.0/22", "8080")},
+			wantHC: "but 35.191.0.0/16 cannot reach it"},
+		{name: "deny needs a higher priority allow", class: "gce", port: 8080,
+			rules:  []*compute.Firewall{fw("hc", 1000, hc, "8080"), {Name: "deny", Priority: 800, SourceRanges: []string{"35.191.0.0/16"}, Denied: []*compute.FirewallDenied{{IPProtocol: "tcp"}}}},
+			wantHC: "(firewall rule deny)", fix: "--priority=799"},
+		{name: "VPC rules only: said so", class: "gce", port: 8080, rules: []*compute.Firewall{}, wantHC: "lbdiag read the VPC firewall rules only"},
+		{name: "policies read: no caveat", class: "gce", port: 8080, policies: true, wantHC: "(the implied deny (no rule allows it))."},
+		{name: "nodes unknown: silent", class: "gce-internal", port: 9000, noNodes: true},
+		{name: "firewalls unreadable: silent", class: "gce-internal", port: 9000, failFW: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			inv, cl := firewallSetup(tc.class, tc.port, tc.rules...)
+			if tc.noNodes {
+				failSource(inv, inventory.ComputeInstances, inventory.ProjectScope(testProject))
+			}
+			if tc.failFW {
+				failSource(inv, inventory.ComputeFirewalls, inventory.ProjectScope(testProject))
+			}
+			if tc.policies {
+				inv.Compute.EffectiveFirewalls = map[string]*compute.NetworksGetEffectiveFirewallsResponse{cl.NetworkURL(): {}}
+				inv.Coverage = append(inv.Coverage, inventory.Coverage{Source: inventory.ComputeEffectiveFirewalls, Scope: cl.NetworkURL(), Status: inventory.StatusOK})
+			}
+			for _, c := range []struct {
+				got  []string
+				want string
+			}{{messages(run(t, inv, ProxyOnlyFirewallMissing)), tc.wantProxy}, {messages(run(t, inv, HealthCheckFirewallMissing)), tc.wantHC}} {
+				if c.want == "" {
+					if len(c.got) != 0 {
+						t.Errorf("unexpected: %v", c.got)
+					}
+					continue
+				}
+				if len(c.got) != 1 || !strings.Contains(c.got[0], c.want) {
+					t.Errorf("got %v, want one containing %q", c.got, c.want)
+				}
+			}
+			if tc.fix != "" {
+				all := append(run(t, inv, ProxyOnlyFirewallMissing), run(t, inv, HealthCheckFirewallMissing)...)
+				if len(all) == 0 || !strings.Contains(all[0].Remediation, tc.fix) {
+					t.Errorf("remediation does not contain %q: %+v", tc.fix, all)
+				}
+			}
+			if tc.policies && strings.Contains(strings.Join(messages(run(t, inv, HealthCheckFirewallMissing)), ""), "VPC firewall rules only") {
+				t.Error("caveat although the policies were read")
+			}
+		})
+	}
+}
+
+func TestBackendRules(t *testing.T) {
+	t.Parallel()
+	group := func(zone string) string {
+		return computeBase + testProject + "/zones/" + zone + "/networkEndpointGroups/k8s1-0123abcd-shop-web-80-9f8e7d6c"
+	}
+	health := func(states ...string) *compute.BackendServiceGroupHealth {
+		h := &compute.BackendServiceGroupHealth{}
+		for _, s := range states {
+			h.HealthStatus = append(h.HealthStatus, &compute.HealthStatus{HealthState: s})
+		}
+		return h
+	}
+	tests := []struct {
+		name    string
+		groups  map[string]*compute.BackendServiceGroupHealth // zone -> health; nil: not read
+		logging bool
+		want    string
+		wantLog bool
+	}{
+		{name: "all healthy", logging: true, groups: map[string]*compute.BackendServiceGroupHealth{"europe-west1-b": health("HEALTHY"), "europe-west1-c": health("HEALTHY", "UNHEALTHY")}},
+		{name: "one zone down", logging: true, groups: map[string]*compute.BackendServiceGroupHealth{"europe-west1-b": health("HEALTHY"), "europe-west1-c": health("UNHEALTHY", "UNHEALTHY")},
+			want: "no healthy endpoint in 1 of its 2 backend groups: k8s1-0123abcd-shop-web-80-9f8e7d6c (europe-west1-c: 0 of 2 endpoints healthy)"},
+		{name: "empty zone is fine", logging: true, groups: map[string]*compute.BackendServiceGroupHealth{"europe-west1-b": health("HEALTHY"), "europe-west1-c": health()}},
+		{name: "nothing anywhere", logging: true, groups: map[string]*compute.BackendServiceGroupHealth{"europe-west1-b": health(), "europe-west1-c": health()}, want: "no endpoint at all"},
+		{name: "health not read", logging: true, groups: map[string]*compute.BackendServiceGroupHealth{"europe-west1-b": nil, "europe-west1-c": nil}},
+		{name: "logging off", groups: map[string]*compute.BackendServiceGroupHealth{"europe-west1-b": health("HEALTHY")}, wantLog: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cl, bs := drainSetup(30, corev1.Container{Name: "web"}, nil)
+			cl.Ingresses[0].Annotations[annIngressBackends] = `{"` + bs.Name + `":"HEALTHY"}`
+			bs.Backends = nil
+			bs.LogConfig = &compute.BackendServiceLogConfig{Enable: tc.logging}
+			inv := newInventory(cl)
+			inv.Compute.BackendServices = []*compute.BackendService{bs}
+			inv.Compute.BackendHealth = map[string]map[string]*compute.BackendServiceGroupHealth{bs.SelfLink: {}}
+			for _, z := range sortedKeys(tc.groups) {
+				bs.Backends = append(bs.Backends, &compute.Backend{Group: group(z)})
+				if h := tc.groups[z]; h != nil {
+					inv.Compute.BackendHealth[bs.SelfLink][group(z)] = h
+				}
+			}
+			got := messages(run(t, inv, BackendUnhealthy))
+			if (tc.want == "") != (len(got) == 0) || (tc.want != "" && !strings.Contains(got[0], tc.want)) {
+				t.Errorf("backend-unhealthy: %v, want %q", got, tc.want)
+			}
+			if logs := run(t, inv, BackendLoggingDisabled); (len(logs) == 1) != tc.wantLog {
+				t.Errorf("backend-logging-disabled: %v", messages(logs))
+			}
+		})
+	}
+}
+
+func TestLBResourceRules(t *testing.T) {
+	t.Parallel()
+	um := func(name string) *compute.UrlMap {
+		return &compute.UrlMap{Name: name, SelfLink: computeBase + testProject + "/global/urlMaps/" + name}
+	}
+	setup := func() (*inventory.Inventory, *inventory.Cluster) {
+		cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
+		ing := ingress("shop", "site", "", "web")
+		ing.Annotations["ingress.kubernetes.io/url-map"] = "k8s2-um-abc-shop-site-xyz"
+		cl.Ingresses = []networkingv1.Ingress{ing}
+		cl.Services = []corev1.Service{service("shop", "web", nil)}
+		return newInventory(cl), cl
+	}
+	// Present: nothing missing, nothing orphaned.
+	inv, _ := setup()
+	inv.Compute.URLMaps = []*compute.UrlMap{um("k8s2-um-abc-shop-site-xyz")}
+	expect(t, run(t, inv, LBResourceMissing))
+	expect(t, run(t, inv, LBResourceOrphaned))
+	// Gone: missing; a leftover map: orphaned.
+	inv, _ = setup()
+	inv.Compute.URLMaps = []*compute.UrlMap{um("k8s2-um-abc-shop-old-xyz"), um("hand-made-map")}
+	expect(t, run(t, inv, LBResourceMissing), "ingress.kubernetes.io/url-map names global/urlMaps/k8s2-um-abc-shop-site-xyz")
+	expect(t, run(t, inv, LBResourceOrphaned), "UrlMap k8s2-um-abc-shop-old-xyz was created by GKE's controllers")
+	// URL maps unreadable: neither can tell.
+	inv, _ = setup()
+	failSource(inv, inventory.ComputeURLMaps, inventory.ProjectScope(testProject))
+	expect(t, run(t, inv, LBResourceMissing))
+	// --cluster or an unreadable cluster: orphans cannot be decided.
+	inv, cl := setup()
+	inv.ClustersSelected = true
+	inv.Compute.URLMaps = []*compute.UrlMap{um("k8s2-um-abc-shop-old-xyz")}
+	res := runAll(inv, LBResourceOrphaned)
+	if len(res.Findings) != 0 || len(res.Failures) != 1 || res.Failures[0].Status != inventory.StatusSkipped {
+		t.Errorf("--cluster: %+v", res)
+	}
+	inv.ClustersSelected = false
+	failSource(inv, inventory.KubeGateways, cl.Scope())
+	if res := runAll(inv, LBResourceOrphaned); len(res.Findings) != 0 || len(res.Failures) != 1 {
+		t.Errorf("unreadable cluster: %+v", res)
+	}
+}
+
+func TestNEGMissing(t *testing.T) {
+	t.Parallel()
+	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
+	cl.Services = []corev1.Service{service("shop", "web", map[string]string{annNEGStatus: `{"network_endpoint_groups":{"80":"k8s1-x-shop-web-80-y"},"zones":["europe-west1-b","europe-west1-c"]}`})}
+	inv := newInventory(cl)
+	inv.Compute.NEGs = []*compute.NetworkEndpointGroup{{Name: "k8s1-x-shop-web-80-y", SelfLink: computeBase + testProject + "/zones/europe-west1-b/networkEndpointGroups/k8s1-x-shop-web-80-y"}}
+	expect(t, run(t, inv, NEGMissing), "k8s1-x-shop-web-80-y in europe-west1-c (port 80)")
+	failSource(inv, inventory.ComputeNEGs, inventory.ProjectScope(testProject))
+	expect(t, run(t, inv, NEGMissing))
+}
+
+func TestGatewayRules(t *testing.T) {
+	t.Parallel()
+	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
+	cl.Services = []corev1.Service{service("shop", "web", nil)}
+	stuck := gateway("shop", "stuck", "gke-l7-regional-external-managed")
+	stuck.Status.Conditions = []metav1.Condition{{Type: "Programmed", Status: metav1.ConditionFalse, Reason: "Invalid",
+		Message: "An active proxy-only subnetwork is required in the same region and VPC as the forwarding rule."}}
+	fine := gateway("shop", "fine", "gke-l7-global-external-managed")
+	fine.Status.Conditions = []metav1.Condition{{Type: "Programmed", Status: metav1.ConditionTrue}}
+	other := gateway("shop", "istio", "istio")
+	other.Status.Conditions = stuck.Status.Conditions
+	cl.Gateways = []inventory.Gateway{stuck, fine, other}
+	var pol inventory.GCPBackendPolicy
+	pol.Namespace, pol.Name = "shop", "web-policy"
+	pol.Spec.TargetRef = inventory.PolicyTargetReference{Kind: "Service", Name: "webb"}
+	var ok inventory.GCPBackendPolicy
+	ok.Namespace, ok.Name = "shop", "ok"
+	ok.Spec.TargetRef = inventory.PolicyTargetReference{Kind: "Service", Name: "web"}
+	ok.Status.Conditions = []metav1.Condition{{Type: "Attached", Status: metav1.ConditionTrue}}
+	cl.GCPBackendPolicies = []inventory.GCPBackendPolicy{pol, ok}
+	inv := newInventory(cl)
+	inv.Compute.Subnetworks = []*compute.Subnetwork{subnetwork(testProject, "europe-west1", "nodes", "vpc", "10.0.0.0/20", "PRIVATE", "")}
+	expect(t, run(t, inv, GatewayNotProgrammed), "Programmed is False (reason Invalid): An active proxy-only subnetwork is required")
+	expect(t, run(t, inv, GatewayPolicyNotAttached), `Service shop/webb, which does not exist: the policy applies to nothing; "web" exists there (a typo?)`)
+	// The Gateway's condition is folded into the proxy-only finding.
+	res := runAll(inv, GatewayNotProgrammed, ProxyOnlySubnetMissing)
+	if len(res.Findings) != 1 || res.Findings[0].Rule != "proxy-only-subnet-missing" || res.Findings[0].Evidence["gateway-not-programmed"] == nil {
+		t.Errorf("not folded: %v", messages(res.Findings))
+	}
+}
+
+func TestIGExternalTrafficLocal(t *testing.T) {
+	t.Parallel()
+	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
+	svc := service("shop", "web", nil)
+	svc.Spec.Type, svc.Spec.ExternalTrafficPolicy = corev1.ServiceTypeNodePort, corev1.ServiceExternalTrafficPolicyLocal
+	cl.Services = []corev1.Service{svc}
+	cl.Ingresses = []networkingv1.Ingress{ingress("shop", "site", "", "web")}
+	for _, n := range []string{"n1", "n2", "n3"} {
+		cl.Nodes = append(cl.Nodes, corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n}})
+	}
+	node := "n2"
+	cl.EndpointSlices = []discoveryv1.EndpointSlice{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-1", Labels: map[string]string{"kubernetes.io/service-name": "web"}},
+		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"10.0.0.1"}, NodeName: &node}}}}
+	inv := newInventory(cl)
+	expect(t, run(t, inv, IGExternalTrafficLocal), "1 of the cluster's 3 nodes run a serving Pod")
+	cl.Services[0].Annotations = map[string]string{annNEG: `{"ingress":true}`}
+	expect(t, run(t, inv, IGExternalTrafficLocal))
+}

@@ -50,6 +50,8 @@ type Options struct {
 	Replay *recording.Recording
 	// Recorder, when set, records every exchange of a live run.
 	Recorder *recording.Recorder
+	// CallLog, when set, logs every attempt of a live run.
+	CallLog *recording.CallLog
 	// Retry bounds retries; the zero value means DefaultRetryPolicy.
 	Retry RetryPolicy
 	// Concurrency bounds the calls in flight per API (default 8).
@@ -225,8 +227,8 @@ func (c *collector) clientOptions(api, endpoint, def string) []option.ClientOpti
 }
 
 // transport builds the chain every request of api goes through:
-// ReadOnly → recorder → retry (with rate limit) → OAuth2 → base; or
-// ReadOnly → recording in replay.
+// ReadOnly → recorder → retry (with rate limit) → call log → OAuth2 → base;
+// or ReadOnly → recording in replay.
 func (c *collector) transport(api string, base http.RoundTripper) http.RoundTripper {
 	if c.opts.Replay != nil {
 		return ReadOnly(c.opts.Replay.Transport(api))
@@ -234,6 +236,9 @@ func (c *collector) transport(api string, base http.RoundTripper) http.RoundTrip
 	var rt http.RoundTripper = base
 	if c.opts.TokenSource != nil {
 		rt = &oauth2.Transport{Source: c.opts.TokenSource, Base: rt}
+	}
+	if c.opts.CallLog != nil {
+		rt = c.opts.CallLog.Wrap(api, rt)
 	}
 	rt = Retry(rt, c.opts.Retry, c.limiter(api))
 	if c.opts.Recorder != nil {

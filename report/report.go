@@ -42,6 +42,9 @@ type Report struct {
 	Clusters      []string          `json:"clusters"`
 	Coverage      []Coverage        `json:"coverage"`
 	Findings      []inspect.Finding `json:"findings"`
+	// Chains are the load-balancing paths lbdiag inspected, drawn by the
+	// HTML report.
+	Chains []inspect.Chain `json:"-"`
 }
 
 // New assembles a report.

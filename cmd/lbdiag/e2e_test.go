@@ -70,6 +70,8 @@ type fakeProject struct {
 	faults map[string]func(hit int, w http.ResponseWriter) bool
 	// unreachable adds a cluster whose endpoint refuses connections.
 	unreachable string
+	// rewrite edits the JSON answers of paths ending in a key.
+	rewrite map[string]func(body map[string]any)
 }
 
 func newFakeProject(t *testing.T) *fakeProject {
@@ -125,6 +127,21 @@ func (f *fakeProject) serve(api string) http.Handler {
 		if fault != nil && fault(hit, w) {
 			return
 		}
+		for suffix, edit := range f.rewrite {
+			if strings.HasSuffix(r.URL.Path, suffix) {
+				rw := httptest.NewRecorder()
+				h.ServeHTTP(rw, r)
+				var body map[string]any
+				if err := json.Unmarshal(rw.Body.Bytes(), &body); err != nil {
+					f.t.Errorf("rewriting %s: %v", r.URL.Path, err)
+				}
+				edit(body)
+				w.Header().Set("Content-Type", rw.Header().Get("Content-Type"))
+				w.WriteHeader(rw.Code)
+				json.NewEncoder(w).Encode(body)
+				return
+			}
+		}
 		h.ServeHTTP(w, r)
 	})
 }
@@ -153,8 +170,12 @@ func (f *fakeProject) serveClusters() http.Handler {
 			cl := c.(map[string]any)
 			srv := f.kube[cl["name"].(string)]
 			cl["endpoint"] = strings.TrimPrefix(srv.URL, "https://")
-			cl["masterAuth"] = map[string]any{"clusterCaCertificate": base64.StdEncoding.EncodeToString(
-				pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))}
+			auth, _ := cl["masterAuth"].(map[string]any)
+			if auth == nil {
+				auth = map[string]any{}
+				cl["masterAuth"] = auth
+			}
+			auth["clusterCaCertificate"] = base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
 		}
 		if f.unreachable != "" {
 			// A copy of a real cluster whose endpoint refuses connections.

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -31,6 +33,7 @@ type inspectFlags struct {
 	containerEndpoint string
 	accessTokenFile   string
 	record            string
+	evidence          string
 	replay            string
 	demo              bool
 }
@@ -44,7 +47,8 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
   lbdiag inspect --project my-project
   lbdiag inspect --project my-project --format json | jq '.findings[] | .rule'
   lbdiag inspect --project my-project --record ./evidence
-  lbdiag inspect --replay ./evidence`,
+  lbdiag inspect --project my-project --evidence evidence.tar.gz
+  lbdiag inspect --replay evidence.tar.gz --format html > report.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := runInspect(cmd.Context(), env, f)
@@ -57,7 +61,7 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.project, "project", "", "project to inspect (default: CLOUDSDK_CORE_PROJECT, GOOGLE_CLOUD_PROJECT, or gcloud's core/project)")
-	fl.StringVar(&f.format, "format", "table", "output format: table, json or csv")
+	fl.StringVar(&f.format, "format", "table", "output format: table, json, csv or html")
 	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info or none")
 	fl.StringArrayVar(&f.clusters, "cluster", nil, "inspect only this cluster (NAME or LOCATION/NAME); repeatable")
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up on API calls still running after this long and report what was read")
@@ -65,7 +69,8 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.StringVar(&f.containerEndpoint, "container-endpoint", "", "GKE API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER or the public endpoint)")
 	fl.StringVar(&f.accessTokenFile, "access-token-file", "", "file holding an OAuth access token to use instead of Application Default Credentials (default: $CLOUDSDK_AUTH_ACCESS_TOKEN_FILE)")
 	fl.StringVar(&f.record, "record", "", "write every API response of the run to this new directory")
-	fl.StringVar(&f.replay, "replay", "", "inspect a recording made with --record instead of calling the APIs")
+	fl.StringVar(&f.evidence, "evidence", "", "also write an evidence bundle (.tar.gz): every API response, redacted, with the call log and the report")
+	fl.StringVar(&f.replay, "replay", "", "inspect a recording (--record directory or --evidence bundle) instead of calling the APIs")
 	fl.BoolVar(&f.demo, "demo", false, "inspect the embedded demo project (no credentials needed)")
 	return cmd
 }
@@ -73,8 +78,8 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcome, error) {
 	started := time.Now()
 	format := strings.ToLower(f.format)
-	if format != "table" && format != "json" && format != "csv" {
-		return nil, usagef("--format %q: want table, json or csv", f.format)
+	if format != "table" && format != "json" && format != "csv" && format != "html" {
+		return nil, usagef("--format %q: want table, json, csv or html", f.format)
 	}
 	failNone := strings.EqualFold(f.failOn, "none")
 	var threshold inspect.Severity
@@ -88,8 +93,8 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 	if f.demo && f.replay != "" {
 		return nil, usagef("--demo and --replay cannot be combined")
 	}
-	if f.record != "" && (f.demo || f.replay != "") {
-		return nil, usagef("--record records a live run; it cannot be combined with --demo or --replay")
+	if (f.record != "" || f.evidence != "") && (f.demo || f.replay != "") {
+		return nil, usagef("--record and --evidence record a live run; they cannot be combined with --demo or --replay")
 	}
 	if f.timeout <= 0 {
 		return nil, usagef("--timeout must be positive")
@@ -125,7 +130,10 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 			if err := prepareRecordDir(f.record); err != nil {
 				return nil, err
 			}
+		}
+		if f.record != "" || f.evidence != "" {
 			opts.Recorder = recording.NewRecorder()
+			opts.CallLog = &recording.CallLog{}
 		}
 		ts, err := gcp.TokenSource(ctx, firstNonEmpty(f.accessTokenFile, env.getenv("CLOUDSDK_AUTH_ACCESS_TOKEN_FILE")))
 		if err != nil {
@@ -144,13 +152,21 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		return nil, errors.New("interrupted")
 	}
 	res := inspect.Run(inv, rules.All())
-	rep := report.New(report.Tool{Name: "lbdiag", Version: toolVersion()}, inv, res, started, time.Now())
+	finished := time.Now()
+	rep := report.New(report.Tool{Name: "lbdiag", Version: toolVersion()}, inv, res, started, finished)
+	rep.Chains = rules.Chains(inv)
 
-	if opts.Recorder != nil {
+	if f.record != "" {
 		if err := writeRecording(f.record, opts.Project, opts.Recorder, started); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(env.stderr, "lbdiag: recorded the run in %s\n", f.record)
+	}
+	if f.evidence != "" {
+		if err := writeEvidence(f, opts, rep, started, finished); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(env.stderr, "lbdiag: wrote the evidence bundle %s\n", f.evidence)
 	}
 
 	switch format {
@@ -158,6 +174,8 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		err = report.WriteJSON(env.stdout, rep)
 	case "csv":
 		err = report.WriteCSV(env.stdout, rep)
+	case "html":
+		err = report.WriteHTML(env.stdout, rep)
 	default:
 		err = report.WriteTable(env.stdout, rep, tableOptions(env))
 	}
@@ -184,14 +202,7 @@ func loadRecording(f *inspectFlags) (*recording.Recording, error) {
 		}
 		return rec, nil
 	}
-	st, err := os.Stat(f.replay)
-	if err != nil {
-		return nil, usagef("--replay: %v", err)
-	}
-	if !st.IsDir() {
-		return nil, usagef("--replay %s: not a recording directory", f.replay)
-	}
-	rec, err := recording.Load(os.DirFS(f.replay))
+	rec, err := recording.LoadPath(f.replay)
 	if err != nil {
 		return nil, usagef("--replay %s: %v", f.replay, err)
 	}
@@ -243,4 +254,58 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// writeEvidence writes the bundle: the redacted recording, the call log,
+// the coverage, the flags (never a credential), and the report as JSON,
+// text and HTML, with SHA256SUMS. It replaces path atomically.
+func writeEvidence(f *inspectFlags, opts gcp.Options, rep *report.Report, started, finished time.Time) error {
+	exchanges, bodies := opts.Recorder.Exchanges()
+	at, end := started.UTC(), finished.UTC()
+	cov, err := json.Marshal(rep.Coverage)
+	if err != nil {
+		return err
+	}
+	m := recording.Manifest{Project: opts.Project, Tool: "lbdiag " + toolVersion(), RecordedAt: &at, FinishedAt: &end,
+		Clusters: rep.Clusters, Flags: evidenceFlags(f), Coverage: cov, Calls: opts.CallLog.Calls(), Exchanges: exchanges}
+	var js, txt, html bytes.Buffer
+	if err := report.WriteJSON(&js, rep); err != nil {
+		return err
+	}
+	if err := report.WriteTable(&txt, rep, report.TableOptions{Width: 160}); err != nil {
+		return err
+	}
+	if err := report.WriteHTML(&html, rep); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(f.evidence), ".lbdiag-evidence-*")
+	if err != nil {
+		return fmt.Errorf("--evidence: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	err = recording.WriteBundle(tmp, m, bodies, []recording.BundleFile{
+		{Name: "report.json", Data: js.Bytes()}, {Name: "report.txt", Data: txt.Bytes()}, {Name: "report.html", Data: html.Bytes()}})
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("--evidence: %w", err)
+	}
+	return os.Rename(tmp.Name(), f.evidence)
+}
+
+// evidenceFlags lists the flags of the run that say what was inspected;
+// credentials and local paths are left out.
+func evidenceFlags(f *inspectFlags) map[string]string {
+	m := map[string]string{"project": f.project, "format": f.format, "fail-on": f.failOn, "timeout": f.timeout.String()}
+	if len(f.clusters) > 0 {
+		m["cluster"] = strings.Join(f.clusters, ",")
+	}
+	if f.computeEndpoint != "" {
+		m["compute-endpoint"] = f.computeEndpoint
+	}
+	if f.containerEndpoint != "" {
+		m["container-endpoint"] = f.containerEndpoint
+	}
+	return m
 }

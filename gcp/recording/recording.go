@@ -88,6 +88,13 @@ type Manifest struct {
 	// Description says, for hand-made fixtures, what the recording shows.
 	Description string     `json:"description,omitempty"`
 	Exchanges   []Exchange `json:"exchanges"`
+
+	// The fields below describe the run of an evidence bundle.
+	FinishedAt *time.Time        `json:"finishedAt,omitempty"`
+	Clusters   []string          `json:"clusters,omitempty"`
+	Flags      map[string]string `json:"flags,omitempty"`
+	Coverage   json.RawMessage   `json:"coverage,omitempty"`
+	Calls      []Call            `json:"calls,omitempty"`
 }
 
 // Recording is a loaded recording: a manifest and every body.

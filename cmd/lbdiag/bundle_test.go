@@ -1,0 +1,317 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// stripTimes removes the run's timestamps from a JSON report.
+func stripTimes(t *testing.T, report string) string {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal([]byte(report), &v); err != nil {
+		t.Fatalf("not a JSON report: %v", err)
+	}
+	delete(v, "startedAt")
+	delete(v, "finishedAt")
+	b, _ := json.MarshalIndent(v, "", " ")
+	return string(b)
+}
+
+// untar returns the files of a bundle.
+func untar(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	out := map[string][]byte{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			out[h.Name], _ = io.ReadAll(tr)
+		}
+	}
+}
+
+// TestEvidenceBundleReplaysIdentically records a live run in a bundle and
+// replays it offline: the same JSON report, timestamps aside.
+func TestEvidenceBundleReplaysIdentically(t *testing.T) {
+	t.Parallel()
+	f := newFakeProject(t)
+	bundle := filepath.Join(t.TempDir(), "evidence.tar.gz")
+	live := f.run(t, "--format", "json", "--evidence", bundle)
+	if live.code != exitFindings || !strings.Contains(live.stderr, "wrote the evidence bundle") {
+		t.Fatalf("live: exit %d: %s", live.code, live.stderr)
+	}
+	f.compute.Close()
+	f.container.Close()
+	for _, s := range f.kube {
+		s.Close()
+	}
+	replayed := runLbdiag(t, t.TempDir(), "inspect", "--replay", bundle, "--format", "json")
+	if replayed.code != live.code {
+		t.Fatalf("replay: exit %d: %s", replayed.code, replayed.stderr)
+	}
+	if a, b := stripTimes(t, live.stdout), stripTimes(t, replayed.stdout); a != b {
+		t.Errorf("the replayed report differs from the live one:\nlive:\n%s\nreplayed:\n%s", a, b)
+	}
+
+	files := untar(t, bundle)
+	for _, n := range []string{"manifest.json", "report.json", "report.txt", "report.html", "SHA256SUMS"} {
+		if len(files[n]) == 0 {
+			t.Errorf("bundle lacks %s", n)
+		}
+	}
+	if stripTimes(t, string(files["report.json"])) != stripTimes(t, live.stdout) {
+		t.Error("report.json differs from the report on stdout")
+	}
+	var m struct {
+		Project  string            `json:"project"`
+		Flags    map[string]string `json:"flags"`
+		Clusters []string          `json:"clusters"`
+		Coverage []map[string]any  `json:"coverage"`
+		Calls    []struct {
+			Method, URL string
+			Status      int
+			DurationMs  float64
+			Bytes       int64
+		} `json:"calls"`
+		FinishedAt string `json:"finishedAt"`
+	}
+	if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Project != "acme-shop-prod" || len(m.Clusters) != 2 || len(m.Coverage) == 0 || m.FinishedAt == "" {
+		t.Errorf("manifest: %+v", m)
+	}
+	if _, ok := m.Flags["access-token-file"]; ok || strings.Contains(string(files["manifest.json"]), "token") {
+		t.Error("the manifest names the credentials")
+	}
+	posts, total := 0, 0
+	for _, c := range m.Calls {
+		total++
+		if c.Method == "POST" {
+			posts++
+		}
+		if c.Status == 0 || c.URL == "" {
+			t.Errorf("incomplete call log entry %+v", c)
+		}
+	}
+	if posts != 12 || total < 60 {
+		t.Errorf("call log: %d calls, %d POSTs", total, posts)
+	}
+	for name, b := range files {
+		if bytes.Contains(b, []byte(testToken)) {
+			t.Errorf("%s holds the access token", name)
+		}
+	}
+}
+
+// TestRefusedBundles: damaged bundles are refused with one line and exit 2.
+func TestRefusedBundles(t *testing.T) {
+	t.Parallel()
+	f := newFakeProject(t)
+	dir := t.TempDir()
+	bundle := filepath.Join(dir, "evidence.tar.gz")
+	if res := f.run(t, "--format", "json", "--evidence", bundle); res.code != exitFindings {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	good, _ := os.ReadFile(bundle)
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o644)
+		return p
+	}
+	// Re-pack with one report file altered.
+	files := untar(t, bundle)
+	files["report.json"] = []byte(`{"findings":[]}`)
+	var altered bytes.Buffer
+	gw := gzip.NewWriter(&altered)
+	tw := tar.NewWriter(gw)
+	for n, b := range files {
+		tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
+		tw.Write(b)
+	}
+	tw.Close()
+	gw.Close()
+	for _, tc := range []struct{ name, path, want string }{
+		{"truncated", write("truncated.tar.gz", good[:len(good)*2/3]), "truncated or corrupt"},
+		{"not a bundle", write("garbage.tar.gz", []byte("hello")), "not a gzipped bundle"},
+		{"altered", write("altered.tar.gz", altered.Bytes()), "does not match SHA256SUMS"},
+	} {
+		res := runLbdiag(t, dir, "inspect", "--replay", tc.path, "--format", "json")
+		if res.code != exitError || !strings.Contains(res.stderr, tc.want) || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 || res.stdout != "" {
+			t.Errorf("%s: exit %d, stdout %d bytes, stderr %q", tc.name, res.code, len(res.stdout), res.stderr)
+		}
+	}
+}
+
+// TestBundleRedaction plants secret-looking values in every field the
+// bundle must not carry and checks that none of their bytes is in it.
+func TestBundleRedaction(t *testing.T) {
+	t.Parallel()
+	f := newFakeProject(t)
+	secrets := []string{"s3cr3t-env-9f2a", "s3cr3t-arg-77c1", "s3cr3t-cmd-a0b4", "s3cr3t-lastapplied-51de", "s3cr3t-data-0c9e", "s3cr3t-stringdata-e7f3",
+		"s3cr3t-startup-44aa", "s3cr3t-clientkey-b2c8", "s3cr3t-nodemeta-6d1f", "s3cr3t-init-2e90"}
+	f.rewrite = map[string]func(map[string]any){
+		"/apis/apps/v1/deployments": func(body map[string]any) {
+			for _, item := range body["items"].([]any) {
+				d := item.(map[string]any)
+				meta := d["metadata"].(map[string]any)
+				ann, _ := meta["annotations"].(map[string]any)
+				if ann == nil {
+					ann = map[string]any{}
+					meta["annotations"] = ann
+				}
+				ann["kubectl.kubernetes.io/last-applied-configuration"] = `{"env":"` + secrets[3] + `"}`
+				spec := d["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+				spec["initContainers"] = []any{map[string]any{"name": "init", "image": "busybox", "command": []any{"sh", "-c", "echo " + secrets[9]}}}
+				for _, c := range spec["containers"].([]any) {
+					cm := c.(map[string]any)
+					cm["env"] = append(cm["env"].([]any), map[string]any{"name": "API_KEY", "value": secrets[0]})
+					cm["args"] = []any{"--password=" + secrets[1]}
+					cm["command"] = []any{"/app/server", "--token", secrets[2]}
+				}
+			}
+			body["data"] = map[string]any{"k": secrets[4]}
+			body["stringData"] = map[string]any{"k": secrets[5]}
+		},
+		"/aggregated/instances": func(body map[string]any) {
+			for _, scoped := range body["items"].(map[string]any) {
+				list, _ := scoped.(map[string]any)["instances"].([]any)
+				for _, in := range list {
+					in.(map[string]any)["metadata"] = map[string]any{"kind": "compute#metadata", "items": []any{map[string]any{"key": "startup-script", "value": "export KEY=" + secrets[6]}}}
+				}
+			}
+		},
+		"/locations/-/clusters": func(body map[string]any) {
+			for _, c := range body["clusters"].([]any) {
+				cm := c.(map[string]any)
+				cm["masterAuth"].(map[string]any)["clientKey"] = secrets[7]
+				cm["nodeConfig"].(map[string]any)["metadata"] = map[string]any{"user-data": secrets[8]}
+			}
+		},
+	}
+	// The clusters list is rewritten after the endpoints are pointed at the
+	// fake servers; its handler applies f.rewrite through serve.
+	bundle := filepath.Join(t.TempDir(), "evidence.tar.gz")
+	recorded := filepath.Join(t.TempDir(), "raw")
+	res := f.run(t, "--format", "json", "--evidence", bundle, "--record", recorded)
+	if res.code != exitFindings {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	// --record keeps the answers as received: the planted values were served.
+	var rawRecording bytes.Buffer
+	filepath.WalkDir(recorded, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			rawRecording.Write(b)
+		}
+		return nil
+	})
+	for _, s := range secrets {
+		if !bytes.Contains(rawRecording.Bytes(), []byte(s)) {
+			t.Errorf("%q was not served, so its absence from the bundle proves nothing", s)
+		}
+	}
+	raw, _ := os.ReadFile(bundle)
+	files := untar(t, bundle)
+	var all bytes.Buffer
+	for _, b := range files {
+		all.Write(b)
+	}
+	for _, s := range secrets {
+		if bytes.Contains(raw, []byte(s)) || bytes.Contains(all.Bytes(), []byte(s)) {
+			t.Errorf("the bundle holds %q", s)
+		}
+	}
+	// What the rules need stays: env names, the preStop hook.
+	for _, keep := range []string{`"API_KEY"`, `"sleep 40"`} {
+		if !bytes.Contains(all.Bytes(), []byte(keep)) {
+			t.Errorf("the bundle lost %s", keep)
+		}
+	}
+}
+
+// TestHTMLReportInChromium renders the demo's HTML report in headless
+// Chromium, keeps a screenshot and the DOM under test-artifacts/, and checks
+// every finding is in the rendered page.
+func TestHTMLReportInChromium(t *testing.T) {
+	t.Parallel()
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium is not installed; .ci/run installs it")
+		}
+		t.Skip("chromium is not installed (apt-get install chromium)")
+	}
+	home := t.TempDir()
+	res := runLbdiag(t, home, "inspect", "--demo", "--format", "html")
+	if res.code != exitFindings {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	html := res.stdout
+	for _, external := range []string{"<script", "<link", "http://", "src=", "@import", "url("} {
+		if strings.Contains(html, external) {
+			t.Errorf("the page is not self-contained: it has %q", external)
+		}
+	}
+	artifacts, _ := filepath.Abs(filepath.Join("..", "..", "test-artifacts"))
+	os.MkdirAll(artifacts, 0o755)
+	page := filepath.Join(artifacts, "demo-report.html")
+	os.WriteFile(page, []byte(html), 0o644)
+	flags := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--disable-extensions", "--hide-scrollbars", "--user-data-dir=" + t.TempDir()}
+	png := filepath.Join(artifacts, "demo-report.png")
+	shot := exec.Command(browser, append(flags, "--window-size=1280,4000", "--screenshot="+png, "file://"+page)...)
+	if out, err := shot.CombinedOutput(); err != nil {
+		t.Fatalf("screenshot: %v\n%s", err, out)
+	}
+	if st, err := os.Stat(png); err != nil || st.Size() < 10000 {
+		t.Errorf("screenshot missing or empty: %v", err)
+	}
+	dump := exec.Command(browser, append(flags, "--dump-dom", "file://"+page)...)
+	dom, err := dump.Output()
+	if err != nil {
+		t.Fatalf("dump-dom: %v", err)
+	}
+	os.WriteFile(filepath.Join(artifacts, "demo-report.dom.html"), dom, 0o644)
+
+	var rep jsonReport
+	demoJSON := runLbdiag(t, home, "inspect", "--demo", "--format", "json")
+	rep = parseReport(t, demoJSON.stdout)
+	if n := strings.Count(string(dom), `class="finding sev-`); n != len(rep.Findings) {
+		t.Errorf("rendered %d findings, the report has %d", n, len(rep.Findings))
+	}
+	for _, f := range rep.Findings {
+		if !strings.Contains(string(dom), `data-rule="`+f.Rule+`"`) {
+			t.Errorf("finding %s is not in the rendered page", f.Rule)
+		}
+	}
+	for _, s := range []string{"Load-balancing report for acme-shop-prod", "What lbdiag followed", "Cluster europe-west1/shop-eu", "Ingress shop/web"} {
+		if !strings.Contains(string(dom), s) {
+			t.Errorf("the rendered page lacks %q", s)
+		}
+	}
+}

@@ -1,0 +1,123 @@
+package recording
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sampleBundle(t *testing.T, mutate func(files map[string][]byte)) []byte {
+	t.Helper()
+	at := time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)
+	m := Manifest{Project: "p", RecordedAt: &at, Exchanges: []Exchange{
+		{API: APICompute, Method: "GET", Path: "/compute/v1/projects/p/global/firewalls", Query: "maxResults=500", Status: 200, File: "compute/firewalls.json"}}}
+	var buf bytes.Buffer
+	if err := WriteBundle(&buf, m, [][]byte{[]byte(`{"kind":"compute#firewallList","items":[]}`)}, []BundleFile{{Name: "report.json", Data: []byte("{}\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	if mutate == nil {
+		return buf.Bytes()
+	}
+	files := map[string][]byte{}
+	var order []string
+	gz, _ := gzip.NewReader(&buf)
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if h.Typeflag == tar.TypeReg {
+			b, _ := io.ReadAll(tr)
+			files[h.Name] = b
+			order = append(order, h.Name)
+		}
+	}
+	mutate(files)
+	var out bytes.Buffer
+	gw := gzip.NewWriter(&out)
+	tw := tar.NewWriter(gw)
+	for _, n := range append(order, "extra.txt") {
+		b, ok := files[n]
+		if !ok {
+			continue
+		}
+		tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
+		tw.Write(b)
+	}
+	tw.Close()
+	gw.Close()
+	return out.Bytes()
+}
+
+func TestBundleRoundTrip(t *testing.T) {
+	t.Parallel()
+	b := sampleBundle(t, nil)
+	rec, files, err := ReadBundle(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Manifest.Project != "p" || len(rec.Manifest.Exchanges) != 1 {
+		t.Errorf("manifest = %+v", rec.Manifest)
+	}
+	for _, n := range []string{"manifest.json", "SHA256SUMS", "report.json", "compute/firewalls.json"} {
+		if _, err := files.Open(n); err != nil {
+			t.Errorf("bundle lacks %s", n)
+		}
+	}
+	// Deterministic: the same input gives the same bytes.
+	if !bytes.Equal(b, sampleBundle(t, nil)) {
+		t.Error("two bundles of the same run differ")
+	}
+}
+
+func TestBundleRefused(t *testing.T) {
+	t.Parallel()
+	good := sampleBundle(t, nil)
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{name: "not gzip", data: []byte("PK\x03\x04 a zip"), want: "not a gzipped bundle"},
+		{name: "truncated", data: good[:len(good)/2], want: "truncated or corrupt"},
+		{name: "checksum mismatch", data: sampleBundle(t, func(f map[string][]byte) { f["report.json"] = []byte(`{"findings":[]}`) }), want: "checksum of report.json does not match"},
+		{name: "file removed", data: sampleBundle(t, func(f map[string][]byte) { delete(f, "compute/firewalls.json") }), want: "lacks compute/firewalls.json"},
+		{name: "file added", data: sampleBundle(t, func(f map[string][]byte) { f["extra.txt"] = []byte("x") }), want: "extra.txt, which SHA256SUMS does not list"},
+		{name: "no checksums", data: sampleBundle(t, func(f map[string][]byte) { delete(f, SumsName) }), want: "no SHA256SUMS"},
+		{name: "newer schema", data: sampleBundle(t, func(f map[string][]byte) {
+			var m map[string]any
+			json.Unmarshal(f[ManifestName], &m)
+			m["formatVersion"] = 2
+			f[ManifestName], _ = json.Marshal(m)
+			f[SumsName] = resum(f)
+		}), want: "format version 2 is not supported"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rec, _, err := ReadBundle(bytes.NewReader(tc.data))
+			if err == nil || rec != nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("ReadBundle = %v, %v; want an error containing %q", rec, err, tc.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("the reason is not one line: %q", err)
+			}
+		})
+	}
+}
+
+// resum rewrites SHA256SUMS after a deliberate edit.
+func resum(f map[string][]byte) []byte {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(f[SumsName])), "\n") {
+		_, name, _ := strings.Cut(l, "  ")
+		lines = append(lines, sumLine(f[name], name))
+	}
+	return []byte(strings.Join(lines, "\n") + "\n")
+}

@@ -1,0 +1,126 @@
+package report
+
+import (
+	"encoding/json"
+	"html/template"
+	"io"
+	"strings"
+
+	"github.com/lbdiag/lbdiag/inspect"
+)
+
+// WriteHTML writes the report as one self-contained HTML page: no external
+// stylesheet, script, font or image, readable on screen and on paper.
+func WriteHTML(w io.Writer, r *Report) error {
+	type group struct {
+		Severity string
+		Findings []inspect.Finding
+	}
+	var groups []group
+	for _, sev := range []inspect.Severity{inspect.Error, inspect.Warning, inspect.Info} {
+		g := group{Severity: sev.String()}
+		for _, f := range r.Findings {
+			if f.Severity == sev {
+				g.Findings = append(g.Findings, f)
+			}
+		}
+		if len(g.Findings) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	chains := map[string][]inspect.Chain{}
+	var clusters []string
+	for _, c := range r.Chains {
+		if _, ok := chains[c.Cluster]; !ok {
+			clusters = append(clusters, c.Cluster)
+		}
+		chains[c.Cluster] = append(chains[c.Cluster], c)
+	}
+	counts := r.Counts()
+	data := map[string]any{
+		"R": r, "Groups": groups, "Gaps": r.Gaps(), "Clusters": clusters, "Chains": chains,
+		"Errors": counts[inspect.Error], "Warnings": counts[inspect.Warning], "Infos": counts[inspect.Info],
+	}
+	return htmlTemplate.Execute(w, data)
+}
+
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"evidence": func(ev map[string]any) string {
+		if len(ev) == 0 {
+			return ""
+		}
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false) // html/template escapes; the JSON stays readable
+		enc.SetIndent("", "  ")
+		if enc.Encode(ev) != nil {
+			return ""
+		}
+		return strings.TrimSpace(b.String())
+	},
+	"upper": strings.ToUpper,
+	"time":  func(t interface{ Format(string) string }) string { return t.Format("2006-01-02 15:04:05 MST") },
+}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>lbdiag report: {{.R.Project}}</title>
+<style>
+body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1f1f1f; margin: 2em auto; max-width: 72em; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { font-size: 1.05em; margin: 1.2em 0 .3em; }
+.meta { color: #555; } .summary span { display: inline-block; padding: .2em .7em; margin-right: .5em; border-radius: .3em; font-weight: 600; }
+.error { background: #fce8e6; color: #a50e0e; } .warning { background: #fef7e0; color: #8a5300; } .info { background: #e8f0fe; color: #174ea6; } .ok { background: #e6f4ea; color: #0d652d; }
+.finding { border: 1px solid #ddd; border-left: 6px solid #999; border-radius: .3em; padding: .6em .9em; margin: .8em 0; page-break-inside: avoid; }
+.finding.sev-error { border-left-color: #d93025; } .finding.sev-warning { border-left-color: #f9ab00; } .finding.sev-info { border-left-color: #1a73e8; }
+.rule { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 600; } .resource { color: #333; }
+pre { background: #f6f8fa; border: 1px solid #e1e4e8; border-radius: .3em; padding: .5em .7em; white-space: pre-wrap; word-break: break-all; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; } th, td { border: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top; } th { background: #f1f3f4; }
+details summary { cursor: pointer; color: #555; }
+@media print { body { margin: 0; max-width: none; } details { display: block; } details > * { display: block; } a { color: inherit; } }
+</style>
+</head>
+<body>
+<h1>Load-balancing report for {{.R.Project}}</h1>
+<p class="meta">{{.R.Tool.Name}} {{.R.Tool.Version}} · started {{time .R.StartedAt}} · finished {{time .R.FinishedAt}} · clusters: {{range $i, $c := .R.Clusters}}{{if $i}}, {{end}}{{$c}}{{else}}none{{end}}</p>
+<p class="summary" id="summary"><span class="error">{{.Errors}} errors</span><span class="warning">{{.Warnings}} warnings</span><span class="info">{{.Infos}} info</span>{{if .Gaps}}<span class="warning">{{len .Gaps}} sources could not be read</span>{{else}}<span class="ok">every source was read</span>{{end}}</p>
+
+<h2>Findings</h2>
+{{range .Groups}}
+<h3>{{upper .Severity}} ({{len .Findings}})</h3>
+{{range .Findings}}
+<div class="finding sev-{{.Severity}}" data-rule="{{.Rule}}">
+<div><span class="rule">{{.Rule}}</span> — <span class="resource">{{.Resource.Kind}} {{if .Resource.Namespace}}{{.Resource.Namespace}}/{{end}}{{.Resource.Name}}{{if .Resource.Cluster}} · cluster {{.Resource.Location}}/{{.Resource.Cluster}}{{else if .Resource.Location}} · {{.Resource.Location}}{{end}} · project {{.Resource.Project}}</span></div>
+<p><em>{{.Title}}</em></p>
+<p class="message">{{.Message}}</p>
+<div><strong>Fix</strong></div>
+<pre class="fix">{{.Remediation}}</pre>
+{{with evidence .Evidence}}<details open><summary>Evidence</summary><pre>{{.}}</pre></details>{{end}}
+{{if .Docs}}<p class="meta">More: {{.Docs}}</p>{{end}}
+</div>
+{{end}}
+{{else}}
+<p>No problems found.</p>
+{{end}}
+
+<h2>Could not check</h2>
+{{if .Gaps}}
+<table id="gaps"><tr><th>Source</th><th>Scope</th><th>Status</th><th>Error</th><th>Hint</th></tr>
+{{range .Gaps}}<tr><td>{{.Source}}</td><td>{{.Scope}}</td><td>{{.Status}}</td><td>{{.Error}}</td><td>{{.Hint}}</td></tr>
+{{end}}</table>
+{{else}}
+<p>Every source was read: the checks above are complete.</p>
+{{end}}
+
+<h2>What lbdiag followed</h2>
+{{range $cl := .Clusters}}
+<h3>Cluster {{$cl}}</h3>
+<table class="chains"><tr><th>Ingress / Gateway</th><th>Class</th><th>Service port</th><th>Backend service</th><th>Backend groups</th></tr>
+{{range index $.Chains $cl}}<tr><td>{{.Owner}}</td><td>{{.Class}}</td><td>{{.Service}} {{.Port}}</td><td>{{if .BackendService}}{{.BackendService}}{{else}}—{{end}}</td><td>{{range .Groups}}{{.Name}} ({{.Zone}}{{if .Health}}, {{.Health}}{{end}})<br>{{else}}—{{end}}</td></tr>
+{{end}}</table>
+{{else}}
+<p>No Ingress or Gateway was inspected.</p>
+{{end}}
+</body>
+</html>
+`))

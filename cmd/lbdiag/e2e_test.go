@@ -214,6 +214,15 @@ type runResult struct {
 func (f *fakeProject) run(t *testing.T, args ...string) runResult {
 	t.Helper()
 	dir := t.TempDir()
+	t.Cleanup(func() {
+		// lbdiag writes nothing but what it was asked to.
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if e.Name() != "token" {
+				t.Errorf("lbdiag left %s in its working directory", e.Name())
+			}
+		}
+	})
 	tokenFile := filepath.Join(dir, "token")
 	os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600)
 	base := []string{"inspect", "--project", "acme-shop-prod",
@@ -226,6 +235,7 @@ func (f *fakeProject) run(t *testing.T, args ...string) runResult {
 func runLbdiag(t *testing.T, home string, args ...string) runResult {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
+	cmd.Dir = home
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "CLOUDSDK_CONFIG=" + filepath.Join(home, "gcloud"),
 		"GCE_METADATA_HOST=127.0.0.1:9", "NO_COLOR=1", "TZ=UTC"}
 	var stdout, stderr bytes.Buffer

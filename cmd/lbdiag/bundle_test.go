@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // stripTimes removes the run's timestamps from a JSON report.
@@ -69,7 +70,11 @@ func TestEvidenceBundleReplaysIdentically(t *testing.T) {
 	for _, s := range f.kube {
 		s.Close()
 	}
+	start := time.Now()
 	replayed := runLbdiag(t, t.TempDir(), "inspect", "--replay", bundle, "--format", "json")
+	if st, err := os.Stat(bundle); err == nil {
+		t.Logf("demo bundle: %d bytes; replaying it took %s (process start included)", st.Size(), time.Since(start).Round(time.Millisecond))
+	}
 	if replayed.code != live.code {
 		t.Fatalf("replay: exit %d: %s", replayed.code, replayed.stderr)
 	}

@@ -136,6 +136,7 @@ func conformDir(t *testing.T, name string, files []string) {
 		file   string
 		source inventory.Source
 		count  int
+		scope  string // the coverage scope, when not the project
 	}
 	var runs [][]collected
 	addRun := func(c collected) {
@@ -155,6 +156,21 @@ func conformDir(t *testing.T, name string, files []string) {
 	}
 	bodies := map[string][]byte{}
 	exchanges := map[string]recording.Exchange{}
+	// The VPC of the directory's first cluster: its effective firewalls are
+	// read through Collect like the collector reads them.
+	network := ""
+	for _, f := range files {
+		var cl struct {
+			Clusters []struct {
+				NetworkConfig struct {
+					Network string `json:"network"`
+				} `json:"networkConfig"`
+			} `json:"clusters"`
+		}
+		if b, err := os.ReadFile(f); err == nil && json.Unmarshal(b, &cl) == nil && len(cl.Clusters) > 0 {
+			network = cl.Clusters[0].NetworkConfig.Network
+		}
+	}
 
 	for _, f := range files {
 		base := filepath.Base(f)
@@ -201,6 +217,15 @@ func conformDir(t *testing.T, name string, files []string) {
 			if err := (protojson.UnmarshalOptions{AllowPartial: true, DiscardUnknown: true}).Unmarshal(b, &c); err != nil || c.GetName() == "" {
 				t.Errorf("%s: clusters.get answer does not decode: %v", base, err)
 			}
+		case (head.Firewalls != nil || head.FirewallPolicys != nil) && network != "":
+			n, err := decodeOnly["effectiveFirewalls"](b)
+			if err != nil {
+				t.Errorf("%s: %v", base, err)
+				continue
+			}
+			ex := recording.Exchange{API: recording.APICompute, Method: "GET", Path: "/compute/v1/" + network + "/getEffectiveFirewalls", Status: 200}
+			addRun(collected{file: base, source: inventory.ComputeEffectiveFirewalls, count: n, scope: network})
+			bodies[base], exchanges[base] = b, ex
 		case head.Firewalls != nil || head.FirewallPolicys != nil:
 			checkDecode(t, base, b, "effectiveFirewalls")
 		case head.Kind != "":
@@ -253,7 +278,11 @@ func conformDir(t *testing.T, name string, files []string) {
 			t.Fatalf("run %d: %v", i, err)
 		}
 		for _, c := range run {
-			if !inv.Known(c.source, inventory.ProjectScope(project)) {
+			scope := inventory.ProjectScope(project)
+			if c.scope != "" {
+				scope = c.scope
+			}
+			if !inv.Known(c.source, scope) {
 				t.Errorf("%s: %s not read: %+v", c.file, c.source, inv.Coverage)
 				continue
 			}
@@ -329,6 +358,12 @@ func inventoryCount(inv *inventory.Inventory, s inventory.Source) int {
 		return len(c.Instances)
 	case inventory.GKEClusters:
 		return len(inv.Clusters)
+	case inventory.ComputeEffectiveFirewalls:
+		n := 0
+		for _, r := range c.EffectiveFirewalls {
+			n += len(r.Firewalls) + len(r.FirewallPolicys)
+		}
+		return n
 	}
 	panic("no count for " + s)
 }

@@ -28,6 +28,9 @@ import (
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
+// kubeMaxAttempts bounds the tries of one Kubernetes API call.
+const kubeMaxAttempts = 3
+
 // Default API endpoints.
 const (
 	DefaultComputeEndpoint   = "https://compute.googleapis.com/compute/v1/"
@@ -240,7 +243,13 @@ func (c *collector) transport(api string, base http.RoundTripper) http.RoundTrip
 	if c.opts.CallLog != nil {
 		rt = c.opts.CallLog.Wrap(api, rt)
 	}
-	rt = Retry(rt, c.opts.Retry, c.limiter(api))
+	policy := c.opts.Retry
+	if strings.HasPrefix(api, "kubernetes/") && policy.MaxAttempts > kubeMaxAttempts {
+		// A cluster endpoint that does not answer (a private cluster seen
+		// from outside its VPC) is not worth five dial timeouts.
+		policy.MaxAttempts = kubeMaxAttempts
+	}
+	rt = Retry(rt, policy, c.limiter(api))
 	if c.opts.Recorder != nil {
 		rt = c.opts.Recorder.Wrap(api, rt)
 	}

@@ -9,9 +9,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"net"
 	"net/http"
 	"sort"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -114,6 +116,7 @@ func (c *collector) kubeConfig(cl *containerpb.Cluster) (*rest.Config, error) {
 		return nil, fmt.Errorf("decoding masterAuth.clusterCaCertificate: %w", err)
 	}
 	cfg.TLSClientConfig.CAData = ca
+	cfg.Dial = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return c.transport(api, rt) }
 	return cfg, nil
 }

@@ -142,6 +142,9 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		opts.TokenSource = ts
 	}
 
+	if env.isTTY != nil && env.isTTY(env.stderrFd) && opts.Replay == nil {
+		fmt.Fprintf(env.stderr, "lbdiag: reading project %s (Compute Engine, GKE and each cluster's Kubernetes API)...\n", opts.Project)
+	}
 	cctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	inv, err := gcp.Collect(cctx, opts)

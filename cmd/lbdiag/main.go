@@ -30,7 +30,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env := &environment{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
-		stdoutFd: int(os.Stdout.Fd()), isTTY: term.IsTerminal}
+		stdoutFd: int(os.Stdout.Fd()), stderrFd: int(os.Stderr.Fd()), isTTY: term.IsTerminal}
 	outcome, err := newRootCommand(env).executeContext(ctx, os.Args[1:])
 	os.Exit(exitCode(outcome, err, env))
 }

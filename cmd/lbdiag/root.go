@@ -30,9 +30,9 @@ func toolVersion() string {
 type environment struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	// stdoutFd is the file descriptor of stdout when it is a file.
-	stdoutFd int
-	isTTY    func(fd int) bool
+	// stdoutFd and stderrFd are the file descriptors of stdout and stderr.
+	stdoutFd, stderrFd int
+	isTTY              func(fd int) bool
 }
 
 // outcome is what an inspect run tells main about the exit status.

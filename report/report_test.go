@@ -79,7 +79,7 @@ func TestTableWrapsWithoutLosingText(t *testing.T) {
 func TestTableColour(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	WriteTable(&buf, sampleReport(), TableOptions{Width: 120, Color: true})
+	WriteTable(&buf, sampleReport(), TableOptions{Width: 160, Color: true})
 	if !strings.Contains(buf.String(), "\x1b[31;1merror\x1b[0m") {
 		t.Errorf("no red severity:\n%s", buf.String())
 	}

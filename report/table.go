@@ -14,7 +14,7 @@ import (
 // TableOptions control the human-readable report.
 type TableOptions struct {
 	// Width is the width to wrap to, in columns: 0 means 160, and less
-	// than 40 means 40. Below 100, findings are listed as blocks.
+	// than 40 means 40. Below 140, findings are listed as blocks.
 	Width int
 	// Color enables ANSI colours.
 	Color bool
@@ -32,7 +32,7 @@ const minTextColumn = 16
 
 // narrowWidth is the width below which findings are listed one block each
 // instead of as table rows: five columns do not fit.
-const narrowWidth = 100
+const narrowWidth = 140
 
 const (
 	ansiRed    = "\x1b[31;1m"

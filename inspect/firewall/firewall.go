@@ -157,7 +157,7 @@ func decide(part netip.Prefix, vpc []*compute.Firewall, hier, netPol [][]*comput
 	if seg, ok := second(); ok {
 		return seg
 	}
-	return Segment{Prefix: part, By: "the implied deny (no rule allows it)"}
+	return Segment{Prefix: part, By: "the implied deny: no rule allows it"}
 }
 
 // decidePolicy applies one policy's rules (sorted by priority); goto_next

@@ -56,10 +56,10 @@ func TestFirewallRules(t *testing.T) {
 	}{
 		{name: "proxies and health checks allowed", class: "gce-internal", port: 8080, rules: []*compute.Firewall{fw("proxy", 1000, "10.128.0.0/9", "8080"), fw("hc", 1000, hc, "8080")}},
 		{name: "proxy range not allowed", class: "gce-internal", port: 9000, rules: []*compute.Firewall{fw("proxy", 1000, "10.129.0.0/23", "8080"), fw("hc", 1000, hc)},
-			wantProxy: "traffic from the proxy-only subnet proxy is not allowed to 1 of the cluster's 1 nodes: from 10.129.0.0/23: 10.129.0.0/23 (the implied deny",
+			wantProxy: "traffic from the proxy-only subnet proxy is not allowed to 1 of the cluster's 1 nodes: from 10.129.0.0/23 (the implied deny",
 			fix:       "gcloud compute firewall-rules create allow-proxy-only-europe-west1-9000 --network=vpc --direction=INGRESS --action=ALLOW --rules=tcp:9000 --source-ranges=10.129.0.0/23 --target-tags=gke-prod-1234-node --project=acme-test"},
 		{name: "half the proxy range", class: "gce-internal", port: 8080, rules: []*compute.Firewall{fw("proxy", 1000, "10.129.0.0/24", "8080"), fw("hc", 1000, hc)},
-			wantProxy: "from 10.129.0.0/23: 10.129.1.0/24 (the implied deny"},
+			wantProxy: "from 10.129.0.0/23, the part 10.129.1.0/24 (the implied deny"},
 		{name: "external Ingress: no proxy check", class: "gce", port: 9000, rules: []*compute.Firewall{fw("hc", 1000, hc)}},
 		{name: "one health-check range blocked", class: "gce", port: 8080, rules: []*compute.Firewall{fw("hc", 1000, "130.211.0.0/22", "8080")},
 			wantHC: "but 35.191.0.0/16 cannot reach it"},
@@ -67,7 +67,7 @@ func TestFirewallRules(t *testing.T) {
 			rules:  []*compute.Firewall{fw("hc", 1000, hc, "8080"), {Name: "deny", Priority: 800, SourceRanges: []string{"35.191.0.0/16"}, Denied: []*compute.FirewallDenied{{IPProtocol: "tcp"}}}},
 			wantHC: "(firewall rule deny)", fix: "--priority=799"},
 		{name: "VPC rules only: said so", class: "gce", port: 8080, rules: []*compute.Firewall{}, wantHC: "lbdiag read the VPC firewall rules only"},
-		{name: "policies read: no caveat", class: "gce", port: 8080, policies: true, wantHC: "(the implied deny (no rule allows it))."},
+		{name: "policies read: no caveat", class: "gce", port: 8080, policies: true, wantHC: "(the implied deny: no rule allows it). The backends"},
 		{name: "nodes unknown: silent", class: "gce-internal", port: 9000, noNodes: true},
 		{name: "firewalls unreadable: silent", class: "gce-internal", port: 9000, failFW: true},
 	}

@@ -150,7 +150,11 @@ func (b blockage) blockedText() string {
 	var parts []string
 	for _, s := range sortedKeys(b.blocked) {
 		segs := dedupeSegments(b.blocked[s])
-		parts = append(parts, fmt.Sprintf("from %s: %s", s, firewall.Describe(segs)))
+		if len(segs) == 1 && segs[0].Prefix.String() == s {
+			parts = append(parts, fmt.Sprintf("from %s (%s)", s, segs[0].By))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("from %s, the part %s", s, firewall.Describe(segs)))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -154,7 +154,7 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 
 	// Backend health needs the clusters' annotations and the backend
 	// service list, both read by now.
-	inv.HealthCalls = c.collectBackendHealth(ctx, svc, inv.Clusters)
+	c.collectBackendHealth(ctx, svc, inv.Clusters)
 
 	inv.Compute = c.compute
 	sortCompute(&inv.Compute)

@@ -84,13 +84,13 @@ func servingBackendServices(all []*compute.BackendService, clusters []*inventory
 
 // collectBackendHealth calls getHealth once per backend group of every
 // serving backend service, at most Concurrency at a time. Each call is a
-// read-only POST. It returns the number of calls made.
-func (c *collector) collectBackendHealth(ctx context.Context, svc *compute.Service, clusters []*inventory.Cluster) int {
+// read-only POST.
+func (c *collector) collectBackendHealth(ctx context.Context, svc *compute.Service, clusters []*inventory.Cluster) {
 	c.mu.Lock()
 	serving := servingBackendServices(c.compute.BackendServices, clusters)
 	c.mu.Unlock()
 	if len(serving) == 0 {
-		return 0
+		return
 	}
 	var mu sync.Mutex
 	health := map[string]map[string]*compute.BackendServiceGroupHealth{}
@@ -137,7 +137,6 @@ func (c *collector) collectBackendHealth(ctx context.Context, svc *compute.Servi
 	defer c.mu.Unlock()
 	c.compute.BackendHealth = health
 	c.coverage = append(c.coverage, cov)
-	return calls
 }
 
 func sortedSet(m map[string]bool) []string {

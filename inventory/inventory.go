@@ -32,8 +32,6 @@ type Inventory struct {
 	// ClustersSelected is set when --cluster limited the clusters: the
 	// project's other clusters were not inspected.
 	ClustersSelected bool
-	// HealthCalls counts the getHealth calls the collection made.
-	HealthCalls int
 }
 
 // Known reports whether source was read completely in scope.

@@ -65,6 +65,19 @@ type Pass struct {
 	rule      *Rule
 	findings  []Finding
 	skipped   []inventory.Coverage
+	shared    map[string]any
+}
+
+// Shared returns the value build computes from the inventory, computed once
+// per run and shared by every rule that asks for the same key: indexes and
+// other derived data several rules need.
+func (p *Pass) Shared(key string, build func() any) any {
+	if v, ok := p.shared[key]; ok {
+		return v
+	}
+	v := build()
+	p.shared[key] = v
+	return v
 }
 
 // CouldNotCheck records that the rule could not decide in scope, and why:
@@ -93,8 +106,9 @@ type Result struct {
 // (errors first), rule, and resource.
 func Run(inv *inventory.Inventory, rules []*Rule) Result {
 	var res Result
+	shared := map[string]any{}
 	for _, r := range rules {
-		fs, skipped, err := runOne(inv, r)
+		fs, skipped, err := runOne(inv, r, shared)
 		res.Failures = append(res.Failures, skipped...)
 		if err != nil {
 			res.Failures = append(res.Failures, inventory.Coverage{
@@ -151,13 +165,13 @@ func attach(fs []Finding) []Finding {
 	return out
 }
 
-func runOne(inv *inventory.Inventory, r *Rule) (fs []Finding, skipped []inventory.Coverage, err error) {
+func runOne(inv *inventory.Inventory, r *Rule, shared map[string]any) (fs []Finding, skipped []inventory.Coverage, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("rule %s panicked: %v\n%s", r.ID, v, debug.Stack())
 		}
 	}()
-	p := &Pass{Inventory: inv, rule: r}
+	p := &Pass{Inventory: inv, rule: r, shared: shared}
 	r.Check(p)
 	return p.findings, p.skipped, nil
 }

@@ -36,6 +36,19 @@ type Rules struct {
 	// BeforeClassic evaluates network firewall policies before the VPC
 	// rules (networkFirewallPolicyEnforcementOrder BEFORE_CLASSIC_FIREWALL).
 	BeforeClassic bool
+
+	// sources caches the parsed source ranges of each VPC rule; Prepare
+	// fills it so that many evaluations over the same rules parse once.
+	sources map[*compute.Firewall][]netip.Prefix
+}
+
+// Prepare parses the rules' source ranges once; Evaluate works without it,
+// only slower when called many times over the same rules.
+func (r *Rules) Prepare() {
+	r.sources = make(map[*compute.Firewall][]netip.Prefix, len(r.VPC))
+	for _, fw := range r.VPC {
+		r.sources[fw] = parseVPCSources(fw)
+	}
 }
 
 // Segment is a part of the source range with its fate.
@@ -92,7 +105,7 @@ func (v Verdict) Passed() []Segment {
 // Evaluate decides whether TCP port from source reaches target.
 func Evaluate(rules Rules, source netip.Prefix, port int, target Target) Verdict {
 	source = source.Masked()
-	vpc := relevantVPC(rules.VPC, port, target)
+	vpc := relevantVPC(rules, port, target)
 	var hier, netPol [][]*compute.FirewallPolicyRule
 	var uncertain []string
 	if rules.PoliciesKnown {
@@ -110,7 +123,7 @@ func Evaluate(rules Rules, source netip.Prefix, port int, target Target) Verdict
 	// contains a part or misses it.
 	var ranges []netip.Prefix
 	for _, r := range vpc {
-		ranges = append(ranges, vpcSources(r)...)
+		ranges = append(ranges, rules.vpcSources(r)...)
 	}
 	for _, level := range append(append([][]*compute.FirewallPolicyRule{}, hier...), netPol...) {
 		for _, r := range level {
@@ -119,13 +132,13 @@ func Evaluate(rules Rules, source netip.Prefix, port int, target Target) Verdict
 	}
 	v := Verdict{PoliciesConsidered: rules.PoliciesKnown, Uncertain: uncertain}
 	for _, part := range split(source, ranges) {
-		v.Segments = append(v.Segments, decide(part, vpc, hier, netPol, rules.BeforeClassic))
+		v.Segments = append(v.Segments, decide(rules, part, vpc, hier, netPol))
 	}
 	v.Segments = merge(v.Segments)
 	return v
 }
 
-func decide(part netip.Prefix, vpc []*compute.Firewall, hier, netPol [][]*compute.FirewallPolicyRule, beforeClassic bool) Segment {
+func decide(rules Rules, part netip.Prefix, vpc []*compute.Firewall, hier, netPol [][]*compute.FirewallPolicyRule) Segment {
 	for i, level := range hier {
 		if seg, ok := decidePolicy(part, level, i); ok {
 			return seg
@@ -133,7 +146,7 @@ func decide(part netip.Prefix, vpc []*compute.Firewall, hier, netPol [][]*comput
 	}
 	classic := func() (Segment, bool) {
 		for _, r := range vpc {
-			if containsAll(vpcSources(r), part) {
+			if containsAll(rules.vpcSources(r), part) {
 				return Segment{Prefix: part, Allowed: len(r.Denied) == 0, By: "firewall rule " + r.Name}, true
 			}
 		}
@@ -148,7 +161,7 @@ func decide(part netip.Prefix, vpc []*compute.Firewall, hier, netPol [][]*comput
 		return Segment{}, false
 	}
 	first, second := classic, network
-	if beforeClassic {
+	if rules.BeforeClassic {
 		first, second = network, classic
 	}
 	if seg, ok := first(); ok {
@@ -186,13 +199,13 @@ func decidePolicy(part netip.Prefix, rules []*compute.FirewallPolicyRule, level 
 // relevantVPC keeps the enabled ingress rules of the target's network that
 // cover TCP port and the target, sorted as Compute Engine applies them:
 // lowest priority number first, deny before allow at equal priority.
-func relevantVPC(all []*compute.Firewall, port int, t Target) []*compute.Firewall {
+func relevantVPC(rules Rules, port int, t Target) []*compute.Firewall {
 	var out []*compute.Firewall
-	for _, r := range all {
+	for _, r := range rules.VPC {
 		if r.Disabled || (r.Direction != "" && r.Direction != "INGRESS") || !sameNetwork(r.Network, t.Network) {
 			continue
 		}
-		if len(vpcSources(r)) == 0 {
+		if len(rules.vpcSources(r)) == 0 {
 			continue // sources by tag or service account only: not an address range
 		}
 		rules := r.Allowed
@@ -223,9 +236,17 @@ func relevantVPC(all []*compute.Firewall, port int, t Target) []*compute.Firewal
 	return out
 }
 
-// vpcSources are a rule's source ranges: none means all addresses when the
-// rule names no source tag or service account either.
-func vpcSources(r *compute.Firewall) []netip.Prefix {
+// vpcSources are a rule's source ranges, from the cache when prepared.
+func (r Rules) vpcSources(fw *compute.Firewall) []netip.Prefix {
+	if s, ok := r.sources[fw]; ok {
+		return s
+	}
+	return parseVPCSources(fw)
+}
+
+// parseVPCSources reads a rule's source ranges: none means all addresses
+// when the rule names no source tag or service account either.
+func parseVPCSources(r *compute.Firewall) []netip.Prefix {
 	if len(r.SourceRanges) == 0 {
 		if len(r.SourceTags) == 0 && len(r.SourceServiceAccounts) == 0 {
 			return []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}

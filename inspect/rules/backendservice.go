@@ -36,39 +36,29 @@ type serviceBackend struct {
 // backends annotation of the cluster's Ingresses that route to it, whose
 // description names the Service. Backend service names embed the cluster,
 // descriptions do not; the annotations tie both to this cluster.
-func backendServicesOf(inv *inventory.Inventory, cl *inventory.Cluster, svc *corev1.Service) []serviceBackend {
+func backendServicesOf(x *index, cl *inventory.Cluster, svc *corev1.Service) []serviceBackend {
 	names := map[string]bool{}
 	if st, ok := parseNEGStatus(svc); ok {
 		for _, n := range st.NEGs {
 			names[n] = true
 		}
 	}
-	for i := range cl.Ingresses {
-		ing := &cl.Ingresses[i]
-		if ing.Namespace != svc.Namespace {
-			continue
-		}
-		for _, b := range backendsOf(ing) {
-			if b.Service.Name == svc.Name {
-				for _, n := range ingressBackendNames(ing) {
-					names[n] = true
-				}
-				break
-			}
-		}
+	for _, n := range x.ingressBS[cl.Scope()+"/"+svc.Namespace+"/"+svc.Name] {
+		names[n] = true
 	}
 	var out []serviceBackend
-	for _, bs := range inv.Compute.BackendServices {
-		if !names[bs.Name] || inventory.ProjectOf(bs.SelfLink) != cl.Project {
+	for name := range names {
+		bs := x.bsByName[name]
+		if bs == nil || inventory.ProjectOf(bs.SelfLink) != cl.Project {
 			continue
 		}
-		d, ok := parseBackendServiceDescription(bs.Description)
+		d, ok := x.bsDesc[bs]
 		if !ok || d.Service != svc.Namespace+"/"+svc.Name {
 			continue
 		}
-		name, number := d.port()
+		pname, number := d.port()
 		for _, sp := range svc.Spec.Ports {
-			if (name != "" && sp.Name == name) || (name == "" && sp.Port == number) {
+			if (pname != "" && sp.Name == pname) || (pname == "" && sp.Port == number) {
 				out = append(out, serviceBackend{BS: bs, Port: sp})
 				break
 			}

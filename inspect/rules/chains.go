@@ -12,13 +12,14 @@ import (
 // it read. The HTML report draws them.
 func Chains(inv *inventory.Inventory) []inspect.Chain {
 	var out []inspect.Chain
+	x := newIndex(inv)
 	for _, cl := range inv.Clusters {
 		for _, b := range lbBackends(cl) {
 			c := inspect.Chain{Cluster: cl.Location() + "/" + cl.Name(), Owner: b.owner.Kind + " " + b.owner.Namespace + "/" + b.owner.Name,
 				Class: b.class, Service: b.svc.Namespace + "/" + b.svc.Name, Port: portName(b.port)}
-			sbs := backendServicesOf(inv, cl, b.svc)
+			sbs := backendServicesOf(x, cl, b.svc)
 			if b.ownerKind == "Gateway" {
-				sbs = gatewayBackendServices(inv, cl, b.svc)
+				sbs = gatewayBackendServices(x, cl, b.svc)
 			}
 			for _, sb := range sbs {
 				if sb.Port.Port != b.port.Port {

@@ -78,31 +78,29 @@ func backendPolicyOf(cl *inventory.Cluster, svc *corev1.Service) *inventory.GCPB
 // gatewayBackendServices finds the backend services a Gateway built for a
 // Service port among those its networking.gke.io/backend-services
 // annotation lists: GKE names them gkegw1-<id>-<namespace>-<service>-<port>-<hash>.
-func gatewayBackendServices(inv *inventory.Inventory, cl *inventory.Cluster, svc *corev1.Service) []serviceBackend {
-	names := map[string]bool{}
+func gatewayBackendServices(x *index, cl *inventory.Cluster, svc *corev1.Service) []serviceBackend {
+	var out []serviceBackend
 	for _, gw := range cl.Gateways {
 		for _, path := range gatewayAnnotationPaths(gw.Annotations[annGatewayBackendServices]) {
-			names[inventory.LastSegment(path)] = true
-		}
-	}
-	var out []serviceBackend
-	for _, bs := range inv.Compute.BackendServices {
-		if !names[bs.Name] {
-			continue
-		}
-		for _, sp := range svc.Spec.Ports {
-			if strings.Contains(bs.Name, fmt.Sprintf("-%s-%s-%d-", svc.Namespace, svc.Name, sp.Port)) {
-				out = append(out, serviceBackend{BS: bs, Port: sp})
+			bs := x.bsByName[inventory.LastSegment(path)]
+			if bs == nil {
+				continue
+			}
+			for _, sp := range svc.Spec.Ports {
+				if strings.Contains(bs.Name, fmt.Sprintf("-%s-%s-%d-", svc.Namespace, svc.Name, sp.Port)) {
+					out = append(out, serviceBackend{BS: bs, Port: sp})
+				}
 			}
 		}
 	}
 	return out
 }
 
-// negServings lists, for every cluster whose Ingresses and Services were
-// read, the Services its GKE Ingresses reach through NEGs. GKE's own default
-// backend is left out: GKE manages it.
-func negServings(inv *inventory.Inventory) []negServing {
+// computeNEGServings lists, for every cluster whose Ingresses and Services
+// were read, the Services its GKE Ingresses and Gateways reach through
+// NEGs. GKE's own default backend is left out: GKE manages it.
+func computeNEGServings(x *index) []negServing {
+	inv := x.inv
 	bsKnown := inv.Known(inventory.ComputeBackendServices, inventory.ProjectScope(inv.Project))
 	var out []negServing
 	for _, cl := range inv.Clusters {
@@ -122,7 +120,7 @@ func negServings(inv *inventory.Inventory) []negServing {
 					i = len(out)
 					index[key] = i
 					n := negServing{cl: cl, svc: svc, bsKnown: bsKnown}
-					for _, sb := range backendServicesOf(inv, cl, svc) {
+					for _, sb := range backendServicesOf(x, cl, svc) {
 						if negBacked(sb.BS) {
 							n.backends = append(n.backends, sb)
 						}
@@ -151,7 +149,7 @@ func negServings(inv *inventory.Inventory) []negServing {
 			n := &out[i]
 			if !n.gateway {
 				n.gateway = true
-				n.backends = append(n.backends, gatewayBackendServices(inv, cl, b.svc)...)
+				n.backends = append(n.backends, gatewayBackendServices(x, cl, b.svc)...)
 				if inv.Known(inventory.KubeGCPBackendPolicies, cl.Scope()) {
 					n.policy = backendPolicyOf(cl, b.svc)
 				}
@@ -179,7 +177,7 @@ var NEGDrainTimeoutUnset = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		seen := map[string]bool{}
-		for _, n := range negServings(p.Inventory) {
+		for _, n := range indexOf(p).negServings() {
 			if !n.bsKnown {
 				continue
 			}
@@ -262,9 +260,10 @@ func gatewayDrainFix(n negServing) (string, string) {
 
 // workloadFindings calls check for each workload of each NEG-served Service
 // once, in clusters whose workloads were read.
-func workloadFindings(inv *inventory.Inventory, check func(n negServing, w workload)) {
+func workloadFindings(p *inspect.Pass, check func(n negServing, w workload)) {
+	inv := p.Inventory
 	seen := map[string]bool{}
-	for _, n := range negServings(inv) {
+	for _, n := range indexOf(p).negServings() {
 		if !workloadSourcesKnown(inv, n.cl) {
 			continue
 		}
@@ -294,7 +293,7 @@ var PreStopHookMissing = &inspect.Rule{
 		URL:     docTroubleshootLB,
 	},
 	Check: func(p *inspect.Pass) {
-		workloadFindings(p.Inventory, func(n negServing, w workload) {
+		workloadFindings(p, func(n negServing, w workload) {
 			var missing []string
 			for _, c := range w.Template.Spec.Containers {
 				if !preStopOf(c).Present {
@@ -346,7 +345,7 @@ var PreStopShorterThanDrain = &inspect.Rule{
 		URL:     docTroubleshootLB,
 	},
 	Check: func(p *inspect.Pass) {
-		workloadFindings(p.Inventory, func(n negServing, w workload) {
+		workloadFindings(p, func(n negServing, w workload) {
 			drain, ok := n.drain()
 			if !ok {
 				return
@@ -388,7 +387,7 @@ var TerminationGraceTooShort = &inspect.Rule{
 		URL:     docTroubleshootLB,
 	},
 	Check: func(p *inspect.Pass) {
-		workloadFindings(p.Inventory, func(n negServing, w workload) {
+		workloadFindings(p, func(n negServing, w workload) {
 			grace, set := gracePeriod(w.Template)
 			var longest float64
 			var which string

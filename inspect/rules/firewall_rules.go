@@ -80,12 +80,14 @@ func firewallRules(inv *inventory.Inventory, cl *inventory.Cluster) (firewall.Ru
 	}
 	if ef, ok := inv.Compute.EffectiveFirewalls[network]; ok && inv.Known(inventory.ComputeEffectiveFirewalls, network) {
 		r.VPC, r.Policies, r.PoliciesKnown = ef.Firewalls, ef.FirewallPolicys, true
+		r.Prepare()
 		return r, true
 	}
 	if !inv.Known(inventory.ComputeFirewalls, inventory.ProjectScope(cl.NetworkProject())) {
 		return r, false
 	}
 	r.VPC = inv.Compute.Firewalls
+	r.Prepare()
 	return r, true
 }
 
@@ -267,6 +269,7 @@ var ProxyOnlyFirewallMissing = &inspect.Rule{
 				}
 			}
 			reported := map[string]bool{}
+			memo := blockageMemo{}
 			for _, b := range lbBackends(cl) {
 				if !b.regionalProxy {
 					continue
@@ -287,7 +290,7 @@ var ProxyOnlyFirewallMissing = &inspect.Rule{
 					continue
 				}
 				reported[key] = true
-				blk := evaluate(rules, nodes, proxyRanges, port)
+				blk := memo.get(proxyRanges, port, func() blockage { return evaluate(rules, nodes, proxyRanges, port) })
 				if len(blk.groups) == 0 {
 					continue
 				}
@@ -329,14 +332,15 @@ var HealthCheckFirewallMissing = &inspect.Rule{
 				continue
 			}
 			reported := map[string]bool{}
+			memo := blockageMemo{}
 			for _, b := range lbBackends(cl) {
-				port, how, ok := healthCheckPort(inv, cl, b)
+				port, how, ok := healthCheckPort(indexOf(p), cl, b)
 				key := b.owner.String() + "/" + strconv.Itoa(port)
 				if !ok || reported[key] {
 					continue
 				}
 				reported[key] = true
-				blk := evaluate(rules, nodes, healthCheckRanges, port)
+				blk := memo.get(healthCheckRanges, port, func() blockage { return evaluate(rules, nodes, healthCheckRanges, port) })
 				if len(blk.groups) == 0 {
 					continue
 				}
@@ -359,8 +363,9 @@ var HealthCheckFirewallMissing = &inspect.Rule{
 // backend: the real health check's fixed port when lbdiag can find it,
 // else BackendConfig healthCheck.port, else the NodePort (instance groups)
 // or the Pod port (NEGs).
-func healthCheckPort(inv *inventory.Inventory, cl *inventory.Cluster, b lbBackend) (int, string, bool) {
-	for _, sb := range backendServicesOf(inv, cl, b.svc) {
+func healthCheckPort(x *index, cl *inventory.Cluster, b lbBackend) (int, string, bool) {
+	inv := x.inv
+	for _, sb := range backendServicesOf(x, cl, b.svc) {
 		if sb.Port.Port != b.port.Port {
 			continue
 		}
@@ -443,4 +448,18 @@ func proxyPurposes(b lbBackend) []string {
 		return []string{purposeGlobalProxy}
 	}
 	return []string{purposeRegionalProxy}
+}
+
+// blockageMemo remembers evaluations of one cluster's nodes: many backends
+// share a port.
+type blockageMemo map[string]blockage
+
+func (m blockageMemo) get(sources []string, port int, eval func() blockage) blockage {
+	key := strings.Join(sources, ",") + "/" + strconv.Itoa(port)
+	if b, ok := m[key]; ok {
+		return b
+	}
+	b := eval()
+	m[key] = b
+	return b
 }

@@ -39,7 +39,7 @@ var SecurityPolicyNotApplied = &inspect.Rule{
 			if !ok || err != nil || !inv.Known(inventory.KubeBackendConfigs, cl.Scope()) {
 				return
 			}
-			for _, sb := range backendServicesOf(inv, cl, svc) {
+			for _, sb := range backendServicesOf(indexOf(p), cl, svc) {
 				bcName := ref.forPort(sb.Port)
 				bc := findBackendConfig(cl, svc.Namespace, bcName)
 				if bc == nil || bc.Spec.SecurityPolicy == nil || bc.Spec.SecurityPolicy.Name == "" || !global[bc.Spec.SecurityPolicy.Name] || sb.BS.Region != "" {

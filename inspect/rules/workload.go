@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -26,12 +25,18 @@ func workloadsOf(cl *inventory.Cluster, svc *corev1.Service) []workload {
 	if len(svc.Spec.Selector) == 0 {
 		return nil
 	}
-	sel := labels.SelectorFromSet(svc.Spec.Selector)
 	var out []workload
 	add := func(kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec) {
-		if meta.Namespace == svc.Namespace && sel.Matches(labels.Set(t.Labels)) {
-			out = append(out, workload{Kind: kind, Meta: meta, Template: t})
+		if meta.Namespace != svc.Namespace {
+			return
 		}
+		// A Service selector matches the labels it lists, each equal.
+		for k, v := range svc.Spec.Selector {
+			if t.Labels[k] != v {
+				return
+			}
+		}
+		out = append(out, workload{Kind: kind, Meta: meta, Template: t})
 	}
 	for _, d := range cl.Deployments {
 		add("Deployment", d.ObjectMeta, d.Spec.Template)

@@ -1,0 +1,84 @@
+package rules
+
+import (
+	"fmt"
+	"testing"
+
+	compute "google.golang.org/api/compute/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// largeProject builds a project of clusters × services NEG-backed
+// Services, each behind an Ingress, with their backend services, NEGs in
+// three zones, Deployments, nodes and firewall rules.
+func largeProject(clusters, services int) *inventory.Inventory {
+	var cls []*inventory.Cluster
+	var bss []*compute.BackendService
+	var negs []*compute.NetworkEndpointGroup
+	var instances []*compute.Instance
+	zones := []string{"europe-west1-b", "europe-west1-c", "europe-west1-d"}
+	for c := 0; c < clusters; c++ {
+		cl := gkeCluster(fmt.Sprintf("c%d", c), "europe-west1", testProject, "vpc", "nodes")
+		tag := fmt.Sprintf("gke-c%d-node", c)
+		for n := 0; n < 9; n++ {
+			name := fmt.Sprintf("gke-c%d-pool-%d", c, n)
+			cl.Nodes = append(cl.Nodes, corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}})
+			instances = append(instances, &compute.Instance{Name: name, Tags: &compute.Tags{Items: []string{tag}}})
+		}
+		for s := 0; s < services; s++ {
+			ns, name := fmt.Sprintf("team%d", s%20), fmt.Sprintf("svc%d", s)
+			neg := fmt.Sprintf("k8s1-%08d-%s-%s-80-abcdef%02d", c, ns, name, s%100)
+			svc := service(ns, name, map[string]string{annNEG: `{"ingress":true}`, annBackendConfig: `{"default":"bc"}`,
+				annNEGStatus: `{"network_endpoint_groups":{"80":"` + neg + `"},"zones":["europe-west1-b","europe-west1-c","europe-west1-d"]}`},
+				corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)})
+			cl.Services = append(cl.Services, svc)
+			ing := ingress(ns, name, "", name)
+			ing.Annotations[annIngressBackends] = `{"` + neg + `":"HEALTHY"}`
+			cl.Ingresses = append(cl.Ingresses, ing)
+			dep := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+			dep.Spec.Template.Labels = map[string]string{"app": name}
+			dep.Spec.Template.Spec.Containers = []corev1.Container{{Name: name, Lifecycle: &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 90}}}}}
+			cl.Deployments = append(cl.Deployments, dep)
+			bs := &compute.BackendService{Name: neg, SelfLink: computeBase + testProject + "/global/backendServices/" + neg,
+				Description:        `{"kubernetes.io/service-name":"` + ns + "/" + name + `","kubernetes.io/service-port":"\u0026ServiceBackendPort{Name:,Number:80,}"}`,
+				ConnectionDraining: &compute.ConnectionDraining{DrainingTimeoutSec: 30}, LogConfig: &compute.BackendServiceLogConfig{Enable: true}}
+			for _, z := range zones {
+				g := computeBase + testProject + "/zones/" + z + "/networkEndpointGroups/" + neg
+				bs.Backends = append(bs.Backends, &compute.Backend{Group: g})
+				negs = append(negs, &compute.NetworkEndpointGroup{Name: neg, SelfLink: g})
+			}
+			bss = append(bss, bs)
+		}
+		for ns := 0; ns < 20; ns++ {
+			cl.BackendConfigs = append(cl.BackendConfigs, backendConfig(fmt.Sprintf("team%d", ns), "bc", inventory.BackendConfigSpec{}))
+		}
+		cls = append(cls, cl)
+	}
+	inv := newInventory(cls...)
+	inv.Compute.BackendServices, inv.Compute.NEGs, inv.Compute.Instances = bss, negs, instances
+	for i := 0; i < 300; i++ {
+		inv.Compute.Firewalls = append(inv.Compute.Firewalls, &compute.Firewall{Name: fmt.Sprintf("fw-%d", i), Network: computeBase + testProject + "/global/networks/vpc",
+			Direction: "INGRESS", Priority: 1000, SourceRanges: []string{fmt.Sprintf("10.%d.0.0/16", i%250)}, Allowed: []*compute.FirewallAllowed{{IPProtocol: "tcp", Ports: []string{"8080"}}}})
+	}
+	return inv
+}
+
+// BenchmarkAllRulesLargeProject runs the whole catalogue over 10 clusters
+// of 300 NEG-backed Services each (3,000 Ingresses, 3,000 backend services,
+// 9,000 NEGs, 300 firewall rules).
+func BenchmarkAllRulesLargeProject(b *testing.B) {
+	inv := largeProject(10, 300)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if res := inspect.Run(inv, All()); len(res.Failures) > 0 {
+			b.Fatal(res.Failures)
+		}
+	}
+}

@@ -87,3 +87,22 @@ func TestParseSeverity(t *testing.T) {
 		t.Error("ParseSeverity(fatal) succeeded")
 	}
 }
+
+func TestSharedIsComputedOncePerRun(t *testing.T) {
+	t.Parallel()
+	builds := 0
+	use := func(id string) *Rule {
+		r := validRule(id)
+		r.Check = func(p *Pass) {
+			if p.Shared("k", func() any { builds++; return 42 }).(int) != 42 {
+				t.Error("wrong shared value")
+			}
+		}
+		return r
+	}
+	Run(&inventory.Inventory{}, []*Rule{use("a"), use("b")})
+	Run(&inventory.Inventory{}, []*Rule{use("a")})
+	if builds != 2 {
+		t.Errorf("built %d times for two runs, want 2", builds)
+	}
+}

@@ -126,14 +126,29 @@ func newExplainCommand(env *environment) *cobra.Command {
 	}
 }
 
+// indent indents a doc text by two spaces, wrapping prose lines at 78
+// columns; lines already indented (commands, manifests) are kept whole.
 func indent(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	for i, l := range lines {
-		if !strings.HasPrefix(l, "  ") {
-			lines[i] = "  " + l
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if strings.HasPrefix(l, "  ") {
+			out = append(out, l)
+			continue
 		}
+		line := "  "
+		for _, w := range strings.Fields(l) {
+			if len(line) > 2 && len(line)+1+len(w) > 78 {
+				out = append(out, line)
+				line = "  "
+			}
+			if len(line) > 2 {
+				line += " "
+			}
+			line += w
+		}
+		out = append(out, line)
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(out, "\n")
 }
 
 func newVersionCommand(env *environment) *cobra.Command {

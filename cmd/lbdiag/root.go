@@ -132,7 +132,7 @@ func indent(s string) string {
 	var out []string
 	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
 		if strings.HasPrefix(l, "  ") {
-			out = append(out, l)
+			out = append(out, "  "+l)
 			continue
 		}
 		line := "  "

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	compute "google.golang.org/api/compute/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -267,4 +268,71 @@ func TestIGExternalTrafficLocal(t *testing.T) {
 	expect(t, run(t, inv, IGExternalTrafficLocal), "1 of the cluster's 3 nodes run a serving Pod")
 	cl.Services[0].Annotations = map[string]string{annNEG: `{"ingress":true}`}
 	expect(t, run(t, inv, IGExternalTrafficLocal))
+}
+
+// TestGatewayDrainNeedsThePolicies: behind a Gateway whose backend service
+// lbdiag cannot name, the draining timeout is the GCPBackendPolicy's; when
+// the policies could not be read it is unknown, not 0.
+func TestGatewayDrainNeedsThePolicies(t *testing.T) {
+	t.Parallel()
+	setup := func() (*inventory.Inventory, *inventory.Cluster) {
+		cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
+		cl.Services = []corev1.Service{service("shop", "web", nil)}
+		cl.Gateways = []inventory.Gateway{gateway("shop", "gw", "gke-l7-global-external-managed")}
+		var r inventory.HTTPRoute
+		r.Namespace, r.Name = "shop", "web"
+		r.Spec.ParentRefs = []inventory.ParentReference{{Name: "gw"}}
+		r.Spec.Rules = append(r.Spec.Rules, struct {
+			BackendRefs []inventory.BackendRef `json:"backendRefs,omitempty"`
+		}{BackendRefs: []inventory.BackendRef{{Name: "web", Port: ptr[int32](80)}}})
+		cl.HTTPRoutes = []inventory.HTTPRoute{r}
+		dep := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"}}
+		dep.Spec.Template.Labels = map[string]string{"app": "web"}
+		dep.Spec.Template.Spec.Containers = []corev1.Container{{Name: "web", Lifecycle: &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 10}}}}}
+		cl.Deployments = []appsv1.Deployment{dep}
+		return newInventory(cl), cl
+	}
+	inv, _ := setup()
+	expect(t, run(t, inv, NEGDrainTimeoutUnset), "connection draining 0 (GCPBackendPolicy spec.default.connectionDraining.drainingTimeoutSec unset")
+	expect(t, run(t, inv, PreStopShorterThanDrain), "draining timeout 0 s + 60 s")
+
+	inv, cl := setup()
+	failSource(inv, inventory.KubeGCPBackendPolicies, cl.Scope())
+	expect(t, run(t, inv, NEGDrainTimeoutUnset))
+	expect(t, run(t, inv, PreStopShorterThanDrain))
+}
+
+// TestDrainFixNamesTheBackendConfig: the fix points at the BackendConfig the
+// annotation names, and never claims the Service has none because the
+// BackendConfig list could not be read.
+func TestDrainFixNamesTheBackendConfig(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name               string
+		exists, unreadable bool
+		want, fix          string
+	}{
+		{name: "exists", exists: true, want: "of BackendConfig shop/web-bc, which this port uses", fix: "kubectl patch backendconfig web-bc -n shop"},
+		{name: "missing", want: "which this port names but which does not exist", fix: "name: web-bc"},
+		{name: "unreadable", unreadable: true, want: "of BackendConfig shop/web-bc, which this port uses", fix: "kubectl patch backendconfig web-bc -n shop"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cl, bs := drainSetup(0, corev1.Container{Name: "web"}, nil)
+			cl.Services[0].Annotations[annBackendConfig] = `{"default":"web-bc"}`
+			if tc.exists {
+				cl.BackendConfigs = []inventory.BackendConfig{backendConfig("shop", "web-bc", inventory.BackendConfigSpec{})}
+			}
+			inv := newInventory(cl)
+			inv.Compute.BackendServices = []*compute.BackendService{bs}
+			if tc.unreadable {
+				failSource(inv, inventory.KubeBackendConfigs, cl.Scope())
+			}
+			got := run(t, inv, NEGDrainTimeoutUnset)
+			expect(t, got, tc.want)
+			if !strings.Contains(got[0].Remediation, tc.fix) || strings.Contains(got[0].Message, "name none") {
+				t.Errorf("remediation %q", got[0].Remediation)
+			}
+		})
+	}
 }

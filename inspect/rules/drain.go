@@ -31,15 +31,18 @@ type negServing struct {
 	backends []serviceBackend
 	bsKnown  bool
 	// gateway is set when a Gateway reaches the Service; policy is the
-	// GCPBackendPolicy targeting it, if any.
-	gateway bool
-	policy  *inventory.GCPBackendPolicy
+	// GCPBackendPolicy targeting it, if any, and policyKnown says whether
+	// the cluster's GCPBackendPolicies were read at all.
+	gateway     bool
+	policy      *inventory.GCPBackendPolicy
+	policyKnown bool
 }
 
 // drain returns the longest draining timeout of the Service's backend
 // services, and whether it is known. For a Service behind a Gateway whose
 // backend service lbdiag cannot name, the GCPBackendPolicy's
-// connectionDraining (0 when unset) is what the controller applies.
+// connectionDraining (0 when unset) is what the controller applies; when the
+// policies could not be read, the timeout is unknown.
 func (n negServing) drain() (int64, bool) {
 	if n.bsKnown && len(n.backends) > 0 {
 		var d int64
@@ -50,7 +53,7 @@ func (n negServing) drain() (int64, bool) {
 		}
 		return d, true
 	}
-	if n.gateway {
+	if n.gateway && n.policyKnown {
 		return policyDrain(n.policy), true
 	}
 	return 0, false
@@ -150,7 +153,7 @@ func computeNEGServings(x *index) []negServing {
 			if !n.gateway {
 				n.gateway = true
 				n.backends = append(n.backends, gatewayBackendServices(x, cl, b.svc)...)
-				if inv.Known(inventory.KubeGCPBackendPolicies, cl.Scope()) {
+				if n.policyKnown = inv.Known(inventory.KubeGCPBackendPolicies, cl.Scope()); n.policyKnown {
 					n.policy = backendPolicyOf(cl, b.svc)
 				}
 			}
@@ -201,16 +204,20 @@ var NEGDrainTimeoutUnset = &inspect.Rule{
 					field = fmt.Sprintf("BackendConfig %s/%s sets spec.connectionDraining.drainingTimeoutSec to %d, but the backend service does not have it: the controller is not applying it (see the Ingress's events)",
 						bc.Namespace, bc.Name, bc.Spec.ConnectionDraining.DrainingTimeoutSec)
 					fix = fmt.Sprintf("kubectl describe ingress -n %s   # find the sync error", svc.Namespace)
-				case bc != nil:
-					field = fmt.Sprintf("set it with spec.connectionDraining.drainingTimeoutSec of BackendConfig %s/%s, which this port uses", bc.Namespace, bc.Name)
-					fix = fmt.Sprintf(`kubectl patch backendconfig %s -n %s --type merge -p '{"spec":{"connectionDraining":{"drainingTimeoutSec":60}}}'`, bc.Name, bc.Namespace)
+				case bcName != "" && bc == nil && p.Inventory.Known(inventory.KubeBackendConfigs, n.cl.Scope()):
+					field = fmt.Sprintf("set it in BackendConfig %s/%s, which this port names but which does not exist (see backendconfig-missing)", svc.Namespace, bcName)
+					fix = fmt.Sprintf("kubectl apply -f - <<'EOF'\napiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  connectionDraining:\n    drainingTimeoutSec: 60\nEOF", bcName, svc.Namespace)
+				case bcName != "":
+					// Named by the annotation; lbdiag may not have read it.
+					field = fmt.Sprintf("set it with spec.connectionDraining.drainingTimeoutSec of BackendConfig %s/%s, which this port uses", svc.Namespace, bcName)
+					fix = fmt.Sprintf(`kubectl patch backendconfig %s -n %s --type merge -p '{"spec":{"connectionDraining":{"drainingTimeoutSec":60}}}'`, bcName, svc.Namespace)
+				case hasRef:
+					field = fmt.Sprintf("set it with spec.connectionDraining.drainingTimeoutSec of a BackendConfig named for this port in the Service's %s annotation", ref.Key)
+					fix = fmt.Sprintf("add spec.connectionDraining.drainingTimeoutSec: 60 to a BackendConfig for port %s and name it in the Service's %s annotation", portName(sb.Port), ref.Key)
 				default:
-					field = "set it with spec.connectionDraining.drainingTimeoutSec of a BackendConfig for this port (the Service has none)"
+					field = "set it with spec.connectionDraining.drainingTimeoutSec of a BackendConfig for this port (the Service's annotations name none)"
 					fix = fmt.Sprintf("kubectl apply -f - <<'EOF'\napiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata:\n  name: %s-draining\n  namespace: %s\nspec:\n  connectionDraining:\n    drainingTimeoutSec: 60\nEOF\nkubectl annotate service %s -n %s cloud.google.com/backend-config='{\"default\":\"%s-draining\"}'",
 						svc.Name, svc.Namespace, svc.Name, svc.Namespace, svc.Name)
-					if hasRef {
-						fix = fmt.Sprintf("add spec.connectionDraining.drainingTimeoutSec: 60 to a BackendConfig for port %s and name it in the Service's %s annotation", portName(sb.Port), ref.Key)
-					}
 				}
 				p.Report(inspect.Finding{
 					Message: fmt.Sprintf("Backend service of Service %s/%s port %s (%s) has connectionDraining.drainingTimeoutSec 0: requests in flight to a terminating Pod are dropped (502 during scale-down); %s",
@@ -222,7 +229,7 @@ var NEGDrainTimeoutUnset = &inspect.Rule{
 			}
 			// Behind a Gateway without a backend service lbdiag can name,
 			// the GCPBackendPolicy says what the controller applies.
-			if n.gateway && len(n.backends) == 0 && policyDrain(n.policy) == 0 {
+			if n.gateway && n.policyKnown && len(n.backends) == 0 && policyDrain(n.policy) == 0 {
 				field, fix := gatewayDrainFix(n)
 				res := kubeResource(n.cl, "Service", n.svc.ObjectMeta)
 				if n.policy != nil {

@@ -31,12 +31,10 @@ func expect(t *testing.T, fs []inspect.Finding, want ...string) {
 	if len(fs) != len(want) {
 		t.Fatalf("got %d findings, want %d:\n%s", len(fs), len(want), strings.Join(messages(fs), "\n"))
 	}
-	for i, f := range fs {
-		line := messages(fs)[i]
+	for i, line := range messages(fs) {
 		if !strings.Contains(line, want[i]) {
 			t.Errorf("finding %d %q does not contain %q", i, line, want[i])
 		}
-		_ = f
 	}
 }
 

@@ -9,7 +9,6 @@ package gcp
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"sort"
@@ -236,7 +235,7 @@ func (c *collector) transport(api string, base http.RoundTripper) http.RoundTrip
 	if c.opts.Replay != nil {
 		return ReadOnly(c.opts.Replay.Transport(api))
 	}
-	var rt http.RoundTripper = base
+	rt := base
 	if c.opts.TokenSource != nil {
 		rt = &oauth2.Transport{Source: c.opts.TokenSource, Base: rt}
 	}
@@ -307,9 +306,6 @@ func sortCompute(c *inventory.Compute) {
 func bySelfLink[T any](s []T, link func(T) string) {
 	sort.SliceStable(s, func(i, j int) bool { return link(s[i]) < link(s[j]) })
 }
-
-// IsWriteRefused reports whether err comes from the read-only guard.
-func IsWriteRefused(err error) bool { return errors.Is(err, ErrWriteRefused) }
 
 func firstNonEmpty(vals ...string) string {
 	for _, v := range vals {

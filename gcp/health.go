@@ -2,10 +2,8 @@ package gcp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -57,19 +55,14 @@ func (c *collector) collectEffectiveFirewalls(ctx context.Context, svc *compute.
 func servingBackendServices(all []*compute.BackendService, clusters []*inventory.Cluster) []*compute.BackendService {
 	want := map[string]bool{}
 	for _, cl := range clusters {
-		for _, ing := range cl.Ingresses {
-			var m map[string]string
-			if json.Unmarshal([]byte(ing.Annotations["ingress.kubernetes.io/backends"]), &m) == nil {
-				for name := range m {
-					want[name] = true
-				}
+		for i := range cl.Ingresses {
+			for _, name := range inventory.IngressBackendNames(&cl.Ingresses[i]) {
+				want[name] = true
 			}
 		}
 		for _, gw := range cl.Gateways {
-			for _, p := range strings.Split(gw.Annotations["networking.gke.io/backend-services"], ",") {
-				if p = strings.TrimSpace(p); p != "" {
-					want[inventory.LastSegment(p)] = true
-				}
+			for _, p := range inventory.GatewayAnnotationPaths(gw.Annotations[inventory.AnnGatewayBackendServices]) {
+				want[inventory.LastSegment(p)] = true
 			}
 		}
 	}

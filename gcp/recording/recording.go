@@ -159,9 +159,6 @@ func (r *Recording) Lookup(api string, req *http.Request) (Exchange, []byte, boo
 	return r.Manifest.Exchanges[i], r.bodies[i], true, nil
 }
 
-// Body returns the recorded body of exchange i of the manifest.
-func (r *Recording) Body(i int) []byte { return r.bodies[i] }
-
 // Transport returns a RoundTripper that answers requests for api from the
 // recording, never touching the network. A request that was not recorded
 // gets HTTP 501 with an explanation, and a recorded transport failure is

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	compute "google.golang.org/api/compute/v1"
+
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 // Target is a group of instances that firewall rules see alike.
@@ -202,7 +204,7 @@ func decidePolicy(part netip.Prefix, rules []*compute.FirewallPolicyRule, level 
 func relevantVPC(rules Rules, port int, t Target) []*compute.Firewall {
 	var out []*compute.Firewall
 	for _, r := range rules.VPC {
-		if r.Disabled || (r.Direction != "" && r.Direction != "INGRESS") || !sameNetwork(r.Network, t.Network) {
+		if r.Disabled || (r.Direction != "" && r.Direction != "INGRESS") || !inventory.SameResource(r.Network, t.Network) {
 			continue
 		}
 		if len(rules.vpcSources(r)) == 0 {
@@ -288,7 +290,7 @@ func relevantPolicyRules(p *compute.NetworksGetEffectiveFirewallsResponseEffecti
 		if len(r.TargetResources) > 0 {
 			found := false
 			for _, res := range r.TargetResources {
-				if sameNetwork(res, t.Network) {
+				if inventory.SameResource(res, t.Network) {
 					found = true
 				}
 			}
@@ -436,18 +438,6 @@ func overlap(a, b []string) bool {
 		}
 	}
 	return false
-}
-
-// sameNetwork compares network references, whatever their host or API
-// version.
-func sameNetwork(a, b string) bool {
-	rel := func(s string) string {
-		if i := strings.Index(s, "projects/"); i >= 0 {
-			return s[i:]
-		}
-		return s
-	}
-	return a != "" && rel(a) == rel(b)
 }
 
 // Describe renders segments as "10.0.0.0/24 (firewall rule x)".

@@ -12,8 +12,6 @@ import (
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
-const annGatewayBackendServices = "networking.gke.io/backend-services"
-
 // servingBackend is a backend service that serves inspected Ingresses or
 // Gateways.
 type servingBackend struct {
@@ -49,30 +47,17 @@ func servingBackends(inv *inventory.Inventory) []servingBackend {
 	}
 	for _, cl := range inv.Clusters {
 		gkeIngresses(cl, func(ing *networkingv1.Ingress, class string) {
-			for _, n := range ingressBackendNames(ing) {
+			for _, n := range inventory.IngressBackendNames(ing) {
 				add(cl, n, "Ingress "+ing.Namespace+"/"+ing.Name)
 			}
 		})
 		for _, gw := range cl.Gateways {
-			for _, path := range gatewayAnnotationPaths(gw.Annotations[annGatewayBackendServices]) {
+			for _, path := range inventory.GatewayAnnotationPaths(gw.Annotations[inventory.AnnGatewayBackendServices]) {
 				add(cl, inventory.LastSegment(path), "Gateway "+gw.Namespace+"/"+gw.Name)
 			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].bs.SelfLink < out[j].bs.SelfLink })
-	return out
-}
-
-// gatewayAnnotationPaths splits a networking.gke.io/* annotation value:
-// comma-separated paths (with the project number), or bare names on
-// 2021-era Gateways.
-func gatewayAnnotationPaths(v string) []string {
-	var out []string
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
 	return out
 }
 

@@ -1,29 +1,15 @@
 package rules
 
 import (
-	"encoding/json"
 	"sort"
 	"strings"
 
 	compute "google.golang.org/api/compute/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
-
-const annIngressBackends = "ingress.kubernetes.io/backends"
-
-// ingressBackendNames returns the backend service names the controller
-// wrote on an Ingress after its last successful sync.
-func ingressBackendNames(ing *networkingv1.Ingress) []string {
-	var m map[string]string
-	if json.Unmarshal([]byte(ing.Annotations[annIngressBackends]), &m) != nil {
-		return nil
-	}
-	return sortedKeys(m)
-}
 
 // serviceBackend is a backend service built for one port of a Service.
 type serviceBackend struct {

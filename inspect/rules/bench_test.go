@@ -39,7 +39,7 @@ func largeProject(clusters, services int) *inventory.Inventory {
 				corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)})
 			cl.Services = append(cl.Services, svc)
 			ing := ingress(ns, name, "", name)
-			ing.Annotations[annIngressBackends] = `{"` + neg + `":"HEALTHY"}`
+			ing.Annotations[inventory.AnnIngressBackends] = `{"` + neg + `":"HEALTHY"}`
 			cl.Ingresses = append(cl.Ingresses, ing)
 			dep := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
 			dep.Spec.Template.Labels = map[string]string{"app": name}

@@ -144,7 +144,7 @@ func TestBackendRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cl, bs := drainSetup(30, corev1.Container{Name: "web"}, nil)
-			cl.Ingresses[0].Annotations[annIngressBackends] = `{"` + bs.Name + `":"HEALTHY"}`
+			cl.Ingresses[0].Annotations[inventory.AnnIngressBackends] = `{"` + bs.Name + `":"HEALTHY"}`
 			bs.Backends = nil
 			bs.LogConfig = &compute.BackendServiceLogConfig{Enable: tc.logging}
 			inv := newInventory(cl)

@@ -65,5 +65,3 @@ func parseBackendServiceDescription(desc string) (backendServiceDescription, boo
 	}
 	return d, true
 }
-
-func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

@@ -84,7 +84,7 @@ func backendPolicyOf(cl *inventory.Cluster, svc *corev1.Service) *inventory.GCPB
 func gatewayBackendServices(x *index, cl *inventory.Cluster, svc *corev1.Service) []serviceBackend {
 	var out []serviceBackend
 	for _, gw := range cl.Gateways {
-		for _, path := range gatewayAnnotationPaths(gw.Annotations[annGatewayBackendServices]) {
+		for _, path := range inventory.GatewayAnnotationPaths(gw.Annotations[inventory.AnnGatewayBackendServices]) {
 			bs := x.bsByName[inventory.LastSegment(path)]
 			if bs == nil {
 				continue

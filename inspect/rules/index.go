@@ -34,7 +34,7 @@ func newIndex(inv *inventory.Inventory) *index {
 	for _, cl := range inv.Clusters {
 		for i := range cl.Ingresses {
 			ing := &cl.Ingresses[i]
-			names := ingressBackendNames(ing)
+			names := inventory.IngressBackendNames(ing)
 			seen := map[string]bool{}
 			for _, b := range backendsOf(ing) {
 				key := cl.Scope() + "/" + ing.Namespace + "/" + b.Service.Name

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -14,9 +15,8 @@ import (
 // computeIndex answers "does this resource exist" by collection, scope and
 // name, for the collections lbdiag lists.
 type computeIndex struct {
-	inv    *inventory.Inventory
-	byKey  map[string]bool
-	source map[string]inventory.Source
+	inv   *inventory.Inventory
+	byKey map[string]bool
 }
 
 // collection names as they appear in resource paths.
@@ -141,8 +141,8 @@ var LBResourceMissing = &inspect.Rule{
 						refs = append(refs, a.key+"="+scope+"/"+a.collection+"/"+n)
 					}
 				}
-				for _, n := range ingressBackendNames(ing) {
-					refs = append(refs, annIngressBackends+"="+scope+"/backendServices/"+n)
+				for _, n := range inventory.IngressBackendNames(ing) {
+					refs = append(refs, inventory.AnnIngressBackends+"="+scope+"/backendServices/"+n)
 				}
 				reportMissing(p, x, kubeResource(cl, "Ingress", ing.ObjectMeta), refs)
 			})
@@ -152,7 +152,7 @@ var LBResourceMissing = &inspect.Rule{
 			for _, gw := range cl.Gateways {
 				var refs []string
 				for _, a := range gatewayResourceAnnotations {
-					for _, path := range gatewayAnnotationPaths(gw.Annotations[a]) {
+					for _, path := range inventory.GatewayAnnotationPaths(gw.Annotations[a]) {
 						if k := resourceKey(path); k != "" {
 							refs = append(refs, a+"="+k)
 						}
@@ -256,7 +256,7 @@ func checkOrphans(p *inspect.Pass) {
 		}
 		for _, gw := range cl.Gateways {
 			for _, a := range gatewayResourceAnnotations {
-				for _, path := range gatewayAnnotationPaths(gw.Annotations[a]) {
+				for _, path := range inventory.GatewayAnnotationPaths(gw.Annotations[a]) {
 					claimed[inventory.LastSegment(path)] = true
 				}
 			}
@@ -376,7 +376,7 @@ func negDescription(desc string) (string, string) {
 		Namespace string `json:"namespace"`
 		Service   string `json:"service-name"`
 	}
-	if err := jsonUnmarshal(desc, &d); err != nil {
+	if err := json.Unmarshal([]byte(desc), &d); err != nil {
 		return "", ""
 	}
 	return d.Namespace, d.Service

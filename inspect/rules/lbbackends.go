@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 
@@ -173,7 +172,5 @@ func sortedUnique(s []string) []string {
 	for _, x := range s {
 		m[x] = true
 	}
-	out := sortedKeys(m)
-	sort.Strings(out)
-	return out
+	return sortedKeys(m)
 }

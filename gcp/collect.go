@@ -60,6 +60,18 @@ type Options struct {
 	Concurrency int
 	// UserAgent is sent with every request.
 	UserAgent string
+	// Clock is the time source of the run: the collection time that rules
+	// judge ages against (events, certificates) is Clock() at the start of
+	// a live run. Nil means the system clock. Tests fix it so that their
+	// outcome never depends on the date they run.
+	Clock func() time.Time
+}
+
+func (o Options) now() time.Time {
+	if o.Clock != nil {
+		return o.Clock().UTC()
+	}
+	return time.Now().UTC()
 }
 
 func (o Options) concurrency() int {
@@ -88,7 +100,7 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		opts.Retry = DefaultRetryPolicy
 	}
 	c := &collector{opts: opts, base: newBaseTransport(), limiters: map[string]*rate.Limiter{}}
-	inv := &inventory.Inventory{Project: opts.Project, CollectedAt: time.Now().UTC(), ClustersSelected: len(opts.Clusters) > 0}
+	inv := &inventory.Inventory{Project: opts.Project, CollectedAt: opts.now(), ClustersSelected: len(opts.Clusters) > 0}
 	if opts.Replay != nil {
 		inv.CollectedAt = time.Time{}
 		if at := opts.Replay.Manifest.RecordedAt; at != nil {

@@ -18,25 +18,15 @@ import (
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
-// corpusDir finds ../shared/corpus/gcpdiag next to the repository, or
-// $LBDIAG_CORPUS.
+// corpusDir is the copy of gcpdiag's recorded API responses kept in
+// testdata (Apache-2.0; see testdata/gcpdiag-corpus/NOTICE).
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	if d := os.Getenv("LBDIAG_CORPUS"); d != "" {
-		return d
+	const dir = "testdata/gcpdiag-corpus"
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.md")); err != nil {
+		t.Fatalf("the recorded corpus is missing: %v", err)
 	}
-	wd, _ := os.Getwd()
-	for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			c := filepath.Join(filepath.Dir(d), "shared", "corpus", "gcpdiag")
-			if _, err := os.Stat(c); err != nil {
-				t.Fatalf("the recorded corpus is not at %s (set LBDIAG_CORPUS): %v", c, err)
-			}
-			return c
-		}
-	}
-	t.Fatal("repository root not found")
-	return ""
+	return dir
 }
 
 // aggregatedSources maps the kind of an aggregated list lbdiag collects to

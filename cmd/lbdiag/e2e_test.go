@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lbdiag/lbdiag/fixtures"
 	"github.com/lbdiag/lbdiag/gcp/recording"
@@ -72,6 +73,36 @@ type fakeProject struct {
 	unreachable string
 	// rewrite edits the JSON answers of paths ending in a key.
 	rewrite map[string]func(body map[string]any)
+	// shift moves the run's clock and every event the clusters serve by
+	// the same amount: the outcome must not depend on the date.
+	shift time.Duration
+}
+
+// now is the clock lbdiag runs with: the recording's time, shifted.
+func (f *fakeProject) now() time.Time {
+	return f.rec.Manifest.RecordedAt.Add(f.shift)
+}
+
+// shiftEvents moves the times of an event list by d, as if the controllers
+// had written them d later.
+func shiftEvents(body map[string]any, d time.Duration) {
+	items, _ := body["items"].([]any)
+	for _, it := range items {
+		ev, _ := it.(map[string]any)
+		for _, obj := range []map[string]any{ev, asMap(ev["metadata"]), asMap(ev["series"])} {
+			for _, k := range []string{"lastTimestamp", "firstTimestamp", "eventTime", "lastObservedTime", "creationTimestamp"} {
+				s, _ := obj[k].(string)
+				if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+					obj[k] = t.Add(d).Format(time.RFC3339Nano)
+				}
+			}
+		}
+	}
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
 }
 
 func newFakeProject(t *testing.T) *fakeProject {
@@ -127,7 +158,14 @@ func (f *fakeProject) serve(api string) http.Handler {
 		if fault != nil && fault(hit, w) {
 			return
 		}
-		for suffix, edit := range f.rewrite {
+		edits := map[string]func(map[string]any){}
+		for k, v := range f.rewrite {
+			edits[k] = v
+		}
+		if f.shift != 0 && strings.HasPrefix(api, "kubernetes/") {
+			edits["/events"] = func(body map[string]any) { shiftEvents(body, f.shift) }
+		}
+		for suffix, edit := range edits {
 			if strings.HasSuffix(r.URL.Path, suffix) {
 				rw := httptest.NewRecorder()
 				h.ServeHTTP(rw, r)
@@ -228,7 +266,7 @@ func (f *fakeProject) run(t *testing.T, args ...string) runResult {
 	base := []string{"inspect", "--project", "acme-shop-prod",
 		"--compute-endpoint", f.compute.URL + "/compute/v1/",
 		"--container-endpoint", f.container.URL + "/",
-		"--access-token-file", tokenFile}
+		"--access-token-file", tokenFile, "--now", f.now().Format(time.RFC3339)}
 	return runLbdiag(t, dir, append(base, args...)...)
 }
 
@@ -296,7 +334,24 @@ func gap(r jsonReport, source, scope string) (status, errText, hint string) {
 // 429 before success, multi-page lists and a cluster that cannot be reached.
 func TestLiveRunAgainstFakeAPIs(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		shift time.Duration
+	}{
+		{"at the recording's time", 0},
+		// Years later, with events as fresh relative to the clock.
+		{"seven years ahead", 7*365*24*time.Hour + 13*time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			testLiveRun(t, tc.shift)
+		})
+	}
+}
+
+func testLiveRun(t *testing.T, shift time.Duration) {
 	f := newFakeProject(t)
+	f.shift = shift
 	f.unreachable = closedPort(t)
 	f.faults["/aggregated/securityPolicies"] = func(hit int, w http.ResponseWriter) bool {
 		w.Header().Set("Content-Type", "application/json; charset=UTF-8")

@@ -36,6 +36,7 @@ type inspectFlags struct {
 	evidence          string
 	replay            string
 	demo              bool
+	now               string
 }
 
 func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
@@ -72,11 +73,17 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.StringVar(&f.evidence, "evidence", "", "also write an evidence bundle (.tar.gz): every API response, redacted, with the call log and the report")
 	fl.StringVar(&f.replay, "replay", "", "inspect a recording (--record directory or --evidence bundle) instead of calling the APIs")
 	fl.BoolVar(&f.demo, "demo", false, "inspect the embedded demo project (no credentials needed)")
+	fl.StringVar(&f.now, "now", "", "run as if the clock read this RFC 3339 time (for tests and reproductions)")
+	fl.MarkHidden("now")
 	return cmd
 }
 
 func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcome, error) {
-	started := time.Now()
+	clock, err := newClock(f.now)
+	if err != nil {
+		return nil, err
+	}
+	started := clock()
 	format := strings.ToLower(f.format)
 	if format != "table" && format != "json" && format != "csv" && format != "html" {
 		return nil, usagef("--format %q: want table, json, csv or html", f.format)
@@ -100,7 +107,7 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		return nil, usagef("--timeout must be positive")
 	}
 
-	opts := gcp.Options{Clusters: f.clusters, UserAgent: "lbdiag/" + toolVersion()}
+	opts := gcp.Options{Clusters: f.clusters, UserAgent: "lbdiag/" + toolVersion(), Clock: clock}
 	switch {
 	case f.demo || f.replay != "":
 		rec, err := loadRecording(f)
@@ -155,7 +162,7 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		return nil, errors.New("interrupted")
 	}
 	res := inspect.Run(inv, rules.All())
-	finished := time.Now()
+	finished := clock()
 	rep := report.New(report.Tool{Name: "lbdiag", Version: toolVersion()}, inv, res, started, finished)
 	rep.Chains = rules.Chains(inv)
 
@@ -195,6 +202,20 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		}
 	}
 	return o, nil
+}
+
+// newClock returns the run's clock: the system clock, or, with --now, a
+// clock that starts at that time and advances with the system's.
+func newClock(now string) (func() time.Time, error) {
+	if now == "" {
+		return time.Now, nil
+	}
+	at, err := time.Parse(time.RFC3339, now)
+	if err != nil {
+		return nil, usagef("--now %q: want an RFC 3339 time such as 2026-11-27T02:42:10Z", now)
+	}
+	origin := time.Now()
+	return func() time.Time { return at.Add(time.Since(origin)) }, nil
 }
 
 func loadRecording(f *inspectFlags) (*recording.Recording, error) {

@@ -245,7 +245,14 @@ func (c *collector) clientOptions(api, endpoint, def string) []option.ClientOpti
 // or ReadOnly → recording in replay.
 func (c *collector) transport(api string, base http.RoundTripper) http.RoundTripper {
 	if c.opts.Replay != nil {
-		return ReadOnly(c.opts.Replay.Transport(api))
+		rt := c.opts.Replay.Transport(api)
+		if c.opts.CallLog != nil {
+			rt = c.opts.CallLog.Wrap(api, rt)
+		}
+		if c.opts.Recorder != nil {
+			rt = c.opts.Recorder.Wrap(api, rt)
+		}
+		return ReadOnly(rt)
 	}
 	rt := base
 	if c.opts.TokenSource != nil {

@@ -25,4 +25,6 @@ type ChainGroup struct {
 	Zone string `json:"zone"`
 	// Health is "2 of 3 healthy", or "" when not read.
 	Health string `json:"health,omitempty"`
+	// Unhealthy is set when the group has endpoints and none is healthy.
+	Unhealthy bool `json:"unhealthy,omitempty"`
 }

@@ -1,8 +1,9 @@
 package report
 
 import (
+	"github.com/lbdiag/lbdiag/internal/untrusted"
+
 	"encoding/csv"
-	"encoding/json"
 	"io"
 )
 
@@ -19,7 +20,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 	for _, f := range r.Findings {
 		ev := ""
 		if len(f.Evidence) > 0 {
-			b, err := json.Marshal(f.Evidence)
+			b, err := untrusted.Marshal(f.Evidence, "")
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,10 @@ import (
 	"github.com/lbdiag/lbdiag/inspect"
 )
 
+// collapseEvidenceAbove is the number of findings above which the HTML
+// report starts with every evidence block folded.
+const collapseEvidenceAbove = 10
+
 // WriteHTML writes the report as one self-contained HTML page: no external
 // stylesheet, script, font or image, readable on screen and on paper.
 func WriteHTML(w io.Writer, r *Report) error {
@@ -40,6 +44,9 @@ func WriteHTML(w io.Writer, r *Report) error {
 	data := map[string]any{
 		"R": r, "Groups": groups, "Gaps": r.Gaps(), "Clusters": clusters, "Chains": chains,
 		"Errors": counts[inspect.Error], "Warnings": counts[inspect.Warning], "Infos": counts[inspect.Info],
+		// With many findings the evidence starts folded, so that the
+		// page reads as a list.
+		"OpenEvidence": len(r.Findings) <= collapseEvidenceAbove,
 	}
 	return htmlTemplate.Execute(w, data)
 }
@@ -77,6 +84,7 @@ h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { font-size: 1.25em; margin-top
 pre { background: #f6f8fa; border: 1px solid #e1e4e8; border-radius: .3em; padding: .5em .7em; white-space: pre-wrap; word-break: break-all; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; } th, td { border: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top; } th { background: #f1f3f4; }
 details summary { cursor: pointer; color: #555; }
+.group.unhealthy { background: #fce8e6; color: #a50e0e; font-weight: 600; padding: 0 .2em; border-radius: .2em; }
 @media print { body { margin: 0; max-width: none; } details { display: block; } details > * { display: block; } a { color: inherit; } }
 </style>
 </head>
@@ -95,8 +103,8 @@ details summary { cursor: pointer; color: #555; }
 <p class="message">{{.Message}}</p>
 <div><strong>Fix</strong></div>
 <pre class="fix">{{.Remediation}}</pre>
-{{with evidence .Evidence}}<details open><summary>Evidence</summary><pre>{{.}}</pre></details>{{end}}
-{{if .Docs}}<p class="meta">More: {{.Docs}}</p>{{end}}
+{{with evidence .Evidence}}<details{{if $.OpenEvidence}} open{{end}}><summary>Evidence</summary><pre>{{.}}</pre></details>{{end}}
+{{if .Docs}}<p class="meta">More: <a href="{{.Docs}}">{{.Docs}}</a></p>{{end}}
 </div>
 {{end}}
 {{else}}
@@ -116,8 +124,10 @@ details summary { cursor: pointer; color: #555; }
 {{range $cl := .Clusters}}
 <h3>Cluster {{$cl}}</h3>
 <table class="chains"><tr><th>Ingress / Gateway</th><th>Class</th><th>Service port</th><th>Backend service</th><th>Backend groups</th></tr>
-{{range index $.Chains $cl}}<tr><td>{{.Owner}}</td><td>{{.Class}}</td><td>{{.Service}} {{.Port}}</td><td>{{if .BackendService}}{{.BackendService}}{{else}}—{{end}}</td><td>{{range .Groups}}{{.Name}} ({{.Zone}}{{if .Health}}, {{.Health}}{{end}})<br>{{else}}—{{end}}</td></tr>
+{{range index $.Chains $cl}}<tr><td>{{.Owner}}</td><td>{{.Class}}</td><td>{{.Service}} {{.Port}}</td><td>{{if .BackendService}}{{.BackendService}}{{else}}—{{end}}</td><td>{{range .Groups}}<span class="group{{if .Unhealthy}} unhealthy{{end}}">{{.Name}} ({{.Zone}}{{if .Health}}, {{.Health}}{{else}}, health not read{{end}})</span><br>{{else}}—{{end}}</td></tr>
 {{end}}</table>
+{{end}}
+{{if .Clusters}}<p class="meta legend">— in the backend service column: lbdiag found no backend service built for that Service port (the load balancer is not synced yet, or its controller annotations name none). — in the groups column: the backend service has no backend group. Groups in <span class="group unhealthy">red</span> have endpoints and none is healthy.</p>
 {{else}}
 <p>No Ingress or Gateway was inspected.</p>
 {{end}}

@@ -86,6 +86,20 @@ func (r *Report) Gaps() []Coverage {
 	return out
 }
 
+// NothingRead reports whether the run read no source at all: every
+// coverage entry is a gap.
+func (r *Report) NothingRead() bool {
+	if len(r.Coverage) == 0 {
+		return false
+	}
+	for _, c := range r.Coverage {
+		if c.Status == string(inventory.StatusOK) {
+			return false
+		}
+	}
+	return true
+}
+
 // Counts returns the number of findings per severity.
 func (r *Report) Counts() map[inspect.Severity]int {
 	out := map[inspect.Severity]int{}

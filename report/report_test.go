@@ -31,39 +31,36 @@ func sampleReport() *Report {
 
 func TestTableWrapsWithoutLosingText(t *testing.T) {
 	t.Parallel()
-	for _, width := range []int{80, 120, 200} {
+	rep := sampleReport()
+	rep.Findings[1].Remediation = "kubectl apply -f - <<'EOF'\napiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  connectionDraining:\n    drainingTimeoutSec: 60\nEOF"
+	for _, width := range []int{80, 120, 140, 200, 100000} {
 		var buf bytes.Buffer
-		if err := WriteTable(&buf, sampleReport(), TableOptions{Width: width}); err != nil {
+		if err := WriteTable(&buf, rep, TableOptions{Width: width}); err != nil {
 			t.Fatal(err)
 		}
 		out := buf.String()
-		table, _, _ := strings.Cut(out, "\n1 error")
-		for _, line := range strings.Split(out, "\n") {
-			if n := utf8.RuneCountInString(line); n > width {
+		lines := strings.Split(out, "\n")
+		fixLines := map[string]bool{}
+		for _, f := range rep.Findings {
+			for _, l := range strings.Split(f.Remediation, "\n") {
+				fixLines[l] = true
+			}
+		}
+		// Every line of every fix is a whole line of the output, leading
+		// spaces included: it pastes as it is.
+		for l := range fixLines {
+			if !contains(lines, l) {
+				t.Errorf("width %d: the fix line %q is not printed whole:\n%s", width, l, out)
+			}
+		}
+		// Everything else fits the width (capped at MaxWidth).
+		for _, line := range lines {
+			if n := utf8.RuneCountInString(line); n > min(width, MaxWidth) && !fixLines[line] {
 				t.Errorf("width %d: line of %d runes: %q", width, n, line)
 			}
 		}
-		// Every character of the fix survives the wrapping.
-		var fixColumn strings.Builder
-		inFix := false
-		for _, line := range strings.Split(table, "\n") {
-			if cells := strings.Split(line, "│"); len(cells) == 7 {
-				fixColumn.WriteString(strings.ReplaceAll(cells[5], " ", ""))
-			}
-			// The narrow layout: "  Fix     " and its indented continuation.
-			switch {
-			case strings.HasPrefix(line, "  Fix     "):
-				inFix = true
-				fixColumn.WriteString(strings.ReplaceAll(strings.TrimPrefix(line, "  Fix     "), " ", ""))
-			case inFix && strings.HasPrefix(line, "          "):
-				fixColumn.WriteString(strings.ReplaceAll(line, " ", ""))
-			default:
-				inFix = false
-			}
-		}
-		want := strings.ReplaceAll(sampleReport().Findings[0].Remediation, " ", "")
-		if !strings.Contains(fixColumn.String(), want) {
-			t.Errorf("width %d: the remediation was cut:\n%s", width, out)
+		if len(out) > 20000 {
+			t.Errorf("width %d: %d bytes of output for two findings", width, len(out))
 		}
 		for _, s := range []string{"1 error, 1 warning, 0 info findings in project", "Could not check:", "compute.securityPolicies in projects/acme: error:", "→ grant roles/compute.viewer", "cluster us-central1-a/ops"} {
 			if !strings.Contains(out, s) {
@@ -73,6 +70,46 @@ func TestTableWrapsWithoutLosingText(t *testing.T) {
 		if strings.Contains(out, "\x1b[") {
 			t.Error("colour codes without Color")
 		}
+	}
+}
+
+func contains(lines []string, s string) bool {
+	for _, l := range lines {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestWrapBreaksAtSeparators(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, in string
+		width    int
+		want     string
+	}{
+		{"words", "one two three", 7, "one two\nthree"},
+		{"long name at a dash", "k8s1-4f7d2b91-shop-checkout-8080-5d03f6e2", 34, "k8s1-4f7d2b91-shop-checkout-8080-\n5d03f6e2"},
+		{"path at a slash", "projects/acme/global/forwardingRules/k8s2-fr-x", 30, "projects/acme/global/\nforwardingRules/k8s2-fr-x"},
+		{"no separator", "abcdefghij", 4, "abcd\nefgh\nij"},
+	} {
+		if got := wrap(tc.in, tc.width); got != tc.want {
+			t.Errorf("%s: wrap(%q, %d) = %q, want %q", tc.name, tc.in, tc.width, got, tc.want)
+		}
+	}
+}
+
+func TestNothingRead(t *testing.T) {
+	t.Parallel()
+	inv := &inventory.Inventory{Project: "acme", Coverage: inventory.CoverageSet{
+		{Source: inventory.ComputeBackendServices, Scope: "projects/acme", Status: inventory.StatusError, Error: "403"},
+		{Source: inventory.GKEClusters, Scope: "projects/acme", Status: inventory.StatusError, Error: "403"},
+	}}
+	var buf bytes.Buffer
+	WriteTable(&buf, New(Tool{}, inv, inspect.Result{}, time.Time{}, time.Time{}), TableOptions{})
+	if !strings.HasPrefix(buf.String(), "Nothing could be checked in project acme") {
+		t.Errorf("headline: %q", buf.String())
 	}
 }
 

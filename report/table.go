@@ -3,7 +3,9 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
@@ -13,25 +15,30 @@ import (
 
 // TableOptions control the human-readable report.
 type TableOptions struct {
-	// Width is the width to wrap to, in columns: 0 means 160, and less
-	// than 40 means 40. Below 140, findings are listed as blocks.
+	// Width is the width to wrap to, in columns: 0 means 160, less than 40
+	// means 40 and more than MaxWidth means MaxWidth. Below 140, findings
+	// are listed as blocks.
 	Width int
 	// Color enables ANSI colours.
 	Color bool
 }
 
+// MaxWidth bounds the width a report is laid out for: a larger $COLUMNS
+// would only add padding.
+const MaxWidth = 400
+
 func (o TableOptions) widthOrDefault() int {
 	if o.Width == 0 {
 		return 160
 	}
-	return max(o.Width, 40)
+	return min(max(o.Width, 40), MaxWidth)
 }
 
-// minTextColumn is the narrowest PROBLEM or FIX column.
-const minTextColumn = 16
+// minProblemColumn is the narrowest PROBLEM column.
+const minProblemColumn = 40
 
 // narrowWidth is the width below which findings are listed one block each
-// instead of as table rows: five columns do not fit.
+// instead of as table rows: the columns do not fit.
 const narrowWidth = 140
 
 const (
@@ -39,67 +46,94 @@ const (
 	ansiYellow = "\x1b[33;1m"
 	ansiBlue   = "\x1b[36m"
 	ansiDim    = "\x1b[2m"
+	ansiBold   = "\x1b[1m"
 	ansiReset  = "\x1b[0m"
 )
 
-// WriteTable writes one row per finding (errors first), then a summary line
-// and the coverage gaps.
+// WriteTable writes one numbered row per finding (errors first), then each
+// finding's fix under its number, then a summary line and the coverage
+// gaps. Fixes are printed as they are, never wrapped or indented, so that
+// every command and manifest can be copied and pasted whole; a fix line
+// longer than the terminal is left to the terminal to fold. Below 140
+// columns each finding is a block of its own, its fix again unwrapped.
 func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 	width := o.widthOrDefault()
 	if width < narrowWidth {
 		writeList(w, r, width, o.Color)
-	} else if len(r.Findings) > 0 {
-		// Content widths; each cell adds one space of padding either side.
-		sev, rule, res := len("SEVERITY"), len("RULE"), len("RESOURCE")
-		for _, f := range r.Findings {
-			rule = max(rule, len(f.Rule))
-			for _, l := range strings.Split(resourceCell(f.Resource), "\n") {
-				res = max(res, len(l))
-			}
+		return writeSummary(w, r, o)
+	}
+	if len(r.Findings) > 0 {
+		if err := writeFindingTable(w, r, width, o.Color); err != nil {
+			return err
 		}
-		// Five cells of padding (2 each) and six borders take 16 columns;
-		// PROBLEM and FIX share what the other three leave, and those
-		// three shrink (wrapping) on narrow terminals.
-		content := width - 16
-		rule, res = min(rule, 36), min(res, 34)
-		for rule+res > max(content-sev-2*minTextColumn, 24) {
-			if res >= rule {
-				res--
-			} else {
-				rule--
-			}
+		writeFixes(w, r, o.Color)
+	}
+	return writeSummary(w, r, o)
+}
+
+func writeFindingTable(w io.Writer, r *Report, width int, color bool) error {
+	// Content widths; each cell adds one space of padding either side.
+	num := max(len("#"), len(strconv.Itoa(len(r.Findings))))
+	sev, rule, res, longest := len("SEVERITY"), len("RULE"), len("RESOURCE"), 0
+	for _, f := range r.Findings {
+		rule = max(rule, len(f.Rule))
+		for _, l := range strings.Split(resourceCell(f.Resource), "\n") {
+			res = max(res, utf8.RuneCountInString(l))
 		}
-		rest := content - sev - rule - res
-		problem := max(min(rest*11/20, rest-minTextColumn), minTextColumn)
-		fix := max(rest-problem, minTextColumn)
-		widths := []int{sev, rule, res, problem, fix}
-		mapper := tw.NewMapper[int, int]()
-		for i, wd := range widths {
-			mapper.Set(i, wd+2)
+		for _, l := range strings.Split(f.Message, "\n") {
+			longest = max(longest, utf8.RuneCountInString(l))
 		}
-		table := tablewriter.NewTable(w,
-			tablewriter.WithRowAutoWrap(tw.WrapNone),
-			tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-			tablewriter.WithColumnWidths(mapper),
-			tablewriter.WithRowAlignment(tw.AlignLeft),
-			tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		)
-		table.Header("SEVERITY", "RULE", "RESOURCE", "PROBLEM", "FIX")
-		for _, f := range r.Findings {
-			cells := []string{f.Severity.String(), f.Rule, resourceCell(f.Resource), f.Message, f.Remediation}
-			for i := range cells {
-				cells[i] = wrap(cells[i], widths[i])
-			}
-			cells[0] = severityCell(f.Severity, o.Color)
-			if err := table.Append(cells); err != nil {
-				return err
-			}
+	}
+	// Five cells of padding (2 each) and six borders take 16 columns; the
+	// PROBLEM column takes what the others leave, and RESOURCE and RULE
+	// shrink (wrapping at separators) before it gets narrower than 40.
+	content := width - 16
+	rule, res = min(rule, 36), min(res, 42)
+	for num+sev+rule+res+minProblemColumn > content && (res > 24 || rule > 20) {
+		if res > 24 && res >= rule {
+			res--
+		} else {
+			rule--
 		}
-		if err := table.Render(); err != nil {
+	}
+	problem := max(min(content-num-sev-rule-res, longest), minProblemColumn)
+	widths := []int{num, sev, rule, res, problem}
+	mapper := tw.NewMapper[int, int]()
+	for i, wd := range widths {
+		mapper.Set(i, wd+2)
+	}
+	table := tablewriter.NewTable(w,
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithColumnWidths(mapper),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+	)
+	table.Header("#", "SEVERITY", "RULE", "RESOURCE", "PROBLEM")
+	for i, f := range r.Findings {
+		cells := []string{strconv.Itoa(i + 1), f.Severity.String(), f.Rule, resourceCell(f.Resource), f.Message}
+		for i := range cells {
+			cells[i] = wrap(cells[i], widths[i])
+		}
+		cells[1] = severityCell(f.Severity, color)
+		if err := table.Append(cells); err != nil {
 			return err
 		}
 	}
-	return writeSummary(w, r, o)
+	return table.Render()
+}
+
+// writeFixes prints each finding's fix under its number, as it is.
+func writeFixes(w io.Writer, r *Report, color bool) {
+	head := "Fixes (each as it is, to copy and paste):"
+	if color {
+		head = ansiBold + head + ansiReset
+	}
+	fmt.Fprintf(w, "\n%s\n", head)
+	for i, f := range r.Findings {
+		fmt.Fprintf(w, "\n[%d] %s on %s:\n%s\n", i+1, f.Rule, strings.ReplaceAll(resourceCell(f.Resource), "\n", ", "), f.Remediation)
+	}
+	fmt.Fprintln(w)
 }
 
 func severityCell(s inspect.Severity, color bool) string {
@@ -132,9 +166,12 @@ func writeSummary(w io.Writer, r *Report, o TableOptions) error {
 	counts := r.Counts()
 	gaps := r.Gaps()
 	var b strings.Builder
-	if len(r.Findings) == 0 {
+	switch {
+	case len(r.Findings) == 0 && r.NothingRead():
+		fmt.Fprintf(&b, "Nothing could be checked in project %s: no source could be read", r.Project)
+	case len(r.Findings) == 0:
 		fmt.Fprintf(&b, "No problems found in project %s", r.Project)
-	} else {
+	default:
 		fmt.Fprintf(&b, "%s, %s, %s in project %s",
 			plural(counts[inspect.Error], "error"), plural(counts[inspect.Warning], "warning"), plural(counts[inspect.Info], "info finding"), r.Project)
 	}
@@ -176,7 +213,8 @@ func plural(n int, word string) string {
 }
 
 // wrap breaks text into lines of at most width runes: at spaces where it
-// can, inside a word where a word is longer than a line. Nothing is lost.
+// can; a word longer than a line is broken after a separator (/ - . _ , =
+// :) where it has one, else at the width. Nothing is lost.
 func wrap(text string, width int) string {
 	var out []string
 	for _, para := range strings.Split(text, "\n") {
@@ -191,8 +229,15 @@ func wrap(text string, width int) string {
 				out = append(out, string(line))
 			}
 			for len(wr) > width {
-				out = append(out, string(wr[:width]))
-				wr = wr[width:]
+				cut := width
+				for i := width; i > width/2; i-- {
+					if strings.ContainsRune("/-._,=:", wr[i-1]) {
+						cut = i
+						break
+					}
+				}
+				out = append(out, string(wr[:cut]))
+				wr = wr[cut:]
 			}
 			line = wr
 		}
@@ -214,18 +259,18 @@ func indentLines(text, first, rest string) string {
 	return strings.Join(lines, "\n")
 }
 
-// writeList renders each finding as a block, for narrow terminals.
+// writeList renders each finding as a block, for narrow terminals: the
+// problem wrapped, the fix as it is.
 func writeList(w io.Writer, r *Report, width int, color bool) {
-	for _, f := range r.Findings {
+	for i, f := range r.Findings {
 		head := strings.ToUpper(f.Severity.String())
 		if color {
 			head = severityCell(f.Severity, true)
 			head = strings.Replace(head, f.Severity.String(), strings.ToUpper(f.Severity.String()), 1)
 		}
-		fmt.Fprintf(w, "%s %s\n", head, f.Rule)
+		fmt.Fprintf(w, "[%d] %s %s\n", i+1, head, f.Rule)
 		fmt.Fprintln(w, indentLines(wrap(strings.ReplaceAll(resourceCell(f.Resource), "\n", ", "), width-2), "  ", "  "))
-		fmt.Fprintln(w, indentLines(wrap(f.Message, width-10), "  Problem ", "          "))
-		fmt.Fprintln(w, indentLines(wrap(f.Remediation, width-10), "  Fix     ", "          "))
-		fmt.Fprintln(w)
+		fmt.Fprintln(w, indentLines(wrap(f.Message, width-2), "  ", "  "))
+		fmt.Fprintf(w, "  Fix:\n%s\n\n", f.Remediation)
 	}
 }

@@ -314,9 +314,40 @@ func TestHTMLReportInChromium(t *testing.T) {
 			t.Errorf("finding %s is not in the rendered page", f.Rule)
 		}
 	}
-	for _, s := range []string{"Load-balancing report for acme-shop-prod", "What lbdiag followed", "Cluster europe-west1/shop-eu", "Ingress shop/web"} {
+	for _, s := range []string{"Load-balancing report for acme-shop-prod", "What lbdiag followed", "Cluster europe-west1/shop-eu", "Ingress shop/web",
+		// The "—" cells are explained, and the unhealthy group stands out.
+		"in the backend service column: lbdiag found no backend service", `<span class="group unhealthy">k8s1-4f7d2b91-shop-checkout-8080-5d03f6e2 (europe-west1-d, 0 of 1 healthy)`} {
 		if !strings.Contains(string(dom), s) {
 			t.Errorf("the rendered page lacks %q", s)
 		}
 	}
+	// Every finding links its documentation.
+	if n := strings.Count(string(dom), `<p class="meta">More: <a href="https://`); n != len(rep.Findings) {
+		t.Errorf("%d clickable docs links, want %d", n, len(rep.Findings))
+	}
+	// With this many findings the evidence starts folded.
+	if strings.Contains(string(dom), "<details open") || !strings.Contains(string(dom), "<details>") {
+		t.Error("the evidence of the demo's 18 findings should start folded")
+	}
+}
+
+// TestDemoEvidenceBundle makes a sample bundle offline from the demo and
+// opens it again: anyone can try --evidence without a project.
+func TestDemoEvidenceBundle(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	bundle := filepath.Join(home, "demo.tar.gz")
+	made := runLbdiag(t, home, "inspect", "--demo", "--evidence", bundle, "--format", "json")
+	if made.code != exitFindings {
+		t.Fatalf("--demo --evidence: exit %d: %s", made.code, made.stderr)
+	}
+	replayed := runLbdiag(t, home, "inspect", "--replay", bundle, "--format", "json")
+	if replayed.code != exitFindings {
+		t.Fatalf("--replay of the demo bundle: exit %d: %s", replayed.code, replayed.stderr)
+	}
+	a, b := findingKeys(parseReport(t, made.stdout)), findingKeys(parseReport(t, replayed.stdout))
+	if strings.Join(a, "\n") != strings.Join(b, "\n") || len(a) == 0 {
+		t.Errorf("the demo bundle replays differently:\n%v\n%v", a, b)
+	}
+	os.Remove(bundle)
 }

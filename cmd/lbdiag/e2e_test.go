@@ -272,10 +272,16 @@ func (f *fakeProject) run(t *testing.T, args ...string) runResult {
 
 func runLbdiag(t *testing.T, home string, args ...string) runResult {
 	t.Helper()
+	return runLbdiagEnv(t, home, nil, args...)
+}
+
+// runLbdiagEnv is runLbdiag with more environment variables.
+func runLbdiagEnv(t *testing.T, home string, env []string, args ...string) runResult {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = home
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "CLOUDSDK_CONFIG=" + filepath.Join(home, "gcloud"),
-		"GCE_METADATA_HOST=127.0.0.1:9", "NO_COLOR=1", "TZ=UTC"}
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "CLOUDSDK_CONFIG=" + filepath.Join(home, "gcloud"),
+		"GCE_METADATA_HOST=127.0.0.1:9", "NO_COLOR=1", "TZ=UTC"}, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -494,6 +500,14 @@ func TestExitCodes(t *testing.T) {
 	if res := f.run(t, "--format", "yaml"); res.code != exitError || !strings.Contains(res.stderr, "--format") {
 		t.Errorf("bad format: exit %d, stderr %q", res.code, res.stderr)
 	}
+	if res := f.run(t, "--fail-on", "bogus"); res.code != exitError || !strings.Contains(res.stderr, "none") {
+		t.Errorf("bad --fail-on: exit %d, stderr %q (must list none too)", res.code, res.stderr)
+	}
+	for _, flag := range []string{"--container-endpoint", "--compute-endpoint"} {
+		if res := f.run(t, flag, "not-a-url"); res.code != exitError || !strings.Contains(res.stderr, flag) {
+			t.Errorf("%s not-a-url: exit %d, stderr %q", flag, res.code, res.stderr)
+		}
+	}
 	// No project anywhere: a one-line error naming the flag.
 	res = runLbdiag(t, t.TempDir(), "inspect")
 	if res.code != exitError || !strings.Contains(res.stderr, "--project") || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 {
@@ -547,7 +561,15 @@ func TestDemoAndOtherCommands(t *testing.T) {
 	if strings.Contains(res.stdout, "\x1b[") {
 		t.Error("colours without a terminal")
 	}
+	// JSON and CSV keep & < > as they are: commands stay readable.
+	res = runLbdiag(t, home, "inspect", "--demo", "--format", "json")
+	if !strings.Contains(res.stdout, "--project acme-shop-prod && kubectl annotate") || strings.Contains(res.stdout, `\u0026`) {
+		t.Errorf("JSON escapes & or lost the static-ip fix")
+	}
 	res = runLbdiag(t, home, "inspect", "--demo", "--format", "csv")
+	if strings.Contains(res.stdout, `\u0026`) {
+		t.Errorf("CSV escapes &")
+	}
 	rows, err := csv.NewReader(strings.NewReader(res.stdout)).ReadAll()
 	if err != nil || len(rows) != 19 || rows[0][0] != "severity" || rows[1][1] == "" {
 		t.Errorf("demo CSV: %v, %d rows", err, len(rows))
@@ -562,6 +584,9 @@ func TestDemoAndOtherCommands(t *testing.T) {
 	if res.code != 0 || !strings.Contains(res.stdout, "Why it matters") || !strings.Contains(res.stdout, "--purpose=REGIONAL_MANAGED_PROXY") {
 		t.Errorf("explain: exit %d\n%s", res.code, res.stdout)
 	}
+	if res := runLbdiag(t, home, "explain", "neg-drain-timeout-unset"); !strings.Contains(res.stdout, "GCPBackendPolicy") || !strings.Contains(res.stdout, "BackendConfig") {
+		t.Errorf("explain neg-drain-timeout-unset must cover Ingresses and Gateways:\n%s", res.stdout)
+	}
 	if res := runLbdiag(t, home, "explain", "no-such-rule"); res.code != exitError {
 		t.Errorf("explain unknown rule: exit %d", res.code)
 	}
@@ -570,5 +595,42 @@ func TestDemoAndOtherCommands(t *testing.T) {
 	}
 	if res := runLbdiag(t, home, "inspect", "--demo", "--project", "someone-else"); res.code != exitError {
 		t.Errorf("demo with another project: exit %d", res.code)
+	}
+}
+
+// TestDemoFixesPaste checks, at every width and through a pipe, that every
+// line of every fix of the demo appears in the table output as a whole
+// line, byte for byte, leading spaces included: a fix can be copied and
+// pasted as it is.
+func TestDemoFixesPaste(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	js := runLbdiag(t, home, "inspect", "--demo", "--format", "json")
+	rep := parseReport(t, js.stdout)
+	if len(rep.Findings) == 0 {
+		t.Fatal("the demo has no findings")
+	}
+	for _, cols := range []string{"80", "120", "160", "200", ""} {
+		var env []string
+		if cols != "" {
+			env = []string{"COLUMNS=" + cols}
+		}
+		res := runLbdiagEnv(t, home, env, "inspect", "--demo")
+		lines := map[string]bool{}
+		for _, l := range strings.Split(res.stdout, "\n") {
+			lines[l] = true
+		}
+		for _, f := range rep.Findings {
+			for _, l := range strings.Split(f.Remediation, "\n") {
+				if !lines[l] {
+					t.Errorf("COLUMNS=%q: fix line of %s on %s is not printed whole: %q", cols, f.Rule, f.Resource.Name, l)
+				}
+			}
+		}
+	}
+	// An absurd width is capped: no megabytes of padding.
+	res := runLbdiagEnv(t, home, []string{"COLUMNS=100000"}, "inspect", "--demo")
+	if len(res.stdout) > 64<<10 {
+		t.Errorf("COLUMNS=100000 printed %d bytes", len(res.stdout))
 	}
 }

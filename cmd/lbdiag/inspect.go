@@ -1,11 +1,13 @@
 package main
 
 import (
+	"github.com/lbdiag/lbdiag/internal/untrusted"
+
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -69,7 +71,7 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.StringVar(&f.computeEndpoint, "compute-endpoint", "", "Compute Engine API base URL ending in /compute/v1/ (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE or the public endpoint)")
 	fl.StringVar(&f.containerEndpoint, "container-endpoint", "", "GKE API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER or the public endpoint)")
 	fl.StringVar(&f.accessTokenFile, "access-token-file", "", "file holding an OAuth access token to use instead of Application Default Credentials (default: $CLOUDSDK_AUTH_ACCESS_TOKEN_FILE)")
-	fl.StringVar(&f.record, "record", "", "write every API response of the run to this new directory")
+	fl.StringVar(&f.record, "record", "", "write every API response of the run to this new directory, raw: unredacted (env values, startup scripts, annotations), so keep it private (files 0600); --evidence writes a redacted bundle")
 	fl.StringVar(&f.evidence, "evidence", "", "also write an evidence bundle (.tar.gz): every API response, redacted, with the call log and the report")
 	fl.StringVar(&f.replay, "replay", "", "inspect a recording (--record directory or --evidence bundle) instead of calling the APIs")
 	fl.BoolVar(&f.demo, "demo", false, "inspect the embedded demo project (no credentials needed)")
@@ -93,15 +95,12 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 	if !failNone {
 		s, err := inspect.ParseSeverity(f.failOn)
 		if err != nil {
-			return nil, usagef("--fail-on: %v", err)
+			return nil, usagef("--fail-on %q: want error, warning, info or none", f.failOn)
 		}
 		threshold = s
 	}
 	if f.demo && f.replay != "" {
 		return nil, usagef("--demo and --replay cannot be combined")
-	}
-	if (f.record != "" || f.evidence != "") && (f.demo || f.replay != "") {
-		return nil, usagef("--record and --evidence record a live run; they cannot be combined with --demo or --replay")
 	}
 	if f.timeout <= 0 {
 		return nil, usagef("--timeout must be positive")
@@ -118,6 +117,15 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 			return nil, usagef("--project %s: the recording is of project %s", f.project, rec.Manifest.Project)
 		}
 		opts.Project, opts.Replay = rec.Manifest.Project, rec
+		if f.record != "" {
+			if err := prepareRecordDir(f.record); err != nil {
+				return nil, err
+			}
+		}
+		if f.record != "" || f.evidence != "" {
+			opts.Recorder = recording.NewRecorder()
+			opts.CallLog = &recording.CallLog{}
+		}
 	default:
 		project := f.project
 		if project == "" {
@@ -130,8 +138,11 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		opts.Project = project
 		opts.ComputeEndpoint = firstNonEmpty(f.computeEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE"))
 		opts.ContainerEndpoint = firstNonEmpty(f.containerEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER"))
-		if e := opts.ComputeEndpoint; e != "" && !strings.HasSuffix(e, "/compute/v1/") {
-			return nil, usagef("compute endpoint %q must end in /compute/v1/", e)
+		if err := checkEndpoint("compute", opts.ComputeEndpoint, "/compute/v1/"); err != nil {
+			return nil, err
+		}
+		if err := checkEndpoint("container", opts.ContainerEndpoint, ""); err != nil {
+			return nil, err
 		}
 		if f.record != "" {
 			if err := prepareRecordDir(f.record); err != nil {
@@ -202,6 +213,22 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		}
 	}
 	return o, nil
+}
+
+// checkEndpoint validates an API base URL given by flag or environment:
+// an absolute http or https URL, ending in suffix when one is required.
+func checkEndpoint(api, endpoint, suffix string) error {
+	if endpoint == "" {
+		return nil
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return usagef("--%s-endpoint %q is not an http or https URL such as https://%s.googleapis.com/", api, endpoint, api)
+	}
+	if suffix != "" && !strings.HasSuffix(u.Path, suffix) {
+		return usagef("--%s-endpoint %q must end in %s", api, endpoint, suffix)
+	}
+	return nil
 }
 
 // newClock returns the run's clock: the system clock, or, with --now, a
@@ -286,7 +313,7 @@ func firstNonEmpty(vals ...string) string {
 func writeEvidence(f *inspectFlags, opts gcp.Options, rep *report.Report, started, finished time.Time) error {
 	exchanges, bodies := opts.Recorder.Exchanges()
 	at, end := started.UTC(), finished.UTC()
-	cov, err := json.Marshal(rep.Coverage)
+	cov, err := untrusted.Marshal(rep.Coverage, "")
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,18 +12,12 @@ import (
 	"github.com/lbdiag/lbdiag/inspect/rules"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = ""
+// version is lbdiag's release version. A release build may override it
+// with -ldflags "-X main.version=...". The README shows it and a test keeps
+// the two in step.
+var version = "v0.2.0"
 
-func toolVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
+func toolVersion() string { return version }
 
 // environment is what the commands see of the process.
 type environment struct {

@@ -1,13 +1,14 @@
 package recording
 
 import (
+	"github.com/lbdiag/lbdiag/internal/untrusted"
+
 	"archive/tar"
 	"bufio"
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +47,7 @@ func WriteBundle(w io.Writer, m Manifest, bodies [][]byte, extra []BundleFile) e
 			files[e.File] = Redact(bodies[i])
 		}
 	}
-	mb, err := json.MarshalIndent(m, "", "  ")
+	mb, err := untrusted.Marshal(m, "  ")
 	if err != nil {
 		return fmt.Errorf("encoding bundle manifest: %w", err)
 	}

@@ -12,6 +12,8 @@
 package recording
 
 import (
+	"github.com/lbdiag/lbdiag/internal/untrusted"
+
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -433,7 +435,7 @@ func Write(dir string, m Manifest, bodies [][]byte) error {
 			return fmt.Errorf("writing recording: %w", err)
 		}
 	}
-	b, err := json.MarshalIndent(m, "", "  ")
+	b, err := untrusted.Marshal(m, "  ")
 	if err != nil {
 		return fmt.Errorf("encoding recording manifest: %w", err)
 	}

@@ -1,6 +1,8 @@
 package recording
 
 import (
+	"github.com/lbdiag/lbdiag/internal/untrusted"
+
 	"bytes"
 	"encoding/json"
 )
@@ -27,7 +29,7 @@ func Redact(body []byte) []byte {
 		return []byte(`"` + Redacted + `: not JSON"`)
 	}
 	v = redactValue(v, "")
-	out, err := json.MarshalIndent(v, "", "  ")
+	out, err := untrusted.Marshal(v, "  ")
 	if err != nil {
 		return []byte(`"` + Redacted + `"`)
 	}

@@ -1,10 +1,11 @@
 package rules
 
 import (
-	"cloud.google.com/go/container/apiv1/containerpb"
 	"strings"
 	"testing"
 	"time"
+
+	"cloud.google.com/go/container/apiv1/containerpb"
 
 	compute "google.golang.org/api/compute/v1"
 	appsv1 "k8s.io/api/apps/v1"

@@ -36,6 +36,7 @@ func Chains(inv *inventory.Inventory) []inspect.Chain {
 							}
 						}
 						cg.Health = fmt.Sprintf("%d of %d healthy", healthy, len(h.HealthStatus))
+						cg.Unhealthy = healthy == 0 && len(h.HealthStatus) > 0
 					}
 					c.Groups = append(c.Groups, cg)
 				}

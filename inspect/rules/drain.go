@@ -172,11 +172,14 @@ var NEGDrainTimeoutUnset = &inspect.Rule{
 	Severity: inspect.Warning,
 	Title:    "Every NEG backend service serving an Ingress drains connections on scale-down",
 	Doc: inspect.Doc{
-		Why: `When a Pod behind a NEG terminates, its endpoint is detached from the NEG. With connectionDraining.drainingTimeoutSec 0 (what GKE's controller creates unless a BackendConfig sets it) the load balancer drops the requests in flight at that moment: clients see 502s during every scale-down and rollout.`,
-		Fix: `Set a draining timeout in the BackendConfig of the Service's port (create one and annotate the Service if it has none):
-  kubectl patch backendconfig BC -n NS --type merge -p '{"spec":{"connectionDraining":{"drainingTimeoutSec":60}}}'`,
-		Sources: []string{srcTroubleshoot + ": Resolve NEG-related 500-series errors during workload scaling", "BackendConfig connectionDraining (" + docIngressFeatures + "#draining_timeout)"},
-		URL:     docTroubleshootLB,
+		Why: `When a Pod behind a NEG terminates, its endpoint is detached from the NEG. With connectionDraining.drainingTimeoutSec 0 the load balancer drops the requests in flight at that moment: clients see 502s during every scale-down and rollout. 0 is what GKE builds unless told otherwise: behind an Ingress, unless the BackendConfig of the Service's port sets spec.connectionDraining; behind a Gateway, unless a GCPBackendPolicy targeting the Service sets spec.default.connectionDraining.`,
+		Fix: `Ingress: set a draining timeout in the BackendConfig of the Service's port (create one and annotate the Service if it has none):
+  kubectl patch backendconfig BC -n NS --type merge -p '{"spec":{"connectionDraining":{"drainingTimeoutSec":60}}}'
+Gateway: set it in the GCPBackendPolicy that targets the Service (create one if it has none):
+  kubectl patch gcpbackendpolicy POLICY -n NS --type merge -p '{"spec":{"default":{"connectionDraining":{"drainingTimeoutSec":60}}}}'`,
+		Sources: []string{srcTroubleshoot + ": Resolve NEG-related 500-series errors during workload scaling", "BackendConfig connectionDraining (" + docIngressFeatures + "#draining_timeout)",
+			"GCPBackendPolicy connectionDraining (cloud.google.com/kubernetes-engine/docs/how-to/configure-gateway-resources#configure_connection_draining)"},
+		URL: docTroubleshootLB,
 	},
 	Check: func(p *inspect.Pass) {
 		seen := map[string]bool{}
@@ -203,7 +206,7 @@ var NEGDrainTimeoutUnset = &inspect.Rule{
 				case bc != nil && bc.Spec.ConnectionDraining != nil && bc.Spec.ConnectionDraining.DrainingTimeoutSec > 0:
 					field = fmt.Sprintf("BackendConfig %s/%s sets spec.connectionDraining.drainingTimeoutSec to %d, but the backend service does not have it: the controller is not applying it (see the Ingress's events)",
 						bc.Namespace, bc.Name, bc.Spec.ConnectionDraining.DrainingTimeoutSec)
-					fix = fmt.Sprintf("kubectl describe ingress -n %s   # find the sync error", svc.Namespace)
+					fix = describeIngresses(n.ingresses) + "   # find the sync error that keeps the controller from applying it"
 				case bcName != "" && bc == nil && p.Inventory.Known(inventory.KubeBackendConfigs, n.cl.Scope()):
 					field = fmt.Sprintf("set it in BackendConfig %s/%s, which this port names but which does not exist (see backendconfig-missing)", svc.Namespace, bcName)
 					fix = fmt.Sprintf("kubectl apply -f - <<'EOF'\napiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  connectionDraining:\n    drainingTimeoutSec: 60\nEOF", bcName, svc.Namespace)
@@ -245,6 +248,26 @@ var NEGDrainTimeoutUnset = &inspect.Rule{
 			}
 		}
 	},
+}
+
+// agree picks the singular or plural form for n things.
+func agree(n int, singular, plural string) string {
+	if n == 1 {
+		return singular
+	}
+	return plural
+}
+
+// describeIngresses is the kubectl command that shows the events of the
+// Ingresses and Gateways in owners ("Ingress ns/name", "Gateway ns/name").
+func describeIngresses(owners []string) string {
+	var cmds []string
+	for _, o := range owners {
+		kind, ref, _ := strings.Cut(o, " ")
+		ns, name, _ := strings.Cut(ref, "/")
+		cmds = append(cmds, fmt.Sprintf("kubectl describe %s %s -n %s", strings.ToLower(kind), name, ns))
+	}
+	return strings.Join(cmds, " && ")
 }
 
 func policyName(p *inventory.GCPBackendPolicy) string {
@@ -315,8 +338,9 @@ var PreStopHookMissing = &inspect.Rule{
 				need += d
 			}
 			p.Report(inspect.Finding{
-				Message: fmt.Sprintf("Container %s of this %s has no preStop hook, but %s reach its Pods through NEGs (Service %s): requests still routed to a terminating Pod fail during scale-down",
-					strings.Join(missing, ", "), w.Kind, strings.Join(n.ingresses, ", "), n.svc.Name),
+				Message: fmt.Sprintf("%s %s of this %s %s no preStop hook, but %s %s its Pods through NEGs (Service %s): requests still routed to a terminating Pod fail during scale-down",
+					agree(len(missing), "Container", "Containers"), strings.Join(missing, ", "), w.Kind, agree(len(missing), "has", "have"),
+					strings.Join(n.ingresses, ", "), agree(len(n.ingresses), "reaches", "reach"), n.svc.Name),
 				Resource:    kubeResource(n.cl, w.Kind, w.Meta),
 				Evidence:    map[string]any{"containers": missing, "service": n.svc.Namespace + "/" + n.svc.Name, "ingresses": n.ingresses},
 				Remediation: fmt.Sprintf("kubectl patch %s %s -n %s --type strategic -p '%s'", strings.ToLower(w.Kind), w.Meta.Name, w.Meta.Namespace, preStopPatch(missing, need, w.Template)),

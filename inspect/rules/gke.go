@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"github.com/lbdiag/lbdiag/internal/untrusted"
+
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -227,7 +229,7 @@ func capitalize(s string) string {
 }
 
 func mustJSON(v any) string {
-	b, err := json.Marshal(v)
+	b, err := untrusted.Marshal(v, "")
 	if err != nil {
 		return fmt.Sprint(v)
 	}

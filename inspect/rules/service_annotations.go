@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"github.com/lbdiag/lbdiag/internal/untrusted"
+
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -117,9 +119,9 @@ var NEGAnnotationInvalid = &inspect.Rule{
 					}
 				}
 			}
-			fixedJSON, _ := json.Marshal(map[string]any{"exposed_ports": fixed})
+			fixedJSON, _ := untrusted.Marshal(map[string]any{"exposed_ports": fixed}, "")
 			if a.Ingress {
-				fixedJSON, _ = json.Marshal(map[string]any{"ingress": true, "exposed_ports": fixed})
+				fixedJSON, _ = untrusted.Marshal(map[string]any{"ingress": true, "exposed_ports": fixed}, "")
 			}
 			p.Report(inspect.Finding{
 				Message: fmt.Sprintf("Annotation %s exposes port %s, but the Service's ports are %s (exposed_ports keys are Service port numbers, not target ports): the NEG controller fails with \"port %s specified in \\\"cloud.google.com/neg\\\" doesn't exist in the service\"",
@@ -206,7 +208,7 @@ var AppProtocolsInvalid = &inspect.Rule{
 			if len(problems) == 0 {
 				return
 			}
-			fixedJSON, _ := json.Marshal(fixed)
+			fixedJSON, _ := untrusted.Marshal(fixed, "")
 			fix := fixFor(string(fixedJSON))
 			if len(fixed) == 0 {
 				fix = "name the Service's ports (spec.ports[].name), then " + fixFor(`{"PORT_NAME":"HTTPS"}`)

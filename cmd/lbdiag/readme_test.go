@@ -1,0 +1,60 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestREADMEInStep keeps what the README shows equal to what lbdiag does:
+// the demo's output, the version a build prints, and the Go version of
+// go.mod.
+func TestREADMEInStep(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+
+	const marker = "<!-- demo-output: a test keeps this block equal to the demo's output -->\n```\n"
+	_, rest, ok := strings.Cut(readme, marker)
+	block, _, ok2 := strings.Cut(rest, "```\n")
+	if !ok || !ok2 {
+		t.Fatal("the README has no demo-output block")
+	}
+	res := runLbdiagEnv(t, t.TempDir(), []string{"COLUMNS=140"}, "inspect", "--demo")
+	if res.code != exitFindings {
+		t.Errorf("the demo exits %d; the README says it exits 1", res.code)
+	}
+	if block != res.stdout {
+		t.Errorf("the README's demo output differs from the demo's; paste the output of COLUMNS=140 lbdiag inspect --demo:\n%s", res.stdout)
+	}
+	if !strings.Contains(readme, "exits with code 1") {
+		t.Error("the README does not say that the demo exits 1")
+	}
+
+	v := runLbdiag(t, t.TempDir(), "version")
+	printed := strings.TrimSpace(v.stdout)
+	if !strings.Contains(readme, `prints "`+printed+`"`) {
+		t.Errorf("the README does not show what version prints (%q)", printed)
+	}
+	for _, m := range regexp.MustCompile(`"version": "([^"]+)"`).FindAllStringSubmatch(readme, -1) {
+		if "lbdiag "+m[1] != printed {
+			t.Errorf("the README shows version %s, a build prints %q", m[1], printed)
+		}
+	}
+
+	mod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goVersion := regexp.MustCompile(`(?m)^go (\S+)$`).FindStringSubmatch(string(mod))
+	if goVersion == nil || !strings.Contains(readme, "needs Go "+goVersion[1]+" or later") {
+		t.Errorf("the README does not name go.mod's Go version %v", goVersion)
+	}
+	if !strings.Contains(readme, "about 3 minutes on 2 cores") {
+		t.Error("the README does not say how long the first build takes")
+	}
+}

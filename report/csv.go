@@ -1,10 +1,10 @@
 package report
 
 import (
-	"github.com/lbdiag/lbdiag/internal/untrusted"
-
 	"encoding/csv"
 	"io"
+
+	"github.com/lbdiag/lbdiag/internal/untrusted"
 )
 
 // CSVHeader is the header row of the CSV report.

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/lbdiag/lbdiag/internal/untrusted"
-
 	"bytes"
 	"context"
 	"errors"
@@ -22,6 +20,7 @@ import (
 	"github.com/lbdiag/lbdiag/gcp/recording"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules"
+	"github.com/lbdiag/lbdiag/internal/untrusted"
 	"github.com/lbdiag/lbdiag/report"
 )
 

@@ -1,8 +1,6 @@
 package recording
 
 import (
-	"github.com/lbdiag/lbdiag/internal/untrusted"
-
 	"archive/tar"
 	"bufio"
 	"bytes"
@@ -18,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/lbdiag/lbdiag/internal/untrusted"
 )
 
 // SumsName is the checksum file of a bundle, in sha256sum's format.

@@ -12,8 +12,6 @@
 package recording
 
 import (
-	"github.com/lbdiag/lbdiag/internal/untrusted"
-
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -31,6 +29,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lbdiag/lbdiag/internal/untrusted"
 )
 
 // Format and FormatVersion identify a manifest. A manifest with a higher

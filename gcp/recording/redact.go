@@ -1,10 +1,10 @@
 package recording
 
 import (
-	"github.com/lbdiag/lbdiag/internal/untrusted"
-
 	"bytes"
 	"encoding/json"
+
+	"github.com/lbdiag/lbdiag/internal/untrusted"
 )
 
 // Redacted is what replaces a removed value that must keep its place.

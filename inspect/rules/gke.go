@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"github.com/lbdiag/lbdiag/internal/untrusted"
-
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -13,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/internal/untrusted"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

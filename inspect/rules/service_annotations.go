@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"github.com/lbdiag/lbdiag/internal/untrusted"
-
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -12,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/internal/untrusted"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

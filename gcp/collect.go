@@ -5,25 +5,34 @@
 // anything but GET and the read-only getHealth/listNetworkEndpoints POSTs.
 // It never judges what it reads; a source that could not be read becomes a
 // coverage entry with the error and a hint, and collection goes on.
+//
+// Collection is a pipeline, not a sequence of phases: every Compute Engine
+// list and the GKE cluster list start at once; each cluster's Kubernetes
+// reads start as soon as the cluster list is in; the effective firewalls
+// of a VPC as soon as its cluster is known; the health of a cluster's
+// backend services as soon as its Ingresses and the backend service list
+// are in. One slow list delays only the work that needs it.
 package gcp
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"cloud.google.com/go/container/apiv1/containerpb"
 	"golang.org/x/oauth2"
-	"golang.org/x/sync/errgroup"
-	"golang.org/x/time/rate"
 	compute "google.golang.org/api/compute/v1"
+	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
 
 	"github.com/lbdiag/lbdiag/gcp/recording"
+	"github.com/lbdiag/lbdiag/internal/untrusted"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -34,6 +43,16 @@ const kubeMaxAttempts = 3
 const (
 	DefaultComputeEndpoint   = "https://compute.googleapis.com/compute/v1/"
 	DefaultContainerEndpoint = "https://container.googleapis.com/"
+)
+
+// DefaultMaxQPS is the default request rate to each Google API, per
+// project: 20 a second, with a burst of DefaultBurst. Compute Engine counts
+// read requests per project and minute (by default about 1,500); 20 a
+// second plus the burst stays under it in any minute, leaving room for
+// other tools. Kubernetes API servers get 50 a second each.
+const (
+	DefaultMaxQPS = 20
+	DefaultBurst  = 100
 )
 
 // Options configure one collection.
@@ -50,14 +69,20 @@ type Options struct {
 	TokenSource oauth2.TokenSource
 	// Replay, when set, answers every call from a recording.
 	Replay *recording.Recording
-	// Recorder, when set, records every exchange of a live run.
+	// Recorder, when set, records every exchange of the run as received.
 	Recorder *recording.Recorder
-	// CallLog, when set, logs every attempt of a live run.
+	// CallLog, when set, logs every attempt of the run.
 	CallLog *recording.CallLog
 	// Retry bounds retries; the zero value means DefaultRetryPolicy.
 	Retry RetryPolicy
 	// Concurrency bounds the calls in flight per API (default 8).
 	Concurrency int
+	// MaxQPS is the request rate to each Google API (default
+	// DefaultMaxQPS).
+	MaxQPS float64
+	// KubePageSize is the limit of each Kubernetes list request (default
+	// 500).
+	KubePageSize int
 	// UserAgent is sent with every request.
 	UserAgent string
 	// Clock is the time source of the run: the collection time that rules
@@ -81,25 +106,44 @@ func (o Options) concurrency() int {
 	return 8
 }
 
+func (o Options) kubePageSize() int {
+	if o.KubePageSize > 0 {
+		return o.KubePageSize
+	}
+	return 500
+}
+
+// ErrProjectNotFound is returned when both Compute Engine and GKE answer
+// that the project does not exist.
+var ErrProjectNotFound = errors.New("project not found")
+
 type collector struct {
-	opts     Options
-	base     http.RoundTripper
-	limiters map[string]*rate.Limiter
+	opts   Options
+	base   http.RoundTripper
+	tokens *tokenMemo
+
 	lmu      sync.Mutex
+	limiters map[string]*Limiter
 
 	mu       sync.Mutex
 	coverage inventory.CoverageSet
 	compute  inventory.Compute
+	// computeErrs are the errors of the project's Compute Engine lists.
+	computeErrs []error
+	clusterErr  error
 }
 
 // Collect reads the project. It returns an error only when the run cannot
-// mean anything (a --cluster that names no cluster); every other failure is
-// a coverage entry in the inventory.
+// mean anything (a --cluster that names no cluster, a project that does not
+// exist); every other failure is a coverage entry in the inventory.
 func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 	if opts.Retry.MaxAttempts == 0 {
 		opts.Retry = DefaultRetryPolicy
 	}
-	c := &collector{opts: opts, base: newBaseTransport(), limiters: map[string]*rate.Limiter{}}
+	c := &collector{opts: opts, base: newBaseTransport(), limiters: map[string]*Limiter{}}
+	if opts.TokenSource != nil {
+		c.tokens = &tokenMemo{src: opts.TokenSource}
+	}
 	inv := &inventory.Inventory{Project: opts.Project, CollectedAt: opts.now(), ClustersSelected: len(opts.Clusters) > 0}
 	if opts.Replay != nil {
 		inv.CollectedAt = time.Time{}
@@ -113,60 +157,82 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		return nil, err
 	}
 
-	var clusters []*containerpb.Cluster
-	var selectErr error
-	g := new(errgroup.Group)
-	g.SetLimit(opts.concurrency())
-	g.Go(func() error {
-		clusters, selectErr = c.clusters(ctx)
-		return nil
-	})
+	// The backend service list gates the health reads: bsReady closes when
+	// it is in.
+	bsReady := make(chan struct{})
+	health := newHealthReader(c, svc)
+	var wg sync.WaitGroup
 	for _, t := range projectTasks {
-		g.Go(func() error {
-			c.runComputeTask(ctx, svc, opts.Project, t)
-			return nil
-		})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.runComputeTask(ctx, svc, opts.Project, t, true)
+			if t.source == inventory.ComputeBackendServices {
+				close(bsReady)
+			}
+		}()
 	}
-	g.Wait()
+
+	var selectErr error
+	var clmu sync.Mutex
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		clusters, err := c.clusters(ctx)
+		if err != nil {
+			selectErr = err
+			return
+		}
+		hosts := map[string]bool{}
+		networks := map[string]bool{}
+		for _, cl := range clusters {
+			ic := &inventory.Cluster{Info: cl, Project: opts.Project}
+			clmu.Lock()
+			inv.Clusters = append(inv.Clusters, ic)
+			clmu.Unlock()
+			// Shared VPC: the host project's subnetworks and firewalls.
+			if host := ic.NetworkProject(); host != opts.Project && !hosts[host] {
+				hosts[host] = true
+				for _, t := range hostProjectTasks {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						c.runComputeTask(ctx, svc, host, t, false)
+					}()
+				}
+			}
+			if n := ic.NetworkURL(); n != "" && !networks[n] {
+				networks[n] = true
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					c.collectEffectiveFirewalls(ctx, svc, n)
+				}()
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.collectCluster(ctx, ic)
+				select {
+				case <-bsReady:
+				case <-ctx.Done():
+					return
+				}
+				health.readCluster(ctx, ic)
+			}()
+		}
+	}()
+	wg.Wait()
 	if selectErr != nil {
 		return nil, selectErr
 	}
-
-	// Shared VPC: the host projects' subnetworks and firewalls.
-	hosts := map[string]bool{}
-	g = new(errgroup.Group)
-	g.SetLimit(opts.concurrency())
-	for _, cl := range clusters {
-		host := (&inventory.Cluster{Info: cl, Project: opts.Project}).NetworkProject()
-		if host == opts.Project || hosts[host] {
-			continue
-		}
-		hosts[host] = true
-		for _, t := range hostProjectTasks {
-			g.Go(func() error {
-				c.runComputeTask(ctx, svc, host, t)
-				return nil
-			})
-		}
+	health.finish()
+	if c.projectNotFound() {
+		return nil, ErrProjectNotFound
 	}
-	for _, cl := range clusters {
-		ic := &inventory.Cluster{Info: cl, Project: opts.Project}
-		inv.Clusters = append(inv.Clusters, ic)
-		g.Go(func() error {
-			c.collectCluster(ctx, ic)
-			return nil
-		})
-	}
-	g.Go(func() error {
-		c.collectEffectiveFirewalls(ctx, svc, inv.Clusters)
-		return nil
-	})
-	g.Wait()
+	c.coverLimiters()
 
-	// Backend health needs the clusters' annotations and the backend
-	// service list, both read by now.
-	c.collectBackendHealth(ctx, svc, inv.Clusters)
-
+	sort.Slice(inv.Clusters, func(i, j int) bool { return inv.Clusters[i].Scope() < inv.Clusters[j].Scope() })
 	inv.Compute = c.compute
 	sortCompute(&inv.Compute)
 	inv.Coverage = c.coverage
@@ -187,8 +253,11 @@ func (c *collector) clusters(ctx context.Context) ([]*containerpb.Cluster, error
 	endpoint := strings.TrimRight(firstNonEmpty(c.opts.ContainerEndpoint, DefaultContainerEndpoint), "/")
 	resp, err := listClusters(ctx, c.clientOptions(recording.APIContainer, endpoint, DefaultContainerEndpoint), project)
 	if err != nil {
+		c.mu.Lock()
+		c.clusterErr = err
+		c.mu.Unlock()
 		c.cover(inventory.Coverage{Source: inventory.GKEClusters, Scope: inventory.ProjectScope(project), Status: inventory.StatusError,
-			Error: errorText(err), Hint: googleHint(err, "container", project, "container.clusters.list", "roles/container.clusterViewer")})
+			Error: c.errorText(err), Hint: c.googleHint(ctx, err, "container", project, "container.clusters.list", "roles/container.clusterViewer")})
 		return nil, nil
 	}
 	c.cover(inventory.Coverage{Source: inventory.GKEClusters, Scope: inventory.ProjectScope(project), Status: inventory.StatusOK})
@@ -198,19 +267,46 @@ func (c *collector) clusters(ctx context.Context) ([]*containerpb.Cluster, error
 	return selectClusters(IngestClusters(resp), c.opts.Clusters)
 }
 
-func (c *collector) runComputeTask(ctx context.Context, svc *compute.Service, project string, t computeTask) {
+func (c *collector) runComputeTask(ctx context.Context, svc *compute.Service, project string, t computeTask, own bool) {
 	apply, err := t.run(ctx, svc, project)
 	cov := inventory.Coverage{Source: t.source, Scope: inventory.ProjectScope(project), Status: inventory.StatusOK}
 	if err != nil {
-		cov.Status, cov.Error = inventory.StatusError, errorText(err)
-		cov.Hint = googleHint(err, "compute", project, computePermission(t.source), "roles/compute.viewer")
+		cov.Status, cov.Error = inventory.StatusError, c.errorText(err)
+		cov.Hint = c.googleHint(ctx, err, "compute", project, computePermission(t.source), "roles/compute.viewer")
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if apply != nil {
 		apply(&c.compute)
 	}
+	if err != nil && own {
+		c.computeErrs = append(c.computeErrs, err)
+	}
 	c.coverage = append(c.coverage, cov)
+}
+
+// projectNotFound reports whether Compute Engine and GKE both answered that
+// the project does not exist.
+func (c *collector) projectNotFound() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.clusterErr == nil || !isNotFound(c.clusterErr) || len(c.computeErrs) == 0 {
+		return false
+	}
+	for _, err := range c.computeErrs {
+		if !isNotFound(err) {
+			return false
+		}
+	}
+	return len(c.computeErrs) == len(projectTasks)
+}
+
+func isNotFound(err error) bool {
+	var ge *googleapi.Error
+	if errors.As(err, &ge) {
+		return ge.Code == http.StatusNotFound
+	}
+	return strings.Contains(err.Error(), "code = NotFound")
 }
 
 func (c *collector) cover(cov inventory.Coverage) {
@@ -224,6 +320,22 @@ func (c *collector) userAgent() string {
 		return c.opts.UserAgent
 	}
 	return "lbdiag"
+}
+
+// errorText shortens an error for a coverage entry and scrubs from it the
+// access token and anything else that looks like a credential: an API that
+// echoes the request's Authorization header must not put the token in a
+// report.
+func (c *collector) errorText(err error) string {
+	var secrets []string
+	if c.tokens != nil {
+		secrets = c.tokens.issued()
+	}
+	s := untrusted.Scrub(err.Error(), secrets...)
+	if len(s) > 500 {
+		s = s[:500] + "…"
+	}
+	return s
 }
 
 // clientOptions configures a Google API client: endpoint and lbdiag's HTTP
@@ -241,54 +353,89 @@ func (c *collector) clientOptions(api, endpoint, def string) []option.ClientOpti
 }
 
 // transport builds the chain every request of api goes through:
-// ReadOnly → recorder → retry (with rate limit) → call log → OAuth2 → base;
-// or ReadOnly → recording in replay.
+// ReadOnly → redaction → recorder → retry (with rate limit) → call log →
+// OAuth2 → base; in replay, ReadOnly → redaction → recorder → call log →
+// recording. The recorder keeps what the API answered; the collectors
+// decode the redacted answer, so that the rules, the reports and an
+// evidence bundle all see the same data.
 func (c *collector) transport(api string, base http.RoundTripper) http.RoundTripper {
+	var rt http.RoundTripper
 	if c.opts.Replay != nil {
-		rt := c.opts.Replay.Transport(api)
+		rt = c.opts.Replay.Transport(api)
 		if c.opts.CallLog != nil {
 			rt = c.opts.CallLog.Wrap(api, rt)
 		}
-		if c.opts.Recorder != nil {
-			rt = c.opts.Recorder.Wrap(api, rt)
+	} else {
+		rt = base
+		if c.tokens != nil {
+			rt = &oauth2.Transport{Source: c.tokens, Base: rt}
 		}
-		return ReadOnly(rt)
+		if c.opts.CallLog != nil {
+			rt = c.opts.CallLog.Wrap(api, rt)
+		}
+		policy := c.opts.Retry
+		if strings.HasPrefix(api, "kubernetes/") && policy.MaxAttempts > kubeMaxAttempts {
+			// A cluster endpoint that does not answer (a private cluster
+			// seen from outside its VPC) is not worth five dial timeouts.
+			policy.MaxAttempts = kubeMaxAttempts
+		}
+		rt = Retry(rt, policy, c.limiter(api))
 	}
-	rt := base
-	if c.opts.TokenSource != nil {
-		rt = &oauth2.Transport{Source: c.opts.TokenSource, Base: rt}
-	}
-	if c.opts.CallLog != nil {
-		rt = c.opts.CallLog.Wrap(api, rt)
-	}
-	policy := c.opts.Retry
-	if strings.HasPrefix(api, "kubernetes/") && policy.MaxAttempts > kubeMaxAttempts {
-		// A cluster endpoint that does not answer (a private cluster seen
-		// from outside its VPC) is not worth five dial timeouts.
-		policy.MaxAttempts = kubeMaxAttempts
-	}
-	rt = Retry(rt, policy, c.limiter(api))
 	if c.opts.Recorder != nil {
 		rt = c.opts.Recorder.Wrap(api, rt)
 	}
-	return ReadOnly(rt)
+	return ReadOnly(RedactAnswers(rt))
 }
 
-// limiter returns the request-rate limiter of an API: 20 requests per
-// second to Compute Engine and GKE, 50 to each cluster.
-func (c *collector) limiter(api string) *rate.Limiter {
+// limiter returns the limiter of an API in this run's project: MaxQPS
+// requests per second to Compute Engine and GKE (burst DefaultBurst), 50
+// to each cluster; Concurrency calls in flight each.
+func (c *collector) limiter(api string) *Limiter {
 	c.lmu.Lock()
 	defer c.lmu.Unlock()
 	if l, ok := c.limiters[api]; ok {
 		return l
 	}
-	l := rate.NewLimiter(20, 20)
-	if api != recording.APICompute && api != recording.APIContainer {
-		l = rate.NewLimiter(50, 50)
+	qps, burst := c.opts.MaxQPS, DefaultBurst
+	if qps <= 0 {
+		qps = DefaultMaxQPS
 	}
+	if strings.HasPrefix(api, "kubernetes/") {
+		qps, burst = 50, 50
+	}
+	l := NewLimiter(qps, burst, c.opts.concurrency())
 	c.limiters[api] = l
 	return l
 }
+
+// LimiterWait is the coverage source that reports how long the run waited
+// on its rate limiters.
+const LimiterWait inventory.Source = "lbdiag.rateLimit"
+
+// coverLimiters reports, per Google API, how long requests waited on the
+// rate limiter and whether the API made lbdiag slow down.
+func (c *collector) coverLimiters() {
+	c.lmu.Lock()
+	defer c.lmu.Unlock()
+	for _, api := range []string{recording.APICompute, recording.APIContainer} {
+		l, ok := c.limiters[api]
+		if !ok {
+			continue
+		}
+		waited, qps, slowed := l.Stats()
+		if waited < time.Second && slowed == 0 {
+			continue
+		}
+		cov := inventory.Coverage{Source: LimiterWait, Scope: inventory.ProjectScope(c.opts.Project) + "/apis/" + api, Status: inventory.StatusOK,
+			Detail: "requests waited " + waited.Round(time.Millisecond).String() + " in all on lbdiag's rate limit"}
+		if slowed > 0 {
+			cov.Detail += "; the API said its quota was exhausted, so lbdiag slowed down to " + formatQPS(qps) + " requests a second for the rest of the run"
+		}
+		c.coverage = append(c.coverage, cov)
+	}
+}
+
+func formatQPS(q float64) string { return strconv.FormatFloat(q, 'g', 3, 64) }
 
 func newBaseTransport() http.RoundTripper {
 	return &http.Transport{
@@ -301,6 +448,41 @@ func newBaseTransport() http.RoundTripper {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 60 * time.Second,
 	}
+}
+
+// tokenMemo is a token source that remembers the access tokens it handed
+// out, so that they can be scrubbed from every error lbdiag keeps.
+type tokenMemo struct {
+	src oauth2.TokenSource
+	mu  sync.Mutex
+	got []string
+}
+
+func (t *tokenMemo) Token() (*oauth2.Token, error) {
+	tok, err := t.src.Token()
+	if err == nil && tok != nil {
+		t.mu.Lock()
+		if !containsString(t.got, tok.AccessToken) {
+			t.got = append(t.got, tok.AccessToken)
+		}
+		t.mu.Unlock()
+	}
+	return tok, err
+}
+
+func (t *tokenMemo) issued() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.got...)
+}
+
+func containsString(list []string, s string) bool {
+	for _, l := range list {
+		if l == s {
+			return true
+		}
+	}
+	return false
 }
 
 // sortCompute orders every collection by selfLink so that runs compare.

@@ -110,7 +110,8 @@ func TestCollectSharedVPCAndGaps(t *testing.T) {
 		{inventory.KubeGCPGatewayPolicies, apps, inventory.StatusNotInstalled},
 		{inventory.KubeServices, apps, inventory.StatusOK},
 		{inventory.KubeEvents, apps, inventory.StatusOK},
-		{inventory.KubeAPI, old, inventory.StatusSkipped},
+		// A cluster that is not running could not be read: a gap.
+		{inventory.KubeAPI, old, inventory.StatusError},
 	}
 	for _, c := range checks {
 		if got := status(c.src, c.scope); got != c.want {
@@ -124,7 +125,7 @@ func TestCollectSharedVPCAndGaps(t *testing.T) {
 		t.Error("Known disagrees with the coverage")
 	}
 	for _, c := range inv.Coverage {
-		if c.Source == inventory.KubeDeployments && !strings.Contains(c.Hint, "grant RBAC list on deployments.apps") {
+		if c.Source == inventory.KubeDeployments && !strings.Contains(c.Hint, "grant RBAC get and list on deployments.apps") {
 			t.Errorf("forbidden hint = %q", c.Hint)
 		}
 	}

@@ -2,6 +2,9 @@ package gcp
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"reflect"
 	"sort"
 
 	compute "google.golang.org/api/compute/v1"
@@ -12,20 +15,70 @@ import (
 // pageSize is the largest page the Compute Engine API serves.
 const pageSize = 500
 
-// pageLister is a Compute Engine list call that follows nextPageToken.
-type pageLister[P any] interface {
-	Pages(ctx context.Context, f func(P) error) error
+// maxComputePages bounds the pages of one list (500 items each): an API
+// that never stops paging must not hold the run or burn the quota.
+const maxComputePages = 2000
+
+// errRepeatedPageToken is a list whose API returned the same page token
+// twice: following it would request the same page forever.
+var errRepeatedPageToken = errors.New("the API returned the same page token again: the list was stopped")
+
+// listFunc reads one page of a Compute Engine list, from token.
+type listFunc[P any] func(ctx context.Context, s *compute.Service, project, token string) (P, error)
+
+// listAll reads every page of a list and returns the items ingest finds
+// in each. A repeated page token or more than maxComputePages pages stop
+// it with an error.
+func listAll[P any, T any](ctx context.Context, s *compute.Service, project string, list listFunc[P], ingest func(P) []T) ([]T, error) {
+	var out []T
+	seen := map[string]bool{}
+	token := ""
+	for n := 0; ; n++ {
+		if n == maxComputePages {
+			return out, fmt.Errorf("the list did not end after %d pages: it was stopped", maxComputePages)
+		}
+		page, err := list(ctx, s, project, token)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, ingest(page)...)
+		token = nextPageToken(page)
+		if token == "" {
+			return out, nil
+		}
+		if seen[token] {
+			return out, errRepeatedPageToken
+		}
+		seen[token] = true
+	}
 }
 
-// listAll reads every page of call and returns the items ingest finds in
-// each.
-func listAll[P any, T any](ctx context.Context, call pageLister[P], ingest func(P) []T) ([]T, error) {
-	var out []T
-	err := call.Pages(ctx, func(p P) error {
-		out = append(out, ingest(p)...)
-		return nil
-	})
-	return out, err
+// tokenPager is a list call that can start from a page token.
+type tokenPager[C any] interface{ PageToken(string) C }
+
+// page sets the page token of a list call, unless it is the first page:
+// the first request carries no pageToken at all.
+func page[C tokenPager[C]](call C, token string) C {
+	if token == "" {
+		return call
+	}
+	return call.PageToken(token)
+}
+
+// nextPageToken reads the NextPageToken field every Compute Engine list
+// answer has.
+func nextPageToken(page any) string {
+	v := reflect.ValueOf(page)
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return ""
+		}
+		v = v.Elem()
+	}
+	if f := v.FieldByName("NextPageToken"); f.IsValid() && f.Kind() == reflect.String {
+		return f.String()
+	}
+	return ""
 }
 
 // flatten joins the per-scope lists of an aggregated list, in scope order.
@@ -130,9 +183,9 @@ type computeTask struct {
 }
 
 // task builds a computeTask that lists a collection and stores it with set.
-func task[P any, T any](source inventory.Source, call func(svc *compute.Service, project string) pageLister[P], ingest func(P) []T, set func(c *inventory.Compute, items []T)) computeTask {
+func task[P any, T any](source inventory.Source, list listFunc[P], ingest func(P) []T, set func(c *inventory.Compute, items []T)) computeTask {
 	return computeTask{source: source, run: func(ctx context.Context, svc *compute.Service, project string) (func(*inventory.Compute), error) {
-		items, err := listAll(ctx, call(svc, project), ingest)
+		items, err := listAll(ctx, svc, project, list, ingest)
 		if err != nil {
 			return nil, err
 		}
@@ -142,69 +195,69 @@ func task[P any, T any](source inventory.Source, call func(svc *compute.Service,
 
 // projectTasks are the collections read from the inspected project.
 var projectTasks = []computeTask{
-	task(inventory.ComputeBackendServices, func(s *compute.Service, p string) pageLister[*compute.BackendServiceAggregatedList] {
-		return s.BackendServices.AggregatedList(p).MaxResults(pageSize)
+	task(inventory.ComputeBackendServices, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.BackendServiceAggregatedList, error) {
+		return page(s.BackendServices.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestBackendServices, func(c *inventory.Compute, v []*compute.BackendService) {
 		c.BackendServices = append(c.BackendServices, v...)
 	}),
-	task(inventory.ComputeForwardingRules, func(s *compute.Service, p string) pageLister[*compute.ForwardingRuleAggregatedList] {
-		return s.ForwardingRules.AggregatedList(p).MaxResults(pageSize)
+	task(inventory.ComputeForwardingRules, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.ForwardingRuleAggregatedList, error) {
+		return page(s.ForwardingRules.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestForwardingRules, func(c *inventory.Compute, v []*compute.ForwardingRule) {
 		c.ForwardingRules = append(c.ForwardingRules, v...)
 	}),
-	task(inventory.ComputeNEGs, func(s *compute.Service, p string) pageLister[*compute.NetworkEndpointGroupAggregatedList] {
-		return s.NetworkEndpointGroups.AggregatedList(p).MaxResults(pageSize)
+	task(inventory.ComputeNEGs, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.NetworkEndpointGroupAggregatedList, error) {
+		return page(s.NetworkEndpointGroups.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestNEGs, func(c *inventory.Compute, v []*compute.NetworkEndpointGroup) { c.NEGs = append(c.NEGs, v...) }),
 	subnetworksTask,
-	task(inventory.ComputeSecurityPolicies, func(s *compute.Service, p string) pageLister[*compute.SecurityPoliciesAggregatedList] {
-		return s.SecurityPolicies.AggregatedList(p).MaxResults(pageSize)
+	task(inventory.ComputeSecurityPolicies, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.SecurityPoliciesAggregatedList, error) {
+		return page(s.SecurityPolicies.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestSecurityPolicies, func(c *inventory.Compute, v []*compute.SecurityPolicy) {
 		c.SecurityPolicies = append(c.SecurityPolicies, v...)
 	}),
-	task(inventory.ComputeHealthChecks, func(s *compute.Service, p string) pageLister[*compute.HealthChecksAggregatedList] {
-		return s.HealthChecks.AggregatedList(p).MaxResults(pageSize)
+	task(inventory.ComputeHealthChecks, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.HealthChecksAggregatedList, error) {
+		return page(s.HealthChecks.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestHealthChecks, func(c *inventory.Compute, v []*compute.HealthCheck) { c.HealthChecks = append(c.HealthChecks, v...) }),
-	task(inventory.ComputeURLMaps, func(s *compute.Service, p string) pageLister[*compute.UrlMapsAggregatedList] {
-		return s.UrlMaps.AggregatedList(p).MaxResults(pageSize)
+	task(inventory.ComputeURLMaps, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.UrlMapsAggregatedList, error) {
+		return page(s.UrlMaps.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestURLMaps, func(c *inventory.Compute, v []*compute.UrlMap) { c.URLMaps = append(c.URLMaps, v...) }),
-	task(inventory.ComputeTargetHTTPProxies, func(s *compute.Service, p string) pageLister[*compute.TargetHttpProxyAggregatedList] {
-		return s.TargetHttpProxies.AggregatedList(p).MaxResults(pageSize)
+	task(inventory.ComputeTargetHTTPProxies, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.TargetHttpProxyAggregatedList, error) {
+		return page(s.TargetHttpProxies.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestTargetHTTPProxies, func(c *inventory.Compute, v []*compute.TargetHttpProxy) {
 		c.TargetHTTPProxies = append(c.TargetHTTPProxies, v...)
 	}),
-	task(inventory.ComputeTargetHTTPSProxies, func(s *compute.Service, p string) pageLister[*compute.TargetHttpsProxyAggregatedList] {
-		return s.TargetHttpsProxies.AggregatedList(p).MaxResults(pageSize)
+	task(inventory.ComputeTargetHTTPSProxies, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.TargetHttpsProxyAggregatedList, error) {
+		return page(s.TargetHttpsProxies.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestTargetHTTPSProxies, func(c *inventory.Compute, v []*compute.TargetHttpsProxy) {
 		c.TargetHTTPSProxies = append(c.TargetHTTPSProxies, v...)
 	}),
-	task(inventory.ComputeSSLCertificates, func(s *compute.Service, p string) pageLister[*compute.SslCertificateAggregatedList] {
-		return s.SslCertificates.AggregatedList(p).MaxResults(pageSize)
+	task(inventory.ComputeSSLCertificates, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.SslCertificateAggregatedList, error) {
+		return page(s.SslCertificates.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestSSLCertificates, func(c *inventory.Compute, v []*compute.SslCertificate) {
 		c.SSLCertificates = append(c.SSLCertificates, v...)
 	}),
-	task(inventory.ComputeAddresses, func(s *compute.Service, p string) pageLister[*compute.AddressAggregatedList] {
-		return s.Addresses.AggregatedList(p).MaxResults(pageSize)
+	task(inventory.ComputeAddresses, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.AddressAggregatedList, error) {
+		return page(s.Addresses.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestAddresses, func(c *inventory.Compute, v []*compute.Address) { c.Addresses = append(c.Addresses, v...) }),
-	task(inventory.ComputeInstanceGroups, func(s *compute.Service, p string) pageLister[*compute.InstanceGroupAggregatedList] {
-		return s.InstanceGroups.AggregatedList(p).MaxResults(pageSize)
+	task(inventory.ComputeInstanceGroups, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.InstanceGroupAggregatedList, error) {
+		return page(s.InstanceGroups.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestInstanceGroups, func(c *inventory.Compute, v []*compute.InstanceGroup) {
 		c.InstanceGroups = append(c.InstanceGroups, v...)
 	}),
-	task(inventory.ComputeInstances, func(s *compute.Service, p string) pageLister[*compute.InstanceAggregatedList] {
-		return s.Instances.AggregatedList(p).MaxResults(pageSize)
+	task(inventory.ComputeInstances, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.InstanceAggregatedList, error) {
+		return page(s.Instances.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestInstances, func(c *inventory.Compute, v []*compute.Instance) { c.Instances = append(c.Instances, v...) }),
 	firewallsTask,
-	task(inventory.ComputeNetworks, func(s *compute.Service, p string) pageLister[*compute.NetworkList] {
-		return s.Networks.List(p).MaxResults(pageSize)
+	task(inventory.ComputeNetworks, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.NetworkList, error) {
+		return page(s.Networks.List(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestNetworks, func(c *inventory.Compute, v []*compute.Network) { c.Networks = append(c.Networks, v...) }),
 }
 
-var subnetworksTask = task(inventory.ComputeSubnetworks, func(s *compute.Service, p string) pageLister[*compute.SubnetworkAggregatedList] {
-	return s.Subnetworks.AggregatedList(p).MaxResults(pageSize)
+var subnetworksTask = task(inventory.ComputeSubnetworks, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.SubnetworkAggregatedList, error) {
+	return page(s.Subnetworks.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 }, IngestSubnetworks, func(c *inventory.Compute, v []*compute.Subnetwork) { c.Subnetworks = append(c.Subnetworks, v...) })
 
-var firewallsTask = task(inventory.ComputeFirewalls, func(s *compute.Service, p string) pageLister[*compute.FirewallList] {
-	return s.Firewalls.List(p).MaxResults(pageSize)
+var firewallsTask = task(inventory.ComputeFirewalls, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.FirewallList, error) {
+	return page(s.Firewalls.List(p).MaxResults(pageSize), tok).Context(ctx).Do()
 }, IngestFirewalls, func(c *inventory.Compute, v []*compute.Firewall) { c.Firewalls = append(c.Firewalls, v...) })
 
 // hostProjectTasks are the collections read from a Shared VPC host project.

@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
+	"cloud.google.com/go/container/apiv1/containerpb"
 	"google.golang.org/api/googleapi"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
@@ -16,16 +19,92 @@ import (
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
+// Hints, by class of failure. Each says what happened in words a user can
+// act on; the error text itself is kept beside it.
+const (
+	hintTimeBudget     = "not checked: time budget. The run's --timeout ran out before this was read; raise --timeout, or narrow the run (--cluster, --namespace, --ingress)"
+	hintInterrupted    = "interrupted before this was read"
+	hintPerTryTimeout  = "the API did not answer in time, even after lbdiag's retries: check the network path (proxy, VPN, firewall) or retry later"
+	hintDecode         = "the API's answer could not be decoded (truncated, or not JSON): something between lbdiag and the API may have altered it (a proxy?); retry, and check HTTPS_PROXY"
+	hintBodyBroken     = "the connection broke while the answer was being read, even after lbdiag's retries: check the network path (proxy, VPN) and retry"
+	hintRepeatedToken  = "the API returned the same page token again, so lbdiag stopped this list rather than request the same page forever; what it read is not used. Retry later; if it persists, a proxy may be caching answers"
+	hintExpiredTwice   = "the list's continue token expired (410 Expired) twice: the API server compacts its storage faster than lbdiag reads the pages. Retry when the cluster is less busy"
+	hintGoogleNoRoute  = "the API could not be reached from here: check the network, proxy and endpoint settings"
+	hintKubeNoRoute    = "cluster endpoint unreachable from here: private cluster? Run lbdiag from inside the VPC, through an authorized network, or use the cluster's DNS endpoint"
+	hintKubeCA         = "the cluster's certificate does not verify against masterAuth.clusterCaCertificate"
+	hintQuota          = "API quota exhausted: lbdiag retried with backoff and slowed down; retry later, lower --max-qps, or raise the quota"
+	hintReplayedFault  = "the recorded run could not reach this API either"
+	hintNotRecorded    = "the recording holds no response for this call"
+	hintWriteRefused   = "lbdiag refused a write request: this is a bug, please report it"
+	hintKubeCredential = "the cluster rejected lbdiag's Google access token (401): check the credentials (gcloud auth application-default login, or refresh --access-token-file); GKE maps the Google identity to Kubernetes RBAC"
+)
+
+// commonHint classifies the failures every API shares: time budget,
+// interruption, decoding, broken connections, stopped lists. ctx is the
+// run's context: a deadline while it is still live is one try's timeout,
+// not the run's.
+func commonHint(ctx context.Context, err error) string {
+	var wait *waitError
+	var replayed *recording.ReplayedError
+	var dec *decodeError
+	var body *bodyReadError
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var expired *expiredTwiceError
+	runOver := ctx != nil && ctx.Err() != nil
+	switch {
+	case errors.As(err, &wait):
+		if errors.Is(err, context.Canceled) {
+			return hintInterrupted
+		}
+		return hintTimeBudget
+	case runOver && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return hintTimeBudget
+	case runOver:
+		return hintInterrupted
+	case errors.Is(err, ErrWriteRefused):
+		return hintWriteRefused
+	case errors.As(err, &replayed):
+		return hintReplayedFault
+	case errors.Is(err, errRepeatedPageToken), errors.Is(err, errRepeatedContinue):
+		return hintRepeatedToken
+	case errors.As(err, &expired):
+		return hintExpiredTwice
+	case errors.As(err, &body):
+		return hintBodyBroken
+	case errors.As(err, &dec), errors.As(err, &syntax), errors.As(err, &typ), isProtoDecode(err):
+		return hintDecode
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return hintDecode
+	case errors.Is(err, context.DeadlineExceeded):
+		return hintPerTryTimeout
+	}
+	return ""
+}
+
+// isProtoDecode recognises the GKE client's decoding errors.
+func isProtoDecode(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "proto:") && (strings.Contains(s, "syntax error") || strings.Contains(s, "unexpected"))
+}
+
 // googleHint explains a failed Google API call (Compute Engine or GKE) and
 // says what would fix it. service is "compute" or "container"; permission is
 // the IAM permission the call needs.
-func googleHint(err error, service, project, permission, role string) string {
-	if h := commonHint(err); h != "" {
+func (c *collector) googleHint(ctx context.Context, err error, service, project, permission, role string) string {
+	if h := commonHint(ctx, err); h != "" {
+		return h
+	}
+	if h := tlsHint(err); h != "" {
 		return h
 	}
 	var ge *googleapi.Error
 	if !errors.As(err, &ge) {
-		return "the API could not be reached from here: check the network, proxy and endpoint settings"
+		if code, msg, ok := grpcStatus(err); ok {
+			ge = &googleapi.Error{Code: code, Message: msg}
+		} else {
+			return hintGoogleNoRoute
+		}
 	}
 	reasons := make([]string, 0, len(ge.Errors))
 	for _, e := range ge.Errors {
@@ -39,24 +118,52 @@ func googleHint(err error, service, project, permission, role string) string {
 	case ge.Code == http.StatusUnauthorized:
 		return "the credentials were rejected: run `gcloud auth application-default login` or refresh the access token"
 	case ge.Code == http.StatusForbidden && containsAny(reasons, "rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"):
-		return "API quota exhausted: retry later or raise the quota; lbdiag already retried with backoff"
+		return hintQuota
 	case ge.Code == http.StatusForbidden:
 		return fmt.Sprintf("missing IAM permission %s on project %s: grant %s", permission, project, role)
 	case ge.Code == http.StatusNotFound:
 		return fmt.Sprintf("project %s was not found: check --project", project)
 	case ge.Code == http.StatusTooManyRequests:
-		return "API quota exhausted: retry later or raise the quota; lbdiag already retried with backoff"
+		return hintQuota
 	case ge.Code == http.StatusNotImplemented && strings.Contains(ge.Message, "lbdiag replay"):
-		return "the recording holds no response for this call"
+		return hintNotRecorded
 	case ge.Code >= 500:
 		return "the API failed repeatedly; retry later"
 	}
 	return ""
 }
 
-// kubeHint explains a failed Kubernetes API call.
-func kubeHint(err error, resource string) string {
-	if h := commonHint(err); h != "" {
+// grpcStatus reads the code of a GKE client error ("rpc error: code =
+// NotFound desc = ...").
+func grpcStatus(err error) (int, string, bool) {
+	s := err.Error()
+	codes := map[string]int{"NotFound": 404, "PermissionDenied": 403, "Unauthenticated": 401, "ResourceExhausted": 429, "Unavailable": 503, "Internal": 500, "Unimplemented": 501}
+	for name, code := range codes {
+		if strings.Contains(s, "code = "+name) {
+			return code, s, true
+		}
+	}
+	var ae interface{ HTTPCode() int }
+	if errors.As(err, &ae) && ae.HTTPCode() > 0 {
+		return ae.HTTPCode(), s, true
+	}
+	return 0, "", false
+}
+
+func tlsHint(err error) string {
+	var unknownAuthority x509.UnknownAuthorityError
+	var verify *tls.CertificateVerificationError
+	var hostname x509.HostnameError
+	if errors.As(err, &unknownAuthority) || errors.As(err, &verify) || errors.As(err, &hostname) {
+		return "the server's certificate does not verify: a TLS-intercepting proxy? Check the system's CA certificates"
+	}
+	return ""
+}
+
+// kubeHint explains a failed Kubernetes API call. cl, when known, tells a
+// cluster that is not running apart from one that cannot be reached.
+func (c *collector) kubeHint(ctx context.Context, err error, resource string, cl *inventory.Cluster) string {
+	if h := commonHint(ctx, err); h != "" {
 		return h
 	}
 	var status apierrors.APIStatus
@@ -64,34 +171,40 @@ func kubeHint(err error, resource string) string {
 		var unknownAuthority x509.UnknownAuthorityError
 		var verify *tls.CertificateVerificationError
 		if errors.As(err, &unknownAuthority) || errors.As(err, &verify) {
-			return "the cluster's certificate does not verify against masterAuth.clusterCaCertificate"
+			return hintKubeCA
 		}
-		return "cluster endpoint unreachable from here: private cluster? Run lbdiag from inside the VPC, through an authorized network, or use the cluster's DNS endpoint"
+		if cl != nil && cl.Info.GetStatus() != containerpb.Cluster_RUNNING && cl.Info.GetStatus() != containerpb.Cluster_STATUS_UNSPECIFIED {
+			return clusterStatusHint(cl.Info.GetStatus())
+		}
+		return hintKubeNoRoute
 	}
 	switch {
 	case apierrors.IsUnauthorized(err):
-		return "the cluster rejected the Google access token: check the credentials (GKE maps Google identities to RBAC)"
+		return hintKubeCredential
 	case apierrors.IsForbidden(err):
-		return fmt.Sprintf("grant RBAC list on %s in all namespaces (see the README's RBAC section)", resource)
+		return fmt.Sprintf("grant RBAC get and list on %s in all namespaces (deploy/rbac.yaml)", resource)
+	case apierrors.IsTooManyRequests(err):
+		return "the API server throttled lbdiag (429) even after retries; retry later"
 	case status.Status().Code == http.StatusNotImplemented && strings.Contains(status.Status().Message, "lbdiag replay"):
-		return "the recording holds no response for this call"
+		return hintNotRecorded
 	}
 	return ""
 }
 
-func commonHint(err error) string {
-	var replayed *recording.ReplayedError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timed out: raise --timeout, or check the network path to the API"
-	case errors.Is(err, context.Canceled):
-		return "interrupted"
-	case errors.Is(err, ErrWriteRefused):
-		return "lbdiag refused a write request: this is a bug, please report it"
-	case errors.As(err, &replayed):
-		return "the recorded run could not reach this API either"
+// clusterStatusHint explains why a cluster that is not RUNNING could not be
+// read.
+func clusterStatusHint(s containerpb.Cluster_Status) string {
+	switch s {
+	case containerpb.Cluster_PROVISIONING:
+		return "the cluster is PROVISIONING: its API server is not ready yet; run again when it is RUNNING"
+	case containerpb.Cluster_RECONCILING:
+		return "the cluster is RECONCILING (an upgrade or repair): its API server may be briefly unavailable; run again when it is RUNNING"
+	case containerpb.Cluster_STOPPING:
+		return "the cluster is STOPPING (being deleted): its Kubernetes objects were not inspected"
+	case containerpb.Cluster_ERROR, containerpb.Cluster_DEGRADED:
+		return fmt.Sprintf("the cluster's status is %s: see gcloud container clusters describe; its Kubernetes objects were not inspected", s)
 	}
-	return ""
+	return "the cluster is not running; its Kubernetes objects were not inspected"
 }
 
 func containsAny(list []string, want ...string) bool {
@@ -105,17 +218,9 @@ func containsAny(list []string, want ...string) bool {
 	return false
 }
 
-// errorText shortens an error for a coverage entry.
-func errorText(err error) string {
-	s := err.Error()
-	if len(s) > 500 {
-		s = s[:500] + "…"
-	}
-	return s
-}
-
 // computePermission returns the IAM permission needed to list a Compute
 // Engine source.
 func computePermission(s inventory.Source) string {
 	return string(s) + ".list"
 }
+

@@ -1,31 +1,31 @@
 package gcp
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"cloud.google.com/go/container/apiv1/containerpb"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"net"
-	"net/http"
-	"sort"
-	"sync"
-	"time"
-
-	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/pager"
-
-	"cloud.google.com/go/container/apiv1/containerpb"
+	sigsjson "sigs.k8s.io/json"
 
 	"github.com/lbdiag/lbdiag/gcp/recording"
 	"github.com/lbdiag/lbdiag/inventory"
@@ -39,60 +39,67 @@ type kubeResource struct {
 	optional bool
 	// fieldSelectors, when set, lists once per selector.
 	fieldSelectors []string
-	store          func(c *inventory.Cluster, items []unstructured.Unstructured) error
+	// decode decodes one list item into the cluster's typed slice and
+	// returns its namespace and name.
+	decode func(c *inventory.Cluster, raw []byte) (ns, name string, err error)
 }
 
 // kubeResources are the kinds listed from every cluster, in all
 // namespaces. Secrets and ConfigMaps are never read.
 var kubeResources = []kubeResource{
-	{source: inventory.KubeIngresses, gvr: gvr("networking.k8s.io", "v1", "ingresses"), store: storeAs(func(c *inventory.Cluster) *[]networkingv1.Ingress { return &c.Ingresses })},
-	{source: inventory.KubeServices, gvr: gvr("", "v1", "services"), store: storeAs(func(c *inventory.Cluster) *[]corev1.Service { return &c.Services })},
-	{source: inventory.KubeDeployments, gvr: gvr("apps", "v1", "deployments"), store: storeAs(func(c *inventory.Cluster) *[]appsv1.Deployment { return &c.Deployments })},
-	{source: inventory.KubeStatefulSets, gvr: gvr("apps", "v1", "statefulsets"), store: storeAs(func(c *inventory.Cluster) *[]appsv1.StatefulSet { return &c.StatefulSets })},
-	{source: inventory.KubeDaemonSets, gvr: gvr("apps", "v1", "daemonsets"), store: storeAs(func(c *inventory.Cluster) *[]appsv1.DaemonSet { return &c.DaemonSets })},
-	{source: inventory.KubeNodes, gvr: gvr("", "v1", "nodes"), store: storeAs(func(c *inventory.Cluster) *[]corev1.Node { return &c.Nodes })},
-	{source: inventory.KubeBackendConfigs, gvr: gvr("cloud.google.com", "v1", "backendconfigs"), optional: true, store: storeAs(func(c *inventory.Cluster) *[]inventory.BackendConfig { return &c.BackendConfigs })},
-	{source: inventory.KubeFrontendConfigs, gvr: gvr("networking.gke.io", "v1beta1", "frontendconfigs"), optional: true, store: storeAs(func(c *inventory.Cluster) *[]inventory.FrontendConfig { return &c.FrontendConfigs })},
-	{source: inventory.KubeManagedCertificates, gvr: gvr("networking.gke.io", "v1", "managedcertificates"), optional: true, store: storeAs(func(c *inventory.Cluster) *[]inventory.ManagedCertificate { return &c.ManagedCertificates })},
-	{source: inventory.KubeServiceNEGs, gvr: gvr("networking.gke.io", "v1beta1", "servicenetworkendpointgroups"), optional: true, store: storeAs(func(c *inventory.Cluster) *[]inventory.ServiceNetworkEndpointGroup { return &c.ServiceNEGs })},
-	{source: inventory.KubeGatewayClasses, gvr: gvr("gateway.networking.k8s.io", "v1", "gatewayclasses"), optional: true, store: storeAs(func(c *inventory.Cluster) *[]inventory.GatewayClass { return &c.GatewayClasses })},
-	{source: inventory.KubeGateways, gvr: gvr("gateway.networking.k8s.io", "v1", "gateways"), optional: true, store: storeAs(func(c *inventory.Cluster) *[]inventory.Gateway { return &c.Gateways })},
-	{source: inventory.KubeHTTPRoutes, gvr: gvr("gateway.networking.k8s.io", "v1", "httproutes"), optional: true, store: storeAs(func(c *inventory.Cluster) *[]inventory.HTTPRoute { return &c.HTTPRoutes })},
-	{source: inventory.KubeGCPBackendPolicies, gvr: gvr("networking.gke.io", "v1", "gcpbackendpolicies"), optional: true, store: storeAs(func(c *inventory.Cluster) *[]inventory.GCPBackendPolicy { return &c.GCPBackendPolicies })},
-	{source: inventory.KubeHealthCheckPolicies, gvr: gvr("networking.gke.io", "v1", "healthcheckpolicies"), optional: true, store: storeAs(func(c *inventory.Cluster) *[]inventory.HealthCheckPolicy { return &c.HealthCheckPolicies })},
-	{source: inventory.KubeGCPGatewayPolicies, gvr: gvr("networking.gke.io", "v1", "gcpgatewaypolicies"), optional: true, store: storeAs(func(c *inventory.Cluster) *[]inventory.GCPGatewayPolicy { return &c.GCPGatewayPolicies })},
-	{source: inventory.KubeEndpointSlices, gvr: gvr("discovery.k8s.io", "v1", "endpointslices"), store: storeAs(func(c *inventory.Cluster) *[]discoveryv1.EndpointSlice { return &c.EndpointSlices })},
-	{source: inventory.KubeEvents, gvr: gvr("", "v1", "events"), fieldSelectors: []string{
-		"source=loadbalancer-controller", "source=neg-controller", "source=sc-gateway-controller",
-	}, store: storeAs(func(c *inventory.Cluster) *[]corev1.Event { return &c.Events })},
+	{source: inventory.KubeIngresses, gvr: gvr("networking.k8s.io", "v1", "ingresses"), decode: into(func(c *inventory.Cluster) *[]networkingv1.Ingress { return &c.Ingresses }, metaOfIngress)},
+	{source: inventory.KubeServices, gvr: gvr("", "v1", "services"), decode: into(func(c *inventory.Cluster) *[]corev1.Service { return &c.Services }, func(o *corev1.Service) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeDeployments, gvr: gvr("apps", "v1", "deployments"), decode: into(func(c *inventory.Cluster) *[]appsv1.Deployment { return &c.Deployments }, func(o *appsv1.Deployment) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeStatefulSets, gvr: gvr("apps", "v1", "statefulsets"), decode: into(func(c *inventory.Cluster) *[]appsv1.StatefulSet { return &c.StatefulSets }, func(o *appsv1.StatefulSet) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeDaemonSets, gvr: gvr("apps", "v1", "daemonsets"), decode: into(func(c *inventory.Cluster) *[]appsv1.DaemonSet { return &c.DaemonSets }, func(o *appsv1.DaemonSet) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeNodes, gvr: gvr("", "v1", "nodes"), decode: into(func(c *inventory.Cluster) *[]corev1.Node { return &c.Nodes }, func(o *corev1.Node) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeBackendConfigs, gvr: gvr("cloud.google.com", "v1", "backendconfigs"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.BackendConfig { return &c.BackendConfigs }, func(o *inventory.BackendConfig) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeFrontendConfigs, gvr: gvr("networking.gke.io", "v1beta1", "frontendconfigs"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.FrontendConfig { return &c.FrontendConfigs }, func(o *inventory.FrontendConfig) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeManagedCertificates, gvr: gvr("networking.gke.io", "v1", "managedcertificates"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.ManagedCertificate { return &c.ManagedCertificates }, func(o *inventory.ManagedCertificate) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeServiceNEGs, gvr: gvr("networking.gke.io", "v1beta1", "servicenetworkendpointgroups"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.ServiceNetworkEndpointGroup { return &c.ServiceNEGs }, func(o *inventory.ServiceNetworkEndpointGroup) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeGatewayClasses, gvr: gvr("gateway.networking.k8s.io", "v1", "gatewayclasses"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.GatewayClass { return &c.GatewayClasses }, func(o *inventory.GatewayClass) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeGateways, gvr: gvr("gateway.networking.k8s.io", "v1", "gateways"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.Gateway { return &c.Gateways }, func(o *inventory.Gateway) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeHTTPRoutes, gvr: gvr("gateway.networking.k8s.io", "v1", "httproutes"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.HTTPRoute { return &c.HTTPRoutes }, func(o *inventory.HTTPRoute) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeGCPBackendPolicies, gvr: gvr("networking.gke.io", "v1", "gcpbackendpolicies"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.GCPBackendPolicy { return &c.GCPBackendPolicies }, func(o *inventory.GCPBackendPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeHealthCheckPolicies, gvr: gvr("networking.gke.io", "v1", "healthcheckpolicies"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.HealthCheckPolicy { return &c.HealthCheckPolicies }, func(o *inventory.HealthCheckPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeGCPGatewayPolicies, gvr: gvr("networking.gke.io", "v1", "gcpgatewaypolicies"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.GCPGatewayPolicy { return &c.GCPGatewayPolicies }, func(o *inventory.GCPGatewayPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeEndpointSlices, gvr: gvr("discovery.k8s.io", "v1", "endpointslices"), decode: into(func(c *inventory.Cluster) *[]discoveryv1.EndpointSlice { return &c.EndpointSlices }, func(o *discoveryv1.EndpointSlice) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeEvents, gvr: gvr("", "v1", "events"), fieldSelectors: inventory.EventSelectors(),
+		decode: into(func(c *inventory.Cluster) *[]corev1.Event { return &c.Events }, func(o *corev1.Event) *metav1.ObjectMeta { return &o.ObjectMeta })},
 }
+
+func metaOfIngress(o *networkingv1.Ingress) *metav1.ObjectMeta { return &o.ObjectMeta }
 
 func gvr(group, version, resource string) schema.GroupVersionResource {
 	return schema.GroupVersionResource{Group: group, Version: version, Resource: resource}
 }
 
-// storeAs decodes unstructured items into the typed slice field returns,
-// appending to it.
-func storeAs[T any](field func(c *inventory.Cluster) *[]T) func(c *inventory.Cluster, items []unstructured.Unstructured) error {
-	return func(c *inventory.Cluster, items []unstructured.Unstructured) error {
-		out, err := DecodeKubeItems[T](items)
-		if err != nil {
-			return err
+// into decodes one item, as the API server wrote it, into a T appended to
+// the slice field returns.
+func into[T any](field func(c *inventory.Cluster) *[]T, meta func(*T) *metav1.ObjectMeta) func(c *inventory.Cluster, raw []byte) (string, string, error) {
+	return func(c *inventory.Cluster, raw []byte) (string, string, error) {
+		var obj T
+		if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &obj); err != nil {
+			ns, name := objectName(raw)
+			return ns, name, err
 		}
-		*field(c) = append(*field(c), out...)
-		return nil
+		m := meta(&obj)
+		*field(c) = append(*field(c), obj)
+		return m.Namespace, m.Name, nil
 	}
 }
 
-// DecodeKubeItems converts unstructured objects into their Go type.
-func DecodeKubeItems[T any](items []unstructured.Unstructured) ([]T, error) {
-	out := make([]T, len(items))
-	for i := range items {
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(items[i].Object, &out[i]); err != nil {
-			return nil, fmt.Errorf("decoding %s %s/%s: %w", items[i].GetKind(), items[i].GetNamespace(), items[i].GetName(), err)
-		}
+// objectName reads the namespace and name of an item that does not decode
+// into its type.
+func objectName(raw []byte) (string, string) {
+	var o struct {
+		Metadata struct {
+			Namespace string `json:"namespace"`
+			Name      string `json:"name"`
+		} `json:"metadata"`
 	}
-	return out, nil
+	json.Unmarshal(raw, &o)
+	return o.Metadata.Namespace, o.Metadata.Name
 }
 
 // kubeConfig builds the client configuration for a cluster: its endpoint,
@@ -121,35 +128,55 @@ func (c *collector) kubeConfig(cl *containerpb.Cluster) (*rest.Config, error) {
 	return cfg, nil
 }
 
+// kubeClient lists one cluster's objects over lbdiag's transport.
+type kubeClient struct {
+	http *http.Client
+	host string
+	// pageSize is the limit of each list request.
+	pageSize int
+}
+
 // collectCluster lists every kubeResource from one cluster. The Ingress list
-// goes first: if the API server cannot be reached at all, the cluster gets
-// one coverage entry instead of one per kind.
+// goes first: if the API server cannot be reached at all, or rejects the
+// credentials, the cluster gets one coverage entry instead of one per kind.
 func (c *collector) collectCluster(ctx context.Context, cl *inventory.Cluster) {
 	scope := cl.Scope()
 	if cl.Info.GetEndpoint() == "" {
-		c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: scope, Status: inventory.StatusSkipped,
+		c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: scope, Status: inventory.StatusError,
 			Error: fmt.Sprintf("the cluster has no endpoint (status %s)", cl.Info.GetStatus()),
-			Hint:  "the cluster is not running; its Kubernetes objects were not inspected"})
+			Hint:  clusterStatusHint(cl.Info.GetStatus())})
 		return
 	}
 	cfg, err := c.kubeConfig(cl.Info)
-	if err == nil {
-		var client *dynamic.DynamicClient
-		client, err = dynamic.NewForConfig(cfg)
-		if err == nil {
-			c.listKube(ctx, cl, client)
-			return
-		}
+	if err != nil {
+		c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: scope, Status: inventory.StatusError,
+			Error: c.errorText(err), Hint: "the cluster's endpoint or CA certificate in the GKE API is unusable"})
+		return
 	}
-	c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: scope, Status: inventory.StatusError,
-		Error: errorText(err), Hint: "the cluster's endpoint or CA certificate in the GKE API is unusable"})
+	hc, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: scope, Status: inventory.StatusError,
+			Error: c.errorText(err), Hint: "the cluster's endpoint or CA certificate in the GKE API is unusable"})
+		return
+	}
+	client := &kubeClient{http: hc, host: cfg.Host, pageSize: c.opts.kubePageSize()}
+	c.listKube(ctx, cl, client)
 }
 
-func (c *collector) listKube(ctx context.Context, cl *inventory.Cluster, client dynamic.Interface) {
+func (c *collector) listKube(ctx context.Context, cl *inventory.Cluster, client *kubeClient) {
 	scope := cl.Scope()
 	var mu sync.Mutex
 	run := func(r kubeResource) error {
-		items, err := listKubeResource(ctx, client, r)
+		var bad []inventory.Coverage
+		err := client.list(ctx, r, func(raw []byte) {
+			mu.Lock()
+			defer mu.Unlock()
+			if ns, name, err := r.decode(cl, raw); err != nil {
+				bad = append(bad, inventory.Coverage{Source: r.source, Scope: inventory.ObjectScope(scope, r.gvr.Resource, ns, name),
+					Status: inventory.StatusError, Error: c.errorText(fmt.Errorf("decoding %s: %w", r.gvr.Resource, err)),
+					Hint: "this object does not match its kind's schema, so lbdiag skipped it; the other objects of its kind were checked. Fix the object: kubectl get " + r.gvr.GroupResource().String() + " " + name + namespaceFlag(ns) + " -o yaml"})
+			}
+		})
 		if err != nil {
 			if r.optional && apierrors.IsNotFound(err) {
 				c.cover(inventory.Coverage{Source: r.source, Scope: scope, Status: inventory.StatusNotInstalled})
@@ -157,72 +184,211 @@ func (c *collector) listKube(ctx context.Context, cl *inventory.Cluster, client 
 			}
 			return err
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		if err := r.store(cl, items); err != nil {
-			return err
+		for _, b := range bad {
+			c.cover(b)
 		}
 		c.cover(inventory.Coverage{Source: r.source, Scope: scope, Status: inventory.StatusOK})
 		return nil
 	}
 	fail := func(r kubeResource, err error) {
 		c.cover(inventory.Coverage{Source: r.source, Scope: scope, Status: inventory.StatusError,
-			Error: errorText(err), Hint: kubeHint(err, r.gvr.GroupResource().String())})
+			Error: c.errorText(err), Hint: c.kubeHint(ctx, err, r.gvr.GroupResource().String(), cl)})
 	}
 
-	// The first list proves the API server answers at all.
+	// The first list proves the API server answers and accepts lbdiag's
+	// credentials. If it does not, the cluster is one gap.
 	first := kubeResources[0]
 	if err := run(first); err != nil {
 		var status apierrors.APIStatus
-		if !errors.As(err, &status) {
+		if !errors.As(err, &status) || apierrors.IsUnauthorized(err) {
 			c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: scope, Status: inventory.StatusError,
-				Error: errorText(err), Hint: kubeHint(err, "")})
+				Error: c.errorText(err), Hint: c.kubeHint(ctx, err, "", cl)})
 			return
 		}
 		fail(first, err)
 	}
 	c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: scope, Status: inventory.StatusOK})
-	g := new(errgroup.Group)
-	g.SetLimit(c.opts.concurrency())
+	var wg sync.WaitGroup
 	for _, r := range kubeResources[1:] {
-		g.Go(func() error {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			if err := run(r); err != nil {
 				fail(r, err)
 			}
-			return nil
-		})
+		}()
 	}
-	g.Wait()
+	wg.Wait()
 	sortClusterObjects(cl)
 }
 
-// listKubeResource reads every page of one resource in all namespaces.
-func listKubeResource(ctx context.Context, client dynamic.Interface, r kubeResource) ([]unstructured.Unstructured, error) {
-	ri := client.Resource(r.gvr)
-	p := pager.New(pager.SimplePageFunc(func(opts metav1.ListOptions) (runtime.Object, error) {
-		return ri.List(ctx, opts)
-	}))
-	p.PageSize = pageSize
+func namespaceFlag(ns string) string {
+	if ns == "" {
+		return ""
+	}
+	return " -n " + ns
+}
+
+// maxKubePages bounds the pages of one list: a server that never stops
+// paging must not hold the run.
+const maxKubePages = 10000
+
+// errRepeatedContinue is a list whose server sent the same continue token
+// twice: following it would never end.
+var errRepeatedContinue = errors.New("the API server returned the same continue token again: the list was stopped")
+
+// list reads every page of one resource in all namespaces (once per field
+// selector) and calls item with each item's raw JSON. A continue token that
+// expired (410 Expired, the list outlived etcd's compaction) restarts the
+// list once from the beginning; items already delivered are then dropped
+// by the caller's decode of a fresh slice.
+func (k *kubeClient) list(ctx context.Context, r kubeResource, item func(raw []byte)) error {
 	selectors := r.fieldSelectors
 	if len(selectors) == 0 {
 		selectors = []string{""}
 	}
-	var items []unstructured.Unstructured
 	for _, sel := range selectors {
-		err := p.EachListItem(ctx, metav1.ListOptions{FieldSelector: sel}, func(obj runtime.Object) error {
-			u, ok := obj.(*unstructured.Unstructured)
-			if !ok {
-				return fmt.Errorf("unexpected list item type %T", obj)
+		var pages [][]json.RawMessage
+		err := k.pages(ctx, r, sel, func(items []json.RawMessage) { pages = append(pages, items) })
+		if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+			pages = nil
+			err = k.pages(ctx, r, sel, func(items []json.RawMessage) { pages = append(pages, items) })
+			if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+				err = &expiredTwiceError{err: err}
 			}
-			items = append(items, *u)
-			return nil
-		})
+		}
 		if err != nil {
-			return nil, fmt.Errorf("listing %s: %w", r.gvr.GroupResource(), err)
+			return fmt.Errorf("listing %s: %w", r.gvr.GroupResource(), err)
+		}
+		for _, p := range pages {
+			for _, raw := range p {
+				item(raw)
+			}
 		}
 	}
-	return items, nil
+	return nil
 }
+
+// expiredTwiceError is a list whose continue token expired again after a
+// restart.
+type expiredTwiceError struct{ err error }
+
+func (e *expiredTwiceError) Error() string {
+	return "the list's continue token expired twice (410 Expired): " + e.err.Error()
+}
+func (e *expiredTwiceError) Unwrap() error { return e.err }
+
+// kubeList is a list answer with its items left undecoded.
+type kubeList struct {
+	Metadata struct {
+		Continue string `json:"continue"`
+	} `json:"metadata"`
+	Items []json.RawMessage `json:"items"`
+}
+
+func (k *kubeClient) pages(ctx context.Context, r kubeResource, selector string, page func([]json.RawMessage)) error {
+	seen := map[string]bool{}
+	token := ""
+	for n := 0; ; n++ {
+		if n == maxKubePages {
+			return fmt.Errorf("the list did not end after %d pages", maxKubePages)
+		}
+		q := url.Values{}
+		q.Set("limit", strconv.Itoa(k.pageSize))
+		if token != "" {
+			q.Set("continue", token)
+		}
+		if selector != "" {
+			q.Set("fieldSelector", selector)
+		}
+		var l kubeList
+		if err := k.get(ctx, resourcePath(r.gvr)+"?"+q.Encode(), &l); err != nil {
+			return err
+		}
+		page(l.Items)
+		token = l.Metadata.Continue
+		if token == "" {
+			return nil
+		}
+		if seen[token] {
+			return errRepeatedContinue
+		}
+		seen[token] = true
+	}
+}
+
+// resourcePath is the cluster-wide list path of a resource.
+func resourcePath(g schema.GroupVersionResource) string {
+	if g.Group == "" {
+		return "/api/" + g.Version + "/" + g.Resource
+	}
+	return "/apis/" + g.Group + "/" + g.Version + "/" + g.Resource
+}
+
+// get reads one JSON answer. An error status becomes the API server's
+// Status as an apierrors.StatusError.
+func (k *kubeClient) get(ctx context.Context, path string, into any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, k.host+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := k.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return &bodyReadError{err: err}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return kubeStatusError(resp.StatusCode, body)
+	}
+	if err := json.Unmarshal(body, into); err != nil {
+		return &decodeError{err: err}
+	}
+	return nil
+}
+
+// kubeStatusError turns an error answer into the API server's Status.
+func kubeStatusError(code int, body []byte) error {
+	var st metav1.Status
+	if json.Unmarshal(body, &st) != nil || st.Kind != "Status" {
+		st = metav1.Status{Status: metav1.StatusFailure, Code: int32(code), Reason: reasonForCode(code),
+			Message: fmt.Sprintf("the server answered %d %s", code, http.StatusText(code))}
+	}
+	if st.Code == 0 {
+		st.Code = int32(code)
+	}
+	if st.Reason == "" {
+		st.Reason = reasonForCode(code)
+	}
+	return &apierrors.StatusError{ErrStatus: st}
+}
+
+func reasonForCode(code int) metav1.StatusReason {
+	switch code {
+	case http.StatusUnauthorized:
+		return metav1.StatusReasonUnauthorized
+	case http.StatusForbidden:
+		return metav1.StatusReasonForbidden
+	case http.StatusNotFound:
+		return metav1.StatusReasonNotFound
+	case http.StatusGone:
+		return metav1.StatusReasonExpired
+	case http.StatusTooManyRequests:
+		return metav1.StatusReasonTooManyRequests
+	}
+	return metav1.StatusReasonUnknown
+}
+
+// decodeError is an answer that is not the JSON it should be: truncated,
+// or not JSON at all.
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string { return "decoding the answer: " + e.err.Error() }
+func (e *decodeError) Unwrap() error { return e.err }
 
 // sortClusterObjects orders events by time so that rules see the newest
 // last; the API already returns other kinds in namespace/name order.
@@ -234,4 +400,10 @@ func sortClusterObjects(cl *inventory.Cluster) {
 
 func kubeAPILabel(cl *containerpb.Cluster) string {
 	return recording.KubeAPI(cl.GetLocation(), cl.GetName())
+}
+
+// isJSON reports whether b looks like a JSON document.
+func isJSON(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }

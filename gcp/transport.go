@@ -15,8 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/lbdiag/lbdiag/gcp/recording"
 )
 
@@ -84,10 +82,14 @@ var DefaultRetryPolicy = RetryPolicy{
 
 // Retry returns a RoundTripper that retries 429, 500, 502, 503, 504,
 // quota errors (403 rateLimitExceeded and the like) and transport errors
-// with exponential backoff and jitter, honouring Retry-After. It gives up
-// after MaxAttempts or when the request's context ends. A limiter, if not
-// nil, is waited on before every try.
-func Retry(next http.RoundTripper, p RetryPolicy, limiter *rate.Limiter) http.RoundTripper {
+// with exponential backoff and jitter, honouring Retry-After. It reads
+// each answer's body whole inside the try, so that a connection reset in
+// the middle of a body is retried like one before the headers (every
+// request lbdiag sends is a read, safe to repeat). It gives up after
+// MaxAttempts or when the request's context ends. A limiter, if not nil, is
+// waited on before every try, and told to slow down when the API says its
+// quota is exhausted.
+func Retry(next http.RoundTripper, p RetryPolicy, limiter *Limiter) http.RoundTripper {
 	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
 		ctx := req.Context()
 		var body []byte
@@ -100,26 +102,32 @@ func Retry(next http.RoundTripper, p RetryPolicy, limiter *rate.Limiter) http.Ro
 			body = b
 		}
 		for attempt := 1; ; attempt++ {
+			release := func() {}
 			if limiter != nil {
-				if err := limiter.Wait(ctx); err != nil {
+				r, err := limiter.Acquire(ctx)
+				if err != nil {
 					return nil, err
 				}
+				release = r
 			}
 			resp, err := tryOnce(next, req, body, p.AttemptTimeout)
+			release()
 			delay, retry := retryDelay(p, attempt, resp, err)
-			if !retry || attempt >= p.MaxAttempts || ctx.Err() != nil {
-				return resp, err
+			if limiter != nil && isQuotaAnswer(resp) {
+				limiter.SlowDown()
 			}
-			if resp != nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
+			if !retry || attempt >= p.MaxAttempts || ctx.Err() != nil {
+				if err != nil && attempt > 1 {
+					err = &retriedError{attempts: attempt, err: err}
+				}
+				return resp, err
 			}
 			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
 				// Waiting would outlive the run: answer with what we have.
 				if err != nil {
 					return nil, err
 				}
-				return nil, fmt.Errorf("giving up after %d attempts: retry delay %s exceeds the time left", attempt, delay)
+				return resp, nil
 			}
 			t := time.NewTimer(delay)
 			select {
@@ -132,11 +140,34 @@ func Retry(next http.RoundTripper, p RetryPolicy, limiter *rate.Limiter) http.Ro
 	})
 }
 
+// retriedError is a transport error that persisted over several tries.
+type retriedError struct {
+	attempts int
+	err      error
+}
+
+func (e *retriedError) Error() string {
+	return fmt.Sprintf("%v (after %d tries)", e.err, e.attempts)
+}
+func (e *retriedError) Unwrap() error { return e.err }
+
+// bodyReadError is a failure while reading an answer's body: the
+// connection broke after the headers arrived.
+type bodyReadError struct{ err error }
+
+func (e *bodyReadError) Error() string { return "reading the answer: " + e.err.Error() }
+func (e *bodyReadError) Unwrap() error { return e.err }
+
+// maxBody bounds one answer's body.
+const maxBody = 256 << 20
+
+// tryOnce sends one try and reads its whole answer within timeout.
 func tryOnce(next http.RoundTripper, req *http.Request, body []byte, timeout time.Duration) (*http.Response, error) {
 	ctx, cancel := context.WithCancel(req.Context())
 	if timeout > 0 {
 		ctx, cancel = context.WithTimeout(req.Context(), timeout)
 	}
+	defer cancel()
 	r := req.Clone(ctx)
 	if body != nil {
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -145,22 +176,21 @@ func tryOnce(next http.RoundTripper, req *http.Request, body []byte, timeout tim
 	}
 	resp, err := next.RoundTrip(r)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	resp.Body.Close()
+	if err != nil {
+		return nil, &bodyReadError{err: err}
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.ContentLength = int64(len(b))
 	return resp, nil
 }
 
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (c *cancelOnClose) Close() error {
-	err := c.ReadCloser.Close()
-	c.cancel()
-	return err
+// isQuotaAnswer reports whether the API said its quota is exhausted.
+func isQuotaAnswer(resp *http.Response) bool {
+	return resp != nil && (resp.StatusCode == http.StatusTooManyRequests || (resp.StatusCode == http.StatusForbidden && isRateLimitBody(resp)))
 }
 
 // retryDelay decides whether a try should be repeated and after how long.

@@ -76,6 +76,9 @@ type Coverage struct {
 	// ("projects/p/locations/l/clusters/c") the source was read in.
 	Scope  string `json:"scope"`
 	Status Status `json:"status"`
+	// Detail qualifies a complete read ("not installed", how long
+	// requests waited on the rate limit, ...).
+	Detail string `json:"detail,omitempty"`
 	Error  string `json:"error,omitempty"`
 	Hint   string `json:"hint,omitempty"`
 }
@@ -123,6 +126,16 @@ func (cs CoverageSet) Gaps() []Coverage {
 
 // ProjectScope returns the coverage scope of a project.
 func ProjectScope(project string) string { return "projects/" + project }
+
+// ObjectScope returns the coverage scope of one Kubernetes object of a
+// cluster: "<cluster scope>/namespaces/<ns>/<resource>/<name>", or
+// "<cluster scope>/<resource>/<name>" for a cluster-scoped object.
+func ObjectScope(clusterScope, resource, ns, name string) string {
+	if ns == "" {
+		return clusterScope + "/" + resource + "/" + name
+	}
+	return clusterScope + "/namespaces/" + ns + "/" + resource + "/" + name
+}
 
 // ClusterScope returns the coverage scope of a GKE cluster.
 func ClusterScope(project, location, name string) string {

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	"cloud.google.com/go/container/apiv1/containerpb"
@@ -32,11 +33,69 @@ type Inventory struct {
 	// ClustersSelected is set when --cluster limited the clusters: the
 	// project's other clusters were not inspected.
 	ClustersSelected bool
+
+	knownMu  sync.Mutex
+	known    map[string]bool // source + " " + scope -> complete
+	knownLen int             // len(Coverage) when known was built
+	knownPtr *Coverage       // &Coverage[0] then
 }
 
-// Known reports whether source was read completely in scope.
+// Known reports whether source was read completely in scope. A source that
+// was never attempted there is unknown.
 func (inv *Inventory) Known(source Source, scope string) bool {
-	return inv.Coverage.Known(source, scope)
+	v, _ := inv.lookup(string(source) + " " + scope)
+	return v
+}
+
+// lookup reads the index of the coverage record, built on first use and
+// rebuilt if the record changed (tests edit inventories between runs).
+func (inv *Inventory) lookup(key string) (complete, present bool) {
+	inv.knownMu.Lock()
+	defer inv.knownMu.Unlock()
+	var first *Coverage
+	if len(inv.Coverage) > 0 {
+		first = &inv.Coverage[0]
+	}
+	if inv.known == nil || inv.knownLen != len(inv.Coverage) || inv.knownPtr != first {
+		inv.known = make(map[string]bool, len(inv.Coverage))
+		for _, c := range inv.Coverage {
+			k := string(c.Source) + " " + c.Scope
+			prev, seen := inv.known[k]
+			inv.known[k] = c.Complete() && (!seen || prev)
+		}
+		inv.knownLen, inv.knownPtr = len(inv.Coverage), first
+	}
+	complete, present = inv.known[key]
+	return complete, present
+}
+
+// KnownObject reports whether the object ns/name of a cluster's resource
+// was read: its kind was listed completely and the object itself did not
+// fail to decode. A rule that needs a named object stays silent when this
+// is false, rather than calling it missing.
+func (inv *Inventory) KnownObject(source Source, cl *Cluster, resource, ns, name string) bool {
+	if !inv.Known(source, cl.Scope()) {
+		return false
+	}
+	_, bad := inv.lookup(string(source) + " " + ObjectScope(cl.Scope(), resource, ns, name))
+	return !bad
+}
+
+// ClusterListComplete reports whether every cluster of the project is in
+// the inventory: the cluster list was read, GKE answered for every
+// location (no missingZones), and --cluster did not narrow it. Rules whose
+// verdict needs "every cluster" (orphans) decide only then.
+func (inv *Inventory) ClusterListComplete() bool {
+	ps := ProjectScope(inv.Project)
+	if inv.ClustersSelected || !inv.Known(GKEClusters, ps) {
+		return false
+	}
+	for _, c := range inv.Coverage {
+		if c.Source == GKEClusters && c.Scope != ps && !c.Complete() {
+			return false
+		}
+	}
+	return true
 }
 
 // Compute holds Compute Engine resources as the API returned them.
@@ -199,4 +258,30 @@ func EventTime(e *corev1.Event) time.Time {
 		return e.EventTime.Time
 	}
 	return e.FirstTimestamp.Time
+}
+
+// Event reporters: the controllers whose Warning events lbdiag reads.
+const (
+	ReporterLoadBalancer = "loadbalancer-controller"
+	ReporterNEG          = "neg-controller"
+	ReporterGateway      = "sc-gateway-controller"
+	ReporterService      = "service-controller"
+)
+
+// EventSelectors are the field selectors of the events lbdiag lists: one
+// per reporting controller. The API server matches source= against
+// source.component and, for events written through events.k8s.io/v1,
+// reportingController.
+func EventSelectors() []string {
+	return []string{"source=" + ReporterLoadBalancer, "source=" + ReporterNEG, "source=" + ReporterGateway, "source=" + ReporterService}
+}
+
+// EventReporter is the controller that wrote an event: source.component,
+// else reportingController (events written through events.k8s.io/v1 leave
+// source empty).
+func EventReporter(e *corev1.Event) string {
+	if e.Source.Component != "" {
+		return e.Source.Component
+	}
+	return e.ReportingController
 }

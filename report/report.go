@@ -3,7 +3,11 @@
 package report
 
 import (
+	"bytes"
+	"encoding/json"
 	"time"
+
+	"github.com/lbdiag/lbdiag/internal/untrusted"
 
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
@@ -62,17 +66,77 @@ func New(tool Tool, inv *inventory.Inventory, res inspect.Result, started, finis
 	if r.Findings == nil {
 		r.Findings = []inspect.Finding{}
 	}
+	for i := range r.Findings {
+		r.Findings[i] = Sanitize(r.Findings[i])
+	}
 	for _, cl := range inv.Clusters {
 		r.Clusters = append(r.Clusters, cl.Location()+"/"+cl.Name())
 	}
 	for _, c := range append(append(inventory.CoverageSet(nil), inv.Coverage...), res.Failures...) {
-		rc := Coverage{Source: string(c.Source), Scope: c.Scope, Status: string(c.Status), Error: c.Error, Hint: c.Hint}
+		rc := Coverage{Source: string(c.Source), Scope: untrusted.Escape(c.Scope), Status: string(c.Status), Detail: untrusted.Clean(c.Detail),
+			Error: untrusted.Clean(c.Error), Hint: untrusted.Clean(c.Hint)}
 		if c.Status == inventory.StatusNotInstalled {
 			rc.Status, rc.Detail = string(inventory.StatusOK), "not installed"
 		}
 		r.Coverage = append(r.Coverage, rc)
 	}
 	return r
+}
+
+// Sanitize makes a finding safe to print and keep: every text that may
+// quote what other people wrote (the message, the evidence) is scrubbed of
+// credentials, bounded to untrusted.MaxValue per value and escaped; the
+// resource and the fix are bounded and escaped. Every renderer, JSON
+// included, prints only sanitized findings.
+func Sanitize(f inspect.Finding) inspect.Finding {
+	f.Message = untrusted.Clean(f.Message)
+	f.Remediation = untrusted.Escape(untrusted.Bound(f.Remediation, untrusted.MaxValue))
+	f.Title = untrusted.Escape(f.Title)
+	r := &f.Resource
+	for _, p := range []*string{&r.Kind, &r.Project, &r.Location, &r.Cluster, &r.Namespace, &r.Name} {
+		*p = untrusted.Escape(untrusted.Bound(*p, untrusted.MaxValue))
+	}
+	if len(f.Evidence) > 0 {
+		if ev, ok := cleanValue(f.Evidence).(map[string]any); ok {
+			f.Evidence = ev
+		}
+	}
+	return f
+}
+
+// cleanValue returns a copy of an evidence value with every string cleaned.
+// Values are normalised through JSON, as every renderer prints them.
+func cleanValue(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out any
+	if dec.Decode(&out) != nil {
+		return v
+	}
+	return cleanJSON(out)
+}
+
+func cleanJSON(v any) any {
+	switch x := v.(type) {
+	case string:
+		return untrusted.Clean(x)
+	case []any:
+		for i := range x {
+			x[i] = cleanJSON(x[i])
+		}
+		return x
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			out[untrusted.Escape(k)] = cleanJSON(val)
+		}
+		return out
+	}
+	return v
 }
 
 // Gaps returns the coverage entries that are not complete reads.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -178,8 +179,47 @@ func TestBundleRedaction(t *testing.T) {
 	t.Parallel()
 	f := newFakeProject(t)
 	secrets := []string{"s3cr3t-env-9f2a", "s3cr3t-arg-77c1", "s3cr3t-cmd-a0b4", "s3cr3t-lastapplied-51de", "s3cr3t-data-0c9e", "s3cr3t-stringdata-e7f3",
-		"s3cr3t-startup-44aa", "s3cr3t-clientkey-b2c8", "s3cr3t-nodemeta-6d1f", "s3cr3t-init-2e90"}
+		"s3cr3t-startup-44aa", "s3cr3t-clientkey-b2c8", "s3cr3t-nodemeta-6d1f", "s3cr3t-init-2e90",
+		// 10: probe header, 11: BackendConfig custom header, 12: backend
+		// service custom header, 13: preStop command text, 14: URL
+		// credentials in an annotation, 15: a URL query value there, 16: a
+		// free-form Service annotation, 17: a free-form pod template
+		// annotation, 18: an access_token in an event message.
+		"s3cr3t-probe-hdr-31aa", "s3cr3t-bc-hdr-8c21", "s3cr3t-bs-hdr-5e02", "s3cr3t-prestop-d7e1", "s3cr3t-userinfo-4b4b",
+		"s3cr3t-query-90f3", "s3cr3t-svc-ann-1c6d", "s3cr3t-tpl-ann-f00d", "s3cr3t-evtoken-aa17"}
 	f.rewrite = map[string]func(map[string]any){
+		"/apis/cloud.google.com/v1/backendconfigs": func(body map[string]any) {
+			for _, item := range body["items"].([]any) {
+				spec := item.(map[string]any)["spec"].(map[string]any)
+				spec["customRequestHeaders"] = map[string]any{"headers": []any{"X-Upstream-Key:" + secrets[11]}}
+			}
+		},
+		"/aggregated/backendServices": func(body map[string]any) {
+			for _, scoped := range body["items"].(map[string]any) {
+				list, _ := scoped.(map[string]any)["backendServices"].([]any)
+				for _, bs := range list {
+					bs.(map[string]any)["customRequestHeaders"] = []any{"X-Edge-Auth:" + secrets[12]}
+				}
+			}
+		},
+		"/api/v1/services": func(body map[string]any) {
+			for _, item := range body["items"].([]any) {
+				meta := item.(map[string]any)["metadata"].(map[string]any)
+				ann, _ := meta["annotations"].(map[string]any)
+				if ann == nil {
+					ann = map[string]any{}
+					meta["annotations"] = ann
+				}
+				ann["team.example.com/oncall-webhook"] = "https://hooks.example.com/" + secrets[16]
+				ann["networking.gke.io/example-hook"] = "https://ops:" + secrets[14] + "@hooks.example.com/x?sig=" + secrets[15]
+			}
+		},
+		"/api/v1/events": func(body map[string]any) {
+			for _, item := range body["items"].([]any) {
+				e := item.(map[string]any)
+				e["message"] = e["message"].(string) + " (while calling https://oauth2.example.com/v1/check?access_token=" + secrets[18] + ")"
+			}
+		},
 		"/apis/apps/v1/deployments": func(body map[string]any) {
 			for _, item := range body["items"].([]any) {
 				d := item.(map[string]any)
@@ -192,11 +232,25 @@ func TestBundleRedaction(t *testing.T) {
 				ann["kubectl.kubernetes.io/last-applied-configuration"] = `{"env":"` + secrets[3] + `"}`
 				spec := d["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
 				spec["initContainers"] = []any{map[string]any{"name": "init", "image": "busybox", "command": []any{"sh", "-c", "echo " + secrets[9]}}}
+				tmeta := d["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)
+				tann, _ := tmeta["annotations"].(map[string]any)
+				if tann == nil {
+					tann = map[string]any{}
+					tmeta["annotations"] = tann
+				}
+				tann["vault.example.com/role-token"] = secrets[17]
 				for _, c := range spec["containers"].([]any) {
 					cm := c.(map[string]any)
 					cm["env"] = append(cm["env"].([]any), map[string]any{"name": "API_KEY", "value": secrets[0]})
 					cm["args"] = []any{"--password=" + secrets[1]}
 					cm["command"] = []any{"/app/server", "--token", secrets[2]}
+					cm["readinessProbe"] = map[string]any{"httpGet": map[string]any{"path": "/ready", "port": 8080,
+						"httpHeaders": []any{map[string]any{"name": "X-Probe-Key", "value": secrets[10]}}}}
+					if lc, ok := cm["lifecycle"].(map[string]any); ok {
+						if ps, ok := lc["preStop"].(map[string]any); ok && ps["exec"] != nil {
+							ps["exec"] = map[string]any{"command": []any{"sh", "-c", "sleep 40 && curl -H 'Authorization: Bearer " + secrets[13] + "' localhost:8080/quit"}}
+						}
+					}
 				}
 			}
 			body["data"] = map[string]any{"k": secrets[4]}
@@ -251,11 +305,33 @@ func TestBundleRedaction(t *testing.T) {
 			t.Errorf("the bundle holds %q", s)
 		}
 	}
-	// What the rules need stays: env names, the preStop hook.
-	for _, keep := range []string{`"API_KEY"`, `"sleep 40"`} {
-		if !bytes.Contains(all.Bytes(), []byte(keep)) {
+	// What the rules need stays: env names, header names, the preStop
+	// hook's sleep, the annotations lbdiag reads.
+	compacted := regexp.MustCompile(`\s+`).ReplaceAll(all.Bytes(), nil)
+	for _, keep := range []string{`"API_KEY"`, `"command":["sleep","40"]`, `"X-Probe-Key"`, `"X-Upstream-Key:REDACTED"`, `"X-Edge-Auth:REDACTED"`,
+		`"cloud.google.com/backend-config"`, `"networking.gke.io/example-hook":"https://REDACTED@hooks.example.com/x?sig=REDACTED"`} {
+		if !bytes.Contains(compacted, []byte(keep)) {
 			t.Errorf("the bundle lost %s", keep)
 		}
+	}
+	// The reports never carried them either (stdout, and the bundle's
+	// report files were checked above), and the rules read the redacted
+	// data: the preStop finding sees the same 40 s hook.
+	for _, s := range secrets {
+		if strings.Contains(res.stdout, s) {
+			t.Errorf("the JSON report holds %q", s)
+		}
+	}
+	if !strings.Contains(res.stdout, "access_token=REDACTED") {
+		t.Error("the event message lost its place in the report, or kept its token")
+	}
+	if !strings.Contains(res.stdout, "(checkout: exec: sleep 40)") {
+		t.Error("the preStop rule no longer reads the hook's duration")
+	}
+	// The bundle replays to the same findings as the live run.
+	replayed := runLbdiag(t, t.TempDir(), "inspect", "--replay", bundle, "--format", "json")
+	if a, b := findingKeys(parseReport(t, res.stdout)), findingKeys(parseReport(t, replayed.stdout)); strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Errorf("the bundle replays to other findings:\n%v\n%v", a, b)
 	}
 }
 

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 )
+
+var updateREADME = flag.Bool("update", false, "rewrite the README's demo output block")
 
 // TestREADMEInStep keeps what the README shows equal to what lbdiag does:
 // the demo's output, the version a build prints, and the Go version of
@@ -28,8 +31,13 @@ func TestREADMEInStep(t *testing.T) {
 	if res.code != exitFindings {
 		t.Errorf("the demo exits %d; the README says it exits 1", res.code)
 	}
-	if block != res.stdout {
-		t.Errorf("the README's demo output differs from the demo's; paste the output of COLUMNS=140 lbdiag inspect --demo:\n%s", res.stdout)
+	if block != res.stdout && *updateREADME {
+		readme = strings.Replace(readme, marker+block, marker+res.stdout, 1)
+		if err := os.WriteFile("../../README.md", []byte(readme), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else if block != res.stdout {
+		t.Errorf("the README's demo output differs from the demo's; run go test ./cmd/lbdiag -run README -update (it pastes the output of COLUMNS=140 lbdiag inspect --demo):\n%s", res.stdout)
 	}
 	if !strings.Contains(readme, "exits with code 1") {
 		t.Error("the README does not say that the demo exits 1")

@@ -3,37 +3,85 @@ package recording
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
+	"strings"
 
 	"github.com/lbdiag/lbdiag/internal/untrusted"
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 // Redacted is what replaces a removed value that must keep its place.
 const Redacted = "REDACTED-BY-LBDIAG"
 
-// Redact removes from a recorded JSON body whatever could carry a secret:
-// container env values (names and valueFrom stay), container command and
-// args (lifecycle hooks and probes stay: the rules read them), any data,
-// stringData or binaryData, the kubectl.kubernetes.io/last-applied-
-// configuration annotation, Compute Engine metadata values, GKE node
-// metadata values and the cluster's client credentials. A body that is not
-// JSON is replaced whole. lbdiag never reads Secrets; this guards against
-// what other objects carry.
+// readAnnotationPrefixes are the annotations lbdiag reads (GKE's
+// controllers' and the users' load-balancing annotations). The values of
+// all others are removed: they are free-form text lbdiag has no use for.
+var readAnnotationPrefixes = []string{
+	"cloud.google.com/", "beta.cloud.google.com/", "networking.gke.io/", "ingress.kubernetes.io/",
+	"ingress.gcp.kubernetes.io/", "kubernetes.io/ingress.", "service.alpha.kubernetes.io/app-protocols",
+	"service.kubernetes.io/", "networking.gke.io/",
+}
+
+func readAnnotation(key string) bool {
+	for _, p := range readAnnotationPrefixes {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Redact removes from a recorded JSON body whatever could carry a secret,
+// keeping names and structure and, of what lbdiag needs, only the part it
+// needs:
+//   - container env values (names and valueFrom stay), container command
+//     and args;
+//   - preStop exec commands, reduced to the sleep whose duration lbdiag
+//     reads (["sleep", "N"]); any other hook command, and probe exec
+//     commands, replaced whole;
+//   - the values of probe httpHeaders and of custom request and response
+//     headers (BackendConfig, backend services): "Name:REDACTED";
+//   - the values of annotations lbdiag does not read, and the
+//     kubectl.kubernetes.io/last-applied-configuration annotation;
+//     credentials and query values of URLs in the ones it reads;
+//   - credentials, tokens and URL query values in event messages;
+//   - any data, stringData or binaryData field;
+//   - Compute Engine metadata values, GKE node metadata values and the
+//     cluster's client credentials.
+//
+// A body that is not JSON is replaced whole. lbdiag never reads Secrets;
+// this guards against what other objects carry.
 func Redact(body []byte) []byte {
+	out, ok := redact(body, "  ")
+	if !ok {
+		return []byte(`"` + Redacted + `: not JSON"`)
+	}
+	return append(out, '\n')
+}
+
+// RedactAnswer redacts an API answer the way Redact does, compactly; ok is
+// false when the body is not JSON (it is then left for the decoder to
+// refuse).
+func RedactAnswer(body []byte) ([]byte, bool) {
+	return redact(body, "")
+}
+
+func redact(body []byte, indent string) ([]byte, bool) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return body
+		return body, true
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return []byte(`"` + Redacted + `: not JSON"`)
+		return nil, false
 	}
 	v = redactValue(v, "")
-	out, err := untrusted.Marshal(v, "  ")
+	out, err := untrusted.Marshal(v, indent)
 	if err != nil {
-		return []byte(`"` + Redacted + `"`)
+		return nil, false
 	}
-	return append(out, '\n')
+	return out, true
 }
 
 func redactValue(v any, key string) any {
@@ -44,10 +92,26 @@ func redactValue(v any, key string) any {
 		for i := range x {
 			x[i] = redactValue(x[i], key)
 		}
-		if key == "env" {
+		switch key {
+		case "env":
 			for _, e := range x {
 				if m, ok := e.(map[string]any); ok {
 					delete(m, "value")
+				}
+			}
+		case "customRequestHeaders", "customResponseHeaders", "headers":
+			for i, h := range x {
+				if s, ok := h.(string); ok {
+					name, _, _ := strings.Cut(s, ":")
+					x[i] = name + ":" + untrusted.Redacted
+				}
+			}
+		case "httpHeaders":
+			for _, h := range x {
+				if m, ok := h.(map[string]any); ok {
+					if _, has := m["value"]; has {
+						m["value"] = untrusted.Redacted
+					}
 				}
 			}
 		}
@@ -65,8 +129,36 @@ func redactObject(m map[string]any, key string) map[string]any {
 		delete(m, "command")
 		delete(m, "args")
 	}
-	if ann, ok := m["annotations"].(map[string]any); ok {
-		delete(ann, "kubectl.kubernetes.io/last-applied-configuration")
+	switch key {
+	case "preStop", "postStart":
+		if exec, ok := m["exec"].(map[string]any); ok {
+			exec["command"] = sleepOnly(exec["command"])
+		}
+	case "livenessProbe", "readinessProbe", "startupProbe":
+		if exec, ok := m["exec"].(map[string]any); ok {
+			exec["command"] = []any{Redacted}
+		}
+	case "annotations":
+		for k, v := range m {
+			switch s, _ := v.(string); {
+			case k == "kubectl.kubernetes.io/last-applied-configuration":
+				delete(m, k)
+			case !readAnnotation(k):
+				m[k] = Redacted
+			default:
+				m[k] = untrusted.Scrub(s)
+			}
+		}
+		return m
+	}
+	// An event: its message is free text from a controller, which may
+	// quote URLs with tokens.
+	if _, ok := m["involvedObject"]; ok {
+		for _, k := range []string{"message", "note"} {
+			if s, ok := m[k].(string); ok {
+				m[k] = untrusted.Scrub(s)
+			}
+		}
 	}
 	// Compute Engine metadata (startup scripts, ssh keys).
 	if m["kind"] == "compute#metadata" {
@@ -97,4 +189,21 @@ func redactObject(m map[string]any, key string) map[string]any {
 		m[k] = redactValue(v, k)
 	}
 	return m
+}
+
+// sleepOnly keeps of a hook's command only the sleep lbdiag reads.
+func sleepOnly(cmd any) []any {
+	list, _ := cmd.([]any)
+	args := make([]string, 0, len(list))
+	for _, a := range list {
+		s, ok := a.(string)
+		if !ok {
+			return []any{Redacted}
+		}
+		args = append(args, s)
+	}
+	if secs, ok := inventory.SleepCommand(args); ok {
+		return []any{"sleep", strconv.FormatFloat(secs, 'f', -1, 64)}
+	}
+	return []any{Redacted}
 }

@@ -1,6 +1,8 @@
 package recording
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -11,16 +13,18 @@ func TestRedact(t *testing.T) {
 	 "spec":{"template":{"spec":{"initContainers":[{"name":"init","image":"busybox","command":["sh","-c","echo SECRET-2"]}],
 	  "containers":[{"name":"web","image":"nginx","args":["--token=SECRET-3"],"command":["/bin/web"],
 	   "env":[{"name":"DB_PASSWORD","value":"SECRET-4"},{"name":"FROM_SECRET","valueFrom":{"secretKeyRef":{"name":"db","key":"password"}}}],
-	   "lifecycle":{"preStop":{"exec":{"command":["sh","-c","sleep 40"]}}},
-	   "readinessProbe":{"exec":{"command":["cat","/ready"]}}}]}}}}],
+	   "lifecycle":{"preStop":{"exec":{"command":["sh","-c","sleep 40 && curl -H 'Authorization: Bearer SECRET-14' http://localhost/drain"]}}},
+	   "livenessProbe":{"httpGet":{"path":"/healthz","port":8080,"httpHeaders":[{"name":"X-Probe-Token","value":"SECRET-15"}]}},
+	   "readinessProbe":{"exec":{"command":["cat","/ready-SECRET-16"]}}}]}}}}],
 	 "data":{"x":"SECRET-5"},"stringData":{"y":"SECRET-6"}}`
-	out := string(Redact([]byte(in)))
-	for _, s := range []string{"SECRET-1", "SECRET-2", "SECRET-3", "SECRET-4", "SECRET-5", "SECRET-6", "last-applied-configuration", "/bin/web"} {
+	out := compact(Redact([]byte(in)))
+	for _, s := range []string{"SECRET-1", "SECRET-2", "SECRET-3", "SECRET-4", "SECRET-5", "SECRET-6", "SECRET-14", "SECRET-15", "SECRET-16", "last-applied-configuration", "/bin/web"} {
 		if strings.Contains(out, s) {
 			t.Errorf("redacted output still holds %q:\n%s", s, out)
 		}
 	}
-	for _, s := range []string{`"DB_PASSWORD"`, `"secretKeyRef"`, `"sleep 40"`, `"cat"`, `"keep": "me"`} {
+	// Names and structure stay; of the preStop hook, the sleep lbdiag reads.
+	for _, s := range []string{`"DB_PASSWORD"`, `"secretKeyRef"`, `"command":["sleep","40"]`, `"X-Probe-Token"`, `"/healthz"`, `"keep":"REDACTED-BY-LBDIAG"`} {
 		if !strings.Contains(out, s) {
 			t.Errorf("redacted output lost %s:\n%s", s, out)
 		}
@@ -43,4 +47,37 @@ func TestRedact(t *testing.T) {
 	if out := string(Redact([]byte("not json SECRET-13"))); strings.Contains(out, "SECRET-13") {
 		t.Errorf("a non-JSON body must be dropped: %s", out)
 	}
+
+	// Custom headers keep their names; annotations lbdiag does not read
+	// lose their values; URLs in those it reads lose credentials and query
+	// values; event messages lose tokens.
+	objects := `{"items":[
+	 {"metadata":{"name":"bc","annotations":{"team.example.com/pager":"SECRET-20","cloud.google.com/neg":"{\"ingress\":true}",
+	   "networking.gke.io/hook":"https://u:SECRET-21@example.com/x?sig=SECRET-22"}},
+	  "spec":{"customRequestHeaders":{"headers":["X-Client-Region:{client_region}","X-Api-Key:SECRET-23"]}}},
+	 {"kind":"compute#backendService","name":"bs","customRequestHeaders":["X-Auth:SECRET-24"],"customResponseHeaders":["Set-Cookie:SECRET-25"]},
+	 {"involvedObject":{"kind":"Ingress","name":"web"},"message":"Error syncing: GET https://api.example.com/v1?access_token=SECRET-26 failed: Bearer SECRET-27"}]}`
+	out = compact(Redact([]byte(objects)))
+	for _, s := range []string{"SECRET-20", "SECRET-21", "SECRET-22", "SECRET-23", "SECRET-24", "SECRET-25", "SECRET-26", "SECRET-27"} {
+		if strings.Contains(out, s) {
+			t.Errorf("objects: still holds %q:\n%s", s, out)
+		}
+	}
+	for _, s := range []string{`"X-Client-Region:REDACTED"`, `"X-Auth:REDACTED"`, `"team.example.com/pager":"REDACTED-BY-LBDIAG"`, `"cloud.google.com/neg":"{\"ingress\":true}"`, "https://REDACTED@example.com/x?sig=REDACTED", "Error syncing: GET https://api.example.com/v1?access_token=REDACTED"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("objects: lost %s:\n%s", s, out)
+		}
+	}
+	// Redaction is idempotent: a bundle replays to the same data.
+	if again := compact(Redact([]byte(out))); again != out {
+		t.Errorf("redacting twice changes the body:\n%s\n%s", out, again)
+	}
+}
+
+func compact(b []byte) string {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return string(b)
+	}
+	return buf.String()
 }

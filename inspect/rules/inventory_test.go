@@ -55,6 +55,8 @@ func newInventory(clusters ...*inventory.Cluster) *inventory.Inventory {
 
 // failSource marks a source as unreadable in scope.
 func failSource(inv *inventory.Inventory, s inventory.Source, scope string) {
+	// A new record: an inventory's coverage is indexed on first use.
+	inv.Coverage = append(inventory.CoverageSet(nil), inv.Coverage...)
 	for i := range inv.Coverage {
 		if inv.Coverage[i].Source == s && inv.Coverage[i].Scope == scope {
 			inv.Coverage[i].Status = inventory.StatusError

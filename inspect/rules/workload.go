@@ -2,8 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"path"
-	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -86,7 +84,7 @@ func preStopOf(c corev1.Container) preStop {
 	case h.Exec != nil:
 		cmd := h.Exec.Command
 		form := "exec: " + strings.Join(cmd, " ")
-		if s, ok := sleepCommand(cmd); ok {
+		if s, ok := inventory.SleepCommand(cmd); ok {
 			return preStop{Present: true, Known: true, Seconds: s, Form: form}
 		}
 		return preStop{Present: true, Form: form + " (duration unknown)"}
@@ -96,53 +94,6 @@ func preStopOf(c corev1.Container) preStop {
 		return preStop{Present: true, Form: "tcpSocket (duration unknown)"}
 	}
 	return preStop{Present: true, Form: "unrecognised hook (duration unknown)"}
-}
-
-var shells = map[string]bool{"sh": true, "bash": true, "ash": true, "dash": true, "zsh": true, "busybox": false}
-
-// sleepCommand recognises ["sleep", "N"] and ["sh", "-c", "sleep N [&& ...]"].
-func sleepCommand(cmd []string) (float64, bool) {
-	if len(cmd) == 0 {
-		return 0, false
-	}
-	if path.Base(cmd[0]) == "sleep" && len(cmd) == 2 {
-		return sleepArg(cmd[1])
-	}
-	if shells[path.Base(cmd[0])] && len(cmd) == 3 && (cmd[1] == "-c" || cmd[1] == "-ec" || cmd[1] == "-xc") {
-		script := strings.TrimSpace(cmd[2])
-		first := script
-		for _, sep := range []string{"&&", ";", "\n"} {
-			if i := strings.Index(first, sep); i >= 0 {
-				first = first[:i]
-			}
-		}
-		f := strings.Fields(first)
-		if len(f) == 2 && (path.Base(f[0]) == "sleep") {
-			return sleepArg(f[1])
-		}
-	}
-	return 0, false
-}
-
-// sleepArg parses sleep's argument: a number with an optional s, m, h or d
-// suffix.
-func sleepArg(a string) (float64, bool) {
-	mult := 1.0
-	switch {
-	case strings.HasSuffix(a, "s"):
-		a = strings.TrimSuffix(a, "s")
-	case strings.HasSuffix(a, "m"):
-		a, mult = strings.TrimSuffix(a, "m"), 60
-	case strings.HasSuffix(a, "h"):
-		a, mult = strings.TrimSuffix(a, "h"), 3600
-	case strings.HasSuffix(a, "d"):
-		a, mult = strings.TrimSuffix(a, "d"), 86400
-	}
-	v, err := strconv.ParseFloat(a, 64)
-	if err != nil || v < 0 {
-		return 0, false
-	}
-	return v * mult, true
 }
 
 // gracePeriod is the Pod template's terminationGracePeriodSeconds, 30 when

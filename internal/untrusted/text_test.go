@@ -1,0 +1,81 @@
+package untrusted
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestEscape(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, in, want string }{
+		{"plain text stays", "Error syncing to GCP: ok\n\tnext", "Error syncing to GCP: ok\n\tnext"},
+		{"ESC of a colour sequence", "a\x1b[31mred", `a\x1b[31mred`},
+		{"OSC 52 clipboard write with BEL", "\x1b]52;c;ZWNobyBoaQ==\x07", `\x1b]52;c;ZWNobyBoaQ==\x07`},
+		{"window title", "\x1b]0;pwned\x07", `\x1b]0;pwned\x07`},
+		{"carriage return and backspace", "ok\rno\b", `ok\x0dno\x08`},
+		{"DEL", "a\x7fb", `a\x7fb`},
+		{"C1 CSI as UTF-8", "a\u009b31mb", `a\u009b31mb`},
+		{"C1 as a raw byte", "a\x9b31mb", `a\x9b31mb`},
+		{"non-ASCII letters stay", "Zürich — 東京", "Zürich — 東京"},
+	} {
+		if got := Escape(tc.in); got != tc.want {
+			t.Errorf("%s: Escape(%q) = %q, want %q", tc.name, tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestScrub(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, in string
+		secrets  []string
+		gone     []string
+		kept     []string
+	}{
+		{"echoed authorization header", `401: header "Authorization: Bearer ya29.a0AfH6SMB-secret" rejected`, nil,
+			[]string{"a0AfH6SMB-secret"}, []string{"Authorization: Bearer REDACTED", "401"}},
+		{"lbdiag's own token anywhere", "token opaque-token-1234 was rejected", []string{"opaque-token-1234"},
+			[]string{"opaque-token-1234"}, []string{"was rejected"}},
+		{"URL credentials and query", "fetching https://user:pa55@backend.example.com/hook?access_token=abc123&x=1 failed", nil,
+			[]string{"pa55", "abc123", "user:"}, []string{"https://REDACTED@backend.example.com/hook?access_token=REDACTED&x=REDACTED"}},
+		{"a parameter outside a URL", "config password=hunter2 key=AIzaSyXX", nil, []string{"hunter2", "AIzaSyXX"}, []string{"password=REDACTED"}},
+		{"basic auth", "Authorization: Basic dXNlcjpwYXNz", nil, []string{"dXNlcjpwYXNz"}, []string{"Basic REDACTED"}},
+		{"plain controller message stays", `Translation failed: invalid ingress spec: could not find service "shop/cart"`, nil, nil,
+			[]string{`could not find service "shop/cart"`}},
+	} {
+		got := Scrub(tc.in, tc.secrets...)
+		for _, g := range tc.gone {
+			if strings.Contains(got, g) {
+				t.Errorf("%s: %q still holds %q", tc.name, got, g)
+			}
+		}
+		for _, k := range tc.kept {
+			if !strings.Contains(got, k) {
+				t.Errorf("%s: %q lost %q", tc.name, got, k)
+			}
+		}
+	}
+}
+
+func TestBoundAndClean(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("é", 3000) // 6000 bytes
+	got := Bound(big, MaxValue)
+	if len(got) > MaxValue+64 || !strings.Contains(got, "more bytes cut by lbdiag") || !strings.HasPrefix(big, strings.Split(got, "…")[0]) {
+		t.Errorf("Bound: %d bytes, %q...", len(got), got[len(got)-40:])
+	}
+	if Bound("short", 10) != "short" {
+		t.Error("a short value must stay whole")
+	}
+	if c := Clean("\x1b[2J" + "Bearer abcdefgh"); c != `\x1b[2JBearer REDACTED` {
+		t.Errorf("Clean = %q", c)
+	}
+}
+
+func TestMarshalKeepsAmpersands(t *testing.T) {
+	t.Parallel()
+	b, err := Marshal(map[string]string{"fix": "a && b <c>"}, "")
+	if err != nil || string(b) != `{"fix":"a && b <c>"}` {
+		t.Errorf("Marshal = %s, %v", b, err)
+	}
+}

@@ -46,8 +46,8 @@ type healthReader struct {
 
 	mu      sync.Mutex
 	wg      sync.WaitGroup
-	reads   map[string]*healthRead        // by groupKey
-	uses    map[string]map[string]string  // backend service selfLink -> group -> groupKey
+	reads   map[string]*healthRead       // by groupKey
+	uses    map[string]map[string]string // backend service selfLink -> group -> groupKey
 	byKey   map[string]*compute.BackendService
 	wanted  int // backend groups asked for, shared ones counted once each
 	started bool

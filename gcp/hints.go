@@ -223,4 +223,3 @@ func containsAny(list []string, want ...string) bool {
 func computePermission(s inventory.Source) string {
 	return string(s) + ".list"
 }
-

@@ -55,4 +55,3 @@ func SleepArg(a string) (float64, bool) {
 	}
 	return v * mult, true
 }
-

@@ -120,7 +120,7 @@ var ErrProjectNotFound = errors.New("project not found")
 type collector struct {
 	opts   Options
 	base   http.RoundTripper
-	tokens *tokenMemo
+	tokens *TokenMemo
 
 	lmu      sync.Mutex
 	limiters map[string]*Limiter
@@ -141,8 +141,10 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		opts.Retry = DefaultRetryPolicy
 	}
 	c := &collector{opts: opts, base: newBaseTransport(), limiters: map[string]*Limiter{}}
-	if opts.TokenSource != nil {
-		c.tokens = &tokenMemo{src: opts.TokenSource}
+	if tm, ok := opts.TokenSource.(*TokenMemo); ok {
+		c.tokens = tm
+	} else if opts.TokenSource != nil {
+		c.tokens = RememberTokens(opts.TokenSource)
 	}
 	inv := &inventory.Inventory{Project: opts.Project, CollectedAt: opts.now(), ClustersSelected: len(opts.Clusters) > 0}
 	if opts.Replay != nil {
@@ -329,7 +331,7 @@ func (c *collector) userAgent() string {
 func (c *collector) errorText(err error) string {
 	var secrets []string
 	if c.tokens != nil {
-		secrets = c.tokens.issued()
+		secrets = c.tokens.Issued()
 	}
 	s := untrusted.Scrub(err.Error(), secrets...)
 	if len(s) > 500 {
@@ -450,15 +452,20 @@ func newBaseTransport() http.RoundTripper {
 	}
 }
 
-// tokenMemo is a token source that remembers the access tokens it handed
-// out, so that they can be scrubbed from every error lbdiag keeps.
-type tokenMemo struct {
+// TokenMemo is a token source that remembers the access tokens it handed
+// out, so that they can be scrubbed from every error lbdiag keeps and from
+// evidence bundles.
+type TokenMemo struct {
 	src oauth2.TokenSource
 	mu  sync.Mutex
 	got []string
 }
 
-func (t *tokenMemo) Token() (*oauth2.Token, error) {
+// RememberTokens wraps a token source in a TokenMemo.
+func RememberTokens(src oauth2.TokenSource) *TokenMemo { return &TokenMemo{src: src} }
+
+// Token returns the source's token and remembers it.
+func (t *TokenMemo) Token() (*oauth2.Token, error) {
 	tok, err := t.src.Token()
 	if err == nil && tok != nil {
 		t.mu.Lock()
@@ -470,7 +477,8 @@ func (t *tokenMemo) Token() (*oauth2.Token, error) {
 	return tok, err
 }
 
-func (t *tokenMemo) issued() []string {
+// Issued returns the access tokens handed out so far.
+func (t *TokenMemo) Issued() []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return append([]string(nil), t.got...)

@@ -81,10 +81,18 @@ func (p *Pass) Shared(key string, build func() any) any {
 }
 
 // CouldNotCheck records that the rule could not decide in scope, and why:
-// a coverage entry, not a finding.
+// a coverage entry (status unknown, a gap), not a finding.
 func (p *Pass) CouldNotCheck(scope, reason, hint string) {
 	p.skipped = append(p.skipped, inventory.Coverage{Source: inventory.Source("inspect." + p.rule.ID), Scope: scope,
-		Status: inventory.StatusSkipped, Error: reason, Hint: hint})
+		Status: inventory.StatusUnknown, Error: reason, Hint: hint})
+}
+
+// SkippedByRequest records that the rule did not run in scope because the
+// user narrowed the run (--cluster, focus flags): status skipped, which does
+// not make the run incomplete.
+func (p *Pass) SkippedByRequest(scope, reason string) {
+	p.skipped = append(p.skipped, inventory.Coverage{Source: inventory.Source("inspect." + p.rule.ID), Scope: scope,
+		Status: inventory.StatusSkipped, Detail: reason})
 }
 
 // Report adds a finding; rule, severity, title and docs come from the rule.

@@ -5,11 +5,19 @@ import "sort"
 // Status says whether a source was read.
 type Status string
 
-// Coverage statuses. NotInstalled is a complete read with nothing in it: the
-// API group is not served by the cluster, so no object of that kind exists.
+// Coverage statuses.
+//   - ok: read completely. NotInstalled is a complete read with nothing in
+//     it: the API group is not served by the cluster, so no object of that
+//     kind exists.
+//   - error: could not be read. A gap: what depends on it is unknown.
+//   - unknown: a rule could not decide, because something it needs was not
+//     read. A gap.
+//   - skipped: left out at the user's request (--cluster, --namespace,
+//     --ingress, ...). Not a gap: the run is complete for what was asked.
 const (
 	StatusOK           Status = "ok"
 	StatusError        Status = "error"
+	StatusUnknown      Status = "unknown"
 	StatusSkipped      Status = "skipped"
 	StatusNotInstalled Status = "not-installed"
 )
@@ -106,12 +114,19 @@ func (cs CoverageSet) Known(source Source, scope string) bool {
 	return found
 }
 
-// Gaps returns the entries that are not complete reads, sorted by scope and
-// source.
+// Gap reports whether the entry makes the run incomplete: a source that
+// could not be read, or a rule that could not decide. Sources skipped at the
+// user's request are not gaps.
+func (c Coverage) Gap() bool {
+	return !c.Complete() && c.Status != StatusSkipped
+}
+
+// Gaps returns the entries that make the run incomplete, sorted by scope
+// and source.
 func (cs CoverageSet) Gaps() []Coverage {
 	var out []Coverage
 	for _, c := range cs {
-		if !c.Complete() {
+		if c.Gap() {
 			out = append(out, c)
 		}
 	}

@@ -1,14 +1,18 @@
 package report
 
 import (
-	"encoding/json"
 	"io"
+
+	"github.com/lbdiag/lbdiag/internal/untrusted"
 )
 
-// WriteJSON writes the report as indented JSON (schemaVersion 1).
+// WriteJSON writes the report as indented JSON (schemaVersion 1), with &,
+// < and > as they are and control characters escaped.
 func WriteJSON(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	b, err := untrusted.Marshal(r, "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }

@@ -139,11 +139,12 @@ func cleanJSON(v any) any {
 	return v
 }
 
-// Gaps returns the coverage entries that are not complete reads.
+// Gaps returns the coverage entries that make the report incomplete: not
+// read, or not decided. Sources skipped at the user's request are not gaps.
 func (r *Report) Gaps() []Coverage {
 	var out []Coverage
 	for _, c := range r.Coverage {
-		if c.Status != string(inventory.StatusOK) {
+		if c.Status != string(inventory.StatusOK) && c.Status != string(inventory.StatusSkipped) {
 			out = append(out, c)
 		}
 	}
@@ -157,7 +158,7 @@ func (r *Report) NothingRead() bool {
 		return false
 	}
 	for _, c := range r.Coverage {
-		if c.Status == string(inventory.StatusOK) {
+		if c.Status == string(inventory.StatusOK) || c.Status == string(inventory.StatusSkipped) {
 			return false
 		}
 	}

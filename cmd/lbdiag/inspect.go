@@ -108,23 +108,15 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 	opts := gcp.Options{Clusters: f.clusters, UserAgent: "lbdiag/" + toolVersion(), Clock: clock}
 	switch {
 	case f.demo || f.replay != "":
-		rec, err := loadRecording(f)
+		rec, cleanup, err := loadRecording(f)
 		if err != nil {
 			return nil, err
 		}
+		defer cleanup()
 		if f.project != "" && f.project != rec.Manifest.Project {
 			return nil, usagef("--project %s: the recording is of project %s", f.project, rec.Manifest.Project)
 		}
 		opts.Project, opts.Replay = rec.Manifest.Project, rec
-		if f.record != "" {
-			if err := prepareRecordDir(f.record); err != nil {
-				return nil, err
-			}
-		}
-		if f.record != "" || f.evidence != "" {
-			opts.Recorder = recording.NewRecorder()
-			opts.CallLog = &recording.CallLog{}
-		}
 	default:
 		project := f.project
 		if project == "" {
@@ -143,20 +135,31 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		if err := checkEndpoint("container", opts.ContainerEndpoint, ""); err != nil {
 			return nil, err
 		}
-		if f.record != "" {
-			if err := prepareRecordDir(f.record); err != nil {
-				return nil, err
-			}
-		}
-		if f.record != "" || f.evidence != "" {
-			opts.Recorder = recording.NewRecorder()
-			opts.CallLog = &recording.CallLog{}
-		}
 		ts, err := gcp.TokenSource(ctx, firstNonEmpty(f.accessTokenFile, env.getenv("CLOUDSDK_AUTH_ACCESS_TOKEN_FILE")))
 		if err != nil {
 			return nil, err
 		}
-		opts.TokenSource = ts
+		opts.TokenSource = gcp.RememberTokens(ts)
+	}
+	if f.record != "" || f.evidence != "" {
+		dir := f.record
+		if dir != "" {
+			if err := prepareRecordDir(dir); err != nil {
+				return nil, err
+			}
+		} else {
+			tmp, err := os.MkdirTemp("", "lbdiag-evidence-")
+			if err != nil {
+				return nil, fmt.Errorf("--evidence: %w", err)
+			}
+			defer os.RemoveAll(tmp)
+			dir = tmp
+		}
+		rec, err := recording.NewRecorder(dir)
+		if err != nil {
+			return nil, err
+		}
+		opts.Recorder, opts.CallLog = rec, &recording.CallLog{}
 	}
 
 	if env.isTTY != nil && env.isTTY(env.stderrFd) && opts.Replay == nil {
@@ -165,6 +168,9 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 	cctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	inv, err := gcp.Collect(cctx, opts)
+	if errors.Is(err, gcp.ErrProjectNotFound) {
+		return nil, usagef("project %q was not found: Compute Engine and GKE both answered that it does not exist; check --project", opts.Project)
+	}
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
@@ -244,26 +250,26 @@ func newClock(now string) (func() time.Time, error) {
 	return func() time.Time { return at.Add(time.Since(origin)) }, nil
 }
 
-func loadRecording(f *inspectFlags) (*recording.Recording, error) {
+func loadRecording(f *inspectFlags) (*recording.Recording, func(), error) {
 	if f.demo {
 		rec, err := recording.Load(fixtures.Demo())
 		if err != nil {
-			return nil, fmt.Errorf("loading the demo project: %w", err)
+			return nil, nil, fmt.Errorf("loading the demo project: %w", err)
 		}
-		return rec, nil
+		return rec, func() {}, nil
 	}
-	rec, err := recording.LoadPath(f.replay)
+	rec, cleanup, err := recording.LoadPath(f.replay)
 	if err != nil {
-		return nil, usagef("--replay %s: %v", f.replay, err)
+		return nil, nil, usagef("--replay %s: %v", f.replay, err)
 	}
-	return rec, nil
+	return rec, cleanup, nil
 }
 
 func prepareRecordDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return os.MkdirAll(dir, 0o755)
+		return os.MkdirAll(dir, 0o700)
 	case err != nil:
 		return usagef("--record: %v", err)
 	case len(entries) > 0:
@@ -273,10 +279,9 @@ func prepareRecordDir(dir string) error {
 }
 
 func writeRecording(dir, project string, rec *recording.Recorder, started time.Time) error {
-	exchanges, bodies := rec.Exchanges()
 	at := started.UTC()
-	m := recording.Manifest{Project: project, Tool: "lbdiag " + toolVersion(), RecordedAt: &at, Exchanges: exchanges}
-	if err := recording.Write(filepath.Clean(dir), m, bodies); err != nil {
+	m := recording.Manifest{Project: project, Tool: "lbdiag " + toolVersion(), RecordedAt: &at, Exchanges: rec.Exchanges()}
+	if err := recording.WriteManifest(filepath.Clean(dir), m); err != nil {
 		return fmt.Errorf("--record: %w", err)
 	}
 	return nil
@@ -310,7 +315,7 @@ func firstNonEmpty(vals ...string) string {
 // the coverage, the flags (never a credential), and the report as JSON,
 // text and HTML, with SHA256SUMS. It replaces path atomically.
 func writeEvidence(f *inspectFlags, opts gcp.Options, rep *report.Report, started, finished time.Time) error {
-	exchanges, bodies := opts.Recorder.Exchanges()
+	exchanges := opts.Recorder.Exchanges()
 	at, end := started.UTC(), finished.UTC()
 	cov, err := untrusted.Marshal(rep.Coverage, "")
 	if err != nil {
@@ -333,8 +338,12 @@ func writeEvidence(f *inspectFlags, opts gcp.Options, rep *report.Report, starte
 		return fmt.Errorf("--evidence: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	err = recording.WriteBundle(tmp, m, bodies, []recording.BundleFile{
-		{Name: "report.json", Data: js.Bytes()}, {Name: "report.txt", Data: txt.Bytes()}, {Name: "report.html", Data: html.Bytes()}})
+	var secrets []string
+	if tm, ok := opts.TokenSource.(*gcp.TokenMemo); ok {
+		secrets = tm.Issued()
+	}
+	err = recording.WriteBundle(tmp, m, os.DirFS(opts.Recorder.Dir()), []recording.BundleFile{
+		{Name: "report.json", Data: js.Bytes()}, {Name: "report.txt", Data: txt.Bytes()}, {Name: "report.html", Data: html.Bytes()}}, secrets)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

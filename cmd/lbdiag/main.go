@@ -13,9 +13,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"golang.org/x/term"
+
+	"github.com/lbdiag/lbdiag/internal/untrusted"
 )
 
 // Exit codes. They are a stable contract.
@@ -53,10 +56,14 @@ func exitCode(o *outcome, err error, env *environment) int {
 	return exitOK
 }
 
+// oneLine renders an error as one line, scrubbed of credentials and
+// escaped: an error may quote what an API or a file said.
 func oneLine(err error) string {
+	s := err.Error()
 	var u *usageError
 	if errors.As(err, &u) {
-		return u.Error()
+		s = u.Error()
 	}
-	return err.Error()
+	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+	return untrusted.Escape(untrusted.Bound(untrusted.Scrub(s), untrusted.MaxValue))
 }

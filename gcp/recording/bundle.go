@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -36,36 +37,41 @@ type BundleFile struct {
 }
 
 // WriteBundle writes a gzipped tar of the recording (manifest and every
-// body, redacted), the extra files and SHA256SUMS over all of them. Files
-// are written in name order with the manifest's start time, so that a
-// bundle is reproducible.
-func WriteBundle(w io.Writer, m Manifest, bodies [][]byte, extra []BundleFile) error {
+// body, read from bodies and redacted one at a time), the extra files and
+// SHA256SUMS over all of them. secrets (the access token the run used) are
+// removed from every file wherever they occur. Files are written in name
+// order with the manifest's start time, so that a bundle is reproducible.
+func WriteBundle(w io.Writer, m Manifest, bodies fs.FS, extra []BundleFile, secrets []string) error {
 	m.Format, m.FormatVersion = Format, FormatVersion
-	files := map[string][]byte{}
-	for i, e := range m.Exchanges {
-		if e.File != "" {
-			files[e.File] = Redact(bodies[i])
+	sources := map[string]func() ([]byte, error){}
+	for _, e := range m.Exchanges {
+		if e.File == "" {
+			continue
+		}
+		e := e
+		sources[e.File] = func() ([]byte, error) {
+			b, err := fs.ReadFile(bodies, e.File)
+			if err != nil {
+				return nil, err
+			}
+			return RedactExchange(e, b, secrets), nil
 		}
 	}
 	mb, err := untrusted.Marshal(m, "  ")
 	if err != nil {
 		return fmt.Errorf("encoding bundle manifest: %w", err)
 	}
-	files[ManifestName] = append(mb, '\n')
+	mb = scrubSecrets(append(mb, '\n'), secrets)
+	sources[ManifestName] = func() ([]byte, error) { return mb, nil }
 	for _, f := range extra {
-		files[f.Name] = f.Data
+		data := scrubSecrets(f.Data, secrets)
+		sources[f.Name] = func() ([]byte, error) { return data, nil }
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
+	names := make([]string, 0, len(sources))
+	for n := range sources {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var sums bytes.Buffer
-	for _, n := range names {
-		sums.WriteString(sumLine(files[n], n) + "\n")
-	}
-	files[SumsName] = sums.Bytes()
-	names = append(names, SumsName)
 
 	mtime := time.Unix(0, 0)
 	if m.RecordedAt != nil {
@@ -89,13 +95,26 @@ func WriteBundle(w io.Writer, m Manifest, bodies [][]byte, extra []BundleFile) e
 			return err
 		}
 	}
+	var sums bytes.Buffer
+	write := func(n string, data []byte) error {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: n, Mode: 0o644, Size: int64(len(data)), ModTime: mtime}); err != nil {
+			return err
+		}
+		_, err := tw.Write(data)
+		return err
+	}
 	for _, n := range names {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: n, Mode: 0o644, Size: int64(len(files[n])), ModTime: mtime}); err != nil {
+		data, err := sources[n]()
+		if err != nil {
+			return fmt.Errorf("bundling %s: %w", n, err)
+		}
+		sums.WriteString(sumLine(data, n) + "\n")
+		if err := write(n, data); err != nil {
 			return err
 		}
-		if _, err := tw.Write(files[n]); err != nil {
-			return err
-		}
+	}
+	if err := write(SumsName, sums.Bytes()); err != nil {
+		return err
 	}
 	if err := tw.Close(); err != nil {
 		return err
@@ -103,17 +122,39 @@ func WriteBundle(w io.Writer, m Manifest, bodies [][]byte, extra []BundleFile) e
 	return gz.Close()
 }
 
-// ReadBundle reads and verifies a bundle: every file must be listed in
-// SHA256SUMS with a matching checksum and every listed file present; a
-// truncated or corrupt archive, or a recording of a newer format, is
-// refused. Nothing of a refused bundle is returned.
-func ReadBundle(r io.Reader) (*Recording, fs.FS, error) {
+// RedactExchange redacts one recorded body for a bundle: Redact's rules,
+// the secrets removed, and for an error answer, every credential-looking
+// text scrubbed (an API may echo the request's headers in its error).
+func RedactExchange(e Exchange, body []byte, secrets []string) []byte {
+	body = scrubSecrets(body, secrets)
+	if e.Status >= 300 {
+		body = []byte(untrusted.Scrub(string(body), secrets...))
+	}
+	return Redact(body)
+}
+
+func scrubSecrets(b []byte, secrets []string) []byte {
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			b = bytes.ReplaceAll(b, []byte(s), []byte(untrusted.Redacted))
+		}
+	}
+	return b
+}
+
+// ReadBundle reads and verifies a bundle, extracting it into dir: every
+// file must be listed in SHA256SUMS with a matching checksum and every
+// listed file present; a truncated or corrupt archive, or a recording of a
+// newer format, is refused. Nothing of a refused bundle is returned. The
+// recording's bodies are then read from dir as the replay needs them.
+func ReadBundle(r io.Reader, dir string) (*Recording, error) {
 	gz, err := gzip.NewReader(bufio.NewReader(r))
 	if err != nil {
-		return nil, nil, fmt.Errorf("not a gzipped bundle: %w", err)
+		return nil, fmt.Errorf("not a gzipped bundle: %w", err)
 	}
 	tr := tar.NewReader(gz)
-	files := memFS{}
+	got := map[string]string{} // name -> sha256
+	var sums []byte
 	var total int64
 	for {
 		h, err := tr.Next()
@@ -121,45 +162,69 @@ func ReadBundle(r io.Reader) (*Recording, fs.FS, error) {
 			break
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("bundle is truncated or corrupt: %w", err)
+			return nil, fmt.Errorf("bundle is truncated or corrupt: %w", err)
 		}
 		switch h.Typeflag {
 		case tar.TypeDir:
 			continue
 		case tar.TypeReg:
 		default:
-			return nil, nil, fmt.Errorf("bundle holds %s, which is not a regular file", h.Name)
+			return nil, fmt.Errorf("bundle holds %s, which is not a regular file", h.Name)
 		}
 		name := strings.TrimPrefix(path.Clean(h.Name), "./")
 		if !fs.ValidPath(name) || h.Size > maxBundleFile {
-			return nil, nil, fmt.Errorf("bundle holds an invalid or oversized file %q", h.Name)
+			return nil, fmt.Errorf("bundle holds an invalid or oversized file %q", h.Name)
+		}
+		if _, dup := got[name]; dup {
+			return nil, fmt.Errorf("bundle holds %s twice", name)
 		}
 		total += h.Size
 		if total > maxBundle {
-			return nil, nil, errors.New("bundle is larger than 1 GiB")
+			return nil, errors.New("bundle is larger than 1 GiB")
 		}
-		b, err := io.ReadAll(io.LimitReader(tr, maxBundleFile+1))
+		sum, data, err := extract(tr, filepath.Join(dir, filepath.FromSlash(name)), name == SumsName)
 		if err != nil {
-			return nil, nil, fmt.Errorf("bundle is truncated or corrupt: %w", err)
+			return nil, fmt.Errorf("bundle is truncated or corrupt: %w", err)
 		}
-		files[name] = b
+		got[name] = sum
+		if name == SumsName {
+			sums = data
+		}
 	}
 	if err := gz.Close(); err != nil {
-		return nil, nil, fmt.Errorf("bundle is truncated or corrupt: %w", err)
+		return nil, fmt.Errorf("bundle is truncated or corrupt: %w", err)
 	}
-	if err := verifySums(files); err != nil {
-		return nil, nil, err
+	if err := verifySums(got, sums); err != nil {
+		return nil, err
 	}
-	rec, err := Load(files)
-	if err != nil {
-		return nil, nil, err
-	}
-	return rec, files, nil
+	return Load(os.DirFS(dir))
 }
 
-func verifySums(files memFS) error {
-	sums, ok := files[SumsName]
-	if !ok {
+// extract writes one file of a bundle (0600) and returns its SHA-256; keep
+// also returns its content.
+func extract(r io.Reader, p string, keep bool) (string, []byte, error) {
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return "", nil, err
+	}
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", nil, err
+	}
+	h := sha256.New()
+	var kept bytes.Buffer
+	w := io.MultiWriter(f, h)
+	if keep {
+		w = io.MultiWriter(f, h, &kept)
+	}
+	_, err = io.Copy(w, io.LimitReader(r, maxBundleFile+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return hex.EncodeToString(h.Sum(nil)), kept.Bytes(), err
+}
+
+func verifySums(got map[string]string, sums []byte) error {
+	if sums == nil {
 		return errors.New("bundle has no SHA256SUMS")
 	}
 	listed := map[string]bool{}
@@ -168,17 +233,16 @@ func verifySums(files memFS) error {
 		if !ok {
 			return fmt.Errorf("SHA256SUMS line %d is malformed", i+1)
 		}
-		b, present := files[name]
+		have, present := got[name]
 		if !present {
 			return fmt.Errorf("bundle lacks %s, which SHA256SUMS lists", name)
 		}
-		got := sha256.Sum256(b)
-		if hex.EncodeToString(got[:]) != sum {
+		if have != sum {
 			return fmt.Errorf("checksum of %s does not match SHA256SUMS: the bundle was altered or damaged", name)
 		}
 		listed[name] = true
 	}
-	for name := range files {
+	for name := range got {
 		if name != SumsName && !listed[name] {
 			return fmt.Errorf("bundle holds %s, which SHA256SUMS does not list", name)
 		}
@@ -186,60 +250,36 @@ func verifySums(files memFS) error {
 	return nil
 }
 
-// LoadPath loads a recording from a directory or a bundle file.
-func LoadPath(p string) (*Recording, error) {
+// LoadPath loads a recording from a directory or a bundle file. A bundle
+// is extracted into a private temporary directory; cleanup removes it and
+// must be called when the replay is done.
+func LoadPath(p string) (rec *Recording, cleanup func(), err error) {
+	cleanup = func() {}
 	st, err := os.Stat(p)
 	if err != nil {
-		return nil, err
+		return nil, cleanup, err
 	}
 	if st.IsDir() {
-		return Load(os.DirFS(p))
+		rec, err := Load(os.DirFS(p))
+		return rec, cleanup, err
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, err
+		return nil, cleanup, err
 	}
 	defer f.Close()
-	rec, _, err := ReadBundle(f)
-	return rec, err
-}
-
-// memFS is a read-only in-memory file system of a bundle's files.
-type memFS map[string][]byte
-
-func (m memFS) ReadFile(name string) ([]byte, error) {
-	b, ok := m[name]
-	if !ok {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
+	dir, err := os.MkdirTemp("", "lbdiag-bundle-")
+	if err != nil {
+		return nil, cleanup, err
 	}
-	return b, nil
-}
-
-func (m memFS) Open(name string) (fs.File, error) {
-	b, ok := m[name]
-	if !ok {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	cleanup = func() { os.RemoveAll(dir) }
+	rec, err = ReadBundle(f, dir)
+	if err != nil {
+		cleanup()
+		return nil, func() {}, err
 	}
-	return &memFile{Reader: bytes.NewReader(b), name: name, size: int64(len(b))}, nil
+	return rec, cleanup, nil
 }
-
-type memFile struct {
-	*bytes.Reader
-	name string
-	size int64
-}
-
-func (f *memFile) Stat() (fs.FileInfo, error) { return memInfo{f}, nil }
-func (f *memFile) Close() error               { return nil }
-
-type memInfo struct{ f *memFile }
-
-func (i memInfo) Name() string       { return path.Base(i.f.name) }
-func (i memInfo) Size() int64        { return i.f.size }
-func (i memInfo) Mode() fs.FileMode  { return 0o444 }
-func (i memInfo) ModTime() time.Time { return time.Time{} }
-func (i memInfo) IsDir() bool        { return false }
-func (i memInfo) Sys() any           { return nil }
 
 func sumLine(b []byte, name string) string {
 	sum := sha256.Sum256(b)

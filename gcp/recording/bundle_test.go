@@ -6,8 +6,10 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"os"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -17,7 +19,8 @@ func sampleBundle(t *testing.T, mutate func(files map[string][]byte)) []byte {
 	m := Manifest{Project: "p", RecordedAt: &at, Exchanges: []Exchange{
 		{API: APICompute, Method: "GET", Path: "/compute/v1/projects/p/global/firewalls", Query: "maxResults=500", Status: 200, File: "compute/firewalls.json"}}}
 	var buf bytes.Buffer
-	if err := WriteBundle(&buf, m, [][]byte{[]byte(`{"kind":"compute#firewallList","items":[]}`)}, []BundleFile{{Name: "report.json", Data: []byte("{}\n")}}); err != nil {
+	bodies := fstest.MapFS{"compute/firewalls.json": {Data: []byte(`{"kind":"compute#firewallList","items":[]}`)}}
+	if err := WriteBundle(&buf, m, bodies, []BundleFile{{Name: "report.json", Data: []byte("{}\n")}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if mutate == nil {
@@ -58,10 +61,12 @@ func sampleBundle(t *testing.T, mutate func(files map[string][]byte)) []byte {
 func TestBundleRoundTrip(t *testing.T) {
 	t.Parallel()
 	b := sampleBundle(t, nil)
-	rec, files, err := ReadBundle(bytes.NewReader(b))
+	dir := t.TempDir()
+	rec, err := ReadBundle(bytes.NewReader(b), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := os.DirFS(dir)
 	if rec.Manifest.Project != "p" || len(rec.Manifest.Exchanges) != 1 {
 		t.Errorf("manifest = %+v", rec.Manifest)
 	}
@@ -101,7 +106,7 @@ func TestBundleRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec, _, err := ReadBundle(bytes.NewReader(tc.data))
+			rec, err := ReadBundle(bytes.NewReader(tc.data), t.TempDir())
 			if err == nil || rec != nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("ReadBundle = %v, %v; want an error containing %q", rec, err, tc.want)
 			}

@@ -99,15 +99,17 @@ type Manifest struct {
 	Calls      []Call            `json:"calls,omitempty"`
 }
 
-// Recording is a loaded recording: a manifest and every body.
+// Recording is a loaded recording: a manifest, and the file system its
+// bodies are read from, each when it is asked for.
 type Recording struct {
 	Manifest Manifest
 	byKey    map[string]int
-	bodies   [][]byte
+	fsys     fs.FS
 }
 
 // Load reads a recording from fsys. Every file the manifest names must be
 // present; a manifest of an unknown format or a newer version is refused.
+// Bodies are read lazily, when a request asks for them.
 func Load(fsys fs.FS) (*Recording, error) {
 	raw, err := fs.ReadFile(fsys, ManifestName)
 	if err != nil {
@@ -127,7 +129,7 @@ func Load(fsys fs.FS) (*Recording, error) {
 	if m.Project == "" {
 		return nil, errors.New("recording manifest names no project")
 	}
-	r := &Recording{Manifest: m, byKey: map[string]int{}, bodies: make([][]byte, len(m.Exchanges))}
+	r := &Recording{Manifest: m, byKey: map[string]int{}, fsys: fsys}
 	for i, e := range m.Exchanges {
 		if _, dup := r.byKey[e.Key()]; dup {
 			return nil, fmt.Errorf("recording has two responses for %s %s %s?%s", e.API, e.Method, e.Path, e.Query)
@@ -139,11 +141,9 @@ func Load(fsys fs.FS) (*Recording, error) {
 		if !fs.ValidPath(e.File) {
 			return nil, fmt.Errorf("recording names an invalid file path %q", e.File)
 		}
-		b, err := fs.ReadFile(fsys, e.File)
-		if err != nil {
+		if _, err := fs.Stat(fsys, e.File); err != nil {
 			return nil, fmt.Errorf("reading recorded response: %w", err)
 		}
-		r.bodies[i] = b
 	}
 	return r, nil
 }
@@ -158,7 +158,15 @@ func (r *Recording) Lookup(api string, req *http.Request) (Exchange, []byte, boo
 	if !ok {
 		return key, nil, false, nil
 	}
-	return r.Manifest.Exchanges[i], r.bodies[i], true, nil
+	e := r.Manifest.Exchanges[i]
+	if e.File == "" {
+		return e, nil, true, nil
+	}
+	body, err := fs.ReadFile(r.fsys, e.File)
+	if err != nil {
+		return e, nil, false, fmt.Errorf("reading recorded response: %w", err)
+	}
+	return e, body, true, nil
 }
 
 // Transport returns a RoundTripper that answers requests for api from the
@@ -310,17 +318,26 @@ func compactJSON(b []byte) string {
 }
 
 // Recorder captures the final response of every request sent through the
-// transports it wraps.
+// transports it wraps, and writes each body to its directory as it comes:
+// nothing is held in memory but the list of exchanges.
 type Recorder struct {
+	dir       string
 	mu        sync.Mutex
-	exchanges map[string]Exchange
-	bodies    map[string][]byte
+	exchanges map[string]Exchange // by key
+	used      map[string]bool     // file names taken
 }
 
-// NewRecorder returns an empty Recorder.
-func NewRecorder() *Recorder {
-	return &Recorder{exchanges: map[string]Exchange{}, bodies: map[string][]byte{}}
+// NewRecorder returns a Recorder that writes bodies under dir, creating it
+// (0700) if needed. Bodies are written as received, unredacted, 0600.
+func NewRecorder(dir string) (*Recorder, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the recording directory: %w", err)
+	}
+	return &Recorder{dir: dir, exchanges: map[string]Exchange{}, used: map[string]bool{}}, nil
 }
+
+// Dir is the directory the bodies are written to.
+func (rec *Recorder) Dir() string { return rec.dir }
 
 // Wrap returns a RoundTripper that sends requests through next and records
 // what came back as exchanges of api.
@@ -356,20 +373,41 @@ func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	e.Status = resp.StatusCode
 	e.ContentType = resp.Header.Get("Content-Type")
 	e.RetryAfter = resp.Header.Get("Retry-After")
-	t.rec.add(e, body)
+	if err := t.rec.add(e, body); err != nil {
+		return nil, err
+	}
 	return resp, nil
 }
 
-func (rec *Recorder) add(e Exchange, body []byte) {
+// add records an exchange, replacing an earlier one of the same request
+// (a retry) and writing its body to the exchange's file.
+func (rec *Recorder) add(e Exchange, body []byte) error {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
+	if prev, ok := rec.exchanges[e.Key()]; ok && prev.File != "" {
+		e.File = prev.File
+	}
+	if e.TransportError != "" {
+		e.File = ""
+	} else if e.File == "" {
+		e.File = fileName(e, rec.used)
+	}
 	rec.exchanges[e.Key()] = e
-	rec.bodies[e.Key()] = body
+	if e.File == "" {
+		return nil
+	}
+	p := filepath.Join(rec.dir, filepath.FromSlash(e.File))
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return fmt.Errorf("recording: %w", err)
+	}
+	if err := os.WriteFile(p, body, 0o600); err != nil {
+		return fmt.Errorf("recording: %w", err)
+	}
+	return nil
 }
 
-// Exchanges returns the recorded exchanges sorted by key, with their file
-// names assigned, and their bodies in the same order.
-func (rec *Recorder) Exchanges() ([]Exchange, [][]byte) {
+// Exchanges returns the recorded exchanges sorted by key.
+func (rec *Recorder) Exchanges() []Exchange {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	keys := make([]string, 0, len(rec.exchanges))
@@ -377,18 +415,11 @@ func (rec *Recorder) Exchanges() ([]Exchange, [][]byte) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	used := map[string]bool{}
 	out := make([]Exchange, 0, len(keys))
-	bodies := make([][]byte, 0, len(keys))
 	for _, k := range keys {
-		e := rec.exchanges[k]
-		if e.TransportError == "" {
-			e.File = fileName(e, used)
-		}
-		out = append(out, e)
-		bodies = append(bodies, rec.bodies[k])
+		out = append(out, rec.exchanges[k])
 	}
-	return out, bodies
+	return out
 }
 
 // fileName derives a readable, unique body path from an exchange.
@@ -420,26 +451,15 @@ func pageQuery(q string) string {
 	return vals.Encode()
 }
 
-// Write stores a recording in dir: every body in its file and the manifest.
-func Write(dir string, m Manifest, bodies [][]byte) error {
+// WriteManifest completes a recording in dir, whose bodies a Recorder
+// wrote there: it writes the manifest (0600).
+func WriteManifest(dir string, m Manifest) error {
 	m.Format, m.FormatVersion = Format, FormatVersion
-	for i, e := range m.Exchanges {
-		if e.File == "" {
-			continue
-		}
-		p := filepath.Join(dir, filepath.FromSlash(e.File))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("writing recording: %w", err)
-		}
-		if err := os.WriteFile(p, bodies[i], 0o644); err != nil {
-			return fmt.Errorf("writing recording: %w", err)
-		}
-	}
 	b, err := untrusted.Marshal(m, "  ")
 	if err != nil {
 		return fmt.Errorf("encoding recording manifest: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ManifestName), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, ManifestName), append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("writing recording manifest: %w", err)
 	}
 	return nil

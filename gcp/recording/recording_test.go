@@ -49,7 +49,11 @@ func TestRecordThenReplay(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	rec := NewRecorder()
+	dir := t.TempDir()
+	rec, err := NewRecorder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	client := &http.Client{Transport: rec.Wrap(APICompute, http.DefaultTransport)}
 	get := func(c *http.Client, path string) (int, string) {
 		resp, err := c.Get(srv.URL + path)
@@ -75,9 +79,7 @@ func TestRecordThenReplay(t *testing.T) {
 	liveA := post(client, "/compute/v1/projects/p/global/backendServices/bs/getHealth", `{"group": "a"}`)
 	liveB := post(client, "/compute/v1/projects/p/global/backendServices/bs/getHealth", `{"group": "b"}`)
 
-	dir := t.TempDir()
-	ex, bodies := rec.Exchanges()
-	if err := Write(dir, Manifest{Project: "p", Exchanges: ex}, bodies); err != nil {
+	if err := WriteManifest(dir, Manifest{Project: "p", Exchanges: rec.Exchanges()}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := Load(os.DirFS(dir))
@@ -113,7 +115,11 @@ func TestRecordThenReplay(t *testing.T) {
 
 func TestRecordedTransportErrorReplays(t *testing.T) {
 	t.Parallel()
-	rec := NewRecorder()
+	dir := t.TempDir()
+	rec, err := NewRecorder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	failing := rec.Wrap("kubernetes/us-central1/c", roundTripper(func(*http.Request) (*http.Response, error) {
 		return nil, errors.New("dial tcp 10.0.0.2:443: connect: connection refused")
 	}))
@@ -121,9 +127,7 @@ func TestRecordedTransportErrorReplays(t *testing.T) {
 	if _, err := failing.RoundTrip(req); err == nil {
 		t.Fatal("want error")
 	}
-	dir := t.TempDir()
-	ex, bodies := rec.Exchanges()
-	if err := Write(dir, Manifest{Project: "p", Exchanges: ex}, bodies); err != nil {
+	if err := WriteManifest(dir, Manifest{Project: "p", Exchanges: rec.Exchanges()}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := Load(os.DirFS(dir))

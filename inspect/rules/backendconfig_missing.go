@@ -48,7 +48,7 @@ func checkBackendConfigMissing(p *inspect.Pass) {
 			names := ref.names()
 			missing := make([]string, 0, len(names))
 			for n := range names {
-				if !contains(byNS[svc.Namespace], n) {
+				if !contains(byNS[svc.Namespace], n) && inv.KnownObject(inventory.KubeBackendConfigs, cl, "backendconfigs", svc.Namespace, n) {
 					missing = append(missing, n)
 				}
 			}

@@ -207,7 +207,7 @@ Gateway: set it in the GCPBackendPolicy that targets the Service (create one if 
 					field = fmt.Sprintf("BackendConfig %s/%s sets spec.connectionDraining.drainingTimeoutSec to %d, but the backend service does not have it: the controller is not applying it (see the Ingress's events)",
 						bc.Namespace, bc.Name, bc.Spec.ConnectionDraining.DrainingTimeoutSec)
 					fix = describeIngresses(n.ingresses) + "   # find the sync error that keeps the controller from applying it"
-				case bcName != "" && bc == nil && p.Inventory.Known(inventory.KubeBackendConfigs, n.cl.Scope()):
+				case bcName != "" && bc == nil && p.Inventory.KnownObject(inventory.KubeBackendConfigs, n.cl, "backendconfigs", svc.Namespace, bcName):
 					field = fmt.Sprintf("set it in BackendConfig %s/%s, which this port names but which does not exist (see backendconfig-missing)", svc.Namespace, bcName)
 					fix = fmt.Sprintf("kubectl apply -f - <<'EOF'\napiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  connectionDraining:\n    drainingTimeoutSec: 60\nEOF", bcName, svc.Namespace)
 				case bcName != "":

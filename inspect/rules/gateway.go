@@ -132,7 +132,7 @@ var GatewayPolicyNotAttached = &inspect.Rule{
 				if ref.Namespace != nil && *ref.Namespace != "" {
 					ns = *ref.Namespace
 				}
-				if ref.Kind == "Service" && ref.Group == "" && findService(cl, ns, ref.Name) == nil {
+				if ref.Kind == "Service" && ref.Group == "" && findService(cl, ns, ref.Name) == nil && inv.KnownObject(inventory.KubeServices, cl, "services", ns, ref.Name) {
 					near := nearest(ref.Name, servicesInNamespace(cl, ns))
 					msg := fmt.Sprintf("spec.targetRef names Service %s/%s, which does not exist: the policy applies to nothing", ns, ref.Name)
 					fix := fmt.Sprintf("set spec.targetRef.name of %s %s/%s to the Service it is meant for", pol.kind, pol.meta.Namespace, pol.meta.Name)

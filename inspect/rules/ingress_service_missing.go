@@ -24,7 +24,7 @@ var IngressServiceMissing = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		forIngressBackends(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string, b ingressBackend) {
-			if findService(cl, ing.Namespace, b.Service.Name) != nil {
+			if findService(cl, ing.Namespace, b.Service.Name) != nil || !p.Inventory.KnownObject(inventory.KubeServices, cl, "services", ing.Namespace, b.Service.Name) {
 				return
 			}
 			near := nearest(b.Service.Name, servicesInNamespace(cl, ing.Namespace))

@@ -47,7 +47,7 @@ var FrontendConfigMissing = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		forIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
 			name, ok := ing.Annotations[annFrontendConfig]
-			if !ok || !p.Inventory.Known(inventory.KubeFrontendConfigs, cl.Scope()) {
+			if !ok || !p.Inventory.KnownObject(inventory.KubeFrontendConfigs, cl, "frontendconfigs", ing.Namespace, name) {
 				return
 			}
 			var names []string

@@ -220,10 +220,14 @@ func checkOrphans(p *inspect.Pass) {
 	ps := inventory.ProjectScope(inv.Project)
 	switch {
 	case inv.ClustersSelected:
-		p.CouldNotCheck(ps, "--cluster limited the clusters inspected", "orphaned load-balancing resources can only be found when every cluster of the project is inspected")
+		p.SkippedByRequest(ps, "--cluster limited the clusters inspected; orphaned load-balancing resources are looked for only when every cluster of the project is")
 		return
 	case !inv.Known(inventory.GKEClusters, ps):
 		p.CouldNotCheck(ps, "the project's clusters could not be listed", "orphaned load-balancing resources can only be found when every cluster of the project is inspected")
+		return
+	case !inv.ClusterListComplete():
+		p.CouldNotCheck(ps, "GKE could not list the clusters of some locations (missingZones): a cluster there may own these resources",
+			"orphaned load-balancing resources can only be found when every cluster of the project is listed; run again later")
 		return
 	}
 	for _, cl := range inv.Clusters {

@@ -79,3 +79,11 @@ func TestMarshalKeepsAmpersands(t *testing.T) {
 		t.Errorf("Marshal = %s, %v", b, err)
 	}
 }
+
+func TestMarshalEscapesC1(t *testing.T) {
+	t.Parallel()
+	b, err := Marshal([]string{"a\u009b31m\x7f\x1b"}, "")
+	if err != nil || string(b) != `["a\u009b31m\u007f\u001b"]` {
+		t.Errorf("Marshal = %s, %v", b, err)
+	}
+}

@@ -209,6 +209,25 @@ func (c *collector) listKube(ctx context.Context, cl *inventory.Cluster, client 
 	}
 	c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: scope, Status: inventory.StatusOK})
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ns struct {
+			Metadata struct {
+				UID string `json:"uid"`
+			} `json:"metadata"`
+		}
+		err := client.get(ctx, "/api/v1/namespaces/kube-system", &ns)
+		if err != nil {
+			c.cover(inventory.Coverage{Source: inventory.KubeNamespaces, Scope: scope, Status: inventory.StatusError,
+				Error: c.errorText(fmt.Errorf("getting namespace kube-system: %w", err)), Hint: c.kubeHint(ctx, err, "namespaces (kube-system only)", cl)})
+			return
+		}
+		mu.Lock()
+		cl.KubeSystemUID = ns.Metadata.UID
+		mu.Unlock()
+		c.cover(inventory.Coverage{Source: inventory.KubeNamespaces, Scope: scope, Status: inventory.StatusOK})
+	}()
 	for _, r := range kubeResources[1:] {
 		wg.Add(1)
 		go func() {

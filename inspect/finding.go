@@ -95,9 +95,15 @@ func (p *Pass) SkippedByRequest(scope, reason string) {
 		Status: inventory.StatusSkipped, Detail: reason})
 }
 
-// Report adds a finding; rule, severity, title and docs come from the rule.
+// Report adds a finding; rule, title and docs come from the rule. Its
+// severity is the rule's, unless the finding sets a lower one (a latent
+// problem, a dead reference): a rule's severity is the most its findings
+// can have.
 func (p *Pass) Report(f Finding) {
-	f.Rule, f.Severity, f.Title, f.Docs = p.rule.ID, p.rule.Severity, p.rule.Title, p.rule.Doc.URL
+	if f.Severity == 0 || f.Severity > p.rule.Severity {
+		f.Severity = p.rule.Severity
+	}
+	f.Rule, f.Title, f.Docs = p.rule.ID, p.rule.Title, p.rule.Doc.URL
 	p.findings = append(p.findings, f)
 }
 

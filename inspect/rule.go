@@ -75,7 +75,8 @@ type Doc struct {
 type Rule struct {
 	// ID is stable kebab-case and never reused for another meaning.
 	ID string
-	// Severity is the severity of every finding of the rule.
+	// Severity is the severity of the rule's findings: the most they can
+	// have. A finding may set a lower one (a latent or dead reference).
 	Severity Severity
 	// Title states the good state ("Every ... exists").
 	Title string

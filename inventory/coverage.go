@@ -72,6 +72,9 @@ const (
 	KubeGCPGatewayPolicies  Source = "kubernetes.gcpgatewaypolicies"
 	KubeEvents              Source = "kubernetes.events"
 	KubeEndpointSlices      Source = "kubernetes.endpointslices"
+	// KubeNamespaces is the kube-system Namespace, whose UID names the
+	// cluster's load-balancing resources (one get, nothing listed).
+	KubeNamespaces Source = "kubernetes.namespaces"
 	// KubeAPI is the cluster's API server as a whole: an entry with an
 	// error status means nothing of that cluster could be read.
 	KubeAPI Source = "kubernetes.api"

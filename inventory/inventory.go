@@ -151,9 +151,13 @@ type Cluster struct {
 	GCPGatewayPolicies  []GCPGatewayPolicy
 	// EndpointSlices tell which nodes run a Service's ready Pods.
 	EndpointSlices []discoveryv1.EndpointSlice
-	// Events are the events recorded by loadbalancer-controller,
-	// neg-controller and sc-gateway-controller.
+	// Events are the Warning and Normal events recorded by the
+	// load-balancing controllers (EventSelectors).
 	Events []corev1.Event
+	// KubeSystemUID is the UID of the kube-system Namespace: GKE's v2
+	// resource names carry its hash (ClusterHash), NEG descriptions carry
+	// it whole.
+	KubeSystemUID string
 }
 
 // Name is the cluster name.

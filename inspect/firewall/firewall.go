@@ -108,16 +108,22 @@ func (v Verdict) Passed() []Segment {
 func Evaluate(rules Rules, source netip.Prefix, port int, target Target) Verdict {
 	source = source.Masked()
 	vpc := relevantVPC(rules, port, target)
-	var hier, netPol [][]*compute.FirewallPolicyRule
+	var hier, netPol []policyLevel
 	var uncertain []string
 	if rules.PoliciesKnown {
+		nHier := 0
+		for _, p := range rules.Policies {
+			if p.Type == "HIERARCHY" {
+				nHier++
+			}
+		}
 		for _, p := range rules.Policies {
 			rs, u := relevantPolicyRules(p, port, target)
 			uncertain = append(uncertain, u...)
 			if p.Type == "HIERARCHY" {
-				hier = append(hier, rs)
+				hier = append(hier, policyLevel{label: hierarchyLabel(p, len(hier), nHier), rules: rs})
 			} else {
-				netPol = append(netPol, rs)
+				netPol = append(netPol, policyLevel{label: networkPolicyLabel(p), rules: rs})
 			}
 		}
 	}
@@ -127,8 +133,8 @@ func Evaluate(rules Rules, source netip.Prefix, port int, target Target) Verdict
 	for _, r := range vpc {
 		ranges = append(ranges, rules.vpcSources(r)...)
 	}
-	for _, level := range append(append([][]*compute.FirewallPolicyRule{}, hier...), netPol...) {
-		for _, r := range level {
+	for _, level := range append(append([]policyLevel{}, hier...), netPol...) {
+		for _, r := range level.rules {
 			ranges = append(ranges, policySources(r)...)
 		}
 	}
@@ -140,9 +146,38 @@ func Evaluate(rules Rules, source netip.Prefix, port int, target Target) Verdict
 	return v
 }
 
-func decide(rules Rules, part netip.Prefix, vpc []*compute.Firewall, hier, netPol [][]*compute.FirewallPolicyRule) Segment {
-	for i, level := range hier {
-		if seg, ok := decidePolicy(part, level, i); ok {
+// policyLevel is one firewall policy in evaluation order, with its
+// relevant rules.
+type policyLevel struct {
+	// label names the policy and its level for messages.
+	label string
+	rules []*compute.FirewallPolicyRule
+}
+
+// hierarchyLabel names a hierarchical policy. The effective-firewalls
+// answer lists them from the top of the resource hierarchy down, but does
+// not say whether one is an organization's or a folder's.
+func hierarchyLabel(p *compute.NetworksGetEffectiveFirewallsResponseEffectiveFirewallPolicy, i, n int) string {
+	where := "organization or folder level"
+	if n > 1 {
+		where = fmt.Sprintf("organization or folder level, %d of %d from the top", i+1, n)
+	}
+	return fmt.Sprintf("hierarchical firewall policy %s (%s)", policyName(p), where)
+}
+
+func networkPolicyLabel(p *compute.NetworksGetEffectiveFirewallsResponseEffectiveFirewallPolicy) string {
+	switch p.Type {
+	case "NETWORK_REGIONAL":
+		return fmt.Sprintf("regional network firewall policy %s", policyName(p))
+	case "SYSTEM", "SYSTEM_GLOBAL", "SYSTEM_REGIONAL":
+		return fmt.Sprintf("system firewall policy %s", policyName(p))
+	}
+	return fmt.Sprintf("global network firewall policy %s", policyName(p))
+}
+
+func decide(rules Rules, part netip.Prefix, vpc []*compute.Firewall, hier, netPol []policyLevel) Segment {
+	for _, level := range hier {
+		if seg, ok := decidePolicy(part, level); ok {
 			return seg
 		}
 	}
@@ -155,8 +190,8 @@ func decide(rules Rules, part netip.Prefix, vpc []*compute.Firewall, hier, netPo
 		return Segment{}, false
 	}
 	network := func() (Segment, bool) {
-		for i, level := range netPol {
-			if seg, ok := decidePolicy(part, level, len(hier)+i); ok {
+		for _, level := range netPol {
+			if seg, ok := decidePolicy(part, level); ok {
 				return seg, true
 			}
 		}
@@ -175,22 +210,23 @@ func decide(rules Rules, part netip.Prefix, vpc []*compute.Firewall, hier, netPo
 	return Segment{Prefix: part, By: "the implied deny: no rule allows it"}
 }
 
-// decidePolicy applies one policy's rules (sorted by priority); goto_next
-// and no match both pass to the next level.
-func decidePolicy(part netip.Prefix, rules []*compute.FirewallPolicyRule, level int) (Segment, bool) {
-	for _, r := range rules {
+// decidePolicy applies one policy's rules (sorted by priority, deny first
+// at equal priority); goto_next and no match both pass to the next level.
+// The segment names the policy, its level and the rule's priority.
+func decidePolicy(part netip.Prefix, level policyLevel) (Segment, bool) {
+	for _, r := range level.rules {
 		if !containsAll(policySources(r), part) {
 			continue
 		}
-		name := r.RuleName
-		if name == "" {
-			name = "priority " + strconv.FormatInt(r.Priority, 10)
+		by := fmt.Sprintf("%s, rule priority %d", level.label, r.Priority)
+		if r.RuleName != "" {
+			by += " (" + r.RuleName + ")"
 		}
 		switch r.Action {
 		case "allow":
-			return Segment{Prefix: part, Allowed: true, By: fmt.Sprintf("firewall policy rule %s", name)}, true
+			return Segment{Prefix: part, Allowed: true, By: by}, true
 		case "deny":
-			return Segment{Prefix: part, Allowed: false, By: fmt.Sprintf("firewall policy rule %s", name)}, true
+			return Segment{Prefix: part, Allowed: false, By: by}, true
 		default: // goto_next, apply_security_profile_group
 			return Segment{}, false
 		}
@@ -304,7 +340,14 @@ func relevantPolicyRules(p *compute.NetworksGetEffectiveFirewallsResponseEffecti
 		}
 		out = append(out, r)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Priority < out[j].Priority })
+	// The API forbids two rules of one policy at the same priority; if the
+	// data has them anyway, deny wins as it does among VPC rules.
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Priority != out[j].Priority {
+			return out[i].Priority < out[j].Priority
+		}
+		return out[i].Action == "deny" && out[j].Action != "deny"
+	})
 	return out, uncertain
 }
 

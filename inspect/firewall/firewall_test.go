@@ -83,7 +83,24 @@ func TestEvaluate(t *testing.T) {
 		{name: "hierarchical deny beats a VPC allow", rules: Rules{VPC: []*compute.Firewall{allow("allow", 1000, []string{hc}, nil)}, PoliciesKnown: true,
 			Policies: []*compute.NetworksGetEffectiveFirewallsResponseEffectiveFirewallPolicy{{Name: "org", ShortName: "org-policy", Type: "HIERARCHY", Rules: []*compute.FirewallPolicyRule{
 				{Priority: 700, Direction: "INGRESS", Action: "deny", Match: &compute.FirewallPolicyRuleMatcher{SrcIpRanges: []string{"0.0.0.0/0"}, Layer4Configs: []*compute.FirewallPolicyRuleMatcherLayer4Config{{IpProtocol: "all"}}}}}}}},
-			source: hc, port: 8080, target: node, blocked: []string{"firewall policy rule priority 700"}},
+			source: hc, port: 8080, target: node, blocked: []string{"hierarchical firewall policy org-policy (organization or folder level), rule priority 700"}},
+		// Two hierarchical policies may both have a rule at priority 9000:
+		// the verdict names which policy, at which level.
+		{name: "two policies at the same priority are told apart", rules: Rules{VPC: []*compute.Firewall{allow("allow", 1000, []string{hc}, nil)}, PoliciesKnown: true,
+			Policies: []*compute.NetworksGetEffectiveFirewallsResponseEffectiveFirewallPolicy{
+				{Name: "111", ShortName: "org-baseline", Type: "HIERARCHY", Rules: []*compute.FirewallPolicyRule{
+					{Priority: 9000, Direction: "INGRESS", Action: "goto_next", Match: &compute.FirewallPolicyRuleMatcher{SrcIpRanges: []string{"0.0.0.0/0"}, Layer4Configs: []*compute.FirewallPolicyRuleMatcherLayer4Config{{IpProtocol: "all"}}}}}},
+				{Name: "222", ShortName: "folder-prod", Type: "HIERARCHY", Rules: []*compute.FirewallPolicyRule{
+					{Priority: 9000, Direction: "INGRESS", Action: "deny", RuleName: "no-google-ranges", Match: &compute.FirewallPolicyRuleMatcher{SrcIpRanges: []string{hc}, Layer4Configs: []*compute.FirewallPolicyRuleMatcherLayer4Config{{IpProtocol: "all"}}}}}},
+				{Name: "333", ShortName: "vpc-pol", Type: "NETWORK_REGIONAL"}}},
+			source: hc, port: 8080, target: node, blocked: []string{"hierarchical firewall policy folder-prod (organization or folder level, 2 of 2 from the top), rule priority 9000 (no-google-ranges)"}},
+		// The API forbids two rules of one policy at one priority; if the
+		// data has them, deny wins, as among VPC rules.
+		{name: "deny wins a tie inside one policy", rules: Rules{PoliciesKnown: true,
+			Policies: []*compute.NetworksGetEffectiveFirewallsResponseEffectiveFirewallPolicy{{Name: "444", ShortName: "net", Type: "NETWORK", Rules: []*compute.FirewallPolicyRule{
+				{Priority: 500, Direction: "INGRESS", Action: "allow", Match: &compute.FirewallPolicyRuleMatcher{SrcIpRanges: []string{hc}, Layer4Configs: []*compute.FirewallPolicyRuleMatcherLayer4Config{{IpProtocol: "tcp"}}}},
+				{Priority: 500, Direction: "INGRESS", Action: "deny", Match: &compute.FirewallPolicyRuleMatcher{SrcIpRanges: []string{hc}, Layer4Configs: []*compute.FirewallPolicyRuleMatcherLayer4Config{{IpProtocol: "tcp"}}}}}}}},
+			source: hc, port: 8080, target: node, blocked: []string{"global network firewall policy net, rule priority 500"}},
 		{name: "hierarchical goto_next then VPC allow", rules: Rules{VPC: []*compute.Firewall{allow("allow", 1000, []string{hc}, nil)}, PoliciesKnown: true,
 			Policies: []*compute.NetworksGetEffectiveFirewallsResponseEffectiveFirewallPolicy{{Name: "org", Type: "HIERARCHY", Rules: []*compute.FirewallPolicyRule{
 				{Priority: 600, Direction: "INGRESS", Action: "goto_next", Match: &compute.FirewallPolicyRuleMatcher{SrcIpRanges: []string{hc}, Layer4Configs: []*compute.FirewallPolicyRuleMatcherLayer4Config{{IpProtocol: "all"}}}},

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	compute "google.golang.org/api/compute/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
@@ -24,14 +23,16 @@ type servingBackend struct {
 // ingress.kubernetes.io/backends and the Gateways'
 // networking.gke.io/backend-services annotations, that exist.
 func servingBackends(inv *inventory.Inventory) []servingBackend {
-	byName := map[string]*compute.BackendService{}
+	byKey := map[string]*compute.BackendService{}
 	for _, bs := range inv.Compute.BackendServices {
-		byName[bs.Name] = bs
+		if inventory.ProjectOf(bs.SelfLink) == inv.Project {
+			byKey[inventory.ScopedKey(bs.SelfLink)] = bs
+		}
 	}
 	index := map[string]int{}
 	var out []servingBackend
-	add := func(cl *inventory.Cluster, name, owner string) {
-		bs := byName[name]
+	add := func(cl *inventory.Cluster, key, owner string) {
+		bs := byKey[key]
 		if bs == nil {
 			return
 		}
@@ -46,14 +47,10 @@ func servingBackends(inv *inventory.Inventory) []servingBackend {
 		}
 	}
 	for _, cl := range inv.Clusters {
-		gkeIngresses(cl, func(ing *networkingv1.Ingress, class string) {
-			for _, n := range inventory.IngressBackendNames(ing) {
-				add(cl, n, "Ingress "+ing.Namespace+"/"+ing.Name)
-			}
-		})
-		for _, gw := range cl.Gateways {
-			for _, path := range inventory.GatewayAnnotationPaths(gw.Annotations[inventory.AnnGatewayBackendServices]) {
-				add(cl, inventory.LastSegment(path), "Gateway "+gw.Namespace+"/"+gw.Name)
+		serving := inventory.ServingBackendServices(cl)
+		for _, key := range sortedKeys(serving) {
+			for _, owner := range serving[key] {
+				add(cl, key, owner)
 			}
 		}
 	}

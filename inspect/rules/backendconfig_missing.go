@@ -5,23 +5,26 @@ import (
 	"sort"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
-// BackendConfigMissing reports Services whose backend-config annotation
-// names a BackendConfig that is not in the Service's namespace.
+// BackendConfigMissing reports BackendConfigs the controller looks up and
+// does not find, in the Service's namespace.
 var BackendConfigMissing = &inspect.Rule{
 	ID:       "backendconfig-missing",
 	Severity: inspect.Error,
 	Title:    "Every BackendConfig a Service's annotation names exists in the Service's namespace",
 	Doc: inspect.Doc{
-		Why: `GKE's Ingress controller resolves the cloud.google.com/backend-config (or beta.cloud.google.com/backend-config) annotation of every Service an Ingress routes to. When the named BackendConfig does not exist in the Service's own namespace, translation of the whole Ingress fails with "no BackendConfig for service port exists": no change reaches the load balancer for any backend of that Ingress until it is fixed, and a new Ingress never gets one. A BackendConfig in another namespace does not count.`,
+		Why: `GKE's Ingress controller resolves one BackendConfig per Service port an Ingress routes to: the cloud.google.com/backend-config (or beta.cloud.google.com/backend-config) annotation's "ports" entry for that port, by name or number, else its "default". An entry whose value is "" means "no BackendConfig for this port". When the name it resolves does not exist in the Service's own namespace, translation of the whole Ingress fails with "no BackendConfig for service port exists": no change reaches the load balancer for any backend of that Ingress until it is fixed, and a new Ingress never gets one. A BackendConfig in another namespace does not count. lbdiag reports an error only for a name the controller resolves for a port some Ingress uses; a name no Ingress reaches yet is a latent warning, and a name no port resolves to (overridden on every port) is dead, an info.`,
 		Fix: `Create the BackendConfig in the Service's namespace (or move it there), or change the annotation to name an existing one, for example:
   kubectl annotate service SVC -n NS cloud.google.com/backend-config='{"default":"NAME"}' --overwrite`,
 		Sources: []string{
 			"Troubleshoot load balancing in GKE: BackendConfig not found (cloud.google.com/kubernetes-engine/docs/troubleshooting/troubleshooting-gke-ingress)",
-			"kubernetes/ingress-gce pkg/backendconfig/backendconfig.go (ErrBackendConfigDoesNotExist), pkg/annotations/service.go",
+			"kubernetes/ingress-gce pkg/backendconfig/utils.go (BackendConfigName), pkg/backendconfig/backendconfig.go (GetBackendConfigForServicePort, ErrBackendConfigDoesNotExist, ErrNoBackendConfigForPort)",
+			"kubernetes/ingress-gce pkg/controller/translator/translator.go (maybeEnableBackendConfig ignores ErrNoBackendConfigForPort; TranslateIngress walks only rules with http)",
 		},
 		URL: "https://cloud.google.com/kubernetes-engine/docs/how-to/ingress-configuration#associating_backendconfig_with_your_ingress",
 	},
@@ -30,19 +33,21 @@ var BackendConfigMissing = &inspect.Rule{
 
 func checkBackendConfigMissing(p *inspect.Pass) {
 	inv := p.Inventory
+	x := indexOf(p)
 	for _, cl := range inv.Clusters {
 		scope := cl.Scope()
-		if !inv.Known(inventory.KubeServices, scope) || !inv.Known(inventory.KubeBackendConfigs, scope) {
+		if !inv.Known(inventory.KubeServices, scope) || !inv.Known(inventory.KubeBackendConfigs, scope) || !inv.Known(inventory.KubeIngresses, scope) {
 			continue
 		}
 		byNS := map[string][]string{}
 		for _, bc := range cl.BackendConfigs {
 			byNS[bc.Namespace] = append(byNS[bc.Namespace], bc.Name)
 		}
+		used := x.usedPorts(cl)
 		for i := range cl.Services {
 			svc := &cl.Services[i]
 			ref, ok, err := parseBackendConfig(svc)
-			if !ok || err != nil {
+			if !ok || err != nil || (ref.Default == "" && len(ref.Ports) == 0) {
 				continue // no annotation, or backendconfig-annotation-invalid's case
 			}
 			names := ref.names()
@@ -54,13 +59,50 @@ func checkBackendConfigMissing(p *inspect.Pass) {
 			}
 			sort.Strings(missing)
 			for _, name := range missing {
-				p.Report(backendConfigMissingFinding(cl, svc.Namespace, svc.Name, ref, name, names[name], byNS))
+				p.Report(backendConfigMissingFinding(cl, svc, ref, name, names[name], byNS, used[svc.Namespace+"/"+svc.Name]))
 			}
 		}
 	}
 }
 
-func backendConfigMissingFinding(cl *inventory.Cluster, ns, svcName string, ref backendConfigRef, name string, keys []string, byNS map[string][]string) inspect.Finding {
+// bcReach says where the controller resolves a BackendConfig name on a
+// Service: on ports Ingresses use (and which Ingresses), on other ports
+// only, or on none.
+type bcReach struct {
+	usedPorts  []string // "http (80)" of ports Ingresses use that resolve to it
+	ingresses  []string // the Ingresses using those ports
+	otherPorts []string // ports that resolve to it but no Ingress uses
+}
+
+func reachOf(svc *corev1.Service, ref backendConfigRef, name string, used []portUse) bcReach {
+	var r bcReach
+	for _, sp := range svc.Spec.Ports {
+		if n, _ := ref.resolve(sp); n != name {
+			continue
+		}
+		inUse := false
+		for _, u := range used {
+			if u.port.Port == sp.Port {
+				inUse = true
+				for _, ing := range u.ingresses {
+					if !contains(r.ingresses, ing) {
+						r.ingresses = append(r.ingresses, ing)
+					}
+				}
+			}
+		}
+		if inUse {
+			r.usedPorts = append(r.usedPorts, portName(sp))
+		} else {
+			r.otherPorts = append(r.otherPorts, portName(sp))
+		}
+	}
+	sort.Strings(r.ingresses)
+	return r
+}
+
+func backendConfigMissingFinding(cl *inventory.Cluster, svc *corev1.Service, ref backendConfigRef, name string, keys []string, byNS map[string][]string, used []portUse) inspect.Finding {
+	ns, svcName := svc.Namespace, svc.Name
 	var elsewhere []string
 	for otherNS, list := range byNS {
 		if otherNS != ns && contains(list, name) {
@@ -69,7 +111,7 @@ func backendConfigMissingFinding(cl *inventory.Cluster, ns, svcName string, ref 
 	}
 	sort.Strings(elsewhere)
 	near := nearest(name, byNS[ns])
-	ingresses := ingressesUsingService(cl, ns, svcName)
+	reach := reachOf(svc, ref, name, used)
 
 	var msg strings.Builder
 	fmt.Fprintf(&msg, "annotation %s names BackendConfig %q (as %s), which does not exist in namespace %s",
@@ -80,12 +122,24 @@ func backendConfigMissingFinding(cl *inventory.Cluster, ns, svcName string, ref 
 	if near != "" {
 		fmt.Fprintf(&msg, "; %q exists there (a typo?)", near)
 	}
-	if len(ingresses) > 0 {
-		fmt.Fprintf(&msg, ". Until it is fixed, Ingress %s cannot sync", strings.Join(ingresses, ", "))
+	var sev inspect.Severity
+	switch {
+	case len(reach.usedPorts) > 0:
+		fmt.Fprintf(&msg, ". The controller resolves it for port %s, which Ingress %s routes to: until it is fixed, Ingress %s cannot sync",
+			strings.Join(reach.usedPorts, ", "), strings.Join(reach.ingresses, ", "), strings.Join(reach.ingresses, ", "))
+	case len(reach.otherPorts) > 0:
+		sev = inspect.Warning
+		fmt.Fprintf(&msg, ". Latent: it is resolved for port %s, which no GKE Ingress routes to yet; the first Ingress that does will fail to sync",
+			strings.Join(reach.otherPorts, ", "))
+	default:
+		sev = inspect.Info
+		fmt.Fprintf(&msg, ". Dead: no port of the Service resolves to it (every port has its own ports entry), so the controller never looks it up; remove it from the annotation")
 	}
 
 	var fix string
 	switch {
+	case sev == inspect.Info:
+		fix = fmt.Sprintf("kubectl annotate service %s -n %s %s='%s' --overwrite", svcName, ns, ref.Key, ref.without(name))
 	case near != "":
 		fix = fmt.Sprintf("kubectl annotate service %s -n %s %s='%s' --overwrite",
 			svcName, ns, ref.Key, strings.ReplaceAll(ref.Raw, `"`+name+`"`, `"`+near+`"`))
@@ -93,7 +147,7 @@ func backendConfigMissingFinding(cl *inventory.Cluster, ns, svcName string, ref 
 		fix = fmt.Sprintf("kubectl get backendconfig %s -n %s -o json | jq '.metadata |= {name, labels, annotations} | .metadata.namespace = \"%s\"' | kubectl apply -f -",
 			name, elsewhere[0], ns)
 	default:
-		fix = fmt.Sprintf("create it: kubectl apply -f - <<'EOF'\napiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata:\n  name: %s\n  namespace: %s\nspec: {}\nEOF\n(or remove %s from the annotation of Service %s/%s)",
+		fix = fmt.Sprintf("kubectl apply -f - <<'EOF'\napiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata:\n  name: %s\n  namespace: %s\nspec: {}\nEOF\n# or remove %s from the annotation of Service %s/%s",
 			name, ns, strings.Join(keys, ", "), ns, svcName)
 	}
 	ev := map[string]any{
@@ -102,14 +156,17 @@ func backendConfigMissingFinding(cl *inventory.Cluster, ns, svcName string, ref 
 		"backendConfig":             name,
 		"referencedBy":              keys,
 		"backendConfigsInNamespace": orEmpty(byNS[ns]),
+		"resolvedOnUsedPorts":       orEmpty(reach.usedPorts),
+		"resolvedOnUnusedPorts":     orEmpty(reach.otherPorts),
 	}
 	if len(elsewhere) > 0 {
 		ev["existsInNamespaces"] = elsewhere
 	}
-	if len(ingresses) > 0 {
-		ev["ingresses"] = ingresses
+	if len(reach.ingresses) > 0 {
+		ev["ingresses"] = reach.ingresses
 	}
 	return inspect.Finding{
+		Severity:    sev,
 		Message:     capitalize(msg.String()),
 		Resource:    kubeResource(cl, "Service", metaOf(ns, svcName)),
 		Evidence:    ev,

@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -15,9 +18,11 @@ func TestBackendConfigMissing(t *testing.T) {
 		services    map[string]map[string]string // ns/name -> annotations
 		configs     []string                     // ns/name
 		noConfigCRD bool
+		ports       []corev1.ServicePort
 		fail        inventory.Source
 		ingress     bool
 		want        []string // substrings, one per expected finding, in order
+		sev         []inspect.Severity
 		wantFix     string
 	}{
 		{name: "exists in the namespace", services: map[string]map[string]string{"shop/web": {ga: `{"default":"web-bc"}`}},
@@ -45,7 +50,36 @@ func TestBackendConfigMissing(t *testing.T) {
 		{name: "invalid JSON is another rule's", services: map[string]map[string]string{"shop/web": {ga: `{"default":`}}},
 		{name: "no annotation", services: map[string]map[string]string{"shop/web": {}}},
 		{name: "ingress named in the message", services: map[string]map[string]string{"shop/web": {ga: `{"default":"nope"}`}},
-			ingress: true, want: []string{"Until it is fixed, Ingress shop/site cannot sync"}},
+			ingress: true, want: []string{"which Ingress shop/site routes to: until it is fixed, Ingress shop/site cannot sync"}, sev: []inspect.Severity{inspect.Error}},
+		// The controller's BackendConfigName, case by case
+		// (kubernetes/ingress-gce pkg/backendconfig/utils.go).
+		{name: "a default overridden on the only used port is dead, never looked up",
+			services: map[string]map[string]string{"shop/web": {ga: `{"default":"missing-bc","ports":{"http":"port-bc"}}`}},
+			configs:  []string{"shop/port-bc"}, ingress: true,
+			want: []string{`"missing-bc" (as default), which does not exist in namespace shop. Dead: no port of the Service resolves to it`}, sev: []inspect.Severity{inspect.Info},
+			wantFix: `cloud.google.com/backend-config='{"ports":{"http":"port-bc"}}'`},
+		{name: "the ports entry is what the used port resolves",
+			services: map[string]map[string]string{"shop/web": {ga: `{"default":"missing-bc","ports":{"http":"port-bc"}}`}},
+			ingress:  true,
+			want:     []string{`"port-bc" (as ports[http])`, `"missing-bc" (as default)`}, sev: []inspect.Severity{inspect.Error, inspect.Info}},
+		{name: "no Ingress routes to the Service: latent, a warning",
+			services: map[string]map[string]string{"shop/web": {ga: `{"default":"nope"}`}},
+			want:     []string{"Latent: it is resolved for port http (80), which no GKE Ingress routes to yet"}, sev: []inspect.Severity{inspect.Warning}},
+		{name: "an empty entry means no BackendConfig for the port, and the default does not apply",
+			services: map[string]map[string]string{"shop/web": {ga: `{"default":"nope","ports":{"http":""}}`}},
+			ingress:  true, want: []string{`"nope" (as default)`}, sev: []inspect.Severity{inspect.Info}},
+		{name: "by port number",
+			services: map[string]map[string]string{"shop/web": {ga: `{"ports":{"80":"by-number"}}`}},
+			ingress:  true, want: []string{`"by-number" (as ports[80])`}, sev: []inspect.Severity{inspect.Error}},
+		{name: "the port name wins over the number",
+			services: map[string]map[string]string{"shop/web": {ga: `{"ports":{"http":"by-name","80":"by-number"}}`}},
+			configs:  []string{"shop/by-name"}, ingress: true, want: []string{`"by-number" (as ports[80])`}, sev: []inspect.Severity{inspect.Info}},
+		{name: "a port Ingresses do not use keeps the default alive, latent",
+			services: map[string]map[string]string{"shop/web": {ga: `{"default":"missing-bc","ports":{"http":"port-bc"}}`}},
+			configs:  []string{"shop/port-bc"}, ingress: true, ports: []corev1.ServicePort{{Name: "http", Port: 80}, {Name: "admin", Port: 9090}},
+			want: []string{"Latent: it is resolved for port admin (9090)"}, sev: []inspect.Severity{inspect.Warning}},
+		{name: `{"ports":{}} is the annotation rule's case (ErrBackendConfigNoneFound)`,
+			services: map[string]map[string]string{"shop/web": {ga: `{"ports":{}}`}}, ingress: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,7 +87,7 @@ func TestBackendConfigMissing(t *testing.T) {
 			cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
 			for key, ann := range tc.services {
 				ns, name, _ := strings.Cut(key, "/")
-				cl.Services = append(cl.Services, service(ns, name, ann))
+				cl.Services = append(cl.Services, service(ns, name, ann, tc.ports...))
 			}
 			for _, key := range tc.configs {
 				ns, name, _ := strings.Cut(key, "/")
@@ -80,6 +114,9 @@ func TestBackendConfigMissing(t *testing.T) {
 			for i, f := range got {
 				if !strings.Contains(f.Message, tc.want[i]) {
 					t.Errorf("finding %d message %q does not contain %q", i, f.Message, tc.want[i])
+				}
+				if i < len(tc.sev) && f.Severity != tc.sev[i] {
+					t.Errorf("finding %d severity %s, want %s: %s", i, f.Severity, tc.sev[i], f.Message)
 				}
 				if f.Resource.Kind != "Service" || f.Resource.Cluster != "prod" || f.Resource.Location != "europe-west1" || f.Resource.Project != testProject {
 					t.Errorf("resource = %+v", f.Resource)

@@ -23,18 +23,21 @@ type serviceBackend struct {
 // description names the Service. Backend service names embed the cluster,
 // descriptions do not; the annotations tie both to this cluster.
 func backendServicesOf(x *index, cl *inventory.Cluster, svc *corev1.Service) []serviceBackend {
-	names := map[string]bool{}
+	keys := map[string]bool{}
 	if st, ok := parseNEGStatus(svc); ok {
+		// A NEG backend service has the NEG's name, global for gce
+		// Ingresses, in the cluster's region for the regional classes.
 		for _, n := range st.NEGs {
-			names[n] = true
+			keys["global/backendServices/"+n] = true
+			keys["regions/"+cl.Region()+"/backendServices/"+n] = true
 		}
 	}
-	for _, n := range x.ingressBS[cl.Scope()+"/"+svc.Namespace+"/"+svc.Name] {
-		names[n] = true
+	for _, k := range x.ingressBS[cl.Scope()+"/"+svc.Namespace+"/"+svc.Name] {
+		keys[k] = true
 	}
 	var out []serviceBackend
-	for name := range names {
-		bs := x.bsByName[name]
+	for key := range keys {
+		bs := x.bsByKey[key]
 		if bs == nil || inventory.ProjectOf(bs.SelfLink) != cl.Project {
 			continue
 		}

@@ -54,6 +54,21 @@ func TestIngressBackendRules(t *testing.T) {
 		rule      *inspect.Rule
 		want      []string
 	}{
+		{name: "a resource backend cannot be translated", rule: IngressBackendNotService, ingresses: []networkingv1.Ingress{func() networkingv1.Ingress {
+			ing := ingress("shop", "site", "", "web")
+			ing.Spec.DefaultBackend = &networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{APIGroup: ptr("storage.k8s.io"), Kind: "StorageBucket", Name: "static"}}
+			ing.Spec.Rules[0].HTTP.Paths[0].Backend = networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{Kind: "ConfigMap", Name: "x"}}
+			return ing
+		}()}, services: []corev1.Service{service("shop", "web", nil)},
+			want: []string{`spec.defaultBackend is a resource backend (apiGroup "storage.k8s.io", kind StorageBucket, name static)`, `spec.rules[0].http.paths[0].backend is a resource backend`}},
+		{name: "Service backends are fine", rule: IngressBackendNotService, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web")}, services: []corev1.Service{service("shop", "web", nil)}},
+		// Every rule must survive a resource backend (check-gke-ingress
+		// crashes on it).
+		{name: "a resource backend crashes nothing", rule: IngressServiceMissing, ingresses: []networkingv1.Ingress{func() networkingv1.Ingress {
+			ing := ingress("shop", "site", "", "web")
+			ing.Spec.DefaultBackend = &networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{Kind: "StorageBucket", Name: "static"}}
+			return ing
+		}()}, services: []corev1.Service{service("shop", "web", nil)}},
 		{name: "Service exists", rule: IngressServiceMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web")}, services: []corev1.Service{service("shop", "web", nil)}},
 		{name: "Service in another namespace", rule: IngressServiceMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web")}, services: []corev1.Service{service("default", "web", nil)},
 			want: []string{`routes to Service "web", which does not exist in namespace shop`}},
@@ -70,9 +85,20 @@ func TestIngressBackendRules(t *testing.T) {
 		{name: "ClusterIP without NEG", rule: ServiceTypeInvalid, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web", "web")}, services: []corev1.Service{service("shop", "web", nil)},
 			want: []string{"Service shop/web: Service is of type ClusterIP"}},
 		{name: "ClusterIP with NEG", rule: ServiceTypeInvalid, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{annNEG: `{"ingress":true}`})}},
-		{name: "internal Ingress is always NEG", rule: ServiceTypeInvalid, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", nil)}},
-		{name: "internal without NEG annotation", rule: ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{annNEG: `{"exposed_ports":{"80":{}}}`})},
-			want: []string{`without "ingress": true`}},
+		// maybeEnableNEG (kubernetes/ingress-gce pkg/controller/translator)
+		// checks the Service type before it forces NEGs for the regional
+		// classes: a ClusterIP Service without "ingress": true fails with
+		// ErrBadSvcType whatever the class.
+		{name: "internal Ingress, ClusterIP without NEG: the type error", rule: ServiceTypeInvalid, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", nil)},
+			want: []string{`(class gce-internal) routes to it: the controller fails with service "shop/web" is type "ClusterIP", expected "NodePort" or "LoadBalancer"`}},
+		{name: "regional external Ingress, ClusterIP without NEG: the type error", rule: ServiceTypeInvalid, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-regional-external", "web")}, services: []corev1.Service{service("shop", "web", nil)},
+			want: []string{`(class gce-regional-external)`}},
+		{name: "internal Ingress, ClusterIP without NEG: not the NEG 404", rule: ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{annNEG: `{"exposed_ports":{"80":{}}}`})}},
+		{name: "internal Ingress, NodePort without NEG: the NEG 404", rule: ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{nodePort(service("shop", "web", map[string]string{annNEG: `{"exposed_ports":{"80":{}}}`}))},
+			want: []string{`without "ingress": true: the controller builds NEG backends for class gce-internal`}},
+		{name: "regional external Ingress, NodePort without NEG: the NEG 404", rule: ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-regional-external", "web")}, services: []corev1.Service{nodePort(service("shop", "web", nil))},
+			want: []string{`(class gce-regional-external)`}},
+		{name: "internal Ingress, NodePort without NEG: passes the type check", rule: ServiceTypeInvalid, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{nodePort(service("shop", "web", nil))}},
 		{name: "internal with NEG", rule: ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{annNEG: `{"ingress": true}`})}},
 	}
 	for _, tc := range tests {
@@ -87,6 +113,14 @@ func TestIngressBackendRules(t *testing.T) {
 			expect(t, run(t, inv, tc.rule), tc.want...)
 		})
 	}
+}
+
+func nodePort(svc corev1.Service) corev1.Service {
+	svc.Spec.Type = corev1.ServiceTypeNodePort
+	for i := range svc.Spec.Ports {
+		svc.Spec.Ports[i].NodePort = 30080 + int32(i)
+	}
+	return svc
 }
 
 func TestServiceAnnotationRules(t *testing.T) {
@@ -168,6 +202,23 @@ func TestIngressSpecRules(t *testing.T) {
 			r.Host = "b.example.com"
 			i.Spec.Rules = append(i.Spec.Rules, r)
 		})},
+		// TranslateIngress skips a rule whose http is nil before it writes
+		// the host's path rules (kubernetes/ingress-gce
+		// pkg/controller/translator): it replaces nothing.
+		{name: "an http-less rule replaces nothing", rule: IngressDuplicateHost, ing: with(nil, func(i *networkingv1.Ingress) {
+			i.Spec.Rules = append(i.Spec.Rules, networkingv1.IngressRule{Host: i.Spec.Rules[0].Host})
+		})},
+		{name: "an http-less rule before a served host", rule: IngressDuplicateHost, ing: with(nil, func(i *networkingv1.Ingress) {
+			i.Spec.Rules = append([]networkingv1.IngressRule{{Host: i.Spec.Rules[0].Host}}, i.Spec.Rules...)
+		})},
+		{name: "three rules, one host: each replacement reported", rule: IngressDuplicateHost, ing: with(nil, func(i *networkingv1.Ingress) {
+			i.Spec.Rules = append(i.Spec.Rules, i.Spec.Rules[0], i.Spec.Rules[0])
+		}), want: []string{"spec.rules[0] and spec.rules[1]", "spec.rules[1] and spec.rules[2]"}},
+		{name: "http-less rule whose host another rule serves: dead weight, not the default backend", rule: IngressRuleWithoutHTTP, ing: with(nil, func(i *networkingv1.Ingress) {
+			i.Spec.Rules = append(i.Spec.Rules, networkingv1.IngressRule{Host: i.Spec.Rules[0].Host})
+		}), want: []string{"spec.rules[0] serves that host, so the rule is only dead weight"}},
+		// pkg/frontendconfig: an empty annotation is no FrontendConfig.
+		{name: "FrontendConfig annotation empty", rule: FrontendConfigMissing, ing: with(map[string]string{annFrontendConfig: ""}, nil)},
 		{name: "FrontendConfig missing", rule: FrontendConfigMissing, ing: with(map[string]string{annFrontendConfig: "redirect"}, nil), fcs: []string{"redirects"}, want: []string{`"redirects" exists there (a typo?)`}},
 		{name: "FrontendConfig present", rule: FrontendConfigMissing, ing: with(map[string]string{annFrontendConfig: "redirect"}, nil), fcs: []string{"redirect"}},
 		{name: "FrontendConfig on internal Ingress", rule: ILBFrontendConfigUnsupported, ing: with(map[string]string{annIngressClass: "gce-internal", annFrontendConfig: "redirect"}, nil), want: []string{"FrontendConfig can only be used with external Ingresses"}},
@@ -189,18 +240,98 @@ func TestIngressSpecRules(t *testing.T) {
 	}
 }
 
+// TestHealthCheckTimeout states what the controller sends to Compute
+// Engine: the live health check merged with the BackendConfig's fields
+// (pkg/healthchecks mergeUserSettings, UpdateFromBackendConfig), or its
+// defaults (NEG 15/15, instance groups 60/60) with the readiness probe's
+// settings (ApplyProbeSettingsToHC: NEG interval = periodSeconds, IG =
+// periodSeconds + 60, timeout = timeoutSeconds).
 func TestHealthCheckTimeout(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		interval, timeout *int64
-		fire              bool
-	}{{ptr[int64](10), ptr[int64](20), true}, {ptr[int64](10), ptr[int64](10), false}, {nil, ptr[int64](20), false}} {
-		cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
-		cl.BackendConfigs = []inventory.BackendConfig{backendConfig("shop", "hc", inventory.BackendConfigSpec{HealthCheck: &inventory.BackendConfigHealthCheck{CheckIntervalSec: tc.interval, TimeoutSec: tc.timeout}})}
-		got := run(t, newInventory(cl), HealthCheckTimeoutExceedsInterval)
-		if (len(got) == 1) != tc.fire {
-			t.Errorf("interval %v timeout %v: %v", tc.interval, tc.timeout, messages(got))
-		}
+	const bsName = "k8s1-1234abcd-shop-web-80-5d03f6e2"
+	liveHC := func(interval, timeout int64) *compute.HealthCheck {
+		return &compute.HealthCheck{Kind: "compute#healthCheck", Name: bsName, CheckIntervalSec: interval, TimeoutSec: timeout, Type: "HTTP",
+			HttpHealthCheck: &compute.HTTPHealthCheck{PortSpecification: "USE_SERVING_PORT", RequestPath: "/"},
+			SelfLink:        computeBase + testProject + "/global/healthChecks/" + bsName}
+	}
+	probe := func(period, timeout int32) *corev1.Probe {
+		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready", Port: intstr.FromString("http"), Scheme: corev1.URISchemeHTTP}},
+			PeriodSeconds: period, TimeoutSeconds: timeout}
+	}
+	tests := []struct {
+		name          string
+		interval, tmo *int64
+		neg           bool
+		live          *compute.HealthCheck
+		probe         *corev1.Probe
+		noIngress     bool
+		hcUnknown     bool
+		want          string
+		sev           inspect.Severity
+	}{
+		{name: "timeout alone against a live interval of 15", tmo: ptr[int64](20), neg: true, live: liveHC(15, 5),
+			want: "timeoutSec 20 (BackendConfig spec.healthCheck.timeoutSec) > checkIntervalSec 15 (health check " + bsName + ", as Compute Engine has it", sev: inspect.Error},
+		{name: "timeout alone, no live health check yet: the NEG default 15", tmo: ptr[int64](20), neg: true,
+			want: "checkIntervalSec 15 (the controller's default for NEG backends)", sev: inspect.Error},
+		{name: "timeout alone, instance groups: the default 60 holds", tmo: ptr[int64](20)},
+		{name: "timeout alone, NEG, readiness probe every 30 s", tmo: ptr[int64](20), neg: true, probe: probe(30, 2)},
+		{name: "instance groups add 60 s to the probe's period", tmo: ptr[int64](70), probe: probe(5, 1),
+			want: "checkIntervalSec 65 (the readiness probe of container web of Deployment web (periodSeconds + 60, for instance groups))", sev: inspect.Error},
+		{name: "the live health check wins over the probe", tmo: ptr[int64](20), neg: true, probe: probe(30, 2), live: liveHC(10, 5),
+			want: "checkIntervalSec 10 (health check", sev: inspect.Error},
+		{name: "a user-widened live interval", tmo: ptr[int64](20), neg: true, live: liveHC(30, 5)},
+		{name: "both fields, both fine", interval: ptr[int64](10), tmo: ptr[int64](5), neg: true, live: liveHC(5, 5)},
+		{name: "interval alone below the live timeout", interval: ptr[int64](10), neg: true, live: liveHC(15, 12),
+			want: "timeoutSec 12 (health check", sev: inspect.Error},
+		{name: "health checks not read: unknown, silent", tmo: ptr[int64](20), neg: true, live: liveHC(15, 5), hcUnknown: true},
+		{name: "both fields set, health checks not read: certain", interval: ptr[int64](10), tmo: ptr[int64](20), neg: true, hcUnknown: true,
+			want: "timeoutSec 20 (BackendConfig spec.healthCheck.timeoutSec) > checkIntervalSec 10", sev: inspect.Error},
+		{name: "no Ingress uses it: latent when both are set", interval: ptr[int64](10), tmo: ptr[int64](20), noIngress: true,
+			want: "latent, no Ingress port uses this BackendConfig yet", sev: inspect.Warning},
+		{name: "no Ingress uses it, one field: undecided", tmo: ptr[int64](20), noIngress: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
+			ann := map[string]string{annBackendConfig: `{"default":"hc"}`}
+			if tc.neg {
+				ann[annNEG] = `{"ingress":true}`
+			}
+			svc := service("shop", "web", ann, corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromString("http"), NodePort: 30080})
+			if !tc.neg {
+				svc.Spec.Type = corev1.ServiceTypeNodePort
+			}
+			cl.Services = []corev1.Service{svc}
+			if !tc.noIngress {
+				cl.Ingresses = []networkingv1.Ingress{ingress("shop", "site", "", "web")}
+				cl.Ingresses[0].Annotations[inventory.AnnIngressBackends] = `{"` + bsName + `":"HEALTHY"}`
+			}
+			cl.BackendConfigs = []inventory.BackendConfig{backendConfig("shop", "hc", inventory.BackendConfigSpec{HealthCheck: &inventory.BackendConfigHealthCheck{CheckIntervalSec: tc.interval, TimeoutSec: tc.tmo}})}
+			c := corev1.Container{Name: "web", Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}, ReadinessProbe: tc.probe}
+			cl.Deployments = []appsv1.Deployment{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"},
+				Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}}, Spec: corev1.PodSpec{Containers: []corev1.Container{c}}}}}}
+			inv := newInventory(cl)
+			if tc.live != nil {
+				inv.Compute.BackendServices = []*compute.BackendService{{Kind: "compute#backendService", Name: bsName,
+					Description:  `{"kubernetes.io/service-name":"shop/web","kubernetes.io/service-port":"&ServiceBackendPort{Name:,Number:80,}","x-features":["NEG"]}`,
+					HealthChecks: []string{tc.live.SelfLink}, SelfLink: computeBase + testProject + "/global/backendServices/" + bsName}}
+				inv.Compute.HealthChecks = []*compute.HealthCheck{tc.live}
+			}
+			if tc.hcUnknown {
+				failSource(inv, inventory.ComputeHealthChecks, inventory.ProjectScope(testProject))
+				inv.Compute.HealthChecks = nil
+			}
+			got := run(t, inv, HealthCheckTimeoutExceedsInterval)
+			if tc.want == "" {
+				expect(t, got)
+				return
+			}
+			expect(t, got, tc.want)
+			if got[0].Severity != tc.sev {
+				t.Errorf("severity %s, want %s", got[0].Severity, tc.sev)
+			}
+		})
 	}
 }
 
@@ -490,4 +621,53 @@ func TestLBSyncError(t *testing.T) {
 	if got := run(t, inv, LBSyncError); len(got) != 0 {
 		t.Errorf("events unreadable: %v", messages(got))
 	}
+}
+
+// TestNoRuleCrashesOnResourceBackends runs every rule over Ingresses whose
+// backends are resources, not Services.
+func TestNoRuleCrashesOnResourceBackends(t *testing.T) {
+	t.Parallel()
+	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
+	for _, class := range []string{"", "gce-internal", "gce-regional-external"} {
+		ing := ingress("shop", "site-"+class, class, "web")
+		ing.Spec.DefaultBackend = &networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{Kind: "StorageBucket", Name: "static"}}
+		ing.Spec.Rules[0].HTTP.Paths[0].Backend = networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{Kind: "ConfigMap", Name: "x"}}
+		ing.Spec.Rules = append(ing.Spec.Rules, networkingv1.IngressRule{Host: "no-http.example.com"})
+		cl.Ingresses = append(cl.Ingresses, ing)
+	}
+	cl.Services = []corev1.Service{service("shop", "web", map[string]string{annBackendConfig: `{"default":"x"}`})}
+	res := inspect.Run(newInventory(cl), All())
+	for _, f := range res.Failures {
+		if f.Status == inventory.StatusError {
+			t.Errorf("%s crashed: %s", f.Source, f.Error)
+		}
+	}
+	n := 0
+	for _, f := range res.Findings {
+		if f.Rule == "ingress-backend-not-service" {
+			n++
+		}
+	}
+	if n != 6 {
+		t.Errorf("%d resource-backend findings, want 6", n)
+	}
+}
+
+// TestLBSyncErrorReportingController reads the reporter of events written
+// through events.k8s.io/v1, which set reportingController and leave
+// source.component empty.
+func TestLBSyncErrorReportingController(t *testing.T) {
+	t.Parallel()
+	collected := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
+	cl.Ingresses = []networkingv1.Ingress{ingress("shop", "site", "", "web")}
+	cl.Services = []corev1.Service{service("shop", "web", nil)}
+	cl.Events = []corev1.Event{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "site.2"},
+		InvolvedObject: corev1.ObjectReference{Kind: "Ingress", Namespace: "shop", Name: "site"}, Type: "Warning", Reason: "Sync",
+		Message:             "Error syncing to GCP: error running load balancer syncing routine: a new failure",
+		ReportingController: "loadbalancer-controller", ReportingInstance: "loadbalancer-controller-gke-abc",
+		EventTime:           metav1.NewMicroTime(collected.Add(-time.Minute))}}
+	inv := newInventory(cl)
+	inv.CollectedAt = collected
+	expect(t, run(t, inv, LBSyncError), "Warning Sync from loadbalancer-controller (1×")
 }

@@ -85,7 +85,7 @@ func gatewayBackendServices(x *index, cl *inventory.Cluster, svc *corev1.Service
 	var out []serviceBackend
 	for _, gw := range cl.Gateways {
 		for _, path := range inventory.GatewayAnnotationPaths(gw.Annotations[inventory.AnnGatewayBackendServices]) {
-			bs := x.bsByName[inventory.LastSegment(path)]
+			bs := x.bsByKey[inventory.ScopedKey(path)]
 			if bs == nil {
 				continue
 			}

@@ -364,13 +364,12 @@ var HealthCheckFirewallMissing = &inspect.Rule{
 // else BackendConfig healthCheck.port, else the NodePort (instance groups)
 // or the Pod port (NEGs).
 func healthCheckPort(x *index, cl *inventory.Cluster, b lbBackend) (int, string, bool) {
-	inv := x.inv
 	for _, sb := range backendServicesOf(x, cl, b.svc) {
 		if sb.Port.Port != b.port.Port {
 			continue
 		}
 		for _, hcURL := range sb.BS.HealthChecks {
-			if hc := findHealthCheck(inv, hcURL); hc != nil {
+			if hc := x.healthCheck(hcURL); hc != nil {
 				if port, fixed := fixedPort(hc); fixed {
 					return port, "health check " + hc.Name + ", fixed port", true
 				}
@@ -390,15 +389,6 @@ func healthCheckPort(x *index, cl *inventory.Cluster, b lbBackend) (int, string,
 	}
 	port, ok := podPort(cl, b.svc, b.port)
 	return port, "the Pod port, for NEGs", ok
-}
-
-func findHealthCheck(inv *inventory.Inventory, url string) *compute.HealthCheck {
-	for _, hc := range inv.Compute.HealthChecks {
-		if inventory.SameResource(hc.SelfLink, url) {
-			return hc
-		}
-	}
-	return nil
 }
 
 func fixedPort(hc *compute.HealthCheck) (int, bool) {

@@ -95,6 +95,24 @@ func (r backendConfigRef) names() map[string][]string {
 	return out
 }
 
+// without returns the annotation's JSON with every use of name removed.
+func (r backendConfigRef) without(name string) string {
+	out := map[string]any{}
+	if r.Default != "" && r.Default != name {
+		out["default"] = r.Default
+	}
+	ports := map[string]string{}
+	for k, v := range r.Ports {
+		if v != name {
+			ports[k] = v
+		}
+	}
+	if len(ports) > 0 {
+		out["ports"] = ports
+	}
+	return mustJSON(out)
+}
+
 // kubeResource names a Kubernetes object of a cluster.
 func kubeResource(cl *inventory.Cluster, kind string, meta metav1.ObjectMeta) inspect.Resource {
 	return inspect.Resource{Kind: kind, Project: cl.Project, Location: cl.Location(), Cluster: cl.Name(),

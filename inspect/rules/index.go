@@ -8,39 +8,59 @@ import (
 )
 
 // index holds what several rules derive from the inventory, computed once
-// per run (inspect.Pass.Shared): backend services by name with their parsed
-// descriptions, the backend service names the Ingresses list per Service,
-// and the NEG-served Services.
+// per run (inspect.Pass.Shared): backend services by scoped key with their
+// parsed descriptions, health checks by self link, the backend services
+// the Ingresses list per Service, and the NEG-served Services.
 type index struct {
-	inv      *inventory.Inventory
-	bsByName map[string]*compute.BackendService
-	bsDesc   map[*compute.BackendService]backendServiceDescription
+	inv *inventory.Inventory
+	// bsByKey maps "global/backendServices/N" or
+	// "regions/R/backendServices/N" to the backend service of the
+	// inspected project: names are unique only within a scope.
+	bsByKey map[string]*compute.BackendService
+	bsDesc  map[*compute.BackendService]backendServiceDescription
+	// hcByLink maps a health check's relative name to it.
+	hcByLink map[string]*compute.HealthCheck
 	// ingressBS maps cluster scope + "/" + namespace + "/" + Service to the
-	// backend service names in the backends annotation of the Ingresses
-	// that route to it.
+	// scoped keys of the backend services in the backends annotation of
+	// the Ingresses that route to it, in each Ingress class's scope.
 	ingressBS map[string][]string
 	negs      []negServing
 	negsDone  bool
+	// used caches usedServicePorts per cluster scope.
+	used map[string]map[string][]portUse
 }
 
 func newIndex(inv *inventory.Inventory) *index {
-	x := &index{inv: inv, bsByName: map[string]*compute.BackendService{}, bsDesc: map[*compute.BackendService]backendServiceDescription{}, ingressBS: map[string][]string{}}
+	x := &index{inv: inv, bsByKey: map[string]*compute.BackendService{}, bsDesc: map[*compute.BackendService]backendServiceDescription{},
+		hcByLink: map[string]*compute.HealthCheck{}, ingressBS: map[string][]string{}}
 	for _, bs := range inv.Compute.BackendServices {
-		x.bsByName[bs.Name] = bs
+		if inventory.ProjectOf(bs.SelfLink) == inv.Project {
+			x.bsByKey[inventory.ScopedKey(bs.SelfLink)] = bs
+		}
 		if d, ok := parseBackendServiceDescription(bs.Description); ok {
 			x.bsDesc[bs] = d
 		}
 	}
+	for _, hc := range inv.Compute.HealthChecks {
+		x.hcByLink[inventory.RelativeName(hc.SelfLink)] = hc
+	}
 	for _, cl := range inv.Clusters {
 		for i := range cl.Ingresses {
 			ing := &cl.Ingresses[i]
-			names := inventory.IngressBackendNames(ing)
+			class, ok := inventory.GKEIngress(ing)
+			if !ok {
+				continue
+			}
+			var keys []string
+			for _, n := range inventory.IngressBackendNames(ing) {
+				keys = append(keys, inventory.IngressResourceScope(class, cl.Region())+"/backendServices/"+n)
+			}
 			seen := map[string]bool{}
 			for _, b := range backendsOf(ing) {
 				key := cl.Scope() + "/" + ing.Namespace + "/" + b.Service.Name
 				if !seen[key] {
 					seen[key] = true
-					x.ingressBS[key] = append(x.ingressBS[key], names...)
+					x.ingressBS[key] = append(x.ingressBS[key], keys...)
 				}
 			}
 		}
@@ -48,9 +68,29 @@ func newIndex(inv *inventory.Inventory) *index {
 	return x
 }
 
+// healthCheck returns the health check a backend service references, or
+// nil when lbdiag did not read it.
+func (x *index) healthCheck(url string) *compute.HealthCheck {
+	return x.hcByLink[inventory.RelativeName(url)]
+}
+
 // indexOf returns the run's index.
 func indexOf(p *inspect.Pass) *index {
 	return p.Shared("rules.index", func() any { return newIndex(p.Inventory) }).(*index)
+}
+
+// usedPorts returns the Service ports the cluster's GKE Ingresses route
+// to, computed once per cluster.
+func (x *index) usedPorts(cl *inventory.Cluster) map[string][]portUse {
+	if x.used == nil {
+		x.used = map[string]map[string][]portUse{}
+	}
+	u, ok := x.used[cl.Scope()]
+	if !ok {
+		u = usedServicePorts(cl)
+		x.used[cl.Scope()] = u
+	}
+	return u
 }
 
 // negServings returns the Services reached through NEGs, computed once.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
@@ -41,13 +42,16 @@ var FrontendConfigMissing = &inspect.Rule{
 		Why: `The networking.gke.io/v1beta1.FrontendConfig annotation names a FrontendConfig in the Ingress's namespace. When it is absent the controller warns "no FrontendConfig for Ingress exists" and builds the load balancer without it: no HTTP-to-HTTPS redirect and no SSL policy, which the manifest promised.`,
 		Fix: `Create the FrontendConfig in the Ingress's namespace, or correct the annotation:
   kubectl annotate ingress ING -n NS networking.gke.io/v1beta1.FrontendConfig=EXISTING --overwrite`,
-		Sources: []string{srcCheckGKEIngress + " FrontendConfigExistenceCheck", "kubernetes/ingress-gce pkg/frontendconfig/frontendconfig.go"},
+		Sources: []string{srcCheckGKEIngress + " FrontendConfigExistenceCheck", "kubernetes/ingress-gce pkg/frontendconfig/frontendconfig.go (FrontendConfigForIngress: an empty name is no FrontendConfig)"},
 		URL:     docIngressFeatures + "#configuring_ingress_features_through_frontendconfig_parameters",
 	},
 	Check: func(p *inspect.Pass) {
 		forIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			// An empty value is no annotation at all
+			// (pkg/frontendconfig FrontendConfigForIngress: "we do not
+			// want to return an error").
 			name, ok := ing.Annotations[annFrontendConfig]
-			if !ok || !p.Inventory.KnownObject(inventory.KubeFrontendConfigs, cl, "frontendconfigs", ing.Namespace, name) {
+			if !ok || name == "" || !p.Inventory.KnownObject(inventory.KubeFrontendConfigs, cl, "frontendconfigs", ing.Namespace, name) {
 				return
 			}
 			var names []string
@@ -107,9 +111,9 @@ var IngressRuleWithoutHTTP = &inspect.Rule{
 	Severity: inspect.Warning,
 	Title:    "Every Ingress rule has an http block",
 	Doc: inspect.Doc{
-		Why:     `A rule without "http" routes nothing: the controller skips it silently, so requests for its host go to the default backend (a 404 from GKE's default backend) instead of the intended Service.`,
+		Why:     `A rule without "http" routes nothing: the translator skips it before it builds any path rule, so, unless another rule of the Ingress serves that host, requests for it go to the default backend (a 404 from GKE's default backend) instead of the intended Service. When another rule serves the host, the http-less rule is only dead weight (info).`,
 		Fix:     `Add http.paths to the rule, or delete the rule.`,
-		Sources: []string{srcCheckGKEIngress + " IngressRuleCheck", "kubernetes/ingress-gce pkg/controller/translator/translator.go"},
+		Sources: []string{srcCheckGKEIngress + " IngressRuleCheck", "kubernetes/ingress-gce pkg/controller/translator/translator.go (TranslateIngress: rules with a nil http are skipped)"},
 		URL:     docCheckGKEIngress,
 	},
 	Check: func(p *inspect.Pass) {
@@ -122,15 +126,35 @@ var IngressRuleWithoutHTTP = &inspect.Rule{
 				if host == "" {
 					host = "*"
 				}
+				served := -1
+				for j, other := range ing.Spec.Rules {
+					if other.HTTP != nil && other.Host == r.Host {
+						served = j
+					}
+				}
+				msg := fmt.Sprintf("spec.rules[%d] (host %s) has no http block: the controller ignores it and requests for %s go to the default backend", i, host, host)
+				var sev inspect.Severity
+				if served >= 0 {
+					sev = inspect.Info
+					msg = fmt.Sprintf("spec.rules[%d] (host %s) has no http block: the controller ignores it; spec.rules[%d] serves that host, so the rule is only dead weight", i, host, served)
+				}
 				p.Report(inspect.Finding{
-					Message:     fmt.Sprintf("spec.rules[%d] (host %s) has no http block: the controller ignores it and requests for %s go to the default backend", i, host, host),
+					Severity:    sev,
+					Message:     msg,
 					Resource:    kubeResource(cl, "Ingress", ing.ObjectMeta),
-					Evidence:    map[string]any{"rule": fmt.Sprintf("spec.rules[%d]", i), "host": r.Host},
+					Evidence:    map[string]any{"rule": fmt.Sprintf("spec.rules[%d]", i), "host": r.Host, "servedBy": servedBy(served)},
 					Remediation: fmt.Sprintf("add http.paths to spec.rules[%d] of Ingress %s/%s, or remove the rule: kubectl patch ingress %s -n %s --type json -p '[{\"op\":\"remove\",\"path\":\"/spec/rules/%d\"}]'", i, ing.Namespace, ing.Name, ing.Name, ing.Namespace, i),
 				})
 			}
 		})
 	},
+}
+
+func servedBy(i int) string {
+	if i < 0 {
+		return ""
+	}
+	return fmt.Sprintf("spec.rules[%d]", i)
 }
 
 // IngressDuplicateHost reports rules that replace one another.
@@ -139,15 +163,18 @@ var IngressDuplicateHost = &inspect.Rule{
 	Severity: inspect.Warning,
 	Title:    "No two rules of an Ingress share a host",
 	Doc: inspect.Doc{
-		Why:     `When two rules of one Ingress have the same host, GKE's controller keeps only the later one: every path of the earlier rule silently disappears from the URL map.`,
+		Why:     `When two rules of one Ingress with an http block have the same host, GKE's controller keeps only the later one: every path of the earlier rule silently disappears from the URL map. A rule without http replaces nothing: the translator skips it before it writes the host's path rules.`,
 		Fix:     `Merge the paths of both rules into one rule for that host.`,
-		Sources: []string{srcCheckGKEIngress + " RuleHostOverwriteCheck", "kubernetes/ingress-gce pkg/utils/gceurlmap.go"},
+		Sources: []string{srcCheckGKEIngress + " RuleHostOverwriteCheck", "kubernetes/ingress-gce pkg/utils/gceurlmap.go (PutPathRulesForHost overwrites the host)", "kubernetes/ingress-gce pkg/controller/translator/translator.go (TranslateIngress skips rules with a nil http)"},
 		URL:     docCheckGKEIngress,
 	},
 	Check: func(p *inspect.Pass) {
 		forIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
 			first := map[string]int{}
 			for i, r := range ing.Spec.Rules {
+				if r.HTTP == nil {
+					continue // skipped by the translator: replaces nothing
+				}
 				j, seen := first[r.Host]
 				if !seen {
 					first[r.Host] = i
@@ -157,10 +184,8 @@ var IngressDuplicateHost = &inspect.Rule{
 				if host == "" {
 					host = `"" (any host)`
 				}
-				lost := 0
-				if ing.Spec.Rules[j].HTTP != nil {
-					lost = len(ing.Spec.Rules[j].HTTP.Paths)
-				}
+				lost := len(ing.Spec.Rules[j].HTTP.Paths)
+				first[r.Host] = i
 				p.Report(inspect.Finding{
 					Message:     fmt.Sprintf("spec.rules[%d] and spec.rules[%d] both have host %s: the later rule replaces the earlier, so its %d path(s) are not served", j, i, host, lost),
 					Resource:    kubeResource(cl, "Ingress", ing.ObjectMeta),
@@ -176,21 +201,24 @@ var IngressDuplicateHost = &inspect.Rule{
 var ServiceTypeInvalid = &inspect.Rule{
 	ID:       "service-type-invalid",
 	Severity: inspect.Error,
-	Title:    "Every Service a gce Ingress reaches without NEGs is of type NodePort or LoadBalancer",
+	Title:    `Every Service an Ingress reaches without "ingress": true NEGs is of type NodePort or LoadBalancer`,
 	Doc: inspect.Doc{
-		Why: `Without container-native load balancing (a cloud.google.com/neg annotation with "ingress": true), a gce Ingress sends traffic to the nodes' NodePort through instance groups. A ClusterIP Service has no NodePort: translation fails with "service ... is type "ClusterIP", expected "NodePort" or "LoadBalancer"" and the Ingress stops syncing. GKE adds the NEG annotation itself only to new Services on VPC-native clusters, so older or Shared VPC Services may lack it.`,
+		Why: `Before anything else, the translator checks each Service port an Ingress of any GKE class uses: unless the Service's cloud.google.com/neg annotation says "ingress": true, the Service must be a NodePort or LoadBalancer (maybeEnableNEG). A ClusterIP Service fails with "service ... is type "ClusterIP", expected "NodePort" or "LoadBalancer"" and the Ingress stops syncing. For gce the fix is NEGs or a NodePort; gce-internal and gce-regional-external need NEGs anyway. GKE adds the NEG annotation itself only to new Services on VPC-native clusters, so older or Shared VPC Services may lack it.`,
 		Fix: `Prefer NEGs (VPC-native clusters):
   kubectl annotate service SVC -n NS cloud.google.com/neg='{"ingress":true}'
 or make the Service a NodePort:
   kubectl patch service SVC -n NS -p '{"spec":{"type":"NodePort"}}'`,
-		Sources: []string{"kubernetes/ingress-gce pkg/controller/errors/errors.go (ErrBadSvcType)", "Container-native load balancing through Ingress (" + docNEG + ")"},
+		Sources: []string{"kubernetes/ingress-gce pkg/controller/translator/translator.go (maybeEnableNEG)", "kubernetes/ingress-gce pkg/controller/errors/errors.go (ErrBadSvcType)", "Container-native load balancing through Ingress (" + docNEG + ")"},
 		URL:     docNEG,
 	},
 	Check: func(p *inspect.Pass) {
 		seen := map[string]bool{}
 		forIngressBackends(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string, b ingressBackend) {
 			svc := findService(cl, ing.Namespace, b.Service.Name)
-			if svc == nil || class != classGCE || servesIngressNEG(svc, class) {
+			if svc == nil {
+				return
+			}
+			if a, set, err := parseNEG(svc); set && err == nil && a.Ingress {
 				return
 			}
 			if t := svc.Spec.Type; t == "NodePort" || t == "LoadBalancer" {
@@ -206,13 +234,18 @@ or make the Service a NodePort:
 				t = "ClusterIP"
 			}
 			fix := fmt.Sprintf("kubectl annotate service %s -n %s cloud.google.com/neg='{\"ingress\":true}' --overwrite", svc.Name, svc.Namespace)
-			if !cl.Info.GetIpAllocationPolicy().GetUseIpAliases() {
+			if class == classGCE && !cl.Info.GetIpAllocationPolicy().GetUseIpAliases() {
 				fix = fmt.Sprintf("kubectl patch service %s -n %s -p '{\"spec\":{\"type\":\"NodePort\"}}'   # routes-based cluster: NEGs are not available", svc.Name, svc.Namespace)
 			}
+			need := "without NEGs it needs a NodePort"
+			if class != classGCE {
+				need = "class " + class + " needs NEGs, and a Service without them must first pass this type check"
+			}
 			p.Report(inspect.Finding{
-				Message:     fmt.Sprintf("Service is of type %s and has no cloud.google.com/neg annotation with \"ingress\": true, but Ingress %s/%s (class gce) routes to it: without NEGs it needs a NodePort, so the Ingress cannot sync", t, ing.Namespace, ing.Name),
+				Message: fmt.Sprintf("Service is of type %s and has no cloud.google.com/neg annotation with \"ingress\": true, but Ingress %s/%s (class %s) routes to it: the controller fails with service \"%s/%s\" is type %q, expected \"NodePort\" or \"LoadBalancer\" (%s), so the Ingress cannot sync",
+					t, ing.Namespace, ing.Name, class, svc.Namespace, svc.Name, t, need),
 				Resource:    kubeResource(cl, "Service", svc.ObjectMeta),
-				Evidence:    map[string]any{"type": t, "negAnnotation": svc.Annotations[annNEG], "ingress": ing.Namespace + "/" + ing.Name},
+				Evidence:    map[string]any{"type": t, "negAnnotation": svc.Annotations[annNEG], "ingress": ing.Namespace + "/" + ing.Name, "class": class},
 				Remediation: fix,
 			})
 		})
@@ -333,23 +366,27 @@ var IngressTLSSecretNameMissing = &inspect.Rule{
 var ILBNEGAnnotationMissing = &inspect.Rule{
 	ID:       "ilb-neg-annotation-missing",
 	Severity: inspect.Error,
-	Title:    `Every Service behind a gce-internal Ingress has cloud.google.com/neg with "ingress": true`,
+	Title:    `Every Service behind a gce-internal or gce-regional-external Ingress has cloud.google.com/neg with "ingress": true`,
 	Doc: inspect.Doc{
-		Why:     `Internal Application Load Balancers reach Pods only through NEGs. The Ingress controller treats every port of a gce-internal Ingress as NEG-backed, but the NEG controller creates the NEGs only when the Service carries cloud.google.com/neg with "ingress": true. Without it the sync fails with "networkEndpointGroups/k8s1-... was not found" (404). GKE adds the annotation itself only on VPC-native, non-Shared-VPC clusters without network policy, so the live object is what counts.`,
+		Why:     `Internal and regional external Application Load Balancers reach Pods only through NEGs. For gce-internal and gce-regional-external Ingresses the translator marks every Service port NEG-backed once the Service passes its type check (a NodePort or LoadBalancer Service without the annotation passes it; a ClusterIP one fails it, see service-type-invalid), but the NEG controller creates the NEGs only when the Service carries cloud.google.com/neg with "ingress": true. Without it the sync fails with "networkEndpointGroups/k8s1-... was not found" (404). GKE adds the annotation itself only on VPC-native, non-Shared-VPC clusters without network policy, so the live object is what counts.`,
 		Fix:     `kubectl annotate service SVC -n NS cloud.google.com/neg='{"ingress":true}' --overwrite`,
-		Sources: []string{srcCheckGKEIngress + " L7ILBNegAnnotationCheck", "Configuring Ingress for internal Application Load Balancers (" + docInternalIngress + ")", "kubernetes/kubernetes issue #93740 (NEG 404)"},
+		Sources: []string{srcCheckGKEIngress + " L7ILBNegAnnotationCheck", "kubernetes/ingress-gce pkg/controller/translator/translator.go (maybeEnableNEG: L7ILBEnabled and L7XLBRegionalEnabled force NEGs after the type check)",
+			"Configuring Ingress for internal Application Load Balancers (" + docInternalIngress + ")", "kubernetes/kubernetes issue #93740 (NEG 404)"},
 		URL:     docInternalIngress,
 	},
 	Check: func(p *inspect.Pass) {
 		seen := map[string]bool{}
 		forIngressBackends(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string, b ingressBackend) {
 			svc := findService(cl, ing.Namespace, b.Service.Name)
-			if svc == nil || class != classInternal {
+			if svc == nil || (class != classInternal && class != classRegionalExternal) {
 				return
 			}
 			a, set, err := parseNEG(svc)
 			if err != nil || (set && a.Ingress) {
 				return // invalid JSON is neg-annotation-invalid's
+			}
+			if t := svc.Spec.Type; t != corev1.ServiceTypeNodePort && t != corev1.ServiceTypeLoadBalancer {
+				return // the controller fails the type check first: service-type-invalid's
 			}
 			key := cl.Scope() + "/" + svc.Namespace + "/" + svc.Name
 			if seen[key] {
@@ -365,7 +402,7 @@ var ILBNEGAnnotationMissing = &inspect.Rule{
 				value = `{"ingress":true,"exposed_ports":` + mustJSON(a.ExposedPorts) + `}`
 			}
 			p.Report(inspect.Finding{
-				Message:     fmt.Sprintf("Ingress %s/%s (class gce-internal) routes to this Service, whose %s annotation is %s, without \"ingress\": true: no NEG is created, so the internal load balancer has no backends (NEG 404)", ing.Namespace, ing.Name, annNEG, now),
+				Message:     fmt.Sprintf("Ingress %s/%s (class %s) routes to this Service, whose %s annotation is %s, without \"ingress\": true: the controller builds NEG backends for class %s, but the NEG controller creates no NEG, so the sync fails with a NEG 404 and the load balancer has no backends", ing.Namespace, ing.Name, class, annNEG, now, class),
 				Resource:    kubeResource(cl, "Service", svc.ObjectMeta),
 				Evidence:    map[string]any{"ingress": ing.Namespace + "/" + ing.Name, "negAnnotation": now},
 				Remediation: fmt.Sprintf("kubectl annotate service %s -n %s %s='%s' --overwrite", svc.Name, svc.Namespace, annNEG, value),

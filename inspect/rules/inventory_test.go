@@ -35,7 +35,7 @@ var allClusterSources = []inventory.Source{
 	inventory.KubeDaemonSets, inventory.KubeNodes, inventory.KubeBackendConfigs, inventory.KubeFrontendConfigs,
 	inventory.KubeManagedCertificates, inventory.KubeServiceNEGs, inventory.KubeGatewayClasses, inventory.KubeGateways,
 	inventory.KubeHTTPRoutes, inventory.KubeGCPBackendPolicies, inventory.KubeHealthCheckPolicies, inventory.KubeGCPGatewayPolicies,
-	inventory.KubeEvents, inventory.KubeEndpointSlices,
+	inventory.KubeEvents, inventory.KubeEndpointSlices, inventory.KubeNamespaces,
 }
 
 // newInventory returns an inventory of testProject whose every source was

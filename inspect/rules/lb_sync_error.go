@@ -127,7 +127,7 @@ func isSyncFailure(e *corev1.Event) bool {
 	if e.Type != corev1.EventTypeWarning {
 		return false
 	}
-	switch e.Source.Component {
+	switch inventory.EventReporter(e) {
 	case "loadbalancer-controller":
 		return (e.Reason == "Sync" || e.Reason == "Translate") && (e.InvolvedObject.Kind == "Ingress" || e.InvolvedObject.Kind == "Service")
 	case "neg-controller":
@@ -206,10 +206,10 @@ func syncFinding(cl *inventory.Cluster, obj inspect.Resource, cause *syncCause, 
 	}
 	when := inventory.EventTime(last).UTC().Format(time.RFC3339)
 	ev := map[string]any{
-		"component": last.Source.Component, "reason": last.Reason, "message": last.Message,
+		"component": inventory.EventReporter(last), "reason": last.Reason, "message": last.Message,
 		"count": count, "lastTimestamp": when,
 	}
-	msg := fmt.Sprintf("Warning %s from %s (%d×, last %s): %s", last.Reason, last.Source.Component, count, when, last.Message)
+	msg := fmt.Sprintf("Warning %s from %s (%d×, last %s): %s", last.Reason, inventory.EventReporter(last), count, when, last.Message)
 	f := inspect.Finding{Resource: obj, Evidence: ev}
 	switch {
 	case cause == nil:

@@ -1,13 +1,16 @@
 package rules
 
 import (
+	"flag"
 	"os"
 	"strings"
 	"testing"
 )
 
+var updateREADME = flag.Bool("update", false, "rewrite the README's rule table from the registry")
+
 // TestREADMECatalogue keeps the README's rule table in step with the
-// registry.
+// registry; -update rewrites it.
 func TestREADMECatalogue(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile("../../README.md")
@@ -15,16 +18,27 @@ func TestREADMECatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	readme := string(b)
-	// The rule table is the "## Rules" section's.
-	_, rest, _ := strings.Cut(readme, "\n## Rules\n")
-	section, _, _ := strings.Cut(rest, "\n## ")
-	for _, r := range All() {
-		row := "| `" + r.ID + "` | " + r.Severity.String() + " | " + r.Title + " |"
-		if !strings.Contains(section, row) {
-			t.Errorf("README lacks the row %s", row)
+	const head = "| ID | Severity | Good state |\n|---|---|---|\n"
+	before, rest, ok := strings.Cut(readme, head)
+	if !ok {
+		t.Fatal("the README has no rule table")
+	}
+	table, after, _ := strings.Cut(rest, "\n\n")
+	var want strings.Builder
+	for i, r := range All() {
+		if i > 0 {
+			want.WriteString("\n")
 		}
+		want.WriteString("| `" + r.ID + "` | " + r.Severity.String() + " | " + r.Title + " |")
 	}
-	if got, want := strings.Count(section, "\n| `"), len(All()); got != want {
-		t.Errorf("README's rule table has %d rows, the registry %d rules", got, want)
+	if table == want.String() {
+		return
 	}
+	if *updateREADME {
+		if err := os.WriteFile("../../README.md", []byte(before+head+want.String()+"\n\n"+after), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("the README's rule table differs from the registry; run go test ./inspect/rules -run README -update\nwant:\n%s", want.String())
 }

@@ -15,6 +15,7 @@ func All() []*inspect.Rule {
 		// Ingress and Service configuration.
 		IngressServiceMissing,
 		IngressServicePortMissing,
+		IngressBackendNotService,
 		BackendConfigAnnotationInvalid,
 		FrontendConfigMissing,
 		NEGAnnotationInvalid,

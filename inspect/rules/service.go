@@ -5,6 +5,9 @@ import (
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 // Service annotations read by GKE's controllers.
@@ -59,15 +62,71 @@ func servesIngressNEG(svc *corev1.Service, class string) bool {
 	return set && err == nil && a.Ingress
 }
 
-// backendConfigForPort returns the BackendConfig name that applies to a
-// Service port: the ports entry of its name, then of its number, then the
-// default; "" when none does.
+// forPort returns the BackendConfig name the controller resolves for a
+// Service port, as kubernetes/ingress-gce pkg/backendconfig/utils.go
+// BackendConfigName does: the ports entry of the port's name (an unnamed
+// port's name is ""), else of its number, else the default. An entry that
+// exists wins even when its value is "": that port then has no
+// BackendConfig (ErrNoBackendConfigForPort, which the translator ignores),
+// and the default does not apply to it.
 func (r backendConfigRef) forPort(p corev1.ServicePort) string {
-	if n, ok := r.Ports[p.Name]; ok && p.Name != "" {
-		return n
+	name, _ := r.resolve(p)
+	return name
+}
+
+// resolve is forPort with the annotation key that decided: "ports[<key>]"
+// or "default" ("" when nothing applies).
+func (r backendConfigRef) resolve(p corev1.ServicePort) (name, key string) {
+	if n, ok := r.Ports[p.Name]; ok {
+		return n, "ports[" + p.Name + "]"
 	}
 	if n, ok := r.Ports[strconv.Itoa(int(p.Port))]; ok {
-		return n
+		return n, "ports[" + strconv.Itoa(int(p.Port)) + "]"
 	}
-	return r.Default
+	if r.Default != "" {
+		return r.Default, "default"
+	}
+	return "", ""
+}
+
+// portUse is a Service port some GKE Ingress translates.
+type portUse struct {
+	port      corev1.ServicePort
+	ingresses []string // "ns/name"
+}
+
+// usedServicePorts returns, per Service ("ns/name"), the Service ports the
+// cluster's GKE Ingresses route to, as the translator walks them
+// (kubernetes/ingress-gce pkg/controller/translator TranslateIngress):
+// every path of every rule that has an http block, and the default
+// backend; Service backends only (a resource backend is not translated).
+func usedServicePorts(cl *inventory.Cluster) map[string][]portUse {
+	out := map[string][]portUse{}
+	gkeIngresses(cl, func(ing *networkingv1.Ingress, class string) {
+		for _, b := range backendsOf(ing) {
+			svc := findService(cl, ing.Namespace, b.Service.Name)
+			if svc == nil {
+				continue
+			}
+			sp := servicePort(svc, b.Service.Port)
+			if sp == nil {
+				continue
+			}
+			key := svc.Namespace + "/" + svc.Name
+			name := ing.Namespace + "/" + ing.Name
+			found := false
+			for i := range out[key] {
+				if out[key][i].port.Port == sp.Port {
+					found = true
+					if !contains(out[key][i].ingresses, name) {
+						out[key][i].ingresses = append(out[key][i].ingresses, name)
+					}
+				}
+			}
+			if !found {
+				out[key] = append(out[key], portUse{port: *sp, ingresses: []string{name}})
+			}
+		}
+	})
+	return out
 }

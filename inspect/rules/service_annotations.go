@@ -43,8 +43,10 @@ var BackendConfigAnnotationInvalid = &inspect.Rule{
 			default:
 				return
 			}
+			sev, users := latent(cl, svc)
 			p.Report(inspect.Finding{
-				Message:     fmt.Sprintf("Annotation %s = %s %s; Ingresses routing to this Service cannot sync (%s)", ref.Key, ref.Raw, problem, usersText(cl, svc)),
+				Severity:    sev,
+				Message:     fmt.Sprintf("Annotation %s = %s %s; %s", ref.Key, ref.Raw, problem, users),
 				Resource:    kubeResource(cl, "Service", svc.ObjectMeta),
 				Evidence:    map[string]any{"annotation": ref.Key, "value": ref.Raw},
 				Remediation: fmt.Sprintf(`kubectl annotate service %s -n %s %s='{"default":"BACKENDCONFIG"}' --overwrite   # or remove it: kubectl annotate service %s -n %s %s-`, svc.Name, svc.Namespace, ref.Key, svc.Name, svc.Namespace, ref.Key),
@@ -161,9 +163,11 @@ var AppProtocolsInvalid = &inspect.Rule{
 			fixFor := func(v string) string {
 				return fmt.Sprintf("kubectl annotate service %s -n %s %s='%s' --overwrite", svc.Name, svc.Namespace, key, v)
 			}
+			sev, users := latent(cl, svc)
 			if err := json.Unmarshal([]byte(raw), &m); err != nil {
 				p.Report(inspect.Finding{
-					Message:  fmt.Sprintf("Annotation %s = %s is not a JSON object of port name to protocol (%v): the Ingress cannot sync", key, raw, err),
+					Severity: sev,
+					Message:  fmt.Sprintf("Annotation %s = %s is not a JSON object of port name to protocol (%v); %s", key, raw, err, users),
 					Resource: res, Evidence: map[string]any{"annotation": key, "value": raw},
 					Remediation: fixFor(`{"PORT_NAME":"HTTPS"}`),
 				})
@@ -212,7 +216,11 @@ var AppProtocolsInvalid = &inspect.Rule{
 			if len(fixed) == 0 {
 				fix = "name the Service's ports (spec.ports[].name), then " + fixFor(`{"PORT_NAME":"HTTPS"}`)
 			}
+			if sev == inspect.Warning {
+				problems = append(problems, "no GKE Ingress routes to this Service yet (latent)")
+			}
 			p.Report(inspect.Finding{
+				Severity:    sev,
 				Message:     fmt.Sprintf("Annotation %s = %s: %s", key, raw, strings.Join(problems, "; ")),
 				Resource:    res,
 				Evidence:    map[string]any{"annotation": key, "value": raw, "problems": problems},
@@ -235,11 +243,15 @@ func forServices(inv *inventory.Inventory, fn func(cl *inventory.Cluster, svc *c
 	}
 }
 
-// usersText names the GKE Ingresses routing to a Service, for messages.
-func usersText(cl *inventory.Cluster, svc *corev1.Service) string {
+// latent says how much a Service annotation the Ingress controller rejects
+// matters now: an error when a GKE Ingress routes to the Service (its
+// translation fails), a warning when none does yet (the controller reads
+// the annotation only for Service ports an Ingress uses). The text says
+// which.
+func latent(cl *inventory.Cluster, svc *corev1.Service) (inspect.Severity, string) {
 	users := ingressesUsingService(cl, svc.Namespace, svc.Name)
 	if len(users) == 0 {
-		return "no Ingress routes to it now"
+		return inspect.Warning, "latent: no GKE Ingress routes to this Service yet, and the first that does will fail to sync"
 	}
-	return "used by Ingress " + strings.Join(users, ", ")
+	return inspect.Error, "Ingress " + strings.Join(users, ", ") + " routes to this Service and cannot sync"
 }

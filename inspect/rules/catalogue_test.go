@@ -666,7 +666,7 @@ func TestLBSyncErrorReportingController(t *testing.T) {
 		InvolvedObject: corev1.ObjectReference{Kind: "Ingress", Namespace: "shop", Name: "site"}, Type: "Warning", Reason: "Sync",
 		Message:             "Error syncing to GCP: error running load balancer syncing routine: a new failure",
 		ReportingController: "loadbalancer-controller", ReportingInstance: "loadbalancer-controller-gke-abc",
-		EventTime:           metav1.NewMicroTime(collected.Add(-time.Minute))}}
+		EventTime: metav1.NewMicroTime(collected.Add(-time.Minute))}}
 	inv := newInventory(cl)
 	inv.CollectedAt = collected
 	expect(t, run(t, inv, LBSyncError), "Warning Sync from loadbalancer-controller (1×")

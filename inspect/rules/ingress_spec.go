@@ -368,11 +368,11 @@ var ILBNEGAnnotationMissing = &inspect.Rule{
 	Severity: inspect.Error,
 	Title:    `Every Service behind a gce-internal or gce-regional-external Ingress has cloud.google.com/neg with "ingress": true`,
 	Doc: inspect.Doc{
-		Why:     `Internal and regional external Application Load Balancers reach Pods only through NEGs. For gce-internal and gce-regional-external Ingresses the translator marks every Service port NEG-backed once the Service passes its type check (a NodePort or LoadBalancer Service without the annotation passes it; a ClusterIP one fails it, see service-type-invalid), but the NEG controller creates the NEGs only when the Service carries cloud.google.com/neg with "ingress": true. Without it the sync fails with "networkEndpointGroups/k8s1-... was not found" (404). GKE adds the annotation itself only on VPC-native, non-Shared-VPC clusters without network policy, so the live object is what counts.`,
-		Fix:     `kubectl annotate service SVC -n NS cloud.google.com/neg='{"ingress":true}' --overwrite`,
+		Why: `Internal and regional external Application Load Balancers reach Pods only through NEGs. For gce-internal and gce-regional-external Ingresses the translator marks every Service port NEG-backed once the Service passes its type check (a NodePort or LoadBalancer Service without the annotation passes it; a ClusterIP one fails it, see service-type-invalid), but the NEG controller creates the NEGs only when the Service carries cloud.google.com/neg with "ingress": true. Without it the sync fails with "networkEndpointGroups/k8s1-... was not found" (404). GKE adds the annotation itself only on VPC-native, non-Shared-VPC clusters without network policy, so the live object is what counts.`,
+		Fix: `kubectl annotate service SVC -n NS cloud.google.com/neg='{"ingress":true}' --overwrite`,
 		Sources: []string{srcCheckGKEIngress + " L7ILBNegAnnotationCheck", "kubernetes/ingress-gce pkg/controller/translator/translator.go (maybeEnableNEG: L7ILBEnabled and L7XLBRegionalEnabled force NEGs after the type check)",
 			"Configuring Ingress for internal Application Load Balancers (" + docInternalIngress + ")", "kubernetes/kubernetes issue #93740 (NEG 404)"},
-		URL:     docInternalIngress,
+		URL: docInternalIngress,
 	},
 	Check: func(p *inspect.Pass) {
 		seen := map[string]bool{}

@@ -137,15 +137,7 @@ type collector struct {
 // mean anything (a --cluster that names no cluster, a project that does not
 // exist); every other failure is a coverage entry in the inventory.
 func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
-	if opts.Retry.MaxAttempts == 0 {
-		opts.Retry = DefaultRetryPolicy
-	}
-	c := &collector{opts: opts, base: newBaseTransport(), limiters: map[string]*Limiter{}}
-	if tm, ok := opts.TokenSource.(*TokenMemo); ok {
-		c.tokens = tm
-	} else if opts.TokenSource != nil {
-		c.tokens = RememberTokens(opts.TokenSource)
-	}
+	c := newCollector(opts)
 	inv := &inventory.Inventory{Project: opts.Project, CollectedAt: opts.now(), ClustersSelected: len(opts.Clusters) > 0}
 	if opts.Replay != nil {
 		inv.CollectedAt = time.Time{}
@@ -246,6 +238,19 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		return a.Source < b.Source
 	})
 	return inv, nil
+}
+
+func newCollector(opts Options) *collector {
+	if opts.Retry.MaxAttempts == 0 {
+		opts.Retry = DefaultRetryPolicy
+	}
+	c := &collector{opts: opts, base: newBaseTransport(), limiters: map[string]*Limiter{}}
+	if tm, ok := opts.TokenSource.(*TokenMemo); ok {
+		c.tokens = tm
+	} else if opts.TokenSource != nil {
+		c.tokens = RememberTokens(opts.TokenSource)
+	}
+	return c
 }
 
 func (c *collector) clusters(ctx context.Context) ([]*containerpb.Cluster, error) {

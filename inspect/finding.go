@@ -1,9 +1,12 @@
 package inspect
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/lbdiag/lbdiag/inventory"
@@ -44,6 +47,16 @@ type Finding struct {
 	// Remediation is the exact command or manifest change that fixes it.
 	Remediation string `json:"remediation"`
 	Docs        string `json:"docs,omitempty"`
+	// Fingerprint identifies the problem across runs: the same problem on
+	// the same resource has the same fingerprint (see Fingerprint).
+	Fingerprint string `json:"fingerprint"`
+	// Status, set when the run is compared with a baseline, is "new" or
+	// "ongoing".
+	Status string `json:"status,omitempty"`
+	// Key tells apart findings of one rule on one resource (the
+	// BackendConfig name, the Ingress field, ...); it enters the
+	// fingerprint, never the message.
+	Key string `json:"-"`
 
 	// AttachTo, when set, asks Run to fold this finding into another
 	// rule's finding on the same resource, if there is one: its evidence
@@ -136,7 +149,40 @@ func Run(inv *inventory.Inventory, rules []*Rule) Result {
 	}
 	res.Findings = attach(res.Findings)
 	SortFindings(res.Findings)
+	SetFingerprints(res.Findings)
 	return res
+}
+
+// Fingerprint is the first 16 hex digits of the SHA-256 of the rule ID,
+// the resource's kind, project, location, cluster, namespace and name, and
+// the finding's Key, joined by NUL. It does not hash the message, the
+// evidence or the severity, which may change from run to run for the same
+// problem.
+func Fingerprint(f Finding) string {
+	r := f.Resource
+	sum := sha256.Sum256([]byte(strings.Join([]string{f.Rule, r.Kind, r.Project, r.Location, r.Cluster, r.Namespace, r.Name, f.Key}, "\x00")))
+	return hex.EncodeToString(sum[:8])
+}
+
+// SetFingerprints sets every finding's fingerprint. Findings of one rule on
+// one resource that no Key tells apart get "#2", "#3", ... in the order of
+// their messages.
+func SetFingerprints(fs []Finding) {
+	idx := make([]int, len(fs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return fs[idx[a]].Message < fs[idx[b]].Message })
+	seen := map[string]int{}
+	for _, i := range idx {
+		fp := Fingerprint(fs[i])
+		seen[fp]++
+		if n := seen[fp]; n > 1 {
+			fs[i].Key += "#" + strconv.Itoa(n)
+			fp = Fingerprint(fs[i])
+		}
+		fs[i].Fingerprint = fp
+	}
 }
 
 // attach folds findings with AttachTo into the first finding of the rule

@@ -8,14 +8,18 @@ import (
 )
 
 // CSVHeader is the header row of the CSV report.
-var CSVHeader = []string{"severity", "rule", "title", "kind", "project", "location", "cluster", "namespace", "name", "message", "remediation", "evidence", "docs"}
+var CSVHeader = []string{"severity", "rule", "title", "kind", "project", "location", "cluster", "namespace", "name", "message", "remediation", "evidence", "docs", "fingerprint", "status"}
 
 // WriteCSV writes one row per finding, with a header row. Evidence is a
 // JSON object in one cell.
-func WriteCSV(w io.Writer, r *Report) error {
+func WriteCSV(w io.Writer, r *Report) error { return writeCSV(w, r, true) }
+
+func writeCSV(w io.Writer, r *Report, header bool) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader); err != nil {
-		return err
+	if header {
+		if err := cw.Write(CSVHeader); err != nil {
+			return err
+		}
 	}
 	for _, f := range r.Findings {
 		ev := ""
@@ -28,7 +32,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 		}
 		res := f.Resource
 		if err := cw.Write([]string{f.Severity.String(), f.Rule, f.Title, res.Kind, res.Project, res.Location, res.Cluster,
-			res.Namespace, res.Name, f.Message, f.Remediation, ev, f.Docs}); err != nil {
+			res.Namespace, res.Name, f.Message, f.Remediation, ev, f.Docs, f.Fingerprint, f.Status}); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
 	"strings"
@@ -16,6 +17,20 @@ const collapseEvidenceAbove = 10
 // WriteHTML writes the report as one self-contained HTML page: no external
 // stylesheet, script, font or image, readable on screen and on paper.
 func WriteHTML(w io.Writer, r *Report) error {
+	return htmlTemplate.Execute(w, map[string]any{"Title": "Load-balancing report for " + r.Project, "Projects": []map[string]any{htmlData(r)}})
+}
+
+// WriteFleetHTML writes the reports of several projects as one page, a
+// section per project.
+func WriteFleetHTML(w io.Writer, f *Fleet) error {
+	var ps []map[string]any
+	for _, r := range f.Projects {
+		ps = append(ps, htmlData(r))
+	}
+	return htmlTemplate.Execute(w, map[string]any{"Title": fmt.Sprintf("Load-balancing report for %d projects", len(f.Projects)), "Projects": ps, "Fleet": f})
+}
+
+func htmlData(r *Report) map[string]any {
 	type group struct {
 		Severity string
 		Findings []inspect.Finding
@@ -48,7 +63,11 @@ func WriteHTML(w io.Writer, r *Report) error {
 		// page reads as a list.
 		"OpenEvidence": len(r.Findings) <= collapseEvidenceAbove,
 	}
-	return htmlTemplate.Execute(w, data)
+	if r.Resolved != nil {
+		data["Resolved"] = *r.Resolved
+		data["Compared"] = true
+	}
+	return data
 }
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
@@ -72,7 +91,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>lbdiag report: {{.R.Project}}</title>
+<title>lbdiag: {{.Title}}</title>
 <style>
 body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1f1f1f; margin: 2em auto; max-width: 72em; padding: 0 1em; }
 h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { font-size: 1.05em; margin: 1.2em 0 .3em; }
@@ -84,31 +103,40 @@ h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { font-size: 1.25em; margin-top
 pre { background: #f6f8fa; border: 1px solid #e1e4e8; border-radius: .3em; padding: .5em .7em; white-space: pre-wrap; word-break: break-all; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; } th, td { border: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top; } th { background: #f1f3f4; }
 details summary { cursor: pointer; color: #555; }
+.badge { display: inline-block; padding: 0 .4em; border-radius: .3em; font-size: 12px; font-weight: 600; } .badge.new { background: #d93025; color: #fff; } .badge.ongoing { background: #e8eaed; color: #3c4043; }
+section.project + section.project { border-top: 3px solid #5f6368; margin-top: 3em; }
 .group.unhealthy { background: #fce8e6; color: #a50e0e; font-weight: 600; padding: 0 .2em; border-radius: .2em; }
 @media print { body { margin: 0; max-width: none; } details { display: block; } details > * { display: block; } a { color: inherit; } }
 </style>
 </head>
 <body>
+{{range .Projects}}
+<section class="project" id="project-{{.R.Project}}">
 <h1>Load-balancing report for {{.R.Project}}</h1>
 <p class="meta">{{.R.Tool.Name}} {{.R.Tool.Version}} · started {{time .R.StartedAt}} · finished {{time .R.FinishedAt}} · clusters: {{range $i, $c := .R.Clusters}}{{if $i}}, {{end}}{{$c}}{{else}}none{{end}}</p>
 <p class="summary" id="summary"><span class="error">{{.Errors}} errors</span><span class="warning">{{.Warnings}} warnings</span><span class="info">{{.Infos}} info</span>{{if .Gaps}}<span class="warning">{{len .Gaps}} sources could not be read</span>{{else}}<span class="ok">every source was read</span>{{end}}</p>
 
 <h2>Findings</h2>
-{{range .Groups}}
+{{$p := .}}{{range .Groups}}
 <h3>{{upper .Severity}} ({{len .Findings}})</h3>
 {{range .Findings}}
 <div class="finding sev-{{.Severity}}" data-rule="{{.Rule}}">
-<div><span class="rule">{{.Rule}}</span> — <span class="resource">{{.Resource.Kind}} {{if .Resource.Namespace}}{{.Resource.Namespace}}/{{end}}{{.Resource.Name}}{{if .Resource.Cluster}} · cluster {{.Resource.Location}}/{{.Resource.Cluster}}{{else if .Resource.Location}} · {{.Resource.Location}}{{end}} · project {{.Resource.Project}}</span></div>
+<div>{{if eq .Status "new"}}<span class="badge new">new</span> {{else if eq .Status "ongoing"}}<span class="badge ongoing">ongoing</span> {{end}}<span class="rule">{{.Rule}}</span> — <span class="resource">{{.Resource.Kind}} {{if .Resource.Namespace}}{{.Resource.Namespace}}/{{end}}{{.Resource.Name}}{{if .Resource.Cluster}} · cluster {{.Resource.Location}}/{{.Resource.Cluster}}{{else if .Resource.Location}} · {{.Resource.Location}}{{end}} · project {{.Resource.Project}}</span></div>
 <p><em>{{.Title}}</em></p>
 <p class="message">{{.Message}}</p>
 <div><strong>Fix</strong></div>
 <pre class="fix">{{.Remediation}}</pre>
-{{with evidence .Evidence}}<details{{if $.OpenEvidence}} open{{end}}><summary>Evidence</summary><pre>{{.}}</pre></details>{{end}}
+{{with evidence .Evidence}}<details{{if $p.OpenEvidence}} open{{end}}><summary>Evidence</summary><pre>{{.}}</pre></details>{{end}}
 {{if .Docs}}<p class="meta">More: <a href="{{.Docs}}">{{.Docs}}</a></p>{{end}}
 </div>
 {{end}}
 {{else}}
 <p>No problems found.</p>
+{{end}}
+
+{{if .Compared}}
+<h2>Resolved since the last run</h2>
+{{if .Resolved}}<ul id="resolved">{{range .Resolved}}<li><span class="rule">{{.Rule}}</span> — {{.Resource.Kind}} {{if .Resource.Namespace}}{{.Resource.Namespace}}/{{end}}{{.Resource.Name}}: {{.Message}}</li>{{end}}</ul>{{else}}<p>Nothing was resolved.</p>{{end}}
 {{end}}
 
 <h2>Could not check</h2>
@@ -124,12 +152,14 @@ details summary { cursor: pointer; color: #555; }
 {{range $cl := .Clusters}}
 <h3>Cluster {{$cl}}</h3>
 <table class="chains"><tr><th>Ingress / Gateway</th><th>Class</th><th>Service port</th><th>Backend service</th><th>Backend groups</th></tr>
-{{range index $.Chains $cl}}<tr><td>{{.Owner}}</td><td>{{.Class}}</td><td>{{.Service}} {{.Port}}</td><td>{{if .BackendService}}{{.BackendService}}{{else}}—{{end}}</td><td>{{range .Groups}}<span class="group{{if .Unhealthy}} unhealthy{{end}}">{{.Name}} ({{.Zone}}{{if .Health}}, {{.Health}}{{else}}, health not read{{end}})</span><br>{{else}}—{{end}}</td></tr>
+{{range index $p.Chains $cl}}<tr><td>{{.Owner}}</td><td>{{.Class}}</td><td>{{.Service}} {{.Port}}</td><td>{{if .BackendService}}{{.BackendService}}{{else}}—{{end}}</td><td>{{range .Groups}}<span class="group{{if .Unhealthy}} unhealthy{{end}}">{{.Name}} ({{.Zone}}{{if .Health}}, {{.Health}}{{else}}, health not read{{end}})</span><br>{{else}}—{{end}}</td></tr>
 {{end}}</table>
 {{end}}
 {{if .Clusters}}<p class="meta legend">— in the backend service column: lbdiag found no backend service built for that Service port (the load balancer is not synced yet, or its controller annotations name none). — in the groups column: the backend service has no backend group. Groups in <span class="group unhealthy">red</span> have endpoints and none is healthy.</p>
 {{else}}
 <p>No Ingress or Gateway was inspected.</p>
+{{end}}
+</section>
 {{end}}
 </body>
 </html>

@@ -46,6 +46,12 @@ type Report struct {
 	Clusters      []string          `json:"clusters"`
 	Coverage      []Coverage        `json:"coverage"`
 	Findings      []inspect.Finding `json:"findings"`
+	// Resolved, present when the run was compared with a baseline, holds
+	// the baseline's findings that are gone.
+	Resolved *[]inspect.Finding `json:"resolved,omitempty"`
+	// Exit is the project's exit code (0, 1 or 3), in fleet reports and
+	// --output files.
+	Exit int `json:"exitCode"`
 	// Chains are the load-balancing paths lbdiag inspected, drawn by the
 	// HTML report.
 	Chains []inspect.Chain `json:"-"`

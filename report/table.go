@@ -60,14 +60,13 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 	width := o.widthOrDefault()
 	if width < narrowWidth {
 		writeList(w, r, width, o.Color)
-		return writeSummary(w, r, o)
-	}
-	if len(r.Findings) > 0 {
+	} else if len(r.Findings) > 0 {
 		if err := writeFindingTable(w, r, width, o.Color); err != nil {
 			return err
 		}
 		writeFixes(w, r, o.Color)
 	}
+	writeResolved(w, r, width)
 	return writeSummary(w, r, o)
 }
 
@@ -116,11 +115,33 @@ func writeFindingTable(w io.Writer, r *Report, width int, color bool) error {
 			cells[i] = wrap(cells[i], widths[i])
 		}
 		cells[1] = severityCell(f.Severity, color)
+		if f.Status != "" {
+			cells[1] += "\n" + f.Status
+		}
 		if err := table.Append(cells); err != nil {
 			return err
 		}
 	}
 	return table.Render()
+}
+
+// writeResolved lists, after a comparison with a baseline, the findings
+// that are gone.
+func writeResolved(w io.Writer, r *Report, width int) {
+	if r.Resolved == nil {
+		return
+	}
+	newN := 0
+	for _, f := range r.Findings {
+		if f.Status == StatusNew {
+			newN++
+		}
+	}
+	fmt.Fprintf(w, "Compared with the last run: %s, %d resolved.\n", plural(newN, "new finding"), len(*r.Resolved))
+	for _, f := range *r.Resolved {
+		fmt.Fprintln(w, indentLines(wrap(fmt.Sprintf("resolved: %s on %s", f.Rule, strings.ReplaceAll(resourceCell(f.Resource), "\n", ", ")), width-4), "  - ", "    "))
+	}
+	fmt.Fprintln(w)
 }
 
 // writeFixes prints each finding's fix under its number, as it is.
@@ -267,6 +288,9 @@ func writeList(w io.Writer, r *Report, width int, color bool) {
 		if color {
 			head = severityCell(f.Severity, true)
 			head = strings.Replace(head, f.Severity.String(), strings.ToUpper(f.Severity.String()), 1)
+		}
+		if f.Status != "" {
+			head += " (" + f.Status + ")"
 		}
 		fmt.Fprintf(w, "[%d] %s %s\n", i+1, head, f.Rule)
 		fmt.Fprintln(w, indentLines(wrap(strings.ReplaceAll(resourceCell(f.Resource), "\n", ", "), width-2), "  ", "  "))

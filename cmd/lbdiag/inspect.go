@@ -8,11 +8,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/oauth2"
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/term"
 
 	"github.com/lbdiag/lbdiag/fixtures"
@@ -21,17 +24,27 @@ import (
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules"
 	"github.com/lbdiag/lbdiag/internal/untrusted"
+	"github.com/lbdiag/lbdiag/inventory"
+	"github.com/lbdiag/lbdiag/output"
 	"github.com/lbdiag/lbdiag/report"
 )
 
 type inspectFlags struct {
 	project           string
+	projects          []string
+	organization      string
+	folder            string
+	shard             string
+	parallelProjects  int
+	output            string
+	baseline          string
 	format            string
 	failOn            string
 	clusters          []string
 	timeout           time.Duration
 	computeEndpoint   string
 	containerEndpoint string
+	crmEndpoint       string
 	accessTokenFile   string
 	record            string
 	evidence          string
@@ -48,9 +61,9 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 		Example: `  lbdiag inspect --demo
   lbdiag inspect --project my-project
   lbdiag inspect --project my-project --format json | jq '.findings[] | .rule'
-  lbdiag inspect --project my-project --record ./evidence
   lbdiag inspect --project my-project --evidence evidence.tar.gz
-  lbdiag inspect --replay evidence.tar.gz --format html > report.html`,
+  lbdiag inspect --replay evidence.tar.gz --format html > report.html
+  lbdiag inspect --organization 123456789012 --format log --output gs://BUCKET/lbdiag --baseline auto`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := runInspect(cmd.Context(), env, f)
@@ -63,12 +76,20 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.project, "project", "", "project to inspect (default: CLOUDSDK_CORE_PROJECT, GOOGLE_CLOUD_PROJECT, or gcloud's core/project)")
-	fl.StringVar(&f.format, "format", "table", "output format: table, json, csv or html")
+	fl.StringSliceVar(&f.projects, "projects", nil, "inspect these projects (comma list, repeatable); the report holds one entry per project")
+	fl.StringVar(&f.organization, "organization", "", "inspect every ACTIVE project under this organization (numeric ID), nested folders included")
+	fl.StringVar(&f.folder, "folder", "", "inspect every ACTIVE project under this folder (numeric ID), nested folders included")
+	fl.StringVar(&f.shard, "shard", "", "inspect only this share of the projects, I/N (default: $CLOUD_RUN_TASK_INDEX/$CLOUD_RUN_TASK_COUNT, else 0/1): projects sorted by ID, the k-th belongs to shard k mod N")
+	fl.IntVar(&f.parallelProjects, "parallel-projects", 4, "projects inspected at once")
+	fl.StringVar(&f.output, "output", "", "also write each project's report to this directory or gs://BUCKET/PREFIX: projects/P/latest.json, projects/P/runs/RUN.json, runs/RUN/shard-I-of-N.json")
+	fl.StringVar(&f.baseline, "baseline", "", "compare with an earlier report: auto (each project's latest.json in --output) or FILE (a single project's JSON report); findings become new or ongoing, and only new ones fail")
+	fl.StringVar(&f.format, "format", "table", "output format: table, json, csv, html or log (Cloud Logging structured lines)")
 	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info or none")
 	fl.StringArrayVar(&f.clusters, "cluster", nil, "inspect only this cluster (NAME or LOCATION/NAME); repeatable")
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up on API calls still running after this long and report what was read")
 	fl.StringVar(&f.computeEndpoint, "compute-endpoint", "", "Compute Engine API base URL ending in /compute/v1/ (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE or the public endpoint)")
 	fl.StringVar(&f.containerEndpoint, "container-endpoint", "", "GKE API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER or the public endpoint)")
+	fl.StringVar(&f.crmEndpoint, "resourcemanager-endpoint", "", "Cloud Resource Manager API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER or the public endpoint)")
 	fl.StringVar(&f.accessTokenFile, "access-token-file", "", "file holding an OAuth access token to use instead of Application Default Credentials (default: $CLOUDSDK_AUTH_ACCESS_TOKEN_FILE)")
 	fl.StringVar(&f.record, "record", "", "write every API response of the run to this new directory, raw: unredacted (env values, startup scripts, annotations), so keep it private (files 0600); --evidence writes a redacted bundle")
 	fl.StringVar(&f.evidence, "evidence", "", "also write an evidence bundle (.tar.gz): every API response, redacted, with the call log and the report")
@@ -79,36 +100,55 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	return cmd
 }
 
+var formats = map[string]bool{"table": true, "json": true, "csv": true, "html": true, "log": true}
+
+// run is what one invocation decided: the projects, how to inspect them,
+// and where the reports go.
+type run struct {
+	env      *environment
+	f        *inspectFlags
+	clock    func() time.Time
+	policy   report.Policy
+	format   string
+	multi    bool
+	shard    report.Shard
+	runID    string
+	store    output.Store
+	ts       oauth2.TokenSource
+	endpoint struct{ compute, container, crm string }
+}
+
 func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcome, error) {
 	clock, err := newClock(f.now)
 	if err != nil {
 		return nil, err
 	}
 	started := clock()
-	format := strings.ToLower(f.format)
-	if format != "table" && format != "json" && format != "csv" && format != "html" {
-		return nil, usagef("--format %q: want table, json, csv or html", f.format)
+	r := &run{env: env, f: f, clock: clock, format: strings.ToLower(f.format)}
+	if !formats[r.format] {
+		return nil, usagef("--format %q: want table, json, csv, html or log", f.format)
 	}
-	failNone := strings.EqualFold(f.failOn, "none")
-	var threshold inspect.Severity
-	if !failNone {
+	r.policy.None = strings.EqualFold(f.failOn, "none")
+	if !r.policy.None {
 		s, err := inspect.ParseSeverity(f.failOn)
 		if err != nil {
 			return nil, usagef("--fail-on %q: want error, warning, info or none", f.failOn)
 		}
-		threshold = s
+		r.policy.Threshold = s
 	}
-	if f.demo && f.replay != "" {
-		return nil, usagef("--demo and --replay cannot be combined")
+	if err := r.validate(); err != nil {
+		return nil, err
 	}
-	if f.timeout <= 0 {
-		return nil, usagef("--timeout must be positive")
+	if r.shard, err = parseShard(f.shard, env.getenv); err != nil {
+		return nil, err
 	}
+	r.runID = firstNonEmpty(env.getenv("CLOUD_RUN_EXECUTION"), started.UTC().Format("20060102T150405Z"))
 
-	opts := gcp.Options{Clusters: f.clusters, UserAgent: "lbdiag/" + toolVersion(), Clock: clock}
-	switch {
-	case f.demo || f.replay != "":
-		rec, cleanup, err := loadRecording(f)
+	// The recording of --demo and --replay names its one project.
+	var rec *recording.Recording
+	if f.demo || f.replay != "" {
+		var cleanup func()
+		rec, cleanup, err = loadRecording(f)
 		if err != nil {
 			return nil, err
 		}
@@ -116,7 +156,32 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		if f.project != "" && f.project != rec.Manifest.Project {
 			return nil, usagef("--project %s: the recording is of project %s", f.project, rec.Manifest.Project)
 		}
-		opts.Project, opts.Replay = rec.Manifest.Project, rec
+	} else {
+		r.endpoint.compute = firstNonEmpty(f.computeEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE"))
+		r.endpoint.container = firstNonEmpty(f.containerEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER"))
+		r.endpoint.crm = firstNonEmpty(f.crmEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER"))
+		for _, e := range []struct{ api, url, suffix string }{{"compute", r.endpoint.compute, "/compute/v1/"}, {"container", r.endpoint.container, ""}, {"resourcemanager", r.endpoint.crm, ""}} {
+			if err := checkEndpoint(e.api, e.url, e.suffix); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	// Which projects: the recording's, the listed ones, an organization's
+	// or folder's, or the one project of --project.
+	var projects []string
+	var fleetGaps inventory.CoverageSet
+	switch {
+	case rec != nil:
+		projects = []string{rec.Manifest.Project}
+	case r.multi:
+		if err := r.credentials(ctx); err != nil {
+			return nil, err
+		}
+		projects, fleetGaps, err = r.enumerate(ctx)
+		if err != nil {
+			return nil, err
+		}
 	default:
 		project := f.project
 		if project == "" {
@@ -126,20 +191,182 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 			}
 			project = p
 		}
-		opts.Project = project
-		opts.ComputeEndpoint = firstNonEmpty(f.computeEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE"))
-		opts.ContainerEndpoint = firstNonEmpty(f.containerEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER"))
-		if err := checkEndpoint("compute", opts.ComputeEndpoint, "/compute/v1/"); err != nil {
-			return nil, err
+		projects = []string{project}
+	}
+	projects = r.shard.Of(projects)
+
+	if f.output != "" {
+		if r.ts == nil && rec == nil {
+			if err := r.credentials(ctx); err != nil {
+				return nil, err
+			}
 		}
-		if err := checkEndpoint("container", opts.ContainerEndpoint, ""); err != nil {
-			return nil, err
-		}
-		ts, err := gcp.TokenSource(ctx, firstNonEmpty(f.accessTokenFile, env.getenv("CLOUDSDK_AUTH_ACCESS_TOKEN_FILE")))
+		r.store, err = output.Open(ctx, f.output, r.ts, "lbdiag/"+toolVersion())
 		if err != nil {
+			return nil, usagef("%v", err)
+		}
+		defer r.store.Close()
+	}
+	if rec == nil && r.ts == nil && len(projects) > 0 {
+		if err := r.credentials(ctx); err != nil {
 			return nil, err
 		}
-		opts.TokenSource = gcp.RememberTokens(ts)
+	}
+
+	reports := make([]*report.Report, len(projects))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, f.parallelProjects))
+	for i, p := range projects {
+		g.Go(func() error {
+			rep, err := r.inspectProject(gctx, p, rec)
+			if err != nil {
+				return err
+			}
+			reports[i] = rep
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, errors.New("interrupted")
+	}
+
+	fleet := &report.Fleet{SchemaVersion: report.SchemaVersion, Tool: report.Tool{Name: "lbdiag", Version: toolVersion()},
+		StartedAt: started.UTC(), FinishedAt: r.clock().UTC(), RunID: r.runID, Shard: r.shard,
+		Coverage: report.FleetCoverage(fleetGaps), Projects: reports}
+	codes := []int{}
+	for _, rep := range reports {
+		codes = append(codes, rep.Exit)
+	}
+	for _, c := range fleetGaps {
+		if c.Gap() && !r.policy.None {
+			codes = append(codes, report.ExitIncomplete)
+		}
+	}
+	fleet.ExitCode = report.WorstExit(codes...)
+	if r.store != nil {
+		if err := r.writeOutputs(ctx, fleet); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.print(fleet); err != nil {
+		return nil, fmt.Errorf("writing report: %w", err)
+	}
+	return &outcome{code: fleet.ExitCode}, nil
+}
+
+// validate rejects flag combinations that cannot mean anything.
+func (r *run) validate() error {
+	f := r.f
+	r.multi = len(f.projects) > 0 || f.organization != "" || f.folder != ""
+	sources := 0
+	for _, set := range []bool{f.project != "", len(f.projects) > 0, f.organization != "", f.folder != "", f.demo, f.replay != ""} {
+		if set {
+			sources++
+		}
+	}
+	switch {
+	case sources > 1:
+		return usagef("choose one of --project, --projects, --organization, --folder, --demo and --replay")
+	case f.timeout <= 0:
+		return usagef("--timeout must be positive")
+	case r.multi && (f.record != "" || f.evidence != ""):
+		return usagef("--record and --evidence capture one project: use them with --project, --demo or --replay")
+	case r.multi && len(f.clusters) > 0:
+		return usagef("--cluster narrows one project: use it with --project")
+	case f.baseline == "auto" && f.output == "":
+		return usagef("--baseline auto compares with the latest.json of each project in --output: give --output")
+	case f.baseline != "" && f.baseline != "auto" && r.multi:
+		return usagef("--baseline FILE compares one project with a saved report; for several projects use --baseline auto with --output")
+	}
+	for _, id := range []string{f.organization, f.folder} {
+		if id != "" && strings.Trim(id, "0123456789") != "" {
+			return usagef("--organization and --folder take numeric IDs, not %q", id)
+		}
+	}
+	return nil
+}
+
+// parseShard reads --shard I/N, else Cloud Run's task variables, else 0/1.
+func parseShard(flag string, getenv func(string) string) (report.Shard, error) {
+	s := report.Shard{Index: 0, Count: 1}
+	var err1, err2 error
+	switch {
+	case flag != "":
+		i, n, ok := strings.Cut(flag, "/")
+		if !ok {
+			return s, usagef("--shard %q: want I/N, such as 0/3", flag)
+		}
+		s.Index, err1 = strconv.Atoi(i)
+		s.Count, err2 = strconv.Atoi(n)
+	case getenv("CLOUD_RUN_TASK_COUNT") != "":
+		s.Index, err1 = strconv.Atoi(firstNonEmpty(getenv("CLOUD_RUN_TASK_INDEX"), "0"))
+		s.Count, err2 = strconv.Atoi(getenv("CLOUD_RUN_TASK_COUNT"))
+	}
+	if err1 != nil || err2 != nil || s.Count < 1 || s.Index < 0 || s.Index >= s.Count {
+		return s, usagef("shard %d/%d: want 0 <= I < N (from --shard or CLOUD_RUN_TASK_INDEX and CLOUD_RUN_TASK_COUNT)", s.Index, s.Count)
+	}
+	return s, nil
+}
+
+// credentials finds the token source of live runs.
+func (r *run) credentials(ctx context.Context) error {
+	ts, err := gcp.TokenSource(ctx, firstNonEmpty(r.f.accessTokenFile, r.env.getenv("CLOUDSDK_AUTH_ACCESS_TOKEN_FILE")))
+	if err != nil {
+		return err
+	}
+	r.ts = gcp.RememberTokens(ts)
+	return nil
+}
+
+// enumerate lists the projects of --projects, --organization or --folder.
+func (r *run) enumerate(ctx context.Context) ([]string, inventory.CoverageSet, error) {
+	f := r.f
+	if len(f.projects) > 0 {
+		var out []string
+		for _, p := range f.projects {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		sort.Strings(out)
+		return slicesCompact(out), nil, nil
+	}
+	parent := "organizations/" + f.organization
+	if f.folder != "" {
+		parent = "folders/" + f.folder
+	}
+	opts := gcp.Options{TokenSource: r.ts, UserAgent: "lbdiag/" + toolVersion(), Clock: r.clock}
+	cctx, cancel := context.WithTimeout(ctx, r.f.timeout)
+	defer cancel()
+	projects, gaps, err := gcp.ListProjects(cctx, opts, r.endpoint.crm, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	return projects, gaps, nil
+}
+
+func slicesCompact(s []string) []string {
+	var out []string
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// inspectProject collects, inspects and reports one project, compares it
+// with its baseline, and writes its recording or bundle when asked.
+func (r *run) inspectProject(ctx context.Context, project string, rec *recording.Recording) (*report.Report, error) {
+	f, env := r.f, r.env
+	started := r.clock()
+	opts := gcp.Options{Project: project, Clusters: f.clusters, UserAgent: "lbdiag/" + toolVersion(), Clock: r.clock, Replay: rec,
+		ComputeEndpoint: r.endpoint.compute, ContainerEndpoint: r.endpoint.container}
+	if r.ts != nil {
+		opts.TokenSource = r.ts
 	}
 	if f.record != "" || f.evidence != "" {
 		dir := f.record
@@ -155,21 +382,20 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 			defer os.RemoveAll(tmp)
 			dir = tmp
 		}
-		rec, err := recording.NewRecorder(dir)
+		recorder, err := recording.NewRecorder(dir)
 		if err != nil {
 			return nil, err
 		}
-		opts.Recorder, opts.CallLog = rec, &recording.CallLog{}
+		opts.Recorder, opts.CallLog = recorder, &recording.CallLog{}
 	}
-
-	if env.isTTY != nil && env.isTTY(env.stderrFd) && opts.Replay == nil {
-		fmt.Fprintf(env.stderr, "lbdiag: reading project %s (Compute Engine, GKE and each cluster's Kubernetes API)...\n", opts.Project)
+	if env.isTTY != nil && env.isTTY(env.stderrFd) && rec == nil {
+		fmt.Fprintf(env.stderr, "lbdiag: reading project %s (Compute Engine, GKE and each cluster's Kubernetes API)...\n", project)
 	}
 	cctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	inv, err := gcp.Collect(cctx, opts)
 	if errors.Is(err, gcp.ErrProjectNotFound) {
-		return nil, usagef("project %q was not found: Compute Engine and GKE both answered that it does not exist; check --project", opts.Project)
+		return nil, usagef("project %q was not found: Compute Engine and GKE both answered that it does not exist; check the project ID", project)
 	}
 	if err != nil {
 		return nil, usagef("%v", err)
@@ -178,9 +404,20 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		return nil, errors.New("interrupted")
 	}
 	res := inspect.Run(inv, rules.All())
-	finished := clock()
+	finished := r.clock()
 	rep := report.New(report.Tool{Name: "lbdiag", Version: toolVersion()}, inv, res, started, finished)
 	rep.Chains = rules.Chains(inv)
+
+	policy := r.policy
+	if f.baseline != "" {
+		base, err := r.readBaseline(ctx, project)
+		if err != nil {
+			return nil, err
+		}
+		rep.CompareWith(base)
+		policy.NewOnly = true
+	}
+	rep.Exit = rep.ExitCode(policy)
 
 	if f.record != "" {
 		if err := writeRecording(f.record, opts.Project, opts.Recorder, started); err != nil {
@@ -194,30 +431,89 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		}
 		fmt.Fprintf(env.stderr, "lbdiag: wrote the evidence bundle %s\n", f.evidence)
 	}
+	return rep, nil
+}
 
-	switch format {
-	case "json":
-		err = report.WriteJSON(env.stdout, rep)
-	case "csv":
-		err = report.WriteCSV(env.stdout, rep)
-	case "html":
-		err = report.WriteHTML(env.stdout, rep)
-	default:
-		err = report.WriteTable(env.stdout, rep, tableOptions(env))
+// readBaseline reads the report a project is compared with: its
+// latest.json in --output (nil when there is none yet), or --baseline FILE.
+func (r *run) readBaseline(ctx context.Context, project string) (*report.Report, error) {
+	var b []byte
+	var err error
+	if r.f.baseline == "auto" {
+		b, err = r.store.Get(ctx, latestPath(project))
+		if errors.Is(err, output.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the baseline of %s from %s: %w", project, r.store, err)
+		}
+	} else if b, err = os.ReadFile(r.f.baseline); err != nil {
+		return nil, usagef("--baseline: %v", err)
 	}
+	base, err := report.ReadJSON(b)
 	if err != nil {
-		return nil, fmt.Errorf("writing report: %w", err)
+		return nil, usagef("--baseline of %s: %v", project, err)
 	}
+	if base.Project != project {
+		return nil, usagef("--baseline is a report of project %s, not %s", base.Project, project)
+	}
+	return base, nil
+}
 
-	o := &outcome{incomplete: len(rep.Gaps()) > 0, failNone: failNone}
-	if !failNone {
-		for _, fd := range rep.Findings {
-			if fd.Severity >= threshold {
-				o.failing++
-			}
+func latestPath(project string) string { return "projects/" + project + "/latest.json" }
+
+// writeOutputs writes each project's report (latest and this run's) and
+// the shard's summary to --output.
+func (r *run) writeOutputs(ctx context.Context, fleet *report.Fleet) error {
+	put := func(name string, v any) error {
+		b, err := untrusted.Marshal(v, "  ")
+		if err != nil {
+			return err
+		}
+		if err := r.store.Put(ctx, name, append(b, '\n')); err != nil {
+			return fmt.Errorf("--output %s: writing %s: %w", r.store, name, err)
+		}
+		return nil
+	}
+	for _, rep := range fleet.Projects {
+		if err := put(latestPath(rep.Project), rep); err != nil {
+			return err
+		}
+		if err := put("projects/"+rep.Project+"/runs/"+r.runID+".json", rep); err != nil {
+			return err
 		}
 	}
-	return o, nil
+	return put(fmt.Sprintf("runs/%s/shard-%d-of-%d.json", r.runID, fleet.Shard.Index, fleet.Shard.Count), fleet.Summary())
+}
+
+// print writes the report in --format on stdout.
+func (r *run) print(fleet *report.Fleet) error {
+	w := r.env.stdout
+	if !r.multi && len(fleet.Projects) == 1 {
+		rep := fleet.Projects[0]
+		switch r.format {
+		case "json":
+			return report.WriteJSON(w, rep)
+		case "csv":
+			return report.WriteCSV(w, rep)
+		case "html":
+			return report.WriteHTML(w, rep)
+		case "log":
+			return report.WriteLog(w, nil, fleet.Projects)
+		}
+		return report.WriteTable(w, rep, tableOptions(r.env))
+	}
+	switch r.format {
+	case "json":
+		return report.WriteFleetJSON(w, fleet)
+	case "csv":
+		return report.WriteFleetCSV(w, fleet)
+	case "html":
+		return report.WriteFleetHTML(w, fleet)
+	case "log":
+		return report.WriteLog(w, fleet.Coverage, fleet.Projects)
+	}
+	return report.WriteFleetTable(w, fleet, tableOptions(r.env))
 }
 
 // checkEndpoint validates an API base URL given by flag or environment:

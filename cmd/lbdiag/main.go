@@ -47,13 +47,7 @@ func exitCode(o *outcome, err error, env *environment) int {
 	if o == nil {
 		return exitOK
 	}
-	switch {
-	case o.failing > 0:
-		return exitFindings
-	case o.incomplete && !o.failNone:
-		return exitIncomplete
-	}
-	return exitOK
+	return o.code
 }
 
 // oneLine renders an error as one line, scrubbed of credentials and

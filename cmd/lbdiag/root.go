@@ -30,12 +30,9 @@ type environment struct {
 
 // outcome is what an inspect run tells main about the exit status.
 type outcome struct {
-	// failing counts findings at or above --fail-on.
-	failing int
-	// incomplete is set when a source could not be read.
-	incomplete bool
-	// failNone is set for --fail-on none: never fail.
-	failNone bool
+	// code is the run's exit code: the worst of its projects' (1, then
+	// 3, then 0).
+	code int
 }
 
 // usageError is a mistake in the command line.

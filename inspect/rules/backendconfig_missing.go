@@ -166,6 +166,7 @@ func backendConfigMissingFinding(cl *inventory.Cluster, svc *corev1.Service, ref
 		ev["ingresses"] = reach.ingresses
 	}
 	return inspect.Finding{
+		Key:         name,
 		Severity:    sev,
 		Message:     capitalize(msg.String()),
 		Resource:    kubeResource(cl, "Service", metaOf(ns, svcName)),

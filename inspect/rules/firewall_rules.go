@@ -295,6 +295,7 @@ var ProxyOnlyFirewallMissing = &inspect.Rule{
 					continue
 				}
 				p.Report(inspect.Finding{
+					Key: b.svc.Namespace + "/" + b.svc.Name + "/" + strconv.Itoa(port),
 					Message: fmt.Sprintf("%s %s/%s (class %s) reaches Service %s port %s on Pod port %d, but traffic from the proxy-only subnet %s is not allowed to %d of the cluster's %d nodes: %s%s. Requests time out (504 upstream request timeout)",
 						b.ownerKind, b.owner.Namespace, b.owner.Name, b.class, b.svc.Name, portName(b.port), port, strings.Join(proxyNames, ", "),
 						countInstances(blk.groups), countInstances(nodes), blk.blockedText(), blk.caveat()),
@@ -346,6 +347,7 @@ var HealthCheckFirewallMissing = &inspect.Rule{
 				}
 				which := sortedKeys(blk.blocked)
 				p.Report(inspect.Finding{
+					Key: b.svc.Namespace + "/" + b.svc.Name + "/" + strconv.Itoa(port),
 					Message: fmt.Sprintf("Health checks of Service %s port %s (%s %s/%s) probe port %d (%s), but %s cannot reach it on %d of the cluster's %d nodes: %s%s. The backends never turn healthy",
 						b.svc.Name, portName(b.port), b.ownerKind, b.owner.Namespace, b.owner.Name, port, how, strings.Join(which, " and "),
 						countInstances(blk.groups), countInstances(nodes), blk.blockedText(), blk.caveat()),

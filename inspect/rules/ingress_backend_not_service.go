@@ -35,6 +35,7 @@ var IngressBackendNotService = &inspect.Rule{
 					group = *r.APIGroup
 				}
 				p.Report(inspect.Finding{
+					Key: field,
 					Message: fmt.Sprintf("%s is a resource backend (apiGroup %q, kind %s, name %s), not a Service: GKE's controller fails with \"Ingress Backend is not a service\", so the Ingress cannot sync",
 						field, group, r.Kind, r.Name),
 					Resource: kubeResource(cl, "Ingress", ing.ObjectMeta),

@@ -35,6 +35,7 @@ var IngressServiceMissing = &inspect.Rule{
 				fix = fmt.Sprintf(`kubectl patch ingress %s -n %s --type json -p '[{"op":"replace","path":"%s/name","value":"%s"}]'`, ing.Name, ing.Namespace, b.Pointer, near)
 			}
 			p.Report(inspect.Finding{
+				Key:         b.Field,
 				Message:     msg + ": the Ingress cannot sync until it is fixed",
 				Resource:    kubeResource(cl, "Ingress", ing.ObjectMeta),
 				Evidence:    map[string]any{"backend": b.Field, "service": b.Service.Name, "servicesInNamespace": orEmpty(servicesInNamespace(cl, ing.Namespace))},
@@ -90,6 +91,7 @@ var IngressServicePortMissing = &inspect.Rule{
 				fix = fmt.Sprintf("kubectl patch ingress %s -n %s --type json -p '[%s]'", ing.Name, ing.Namespace, suggestion)
 			}
 			p.Report(inspect.Finding{
+				Key:         b.Field,
 				Message:     msg,
 				Resource:    kubeResource(cl, "Ingress", ing.ObjectMeta),
 				Evidence:    map[string]any{"backend": b.Field, "service": svc.Name, "port": portLabel(b.Service.Port), "servicePorts": ports},

@@ -139,6 +139,7 @@ var IngressRuleWithoutHTTP = &inspect.Rule{
 					msg = fmt.Sprintf("spec.rules[%d] (host %s) has no http block: the controller ignores it; spec.rules[%d] serves that host, so the rule is only dead weight", i, host, served)
 				}
 				p.Report(inspect.Finding{
+					Key:         fmt.Sprintf("spec.rules[%d]", i),
 					Severity:    sev,
 					Message:     msg,
 					Resource:    kubeResource(cl, "Ingress", ing.ObjectMeta),
@@ -187,6 +188,7 @@ var IngressDuplicateHost = &inspect.Rule{
 				lost := len(ing.Spec.Rules[j].HTTP.Paths)
 				first[r.Host] = i
 				p.Report(inspect.Finding{
+					Key:         fmt.Sprintf("spec.rules[%d]/spec.rules[%d]", j, i),
 					Message:     fmt.Sprintf("spec.rules[%d] and spec.rules[%d] both have host %s: the later rule replaces the earlier, so its %d path(s) are not served", j, i, host, lost),
 					Resource:    kubeResource(cl, "Ingress", ing.ObjectMeta),
 					Evidence:    map[string]any{"host": r.Host, "rules": []string{fmt.Sprintf("spec.rules[%d]", j), fmt.Sprintf("spec.rules[%d]", i)}, "pathsLost": lost},
@@ -351,6 +353,7 @@ var IngressTLSSecretNameMissing = &inspect.Rule{
 					continue
 				}
 				p.Report(inspect.Finding{
+					Key:         fmt.Sprintf("spec.tls[%d]", i),
 					Message:     fmt.Sprintf("spec.tls[%d] (hosts %s) has no secretName: the load-balancer sync fails with `secret \"\" does not exist`", i, strings.Join(t.Hosts, ", ")),
 					Resource:    kubeResource(cl, "Ingress", ing.ObjectMeta),
 					Evidence:    map[string]any{"tls": fmt.Sprintf("spec.tls[%d]", i), "hosts": t.Hosts},

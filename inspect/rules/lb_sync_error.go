@@ -138,6 +138,14 @@ func isSyncFailure(e *corev1.Event) bool {
 	return false
 }
 
+// truncateKey bounds a fingerprint key taken from a message.
+func truncateKey(s string) string {
+	if len(s) > 200 {
+		return s[:200]
+	}
+	return s
+}
+
 // LBSyncError reports the controllers' recent sync failures.
 var LBSyncError = &inspect.Rule{
 	ID:       "lb-sync-error",
@@ -210,7 +218,10 @@ func syncFinding(cl *inventory.Cluster, obj inspect.Resource, cause *syncCause, 
 		"count": count, "lastTimestamp": when,
 	}
 	msg := fmt.Sprintf("Warning %s from %s (%d×, last %s): %s", last.Reason, inventory.EventReporter(last), count, when, last.Message)
-	f := inspect.Finding{Resource: obj, Evidence: ev}
+	f := inspect.Finding{Resource: obj, Evidence: ev, Key: "cause:unknown:" + truncateKey(last.Message)}
+	if cause != nil {
+		f.Key = "cause:" + cause.label
+	}
 	switch {
 	case cause == nil:
 		ev["cause"] = "unknown"

@@ -1,0 +1,352 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/internal/untrusted"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// Exit codes of a project and of a run, as the CLI documents them.
+const (
+	ExitOK         = 0
+	ExitFindings   = 1
+	ExitIncomplete = 3
+)
+
+// Policy says which findings fail a run.
+type Policy struct {
+	// Threshold is the least severity that fails; ignored with None.
+	Threshold inspect.Severity
+	// None is --fail-on none: findings never fail.
+	None bool
+	// NewOnly counts only new findings (a baseline was given).
+	NewOnly bool
+}
+
+// Failing counts the findings that fail the run under the policy.
+func (r *Report) Failing(p Policy) int {
+	if p.None {
+		return 0
+	}
+	n := 0
+	for _, f := range r.Findings {
+		if f.Severity >= p.Threshold && (!p.NewOnly || f.Status == StatusNew) {
+			n++
+		}
+	}
+	return n
+}
+
+// ExitCode is the project's code: 1 when a finding fails the policy, else
+// 3 when a source could not be read (never with --fail-on none), else 0.
+func (r *Report) ExitCode(p Policy) int {
+	switch {
+	case r.Failing(p) > 0:
+		return ExitFindings
+	case len(r.Gaps()) > 0 && !p.None:
+		return ExitIncomplete
+	}
+	return ExitOK
+}
+
+// WorstExit combines codes the way a run does: 1 before 3 before 0.
+func WorstExit(codes ...int) int {
+	out := ExitOK
+	for _, c := range codes {
+		switch {
+		case c == ExitFindings:
+			return ExitFindings
+		case c == ExitIncomplete:
+			out = ExitIncomplete
+		}
+	}
+	return out
+}
+
+// Baseline statuses.
+const (
+	StatusNew     = "new"
+	StatusOngoing = "ongoing"
+)
+
+// CompareWith marks each finding new or ongoing against a baseline report
+// (nil: none, every finding is new), and lists in Resolved the baseline's
+// findings that are gone, whole. Findings match by fingerprint.
+func (r *Report) CompareWith(baseline *Report) {
+	before := map[string]bool{}
+	if baseline != nil {
+		for _, f := range baseline.Findings {
+			before[fingerprintOf(f)] = true
+		}
+	}
+	now := map[string]bool{}
+	for i := range r.Findings {
+		now[r.Findings[i].Fingerprint] = true
+		r.Findings[i].Status = StatusNew
+		if before[r.Findings[i].Fingerprint] {
+			r.Findings[i].Status = StatusOngoing
+		}
+	}
+	resolved := []inspect.Finding{}
+	if baseline != nil {
+		for _, f := range baseline.Findings {
+			if !now[fingerprintOf(f)] {
+				f.Status = ""
+				resolved = append(resolved, f)
+			}
+		}
+	}
+	r.Resolved = &resolved
+}
+
+// fingerprintOf reads a baseline finding's fingerprint, computing it for
+// reports written before lbdiag had them.
+func fingerprintOf(f inspect.Finding) string {
+	if f.Fingerprint != "" {
+		return f.Fingerprint
+	}
+	return inspect.Fingerprint(f)
+}
+
+// ReadJSON reads a report written by WriteJSON (a single project's).
+func ReadJSON(b []byte) (*Report, error) {
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("not an lbdiag JSON report: %w", err)
+	}
+	if r.SchemaVersion != SchemaVersion || r.Project == "" {
+		return nil, fmt.Errorf("not a single-project lbdiag report of schema version %d", SchemaVersion)
+	}
+	return &r, nil
+}
+
+// Shard is one task's share of a fleet run.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// Fleet is the report of a run over several projects. Its JSON keeps
+// schemaVersion 1 and holds each project's report in projects.
+type Fleet struct {
+	SchemaVersion int       `json:"schemaVersion"`
+	Tool          Tool      `json:"tool"`
+	StartedAt     time.Time `json:"startedAt"`
+	FinishedAt    time.Time `json:"finishedAt"`
+	// RunID names the run (Cloud Run's execution, or a UTC time).
+	RunID string `json:"runId,omitempty"`
+	Shard Shard  `json:"shard"`
+	// Coverage holds what the run could not enumerate (a folder that could
+	// not be listed), scoped "folders/ID" or "organizations/ID".
+	Coverage []Coverage `json:"coverage"`
+	Projects []*Report  `json:"projects"`
+	// ExitCode is the run's code.
+	ExitCode int `json:"exitCode"`
+}
+
+// FleetCoverage converts enumeration gaps for a fleet report.
+func FleetCoverage(cs inventory.CoverageSet) []Coverage {
+	out := []Coverage{}
+	for _, c := range cs {
+		out = append(out, Coverage{Source: string(c.Source), Scope: untrusted.Escape(c.Scope), Status: string(c.Status),
+			Error: untrusted.Clean(c.Error), Hint: untrusted.Clean(c.Hint)})
+	}
+	return out
+}
+
+// WriteFleetJSON writes the fleet report as indented JSON.
+func WriteFleetJSON(w io.Writer, f *Fleet) error {
+	b, err := untrusted.Marshal(f, "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// ShardSummary is runs/<run-id>/shard-<I>-of-<N>.json.
+type ShardSummary struct {
+	RunID    string           `json:"runId"`
+	Shard    Shard            `json:"shard"`
+	ExitCode int              `json:"exitCode"`
+	Projects []ProjectSummary `json:"projects"`
+}
+
+// ProjectSummary is one project's line of a shard summary.
+type ProjectSummary struct {
+	Project  string         `json:"project"`
+	ExitCode int            `json:"exitCode"`
+	Counts   map[string]int `json:"counts"`
+}
+
+// Summary returns the shard summary of a fleet run.
+func (f *Fleet) Summary() ShardSummary {
+	s := ShardSummary{RunID: f.RunID, Shard: f.Shard, ExitCode: f.ExitCode, Projects: []ProjectSummary{}}
+	for _, r := range f.Projects {
+		s.Projects = append(s.Projects, ProjectSummary{Project: r.Project, ExitCode: r.Exit, Counts: r.CountMap()})
+	}
+	return s
+}
+
+// CountMap returns the number of findings per severity name.
+func (r *Report) CountMap() map[string]int {
+	c := r.Counts()
+	return map[string]int{"error": c[inspect.Error], "warning": c[inspect.Warning], "info": c[inspect.Info]}
+}
+
+// Cloud Logging structured-log keys.
+const (
+	logLabels = "logging.googleapis.com/labels"
+)
+
+// WriteLog writes one JSON object per line in Cloud Logging's structured
+// form (severity, message, logging.googleapis.com/labels): a line per
+// finding at its severity, with the finding under "finding"; a WARNING line
+// per coverage gap, with the entry under "coverage"; and per project a
+// NOTICE line whose "summary" holds its counts. Run-level gaps (folders)
+// come first. Label values are strings.
+func WriteLog(w io.Writer, fleetGaps []Coverage, reports []*Report) error {
+	enc := func(v map[string]any) error {
+		b, err := untrusted.Marshal(v, "")
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(b, '\n'))
+		return err
+	}
+	gapLine := func(project string, c Coverage) error {
+		msg := fmt.Sprintf("could not check %s in %s: %s", c.Source, c.Scope, c.Status)
+		if c.Error != "" {
+			msg += ": " + c.Error
+		}
+		labels := map[string]string{"source": c.Source, "status": c.Status}
+		if project != "" {
+			labels["project"] = project
+		}
+		return enc(map[string]any{"severity": "WARNING", "message": msg, logLabels: labels, "coverage": c})
+	}
+	for _, c := range fleetGaps {
+		if c.Status != string(inventory.StatusOK) && c.Status != string(inventory.StatusSkipped) {
+			if err := gapLine("", c); err != nil {
+				return err
+			}
+		}
+	}
+	for _, r := range reports {
+		for _, f := range r.Findings {
+			labels := map[string]string{"rule": f.Rule, "project": r.Project, "severity": f.Severity.String(), "fingerprint": f.Fingerprint,
+				"resource_kind": f.Resource.Kind}
+			if f.Resource.Cluster != "" {
+				labels["cluster"] = f.Resource.Location + "/" + f.Resource.Cluster
+			}
+			if f.Status != "" {
+				labels["status"] = f.Status
+			}
+			msg := fmt.Sprintf("%s: %s: %s", f.Rule, f.Resource, f.Message)
+			if err := enc(map[string]any{"severity": strings.ToUpper(f.Severity.String()), "message": msg, logLabels: labels, "finding": f}); err != nil {
+				return err
+			}
+		}
+		for _, c := range r.Gaps() {
+			if err := gapLine(r.Project, c); err != nil {
+				return err
+			}
+		}
+		counts := r.CountMap()
+		summary := map[string]any{"error": counts["error"], "warning": counts["warning"], "info": counts["info"], "gaps": len(r.Gaps()), "exitCode": r.Exit}
+		msg := fmt.Sprintf("project %s: %d errors, %d warnings, %d info findings, %d sources not read", r.Project, counts["error"], counts["warning"], counts["info"], len(r.Gaps()))
+		if r.Resolved != nil {
+			newN := 0
+			for _, f := range r.Findings {
+				if f.Status == StatusNew {
+					newN++
+				}
+			}
+			summary["new"], summary["resolved"] = newN, len(*r.Resolved)
+			msg += fmt.Sprintf("; %d new, %d resolved since the last run", newN, len(*r.Resolved))
+		}
+		if err := enc(map[string]any{"severity": "NOTICE", "message": msg, logLabels: map[string]string{"project": r.Project, "exit_code": fmt.Sprint(r.Exit)}, "summary": summary}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SortReports orders project reports by project ID.
+func SortReports(rs []*Report) {
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Project < rs[j].Project })
+}
+
+// Of returns the shard's share of the projects: sorted by ID in byte
+// order, the k-th (0-based) belongs to shard k mod Count.
+func (s Shard) Of(projects []string) []string {
+	sorted := append([]string(nil), projects...)
+	sort.Strings(sorted)
+	var out []string
+	for k, p := range sorted {
+		if s.Count <= 1 || k%s.Count == s.Index {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// WriteFleetCSV writes one CSV row per finding of every project, after one
+// header row.
+func WriteFleetCSV(w io.Writer, f *Fleet) error {
+	for i, r := range f.Projects {
+		if err := writeCSV(w, r, i == 0); err != nil {
+			return err
+		}
+	}
+	if len(f.Projects) == 0 {
+		return writeCSV(w, &Report{}, true)
+	}
+	return nil
+}
+
+// WriteFleetTable writes each project's table under its name, then the
+// run's summary and what it could not enumerate.
+func WriteFleetTable(w io.Writer, f *Fleet, o TableOptions) error {
+	for _, r := range f.Projects {
+		head := "Project " + r.Project
+		if o.Color {
+			head = ansiBold + head + ansiReset
+		}
+		if _, err := fmt.Fprintf(w, "%s\n\n", head); err != nil {
+			return err
+		}
+		if err := WriteTable(w, r, o); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	counts := map[string]int{}
+	for _, r := range f.Projects {
+		for k, v := range r.CountMap() {
+			counts[k] += v
+		}
+	}
+	fmt.Fprintf(w, "%d projects inspected (shard %d of %d): %s, %s, %s in all; exit code %d.\n", len(f.Projects), f.Shard.Index, f.Shard.Count,
+		plural(counts["error"], "error"), plural(counts["warning"], "warning"), plural(counts["info"], "info finding"), f.ExitCode)
+	var gaps []Coverage
+	for _, c := range f.Coverage {
+		if c.Status != string(inventory.StatusOK) {
+			gaps = append(gaps, c)
+		}
+	}
+	if len(gaps) > 0 {
+		fmt.Fprintln(w, "\nCould not enumerate:")
+		for _, g := range gaps {
+			fmt.Fprintf(w, "  - %s: %s\n    → %s\n", g.Scope, g.Error, g.Hint)
+		}
+	}
+	return nil
+}

@@ -85,6 +85,13 @@ type Options struct {
 	KubePageSize int
 	// UserAgent is sent with every request.
 	UserAgent string
+	// Health is how much backend health to read: HealthAuto (default),
+	// HealthAll or HealthNone. HealthBudget bounds auto's calls (default
+	// DefaultHealthBudget).
+	Health       string
+	HealthBudget int
+	// Focus narrows the health reads to the focused objects' backends.
+	Focus inventory.Focus
 	// Clock is the time source of the run: the collection time that rules
 	// judge ages against (events, certificates) is Clock() at the start of
 	// a live run. Nil means the system clock. Tests fix it so that their
@@ -138,7 +145,7 @@ type collector struct {
 // exist); every other failure is a coverage entry in the inventory.
 func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 	c := newCollector(opts)
-	inv := &inventory.Inventory{Project: opts.Project, CollectedAt: opts.now(), ClustersSelected: len(opts.Clusters) > 0}
+	inv := &inventory.Inventory{Project: opts.Project, CollectedAt: opts.now(), ClustersSelected: len(opts.Clusters) > 0, Focus: opts.Focus}
 	if opts.Replay != nil {
 		inv.CollectedAt = time.Time{}
 		if at := opts.Replay.Manifest.RecordedAt; at != nil {
@@ -179,6 +186,7 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		}
 		hosts := map[string]bool{}
 		networks := map[string]bool{}
+		var cwg sync.WaitGroup
 		for _, cl := range clusters {
 			ic := &inventory.Cluster{Info: cl, Project: opts.Project}
 			clmu.Lock()
@@ -203,9 +211,9 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 					c.collectEffectiveFirewalls(ctx, svc, n)
 				}()
 			}
-			wg.Add(1)
+			cwg.Add(1)
 			go func() {
-				defer wg.Done()
+				defer cwg.Done()
 				c.collectCluster(ctx, ic)
 				select {
 				case <-bsReady:
@@ -214,6 +222,16 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 				}
 				health.readCluster(ctx, ic)
 			}()
+		}
+		// Auto mode chooses among every cluster's candidates: once the
+		// clusters are read, whatever other list is still running.
+		cwg.Wait()
+		if health.mode == HealthAuto {
+			select {
+			case <-bsReady:
+				health.choose(ctx)
+			case <-ctx.Done():
+			}
 		}
 	}()
 	wg.Wait()

@@ -2,10 +2,13 @@ package gcp
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	compute "google.golang.org/api/compute/v1"
 
@@ -35,22 +38,43 @@ func (c *collector) collectEffectiveFirewalls(ctx context.Context, svc *compute.
 	c.coverage = append(c.coverage, cov)
 }
 
-// healthReader calls backendServices.getHealth for the backend groups of
-// the backend services that serve inspected Ingresses and Gateways. Each
-// cluster's reads start as soon as its objects and the backend service list
-// are in. A group shared by several backend services with the same health
-// checks is read once: the answer is the same.
-type healthReader struct {
-	c   *collector
-	svc *compute.Service
+// Health modes (Options.Health).
+const (
+	// HealthAuto reads every backend group when they are at most the
+	// budget; above it, the groups that matter most first (see
+	// healthReader.choose), up to the budget.
+	HealthAuto = "auto"
+	// HealthAll reads every backend group, paced by the rate limit.
+	HealthAll = "all"
+	// HealthNone reads none.
+	HealthNone = "none"
+)
 
-	mu      sync.Mutex
-	wg      sync.WaitGroup
-	reads   map[string]*healthRead       // by groupKey
-	uses    map[string]map[string]string // backend service selfLink -> group -> groupKey
-	byKey   map[string]*compute.BackendService
-	wanted  int // backend groups asked for, shared ones counted once each
-	started bool
+// DefaultHealthBudget is the most getHealth calls --health auto makes.
+const DefaultHealthBudget = 300
+
+// healthReader calls backendServices.getHealth for the backend groups of
+// the backend services that serve inspected Ingresses and Gateways (only
+// the focused ones, with focus flags). With --health all each cluster's
+// reads start as soon as its objects and the backend service list are in;
+// with auto lbdiag first gathers every candidate, then chooses. A group
+// shared by several backend services with the same health checks is read
+// once: the answer is the same. A pool of Concurrency workers makes the
+// calls.
+type healthReader struct {
+	c    *collector
+	svc  *compute.Service
+	mode string
+
+	mu         sync.Mutex
+	wg         sync.WaitGroup
+	queue      chan *healthRead
+	reads      map[string]*healthRead       // by groupKey, read or to be read
+	candidates []*healthCandidate           // auto: gathered, not yet chosen
+	known      map[string]bool              // groupKeys offered
+	uses       map[string]map[string]string // backend service selfLink -> group -> groupKey
+	fromAnn    map[string]bool              // backend services judged HEALTHY by the annotation and not read
+	offered    bool
 }
 
 // healthRead is one getHealth call and its answer.
@@ -62,8 +86,27 @@ type healthRead struct {
 	ctx   context.Context
 }
 
+// healthCandidate is a backend group auto mode may read.
+type healthCandidate struct {
+	key   string
+	bs    *compute.BackendService
+	group string
+	// priority: 0 focused or implicated, 1 not known HEALTHY (an
+	// annotation that does not say HEALTHY, or a Gateway's backend, which
+	// has no annotation), 2 HEALTHY by the annotation.
+	priority int
+	// spread groups candidates for round robin: cluster and owner.
+	spread string
+}
+
 func newHealthReader(c *collector, svc *compute.Service) *healthReader {
-	return &healthReader{c: c, svc: svc, reads: map[string]*healthRead{}, uses: map[string]map[string]string{}}
+	mode := c.opts.Health
+	if mode == "" {
+		mode = HealthAuto
+	}
+	h := &healthReader{c: c, svc: svc, mode: mode, reads: map[string]*healthRead{}, known: map[string]bool{},
+		uses: map[string]map[string]string{}, fromAnn: map[string]bool{}}
+	return h
 }
 
 // groupKey identifies a read: the group and the health checks that judge
@@ -77,44 +120,186 @@ func groupKey(bs *compute.BackendService, group string) string {
 	return inventory.RelativeName(group) + "|" + strings.Join(hcs, ",")
 }
 
-// readCluster starts the reads for the backend services the cluster's
-// Ingresses and Gateways name. The backend service list must be in.
+// implicatedNames are the backend service and NEG names the cluster's
+// Warning events quote: their health matters first.
+var implicatedName = regexp.MustCompile(`\b(?:k8s1|k8s2|gkegw1)-[0-9a-z-]+`)
+
+// readCluster offers the backend groups of the backend services the
+// cluster's Ingresses and Gateways name (the focused ones only). The
+// backend service list must be in.
 func (h *healthReader) readCluster(ctx context.Context, cl *inventory.Cluster) {
-	serving := inventory.ServingBackendServices(cl)
-	if len(serving) == 0 {
+	if h.mode == HealthNone {
 		return
 	}
+	serving := inventory.ServingBackendServices(cl)
+	status := map[string]string{} // backend service name -> the backends annotation's health
+	for i := range cl.Ingresses {
+		ing := &cl.Ingresses[i]
+		var m map[string]string
+		if json.Unmarshal([]byte(ing.Annotations[inventory.AnnIngressBackends]), &m) == nil {
+			for k, v := range m {
+				if prev, ok := status[k]; !ok || prev == "HEALTHY" {
+					status[k] = v
+				}
+			}
+		}
+	}
+	implicated := map[string]bool{}
+	for i := range cl.Events {
+		if cl.Events[i].Type == "Warning" {
+			for _, n := range implicatedName.FindAllString(cl.Events[i].Message, -1) {
+				implicated[n] = true
+			}
+		}
+	}
+	focus := h.c.opts.Focus
+	focusedSvcs := focus.Services(cl)
 	h.c.mu.Lock()
 	var list []*compute.BackendService
+	owners := map[*compute.BackendService][]string{}
 	for _, bs := range h.c.compute.BackendServices {
-		if _, ok := serving[inventory.ScopedKey(bs.SelfLink)]; ok {
+		os, ok := serving[inventory.ScopedKey(bs.SelfLink)]
+		if !ok {
+			continue
+		}
+		var kept []string
+		for _, o := range os {
+			if focus.Includes(o) {
+				kept = append(kept, o)
+			}
+		}
+		// A backend service of a Service a focused object uses, whoever's
+		// annotation names it.
+		var d struct {
+			Service string `json:"kubernetes.io/service-name"`
+		}
+		if len(kept) == 0 && json.Unmarshal([]byte(bs.Description), &d) == nil && focusedSvcs[d.Service] {
+			kept = os
+		}
+		if len(kept) > 0 {
 			list = append(list, bs)
+			owners[bs] = kept
 		}
 	}
 	h.c.mu.Unlock()
+
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.started = true
+	h.offered = true
 	for _, bs := range list {
 		if h.uses[bs.SelfLink] == nil {
 			h.uses[bs.SelfLink] = map[string]string{}
 		}
+		prio := 2
+		switch {
+		case !focus.Empty() || implicated[bs.Name]:
+			prio = 0
+		case strings.HasPrefix(owners[bs][0], "Gateway ") || status[bs.Name] != "HEALTHY":
+			prio = 1
+		}
 		for _, b := range bs.Backends {
 			key := groupKey(bs, b.Group)
 			h.uses[bs.SelfLink][b.Group] = key
-			if _, ok := h.reads[key]; ok {
+			if implicated[inventory.LastSegment(b.Group)] && prio > 0 {
+				prio = 0
+			}
+			if h.known[key] {
 				continue
 			}
-			r := &healthRead{bs: bs, group: b.Group, ctx: ctx}
-			h.reads[key] = r
-			h.wanted++
-			h.wg.Add(1)
+			h.known[key] = true
+			if h.mode == HealthAll {
+				h.enqueue(ctx, bs, b.Group, key)
+				continue
+			}
+			h.candidates = append(h.candidates, &healthCandidate{key: key, bs: bs, group: b.Group, priority: prio, spread: cl.Scope() + " " + owners[bs][0]})
+		}
+	}
+}
+
+// enqueue schedules one read; the caller holds h.mu.
+func (h *healthReader) enqueue(ctx context.Context, bs *compute.BackendService, group, key string) {
+	if h.queue == nil {
+		h.queue = make(chan *healthRead, 1024)
+		for i := 0; i < h.c.opts.concurrency(); i++ {
 			go func() {
-				defer h.wg.Done()
-				r.resp, r.err = h.get(ctx, bs, b.Group)
+				for r := range h.queue {
+					r.resp, r.err = h.get(r.ctx, r.bs, r.group)
+					h.wg.Done()
+				}
 			}()
 		}
 	}
+	r := &healthRead{bs: bs, group: group, ctx: ctx}
+	h.reads[key] = r
+	h.wg.Add(1)
+	// The queue is buffered; a full one blocks the cluster's goroutine,
+	// which is what pacing wants.
+	h.mu.Unlock()
+	h.queue <- r
+	h.mu.Lock()
+}
+
+// choose picks, in auto mode, the candidates to read: all of them when they
+// fit the budget; else the focused and implicated ones, then those not
+// known HEALTHY, then the others, each class spread evenly over clusters
+// and load balancers (round robin), up to the budget. The rest are not
+// read; rules treat them as unknown.
+func (h *healthReader) choose(ctx context.Context) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	budget := h.budget()
+	cands := h.candidates
+	h.candidates = nil
+	if len(cands) > budget {
+		var chosen []*healthCandidate
+		for prio := 0; prio <= 2 && len(chosen) < budget; prio++ {
+			byOwner := map[string][]*healthCandidate{}
+			var order []string
+			for _, c := range cands {
+				if c.priority != prio {
+					continue
+				}
+				if _, ok := byOwner[c.spread]; !ok {
+					order = append(order, c.spread)
+				}
+				byOwner[c.spread] = append(byOwner[c.spread], c)
+			}
+			sort.Strings(order)
+			for len(chosen) < budget {
+				took := false
+				for _, o := range order {
+					if q := byOwner[o]; len(q) > 0 && len(chosen) < budget {
+						chosen = append(chosen, q[0])
+						byOwner[o] = q[1:]
+						took = true
+					}
+				}
+				if !took {
+					break
+				}
+			}
+		}
+		in := map[string]bool{}
+		for _, c := range chosen {
+			in[c.key] = true
+		}
+		for _, c := range cands {
+			if !in[c.key] && c.priority == 2 {
+				h.fromAnn[c.bs.SelfLink] = true
+			}
+		}
+		cands = chosen
+	}
+	for _, c := range cands {
+		h.enqueue(ctx, c.bs, c.group, c.key)
+	}
+}
+
+func (h *healthReader) budget() int {
+	if h.c.opts.HealthBudget > 0 {
+		return h.c.opts.HealthBudget
+	}
+	return DefaultHealthBudget
 }
 
 func (h *healthReader) get(ctx context.Context, bs *compute.BackendService, group string) (*compute.BackendServiceGroupHealth, error) {
@@ -127,18 +312,29 @@ func (h *healthReader) get(ctx context.Context, bs *compute.BackendService, grou
 }
 
 // finish waits for every read and stores the answers, keyed by backend
-// service selfLink and group, with one coverage entry.
+// service selfLink and group, with one coverage entry that says how many
+// groups were read, and of those not read, which were HEALTHY by the
+// controller's annotation.
 func (h *healthReader) finish() {
 	h.wg.Wait()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !h.started {
+	if h.queue != nil {
+		close(h.queue)
+	}
+	scope := inventory.ProjectScope(h.c.opts.Project)
+	if h.mode == HealthNone {
+		h.c.cover(inventory.Coverage{Source: inventory.ComputeBackendHealth, Scope: scope, Status: inventory.StatusSkipped,
+			Detail: "--health none: backend health was not read; rules that need it stay silent"})
+		return
+	}
+	if !h.offered {
 		return
 	}
 	health := map[string]map[string]*compute.BackendServiceGroupHealth{}
 	for bsLink, groups := range h.uses {
 		for group, key := range groups {
-			if r := h.reads[key]; r.err == nil && r.resp != nil {
+			if r := h.reads[key]; r != nil && r.err == nil && r.resp != nil {
 				if health[bsLink] == nil {
 					health[bsLink] = map[string]*compute.BackendServiceGroupHealth{}
 				}
@@ -161,10 +357,21 @@ func (h *healthReader) finish() {
 			failures = append(failures, fmt.Sprintf("%s group %s: %s", r.bs.Name, inventory.RelativeName(r.group), h.c.errorText(r.err)))
 		}
 	}
-	cov := inventory.Coverage{Source: inventory.ComputeBackendHealth, Scope: inventory.ProjectScope(h.c.opts.Project), Status: inventory.StatusOK}
+	total, read := len(h.known), len(h.reads)
+	cov := inventory.Coverage{Source: inventory.ComputeBackendHealth, Scope: scope, Status: inventory.StatusOK,
+		Detail: fmt.Sprintf("health read for %d of %d backend groups", read, total)}
+	if read < total {
+		qps := h.c.opts.MaxQPS
+		if qps <= 0 {
+			qps = DefaultMaxQPS
+		}
+		cov.Status = inventory.StatusSkipped
+		cov.Detail += fmt.Sprintf(" (--health auto reads at most %d, those that matter most first: focused and implicated backends, then those the controllers do not report HEALTHY); %d backend services were judged from their Ingress's ingress.kubernetes.io/backends annotation alone, where HEALTHY means at least one healthy endpoint; the groups not read are unknown, never taken as healthy. --health all reads every one, about %s at %s requests a second",
+			h.budget(), len(h.fromAnn), (time.Duration(float64(total)/qps) * time.Second).Round(time.Second), formatQPS(qps))
+	}
 	if len(failures) > 0 {
 		cov.Status = inventory.StatusError
-		cov.Error = fmt.Sprintf("%d of %d getHealth calls failed; first: %s", len(failures), len(h.reads), failures[0])
+		cov.Error = fmt.Sprintf("%d of %d getHealth calls failed; first: %s", len(failures), read, failures[0])
 		cov.Hint = "the health of those groups is unknown; " +
 			h.c.googleHint(first.ctx, first.err, "compute", inventory.ProjectOf(first.bs.SelfLink), "compute.backendServices.get", "roles/compute.viewer")
 	}

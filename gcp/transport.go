@@ -103,14 +103,17 @@ func Retry(next http.RoundTripper, p RetryPolicy, limiter *Limiter) http.RoundTr
 		}
 		for attempt := 1; ; attempt++ {
 			release := func() {}
+			try := req
 			if limiter != nil {
+				start := time.Now()
 				r, err := limiter.Acquire(ctx)
 				if err != nil {
 					return nil, err
 				}
 				release = r
+				try = req.WithContext(recording.WithWait(ctx, time.Since(start)))
 			}
-			resp, err := tryOnce(next, req, body, p.AttemptTimeout)
+			resp, err := tryOnce(next, try, body, p.AttemptTimeout)
 			release()
 			delay, retry := retryDelay(p, attempt, resp, err)
 			if limiter != nil && isQuotaAnswer(resp) {

@@ -9,6 +9,7 @@ import (
 	compute "google.golang.org/api/compute/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 )
@@ -33,6 +34,9 @@ type Inventory struct {
 	// ClustersSelected is set when --cluster limited the clusters: the
 	// project's other clusters were not inspected.
 	ClustersSelected bool
+	// Focus is what the user narrowed the report to (--namespace,
+	// --ingress, --gateway); rules that need the whole project skip.
+	Focus Focus
 
 	knownMu  sync.Mutex
 	known    map[string]bool // source + " " + scope -> complete
@@ -158,6 +162,9 @@ type Cluster struct {
 	// resource names carry its hash (ClusterHash), NEG descriptions carry
 	// it whole.
 	KubeSystemUID string
+
+	indexOnce sync.Once
+	idx       *clusterIndex
 }
 
 // Name is the cluster name.
@@ -288,4 +295,123 @@ func EventReporter(e *corev1.Event) string {
 		return e.Source.Component
 	}
 	return e.ReportingController
+}
+
+// Workload is a Deployment, StatefulSet or DaemonSet and its Pod template.
+type Workload struct {
+	Kind     string
+	Meta     metav1.ObjectMeta
+	Template corev1.PodTemplateSpec
+}
+
+// clusterIndex is derived from a cluster's objects on first use: lookups
+// by namespace and name that rules make for every backend.
+type clusterIndex struct {
+	services  map[string]*corev1.Service // "ns/name"
+	ingresses map[string]*networkingv1.Ingress
+	workloads map[string][]Workload      // by namespace
+}
+
+func (c *Cluster) index() *clusterIndex {
+	c.indexOnce.Do(func() {
+		x := &clusterIndex{services: make(map[string]*corev1.Service, len(c.Services)), workloads: map[string][]Workload{},
+			ingresses: make(map[string]*networkingv1.Ingress, len(c.Ingresses))}
+		for i := range c.Ingresses {
+			x.ingresses[c.Ingresses[i].Namespace+"/"+c.Ingresses[i].Name] = &c.Ingresses[i]
+		}
+		for i := range c.Services {
+			s := &c.Services[i]
+			x.services[s.Namespace+"/"+s.Name] = s
+		}
+		for _, d := range c.Deployments {
+			x.workloads[d.Namespace] = append(x.workloads[d.Namespace], Workload{Kind: "Deployment", Meta: d.ObjectMeta, Template: d.Spec.Template})
+		}
+		for _, s := range c.StatefulSets {
+			x.workloads[s.Namespace] = append(x.workloads[s.Namespace], Workload{Kind: "StatefulSet", Meta: s.ObjectMeta, Template: s.Spec.Template})
+		}
+		for _, d := range c.DaemonSets {
+			x.workloads[d.Namespace] = append(x.workloads[d.Namespace], Workload{Kind: "DaemonSet", Meta: d.ObjectMeta, Template: d.Spec.Template})
+		}
+		c.idx = x
+	})
+	return c.idx
+}
+
+// Service returns the Service ns/name, or nil.
+func (c *Cluster) Service(ns, name string) *corev1.Service {
+	return c.index().services[ns+"/"+name]
+}
+
+// Ingress returns the Ingress ns/name, or nil.
+func (c *Cluster) Ingress(ns, name string) *networkingv1.Ingress {
+	return c.index().ingresses[ns+"/"+name]
+}
+
+// WorkloadsIn returns the workloads of a namespace.
+func (c *Cluster) WorkloadsIn(ns string) []Workload {
+	return c.index().workloads[ns]
+}
+
+// Focus is what the user narrowed a run to: namespaces, Ingresses and
+// Gateways ("ns/name"). The empty Focus is everything.
+type Focus struct {
+	Namespaces []string
+	Ingresses  []string
+	Gateways   []string
+}
+
+// Empty reports whether the focus is everything.
+func (f Focus) Empty() bool {
+	return len(f.Namespaces) == 0 && len(f.Ingresses) == 0 && len(f.Gateways) == 0
+}
+
+// Includes reports whether an owner ("Ingress ns/name", "Gateway ns/name")
+// is in focus.
+func (f Focus) Includes(owner string) bool {
+	if f.Empty() {
+		return true
+	}
+	kind, ref, _ := strings.Cut(owner, " ")
+	ns, _, _ := strings.Cut(ref, "/")
+	if containsString(f.Namespaces, ns) {
+		return true
+	}
+	switch kind {
+	case "Ingress":
+		return containsString(f.Ingresses, ref)
+	case "Gateway":
+		return containsString(f.Gateways, ref)
+	}
+	return false
+}
+
+// Services returns the Services ("ns/name") the cluster's focused Ingresses
+// and Gateways route to, and those of focused namespaces.
+func (f Focus) Services(cl *Cluster) map[string]bool {
+	out := map[string]bool{}
+	for i := range cl.Ingresses {
+		ing := &cl.Ingresses[i]
+		if !f.Includes("Ingress " + ing.Namespace + "/" + ing.Name) {
+			continue
+		}
+		if b := ing.Spec.DefaultBackend; b != nil && b.Service != nil {
+			out[ing.Namespace+"/"+b.Service.Name] = true
+		}
+		for _, r := range ing.Spec.Rules {
+			if r.HTTP == nil {
+				continue
+			}
+			for _, p := range r.HTTP.Paths {
+				if p.Backend.Service != nil {
+					out[ing.Namespace+"/"+p.Backend.Service.Name] = true
+				}
+			}
+		}
+	}
+	for i := range cl.Services {
+		if containsString(f.Namespaces, cl.Services[i].Namespace) {
+			out[cl.Services[i].Namespace+"/"+cl.Services[i].Name] = true
+		}
+	}
+	return out
 }

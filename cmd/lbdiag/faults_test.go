@@ -507,3 +507,88 @@ func TestFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestHealthModesAndFocus checks the getHealth calls each mode makes, and
+// that focus flags narrow the report and the health reads.
+func TestHealthModesAndFocus(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		calls     func(int) bool
+		status    string
+		detail    string
+		exit      int
+		onlyRules []string // when set, every finding's rule is one of these
+	}{
+		{name: "auto within the budget reads every group", args: nil, calls: func(n int) bool { return n == 12 }, status: "ok", detail: "health read for 12 of 12 backend groups", exit: exitFindings},
+		{name: "all reads every distinct group once", args: []string{"--health", "all"}, calls: func(n int) bool { return n == 12 }, status: "ok", exit: exitFindings},
+		{name: "none reads none, and is no gap", args: []string{"--health", "none"}, calls: func(n int) bool { return n == 0 }, status: "skipped", detail: "--health none", exit: exitFindings},
+		{name: "auto over the budget: at most the budget, and no gap", args: []string{"--health-budget", "4"}, calls: func(n int) bool { return n == 4 }, status: "skipped",
+			detail: "health read for 4 of 12 backend groups", exit: exitFindings},
+		{name: "an Ingress in focus: its own backends only", args: []string{"--ingress", "shop/promo"}, calls: func(n int) bool { return n == 3 }, status: "ok", exit: exitFindings,
+			onlyRules: []string{"backendconfig-missing", "ingress-tls-secret-name-missing", "static-ip-in-use", "allow-http-unparsable", "neg-drain-timeout-unset", "prestop-hook-missing"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeProject(t)
+			res := f.run(t, append([]string{"--format", "json"}, tc.args...)...)
+			if res.code != tc.exit {
+				t.Fatalf("exit %d, want %d: %s", res.code, tc.exit, res.stderr)
+			}
+			rep := parseReport(t, res.stdout)
+			if n := hitsOf(f, "/getHealth"); !tc.calls(n) {
+				t.Errorf("%d getHealth calls", n)
+			}
+			for _, c := range rep.Coverage {
+				if c.Source == "compute.backendServices.getHealth" && (c.Status != tc.status || !strings.Contains(c.Detail, tc.detail)) {
+					t.Errorf("health coverage: %s %q", c.Status, c.Detail)
+				}
+				if c.Status != "ok" && c.Status != "skipped" {
+					t.Errorf("gap: %+v", c)
+				}
+			}
+			if tc.onlyRules != nil {
+				for _, fd := range rep.Findings {
+					if !contains(tc.onlyRules, fd.Rule) {
+						t.Errorf("finding outside the focus: %s on %s %s", fd.Rule, fd.Resource.Kind, fd.Resource.Name)
+					}
+				}
+			}
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, l := range list {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestQuotaSlowsDown answers every list with 429 once: lbdiag retries,
+// slows down for the rest of the run, and says so in coverage.
+func TestQuotaSlowsDown(t *testing.T) {
+	t.Parallel()
+	f := newFakeProject(t)
+	f.faults["/aggregated/urlMaps"] = func(hit int, w http.ResponseWriter, r *http.Request) bool {
+		if hit > 1 {
+			return false
+		}
+		w.Header().Set("Retry-After", "0")
+		return jsonAnswer(w, 429, `{"error":{"code":429,"message":"Quota exceeded for quota metric 'Read requests'","status":"RESOURCE_EXHAUSTED","errors":[{"reason":"rateLimitExceeded"}]}}`)
+	}
+	res := f.run(t, "--format", "json", "--max-qps", "50")
+	rep := parseReport(t, res.stdout)
+	found := false
+	for _, c := range rep.Coverage {
+		if c.Source == "lbdiag.rateLimit" && strings.Contains(c.Detail, "slowed down to 25 requests a second") {
+			found = true
+		}
+	}
+	if !found || res.code != exitFindings {
+		t.Errorf("exit %d, coverage %+v", res.code, rep.Coverage)
+	}
+}

@@ -51,6 +51,12 @@ type inspectFlags struct {
 	replay            string
 	demo              bool
 	now               string
+	health            string
+	healthBudget      int
+	maxQPS            float64
+	namespaces        []string
+	ingresses         []string
+	gateways          []string
 }
 
 func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
@@ -95,6 +101,12 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.StringVar(&f.evidence, "evidence", "", "also write an evidence bundle (.tar.gz): every API response, redacted, with the call log and the report")
 	fl.StringVar(&f.replay, "replay", "", "inspect a recording (--record directory or --evidence bundle) instead of calling the APIs")
 	fl.BoolVar(&f.demo, "demo", false, "inspect the embedded demo project (no credentials needed)")
+	fl.StringVar(&f.health, "health", gcp.HealthAuto, "backend health to read with getHealth: auto (every group up to --health-budget calls, else those that matter most first), all (every group, paced) or none")
+	fl.IntVar(&f.healthBudget, "health-budget", gcp.DefaultHealthBudget, "most getHealth calls of --health auto, per project")
+	fl.Float64Var(&f.maxQPS, "max-qps", gcp.DefaultMaxQPS, "requests a second to each Google API, per project (Compute Engine's default read quota is about 1,500 a minute)")
+	fl.StringArrayVar(&f.namespaces, "namespace", nil, "report only on this namespace's objects and the load balancers that serve them; repeatable")
+	fl.StringArrayVar(&f.ingresses, "ingress", nil, "report only on this Ingress (NS/NAME) and what it uses; repeatable")
+	fl.StringArrayVar(&f.gateways, "gateway", nil, "report only on this Gateway (NS/NAME) and what it uses; repeatable")
 	fl.StringVar(&f.now, "now", "", "run as if the clock read this RFC 3339 time (for tests and reproductions)")
 	fl.MarkHidden("now")
 	return cmd
@@ -281,6 +293,19 @@ func (r *run) validate() error {
 	case f.baseline != "" && f.baseline != "auto" && r.multi:
 		return usagef("--baseline FILE compares one project with a saved report; for several projects use --baseline auto with --output")
 	}
+	switch f.health {
+	case gcp.HealthAuto, gcp.HealthAll, gcp.HealthNone:
+	default:
+		return usagef("--health %q: want auto, all or none", f.health)
+	}
+	if f.maxQPS <= 0 || f.healthBudget < 0 {
+		return usagef("--max-qps must be positive and --health-budget not negative")
+	}
+	for _, ref := range append(append([]string{}, f.ingresses...), f.gateways...) {
+		if ns, name, ok := strings.Cut(ref, "/"); !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+			return usagef("--ingress and --gateway take NAMESPACE/NAME, not %q", ref)
+		}
+	}
 	for _, id := range []string{f.organization, f.folder} {
 		if id != "" && strings.Trim(id, "0123456789") != "" {
 			return usagef("--organization and --folder take numeric IDs, not %q", id)
@@ -364,7 +389,9 @@ func (r *run) inspectProject(ctx context.Context, project string, rec *recording
 	f, env := r.f, r.env
 	started := r.clock()
 	opts := gcp.Options{Project: project, Clusters: f.clusters, UserAgent: "lbdiag/" + toolVersion(), Clock: r.clock, Replay: rec,
-		ComputeEndpoint: r.endpoint.compute, ContainerEndpoint: r.endpoint.container}
+		ComputeEndpoint: r.endpoint.compute, ContainerEndpoint: r.endpoint.container,
+		Health: f.health, HealthBudget: f.healthBudget, MaxQPS: f.maxQPS,
+		Focus: inventory.Focus{Namespaces: f.namespaces, Ingresses: f.ingresses, Gateways: f.gateways}}
 	if r.ts != nil {
 		opts.TokenSource = r.ts
 	}
@@ -404,6 +431,16 @@ func (r *run) inspectProject(ctx context.Context, project string, rec *recording
 		return nil, errors.New("interrupted")
 	}
 	res := inspect.Run(inv, rules.All())
+	if !inv.Focus.Empty() {
+		keep := rules.InFocus(inv)
+		kept := res.Findings[:0]
+		for _, fd := range res.Findings {
+			if keep(fd) {
+				kept = append(kept, fd)
+			}
+		}
+		res.Findings = kept
+	}
 	finished := r.clock()
 	rep := report.New(report.Tool{Name: "lbdiag", Version: toolVersion()}, inv, res, started, finished)
 	rep.Chains = rules.Chains(inv)

@@ -1,6 +1,7 @@
 package recording
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"sync"
@@ -17,6 +18,17 @@ type Call struct {
 	Error      string  `json:"error,omitempty"`
 	DurationMs float64 `json:"durationMs"`
 	Bytes      int64   `json:"bytes"`
+	// WaitedMs is how long the attempt waited on lbdiag's rate limiter
+	// before it was sent.
+	WaitedMs float64 `json:"waitedMs,omitempty"`
+}
+
+type waitKey struct{}
+
+// WithWait records in a request's context how long it waited on the rate
+// limiter, for the call log.
+func WithWait(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, waitKey{}, d)
 }
 
 // CallLog records every attempt sent through the transports it wraps.
@@ -55,6 +67,9 @@ func (t callLogTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	u := *req.URL
 	u.User = nil
 	c := Call{API: t.api, Method: req.Method, URL: u.String()}
+	if d, ok := req.Context().Value(waitKey{}).(time.Duration); ok {
+		c.WaitedMs = ms(d)
+	}
 	resp, err := t.next.RoundTrip(req)
 	if err != nil {
 		c.Error = err.Error()

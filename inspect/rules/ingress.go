@@ -71,12 +71,7 @@ func portLabel(p networkingv1.ServiceBackendPort) string {
 
 // findService returns the Service ns/name of the cluster, or nil.
 func findService(cl *inventory.Cluster, ns, name string) *corev1.Service {
-	for i := range cl.Services {
-		if s := &cl.Services[i]; s.Namespace == ns && s.Name == name {
-			return s
-		}
-	}
-	return nil
+	return cl.Service(ns, name)
 }
 
 // servicePort returns the Service port an Ingress backend port selects:

@@ -42,6 +42,22 @@ type clusterIdentity struct {
 	gw map[string]bool
 	// tag is its nodes' network tag, gke-<name>-<id8>-node.
 	tag string
+	// lbNames are the v2 load balancer names of its Ingresses, computed
+	// on first use.
+	lbNames map[string]bool
+}
+
+// hasLBName reports whether one of the cluster's Ingresses has the v2 load
+// balancer name lb.
+func (id *clusterIdentity) hasLBName(lb string) bool {
+	if id.lbNames == nil {
+		id.lbNames = map[string]bool{}
+		for i := range id.cl.Ingresses {
+			ing := &id.cl.Ingresses[i]
+			id.lbNames[inventory.V2LoadBalancerName(id.cl.KubeSystemUID, ing.Namespace, ing.Name)] = true
+		}
+	}
+	return id.lbNames[lb]
 }
 
 var (
@@ -227,6 +243,9 @@ func checkOrphans(p *inspect.Pass) {
 	case inv.ClustersSelected:
 		p.SkippedByRequest(ps, "--cluster limited the clusters inspected; orphaned load-balancing resources are looked for only when every cluster of the project is")
 		return
+	case !inv.Focus.Empty():
+		p.SkippedByRequest(ps, "--namespace, --ingress or --gateway narrowed the run; orphaned load-balancing resources are looked for only over the whole project")
+		return
 	case !inv.Known(inventory.GKEClusters, ps):
 		p.CouldNotCheck(ps, "the project's clusters could not be listed", "orphaned load-balancing resources can only be found when every cluster of the project is inspected")
 		return
@@ -357,14 +376,8 @@ func leftoverIn(owners []*clusterIdentity, name, desc string) string {
 			continue
 		}
 		for _, id := range owners {
-			if id.cl.KubeSystemUID == "" {
+			if id.cl.KubeSystemUID == "" || id.hasLBName(lb) {
 				return ""
-			}
-			for i := range id.cl.Ingresses {
-				ing := &id.cl.Ingresses[i]
-				if inventory.V2LoadBalancerName(id.cl.KubeSystemUID, ing.Namespace, ing.Name) == lb {
-					return ""
-				}
 			}
 		}
 		return fmt.Sprintf("its name carries cluster %s's kube-system UID hash, and none of that cluster's Ingresses has the load balancer name %s", cluster, lb)
@@ -372,14 +385,7 @@ func leftoverIn(owners []*clusterIdentity, name, desc string) string {
 	return ""
 }
 
-func hasIngress(cl *inventory.Cluster, ns, name string) bool {
-	for i := range cl.Ingresses {
-		if cl.Ingresses[i].Namespace == ns && cl.Ingresses[i].Name == name {
-			return true
-		}
-	}
-	return false
-}
+func hasIngress(cl *inventory.Cluster, ns, name string) bool { return cl.Ingress(ns, name) != nil }
 
 // claimedNames are the resource names live objects' controller annotations
 // name.

@@ -5,17 +5,12 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
 // workload is a Deployment, StatefulSet or DaemonSet and its Pod template.
-type workload struct {
-	Kind     string
-	Meta     metav1.ObjectMeta
-	Template corev1.PodTemplateSpec
-}
+type workload = inventory.Workload
 
 // workloadsOf returns the workloads of the cluster whose Pods the Service
 // selects: same namespace, template labels matching the selector.
@@ -24,26 +19,18 @@ func workloadsOf(cl *inventory.Cluster, svc *corev1.Service) []workload {
 		return nil
 	}
 	var out []workload
-	add := func(kind string, meta metav1.ObjectMeta, t corev1.PodTemplateSpec) {
-		if meta.Namespace != svc.Namespace {
-			return
-		}
+	for _, w := range cl.WorkloadsIn(svc.Namespace) {
 		// A Service selector matches the labels it lists, each equal.
+		match := true
 		for k, v := range svc.Spec.Selector {
-			if t.Labels[k] != v {
-				return
+			if w.Template.Labels[k] != v {
+				match = false
+				break
 			}
 		}
-		out = append(out, workload{Kind: kind, Meta: meta, Template: t})
-	}
-	for _, d := range cl.Deployments {
-		add("Deployment", d.ObjectMeta, d.Spec.Template)
-	}
-	for _, s := range cl.StatefulSets {
-		add("StatefulSet", s.ObjectMeta, s.Spec.Template)
-	}
-	for _, d := range cl.DaemonSets {
-		add("DaemonSet", d.ObjectMeta, d.Spec.Template)
+		if match {
+			out = append(out, w)
+		}
 	}
 	return out
 }

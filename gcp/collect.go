@@ -47,12 +47,13 @@ const (
 
 // DefaultMaxQPS is the default request rate to each Google API, per
 // project: 20 a second, with a burst of DefaultBurst. Compute Engine counts
-// read requests per project and minute (by default about 1,500); 20 a
-// second plus the burst stays under it in any minute, leaving room for
-// other tools. Kubernetes API servers get 50 a second each.
+// read requests per project and minute (by default about 1,500): the burst
+// plus 20 a second for a minute is at most 200 + 60 × 20 = 1,400, under
+// it in any minute, leaving room for other tools. Kubernetes API servers get
+// 50 a second each.
 const (
 	DefaultMaxQPS = 20
-	DefaultBurst  = 100
+	DefaultBurst  = 200
 )
 
 // Options configure one collection.

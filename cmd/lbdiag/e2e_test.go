@@ -29,6 +29,9 @@ import (
 // binary is the lbdiag executable built once for the end-to-end tests.
 var binary string
 
+// dockerBuildFlags are the go build flags of deploy/cloud-run/Dockerfile.
+var dockerBuildFlags = []string{"-trimpath", "-ldflags=-s -w"}
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "lbdiag-e2e")
 	if err != nil {
@@ -39,7 +42,10 @@ func TestMain(m *testing.M) {
 	if runtime.GOOS == "windows" {
 		binary += ".exe"
 	}
-	build := exec.Command("go", "build", "-o", binary, ".")
+	// The binary the Cloud Run image ships: static, no cgo, the flags of
+	// deploy/cloud-run/Dockerfile (TestCloudRunJob checks both agree).
+	build := exec.Command("go", append(append([]string{"build"}, dockerBuildFlags...), "-o", binary, ".")...)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building lbdiag:", err)
@@ -77,6 +83,18 @@ type fakeProject struct {
 	// shift moves the run's clock and every event the clusters serve by
 	// the same amount: the outcome must not depend on the date.
 	shift time.Duration
+	// tokens are bearer tokens accepted besides testToken.
+	tokens map[string]bool
+	// realKube points clusters at real API servers instead of the fakes.
+	realKube map[string]kubeEndpoint
+	// replace rewrites the text of every Compute Engine answer.
+	replace *strings.Replacer
+}
+
+// kubeEndpoint is where a cluster's API server listens, and its CA.
+type kubeEndpoint struct {
+	host  string
+	caPEM []byte
 }
 
 // now is the clock lbdiag runs with: the recording's time, shifted.
@@ -140,7 +158,8 @@ func (f *fakeProject) serve(api string) http.Handler {
 		f.mu.Lock()
 		f.hits[key]++
 		hit := f.hits[key]
-		if r.Header.Get("Authorization") != "Bearer "+testToken {
+		authorized := r.Header.Get("Authorization") == "Bearer "+testToken || f.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+		if !authorized {
 			f.noAuth = append(f.noAuth, key)
 		}
 		var fault func(int, http.ResponseWriter, *http.Request) bool
@@ -150,7 +169,7 @@ func (f *fakeProject) serve(api string) http.Handler {
 			}
 		}
 		f.mu.Unlock()
-		if r.Header.Get("Authorization") != "Bearer "+testToken {
+		if !authorized {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)
 			io.WriteString(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`)
@@ -165,6 +184,14 @@ func (f *fakeProject) serve(api string) http.Handler {
 		}
 		if f.shift != 0 && strings.HasPrefix(api, "kubernetes/") {
 			edits["/events"] = func(body map[string]any) { shiftEvents(body, f.shift) }
+		}
+		if f.replace != nil && api == recording.APICompute {
+			rw := httptest.NewRecorder()
+			h.ServeHTTP(rw, r)
+			w.Header().Set("Content-Type", rw.Header().Get("Content-Type"))
+			w.WriteHeader(rw.Code)
+			io.WriteString(w, f.replace.Replace(rw.Body.String()))
+			return
 		}
 		for suffix, edit := range edits {
 			if strings.HasSuffix(r.URL.Path, suffix) {
@@ -207,14 +234,18 @@ func (f *fakeProject) serveClusters() http.Handler {
 		clusters := body["clusters"].([]any)
 		for _, c := range clusters {
 			cl := c.(map[string]any)
-			srv := f.kube[cl["name"].(string)]
-			cl["endpoint"] = strings.TrimPrefix(srv.URL, "https://")
+			ep, ok := f.realKube[cl["name"].(string)]
+			if !ok {
+				srv := f.kube[cl["name"].(string)]
+				ep = kubeEndpoint{host: strings.TrimPrefix(srv.URL, "https://"), caPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})}
+			}
+			cl["endpoint"] = ep.host
 			auth, _ := cl["masterAuth"].(map[string]any)
 			if auth == nil {
 				auth = map[string]any{}
 				cl["masterAuth"] = auth
 			}
-			auth["clusterCaCertificate"] = base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+			auth["clusterCaCertificate"] = base64.StdEncoding.EncodeToString(ep.caPEM)
 		}
 		if f.unreachable != "" {
 			// A copy of a real cluster whose endpoint refuses connections.
@@ -260,6 +291,12 @@ func (f *fakeProject) run(t *testing.T, args ...string) runResult {
 // runEnv is run with more environment variables.
 func (f *fakeProject) runEnv(t *testing.T, env []string, args ...string) runResult {
 	t.Helper()
+	return f.runAs(t, testToken, env, args...)
+}
+
+// runAs is runEnv with another access token.
+func (f *fakeProject) runAs(t *testing.T, token string, env []string, args ...string) runResult {
+	t.Helper()
 	dir := t.TempDir()
 	t.Cleanup(func() {
 		// lbdiag writes nothing but what it was asked to.
@@ -271,7 +308,7 @@ func (f *fakeProject) runEnv(t *testing.T, env []string, args ...string) runResu
 		}
 	})
 	tokenFile := filepath.Join(dir, "token")
-	os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600)
+	os.WriteFile(tokenFile, []byte(token+"\n"), 0o600)
 	base := []string{"inspect", "--project", "acme-shop-prod",
 		"--compute-endpoint", f.compute.URL + "/compute/v1/",
 		"--container-endpoint", f.container.URL + "/",

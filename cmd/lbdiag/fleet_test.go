@@ -578,14 +578,21 @@ func TestFleetOutputAndBaseline(t *testing.T) {
 
 // TestFleetOutputToGCS writes the reports to fake-gcs-server, run
 // in-process, through the real storage client.
-func TestFleetOutputToGCS(t *testing.T) {
-	t.Parallel()
+// newFakeGCS starts fake-gcs-server in-process with one bucket.
+func newFakeGCS(t *testing.T, bucket string) *fakestorage.Server {
+	t.Helper()
 	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{Scheme: "http", Host: "127.0.0.1", Port: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Stop()
-	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: "acme-lbdiag"})
+	t.Cleanup(srv.Stop)
+	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: bucket})
+	return srv
+}
+
+func TestFleetOutputToGCS(t *testing.T) {
+	t.Parallel()
+	srv := newFakeGCS(t, "acme-lbdiag")
 	f := newFakeFleet(t)
 	env := []string{"STORAGE_EMULATOR_HOST=" + srv.URL(), "CLOUD_RUN_EXECUTION=exec-7", "CLOUD_RUN_TASK_INDEX=1", "CLOUD_RUN_TASK_COUNT=2"}
 	res := f.run(t, env, "--organization", fleetOrg, "--format", "log", "--output", "gs://acme-lbdiag/reports", "--baseline", "auto")

@@ -57,6 +57,8 @@ type inspectFlags struct {
 	namespaces        []string
 	ingresses         []string
 	gateways          []string
+	stats             string
+	kubePageSize      int
 }
 
 func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
@@ -109,6 +111,10 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.StringArrayVar(&f.gateways, "gateway", nil, "report only on this Gateway (NS/NAME) and what it uses; repeatable")
 	fl.StringVar(&f.now, "now", "", "run as if the clock read this RFC 3339 time (for tests and reproductions)")
 	fl.MarkHidden("now")
+	fl.StringVar(&f.stats, "stats", "", "write the phases' wall and CPU times of a one-project run to this file (for benchmarks)")
+	fl.MarkHidden("stats")
+	fl.IntVar(&f.kubePageSize, "kube-page-size", 0, "limit of each Kubernetes list request (default 500; small values exercise paging in tests)")
+	fl.MarkHidden("kube-page-size")
 	return cmd
 }
 
@@ -390,7 +396,7 @@ func (r *run) inspectProject(ctx context.Context, project string, rec *recording
 	started := r.clock()
 	opts := gcp.Options{Project: project, Clusters: f.clusters, UserAgent: "lbdiag/" + toolVersion(), Clock: r.clock, Replay: rec,
 		ComputeEndpoint: r.endpoint.compute, ContainerEndpoint: r.endpoint.container,
-		Health: f.health, HealthBudget: f.healthBudget, MaxQPS: f.maxQPS,
+		Health: f.health, HealthBudget: f.healthBudget, MaxQPS: f.maxQPS, KubePageSize: f.kubePageSize,
 		Focus: inventory.Focus{Namespaces: f.namespaces, Ingresses: f.ingresses, Gateways: f.gateways}}
 	if r.ts != nil {
 		opts.TokenSource = r.ts
@@ -420,7 +426,9 @@ func (r *run) inspectProject(ctx context.Context, project string, rec *recording
 	}
 	cctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
+	collectStart, collectCPU := time.Now(), cpuTime()
 	inv, err := gcp.Collect(cctx, opts)
+	collectWall, collectCPUUsed := time.Since(collectStart), cpuTime()-collectCPU
 	if errors.Is(err, gcp.ErrProjectNotFound) {
 		return nil, usagef("project %q was not found: Compute Engine and GKE both answered that it does not exist; check the project ID", project)
 	}
@@ -430,7 +438,16 @@ func (r *run) inspectProject(ctx context.Context, project string, rec *recording
 	if ctx.Err() != nil {
 		return nil, errors.New("interrupted")
 	}
+	rulesStart, rulesCPU := time.Now(), cpuTime()
 	res := inspect.Run(inv, rules.All())
+	rulesWall, rulesCPUUsed := time.Since(rulesStart), cpuTime()-rulesCPU
+	if f.stats != "" {
+		b, _ := untrusted.Marshal(map[string]float64{"collectWallSeconds": collectWall.Seconds(), "collectCPUSeconds": collectCPUUsed.Seconds(),
+			"rulesWallSeconds": rulesWall.Seconds(), "rulesCPUSeconds": rulesCPUUsed.Seconds()}, "")
+		if err := os.WriteFile(f.stats, b, 0o644); err != nil {
+			return nil, err
+		}
+	}
 	if !inv.Focus.Empty() {
 		keep := rules.InFocus(inv)
 		kept := res.Findings[:0]

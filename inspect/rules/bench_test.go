@@ -21,6 +21,7 @@ func largeProject(clusters, services int) *inventory.Inventory {
 	var cls []*inventory.Cluster
 	var bss []*compute.BackendService
 	var negs []*compute.NetworkEndpointGroup
+	var hcs []*compute.HealthCheck
 	var instances []*compute.Instance
 	zones := []string{"europe-west1-b", "europe-west1-c", "europe-west1-d"}
 	for c := 0; c < clusters; c++ {
@@ -43,11 +44,17 @@ func largeProject(clusters, services int) *inventory.Inventory {
 			cl.Ingresses = append(cl.Ingresses, ing)
 			dep := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
 			dep.Spec.Template.Labels = map[string]string{"app": name}
-			dep.Spec.Template.Spec.Containers = []corev1.Container{{Name: name, Lifecycle: &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 90}}}}}
+			dep.Spec.Template.Spec.Containers = []corev1.Container{{Name: name, Lifecycle: &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 90}}},
+				Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
+				ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready", Port: intstr.FromString("http"), Scheme: corev1.URISchemeHTTP}}, PeriodSeconds: 10, TimeoutSeconds: 1}}}
 			cl.Deployments = append(cl.Deployments, dep)
 			bs := &compute.BackendService{Name: neg, SelfLink: computeBase + testProject + "/global/backendServices/" + neg,
 				Description:        `{"kubernetes.io/service-name":"` + ns + "/" + name + `","kubernetes.io/service-port":"\u0026ServiceBackendPort{Name:,Number:80,}"}`,
-				ConnectionDraining: &compute.ConnectionDraining{DrainingTimeoutSec: 30}, LogConfig: &compute.BackendServiceLogConfig{Enable: true}}
+				ConnectionDraining: &compute.ConnectionDraining{DrainingTimeoutSec: 30}, LogConfig: &compute.BackendServiceLogConfig{Enable: true},
+				HealthChecks: []string{computeBase + testProject + "/global/healthChecks/" + neg}}
+			hcs = append(hcs, &compute.HealthCheck{Name: neg, CheckIntervalSec: 15, TimeoutSec: 15, Type: "HTTP",
+				HttpHealthCheck: &compute.HTTPHealthCheck{PortSpecification: "USE_SERVING_PORT", RequestPath: "/"},
+				SelfLink:        computeBase + testProject + "/global/healthChecks/" + neg})
 			for _, z := range zones {
 				g := computeBase + testProject + "/zones/" + z + "/networkEndpointGroups/" + neg
 				bs.Backends = append(bs.Backends, &compute.Backend{Group: g})
@@ -56,12 +63,13 @@ func largeProject(clusters, services int) *inventory.Inventory {
 			bss = append(bss, bs)
 		}
 		for ns := 0; ns < 20; ns++ {
-			cl.BackendConfigs = append(cl.BackendConfigs, backendConfig(fmt.Sprintf("team%d", ns), "bc", inventory.BackendConfigSpec{}))
+			cl.BackendConfigs = append(cl.BackendConfigs, backendConfig(fmt.Sprintf("team%d", ns), "bc",
+				inventory.BackendConfigSpec{HealthCheck: &inventory.BackendConfigHealthCheck{TimeoutSec: ptr[int64](5)}}))
 		}
 		cls = append(cls, cl)
 	}
 	inv := newInventory(cls...)
-	inv.Compute.BackendServices, inv.Compute.NEGs, inv.Compute.Instances = bss, negs, instances
+	inv.Compute.BackendServices, inv.Compute.NEGs, inv.Compute.Instances, inv.Compute.HealthChecks = bss, negs, instances, hcs
 	for i := 0; i < 300; i++ {
 		inv.Compute.Firewalls = append(inv.Compute.Firewalls, &compute.Firewall{Name: fmt.Sprintf("fw-%d", i), Network: computeBase + testProject + "/global/networks/vpc",
 			Direction: "INGRESS", Priority: 1000, SourceRanges: []string{fmt.Sprintf("10.%d.0.0/16", i%250)}, Allowed: []*compute.FirewallAllowed{{IPProtocol: "tcp", Ports: []string{"8080"}}}})
@@ -69,11 +77,13 @@ func largeProject(clusters, services int) *inventory.Inventory {
 	return inv
 }
 
-// BenchmarkAllRulesLargeProject runs the whole catalogue over 10 clusters
-// of 300 NEG-backed Services each (3,000 Ingresses, 3,000 backend services,
-// 9,000 NEGs, 300 firewall rules).
+// BenchmarkAllRulesLargeProject runs the whole catalogue over 20 clusters
+// of 500 NEG-backed Services each (10,000 Ingresses, 10,000 backend
+// services with their health checks, 30,000 NEGs, 10,000 Deployments with
+// readiness probes, 300 firewall rules): the L scale of the scale
+// benchmark.
 func BenchmarkAllRulesLargeProject(b *testing.B) {
-	inv := largeProject(10, 300)
+	inv := largeProject(20, 500)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

@@ -59,9 +59,6 @@ func (d backendServiceDescription) port() (name string, number int32) {
 }
 
 func parseBackendServiceDescription(desc string) (backendServiceDescription, bool) {
-	var d backendServiceDescription
-	if json.Unmarshal([]byte(desc), &d) != nil || d.Service == "" {
-		return d, false
-	}
-	return d, true
+	d, err := decodeJSON[backendServiceDescription]("bs-description", desc)
+	return d, err == nil && d.Service != ""
 }

@@ -23,7 +23,9 @@ func InFocus(inv *inventory.Inventory) func(inspect.Finding) bool {
 	clusters := map[string]bool{}
 	x := newIndex(inv)
 	for _, cl := range inv.Clusters {
-		key := func(kind, ns, name string) string { return cl.Location() + "/" + cl.Name() + "/" + kind + "/" + ns + "/" + name }
+		key := func(kind, ns, name string) string {
+			return cl.Location() + "/" + cl.Name() + "/" + kind + "/" + ns + "/" + name
+		}
 		addService := func(ns, name string) {
 			kube[key("Service", ns, name)] = true
 			svc := findService(cl, ns, name)

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -66,11 +65,9 @@ func parseBackendConfig(svc *corev1.Service) (ref backendConfigRef, ok bool, err
 		if !set {
 			continue
 		}
-		ref.Key, ref.Raw = k, v
-		if err := json.Unmarshal([]byte(v), &ref); err != nil {
-			return ref, true, err
-		}
-		return ref, true, nil
+		parsed, err := decodeJSON[backendConfigRef]("backend-config", v)
+		parsed.Key, parsed.Raw = k, v
+		return parsed, true, err
 	}
 	return ref, false, nil
 }

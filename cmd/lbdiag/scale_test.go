@@ -1,0 +1,599 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"flag"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lbdiag/lbdiag/gcp"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// The scale benchmark runs the built binary live against a synthetic
+// project served by loopback fakes, with a latency injected into every
+// answer, and prints a table per scale and latency:
+//
+//	go test ./cmd/lbdiag -run TestScale -scale S,M,L -latency 0,50ms -health auto,all -v -timeout 120m
+//
+// -mode live,record,replay adds a run with --record and one with --replay
+// of that recording, for their peak memory.
+//
+// Without flags (as CI runs it) it runs S and M at 0 latency with the
+// default settings and fails when a scale's request count grows beyond
+// testdata/scale-requests.json. No assertion is timed.
+var (
+	scaleFlag   = flag.String("scale", "S,M", "scales to run: S, M, L")
+	latencyFlag = flag.String("latency", "0", "latencies injected per request, comma separated")
+	healthFlag  = flag.String("health", "auto", "--health modes to run, comma separated")
+	modeFlag    = flag.String("mode", "live", "live, or live,record,replay: also run with --record, then --replay of that recording")
+	updateScale = flag.Bool("update-scale", false, "rewrite testdata/scale-requests.json")
+)
+
+// scaleSpec is a synthetic project: clusters, Ingresses (each with two
+// NEG Services, so 2 backend services and 4 NEGs per Ingress, NEGs in two
+// zones) and VPC firewall rules.
+type scaleSpec struct {
+	name                          string
+	clusters, ingresses, firewall int
+}
+
+var scaleSpecs = map[string]scaleSpec{
+	"S": {"S", 1, 20, 50},
+	"M": {"M", 5, 500, 2000},
+	"L": {"L", 20, 5000, 5000},
+}
+
+const (
+	scaleProject = "acme-scale"
+	scaleRegion  = "us-central1"
+	computePfx   = "https://www.googleapis.com/compute/v1/projects/" + scaleProject
+)
+
+var scaleZones = []string{"us-central1-a", "us-central1-b"}
+
+// synth generates the project's objects by index, on demand.
+type synth struct {
+	s scaleSpec
+}
+
+func (y synth) services() int { return 2 * y.s.ingresses }
+func (y synth) bsName(k int) string {
+	i, part := k/2, []string{"web", "api"}[k%2]
+	cl := i % y.s.clusters
+	return fmt.Sprintf("k8s1-%s-team-%d-app-%d-%s-80-%s", y.uid8(cl), i%50, i, part, hash8(fmt.Sprint("bs", k)))
+}
+func (y synth) uid8(cl int) string        { return hash8(fmt.Sprint("cluster-uid", cl)) }
+func (y synth) ksUID(cl int) string       { return "ks-" + hash8(fmt.Sprint("ks", cl)) + "-uid" }
+func (y synth) clusterName(cl int) string { return fmt.Sprintf("gke-%02d", cl) }
+func (y synth) clusterID(cl int) string   { return hash8(fmt.Sprint("id", cl)) + strings.Repeat("0", 56) }
+func (y synth) nodeTag(cl int) string {
+	return inventory.NodeTag(y.clusterName(cl), y.clusterID(cl))
+}
+func (y synth) svcOf(k int) (cl int, ns, name string) {
+	i, part := k/2, []string{"web", "api"}[k%2]
+	return i % y.s.clusters, fmt.Sprintf("team-%d", i%50), fmt.Sprintf("app-%d-%s", i, part)
+}
+
+func hash8(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:4])
+}
+
+func (y synth) backendService(k int) map[string]any {
+	name := y.bsName(k)
+	_, ns, svc := y.svcOf(k)
+	var backends []any
+	for _, z := range scaleZones {
+		backends = append(backends, map[string]any{"group": computePfx + "/zones/" + z + "/networkEndpointGroups/" + name, "balancingMode": "RATE", "maxRatePerEndpoint": 100, "capacityScaler": 1})
+	}
+	return map[string]any{"kind": "compute#backendService", "id": strconv.Itoa(1000000 + k), "name": name,
+		"description": fmt.Sprintf(`{"kubernetes.io/service-name":"%s/%s","kubernetes.io/service-port":"&ServiceBackendPort{Name:,Number:80,}","x-features":["NEG"]}`, ns, svc),
+		"selfLink":    computePfx + "/global/backendServices/" + name, "backends": backends, "healthChecks": []any{computePfx + "/global/healthChecks/" + name},
+		"timeoutSec": 30, "port": 80, "protocol": "HTTP", "portName": "port0", "sessionAffinity": "NONE", "loadBalancingScheme": "EXTERNAL",
+		"connectionDraining": map[string]any{"drainingTimeoutSec": 30}, "logConfig": map[string]any{"enable": true, "sampleRate": 1}}
+}
+
+func (y synth) healthCheck(k int) map[string]any {
+	name := y.bsName(k)
+	return map[string]any{"kind": "compute#healthCheck", "id": strconv.Itoa(2000000 + k), "name": name, "checkIntervalSec": 15, "timeoutSec": 15,
+		"healthyThreshold": 1, "unhealthyThreshold": 2, "type": "HTTP", "description": "Default kubernetes L7 Loadbalancing health check for NEG.",
+		"httpHealthCheck": map[string]any{"portSpecification": "USE_SERVING_PORT", "requestPath": "/"}, "selfLink": computePfx + "/global/healthChecks/" + name}
+}
+
+func (y synth) neg(k int) (string, map[string]any) {
+	bs, z := k/2, scaleZones[k%2]
+	name := y.bsName(bs)
+	cl, ns, svc := y.svcOf(bs)
+	return "zones/" + z, map[string]any{"kind": "compute#networkEndpointGroup", "id": strconv.Itoa(3000000 + k), "name": name,
+		"description":         fmt.Sprintf(`{"cluster-uid":"%s","namespace":"%s","service-name":"%s","port":"80"}`, y.ksUID(cl), ns, svc),
+		"networkEndpointType": "GCE_VM_IP_PORT", "size": 1, "zone": computePfx + "/zones/" + z, "selfLink": computePfx + "/zones/" + z + "/networkEndpointGroups/" + name,
+		"network": computePfx + "/global/networks/scale-vpc", "defaultPort": 0}
+}
+
+func (y synth) firewall(k int) map[string]any {
+	name := fmt.Sprintf("fw-%05d", k)
+	rule := map[string]any{"kind": "compute#firewall", "id": strconv.Itoa(4000000 + k), "name": name, "network": computePfx + "/global/networks/scale-vpc",
+		"priority": 1000 + k%100, "direction": "INGRESS", "sourceRanges": []any{fmt.Sprintf("10.%d.%d.0/24", 100+k/256%100, k%256)},
+		"allowed": []any{map[string]any{"IPProtocol": "tcp", "ports": []any{strconv.Itoa(8000 + k%1000)}}}, "selfLink": computePfx + "/global/firewalls/" + name}
+	if k == 0 {
+		rule["name"], rule["sourceRanges"] = "allow-google-health-checks", []any{"35.191.0.0/16", "130.211.0.0/22"}
+		rule["allowed"] = []any{map[string]any{"IPProtocol": "tcp", "ports": []any{"8080"}}}
+	}
+	return rule
+}
+
+func (y synth) lbName(i int) string {
+	cl := i % y.s.clusters
+	return inventory.V2LoadBalancerName(y.ksUID(cl), fmt.Sprintf("team-%d", i%50), fmt.Sprintf("app-%d", i))
+}
+
+func (y synth) urlMap(i int) map[string]any {
+	name := "k8s2-um-" + y.lbName(i)
+	return map[string]any{"kind": "compute#urlMap", "id": strconv.Itoa(5000000 + i), "name": name, "selfLink": computePfx + "/global/urlMaps/" + name,
+		"defaultService": computePfx + "/global/backendServices/" + y.bsName(2*i)}
+}
+
+func (y synth) proxy(i int) map[string]any {
+	name := "k8s2-tp-" + y.lbName(i)
+	return map[string]any{"kind": "compute#targetHttpProxy", "id": strconv.Itoa(6000000 + i), "name": name, "selfLink": computePfx + "/global/targetHttpProxies/" + name,
+		"urlMap": computePfx + "/global/urlMaps/k8s2-um-" + y.lbName(i), "description": fmt.Sprintf(`{"kubernetes.io/ingress-name": "team-%d/app-%d"}`, i%50, i)}
+}
+
+func (y synth) forwardingRule(i int) map[string]any {
+	name := "k8s2-fr-" + y.lbName(i)
+	return map[string]any{"kind": "compute#forwardingRule", "id": strconv.Itoa(7000000 + i), "name": name, "selfLink": computePfx + "/global/forwardingRules/" + name,
+		"IPAddress": fmt.Sprintf("34.%d.%d.%d", 100+i/65536, i/256%256, i%256), "IPProtocol": "TCP", "portRange": "80-80", "loadBalancingScheme": "EXTERNAL",
+		"target": computePfx + "/global/targetHttpProxies/k8s2-tp-" + y.lbName(i), "description": fmt.Sprintf(`{"kubernetes.io/ingress-name": "team-%d/app-%d"}`, i%50, i)}
+}
+
+func (y synth) instance(k int) (string, map[string]any) {
+	cl, n := k/3, k%3
+	z := scaleZones[n%2]
+	name := fmt.Sprintf("gke-%s-default-pool-%s-%d", y.clusterName(cl), hash8(fmt.Sprint("pool", cl)), n)
+	return "zones/" + z, map[string]any{"kind": "compute#instance", "id": strconv.Itoa(8000000 + k), "name": name, "zone": computePfx + "/zones/" + z,
+		"tags": map[string]any{"items": []any{y.nodeTag(cl)}}, "status": "RUNNING", "selfLink": computePfx + "/zones/" + z + "/instances/" + name,
+		"labels":            map[string]any{"goog-k8s-cluster-name": y.clusterName(cl)},
+		"networkInterfaces": []any{map[string]any{"network": computePfx + "/global/networks/scale-vpc", "networkIP": fmt.Sprintf("10.0.%d.%d", cl, n+10)}},
+		"serviceAccounts":   []any{map[string]any{"email": "nodes@" + scaleProject + ".iam.gserviceaccount.com"}}}
+}
+
+// list describes one Compute Engine list: its item count and items.
+type computeList struct {
+	count int
+	item  func(k int) (scope string, obj map[string]any)
+	field string
+	// aggregated lists group by scope; global ones ("firewalls") do not.
+	aggregated bool
+}
+
+func (y synth) computeLists() map[string]computeList {
+	global := func(f func(int) map[string]any) func(int) (string, map[string]any) {
+		return func(k int) (string, map[string]any) { return "global", f(k) }
+	}
+	nBS := y.services()
+	return map[string]computeList{
+		"backendServices":       {nBS, global(y.backendService), "backendServices", true},
+		"healthChecks":          {nBS, global(y.healthCheck), "healthChecks", true},
+		"networkEndpointGroups": {2 * nBS, y.neg, "networkEndpointGroups", true},
+		"urlMaps":               {y.s.ingresses, global(y.urlMap), "urlMaps", true},
+		"targetHttpProxies":     {y.s.ingresses, global(y.proxy), "targetHttpProxies", true},
+		"forwardingRules":       {y.s.ingresses, global(y.forwardingRule), "forwardingRules", true},
+		"instances":             {3 * y.s.clusters, y.instance, "instances", true},
+		"firewalls":             {y.s.firewall, global(y.firewall), "items", false},
+	}
+}
+
+// scaleFake serves the synthetic project: Compute Engine, GKE and one TLS
+// Kubernetes API server per cluster, each answer delayed by latency, every
+// request counted.
+type scaleFake struct {
+	y         synth
+	latency   time.Duration
+	compute   *httptest.Server
+	container *httptest.Server
+	kube      []*httptest.Server
+	counts    sync.Map // category -> *atomic.Int64
+}
+
+func (f *scaleFake) count(cat string) {
+	v, _ := f.counts.LoadOrStore(cat, new(atomic.Int64))
+	v.(*atomic.Int64).Add(1)
+}
+
+func (f *scaleFake) get(cat string) int64 {
+	v, ok := f.counts.Load(cat)
+	if !ok {
+		return 0
+	}
+	return v.(*atomic.Int64).Load()
+}
+
+func newScaleFake(t testing.TB, s scaleSpec, latency time.Duration) *scaleFake {
+	f := &scaleFake{y: synth{s}, latency: latency}
+	f.compute = httptest.NewServer(http.HandlerFunc(f.serveCompute))
+	for cl := 0; cl < s.clusters; cl++ {
+		f.kube = append(f.kube, httptest.NewTLSServer(f.serveKube(cl)))
+	}
+	f.container = httptest.NewServer(http.HandlerFunc(f.serveContainer))
+	t.Cleanup(func() {
+		f.compute.Close()
+		f.container.Close()
+		for _, k := range f.kube {
+			k.Close()
+		}
+	})
+	return f
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	json.NewEncoder(w).Encode(v)
+}
+
+func (f *scaleFake) serveCompute(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(f.latency)
+	path := strings.TrimPrefix(r.URL.Path, "/compute/v1/projects/"+scaleProject+"/")
+	q := r.URL.Query()
+	if strings.HasSuffix(path, "/getHealth") {
+		f.count("getHealth")
+		state := "HEALTHY"
+		if strings.Contains(path, "app-7-") { // a few sick backends
+			state = "UNHEALTHY"
+		}
+		writeJSON(w, map[string]any{"kind": "compute#backendServiceGroupHealth", "healthStatus": []any{map[string]any{"ipAddress": "10.8.0.1", "port": 8080, "healthState": state}}})
+		return
+	}
+	if strings.HasSuffix(path, "getEffectiveFirewalls") {
+		f.count("compute")
+		var fws []any
+		for k := 0; k < f.y.s.firewall; k++ {
+			fws = append(fws, f.y.firewall(k))
+		}
+		writeJSON(w, map[string]any{"firewalls": fws})
+		return
+	}
+	f.count("compute")
+	if q.Get("pageToken") != "" {
+		f.count("compute pages")
+	}
+	coll := strings.TrimPrefix(strings.TrimPrefix(path, "aggregated/"), "global/")
+	lists := f.y.computeLists()
+	l, ok := lists[coll]
+	if !ok {
+		// Every other list is empty.
+		if strings.HasPrefix(path, "aggregated/") {
+			writeJSON(w, map[string]any{"kind": "compute#aggregatedList", "items": map[string]any{}})
+		} else {
+			writeJSON(w, map[string]any{"kind": "compute#list", "items": []any{}})
+		}
+		return
+	}
+	start, _ := strconv.Atoi(q.Get("pageToken"))
+	end := min(start+500, l.count)
+	body := map[string]any{}
+	if l.aggregated {
+		byScope := map[string][]any{}
+		for k := start; k < end; k++ {
+			scope, obj := l.item(k)
+			byScope[scope] = append(byScope[scope], obj)
+		}
+		items := map[string]any{}
+		for scope, objs := range byScope {
+			items[scope] = map[string]any{l.field: objs}
+		}
+		body["items"] = items
+	} else {
+		var objs []any
+		for k := start; k < end; k++ {
+			_, obj := l.item(k)
+			objs = append(objs, obj)
+		}
+		body["items"] = objs
+	}
+	if end < l.count {
+		body["nextPageToken"] = strconv.Itoa(end)
+	}
+	writeJSON(w, body)
+}
+
+func (f *scaleFake) serveContainer(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(f.latency)
+	f.count("container")
+	var clusters []any
+	for cl, srv := range f.kube {
+		clusters = append(clusters, map[string]any{"name": f.y.clusterName(cl), "location": scaleRegion, "id": f.y.clusterID(cl), "status": "RUNNING",
+			"endpoint":   strings.TrimPrefix(srv.URL, "https://"),
+			"masterAuth": map[string]any{"clusterCaCertificate": base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))},
+			"network":    "scale-vpc", "subnetwork": "nodes",
+			"networkConfig":      map[string]any{"network": "projects/" + scaleProject + "/global/networks/scale-vpc", "subnetwork": "projects/" + scaleProject + "/regions/" + scaleRegion + "/subnetworks/nodes"},
+			"ipAllocationPolicy": map[string]any{"useIpAliases": true}, "addonsConfig": map[string]any{"httpLoadBalancing": map[string]any{}}})
+	}
+	writeJSON(w, map[string]any{"clusters": clusters})
+}
+
+// kubeObjects are a cluster's objects of one resource, by index.
+func (f *scaleFake) kubeObjects(cl int, resource string) []any {
+	y := f.y
+	var out []any
+	meta := func(ns, name string) map[string]any {
+		return map[string]any{"namespace": ns, "name": name, "uid": hash8(ns + name + resource), "resourceVersion": "1", "creationTimestamp": "2026-01-01T00:00:00Z"}
+	}
+	for i := cl; i < y.s.ingresses; i += y.s.clusters {
+		ns, app := fmt.Sprintf("team-%d", i%50), fmt.Sprintf("app-%d", i)
+		switch resource {
+		case "ingresses":
+			m := meta(ns, app)
+			m["annotations"] = map[string]any{
+				"ingress.kubernetes.io/backends":        fmt.Sprintf(`{"%s":"HEALTHY","%s":"%s"}`, y.bsName(2*i), y.bsName(2*i+1), map[bool]string{true: "UNHEALTHY", false: "HEALTHY"}[i%17 == 0]),
+				"ingress.kubernetes.io/url-map":         "k8s2-um-" + y.lbName(i),
+				"ingress.kubernetes.io/target-proxy":    "k8s2-tp-" + y.lbName(i),
+				"ingress.kubernetes.io/forwarding-rule": "k8s2-fr-" + y.lbName(i),
+			}
+			path := func(p, svc string) any {
+				return map[string]any{"path": p, "pathType": "Prefix", "backend": map[string]any{"service": map[string]any{"name": svc, "port": map[string]any{"number": 80}}}}
+			}
+			out = append(out, map[string]any{"metadata": m, "spec": map[string]any{"rules": []any{map[string]any{"host": app + ".example.com",
+				"http": map[string]any{"paths": []any{path("/", app+"-web"), path("/api", app+"-api")}}}}}})
+		case "services", "deployments", "endpointslices":
+			for part := 0; part < 2; part++ {
+				k := 2*i + part
+				_, _, svc := y.svcOf(k)
+				switch resource {
+				case "services":
+					m := meta(ns, svc)
+					m["annotations"] = map[string]any{"cloud.google.com/neg": `{"ingress":true}`,
+						"cloud.google.com/neg-status": fmt.Sprintf(`{"network_endpoint_groups":{"80":"%s"},"zones":["%s","%s"]}`, y.bsName(k), scaleZones[0], scaleZones[1])}
+					out = append(out, map[string]any{"metadata": m, "spec": map[string]any{"type": "ClusterIP", "selector": map[string]any{"app": svc},
+						"ports": []any{map[string]any{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}}}})
+				case "deployments":
+					out = append(out, map[string]any{"metadata": meta(ns, svc), "spec": map[string]any{"selector": map[string]any{"matchLabels": map[string]any{"app": svc}},
+						"template": map[string]any{"metadata": map[string]any{"labels": map[string]any{"app": svc}}, "spec": map[string]any{
+							"terminationGracePeriodSeconds": 120, "containers": []any{map[string]any{"name": "app", "image": "app:1",
+								"ports":          []any{map[string]any{"name": "http", "containerPort": 8080}},
+								"readinessProbe": map[string]any{"httpGet": map[string]any{"path": "/ready", "port": "http", "scheme": "HTTP"}, "periodSeconds": 10, "timeoutSeconds": 1},
+								"lifecycle":      map[string]any{"preStop": map[string]any{"sleep": map[string]any{"seconds": 95}}}}}}}}})
+				case "endpointslices":
+					m := meta(ns, svc+"-abcde")
+					m["labels"] = map[string]any{"kubernetes.io/service-name": svc}
+					out = append(out, map[string]any{"metadata": m, "addressType": "IPv4", "ports": []any{map[string]any{"name": "http", "port": 8080, "protocol": "TCP"}},
+						"endpoints": []any{map[string]any{"addresses": []any{"10.8.0.1"}, "conditions": map[string]any{"ready": true}, "nodeName": fmt.Sprintf("gke-%s-default-pool-%s-0", y.clusterName(cl), hash8(fmt.Sprint("pool", cl)))}}})
+				}
+			}
+		}
+	}
+	if resource == "nodes" {
+		for n := 0; n < 3; n++ {
+			out = append(out, map[string]any{"metadata": map[string]any{"name": fmt.Sprintf("gke-%s-default-pool-%s-%d", y.clusterName(cl), hash8(fmt.Sprint("pool", cl)), n)}})
+		}
+	}
+	return out
+}
+
+func (f *scaleFake) serveKube(cl int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(f.latency)
+		f.count("kubernetes")
+		if r.URL.Query().Get("continue") != "" {
+			f.count("kubernetes pages")
+		}
+		parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+		resource := parts[len(parts)-1]
+		if resource == "kube-system" {
+			writeJSON(w, map[string]any{"kind": "Namespace", "apiVersion": "v1", "metadata": map[string]any{"name": "kube-system", "uid": f.y.ksUID(cl)}})
+			return
+		}
+		all := f.kubeObjects(cl, resource)
+		start, _ := strconv.Atoi(r.URL.Query().Get("continue"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		if limit == 0 {
+			limit = 500
+		}
+		end := min(start+limit, len(all))
+		meta := map[string]any{"resourceVersion": "100"}
+		if end < len(all) {
+			meta["continue"] = strconv.Itoa(end)
+		}
+		items := all[start:end]
+		if items == nil {
+			items = []any{}
+		}
+		writeJSON(w, map[string]any{"kind": "List", "apiVersion": "v1", "metadata": meta, "items": items})
+	})
+}
+
+// bound is the least wall time the run can take: the longest chain of
+// dependent requests times the latency, or every request to Compute Engine
+// (lists, pages and getHealth) paced by the limiter at gcp.DefaultMaxQPS
+// after its burst of gcp.DefaultBurst, whichever is longer.
+func (f *scaleFake) bound(computeCalls, healthCalls int64) (time.Duration, string) {
+	pages := func(n, size int) int { return max(1, int(math.Ceil(float64(n)/float64(size)))) }
+	chain, name := 0, ""
+	for coll, l := range f.y.computeLists() {
+		if p := pages(l.count, 500); p > chain {
+			chain, name = p, "compute "+coll+" ("+strconv.Itoa(p)+" pages)"
+		}
+	}
+	// GKE list, then a cluster's first Ingress page, then its longest list.
+	kubeChain := 2 + pages(2*f.y.s.ingresses/f.y.s.clusters, 500)
+	if kubeChain > chain {
+		chain, name = kubeChain, fmt.Sprintf("clusters.list, then a cluster's Ingresses and Services (%d requests)", kubeChain)
+	}
+	listBound := time.Duration(chain) * f.latency
+	bsPages := pages(f.y.services(), 500)
+	total := computeCalls + healthCalls
+	paced := time.Duration(float64(max(0, total-gcp.DefaultBurst)) / gcp.DefaultMaxQPS * float64(time.Second))
+	if healthBound := time.Duration(bsPages)*f.latency + paced; healthBound > listBound {
+		return healthBound, fmt.Sprintf("%d Compute Engine calls (%d getHealth) at %d a second after a burst of %d", total, healthCalls, gcp.DefaultMaxQPS, gcp.DefaultBurst)
+	}
+	return listBound, name
+}
+
+type scaleResult struct {
+	scale, health, mode                string
+	latency                            time.Duration
+	exit                               int
+	wall, bound                        time.Duration
+	chain                              string
+	compute, pages, health_, kube, gke int64
+	rssMB                              float64
+	collectCPU, rulesCPU, rulesWall    float64
+	findings, gaps                     int
+}
+
+// runScale runs the binary once. mode "record" records into recDir,
+// "replay" replays it.
+func runScale(t *testing.T, s scaleSpec, latency time.Duration, health, mode, recDir string) scaleResult {
+	f := newScaleFake(t, s, latency)
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	os.WriteFile(tokenFile, []byte(testToken), 0o600)
+	statsFile := filepath.Join(dir, "stats.json")
+	cmd := exec.Command(binary, "inspect", "--project", scaleProject, "--compute-endpoint", f.compute.URL+"/compute/v1/",
+		"--container-endpoint", f.container.URL+"/", "--access-token-file", tokenFile, "--now", "2026-11-30T12:00:00Z",
+		"--format", "json", "--health", health, "--stats", statsFile, "--timeout", "60m")
+	switch mode {
+	case "record":
+		cmd.Args = append(cmd.Args, "--record", recDir)
+	case "replay":
+		cmd.Args = []string{binary, "inspect", "--replay", recDir, "--now", "2026-11-30T12:00:00Z",
+			"--format", "json", "--health", health, "--stats", statsFile}
+	}
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GCE_METADATA_HOST=127.0.0.1:9"}
+	var out strings.Builder
+	cmd.Stdout = &out
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	exit := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		exit = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	res := scaleResult{scale: s.name, health: health, mode: mode, latency: latency, exit: exit, wall: wall,
+		compute: f.get("compute"), pages: f.get("compute pages"), health_: f.get("getHealth"), kube: f.get("kubernetes"), gke: f.get("container")}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		res.rssMB = float64(ru.Maxrss) / 1024
+		if runtime.GOOS == "darwin" {
+			res.rssMB /= 1024
+		}
+	}
+	var stats map[string]float64
+	if b, err := os.ReadFile(statsFile); err == nil && json.Unmarshal(b, &stats) == nil {
+		res.collectCPU, res.rulesCPU, res.rulesWall = stats["collectCPUSeconds"], stats["rulesCPUSeconds"], stats["rulesWallSeconds"]
+	}
+	var rep struct {
+		Findings []any
+		Coverage []struct{ Status string }
+	}
+	json.Unmarshal([]byte(out.String()), &rep)
+	res.findings = len(rep.Findings)
+	for _, c := range rep.Coverage {
+		if c.Status != "ok" && c.Status != "skipped" {
+			res.gaps++
+		}
+	}
+	res.bound, res.chain = f.bound(res.compute, res.health_)
+	if mode == "replay" {
+		res.bound, res.chain = 0, "none (replay)"
+	}
+	return res
+}
+
+// TestScale runs the synthetic project at each asked scale, latency and
+// health mode, prints the table, and (at the defaults) checks the request
+// counts against testdata/scale-requests.json.
+func TestScale(t *testing.T) {
+	var results []scaleResult
+	for _, name := range strings.Split(*scaleFlag, ",") {
+		s, ok := scaleSpecs[strings.TrimSpace(name)]
+		if !ok {
+			t.Fatalf("no scale %q", name)
+		}
+		for _, ls := range strings.Split(*latencyFlag, ",") {
+			lat, err := time.ParseDuration(strings.TrimSpace(ls))
+			if err != nil {
+				t.Fatalf("latency %q: %v", ls, err)
+			}
+			for _, h := range strings.Split(*healthFlag, ",") {
+				recDir := filepath.Join(t.TempDir(), "recording")
+				for _, mode := range strings.Split(*modeFlag, ",") {
+					r := runScale(t, s, lat, strings.TrimSpace(h), strings.TrimSpace(mode), recDir)
+					if r.exit != exitOK && r.exit != exitFindings {
+						t.Errorf("%s %s %s %s: exit %d, an incomplete report (%d gaps)", r.scale, r.latency, r.health, r.mode, r.exit, r.gaps)
+					}
+					results = append(results, r)
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "| scale | latency | --health | mode | exit | lists (pages) | getHealth | Kubernetes | wall | bound | wall/bound | longest chain | peak RSS | CPU collect | CPU rules (wall) |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range results {
+		ratio := "—"
+		if r.bound > 0 {
+			ratio = fmt.Sprintf("%.2f", r.wall.Seconds()/r.bound.Seconds())
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %d (%d) | %d | %d | %.1f s | %.1f s | %s | %s | %.0f MB | %.1f s | %.2f s (%.2f s) |\n",
+			r.scale, r.latency, r.health, r.mode, r.exit, r.compute-r.pages+r.gke, r.pages, r.health_, r.kube, r.wall.Seconds(), r.bound.Seconds(),
+			ratio, r.chain, r.rssMB, r.collectCPU, r.rulesCPU, r.rulesWall)
+	}
+	t.Logf("synthetic projects on %d CPUs (%s/%s):\n%s", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, b.String())
+
+	// Request counts at the defaults: they may shrink, never grow.
+	path := filepath.Join("testdata", "scale-requests.json")
+	want := map[string]int64{}
+	if raw, err := os.ReadFile(path); err == nil {
+		json.Unmarshal(raw, &want)
+	}
+	got := map[string]int64{}
+	for _, r := range results {
+		if r.latency == 0 && r.health == "auto" && r.mode == "live" {
+			got[r.scale] = r.compute + r.health_ + r.kube + r.gke
+		}
+	}
+	if *updateScale {
+		for k, v := range got {
+			want[k] = v
+		}
+		keys := make([]string, 0, len(want))
+		for k := range want {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		raw, _ := json.MarshalIndent(want, "", "  ")
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	for scale, n := range got {
+		if w, ok := want[scale]; !ok {
+			t.Errorf("no recorded request count for scale %s (run with -update-scale)", scale)
+		} else if n > w {
+			t.Errorf("scale %s makes %d requests, more than the %d recorded in %s", scale, n, w, path)
+		}
+	}
+}

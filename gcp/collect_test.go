@@ -125,7 +125,7 @@ func TestCollectSharedVPCAndGaps(t *testing.T) {
 		t.Error("Known disagrees with the coverage")
 	}
 	for _, c := range inv.Coverage {
-		if c.Source == inventory.KubeDeployments && !strings.Contains(c.Hint, "grant RBAC get and list on deployments.apps") {
+		if c.Source == inventory.KubeDeployments && !strings.Contains(c.Hint, "grant RBAC list on deployments.apps in all namespaces") {
 			t.Errorf("forbidden hint = %q", c.Hint)
 		}
 	}

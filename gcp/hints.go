@@ -162,7 +162,7 @@ func tlsHint(err error) string {
 
 // kubeHint explains a failed Kubernetes API call. cl, when known, tells a
 // cluster that is not running apart from one that cannot be reached.
-func (c *collector) kubeHint(ctx context.Context, err error, resource string, cl *inventory.Cluster) string {
+func (c *collector) kubeHint(ctx context.Context, err error, grant string, cl *inventory.Cluster) string {
 	if h := commonHint(ctx, err); h != "" {
 		return h
 	}
@@ -182,7 +182,7 @@ func (c *collector) kubeHint(ctx context.Context, err error, resource string, cl
 	case apierrors.IsUnauthorized(err):
 		return hintKubeCredential
 	case apierrors.IsForbidden(err):
-		return fmt.Sprintf("grant RBAC get and list on %s in all namespaces (deploy/rbac.yaml)", resource)
+		return fmt.Sprintf("grant RBAC %s (the ClusterRole lbdiag-reader in deploy/rbac.yaml)", grant)
 	case apierrors.IsTooManyRequests(err):
 		return "the API server throttled lbdiag (429) even after retries; retry later"
 	case status.Status().Code == http.StatusNotImplemented && strings.Contains(status.Status().Message, "lbdiag replay"):

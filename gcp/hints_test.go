@@ -61,7 +61,7 @@ func TestHints(t *testing.T) {
 		{name: "cluster endpoint unreachable", ctx: live, err: refused, kube: true, cl: running, want: "private cluster"},
 		{name: "cluster provisioning", ctx: live, err: refused, kube: true, cl: provisioning, want: "PROVISIONING", not: "private cluster"},
 		{name: "cluster rejects the token", ctx: live, err: kubeStatus(401, metav1.StatusReasonUnauthorized), kube: true, want: "rejected lbdiag's Google access token"},
-		{name: "RBAC", ctx: live, err: kubeStatus(403, metav1.StatusReasonForbidden), kube: true, want: "grant RBAC get and list on services"},
+		{name: "RBAC", ctx: live, err: kubeStatus(403, metav1.StatusReasonForbidden), kube: true, want: "grant RBAC list on services in all namespaces (the ClusterRole lbdiag-reader in deploy/rbac.yaml)"},
 		{name: "IAM", ctx: live, err: &googleapi.Error{Code: 403, Errors: []googleapi.ErrorItem{{Reason: "forbidden"}}}, want: "missing IAM permission compute.backendServices.list"},
 		{name: "quota", ctx: live, err: &googleapi.Error{Code: 429}, want: "quota exhausted"},
 		{name: "API disabled", ctx: live, err: &googleapi.Error{Code: 403, Message: "Compute Engine API has not been used in project 1 before or it is disabled"}, want: "gcloud services enable compute.googleapis.com"},
@@ -69,7 +69,7 @@ func TestHints(t *testing.T) {
 	for _, tc := range tests {
 		var got string
 		if tc.kube {
-			got = c.kubeHint(tc.ctx, tc.err, "services", tc.cl)
+			got = c.kubeHint(tc.ctx, tc.err, "list on services in all namespaces", tc.cl)
 		} else {
 			got = c.googleHint(tc.ctx, tc.err, "compute", "p", "compute.backendServices.list", "roles/compute.viewer")
 		}

@@ -192,7 +192,7 @@ func (c *collector) listKube(ctx context.Context, cl *inventory.Cluster, client 
 	}
 	fail := func(r kubeResource, err error) {
 		c.cover(inventory.Coverage{Source: r.source, Scope: scope, Status: inventory.StatusError,
-			Error: c.errorText(err), Hint: c.kubeHint(ctx, err, r.gvr.GroupResource().String(), cl)})
+			Error: c.errorText(err), Hint: c.kubeHint(ctx, err, "list on "+r.gvr.GroupResource().String()+" in all namespaces", cl)})
 	}
 
 	// The first list proves the API server answers and accepts lbdiag's
@@ -220,7 +220,7 @@ func (c *collector) listKube(ctx context.Context, cl *inventory.Cluster, client 
 		err := client.get(ctx, "/api/v1/namespaces/kube-system", &ns)
 		if err != nil {
 			c.cover(inventory.Coverage{Source: inventory.KubeNamespaces, Scope: scope, Status: inventory.StatusError,
-				Error: c.errorText(fmt.Errorf("getting namespace kube-system: %w", err)), Hint: c.kubeHint(ctx, err, "namespaces (kube-system only)", cl)})
+				Error: c.errorText(fmt.Errorf("getting namespace kube-system: %w", err)), Hint: c.kubeHint(ctx, err, "get on the namespace kube-system", cl)})
 			return
 		}
 		mu.Lock()
@@ -412,8 +412,38 @@ func (e *decodeError) Unwrap() error { return e.err }
 // sortClusterObjects orders events by time so that rules see the newest
 // last; the API already returns other kinds in namespace/name order.
 func sortClusterObjects(cl *inventory.Cluster) {
+	// Every kind in the order a real API server lists it (by namespace,
+	// then name), whatever order the pages came in, so that no verdict or
+	// message depends on it.
+	byName(cl.Ingresses, func(o *networkingv1.Ingress) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.Services, func(o *corev1.Service) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.Deployments, func(o *appsv1.Deployment) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.StatefulSets, func(o *appsv1.StatefulSet) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.DaemonSets, func(o *appsv1.DaemonSet) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.Nodes, func(o *corev1.Node) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.BackendConfigs, func(o *inventory.BackendConfig) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.FrontendConfigs, func(o *inventory.FrontendConfig) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.ManagedCertificates, func(o *inventory.ManagedCertificate) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.ServiceNEGs, func(o *inventory.ServiceNetworkEndpointGroup) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.GatewayClasses, func(o *inventory.GatewayClass) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.Gateways, func(o *inventory.Gateway) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.HTTPRoutes, func(o *inventory.HTTPRoute) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.GCPBackendPolicies, func(o *inventory.GCPBackendPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.HealthCheckPolicies, func(o *inventory.HealthCheckPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.GCPGatewayPolicies, func(o *inventory.GCPGatewayPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.EndpointSlices, func(o *discoveryv1.EndpointSlice) *metav1.ObjectMeta { return &o.ObjectMeta })
 	sort.SliceStable(cl.Events, func(i, j int) bool {
 		return inventory.EventTime(&cl.Events[i]).Before(inventory.EventTime(&cl.Events[j]))
+	})
+}
+
+func byName[T any](s []T, meta func(*T) *metav1.ObjectMeta) {
+	sort.SliceStable(s, func(i, j int) bool {
+		a, b := meta(&s[i]), meta(&s[j])
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
 	})
 }
 

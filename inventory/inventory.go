@@ -9,9 +9,9 @@ import (
 	compute "google.golang.org/api/compute/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Inventory is everything one run read. It is built once by the collectors
@@ -271,6 +271,17 @@ func EventTime(e *corev1.Event) time.Time {
 	return e.FirstTimestamp.Time
 }
 
+// EventCount is how many times an event occurred: count, or, for an event
+// written through events.k8s.io/v1 (whose core view has count 0), its
+// series' count; at least 1.
+func EventCount(e *corev1.Event) int32 {
+	n := e.Count
+	if e.Series != nil && e.Series.Count > n {
+		n = e.Series.Count
+	}
+	return max(n, 1)
+}
+
 // Event reporters: the controllers whose Warning events lbdiag reads.
 const (
 	ReporterLoadBalancer = "loadbalancer-controller"
@@ -309,7 +320,7 @@ type Workload struct {
 type clusterIndex struct {
 	services  map[string]*corev1.Service // "ns/name"
 	ingresses map[string]*networkingv1.Ingress
-	workloads map[string][]Workload      // by namespace
+	workloads map[string][]Workload // by namespace
 }
 
 func (c *Cluster) index() *clusterIndex {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -161,6 +162,10 @@ func computeNEGServings(x *index) []negServing {
 				n.ingresses = append(n.ingresses, name)
 			}
 		}
+	}
+	// The same words whatever order the API server listed the objects in.
+	for i := range out {
+		sort.Strings(out[i].ingresses)
 	}
 	return out
 }

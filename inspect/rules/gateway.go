@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -47,8 +48,11 @@ var GatewayNotProgrammed = &inspect.Rule{
 					f := inspect.Finding{
 						Message:     fmt.Sprintf("Programmed is False (reason %s): %s", c.Reason, c.Message),
 						Resource:    res,
-						Evidence:    map[string]any{"condition": "Programmed", "status": "False", "reason": c.Reason, "message": c.Message, "since": c.LastTransitionTime.UTC().Format("2006-01-02T15:04:05Z")},
+						Evidence:    map[string]any{"condition": "Programmed", "status": "False", "reason": c.Reason, "message": c.Message},
 						Remediation: fmt.Sprintf("kubectl describe gateway %s -n %s   # fix the cause the message names", gw.Name, gw.Namespace),
+					}
+					if !c.LastTransitionTime.IsZero() { // unset: say nothing rather than 0001-01-01
+						f.Evidence["since"] = c.LastTransitionTime.UTC().Format(time.RFC3339)
 					}
 					if cause := classify(c.Message); cause != nil {
 						f.Evidence["cause"] = cause.label

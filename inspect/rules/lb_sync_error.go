@@ -210,7 +210,7 @@ func syncFinding(cl *inventory.Cluster, obj inspect.Resource, cause *syncCause, 
 	last := events[len(events)-1]
 	var count int32
 	for _, e := range events {
-		count += max(e.Count, 1)
+		count += inventory.EventCount(e)
 	}
 	when := inventory.EventTime(last).UTC().Format(time.RFC3339)
 	ev := map[string]any{

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"sort"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -31,7 +32,8 @@ func parseNEG(svc *corev1.Service) (a negAnnotation, set bool, err error) {
 	if !ok {
 		return a, false, nil
 	}
-	return a, true, json.Unmarshal([]byte(v), &a)
+	a, err = decodeJSON[negAnnotation]("neg", v)
+	return a, true, err
 }
 
 // negStatus is the cloud.google.com/neg-status annotation the NEG
@@ -43,12 +45,12 @@ type negStatus struct {
 }
 
 func parseNEGStatus(svc *corev1.Service) (negStatus, bool) {
-	var st negStatus
 	v, ok := svc.Annotations[annNEGStatus]
-	if !ok || json.Unmarshal([]byte(v), &st) != nil {
-		return st, false
+	if !ok {
+		return negStatus{}, false
 	}
-	return st, true
+	st, err := decodeJSON[negStatus]("neg-status", v)
+	return st, err == nil
 }
 
 // servesIngressNEG reports whether an Ingress of class reaches the Service
@@ -128,5 +130,11 @@ func usedServicePorts(cl *inventory.Cluster) map[string][]portUse {
 			}
 		}
 	})
+	// The same words whatever order the API server listed the Ingresses in.
+	for _, uses := range out {
+		for i := range uses {
+			sort.Strings(uses[i].ingresses)
+		}
+	}
 	return out
 }

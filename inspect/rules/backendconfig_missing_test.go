@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	ingressrules "github.com/lbdiag/lbdiag/inspect/rules/ingress"
+
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
@@ -94,7 +96,7 @@ func TestBackendConfigMissing(t *testing.T) {
 				cl.BackendConfigs = append(cl.BackendConfigs, backendConfig(ns, name, inventory.BackendConfigSpec{}))
 			}
 			if tc.ingress {
-				cl.Ingresses = append(cl.Ingresses, ingress("shop", "site", "", "web"))
+				cl.Ingresses = append(cl.Ingresses, newIngress("shop", "site", "", "web"))
 			}
 			inv := newInventory(cl)
 			if tc.noConfigCRD {
@@ -107,7 +109,7 @@ func TestBackendConfigMissing(t *testing.T) {
 			if tc.fail != "" {
 				failSource(inv, tc.fail, cl.Scope())
 			}
-			got := run(t, inv, BackendConfigMissing)
+			got := run(t, inv, ingressrules.BackendConfigMissing)
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %d findings, want %d: %+v", len(got), len(tc.want), got)
 			}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+
 	compute "google.golang.org/api/compute/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -35,11 +37,11 @@ func largeProject(clusters, services int) *inventory.Inventory {
 		for s := 0; s < services; s++ {
 			ns, name := fmt.Sprintf("team%d", s%20), fmt.Sprintf("svc%d", s)
 			neg := fmt.Sprintf("k8s1-%08d-%s-%s-80-abcdef%02d", c, ns, name, s%100)
-			svc := service(ns, name, map[string]string{annNEG: `{"ingress":true}`, annBackendConfig: `{"default":"bc"}`,
-				annNEGStatus: `{"network_endpoint_groups":{"80":"` + neg + `"},"zones":["europe-west1-b","europe-west1-c","europe-west1-d"]}`},
+			svc := service(ns, name, map[string]string{core.AnnNEG: `{"ingress":true}`, core.AnnBackendConfig: `{"default":"bc"}`,
+				core.AnnNEGStatus: `{"network_endpoint_groups":{"80":"` + neg + `"},"zones":["europe-west1-b","europe-west1-c","europe-west1-d"]}`},
 				corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)})
 			cl.Services = append(cl.Services, svc)
-			ing := ingress(ns, name, "", name)
+			ing := newIngress(ns, name, "", name)
 			ing.Annotations[inventory.AnnIngressBackends] = `{"` + neg + `":"HEALTHY"}`
 			cl.Ingresses = append(cl.Ingresses, ing)
 			dep := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}

@@ -4,6 +4,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
+	lbrules "github.com/lbdiag/lbdiag/inspect/rules/lb"
+	"github.com/lbdiag/lbdiag/inspect/rules/network"
+
 	compute "google.golang.org/api/compute/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -19,9 +24,9 @@ import (
 // NEG Service whose Pods listen on podPort, with a proxy-only subnet.
 func firewallSetup(class string, podPort int, rules ...*compute.Firewall) (*inventory.Inventory, *inventory.Cluster) {
 	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
-	svc := service("shop", "api", map[string]string{annNEG: `{"ingress":true}`}, corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(podPort)})
+	svc := service("shop", "api", map[string]string{core.AnnNEG: `{"ingress":true}`}, corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(podPort)})
 	cl.Services = []corev1.Service{svc}
-	cl.Ingresses = []networkingv1.Ingress{ingress("shop", "site", class, "api")}
+	cl.Ingresses = []networkingv1.Ingress{newIngress("shop", "site", class, "api")}
 	cl.Nodes = []corev1.Node{{ObjectMeta: metav1.ObjectMeta{Name: "node-1"}}}
 	inv := newInventory(cl)
 	inv.Compute.Instances = []*compute.Instance{{Name: "node-1", Tags: &compute.Tags{Items: []string{"gke-prod-1234-node"}},
@@ -89,7 +94,7 @@ func TestFirewallRules(t *testing.T) {
 			for _, c := range []struct {
 				got  []string
 				want string
-			}{{messages(run(t, inv, ProxyOnlyFirewallMissing)), tc.wantProxy}, {messages(run(t, inv, HealthCheckFirewallMissing)), tc.wantHC}} {
+			}{{messages(run(t, inv, network.ProxyOnlyFirewallMissing)), tc.wantProxy}, {messages(run(t, inv, network.HealthCheckFirewallMissing)), tc.wantHC}} {
 				if c.want == "" {
 					if len(c.got) != 0 {
 						t.Errorf("unexpected: %v", c.got)
@@ -101,12 +106,12 @@ func TestFirewallRules(t *testing.T) {
 				}
 			}
 			if tc.fix != "" {
-				all := append(run(t, inv, ProxyOnlyFirewallMissing), run(t, inv, HealthCheckFirewallMissing)...)
+				all := append(run(t, inv, network.ProxyOnlyFirewallMissing), run(t, inv, network.HealthCheckFirewallMissing)...)
 				if len(all) == 0 || !strings.Contains(all[0].Remediation, tc.fix) {
 					t.Errorf("remediation does not contain %q: %+v", tc.fix, all)
 				}
 			}
-			if tc.policies && strings.Contains(strings.Join(messages(run(t, inv, HealthCheckFirewallMissing)), ""), "VPC firewall rules only") {
+			if tc.policies && strings.Contains(strings.Join(messages(run(t, inv, network.HealthCheckFirewallMissing)), ""), "VPC firewall rules only") {
 				t.Error("caveat although the policies were read")
 			}
 		})
@@ -150,17 +155,17 @@ func TestBackendRules(t *testing.T) {
 			inv := newInventory(cl)
 			inv.Compute.BackendServices = []*compute.BackendService{bs}
 			inv.Compute.BackendHealth = map[string]map[string]*compute.BackendServiceGroupHealth{bs.SelfLink: {}}
-			for _, z := range sortedKeys(tc.groups) {
+			for _, z := range core.SortedKeys(tc.groups) {
 				bs.Backends = append(bs.Backends, &compute.Backend{Group: group(z)})
 				if h := tc.groups[z]; h != nil {
 					inv.Compute.BackendHealth[bs.SelfLink][group(z)] = h
 				}
 			}
-			got := messages(run(t, inv, BackendUnhealthy))
+			got := messages(run(t, inv, lbrules.BackendUnhealthy))
 			if (tc.want == "") != (len(got) == 0) || (tc.want != "" && !strings.Contains(got[0], tc.want)) {
 				t.Errorf("backend-unhealthy: %v, want %q", got, tc.want)
 			}
-			if logs := run(t, inv, BackendLoggingDisabled); (len(logs) == 1) != tc.wantLog {
+			if logs := run(t, inv, lbrules.BackendLoggingDisabled); (len(logs) == 1) != tc.wantLog {
 				t.Errorf("backend-logging-disabled: %v", messages(logs))
 			}
 		})
@@ -174,7 +179,7 @@ func TestLBResourceMissing(t *testing.T) {
 	}
 	setup := func() *inventory.Inventory {
 		cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
-		ing := ingress("shop", "site", "", "web")
+		ing := newIngress("shop", "site", "", "web")
 		ing.Annotations["ingress.kubernetes.io/url-map"] = "k8s2-um-abc-shop-site-xyz"
 		cl.Ingresses = []networkingv1.Ingress{ing}
 		cl.Services = []corev1.Service{service("shop", "web", nil)}
@@ -182,14 +187,14 @@ func TestLBResourceMissing(t *testing.T) {
 	}
 	inv := setup()
 	inv.Compute.URLMaps = []*compute.UrlMap{um("k8s2-um-abc-shop-site-xyz")}
-	expect(t, run(t, inv, LBResourceMissing))
+	expect(t, run(t, inv, lbrules.LBResourceMissing))
 	inv = setup()
 	inv.Compute.URLMaps = []*compute.UrlMap{um("hand-made-map")}
-	expect(t, run(t, inv, LBResourceMissing), "ingress.kubernetes.io/url-map names global/urlMaps/k8s2-um-abc-shop-site-xyz")
+	expect(t, run(t, inv, lbrules.LBResourceMissing), "ingress.kubernetes.io/url-map names global/urlMaps/k8s2-um-abc-shop-site-xyz")
 	// URL maps unreadable: cannot tell.
 	inv = setup()
 	failSource(inv, inventory.ComputeURLMaps, inventory.ProjectScope(testProject))
-	expect(t, run(t, inv, LBResourceMissing))
+	expect(t, run(t, inv, lbrules.LBResourceMissing))
 }
 
 // TestLBResourceOrphaned decides ownership the way GKE's names and
@@ -253,7 +258,7 @@ func TestLBResourceOrphaned(t *testing.T) {
 			inv.Compute.BackendServices = []*compute.BackendService{bsOf("k8s1-77777777-shop-web-80-bbbbbbbb", "web")}
 		}},
 		{name: "a k8s1 backend service of a prefix no listed cluster uses", edit: func(inv *inventory.Inventory, cl *inventory.Cluster) {
-			cl.Services[0].Annotations = map[string]string{annNEGStatus: `{"network_endpoint_groups":{"80":"k8s1-1234abcd-shop-web-80-aaaaaaaa"},"zones":["europe-west1-b"]}`}
+			cl.Services[0].Annotations = map[string]string{core.AnnNEGStatus: `{"network_endpoint_groups":{"80":"k8s1-1234abcd-shop-web-80-aaaaaaaa"},"zones":["europe-west1-b"]}`}
 			inv.Compute.BackendServices = []*compute.BackendService{bsOf("k8s1-77777777-shop-web-80-bbbbbbbb", "web")}
 		}, want: "its name carries the cluster prefix 77777777, which no listed cluster's Services or Ingresses use"},
 		{name: "--cluster: skipped by request", edit: func(inv *inventory.Inventory, cl *inventory.Cluster) {
@@ -275,11 +280,11 @@ func TestLBResourceOrphaned(t *testing.T) {
 			cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
 			cl.Info.Id = "1234abcd9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 			cl.KubeSystemUID = prodUID
-			cl.Ingresses = []networkingv1.Ingress{ingress("shop", "site", "", "web")}
+			cl.Ingresses = []networkingv1.Ingress{newIngress("shop", "site", "", "web")}
 			cl.Services = []corev1.Service{service("shop", "web", nil)}
 			inv := newInventory(cl)
 			tc.edit(inv, cl)
-			res := runAll(inv, LBResourceOrphaned)
+			res := runAll(inv, lbrules.LBResourceOrphaned)
 			switch {
 			case tc.failure != "":
 				if len(res.Findings) != 0 || len(res.Failures) != 1 || res.Failures[0].Status != tc.failure {
@@ -297,12 +302,12 @@ func TestLBResourceOrphaned(t *testing.T) {
 func TestNEGMissing(t *testing.T) {
 	t.Parallel()
 	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
-	cl.Services = []corev1.Service{service("shop", "web", map[string]string{annNEGStatus: `{"network_endpoint_groups":{"80":"k8s1-x-shop-web-80-y"},"zones":["europe-west1-b","europe-west1-c"]}`})}
+	cl.Services = []corev1.Service{service("shop", "web", map[string]string{core.AnnNEGStatus: `{"network_endpoint_groups":{"80":"k8s1-x-shop-web-80-y"},"zones":["europe-west1-b","europe-west1-c"]}`})}
 	inv := newInventory(cl)
 	inv.Compute.NEGs = []*compute.NetworkEndpointGroup{{Name: "k8s1-x-shop-web-80-y", SelfLink: computeBase + testProject + "/zones/europe-west1-b/networkEndpointGroups/k8s1-x-shop-web-80-y"}}
-	expect(t, run(t, inv, NEGMissing), "k8s1-x-shop-web-80-y in europe-west1-c (port 80)")
+	expect(t, run(t, inv, ingress.NEGMissing), "k8s1-x-shop-web-80-y in europe-west1-c (port 80)")
 	failSource(inv, inventory.ComputeNEGs, inventory.ProjectScope(testProject))
-	expect(t, run(t, inv, NEGMissing))
+	expect(t, run(t, inv, ingress.NEGMissing))
 }
 
 func TestGatewayRules(t *testing.T) {
@@ -327,10 +332,10 @@ func TestGatewayRules(t *testing.T) {
 	cl.GCPBackendPolicies = []inventory.GCPBackendPolicy{pol, ok}
 	inv := newInventory(cl)
 	inv.Compute.Subnetworks = []*compute.Subnetwork{subnetwork(testProject, "europe-west1", "nodes", "vpc", "10.0.0.0/20", "PRIVATE", "")}
-	expect(t, run(t, inv, GatewayNotProgrammed), "Programmed is False (reason Invalid): An active proxy-only subnetwork is required")
-	expect(t, run(t, inv, GatewayPolicyNotAttached), `Service shop/webb, which does not exist: the policy applies to nothing; "web" exists there (a typo?)`)
+	expect(t, run(t, inv, ingress.GatewayNotProgrammed), "Programmed is False (reason Invalid): An active proxy-only subnetwork is required")
+	expect(t, run(t, inv, ingress.GatewayPolicyNotAttached), `Service shop/webb, which does not exist: the policy applies to nothing; "web" exists there (a typo?)`)
 	// The Gateway's condition is folded into the proxy-only finding.
-	res := runAll(inv, GatewayNotProgrammed, ProxyOnlySubnetMissing)
+	res := runAll(inv, ingress.GatewayNotProgrammed, network.ProxyOnlySubnetMissing)
 	if len(res.Findings) != 1 || res.Findings[0].Rule != "proxy-only-subnet-missing" || res.Findings[0].Evidence["gateway-not-programmed"] == nil {
 		t.Errorf("not folded: %v", messages(res.Findings))
 	}
@@ -342,7 +347,7 @@ func TestIGExternalTrafficLocal(t *testing.T) {
 	svc := service("shop", "web", nil)
 	svc.Spec.Type, svc.Spec.ExternalTrafficPolicy = corev1.ServiceTypeNodePort, corev1.ServiceExternalTrafficPolicyLocal
 	cl.Services = []corev1.Service{svc}
-	cl.Ingresses = []networkingv1.Ingress{ingress("shop", "site", "", "web")}
+	cl.Ingresses = []networkingv1.Ingress{newIngress("shop", "site", "", "web")}
 	for _, n := range []string{"n1", "n2", "n3"} {
 		cl.Nodes = append(cl.Nodes, corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n}})
 	}
@@ -350,9 +355,9 @@ func TestIGExternalTrafficLocal(t *testing.T) {
 	cl.EndpointSlices = []discoveryv1.EndpointSlice{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-1", Labels: map[string]string{"kubernetes.io/service-name": "web"}},
 		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"10.0.0.1"}, NodeName: &node}}}}
 	inv := newInventory(cl)
-	expect(t, run(t, inv, IGExternalTrafficLocal), "1 of the cluster's 3 nodes run a serving Pod")
-	cl.Services[0].Annotations = map[string]string{annNEG: `{"ingress":true}`}
-	expect(t, run(t, inv, IGExternalTrafficLocal))
+	expect(t, run(t, inv, ingress.IGExternalTrafficLocal), "1 of the cluster's 3 nodes run a serving Pod")
+	cl.Services[0].Annotations = map[string]string{core.AnnNEG: `{"ingress":true}`}
+	expect(t, run(t, inv, ingress.IGExternalTrafficLocal))
 }
 
 // TestGatewayDrainNeedsThePolicies: behind a Gateway whose backend service
@@ -378,13 +383,13 @@ func TestGatewayDrainNeedsThePolicies(t *testing.T) {
 		return newInventory(cl), cl
 	}
 	inv, _ := setup()
-	expect(t, run(t, inv, NEGDrainTimeoutUnset), "connection draining 0 (GCPBackendPolicy spec.default.connectionDraining.drainingTimeoutSec unset")
-	expect(t, run(t, inv, PreStopShorterThanDrain), "draining timeout 0 s + 60 s")
+	expect(t, run(t, inv, lbrules.NEGDrainTimeoutUnset), "connection draining 0 (GCPBackendPolicy spec.default.connectionDraining.drainingTimeoutSec unset")
+	expect(t, run(t, inv, lbrules.PreStopShorterThanDrain), "draining timeout 0 s + 60 s")
 
 	inv, cl := setup()
 	failSource(inv, inventory.KubeGCPBackendPolicies, cl.Scope())
-	expect(t, run(t, inv, NEGDrainTimeoutUnset))
-	expect(t, run(t, inv, PreStopShorterThanDrain))
+	expect(t, run(t, inv, lbrules.NEGDrainTimeoutUnset))
+	expect(t, run(t, inv, lbrules.PreStopShorterThanDrain))
 }
 
 // TestDrainFixNamesTheBackendConfig: the fix points at the BackendConfig the
@@ -404,7 +409,7 @@ func TestDrainFixNamesTheBackendConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cl, bs := drainSetup(0, corev1.Container{Name: "web"}, nil)
-			cl.Services[0].Annotations[annBackendConfig] = `{"default":"web-bc"}`
+			cl.Services[0].Annotations[core.AnnBackendConfig] = `{"default":"web-bc"}`
 			if tc.exists {
 				cl.BackendConfigs = []inventory.BackendConfig{backendConfig("shop", "web-bc", inventory.BackendConfigSpec{})}
 			}
@@ -413,7 +418,7 @@ func TestDrainFixNamesTheBackendConfig(t *testing.T) {
 			if tc.unreadable {
 				failSource(inv, inventory.KubeBackendConfigs, cl.Scope())
 			}
-			got := run(t, inv, NEGDrainTimeoutUnset)
+			got := run(t, inv, lbrules.NEGDrainTimeoutUnset)
 			expect(t, got, tc.want)
 			if !strings.Contains(got[0].Remediation, tc.fix) || strings.Contains(got[0].Message, "name none") {
 				t.Errorf("remediation %q", got[0].Remediation)
@@ -441,11 +446,11 @@ func TestBackendServicesMatchedByScope(t *testing.T) {
 	sick := &compute.BackendServiceGroupHealth{HealthStatus: []*compute.HealthStatus{{HealthState: "UNHEALTHY"}}}
 	well := &compute.BackendServiceGroupHealth{HealthStatus: []*compute.HealthStatus{{HealthState: "HEALTHY"}}}
 	inv.Compute.BackendHealth = map[string]map[string]*compute.BackendServiceGroupHealth{bs.SelfLink: {group: well}, regional.SelfLink: {group: sick}}
-	expect(t, run(t, inv, BackendUnhealthy))
-	expect(t, run(t, inv, BackendLoggingDisabled))
+	expect(t, run(t, inv, lbrules.BackendUnhealthy))
+	expect(t, run(t, inv, lbrules.BackendLoggingDisabled))
 	// A gce-internal Ingress names the regional one.
-	cl.Ingresses[0].Annotations[annIngressClass] = "gce-internal"
-	expect(t, run(t, newInventoryLike(inv), BackendUnhealthy), "BackendService /"+bs.Name)
+	cl.Ingresses[0].Annotations[core.AnnIngressClass] = "gce-internal"
+	expect(t, run(t, newInventoryLike(inv), lbrules.BackendUnhealthy), "BackendService /"+bs.Name)
 }
 
 // newInventoryLike copies an inventory, so that its derived indexes are

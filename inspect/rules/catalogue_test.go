@@ -5,6 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inspect/rules/events"
+	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
+	"github.com/lbdiag/lbdiag/inspect/rules/lb"
+	"github.com/lbdiag/lbdiag/inspect/rules/network"
+
 	"cloud.google.com/go/container/apiv1/containerpb"
 
 	compute "google.golang.org/api/compute/v1"
@@ -42,7 +48,7 @@ func expect(t *testing.T, fs []inspect.Finding, want ...string) {
 func TestIngressBackendRules(t *testing.T) {
 	t.Parallel()
 	named := func(ns, name, svc, port string) networkingv1.Ingress {
-		ing := ingress(ns, name, "", svc)
+		ing := newIngress(ns, name, "", svc)
 		ing.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port = networkingv1.ServiceBackendPort{Name: port}
 		return ing
 	}
@@ -54,52 +60,52 @@ func TestIngressBackendRules(t *testing.T) {
 		rule      *inspect.Rule
 		want      []string
 	}{
-		{name: "a resource backend cannot be translated", rule: IngressBackendNotService, ingresses: []networkingv1.Ingress{func() networkingv1.Ingress {
-			ing := ingress("shop", "site", "", "web")
+		{name: "a resource backend cannot be translated", rule: ingress.IngressBackendNotService, ingresses: []networkingv1.Ingress{func() networkingv1.Ingress {
+			ing := newIngress("shop", "site", "", "web")
 			ing.Spec.DefaultBackend = &networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{APIGroup: ptr("storage.k8s.io"), Kind: "StorageBucket", Name: "static"}}
 			ing.Spec.Rules[0].HTTP.Paths[0].Backend = networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{Kind: "ConfigMap", Name: "x"}}
 			return ing
 		}()}, services: []corev1.Service{service("shop", "web", nil)},
 			want: []string{`spec.defaultBackend is a resource backend (apiGroup "storage.k8s.io", kind StorageBucket, name static)`, `spec.rules[0].http.paths[0].backend is a resource backend`}},
-		{name: "Service backends are fine", rule: IngressBackendNotService, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web")}, services: []corev1.Service{service("shop", "web", nil)}},
+		{name: "Service backends are fine", rule: ingress.IngressBackendNotService, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "", "web")}, services: []corev1.Service{service("shop", "web", nil)}},
 		// Every rule must survive a resource backend (check-gke-ingress
 		// crashes on it).
-		{name: "a resource backend crashes nothing", rule: IngressServiceMissing, ingresses: []networkingv1.Ingress{func() networkingv1.Ingress {
-			ing := ingress("shop", "site", "", "web")
+		{name: "a resource backend crashes nothing", rule: ingress.IngressServiceMissing, ingresses: []networkingv1.Ingress{func() networkingv1.Ingress {
+			ing := newIngress("shop", "site", "", "web")
 			ing.Spec.DefaultBackend = &networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{Kind: "StorageBucket", Name: "static"}}
 			return ing
 		}()}, services: []corev1.Service{service("shop", "web", nil)}},
-		{name: "Service exists", rule: IngressServiceMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web")}, services: []corev1.Service{service("shop", "web", nil)}},
-		{name: "Service in another namespace", rule: IngressServiceMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web")}, services: []corev1.Service{service("default", "web", nil)},
+		{name: "Service exists", rule: ingress.IngressServiceMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "", "web")}, services: []corev1.Service{service("shop", "web", nil)}},
+		{name: "Service in another namespace", rule: ingress.IngressServiceMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "", "web")}, services: []corev1.Service{service("default", "web", nil)},
 			want: []string{`routes to Service "web", which does not exist in namespace shop`}},
-		{name: "another controller's Ingress", rule: IngressServiceMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "nginx", "web")}},
-		{name: "Service list failed", rule: IngressServiceMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web")}, fail: inventory.KubeServices},
-		{name: "port by number", rule: IngressServicePortMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web")}, services: []corev1.Service{service("shop", "web", nil)}},
-		{name: "target port used as port", rule: IngressServicePortMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web")},
+		{name: "another controller's Ingress", rule: ingress.IngressServiceMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "nginx", "web")}},
+		{name: "Service list failed", rule: ingress.IngressServiceMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "", "web")}, fail: inventory.KubeServices},
+		{name: "port by number", rule: ingress.IngressServicePortMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "", "web")}, services: []corev1.Service{service("shop", "web", nil)}},
+		{name: "target port used as port", rule: ingress.IngressServicePortMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "", "web")},
 			services: []corev1.Service{service("shop", "web", nil, corev1.ServicePort{Name: "http", Port: 8080, TargetPort: intstr.FromInt(80)})},
 			want:     []string{"uses port 80 of Service web, which has no port of that number"}},
-		{name: "port by name", rule: IngressServicePortMissing, ingresses: []networkingv1.Ingress{named("shop", "site", "web", "http")}, services: []corev1.Service{service("shop", "web", nil)}},
-		{name: "name not number", rule: IngressServicePortMissing, ingresses: []networkingv1.Ingress{named("shop", "site", "web", "80")}, services: []corev1.Service{service("shop", "web", nil)},
+		{name: "port by name", rule: ingress.IngressServicePortMissing, ingresses: []networkingv1.Ingress{named("shop", "site", "web", "http")}, services: []corev1.Service{service("shop", "web", nil)}},
+		{name: "name not number", rule: ingress.IngressServicePortMissing, ingresses: []networkingv1.Ingress{named("shop", "site", "web", "80")}, services: []corev1.Service{service("shop", "web", nil)},
 			want: []string{"uses port 80 of Service web, which has no port of that name"}},
-		{name: "Service missing is the other rule's", rule: IngressServicePortMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web")}},
-		{name: "ClusterIP without NEG", rule: ServiceTypeInvalid, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web", "web")}, services: []corev1.Service{service("shop", "web", nil)},
+		{name: "Service missing is the other rule's", rule: ingress.IngressServicePortMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "", "web")}},
+		{name: "ClusterIP without NEG", rule: ingress.ServiceTypeInvalid, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "", "web", "web")}, services: []corev1.Service{service("shop", "web", nil)},
 			want: []string{"Service shop/web: Service is of type ClusterIP"}},
-		{name: "ClusterIP with NEG", rule: ServiceTypeInvalid, ingresses: []networkingv1.Ingress{ingress("shop", "site", "", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{annNEG: `{"ingress":true}`})}},
+		{name: "ClusterIP with NEG", rule: ingress.ServiceTypeInvalid, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{core.AnnNEG: `{"ingress":true}`})}},
 		// maybeEnableNEG (kubernetes/ingress-gce pkg/controller/translator)
 		// checks the Service type before it forces NEGs for the regional
 		// classes: a ClusterIP Service without "ingress": true fails with
 		// ErrBadSvcType whatever the class.
-		{name: "internal Ingress, ClusterIP without NEG: the type error", rule: ServiceTypeInvalid, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", nil)},
+		{name: "internal Ingress, ClusterIP without NEG: the type error", rule: ingress.ServiceTypeInvalid, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", nil)},
 			want: []string{`(class gce-internal) routes to it: the controller fails with service "shop/web" is type "ClusterIP", expected "NodePort" or "LoadBalancer"`}},
-		{name: "regional external Ingress, ClusterIP without NEG: the type error", rule: ServiceTypeInvalid, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-regional-external", "web")}, services: []corev1.Service{service("shop", "web", nil)},
+		{name: "regional external Ingress, ClusterIP without NEG: the type error", rule: ingress.ServiceTypeInvalid, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-regional-external", "web")}, services: []corev1.Service{service("shop", "web", nil)},
 			want: []string{`(class gce-regional-external)`}},
-		{name: "internal Ingress, ClusterIP without NEG: not the NEG 404", rule: ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{annNEG: `{"exposed_ports":{"80":{}}}`})}},
-		{name: "internal Ingress, NodePort without NEG: the NEG 404", rule: ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{nodePort(service("shop", "web", map[string]string{annNEG: `{"exposed_ports":{"80":{}}}`}))},
+		{name: "internal Ingress, ClusterIP without NEG: not the NEG 404", rule: ingress.ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{core.AnnNEG: `{"exposed_ports":{"80":{}}}`})}},
+		{name: "internal Ingress, NodePort without NEG: the NEG 404", rule: ingress.ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{nodePort(service("shop", "web", map[string]string{core.AnnNEG: `{"exposed_ports":{"80":{}}}`}))},
 			want: []string{`without "ingress": true: the controller builds NEG backends for class gce-internal`}},
-		{name: "regional external Ingress, NodePort without NEG: the NEG 404", rule: ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-regional-external", "web")}, services: []corev1.Service{nodePort(service("shop", "web", nil))},
+		{name: "regional external Ingress, NodePort without NEG: the NEG 404", rule: ingress.ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-regional-external", "web")}, services: []corev1.Service{nodePort(service("shop", "web", nil))},
 			want: []string{`(class gce-regional-external)`}},
-		{name: "internal Ingress, NodePort without NEG: passes the type check", rule: ServiceTypeInvalid, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{nodePort(service("shop", "web", nil))}},
-		{name: "internal with NEG", rule: ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{ingress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{annNEG: `{"ingress": true}`})}},
+		{name: "internal Ingress, NodePort without NEG: passes the type check", rule: ingress.ServiceTypeInvalid, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{nodePort(service("shop", "web", nil))}},
+		{name: "internal with NEG", rule: ingress.ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{core.AnnNEG: `{"ingress": true}`})}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,18 +139,18 @@ func TestServiceAnnotationRules(t *testing.T) {
 		want []string
 		fix  string
 	}{
-		{name: "backend-config not JSON", rule: BackendConfigAnnotationInvalid, ann: map[string]string{annBackendConfig: `{"default":`}, want: []string{"is not valid JSON"}},
-		{name: "backend-config without fields", rule: BackendConfigAnnotationInvalid, ann: map[string]string{annBackendConfig: `{"defaults":"x"}`}, want: []string{`neither "default" nor "ports"`}},
-		{name: "backend-config with ports", rule: BackendConfigAnnotationInvalid, ann: map[string]string{annBackendConfig: `{"ports":{"https":"x"}}`}},
-		{name: "NEG not JSON", rule: NEGAnnotationInvalid, ann: map[string]string{annNEG: `{ingress: true}`}, want: []string{"is not valid JSON"}},
-		{name: "NEG exposes a target port", rule: NEGAnnotationInvalid, ann: map[string]string{annNEG: `{"exposed_ports":{"8443":{}}}`}, want: []string{"exposes port 8443, but the Service's ports are 443"},
+		{name: "backend-config not JSON", rule: ingress.BackendConfigAnnotationInvalid, ann: map[string]string{core.AnnBackendConfig: `{"default":`}, want: []string{"is not valid JSON"}},
+		{name: "backend-config without fields", rule: ingress.BackendConfigAnnotationInvalid, ann: map[string]string{core.AnnBackendConfig: `{"defaults":"x"}`}, want: []string{`neither "default" nor "ports"`}},
+		{name: "backend-config with ports", rule: ingress.BackendConfigAnnotationInvalid, ann: map[string]string{core.AnnBackendConfig: `{"ports":{"https":"x"}}`}},
+		{name: "NEG not JSON", rule: ingress.NEGAnnotationInvalid, ann: map[string]string{core.AnnNEG: `{ingress: true}`}, want: []string{"is not valid JSON"}},
+		{name: "NEG exposes a target port", rule: ingress.NEGAnnotationInvalid, ann: map[string]string{core.AnnNEG: `{"exposed_ports":{"8443":{}}}`}, want: []string{"exposes port 8443, but the Service's ports are 443"},
 			fix: `cloud.google.com/neg='{"exposed_ports":{"443":{}}}'`},
-		{name: "NEG exposes a port", rule: NEGAnnotationInvalid, ann: map[string]string{annNEG: `{"exposed_ports":{"443":{}}}`}},
-		{name: "protocol misspelt", rule: AppProtocolsInvalid, ann: map[string]string{annAppProtocols: `{"https":"HTTPS2"}`}, want: []string{`"https" maps to "HTTPS2"`}},
-		{name: "protocol keyed by number", rule: AppProtocolsInvalid, ann: map[string]string{annAppProtocols: `{"443":"HTTPS"}`}, want: []string{`key "443" is a port number`},
+		{name: "NEG exposes a port", rule: ingress.NEGAnnotationInvalid, ann: map[string]string{core.AnnNEG: `{"exposed_ports":{"443":{}}}`}},
+		{name: "protocol misspelt", rule: ingress.AppProtocolsInvalid, ann: map[string]string{core.AnnAppProtocols: `{"https":"HTTPS2"}`}, want: []string{`"https" maps to "HTTPS2"`}},
+		{name: "protocol keyed by number", rule: ingress.AppProtocolsInvalid, ann: map[string]string{core.AnnAppProtocols: `{"443":"HTTPS"}`}, want: []string{`key "443" is a port number`},
 			fix: `cloud.google.com/app-protocols='{"https":"HTTPS"}'`},
-		{name: "alpha key read first", rule: AppProtocolsInvalid, ann: map[string]string{annAppProtocolsOld: `{"https":"TCP"}`, annAppProtocols: `{"https":"HTTPS"}`}, want: []string{"service.alpha.kubernetes.io/app-protocols"}},
-		{name: "protocols fine", rule: AppProtocolsInvalid, ann: map[string]string{annAppProtocols: `{"https":"HTTP2"}`}},
+		{name: "alpha key read first", rule: ingress.AppProtocolsInvalid, ann: map[string]string{core.AnnAppProtocolsOld: `{"https":"TCP"}`, core.AnnAppProtocols: `{"https":"HTTPS"}`}, want: []string{"service.alpha.kubernetes.io/app-protocols"}},
+		{name: "protocols fine", rule: ingress.AppProtocolsInvalid, ann: map[string]string{core.AnnAppProtocols: `{"https":"HTTP2"}`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -163,7 +169,7 @@ func TestServiceAnnotationRules(t *testing.T) {
 func TestIngressSpecRules(t *testing.T) {
 	t.Parallel()
 	with := func(ann map[string]string, edit func(*networkingv1.Ingress)) networkingv1.Ingress {
-		ing := ingress("shop", "site", "", "web")
+		ing := newIngress("shop", "site", "", "web")
 		for k, v := range ann {
 			ing.Annotations[k] = v
 		}
@@ -182,22 +188,22 @@ func TestIngressSpecRules(t *testing.T) {
 		rule *inspect.Rule
 		want []string
 	}{
-		{name: "allow-http false, no TLS", rule: AllowHTTPWithoutTLS, ing: with(map[string]string{annAllowHTTP: "false"}, nil), want: []string{"the load balancer is never built"}},
-		{name: "allow-http 0, TLS entry without secret", rule: AllowHTTPWithoutTLS, ing: with(map[string]string{annAllowHTTP: "0"}, tlsNoSecret), want: []string{"none names a secret"}},
-		{name: "allow-http false with managed cert", rule: AllowHTTPWithoutTLS, ing: with(map[string]string{annAllowHTTP: "false", annManagedCerts: "c"}, nil)},
-		{name: "allow-http false with pre-shared cert", rule: AllowHTTPWithoutTLS, ing: with(map[string]string{annAllowHTTP: "F", annPreSharedCert: "c"}, nil)},
-		{name: "allow-http true", rule: AllowHTTPWithoutTLS, ing: with(map[string]string{annAllowHTTP: "true"}, nil)},
-		{name: "allow-http no", rule: AllowHTTPUnparsable, ing: with(map[string]string{annAllowHTTP: "no"}, nil), want: []string{`is "no", which is not a boolean`}},
-		{name: "allow-http FALSE", rule: AllowHTTPUnparsable, ing: with(map[string]string{annAllowHTTP: "FALSE"}, nil)},
-		{name: "TLS without secret", rule: IngressTLSSecretNameMissing, ing: with(nil, tlsNoSecret), want: []string{"spec.tls[0] (hosts a.example.com) has no secretName"}},
-		{name: "rule without http", rule: IngressRuleWithoutHTTP, ing: with(nil, func(i *networkingv1.Ingress) {
+		{name: "allow-http false, no TLS", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{core.AnnAllowHTTP: "false"}, nil), want: []string{"the load balancer is never built"}},
+		{name: "allow-http 0, TLS entry without secret", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{core.AnnAllowHTTP: "0"}, tlsNoSecret), want: []string{"none names a secret"}},
+		{name: "allow-http false with managed cert", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{core.AnnAllowHTTP: "false", core.AnnManagedCerts: "c"}, nil)},
+		{name: "allow-http false with pre-shared cert", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{core.AnnAllowHTTP: "F", core.AnnPreSharedCert: "c"}, nil)},
+		{name: "allow-http true", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{core.AnnAllowHTTP: "true"}, nil)},
+		{name: "allow-http no", rule: ingress.AllowHTTPUnparsable, ing: with(map[string]string{core.AnnAllowHTTP: "no"}, nil), want: []string{`is "no", which is not a boolean`}},
+		{name: "allow-http FALSE", rule: ingress.AllowHTTPUnparsable, ing: with(map[string]string{core.AnnAllowHTTP: "FALSE"}, nil)},
+		{name: "TLS without secret", rule: ingress.IngressTLSSecretNameMissing, ing: with(nil, tlsNoSecret), want: []string{"spec.tls[0] (hosts a.example.com) has no secretName"}},
+		{name: "rule without http", rule: ingress.IngressRuleWithoutHTTP, ing: with(nil, func(i *networkingv1.Ingress) {
 			i.Spec.Rules = append(i.Spec.Rules, networkingv1.IngressRule{Host: "docs.example.com"})
 		}), want: []string{"spec.rules[1] (host docs.example.com) has no http block"}},
-		{name: "duplicate empty host", rule: IngressDuplicateHost, ing: with(nil, func(i *networkingv1.Ingress) {
+		{name: "duplicate empty host", rule: ingress.IngressDuplicateHost, ing: with(nil, func(i *networkingv1.Ingress) {
 			i.Spec.Rules[0].Host = ""
 			i.Spec.Rules = append(i.Spec.Rules, i.Spec.Rules[0])
 		}), want: []string{`both have host "" (any host)`}},
-		{name: "distinct hosts", rule: IngressDuplicateHost, ing: with(nil, func(i *networkingv1.Ingress) {
+		{name: "distinct hosts", rule: ingress.IngressDuplicateHost, ing: with(nil, func(i *networkingv1.Ingress) {
 			r := i.Spec.Rules[0]
 			r.Host = "b.example.com"
 			i.Spec.Rules = append(i.Spec.Rules, r)
@@ -205,24 +211,24 @@ func TestIngressSpecRules(t *testing.T) {
 		// TranslateIngress skips a rule whose http is nil before it writes
 		// the host's path rules (kubernetes/ingress-gce
 		// pkg/controller/translator): it replaces nothing.
-		{name: "an http-less rule replaces nothing", rule: IngressDuplicateHost, ing: with(nil, func(i *networkingv1.Ingress) {
+		{name: "an http-less rule replaces nothing", rule: ingress.IngressDuplicateHost, ing: with(nil, func(i *networkingv1.Ingress) {
 			i.Spec.Rules = append(i.Spec.Rules, networkingv1.IngressRule{Host: i.Spec.Rules[0].Host})
 		})},
-		{name: "an http-less rule before a served host", rule: IngressDuplicateHost, ing: with(nil, func(i *networkingv1.Ingress) {
+		{name: "an http-less rule before a served host", rule: ingress.IngressDuplicateHost, ing: with(nil, func(i *networkingv1.Ingress) {
 			i.Spec.Rules = append([]networkingv1.IngressRule{{Host: i.Spec.Rules[0].Host}}, i.Spec.Rules...)
 		})},
-		{name: "three rules, one host: each replacement reported", rule: IngressDuplicateHost, ing: with(nil, func(i *networkingv1.Ingress) {
+		{name: "three rules, one host: each replacement reported", rule: ingress.IngressDuplicateHost, ing: with(nil, func(i *networkingv1.Ingress) {
 			i.Spec.Rules = append(i.Spec.Rules, i.Spec.Rules[0], i.Spec.Rules[0])
 		}), want: []string{"spec.rules[0] and spec.rules[1]", "spec.rules[1] and spec.rules[2]"}},
-		{name: "http-less rule whose host another rule serves: dead weight, not the default backend", rule: IngressRuleWithoutHTTP, ing: with(nil, func(i *networkingv1.Ingress) {
+		{name: "http-less rule whose host another rule serves: dead weight, not the default backend", rule: ingress.IngressRuleWithoutHTTP, ing: with(nil, func(i *networkingv1.Ingress) {
 			i.Spec.Rules = append(i.Spec.Rules, networkingv1.IngressRule{Host: i.Spec.Rules[0].Host})
 		}), want: []string{"spec.rules[0] serves that host, so the rule is only dead weight"}},
 		// pkg/frontendconfig: an empty annotation is no FrontendConfig.
-		{name: "FrontendConfig annotation empty", rule: FrontendConfigMissing, ing: with(map[string]string{annFrontendConfig: ""}, nil)},
-		{name: "FrontendConfig missing", rule: FrontendConfigMissing, ing: with(map[string]string{annFrontendConfig: "redirect"}, nil), fcs: []string{"redirects"}, want: []string{`"redirects" exists there (a typo?)`}},
-		{name: "FrontendConfig present", rule: FrontendConfigMissing, ing: with(map[string]string{annFrontendConfig: "redirect"}, nil), fcs: []string{"redirect"}},
-		{name: "FrontendConfig on internal Ingress", rule: ILBFrontendConfigUnsupported, ing: with(map[string]string{annIngressClass: "gce-internal", annFrontendConfig: "redirect"}, nil), want: []string{"FrontendConfig can only be used with external Ingresses"}},
-		{name: "FrontendConfig on external Ingress", rule: ILBFrontendConfigUnsupported, ing: with(map[string]string{annFrontendConfig: "redirect"}, nil)},
+		{name: "FrontendConfig annotation empty", rule: ingress.FrontendConfigMissing, ing: with(map[string]string{core.AnnFrontendConfig: ""}, nil)},
+		{name: "FrontendConfig missing", rule: ingress.FrontendConfigMissing, ing: with(map[string]string{core.AnnFrontendConfig: "redirect"}, nil), fcs: []string{"redirects"}, want: []string{`"redirects" exists there (a typo?)`}},
+		{name: "FrontendConfig present", rule: ingress.FrontendConfigMissing, ing: with(map[string]string{core.AnnFrontendConfig: "redirect"}, nil), fcs: []string{"redirect"}},
+		{name: "FrontendConfig on internal Ingress", rule: ingress.ILBFrontendConfigUnsupported, ing: with(map[string]string{core.AnnIngressClass: "gce-internal", core.AnnFrontendConfig: "redirect"}, nil), want: []string{"FrontendConfig can only be used with external Ingresses"}},
+		{name: "FrontendConfig on external Ingress", rule: ingress.ILBFrontendConfigUnsupported, ing: with(map[string]string{core.AnnFrontendConfig: "redirect"}, nil)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -294,9 +300,9 @@ func TestHealthCheckTimeout(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
-			ann := map[string]string{annBackendConfig: `{"default":"hc"}`}
+			ann := map[string]string{core.AnnBackendConfig: `{"default":"hc"}`}
 			if tc.neg {
-				ann[annNEG] = `{"ingress":true}`
+				ann[core.AnnNEG] = `{"ingress":true}`
 			}
 			svc := service("shop", "web", ann, corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromString("http"), NodePort: 30080})
 			if !tc.neg {
@@ -304,7 +310,7 @@ func TestHealthCheckTimeout(t *testing.T) {
 			}
 			cl.Services = []corev1.Service{svc}
 			if !tc.noIngress {
-				cl.Ingresses = []networkingv1.Ingress{ingress("shop", "site", "", "web")}
+				cl.Ingresses = []networkingv1.Ingress{newIngress("shop", "site", "", "web")}
 				cl.Ingresses[0].Annotations[inventory.AnnIngressBackends] = `{"` + bsName + `":"HEALTHY"}`
 			}
 			cl.BackendConfigs = []inventory.BackendConfig{backendConfig("shop", "hc", inventory.BackendConfigSpec{HealthCheck: &inventory.BackendConfigHealthCheck{CheckIntervalSec: tc.interval, TimeoutSec: tc.tmo}})}
@@ -322,7 +328,7 @@ func TestHealthCheckTimeout(t *testing.T) {
 				failSource(inv, inventory.ComputeHealthChecks, inventory.ProjectScope(testProject))
 				inv.Compute.HealthChecks = nil
 			}
-			got := run(t, inv, HealthCheckTimeoutExceedsInterval)
+			got := run(t, inv, ingress.HealthCheckTimeoutExceedsInterval)
 			if tc.want == "" {
 				expect(t, got)
 				return
@@ -361,27 +367,27 @@ func TestStaticIPRules(t *testing.T) {
 		rule    *inspect.Rule
 		want    []string
 	}{
-		{name: "global address exists", rule: StaticIPMissing, ann: map[string]string{annGlobalStaticIP: "web-ip"}, addrs: []*compute.Address{address("web-ip", "", "RESERVED")}},
-		{name: "only a regional address", rule: StaticIPMissing, ann: map[string]string{annGlobalStaticIP: "web-ip"}, addrs: []*compute.Address{address("web-ip", "europe-west1", "RESERVED")},
+		{name: "global address exists", rule: network.StaticIPMissing, ann: map[string]string{core.AnnGlobalStaticIP: "web-ip"}, addrs: []*compute.Address{address("web-ip", "", "RESERVED")}},
+		{name: "only a regional address", rule: network.StaticIPMissing, ann: map[string]string{core.AnnGlobalStaticIP: "web-ip"}, addrs: []*compute.Address{address("web-ip", "europe-west1", "RESERVED")},
 			want: []string{"a regional address of that name exists in europe-west1"}},
-		{name: "regional address in the cluster region", rule: StaticIPMissing, class: "gce-internal", ann: map[string]string{annRegionalIP: "ilb-ip"}, addrs: []*compute.Address{address("ilb-ip", "europe-west1", "RESERVED")}},
-		{name: "regional address elsewhere", rule: StaticIPMissing, class: "gce-internal", ann: map[string]string{annRegionalIP: "ilb-ip"}, addrs: []*compute.Address{address("ilb-ip", "us-east1", "RESERVED")},
+		{name: "regional address in the cluster region", rule: network.StaticIPMissing, class: "gce-internal", ann: map[string]string{core.AnnRegionalIP: "ilb-ip"}, addrs: []*compute.Address{address("ilb-ip", "europe-west1", "RESERVED")}},
+		{name: "regional address elsewhere", rule: network.StaticIPMissing, class: "gce-internal", ann: map[string]string{core.AnnRegionalIP: "ilb-ip"}, addrs: []*compute.Address{address("ilb-ip", "us-east1", "RESERVED")},
 			want: []string{"no address of that name in region europe-west1"}},
-		{name: "used by another load balancer", rule: StaticIPInUse, ann: map[string]string{annGlobalStaticIP: "web-ip"},
+		{name: "used by another load balancer", rule: network.StaticIPInUse, ann: map[string]string{core.AnnGlobalStaticIP: "web-ip"},
 			addrs: []*compute.Address{address("web-ip", "", "IN_USE", frURL("old-fr"))}, frs: []*compute.ForwardingRule{fr("old-fr", `{"kubernetes.io/ingress-name": "other/site"}`)},
 			want: []string{"(of Ingress other/site)"}},
-		{name: "used by this Ingress (description)", rule: StaticIPInUse, ann: map[string]string{annGlobalStaticIP: "web-ip"},
+		{name: "used by this Ingress (description)", rule: network.StaticIPInUse, ann: map[string]string{core.AnnGlobalStaticIP: "web-ip"},
 			addrs: []*compute.Address{address("web-ip", "", "IN_USE", frURL("k8s2-fr-x"))}, frs: []*compute.ForwardingRule{fr("k8s2-fr-x", `{"kubernetes.io/ingress-name": "shop/site"}`)}},
-		{name: "used by this Ingress (annotation)", rule: StaticIPInUse, ann: map[string]string{annGlobalStaticIP: "web-ip", "ingress.kubernetes.io/forwarding-rule": "k8s2-fr-x"},
+		{name: "used by this Ingress (annotation)", rule: network.StaticIPInUse, ann: map[string]string{core.AnnGlobalStaticIP: "web-ip", "ingress.kubernetes.io/forwarding-rule": "k8s2-fr-x"},
 			addrs: []*compute.Address{address("web-ip", "", "IN_USE", frURL("k8s2-fr-x"))}, failFRs: true},
-		{name: "forwarding rules unreadable: undecidable", rule: StaticIPInUse, ann: map[string]string{annGlobalStaticIP: "web-ip"},
+		{name: "forwarding rules unreadable: undecidable", rule: network.StaticIPInUse, ann: map[string]string{core.AnnGlobalStaticIP: "web-ip"},
 			addrs: []*compute.Address{address("web-ip", "", "IN_USE", frURL("old-fr"))}, failFRs: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cl := gkeCluster("prod", "europe-west1-b", testProject, "vpc", "nodes")
-			ing := ingress("shop", "site", tc.class, "web")
+			ing := newIngress("shop", "site", tc.class, "web")
 			for k, v := range tc.ann {
 				ing.Annotations[k] = v
 			}
@@ -401,9 +407,9 @@ func TestStaticIPRules(t *testing.T) {
 func drainSetup(drain int64, container corev1.Container, grace *int64) (*inventory.Cluster, *compute.BackendService) {
 	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
 	neg := "k8s1-0123abcd-shop-web-80-9f8e7d6c"
-	svc := service("shop", "web", map[string]string{annNEG: `{"ingress":true}`, annNEGStatus: `{"network_endpoint_groups":{"80":"` + neg + `"},"zones":["europe-west1-b"]}`})
+	svc := service("shop", "web", map[string]string{core.AnnNEG: `{"ingress":true}`, core.AnnNEGStatus: `{"network_endpoint_groups":{"80":"` + neg + `"},"zones":["europe-west1-b"]}`})
 	cl.Services = []corev1.Service{svc}
-	cl.Ingresses = []networkingv1.Ingress{ingress("shop", "site", "", "web")}
+	cl.Ingresses = []networkingv1.Ingress{newIngress("shop", "site", "", "web")}
 	bs := &compute.BackendService{Name: neg, SelfLink: computeBase + testProject + "/global/backendServices/" + neg,
 		Description:        `{"kubernetes.io/service-name":"shop/web","kubernetes.io/service-port":"\u0026ServiceBackendPort{Name:,Number:80,}","x-features":["NEG"]}`,
 		Backends:           []*compute.Backend{{Group: computeBase + testProject + "/zones/europe-west1-b/networkEndpointGroups/" + neg}},
@@ -433,21 +439,21 @@ func TestDrainRules(t *testing.T) {
 		rule      *inspect.Rule
 		want      []string
 	}{
-		{name: "draining unset", rule: NEGDrainTimeoutUnset, drain: 0, container: sleep(90), grace: ptr[int64](120), want: []string{"connectionDraining.drainingTimeoutSec 0"}},
-		{name: "draining set", rule: NEGDrainTimeoutUnset, drain: 30, container: sleep(90), grace: ptr[int64](120)},
-		{name: "backend services unreadable", rule: NEGDrainTimeoutUnset, drain: 0, failBS: true, container: sleep(90)},
-		{name: "GKE's default backend", rule: NEGDrainTimeoutUnset, drain: 0, defaultBE: true, container: sleep(90)},
-		{name: "no preStop", rule: PreStopHookMissing, drain: 30, container: corev1.Container{Name: "web"}, want: []string{"Container web of this Deployment has no preStop hook"}},
-		{name: "no preStop, backend services unreadable", rule: PreStopHookMissing, failBS: true, container: corev1.Container{Name: "web"}, want: []string{"no preStop hook"}},
-		{name: "preStop present", rule: PreStopHookMissing, drain: 30, container: httpHook},
-		{name: "preStop too short", rule: PreStopShorterThanDrain, drain: 30, container: sleep(60), grace: ptr[int64](120), want: []string{"draining timeout 30 s + 60 s of NEG detach latency = 90 s"}},
-		{name: "preStop long enough", rule: PreStopShorterThanDrain, drain: 30, container: sleep(90), grace: ptr[int64](120)},
-		{name: "preStop duration unknown", rule: PreStopShorterThanDrain, drain: 30, container: httpHook},
-		{name: "draining unknown", rule: PreStopShorterThanDrain, failBS: true, container: sleep(10)},
-		{name: "no backend service built yet", rule: PreStopShorterThanDrain, noBS: true, container: sleep(10)},
-		{name: "default grace too short", rule: TerminationGraceTooShort, drain: 30, container: sleep(90), want: []string{"terminationGracePeriodSeconds is 30 s (the default) but the preStop hook lasts 90 s"}},
-		{name: "grace covers the hook", rule: TerminationGraceTooShort, drain: 30, container: sleep(90), grace: ptr[int64](95)},
-		{name: "grace without margin", rule: TerminationGraceTooShort, drain: 30, container: sleep(90), grace: ptr[int64](92), want: []string{"is 92 s"}},
+		{name: "draining unset", rule: lb.NEGDrainTimeoutUnset, drain: 0, container: sleep(90), grace: ptr[int64](120), want: []string{"connectionDraining.drainingTimeoutSec 0"}},
+		{name: "draining set", rule: lb.NEGDrainTimeoutUnset, drain: 30, container: sleep(90), grace: ptr[int64](120)},
+		{name: "backend services unreadable", rule: lb.NEGDrainTimeoutUnset, drain: 0, failBS: true, container: sleep(90)},
+		{name: "GKE's default backend", rule: lb.NEGDrainTimeoutUnset, drain: 0, defaultBE: true, container: sleep(90)},
+		{name: "no preStop", rule: lb.PreStopHookMissing, drain: 30, container: corev1.Container{Name: "web"}, want: []string{"Container web of this Deployment has no preStop hook"}},
+		{name: "no preStop, backend services unreadable", rule: lb.PreStopHookMissing, failBS: true, container: corev1.Container{Name: "web"}, want: []string{"no preStop hook"}},
+		{name: "preStop present", rule: lb.PreStopHookMissing, drain: 30, container: httpHook},
+		{name: "preStop too short", rule: lb.PreStopShorterThanDrain, drain: 30, container: sleep(60), grace: ptr[int64](120), want: []string{"draining timeout 30 s + 60 s of NEG detach latency = 90 s"}},
+		{name: "preStop long enough", rule: lb.PreStopShorterThanDrain, drain: 30, container: sleep(90), grace: ptr[int64](120)},
+		{name: "preStop duration unknown", rule: lb.PreStopShorterThanDrain, drain: 30, container: httpHook},
+		{name: "draining unknown", rule: lb.PreStopShorterThanDrain, failBS: true, container: sleep(10)},
+		{name: "no backend service built yet", rule: lb.PreStopShorterThanDrain, noBS: true, container: sleep(10)},
+		{name: "default grace too short", rule: lb.TerminationGraceTooShort, drain: 30, container: sleep(90), want: []string{"terminationGracePeriodSeconds is 30 s (the default) but the preStop hook lasts 90 s"}},
+		{name: "grace covers the hook", rule: lb.TerminationGraceTooShort, drain: 30, container: sleep(90), grace: ptr[int64](95)},
+		{name: "grace without margin", rule: lb.TerminationGraceTooShort, drain: 30, container: sleep(90), grace: ptr[int64](92), want: []string{"is 92 s"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -486,7 +492,7 @@ func TestSecurityPolicyNotApplied(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cl, bs := drainSetup(30, corev1.Container{Name: "web"}, nil)
-			cl.Services[0].Annotations[annBackendConfig] = `{"default":"armored"}`
+			cl.Services[0].Annotations[core.AnnBackendConfig] = `{"default":"armored"}`
 			cl.BackendConfigs = []inventory.BackendConfig{backendConfig("shop", "armored", inventory.BackendConfigSpec{SecurityPolicy: &inventory.BackendConfigSecurityPolicy{Name: "edge-waf"}})}
 			if tc.bsPolicy != "" {
 				bs.SecurityPolicy = computeBase + testProject + "/global/securityPolicies/" + tc.bsPolicy
@@ -497,7 +503,7 @@ func TestSecurityPolicyNotApplied(t *testing.T) {
 			if tc.fail {
 				failSource(inv, inventory.ComputeBackendServices, inventory.ProjectScope(testProject))
 			}
-			got := run(t, inv, SecurityPolicyNotApplied)
+			got := run(t, inv, ingress.SecurityPolicyNotApplied)
 			expect(t, got, tc.want...)
 			if len(got) == 1 && got[0].Resource.Kind != "BackendService" {
 				t.Errorf("resource %+v", got[0].Resource)
@@ -529,15 +535,15 @@ func TestClusterRules(t *testing.T) {
 				cl.Info.AddonsConfig = &containerpb.AddonsConfig{HttpLoadBalancing: &containerpb.HttpLoadBalancing{Disabled: true}}
 			}
 			cl.Info.IpAllocationPolicy.UseIpAliases = !tc.routes
-			cl.Ingresses = []networkingv1.Ingress{ingress("shop", "site", tc.class, "web")}
+			cl.Ingresses = []networkingv1.Ingress{newIngress("shop", "site", tc.class, "web")}
 			inv := newInventory(cl)
 			if tc.failIngresses {
 				failSource(inv, inventory.KubeIngresses, cl.Scope())
 			}
-			if got := run(t, inv, HTTPLBAddonDisabled); (len(got) == 1) != tc.wantAddon {
+			if got := run(t, inv, ingress.HTTPLBAddonDisabled); (len(got) == 1) != tc.wantAddon {
 				t.Errorf("http-lb-addon-disabled: %v", messages(got))
 			}
-			got := run(t, inv, ClusterNotVPCNative)
+			got := run(t, inv, ingress.ClusterNotVPCNative)
 			if (len(got) == 1) != tc.wantRoute {
 				t.Errorf("cluster-not-vpc-native: %v", messages(got))
 			}
@@ -563,10 +569,10 @@ func TestClassify(t *testing.T) {
 		`Error syncing to GCP: something new`: "unknown",
 	}
 	for msg, want := range tests {
-		c := classify(msg)
+		c := events.Classify(msg)
 		got := "unknown"
 		if c != nil {
-			got = c.rule
+			got = c.Rule
 		}
 		if got != want {
 			t.Errorf("classify(%q) = %q, want %q", msg, got, want)
@@ -584,8 +590,8 @@ func TestLBSyncError(t *testing.T) {
 			LastTimestamp: metav1.NewTime(collected.Add(-age))}
 	}
 	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
-	cl.Services = []corev1.Service{service("shop", "web", map[string]string{annBackendConfig: `{"default":"gone"}`})}
-	cl.Ingresses = []networkingv1.Ingress{ingress("shop", "site", "", "web")}
+	cl.Services = []corev1.Service{service("shop", "web", map[string]string{core.AnnBackendConfig: `{"default":"gone"}`})}
+	cl.Ingresses = []networkingv1.Ingress{newIngress("shop", "site", "", "web")}
 	cl.Events = []corev1.Event{
 		ev("Ingress", "site", "Warning", "Translate", `Translation failed: invalid ingress spec: error getting BackendConfig for port "&ServiceBackendPort{Name:,Number:80,}" on service "shop/web", err: no BackendConfig for service port exists.`, time.Minute),
 		ev("Ingress", "site", "Warning", "Sync", "Error syncing to GCP: error running backend syncing routine: googleapi: Error 403: Quota 'BACKEND_SERVICES' exceeded.", 2*time.Minute),
@@ -595,7 +601,7 @@ func TestLBSyncError(t *testing.T) {
 	}
 	inv := newInventory(cl)
 	inv.CollectedAt = collected
-	res := inspect.Run(inv, []*inspect.Rule{BackendConfigMissing, LBSyncError})
+	res := inspect.Run(inv, []*inspect.Rule{ingress.BackendConfigMissing, events.LBSyncError})
 	var lines []string
 	for _, f := range res.Findings {
 		lines = append(lines, f.Rule+": "+f.Message)
@@ -612,13 +618,13 @@ func TestLBSyncError(t *testing.T) {
 	}
 
 	// Without the configuration rule the event stands alone, and names it.
-	alone := run(t, inv, LBSyncError)
+	alone := run(t, inv, events.LBSyncError)
 	if len(alone) != 2 || !strings.Contains(alone[1].Message, "cause: BackendConfig not found (rule backendconfig-missing)") {
 		t.Errorf("alone: %v", messages(alone))
 	}
 	// Events unreadable: nothing.
 	failSource(inv, inventory.KubeEvents, cl.Scope())
-	if got := run(t, inv, LBSyncError); len(got) != 0 {
+	if got := run(t, inv, events.LBSyncError); len(got) != 0 {
 		t.Errorf("events unreadable: %v", messages(got))
 	}
 }
@@ -629,13 +635,13 @@ func TestNoRuleCrashesOnResourceBackends(t *testing.T) {
 	t.Parallel()
 	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
 	for _, class := range []string{"", "gce-internal", "gce-regional-external"} {
-		ing := ingress("shop", "site-"+class, class, "web")
+		ing := newIngress("shop", "site-"+class, class, "web")
 		ing.Spec.DefaultBackend = &networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{Kind: "StorageBucket", Name: "static"}}
 		ing.Spec.Rules[0].HTTP.Paths[0].Backend = networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{Kind: "ConfigMap", Name: "x"}}
 		ing.Spec.Rules = append(ing.Spec.Rules, networkingv1.IngressRule{Host: "no-http.example.com"})
 		cl.Ingresses = append(cl.Ingresses, ing)
 	}
-	cl.Services = []corev1.Service{service("shop", "web", map[string]string{annBackendConfig: `{"default":"x"}`})}
+	cl.Services = []corev1.Service{service("shop", "web", map[string]string{core.AnnBackendConfig: `{"default":"x"}`})}
 	res := inspect.Run(newInventory(cl), All())
 	for _, f := range res.Failures {
 		if f.Status == inventory.StatusError {
@@ -660,7 +666,7 @@ func TestLBSyncErrorReportingController(t *testing.T) {
 	t.Parallel()
 	collected := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
-	cl.Ingresses = []networkingv1.Ingress{ingress("shop", "site", "", "web")}
+	cl.Ingresses = []networkingv1.Ingress{newIngress("shop", "site", "", "web")}
 	cl.Services = []corev1.Service{service("shop", "web", nil)}
 	cl.Events = []corev1.Event{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "site.2"},
 		InvolvedObject: corev1.ObjectReference{Kind: "Ingress", Namespace: "shop", Name: "site"}, Type: "Warning", Reason: "Sync",
@@ -669,5 +675,5 @@ func TestLBSyncErrorReportingController(t *testing.T) {
 		EventTime: metav1.NewMicroTime(collected.Add(-time.Minute))}}
 	inv := newInventory(cl)
 	inv.CollectedAt = collected
-	expect(t, run(t, inv, LBSyncError), "Warning Sync from loadbalancer-controller (1×")
+	expect(t, run(t, inv, events.LBSyncError), "Warning Sync from loadbalancer-controller (1×")
 }

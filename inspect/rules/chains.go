@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -12,22 +14,22 @@ import (
 // it read. The HTML report draws them.
 func Chains(inv *inventory.Inventory) []inspect.Chain {
 	var out []inspect.Chain
-	x := newIndex(inv)
+	x := core.NewIndex(inv)
 	for _, cl := range inv.Clusters {
-		for _, b := range lbBackends(cl) {
-			c := inspect.Chain{Cluster: cl.Location() + "/" + cl.Name(), Owner: b.owner.Kind + " " + b.owner.Namespace + "/" + b.owner.Name,
-				Class: b.class, Service: b.svc.Namespace + "/" + b.svc.Name, Port: portName(b.port)}
-			sbs := backendServicesOf(x, cl, b.svc)
-			if b.ownerKind == "Gateway" {
-				sbs = gatewayBackendServices(x, cl, b.svc)
+		for _, b := range core.LBBackends(cl) {
+			c := inspect.Chain{Cluster: cl.Location() + "/" + cl.Name(), Owner: b.Owner.Kind + " " + b.Owner.Namespace + "/" + b.Owner.Name,
+				Class: b.Class, Service: b.Svc.Namespace + "/" + b.Svc.Name, Port: core.PortName(b.Port)}
+			sbs := core.BackendServicesOf(x, cl, b.Svc)
+			if b.OwnerKind == "Gateway" {
+				sbs = core.GatewayBackendServices(x, cl, b.Svc)
 			}
 			for _, sb := range sbs {
-				if sb.Port.Port != b.port.Port {
+				if sb.Port.Port != b.Port.Port {
 					continue
 				}
 				c.BackendService = sb.BS.Name
 				for _, g := range sb.BS.Backends {
-					cg := inspect.ChainGroup{Name: inventory.LastSegment(g.Group), Zone: scopeOfGroup(g.Group)}
+					cg := inspect.ChainGroup{Name: inventory.LastSegment(g.Group), Zone: core.ScopeOfGroup(g.Group)}
 					if h, ok := inv.Compute.BackendHealth[sb.BS.SelfLink][g.Group]; ok {
 						healthy := 0
 						for _, st := range h.HealthStatus {

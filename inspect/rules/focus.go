@@ -3,6 +3,9 @@ package rules
 import (
 	"strings"
 
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inspect/rules/lb"
+
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -21,22 +24,22 @@ func InFocus(inv *inventory.Inventory) func(inspect.Finding) bool {
 	kube := map[string]bool{}    // "cluster/Kind/ns/name"
 	compute := map[string]bool{} // Compute Engine resource names
 	clusters := map[string]bool{}
-	x := newIndex(inv)
+	x := core.NewIndex(inv)
 	for _, cl := range inv.Clusters {
 		key := func(kind, ns, name string) string {
 			return cl.Location() + "/" + cl.Name() + "/" + kind + "/" + ns + "/" + name
 		}
 		addService := func(ns, name string) {
 			kube[key("Service", ns, name)] = true
-			svc := findService(cl, ns, name)
+			svc := core.FindService(cl, ns, name)
 			if svc == nil {
 				return
 			}
-			for _, w := range workloadsOf(cl, svc) {
+			for _, w := range core.WorkloadsOf(cl, svc) {
 				kube[key(w.Kind, w.Meta.Namespace, w.Meta.Name)] = true
 			}
-			if ref, ok, err := parseBackendConfig(svc); ok && err == nil {
-				for n := range ref.names() {
+			if ref, ok, err := core.ParseBackendConfig(svc); ok && err == nil {
+				for n := range ref.Names() {
 					kube[key("BackendConfig", ns, n)] = true
 				}
 			}
@@ -50,12 +53,12 @@ func InFocus(inv *inventory.Inventory) func(inspect.Finding) bool {
 					kube[key("HealthCheckPolicy", ns, p.Name)] = true
 				}
 			}
-			if st, ok := parseNEGStatus(svc); ok {
+			if st, ok := core.ParseNEGStatus(svc); ok {
 				for _, n := range st.NEGs {
 					compute[n] = true
 				}
 			}
-			for _, sb := range backendServicesOf(x, cl, svc) {
+			for _, sb := range core.BackendServicesOf(x, cl, svc) {
 				compute[sb.BS.Name] = true
 			}
 		}
@@ -66,10 +69,10 @@ func InFocus(inv *inventory.Inventory) func(inspect.Finding) bool {
 			}
 			clusters[cl.Location()+"/"+cl.Name()] = true
 			kube[key("Ingress", ing.Namespace, ing.Name)] = true
-			if fc := ing.Annotations[annFrontendConfig]; fc != "" {
+			if fc := ing.Annotations[core.AnnFrontendConfig]; fc != "" {
 				kube[key("FrontendConfig", ing.Namespace, fc)] = true
 			}
-			for _, b := range backendsOf(ing) {
+			for _, b := range core.BackendsOf(ing) {
 				addService(ing.Namespace, b.Service.Name)
 			}
 			for k, v := range ing.Annotations {
@@ -87,7 +90,7 @@ func InFocus(inv *inventory.Inventory) func(inspect.Finding) bool {
 			}
 			clusters[cl.Location()+"/"+cl.Name()] = true
 			kube[key("Gateway", gw.Namespace, gw.Name)] = true
-			for _, r := range routesOf(cl, gw) {
+			for _, r := range core.RoutesOf(cl, gw) {
 				kube[key("HTTPRoute", r.Namespace, r.Name)] = true
 				for _, rule := range r.Spec.Rules {
 					for _, ref := range rule.BackendRefs {
@@ -99,7 +102,7 @@ func InFocus(inv *inventory.Inventory) func(inspect.Finding) bool {
 					}
 				}
 			}
-			for _, a := range gatewayResourceAnnotations {
+			for _, a := range lb.GatewayResourceAnnotations {
 				for _, p := range inventory.GatewayAnnotationPaths(gw.Annotations[a]) {
 					compute[inventory.LastSegment(p)] = true
 				}
@@ -123,4 +126,4 @@ func InFocus(inv *inventory.Inventory) func(inspect.Finding) bool {
 	}
 }
 
-func containsString(list []string, s string) bool { return contains(list, s) }
+func containsString(list []string, s string) bool { return core.Contains(list, s) }

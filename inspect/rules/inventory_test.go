@@ -101,7 +101,7 @@ func backendConfig(ns, name string, spec inventory.BackendConfigSpec) inventory.
 
 // ingress returns an Ingress of class (empty: no annotation) whose rules
 // route "/" to each Service on port 80.
-func ingress(ns, name, class string, services ...string) networkingv1.Ingress {
+func newIngress(ns, name, class string, services ...string) networkingv1.Ingress {
 	ing := networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{}}}
 	if class != "" {
 		ing.Annotations["kubernetes.io/ingress.class"] = class

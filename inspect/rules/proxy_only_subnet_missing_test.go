@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	networkrules "github.com/lbdiag/lbdiag/inspect/rules/network"
+
 	compute "google.golang.org/api/compute/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
@@ -76,7 +79,7 @@ func TestProxyOnlySubnetMissing(t *testing.T) {
 			}
 			cl := gkeCluster("ops", "us-central1-a", netProject, "vpc", "nodes")
 			if tc.ingClass != "" {
-				cl.Ingresses = []networkingv1.Ingress{ingress("ops", "admin", tc.ingClass, "admin-ui")}
+				cl.Ingresses = []networkingv1.Ingress{newIngress("ops", "admin", tc.ingClass, "admin-ui")}
 			}
 			if tc.gwClass != "" {
 				cl.Gateways = []inventory.Gateway{gateway("ops", "gw", tc.gwClass)}
@@ -91,7 +94,7 @@ func TestProxyOnlySubnetMissing(t *testing.T) {
 			if tc.failSubnets != "" {
 				failSource(inv, inventory.ComputeSubnetworks, inventory.ProjectScope(tc.failSubnets))
 			}
-			got := run(t, inv, ProxyOnlySubnetMissing)
+			got := run(t, inv, networkrules.ProxyOnlySubnetMissing)
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %d findings, want %d: %+v", len(got), len(tc.want), got)
 			}
@@ -154,7 +157,7 @@ func TestFreePrefix(t *testing.T) {
 			if tc.near != "" {
 				near = netip.MustParsePrefix(tc.near)
 			}
-			got, ok := freePrefix(tc.used, 23, near)
+			got, ok := core.FreePrefix(tc.used, 23, near)
 			if !ok || got.String() != tc.want {
 				t.Errorf("freePrefix = %v, %v; want %s", got, ok, tc.want)
 			}

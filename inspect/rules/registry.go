@@ -1,59 +1,75 @@
-// Package rules holds lbdiag's rules and the registry that lists them. Each
-// rule is a declared inspect.Rule value; helpers shared by several rules
-// live in their own files (ingress.go, service.go, workload.go, ...).
+// Package rules is lbdiag's rule catalogue: All lists every rule, in the
+// order of the catalogue, from the packages that hold them by family:
+//
+//   - ingress: Kubernetes objects and their annotations (Ingress, Service,
+//     BackendConfig, FrontendConfig, Gateway API, GKE policies, clusters);
+//   - network: firewalls, subnets, addresses and quotas;
+//   - lb: backend services, health checks, certificates, graceful
+//     scale-down, L4 load balancers, GKE's load-balancer resources;
+//   - events: what GKE's controllers report in Kubernetes events.
+//
+// core holds what several families share (lookups, annotation parsers,
+// GKE's naming). A new rule goes into its family's package as a declared
+// inspect.Rule value, and into All. Rules never do I/O.
 package rules
 
-import "github.com/lbdiag/lbdiag/inspect"
+import (
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/events"
+	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
+	"github.com/lbdiag/lbdiag/inspect/rules/lb"
+	"github.com/lbdiag/lbdiag/inspect/rules/network"
+)
 
 // All returns every rule, in catalogue order.
 func All() []*inspect.Rule {
 	return []*inspect.Rule{
 		// Kubernetes objects against Compute Engine.
-		BackendConfigMissing,
-		SecurityPolicyMissing,
-		ProxyOnlySubnetMissing,
+		ingress.BackendConfigMissing,
+		ingress.SecurityPolicyMissing,
+		network.ProxyOnlySubnetMissing,
 		// Ingress and Service configuration.
-		IngressServiceMissing,
-		IngressServicePortMissing,
-		IngressBackendNotService,
-		BackendConfigAnnotationInvalid,
-		FrontendConfigMissing,
-		NEGAnnotationInvalid,
-		ILBNEGAnnotationMissing,
-		ILBFrontendConfigUnsupported,
-		HealthCheckTimeoutExceedsInterval,
-		IngressRuleWithoutHTTP,
-		IngressDuplicateHost,
-		AppProtocolsInvalid,
-		ServiceTypeInvalid,
-		AllowHTTPWithoutTLS,
-		AllowHTTPUnparsable,
-		IngressTLSSecretNameMissing,
-		StaticIPMissing,
-		StaticIPInUse,
-		SecurityPolicyNotApplied,
+		ingress.IngressServiceMissing,
+		ingress.IngressServicePortMissing,
+		ingress.IngressBackendNotService,
+		ingress.BackendConfigAnnotationInvalid,
+		ingress.FrontendConfigMissing,
+		ingress.NEGAnnotationInvalid,
+		ingress.ILBNEGAnnotationMissing,
+		ingress.ILBFrontendConfigUnsupported,
+		ingress.HealthCheckTimeoutExceedsInterval,
+		ingress.IngressRuleWithoutHTTP,
+		ingress.IngressDuplicateHost,
+		ingress.AppProtocolsInvalid,
+		ingress.ServiceTypeInvalid,
+		ingress.AllowHTTPWithoutTLS,
+		ingress.AllowHTTPUnparsable,
+		ingress.IngressTLSSecretNameMissing,
+		network.StaticIPMissing,
+		network.StaticIPInUse,
+		ingress.SecurityPolicyNotApplied,
 		// Graceful scale-down with NEGs.
-		NEGDrainTimeoutUnset,
-		PreStopHookMissing,
-		PreStopShorterThanDrain,
-		TerminationGraceTooShort,
+		lb.NEGDrainTimeoutUnset,
+		lb.PreStopHookMissing,
+		lb.PreStopShorterThanDrain,
+		lb.TerminationGraceTooShort,
 		// Traffic from Google's proxies and health checkers to the Pods.
-		ProxyOnlyFirewallMissing,
-		HealthCheckFirewallMissing,
-		IGExternalTrafficLocal,
+		network.ProxyOnlyFirewallMissing,
+		network.HealthCheckFirewallMissing,
+		ingress.IGExternalTrafficLocal,
 		// Load-balancer state and health.
-		BackendUnhealthy,
-		BackendLoggingDisabled,
-		LBResourceMissing,
-		LBResourceOrphaned,
-		NEGMissing,
+		lb.BackendUnhealthy,
+		lb.BackendLoggingDisabled,
+		lb.LBResourceMissing,
+		lb.LBResourceOrphaned,
+		ingress.NEGMissing,
 		// Gateway API.
-		GatewayNotProgrammed,
-		GatewayPolicyNotAttached,
+		ingress.GatewayNotProgrammed,
+		ingress.GatewayPolicyNotAttached,
 		// Clusters.
-		HTTPLBAddonDisabled,
-		ClusterNotVPCNative,
+		ingress.HTTPLBAddonDisabled,
+		ingress.ClusterNotVPCNative,
 		// Controller events.
-		LBSyncError,
+		events.LBSyncError,
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
+
 	compute "google.golang.org/api/compute/v1"
 	corev1 "k8s.io/api/core/v1"
 
@@ -54,7 +56,7 @@ func TestSecurityPolicyMissing(t *testing.T) {
 			if tc.failKube {
 				failSource(inv, inventory.KubeBackendConfigs, cl.Scope())
 			}
-			got := run(t, inv, SecurityPolicyMissing)
+			got := run(t, inv, ingress.SecurityPolicyMissing)
 			if tc.want == "" {
 				if len(got) != 0 {
 					t.Fatalf("want no finding, got %+v", got)

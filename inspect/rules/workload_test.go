@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -41,7 +43,7 @@ func TestPreStopOf(t *testing.T) {
 			if tc.hook != nil {
 				c.Lifecycle = &corev1.Lifecycle{PreStop: tc.hook}
 			}
-			got := preStopOf(c)
+			got := core.PreStopOf(c)
 			if got.Present != tc.present || got.Known != tc.known || got.Seconds != tc.seconds {
 				t.Errorf("preStopOf = %+v, want present %v known %v seconds %v", got, tc.present, tc.known, tc.seconds)
 			}

@@ -1,0 +1,102 @@
+package core
+
+import (
+	compute "google.golang.org/api/compute/v1"
+
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// Index holds what several rules derive from the inventory, computed once
+// per run (inspect.Pass.Shared): backend services by scoped key with their
+// parsed descriptions, health checks by self link, the backend services
+// the Ingresses list per Service, and the NEG-served Services.
+type Index struct {
+	Inv *inventory.Inventory
+	// bsByKey maps "global/backendServices/N" or
+	// "regions/R/backendServices/N" to the backend service of the
+	// inspected project: names are unique only within a scope.
+	bsByKey map[string]*compute.BackendService
+	bsDesc  map[*compute.BackendService]backendServiceDescription
+	// hcByLink maps a health check's relative name to it.
+	hcByLink map[string]*compute.HealthCheck
+	// ingressBS maps cluster scope + "/" + namespace + "/" + Service to the
+	// scoped keys of the backend services in the backends annotation of
+	// the Ingresses that route to it, in each Ingress class's scope.
+	ingressBS map[string][]string
+	negs      []NEGServing
+	negsDone  bool
+	// used caches usedServicePorts per cluster scope.
+	used map[string]map[string][]PortUse
+}
+
+func NewIndex(inv *inventory.Inventory) *Index {
+	x := &Index{Inv: inv, bsByKey: map[string]*compute.BackendService{}, bsDesc: map[*compute.BackendService]backendServiceDescription{},
+		hcByLink: map[string]*compute.HealthCheck{}, ingressBS: map[string][]string{}}
+	for _, bs := range inv.Compute.BackendServices {
+		if inventory.ProjectOf(bs.SelfLink) == inv.Project {
+			x.bsByKey[inventory.ScopedKey(bs.SelfLink)] = bs
+		}
+		if d, ok := ParseBackendServiceDescription(bs.Description); ok {
+			x.bsDesc[bs] = d
+		}
+	}
+	for _, hc := range inv.Compute.HealthChecks {
+		x.hcByLink[inventory.RelativeName(hc.SelfLink)] = hc
+	}
+	for _, cl := range inv.Clusters {
+		for i := range cl.Ingresses {
+			ing := &cl.Ingresses[i]
+			class, ok := inventory.GKEIngress(ing)
+			if !ok {
+				continue
+			}
+			var keys []string
+			for _, n := range inventory.IngressBackendNames(ing) {
+				keys = append(keys, inventory.IngressResourceScope(class, cl.Region())+"/backendServices/"+n)
+			}
+			seen := map[string]bool{}
+			for _, b := range BackendsOf(ing) {
+				key := cl.Scope() + "/" + ing.Namespace + "/" + b.Service.Name
+				if !seen[key] {
+					seen[key] = true
+					x.ingressBS[key] = append(x.ingressBS[key], keys...)
+				}
+			}
+		}
+	}
+	return x
+}
+
+// HealthCheck returns the health check a backend service references, or
+// nil when lbdiag did not read it.
+func (x *Index) HealthCheck(url string) *compute.HealthCheck {
+	return x.hcByLink[inventory.RelativeName(url)]
+}
+
+// IndexOf returns the run's index.
+func IndexOf(p *inspect.Pass) *Index {
+	return p.Shared("rules.index", func() any { return NewIndex(p.Inventory) }).(*Index)
+}
+
+// UsedPorts returns the Service ports the cluster's GKE Ingresses route
+// to, computed once per cluster.
+func (x *Index) UsedPorts(cl *inventory.Cluster) map[string][]PortUse {
+	if x.used == nil {
+		x.used = map[string]map[string][]PortUse{}
+	}
+	u, ok := x.used[cl.Scope()]
+	if !ok {
+		u = usedServicePorts(cl)
+		x.used[cl.Scope()] = u
+	}
+	return u
+}
+
+// negServings returns the Services reached through NEGs, computed once.
+func (x *Index) NEGServings() []NEGServing {
+	if !x.negsDone {
+		x.negs, x.negsDone = computeNEGServings(x), true
+	}
+	return x.negs
+}

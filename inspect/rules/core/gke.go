@@ -21,34 +21,6 @@ const (
 	annBackendConfigBet = "beta.cloud.google.com/backend-config"
 )
 
-// Ingress classes served by GKE's Ingress controller.
-const (
-	ClassGCE              = "gce"
-	ClassInternal         = "gce-internal"
-	ClassRegionalExternal = "gce-regional-external"
-)
-
-// IngressClass returns the class GKE's controller sees: the annotation, or
-// "gce" when the annotation is absent or empty and spec.ingressClassName is
-// unset; "" when spec.ingressClassName selects another controller.
-func IngressClass(ing *networkingv1.Ingress) string {
-	v, ok := ing.Annotations[AnnIngressClass]
-	if ok && v != "" {
-		return v
-	}
-	if ing.Spec.IngressClassName == nil {
-		return ClassGCE
-	}
-	return ""
-}
-
-// gkeIngress reports whether GKE's Ingress controller builds an
-// Application Load Balancer for the Ingress, and of which class.
-func gkeIngress(ing *networkingv1.Ingress) (string, bool) {
-	c := IngressClass(ing)
-	return c, c == ClassGCE || c == ClassInternal || c == ClassRegionalExternal
-}
-
 // BackendConfigRef is the parsed backend-config annotation of a Service.
 type BackendConfigRef struct {
 	Key     string            // the annotation key read
@@ -122,7 +94,7 @@ func IngressesUsingService(cl *inventory.Cluster, ns, svc string) []string {
 	var out []string
 	for i := range cl.Ingresses {
 		ing := &cl.Ingresses[i]
-		if _, ok := gkeIngress(ing); !ok || ing.Namespace != ns {
+		if _, ok := inventory.GKEIngress(ing); !ok || ing.Namespace != ns {
 			continue
 		}
 		for _, b := range ingressServiceBackends(ing) {

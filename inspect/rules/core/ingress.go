@@ -102,7 +102,7 @@ func ServicesInNamespace(cl *inventory.Cluster, ns string) []string {
 func GKEIngresses(cl *inventory.Cluster, fn func(ing *networkingv1.Ingress, class string)) {
 	for i := range cl.Ingresses {
 		ing := &cl.Ingresses[i]
-		if class, ok := gkeIngress(ing); ok {
+		if class, ok := inventory.GKEIngress(ing); ok {
 			fn(ing, class)
 		}
 	}

@@ -59,7 +59,7 @@ func LBBackends(cl *inventory.Cluster) []LBBackend {
 				continue
 			}
 			add(LBBackend{cl: cl, Owner: KubeResource(cl, "Ingress", ing.ObjectMeta), OwnerKind: "Ingress", Class: class, Svc: svc, Port: *sp,
-				NEG: ServesIngressNEG(svc, class), RegionalProxy: class != ClassGCE})
+				NEG: ServesIngressNEG(svc, class), RegionalProxy: class != inventory.ClassGCE})
 		}
 	})
 	for i := range cl.Gateways {

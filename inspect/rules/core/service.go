@@ -57,7 +57,7 @@ func ParseNEGStatus(svc *corev1.Service) (negStatus, bool) {
 // through NEGs (container-native load balancing): always for the regional
 // classes, with "ingress": true in the NEG annotation for gce.
 func ServesIngressNEG(svc *corev1.Service, class string) bool {
-	if class == ClassInternal || class == ClassRegionalExternal {
+	if class == inventory.ClassInternal || class == inventory.ClassRegionalExternal {
 		return true
 	}
 	a, set, err := ParseNEG(svc)

@@ -75,7 +75,7 @@ var ILBFrontendConfigUnsupported = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		core.ForIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
 			name, ok := ing.Annotations[core.AnnFrontendConfig]
-			if class != core.ClassInternal || !ok {
+			if class != inventory.ClassInternal || !ok {
 				return
 			}
 			p.Report(inspect.Finding{
@@ -219,11 +219,11 @@ or make the Service a NodePort:
 				t = "ClusterIP"
 			}
 			fix := fmt.Sprintf("kubectl annotate service %s -n %s cloud.google.com/neg='{\"ingress\":true}' --overwrite", svc.Name, svc.Namespace)
-			if class == core.ClassGCE && !cl.Info.GetIpAllocationPolicy().GetUseIpAliases() {
+			if class == inventory.ClassGCE && !cl.Info.GetIpAllocationPolicy().GetUseIpAliases() {
 				fix = fmt.Sprintf("kubectl patch service %s -n %s -p '{\"spec\":{\"type\":\"NodePort\"}}'   # routes-based cluster: NEGs are not available", svc.Name, svc.Namespace)
 			}
 			need := "without NEGs it needs a NodePort"
-			if class != core.ClassGCE {
+			if class != inventory.ClassGCE {
 				need = "class " + class + " needs NEGs, and a Service without them must first pass this type check"
 			}
 			p.Report(inspect.Finding{
@@ -364,7 +364,7 @@ var ILBNEGAnnotationMissing = &inspect.Rule{
 		seen := map[string]bool{}
 		forIngressBackends(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string, b core.IngressBackend) {
 			svc := core.FindService(cl, ing.Namespace, b.Service.Name)
-			if svc == nil || (class != core.ClassInternal && class != core.ClassRegionalExternal) {
+			if svc == nil || (class != inventory.ClassInternal && class != inventory.ClassRegionalExternal) {
 				return
 			}
 			a, set, err := core.ParseNEG(svc)

@@ -132,7 +132,7 @@ var LBResourceMissing = &inspect.Rule{
 			}
 			core.GKEIngresses(cl, func(ing *networkingv1.Ingress, class string) {
 				scope := "global"
-				if class != core.ClassGCE {
+				if class != inventory.ClassGCE {
 					scope = "regions/" + cl.Region()
 				}
 				var refs []string

@@ -423,7 +423,7 @@ func fixedPort(hc *compute.HealthCheck) (int, bool) {
 // load balancer.
 func proxyPurposes(b core.LBBackend) []string {
 	switch {
-	case b.OwnerKind == "Ingress" && b.Class == core.ClassInternal:
+	case b.OwnerKind == "Ingress" && b.Class == inventory.ClassInternal:
 		return []string{purposeRegionalProxy, purposeLegacyILB}
 	case b.OwnerKind == "Gateway" && strings.TrimSuffix(b.Class, "-mc") == "gke-l7-rilb":
 		return []string{purposeRegionalProxy, purposeLegacyILB}

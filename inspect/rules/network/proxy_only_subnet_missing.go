@@ -52,11 +52,11 @@ func proxyNeeds(cl *inventory.Cluster) []proxyNeed {
 	var out []proxyNeed
 	for i := range cl.Ingresses {
 		ing := &cl.Ingresses[i]
-		n := proxyNeed{kind: "Ingress", ns: ing.Namespace, name: ing.Name, class: core.IngressClass(ing), meta: core.KubeResource(cl, "Ingress", ing.ObjectMeta)}
+		n := proxyNeed{kind: "Ingress", ns: ing.Namespace, name: ing.Name, class: inventory.IngressClass(ing), meta: core.KubeResource(cl, "Ingress", ing.ObjectMeta)}
 		switch n.class {
-		case core.ClassInternal:
+		case inventory.ClassInternal:
 			n.purposes = []string{purposeRegionalProxy, purposeLegacyILB}
-		case core.ClassRegionalExternal:
+		case inventory.ClassRegionalExternal:
 			n.purposes = []string{purposeRegionalProxy}
 		default:
 			continue

@@ -86,7 +86,7 @@ var StaticIPMissing = &inspect.Rule{
 					msg += " (a global address of that name exists; the regional annotation does not look there)"
 				}
 				fix = fmt.Sprintf("gcloud compute addresses create %s --region %s --project %s", ref.name, region, inv.Project)
-				if class == core.ClassInternal {
+				if class == inventory.ClassInternal {
 					fix += " --subnet " + inventory.LastSegment(cl.SubnetworkURL())
 				}
 			default:

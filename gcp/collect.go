@@ -227,12 +227,14 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		// Auto mode chooses among every cluster's candidates: once the
 		// clusters are read, whatever other list is still running.
 		cwg.Wait()
-		if health.mode == HealthAuto {
-			select {
-			case <-bsReady:
+		select {
+		case <-bsReady:
+			// Then every other load balancer of the project.
+			health.readProject(ctx)
+			if health.mode == HealthAuto {
 				health.choose(ctx)
-			case <-ctx.Done():
 			}
+		case <-ctx.Done():
 		}
 	}()
 	wg.Wait()
@@ -534,6 +536,8 @@ func sortCompute(c *inventory.Compute) {
 	bySelfLink(c.Instances, func(x *compute.Instance) string { return x.SelfLink })
 	bySelfLink(c.Firewalls, func(x *compute.Firewall) string { return x.SelfLink })
 	bySelfLink(c.Networks, func(x *compute.Network) string { return x.SelfLink })
+	bySelfLink(c.TargetSSLProxies, func(x *compute.TargetSslProxy) string { return x.SelfLink })
+	bySelfLink(c.Regions, func(x *compute.Region) string { return x.Name })
 }
 
 func bySelfLink[T any](s []T, link func(T) string) {

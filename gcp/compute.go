@@ -171,6 +171,12 @@ func IngestInstances(p *compute.InstanceAggregatedList) []*compute.Instance {
 // IngestFirewalls reads a firewalls.list page.
 func IngestFirewalls(p *compute.FirewallList) []*compute.Firewall { return p.Items }
 
+// IngestTargetSSLProxies reads a targetSslProxies.list page.
+func IngestTargetSSLProxies(p *compute.TargetSslProxyList) []*compute.TargetSslProxy { return p.Items }
+
+// IngestRegions reads a regions.list page.
+func IngestRegions(p *compute.RegionList) []*compute.Region { return p.Items }
+
 // IngestNetworks reads a networks.list page.
 func IngestNetworks(p *compute.NetworkList) []*compute.Network { return p.Items }
 
@@ -247,6 +253,24 @@ var projectTasks = []computeTask{
 		return page(s.Instances.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestInstances, func(c *inventory.Compute, v []*compute.Instance) { c.Instances = append(c.Instances, v...) }),
 	firewallsTask,
+	task(inventory.ComputeTargetSSLProxies, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.TargetSslProxyList, error) {
+		return page(s.TargetSslProxies.List(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	}, IngestTargetSSLProxies, func(c *inventory.Compute, v []*compute.TargetSslProxy) {
+		c.TargetSSLProxies = append(c.TargetSSLProxies, v...)
+	}),
+	// Quotas: the project's (projects.get, its name and quotas only, never
+	// its metadata) and each region's (regions.list, names, status and
+	// quotas only).
+	{source: inventory.ComputeProject, run: func(ctx context.Context, svc *compute.Service, project string) (func(*inventory.Compute), error) {
+		p, err := svc.Projects.Get(project).Fields("name", "quotas").Context(ctx).Do()
+		if err != nil {
+			return nil, err
+		}
+		return func(c *inventory.Compute) { c.Project = p }, nil
+	}},
+	task(inventory.ComputeRegions, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.RegionList, error) {
+		return page(s.Regions.List(p).MaxResults(pageSize).Fields("items(name,status,quotas)", "nextPageToken"), tok).Context(ctx).Do()
+	}, IngestRegions, func(c *inventory.Compute, v []*compute.Region) { c.Regions = append(c.Regions, v...) }),
 	task(inventory.ComputeNetworks, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.NetworkList, error) {
 		return page(s.Networks.List(p).MaxResults(pageSize), tok).Context(ctx).Do()
 	}, IngestNetworks, func(c *inventory.Compute, v []*compute.Network) { c.Networks = append(c.Networks, v...) }),

@@ -198,22 +198,71 @@ func (h *healthReader) readCluster(ctx context.Context, cl *inventory.Cluster) {
 			prio = 1
 		}
 		for _, b := range bs.Backends {
-			key := groupKey(bs, b.Group)
-			h.uses[bs.SelfLink][b.Group] = key
 			if implicated[inventory.LastSegment(b.Group)] && prio > 0 {
 				prio = 0
 			}
-			if h.known[key] {
-				continue
-			}
-			h.known[key] = true
-			if h.mode == HealthAll {
-				h.enqueue(ctx, bs, b.Group, key)
-				continue
-			}
-			h.candidates = append(h.candidates, &healthCandidate{key: key, bs: bs, group: b.Group, priority: prio, spread: cl.Scope() + " " + owners[bs][0]})
+			h.offer(ctx, bs, b.Group, prio, cl.Scope()+" "+owners[bs][0])
 		}
 	}
+}
+
+// readProject offers the backend groups of every other backend service of
+// the project with a health check and a user: the load balancers no
+// inspected Ingress or Gateway names, GKE's or not. Focus flags and
+// --cluster narrow health reads to what they name, so then it offers none. Groups getHealth cannot judge
+// (internet, serverless and Private Service Connect NEGs) are left out.
+func (h *healthReader) readProject(ctx context.Context) {
+	if h.mode == HealthNone || !h.c.opts.Focus.Empty() || len(h.c.opts.Clusters) > 0 {
+		return // focus flags and --cluster narrow health reads to what they name
+	}
+	h.c.mu.Lock()
+	var list []*compute.BackendService
+	for _, bs := range h.c.compute.BackendServices {
+		// usedBy is Compute Engine's list of what references it (URL
+		// maps, proxies, forwarding rules): one used by nothing serves no
+		// traffic, and its health is not worth a call.
+		if len(bs.HealthChecks) > 0 && len(bs.Backends) > 0 && len(bs.UsedBy) > 0 {
+			list = append(list, bs)
+		}
+	}
+	h.c.mu.Unlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, bs := range list {
+		if _, offered := h.uses[bs.SelfLink]; offered {
+			continue
+		}
+		h.offered = true
+		h.uses[bs.SelfLink] = map[string]string{}
+		for _, b := range bs.Backends {
+			if healthReadable(b.Group) {
+				h.offer(ctx, bs, b.Group, 1, "project "+bs.Name)
+			}
+		}
+	}
+}
+
+// offer records that a backend service uses a group and, the first time
+// the group (with those health checks) is offered, reads it (--health
+// all) or makes it a candidate (auto). The caller holds h.mu.
+func (h *healthReader) offer(ctx context.Context, bs *compute.BackendService, group string, prio int, spread string) {
+	key := groupKey(bs, group)
+	h.uses[bs.SelfLink][group] = key
+	if h.known[key] {
+		return
+	}
+	h.known[key] = true
+	if h.mode == HealthAll {
+		h.enqueue(ctx, bs, group, key)
+		return
+	}
+	h.candidates = append(h.candidates, &healthCandidate{key: key, bs: bs, group: group, priority: prio, spread: spread})
+}
+
+// healthReadable reports whether getHealth judges a backend group: an
+// instance group, or a zonal NEG (VM or Pod endpoints).
+func healthReadable(group string) bool {
+	return strings.Contains(group, "/instanceGroups/") || (strings.Contains(group, "/zones/") && strings.Contains(group, "/networkEndpointGroups/"))
 }
 
 // enqueue schedules one read; the caller holds h.mu.

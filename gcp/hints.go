@@ -221,5 +221,8 @@ func containsAny(list []string, want ...string) bool {
 // computePermission returns the IAM permission needed to list a Compute
 // Engine source.
 func computePermission(s inventory.Source) string {
+	if s == inventory.ComputeProject {
+		return "compute.projects.get"
+	}
 	return string(s) + ".list"
 }

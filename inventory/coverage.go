@@ -43,6 +43,11 @@ const (
 	ComputeInstances          Source = "compute.instances"
 	ComputeFirewalls          Source = "compute.firewalls"
 	ComputeNetworks           Source = "compute.networks"
+	ComputeTargetSSLProxies   Source = "compute.targetSslProxies"
+	// ComputeProject is projects.get: the project's quotas.
+	ComputeProject Source = "compute.projects"
+	// ComputeRegions is regions.list: each region's quotas.
+	ComputeRegions Source = "compute.regions"
 
 	// ComputeEffectiveFirewalls is networks.getEffectiveFirewalls, read per
 	// VPC that hosts an inspected cluster; its scope is the network

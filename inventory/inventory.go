@@ -121,6 +121,12 @@ type Compute struct {
 	Instances          []*compute.Instance
 	Firewalls          []*compute.Firewall
 	Networks           []*compute.Network
+	TargetSSLProxies   []*compute.TargetSslProxy
+	// Project holds the project's quotas (projects.get, fields name and
+	// quotas only: never its metadata); nil when not read.
+	Project *compute.Project
+	// Regions hold each region's quotas (regions.list).
+	Regions []*compute.Region
 	// BackendHealth holds getHealth answers keyed by backend service
 	// selfLink and then by backend group URL; a group without an entry was
 	// not read.

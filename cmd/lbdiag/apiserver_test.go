@@ -424,7 +424,7 @@ var hasStatus = map[string]bool{"services": true, "ingresses": true, "deployment
 // createObjects creates the recorded objects as a user would (and their
 // status as the controllers would, through the status subresource).
 // Server-owned metadata is dropped; the rest is kept as recorded.
-func createObjects(t *testing.T, cl *realCluster, objs []recordedObject, replace *strings.Replacer) {
+func createObjects(t *testing.T, cl *realCluster, objs []recordedObject, replace *strings.Replacer) map[string]string {
 	ctx := context.Background()
 	namespaces := map[string]bool{}
 	for _, o := range objs {
@@ -442,6 +442,7 @@ func createObjects(t *testing.T, cl *realCluster, objs []recordedObject, replace
 	sort.SliceStable(objs, func(i, j int) bool { return objs[i].gvr.Resource != "events" && objs[j].gvr.Resource == "events" })
 	var mu sync.Mutex
 	var failures []string
+	created := map[string]string{} // resource/ns/name -> creationTimestamp
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	for _, o := range objs {
@@ -449,10 +450,13 @@ func createObjects(t *testing.T, cl *realCluster, objs []recordedObject, replace
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := createObject(ctx, cl, o, replace); err != nil {
-				mu.Lock()
+			at, err := createObject(ctx, cl, o, replace)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
 				failures = append(failures, fmt.Sprintf("%s %s/%s: %v", o.gvr.Resource, o.obj.GetNamespace(), o.obj.GetName(), err))
-				mu.Unlock()
+			} else if at != "" {
+				created[o.gvr.Resource+"/"+o.obj.GetNamespace()+"/"+o.obj.GetName()] = at
 			}
 		}()
 	}
@@ -464,9 +468,10 @@ func createObjects(t *testing.T, cl *realCluster, objs []recordedObject, replace
 	if len(failures) > 0 {
 		t.FailNow()
 	}
+	return created
 }
 
-func createObject(ctx context.Context, cl *realCluster, o recordedObject, replace *strings.Replacer) error {
+func createObject(ctx context.Context, cl *realCluster, o recordedObject, replace *strings.Replacer) (string, error) {
 	raw, _ := json.Marshal(o.obj.Object)
 	var m map[string]any
 	json.Unmarshal([]byte(replace.Replace(string(raw))), &m)
@@ -476,7 +481,7 @@ func createObject(ctx context.Context, cl *realCluster, o recordedObject, replac
 		delete(meta, k)
 	}
 	if o.gvr.Resource == "services" && u.GetNamespace() == "default" && u.GetName() == "kubernetes" {
-		return nil // the API server's own, with the first IP of the range
+		return "", nil // the API server's own, with the first IP of the range
 	}
 	if o.gvr.Resource == "events" && asMap(m["source"])["component"] == inventory.ReporterGateway {
 		// GKE's Gateway controller reports through events.k8s.io/v1: the
@@ -489,15 +494,15 @@ func createObject(ctx context.Context, cl *realCluster, o recordedObject, replac
 	ri := resourceFor(cl.admin, o.gvr, u.GetNamespace())
 	created, err := ri.Create(ctx, u, metav1.CreateOptions{})
 	if err != nil {
-		return err
+		return "", err
 	}
 	if withStatus && hasStatus[o.gvr.Resource] {
 		created.Object["status"] = status
 		if _, err := ri.UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
-			return fmt.Errorf("status: %w", err)
+			return "", fmt.Errorf("status: %w", err)
 		}
 	}
-	return nil
+	return created.GetCreationTimestamp().UTC().Format(time.RFC3339), nil
 }
 
 // eventsV1 is a core/v1 Event as its reporter would write it through
@@ -713,8 +718,12 @@ func TestRealAPIServer(t *testing.T) {
 	}
 	replace, back := replacers(uidPairs(t, rec, fsys, env.clusters))
 	ctx := context.Background()
+	// An API server stamps every object's creationTimestamp itself: the
+	// reference fakes serve the same ones, so that rules judging an age
+	// see the same objects on both sides.
+	created := map[string]map[string]string{} // api -> resource/ns/name -> time
 	for _, cl := range env.clusters {
-		createObjects(t, cl, demoObjects(t, rec, fsys, cl.location, cl.name), replace)
+		created[recording.KubeAPI(cl.location, cl.name)] = createObjects(t, cl, demoObjects(t, rec, fsys, cl.location, cl.name), replace)
 		// deploy/rbac.yaml as shipped, then one role per resource taken away.
 		for _, obj := range append([]*unstructured.Unstructured{role}, bindings...) {
 			gvr := clusterRoleGVR
@@ -738,7 +747,23 @@ func TestRealAPIServer(t *testing.T) {
 	t.Logf("two API servers with CRDs, the demo's objects and the roles ready in %.1f s", time.Since(started).Seconds())
 
 	// The reference: the same project served by the fixture fakes.
+	sameCreation := func(api, path string, body map[string]any) {
+		gvr, ok := listGVR(path)
+		if !ok {
+			return
+		}
+		items, _ := body["items"].([]any)
+		for _, it := range items {
+			meta := asMap(asMap(it)["metadata"])
+			ns, _ := meta["namespace"].(string)
+			name, _ := meta["name"].(string)
+			if at, ok := created[api][gvr.Resource+"/"+ns+"/"+name]; ok {
+				meta["creationTimestamp"] = at
+			}
+		}
+	}
 	ref := newFakeProject(t)
+	ref.kubeEdit = sameCreation
 	want := ref.run(t, "--format", "json")
 	if want.code != exitFindings {
 		t.Fatalf("the fixture fakes: exit %d\n%s", want.code, want.stderr)

@@ -89,6 +89,8 @@ type fakeProject struct {
 	realKube map[string]kubeEndpoint
 	// replace rewrites the text of every Compute Engine answer.
 	replace *strings.Replacer
+	// kubeEdit edits the JSON answers of the clusters' API servers.
+	kubeEdit func(api, path string, body map[string]any)
 }
 
 // kubeEndpoint is where a cluster's API server listens, and its CA.
@@ -184,6 +186,9 @@ func (f *fakeProject) serve(api string) http.Handler {
 		}
 		if f.shift != 0 && strings.HasPrefix(api, "kubernetes/") {
 			edits["/events"] = func(body map[string]any) { shiftEvents(body, f.shift) }
+		}
+		if f.kubeEdit != nil && strings.HasPrefix(api, "kubernetes/") {
+			edits[""] = func(body map[string]any) { f.kubeEdit(api, r.URL.Path, body) }
 		}
 		if f.replace != nil && api == recording.APICompute {
 			rw := httptest.NewRecorder()
@@ -435,7 +440,10 @@ func testLiveRun(t *testing.T, shift time.Duration) {
 		"backend-unhealthy BackendService //k8s1-4f7d2b91-shop-checkout-8080-5d03f6e2", // getHealth, a read-only POST
 		"backendconfig-missing Service ops-us/ops/admin-ui",                            // from the second page of the Service list
 		"backendconfig-missing Service shop-eu/shop/frontend",                          // a BackendConfig in another namespace
+		"health-check-logging-disabled HealthCheck //k8s1-4f7d2b91-shop-checkout-8080-5d03f6e2",
 		"ingress-tls-secret-name-missing Ingress shop-eu/shop/promo",
+		"l4-service-pending Service ops-us/ops/status-page", // with its service-controller events
+		"managed-certificate-missing Ingress shop-eu/shop/promo",
 		"neg-drain-timeout-unset BackendService //k8s1-4f7d2b91-shop-frontend-80-1c2e9a7b",
 		"neg-drain-timeout-unset BackendService //k8s1-4f7d2b91-shop-orders-api-80-9b71c4d0",
 		"neg-drain-timeout-unset Service ops-us/ops/grafana",
@@ -446,6 +454,8 @@ func testLiveRun(t *testing.T, shift time.Duration) {
 		"proxy-only-firewall-missing Ingress shop-eu/shop/internal-api", // evaluated over the effective firewalls
 		"proxy-only-subnet-missing Gateway ops-us/ops/internal-gw",
 		"proxy-only-subnet-missing Ingress ops-us/ops/admin",
+		"readiness-probe-health-check-mismatch Service shop-eu/shop/frontend",
+		"readiness-probe-health-check-mismatch Service shop-eu/shop/orders-api",
 		"static-ip-in-use Ingress shop-eu/shop/promo",
 		// No lb-resource-orphaned: with legacy-eu unreachable it cannot be
 		// decided, and the coverage says so.
@@ -601,7 +611,7 @@ func TestDemoAndOtherCommands(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	res := runLbdiag(t, home, "inspect", "--demo")
-	if res.code != exitFindings || !strings.Contains(res.stdout, "backendconfig-missing") || !strings.Contains(res.stdout, "9 errors, 8 warnings, 1 info finding") {
+	if res.code != exitFindings || !strings.Contains(res.stdout, "backendconfig-missing") || !strings.Contains(res.stdout, "11 errors, 10 warnings, 2 info findings") {
 		t.Errorf("demo table: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	if strings.Contains(res.stdout, "\x1b[") {
@@ -617,7 +627,7 @@ func TestDemoAndOtherCommands(t *testing.T) {
 		t.Errorf("CSV escapes &")
 	}
 	rows, err := csv.NewReader(strings.NewReader(res.stdout)).ReadAll()
-	if err != nil || len(rows) != 19 || rows[0][0] != "severity" || rows[1][1] == "" {
+	if err != nil || len(rows) != 24 || rows[0][0] != "severity" || rows[1][1] == "" {
 		t.Errorf("demo CSV: %v, %d rows", err, len(rows))
 	}
 	res = runLbdiag(t, home, "rules")

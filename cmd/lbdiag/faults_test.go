@@ -527,7 +527,8 @@ func TestHealthModesAndFocus(t *testing.T) {
 		{name: "auto over the budget: at most the budget, and no gap", args: []string{"--health-budget", "4"}, calls: func(n int) bool { return n == 4 }, status: "skipped",
 			detail: "health read for 4 of 12 backend groups", exit: exitFindings},
 		{name: "an Ingress in focus: its own backends only", args: []string{"--ingress", "shop/promo"}, calls: func(n int) bool { return n == 3 }, status: "ok", exit: exitFindings,
-			onlyRules: []string{"backendconfig-missing", "ingress-tls-secret-name-missing", "static-ip-in-use", "allow-http-unparsable", "neg-drain-timeout-unset", "prestop-hook-missing"}},
+			onlyRules: []string{"backendconfig-missing", "ingress-tls-secret-name-missing", "static-ip-in-use", "allow-http-unparsable", "neg-drain-timeout-unset", "prestop-hook-missing",
+				"managed-certificate-missing", "readiness-probe-health-check-mismatch"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -4,11 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	ingressrules "github.com/lbdiag/lbdiag/inspect/rules/ingress"
-
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	ingressrules "github.com/lbdiag/lbdiag/inspect/rules/ingress"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

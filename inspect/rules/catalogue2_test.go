@@ -4,11 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
-	lbrules "github.com/lbdiag/lbdiag/inspect/rules/lb"
-	"github.com/lbdiag/lbdiag/inspect/rules/network"
-
 	compute "google.golang.org/api/compute/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -17,6 +12,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
+	lbrules "github.com/lbdiag/lbdiag/inspect/rules/lb"
+	"github.com/lbdiag/lbdiag/inspect/rules/network"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

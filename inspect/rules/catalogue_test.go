@@ -5,12 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-	"github.com/lbdiag/lbdiag/inspect/rules/events"
-	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
-	"github.com/lbdiag/lbdiag/inspect/rules/lb"
-	"github.com/lbdiag/lbdiag/inspect/rules/network"
-
 	"cloud.google.com/go/container/apiv1/containerpb"
 
 	compute "google.golang.org/api/compute/v1"
@@ -21,6 +15,11 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inspect/rules/events"
+	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
+	"github.com/lbdiag/lbdiag/inspect/rules/lb"
+	"github.com/lbdiag/lbdiag/inspect/rules/network"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

@@ -3,9 +3,8 @@ package rules
 import (
 	"fmt"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

@@ -3,10 +3,9 @@ package rules
 import (
 	"strings"
 
+	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inspect/rules/lb"
-
-	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

@@ -28,6 +28,7 @@ var allProjectSources = []inventory.Source{
 	inventory.ComputeSecurityPolicies, inventory.ComputeHealthChecks, inventory.ComputeURLMaps, inventory.ComputeTargetHTTPProxies,
 	inventory.ComputeTargetHTTPSProxies, inventory.ComputeSSLCertificates, inventory.ComputeAddresses, inventory.ComputeInstanceGroups,
 	inventory.ComputeInstances, inventory.ComputeFirewalls, inventory.ComputeNetworks, inventory.GKEClusters,
+	inventory.ComputeTargetSSLProxies, inventory.ComputeProject, inventory.ComputeRegions,
 }
 
 var allClusterSources = []inventory.Source{

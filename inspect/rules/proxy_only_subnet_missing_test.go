@@ -5,12 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-	networkrules "github.com/lbdiag/lbdiag/inspect/rules/network"
-
 	compute "google.golang.org/api/compute/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	networkrules "github.com/lbdiag/lbdiag/inspect/rules/network"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

@@ -63,6 +63,33 @@ func All() []*inspect.Rule {
 		lb.LBResourceMissing,
 		lb.LBResourceOrphaned,
 		ingress.NEGMissing,
+		// Certificates.
+		ingress.ManagedCertificateMissing,
+		ingress.ManagedCertificateNotActive,
+		ingress.PreSharedCertMissing,
+		lb.SSLCertificateNotActive,
+		lb.SSLCertificateUnattached,
+		lb.TargetProxyCertificateMapOverrides,
+		lb.HTTPSForwardingRulePort,
+		// Health checks.
+		lb.HealthCheckPortMismatch,
+		lb.HealthCheckProtocolMismatch,
+		ingress.ReadinessProbeHealthCheckMismatch,
+		lb.HealthCheckLoggingDisabled,
+		// Backend-service settings, for every load balancer of the project.
+		lb.SessionAffinityUtilization,
+		lb.SessionAffinityLocalityPolicy,
+		lb.ConnectionDrainingDisabled,
+		lb.BackendTimeoutTooLong,
+		lb.InternalForwardingRuleGlobalAccess,
+		lb.InstanceGroupDuplicateNamedPort,
+		// LoadBalancer Services (passthrough load balancers).
+		lb.L4ServicePending,
+		lb.L4ForwardingRuleMissing,
+		network.L4HealthCheckFirewallMissing,
+		// Quotas and hygiene.
+		network.QuotaLimit,
+		network.AddressUnused,
 		// Gateway API.
 		ingress.GatewayNotProgrammed,
 		ingress.GatewayPolicyNotAttached,
@@ -71,5 +98,6 @@ func All() []*inspect.Rule {
 		ingress.ClusterNotVPCNative,
 		// Controller events.
 		events.LBSyncError,
+		events.L4SyncError,
 	}
 }

@@ -4,11 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
-
 	compute "google.golang.org/api/compute/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

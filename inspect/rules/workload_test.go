@@ -4,10 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 )
 
 func TestPreStopOf(t *testing.T) {

@@ -23,6 +23,18 @@ type serviceBackend struct {
 // description names the Service. Backend service names embed the cluster,
 // descriptions do not; the annotations tie both to this cluster.
 func BackendServicesOf(x *Index, cl *inventory.Cluster, svc *corev1.Service) []serviceBackend {
+	if out, ok := x.bsOf[svc]; ok {
+		return out
+	}
+	out := backendServicesOf(x, cl, svc)
+	if x.bsOf == nil {
+		x.bsOf = map[*corev1.Service][]serviceBackend{}
+	}
+	x.bsOf[svc] = out
+	return out
+}
+
+func backendServicesOf(x *Index, cl *inventory.Cluster, svc *corev1.Service) []serviceBackend {
 	keys := map[string]bool{}
 	if st, ok := ParseNEGStatus(svc); ok {
 		// A NEG backend service has the NEG's name, global for gce

@@ -2,6 +2,7 @@ package core
 
 import (
 	compute "google.golang.org/api/compute/v1"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
@@ -28,6 +29,9 @@ type Index struct {
 	negsDone  bool
 	// used caches usedServicePorts per cluster scope.
 	used map[string]map[string][]PortUse
+	// bsOf caches BackendServicesOf per Service (callers must not modify
+	// what it returns).
+	bsOf map[*corev1.Service][]serviceBackend
 }
 
 func NewIndex(inv *inventory.Inventory) *Index {

@@ -40,3 +40,14 @@ func decodeJSON[T any](kind, raw string) (T, error) {
 	memo.Store(key, memoEntry[T]{v: v, err: err})
 	return v, err
 }
+
+// DecodeJSON decodes raw into out through the memo; false when it does not
+// decode.
+func DecodeJSON[T any](kind, raw string, out *T) bool {
+	v, err := decodeJSON[T](kind, raw)
+	if err != nil {
+		return false
+	}
+	*out = v
+	return true
+}

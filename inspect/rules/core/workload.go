@@ -19,17 +19,18 @@ func WorkloadsOf(cl *inventory.Cluster, svc *corev1.Service) []Workload {
 		return nil
 	}
 	var out []Workload
-	for _, w := range cl.WorkloadsIn(svc.Namespace) {
+	ws := cl.WorkloadsIn(svc.Namespace)
+	for i := range ws {
 		// A Service selector matches the labels it lists, each equal.
 		match := true
 		for k, v := range svc.Spec.Selector {
-			if w.Template.Labels[k] != v {
+			if ws[i].Template.Labels[k] != v {
 				match = false
 				break
 			}
 		}
 		if match {
-			out = append(out, w)
+			out = append(out, ws[i])
 		}
 	}
 	return out

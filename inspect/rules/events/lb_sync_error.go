@@ -7,11 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -25,8 +24,10 @@ type syncCause struct {
 	Label string
 	// Rule explains the cause, when lbdiag has one.
 	Rule string
-	// fragments are stable inner parts of the message (any matches).
+	// fragments are stable inner parts of the message (any matches);
+	// patterns match where a fragment cannot.
 	fragments []string
+	patterns  []*regexp.Regexp
 	// subject finds the resource the explaining rule reports on, given the
 	// event's object; nil means the event's object itself.
 	subject func(cl *inventory.Cluster, obj inspect.Resource, msg string) (inspect.Resource, bool)
@@ -114,10 +115,19 @@ var syncCauses = []syncCause{
 
 // Classify returns the cause of a controller message, or nil.
 func Classify(msg string) *syncCause {
-	for i := range syncCauses {
-		for _, f := range syncCauses[i].fragments {
+	return classifyAmong(syncCauses, msg)
+}
+
+func classifyAmong(causes []syncCause, msg string) *syncCause {
+	for i := range causes {
+		for _, f := range causes[i].fragments {
 			if strings.Contains(msg, f) {
-				return &syncCauses[i]
+				return &causes[i]
+			}
+		}
+		for _, re := range causes[i].patterns {
+			if re.MatchString(msg) {
+				return &causes[i]
 			}
 		}
 	}
@@ -162,49 +172,56 @@ var LBSyncError = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			if !inv.Known(inventory.KubeEvents, cl.Scope()) {
-				continue
-			}
-			type group struct {
-				obj    inspect.Resource
-				cause  *syncCause
-				events []*corev1.Event
-			}
-			groups := map[string]*group{}
-			var order []string
-			for i := range cl.Events {
-				e := &cl.Events[i]
-				if !isSyncFailure(e) {
-					continue
-				}
-				if t := inventory.EventTime(e); !inv.CollectedAt.IsZero() && !t.IsZero() && inv.CollectedAt.Sub(t) > eventWindow {
-					continue
-				}
-				obj := inspect.Resource{Kind: e.InvolvedObject.Kind, Project: cl.Project, Location: cl.Location(), Cluster: cl.Name(),
-					Namespace: e.InvolvedObject.Namespace, Name: e.InvolvedObject.Name}
-				cause := Classify(e.Message)
-				label := "unknown"
-				if cause != nil {
-					label = cause.Label
-				}
-				key := obj.Kind + "/" + obj.Namespace + "/" + obj.Name + "/" + label
-				if label == "unknown" {
-					key += "/" + e.Message
-				}
-				g, ok := groups[key]
-				if !ok {
-					g = &group{obj: obj, cause: cause}
-					groups[key] = g
-					order = append(order, key)
-				}
-				g.events = append(g.events, e)
-			}
-			for _, key := range order {
-				g := groups[key]
+			for _, g := range groupFailures(inv, cl, isSyncFailure, Classify) {
 				p.Report(syncFinding(cl, g.obj, g.cause, g.events))
 			}
 		}
 	},
+}
+
+// failureGroup is the recent Warning events of one object with one cause
+// (or one unknown message).
+type failureGroup struct {
+	obj    inspect.Resource
+	cause  *syncCause
+	events []*corev1.Event
+}
+
+// groupFailures groups a cluster's recent Warning events that select picks
+// by object and cause, in the order they first occur; none when the
+// cluster's events could not be read.
+func groupFailures(inv *inventory.Inventory, cl *inventory.Cluster, selected func(*corev1.Event) bool, classify func(string) *syncCause) []*failureGroup {
+	if !inv.Known(inventory.KubeEvents, cl.Scope()) {
+		return nil
+	}
+	groups := map[string]*failureGroup{}
+	var order []*failureGroup
+	for i := range cl.Events {
+		e := &cl.Events[i]
+		if !selected(e) {
+			continue
+		}
+		if t := inventory.EventTime(e); !inv.CollectedAt.IsZero() && !t.IsZero() && inv.CollectedAt.Sub(t) > eventWindow {
+			continue
+		}
+		obj := inspect.Resource{Kind: e.InvolvedObject.Kind, Project: cl.Project, Location: cl.Location(), Cluster: cl.Name(),
+			Namespace: e.InvolvedObject.Namespace, Name: e.InvolvedObject.Name}
+		cause := classify(e.Message)
+		key := obj.Kind + "/" + obj.Namespace + "/" + obj.Name + "/"
+		if cause != nil {
+			key += cause.Label
+		} else {
+			key += "unknown/" + e.Message
+		}
+		g, ok := groups[key]
+		if !ok {
+			g = &failureGroup{obj: obj, cause: cause}
+			groups[key] = g
+			order = append(order, g)
+		}
+		g.events = append(g.events, e)
+	}
+	return order
 }
 
 func syncFinding(cl *inventory.Cluster, obj inspect.Resource, cause *syncCause, events []*corev1.Event) inspect.Finding {

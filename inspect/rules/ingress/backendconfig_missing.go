@@ -5,11 +5,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

@@ -6,13 +6,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-	"github.com/lbdiag/lbdiag/inspect/rules/events"
-
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inspect/rules/events"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

@@ -3,11 +3,10 @@ package ingress
 import (
 	"fmt"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

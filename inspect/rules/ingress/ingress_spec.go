@@ -5,12 +5,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

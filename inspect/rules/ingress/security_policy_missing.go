@@ -5,9 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

@@ -3,11 +3,10 @@ package ingress
 import (
 	"fmt"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

@@ -4,11 +4,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

@@ -7,11 +7,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -189,12 +188,17 @@ func ownerOf(ids []clusterIdentity, name, desc string, tags []string) ownership 
 	}
 	// v2 names carry the hash of the kube-system UID.
 	if strings.HasPrefix(name, "k8s2-") {
-		rest := strings.TrimPrefix(name, "k8s2-")
-		if i := strings.Index(rest, "-"); i == 2 {
-			rest = rest[3:] // k8s2-um-<hash>-...
+		// k8s2-<hash>-... (L4), k8s2-um-<hash>-... (Ingress v2 frontend),
+		// k8s2-tcp-<hash>-... (L4 forwarding rules): the hash is the
+		// first eight-character part.
+		hash := ""
+		for _, part := range strings.SplitN(strings.TrimPrefix(name, "k8s2-"), "-", 3) {
+			if len(part) == 8 {
+				hash = part
+				break
+			}
 		}
-		if len(rest) >= 8 {
-			hash := rest[:8]
+		if hash != "" {
 			for i := range ids {
 				if ids[i].hash == hash {
 					o.owners = append(o.owners, &ids[i])
@@ -360,6 +364,8 @@ func leftoverIn(owners []*clusterIdentity, name, desc string) string {
 	svc := ""
 	if d, ok := core.ParseBackendServiceDescription(desc); ok {
 		svc = d.Service
+	} else if l4 := core.L4ServiceOfDescription(desc); l4 != "" {
+		svc = l4
 	} else if ns, s := negDescription(desc); s != "" {
 		svc = ns + "/" + s
 	}

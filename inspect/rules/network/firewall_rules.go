@@ -7,12 +7,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-
 	compute "google.golang.org/api/compute/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/firewall"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

@@ -5,11 +5,10 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-
 	compute "google.golang.org/api/compute/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

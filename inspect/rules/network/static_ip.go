@@ -5,12 +5,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-
 	compute "google.golang.org/api/compute/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 

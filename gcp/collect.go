@@ -93,6 +93,16 @@ type Options struct {
 	HealthBudget int
 	// Focus narrows the health reads to the focused objects' backends.
 	Focus inventory.Focus
+	// Logs, when positive, is the window of Cloud Logging entries to read
+	// (at most MaxLogWindow); LoggingEndpoint overrides the API's base URL;
+	// LogEntryCap bounds the request log entries read per backend service
+	// and the entries of each other query (default DefaultLogEntryCap).
+	Logs            time.Duration
+	LoggingEndpoint string
+	LogEntryCap     int
+	// LoggingQPS is the entries.list rate (default 1 a second, burst 5:
+	// Cloud Logging's read quota is about 60 a minute per project).
+	LoggingQPS float64
 	// Clock is the time source of the run: the collection time that rules
 	// judge ages against (events, certificates) is Clock() at the start of
 	// a live run. Nil means the system clock. Tests fix it so that their
@@ -105,6 +115,13 @@ func (o Options) now() time.Time {
 		return o.Clock().UTC()
 	}
 	return time.Now().UTC()
+}
+
+func (o Options) logEntryCap() int {
+	if o.LogEntryCap > 0 {
+		return o.LogEntryCap
+	}
+	return DefaultLogEntryCap
 }
 
 func (o Options) concurrency() int {
@@ -139,6 +156,10 @@ type collector struct {
 	// computeErrs are the errors of the project's Compute Engine lists.
 	computeErrs []error
 	clusterErr  error
+	// collectedAt is the inventory's collection time; logs is what
+	// --logs read.
+	collectedAt time.Time
+	logs        *inventory.Logs
 }
 
 // Collect reads the project. It returns an error only when the run cannot
@@ -153,6 +174,7 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 			inv.CollectedAt = *at
 		}
 	}
+	c.collectedAt = inv.CollectedAt
 
 	svc, err := compute.NewService(ctx, c.clientOptions(recording.APICompute, opts.ComputeEndpoint, DefaultComputeEndpoint)...)
 	if err != nil {
@@ -162,6 +184,8 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 	// The backend service list gates the health reads: bsReady closes when
 	// it is in.
 	bsReady := make(chan struct{})
+	// With --logs, the health checks' list says which give no probe logs.
+	hcReady := make(chan struct{})
 	health := newHealthReader(c, svc)
 	var wg sync.WaitGroup
 	for _, t := range projectTasks {
@@ -169,8 +193,23 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		go func() {
 			defer wg.Done()
 			c.runComputeTask(ctx, svc, opts.Project, t, true)
-			if t.source == inventory.ComputeBackendServices {
+			switch t.source {
+			case inventory.ComputeBackendServices:
 				close(bsReady)
+			case inventory.ComputeHealthChecks:
+				close(hcReady)
+			}
+		}()
+	}
+
+	if opts.Logs > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-bsReady:
+				c.collectLogs(ctx, hcReady)
+			case <-ctx.Done():
 			}
 		}()
 	}
@@ -249,6 +288,7 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 
 	sort.Slice(inv.Clusters, func(i, j int) bool { return inv.Clusters[i].Scope() < inv.Clusters[j].Scope() })
 	inv.Compute = c.compute
+	inv.Logs = c.logs
 	sortCompute(&inv.Compute)
 	inv.Coverage = c.coverage
 	sort.SliceStable(inv.Coverage, func(i, j int) bool {
@@ -335,6 +375,16 @@ func isNotFound(err error) bool {
 		return ge.Code == http.StatusNotFound
 	}
 	return strings.Contains(err.Error(), "code = NotFound")
+}
+
+// read reports whether a source was read completely in scope so far.
+func (c *collector) read(source inventory.Source, scope string) bool {
+	for _, cov := range c.coverage {
+		if cov.Source == source && cov.Scope == scope {
+			return cov.Complete()
+		}
+	}
+	return false
 }
 
 func (c *collector) cover(cov inventory.Coverage) {
@@ -428,8 +478,15 @@ func (c *collector) limiter(api string) *Limiter {
 	if qps <= 0 {
 		qps = DefaultMaxQPS
 	}
-	if strings.HasPrefix(api, "kubernetes/") {
+	switch {
+	case strings.HasPrefix(api, "kubernetes/"):
 		qps, burst = 50, 50
+	case api == recording.APILogging:
+		// Cloud Logging allows about 60 entries.list calls a minute.
+		qps, burst = 1, 5
+		if c.opts.LoggingQPS > 0 {
+			qps = c.opts.LoggingQPS
+		}
 	}
 	l := NewLimiter(qps, burst, c.opts.concurrency())
 	c.limiters[api] = l
@@ -445,7 +502,7 @@ const LimiterWait inventory.Source = "lbdiag.rateLimit"
 func (c *collector) coverLimiters() {
 	c.lmu.Lock()
 	defer c.lmu.Unlock()
-	for _, api := range []string{recording.APICompute, recording.APIContainer} {
+	for _, api := range []string{recording.APICompute, recording.APIContainer, recording.APILogging} {
 		l, ok := c.limiters[api]
 		if !ok {
 			continue

@@ -21,11 +21,13 @@ import (
 // ErrWriteRefused is returned for any request that could change state.
 var ErrWriteRefused = errors.New("lbdiag is read-only: request refused")
 
-// readOnlyPOSTs are the POST methods of the Compute Engine API that only read.
-var readOnlyPOSTs = []string{"/getHealth", "/listNetworkEndpoints"}
+// readOnlyPOSTs are the POST methods that only read: Compute Engine's
+// getHealth and listNetworkEndpoints, Cloud Logging's entries.list.
+var readOnlyPOSTs = []string{"/getHealth", "/listNetworkEndpoints", "/v2/entries:list"}
 
 // ReadOnly returns a RoundTripper that refuses every request but GET, and
-// POST to the read-only getHealth and listNetworkEndpoints methods. Every
+// POST to the read-only getHealth, listNetworkEndpoints and entries.list
+// methods. Every
 // transport lbdiag builds starts with it, live or replayed.
 func ReadOnly(next http.RoundTripper) http.RoundTripper {
 	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {

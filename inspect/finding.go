@@ -64,12 +64,17 @@ type Finding struct {
 	// on its own. A controller event that a configuration rule already
 	// explains thus adds proof to that finding instead of a second row.
 	AttachTo *Attachment `json:"-"`
+	// AttachNote, for a finding folded into another, is appended to that
+	// finding's message, so that the table shows the added proof too.
+	AttachNote string `json:"-"`
 }
 
-// Attachment names the finding another finding belongs to.
+// Attachment names the finding another finding belongs to; Or names
+// others, tried in order when there is no such finding.
 type Attachment struct {
 	Rule     string
 	Resource Resource
+	Or       []Attachment
 }
 
 // Pass is one rule's view of a run.
@@ -205,9 +210,17 @@ func attach(fs []Finding) []Finding {
 		if a == nil {
 			continue
 		}
-		j, ok := index[key(a.Rule, a.Resource)]
+		j, ok := -1, false
+		for _, c := range append([]Attachment{{Rule: a.Rule, Resource: a.Resource}}, a.Or...) {
+			if j, ok = index[key(c.Rule, c.Resource)]; ok {
+				break
+			}
+		}
 		if !ok {
 			continue
+		}
+		if fs[i].AttachNote != "" {
+			fs[j].Message += " — " + fs[i].AttachNote
 		}
 		if fs[j].Evidence == nil {
 			fs[j].Evidence = map[string]any{}

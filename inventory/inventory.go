@@ -37,6 +37,9 @@ type Inventory struct {
 	// Focus is what the user narrowed the report to (--namespace,
 	// --ingress, --gateway); rules that need the whole project skip.
 	Focus Focus
+	// Logs is what Cloud Logging said about the load balancers (--logs);
+	// nil when logs were not asked for.
+	Logs *Logs
 
 	knownMu  sync.Mutex
 	known    map[string]bool // source + " " + scope -> complete

@@ -109,7 +109,10 @@ type realEnv struct {
 	// tokens: token -> user (and groups) known to every API server.
 	tokens   map[string][2]string
 	clusters map[string]*realCluster
-	procs    []*exec.Cmd
+	// procs are the started processes, stopped in reverse; the two API
+	// servers start at once.
+	mu    sync.Mutex
+	procs []*exec.Cmd
 }
 
 func freePort(t *testing.T) int {
@@ -192,7 +195,9 @@ func (e *realEnv) start(t *testing.T, cmd *exec.Cmd, logName string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	e.mu.Lock()
 	e.procs = append(e.procs, cmd)
+	e.mu.Unlock()
 }
 
 func (e *realEnv) waitFor(t *testing.T, what string, ready func() bool) {
@@ -283,6 +288,8 @@ func (e *realEnv) startAPIServer(t *testing.T, location, name, serviceRange stri
 }
 
 func (e *realEnv) stop() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	for _, p := range slices.Backward(e.procs) {
 		if p.Process != nil {
 			p.Process.Kill()

@@ -186,7 +186,9 @@ func TestBundleRedaction(t *testing.T) {
 		// free-form Service annotation, 17: a free-form pod template
 		// annotation, 18: an access_token in an event message.
 		"s3cr3t-probe-hdr-31aa", "s3cr3t-bc-hdr-8c21", "s3cr3t-bs-hdr-5e02", "s3cr3t-prestop-d7e1", "s3cr3t-userinfo-4b4b",
-		"s3cr3t-query-90f3", "s3cr3t-svc-ann-1c6d", "s3cr3t-tpl-ann-f00d", "s3cr3t-evtoken-aa17"}
+		"s3cr3t-query-90f3", "s3cr3t-svc-ann-1c6d", "s3cr3t-tpl-ann-f00d", "s3cr3t-evtoken-aa17",
+		// 19, 20: the request logs' client address and URL query (--logs).
+		logClientIP, logQuerySecret}
 	f.rewrite = map[string]func(map[string]any){
 		"/apis/cloud.google.com/v1/backendconfigs": func(body map[string]any) {
 			for _, item := range body["items"].([]any) {
@@ -276,7 +278,7 @@ func TestBundleRedaction(t *testing.T) {
 	// fake servers; its handler applies f.rewrite through serve.
 	bundle := filepath.Join(t.TempDir(), "evidence.tar.gz")
 	recorded := filepath.Join(t.TempDir(), "raw")
-	res := f.run(t, "--format", "json", "--evidence", bundle, "--record", recorded)
+	res := f.run(t, "--format", "json", "--evidence", bundle, "--record", recorded, "--logs", "1h")
 	if res.code != exitFindings {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
@@ -309,7 +311,8 @@ func TestBundleRedaction(t *testing.T) {
 	// hook's sleep, the annotations lbdiag reads.
 	compacted := regexp.MustCompile(`\s+`).ReplaceAll(all.Bytes(), nil)
 	for _, keep := range []string{`"API_KEY"`, `"command":["sleep","40"]`, `"X-Probe-Key"`, `"X-Upstream-Key:REDACTED"`, `"X-Edge-Auth:REDACTED"`,
-		`"cloud.google.com/backend-config"`, `"networking.gke.io/example-hook":"https://REDACTED@hooks.example.com/x?sig=REDACTED"`} {
+		`"cloud.google.com/backend-config"`, `"networking.gke.io/example-hook":"https://REDACTED@hooks.example.com/x?sig=REDACTED"`,
+		`"statusDetails":"backend_connection_closed_before_data_sent_to_client"`, `"requestUrl":"https://shop.acme.example/cart"`} {
 		if !bytes.Contains(compacted, []byte(keep)) {
 			t.Errorf("the bundle lost %s", keep)
 		}
@@ -328,8 +331,12 @@ func TestBundleRedaction(t *testing.T) {
 	if !strings.Contains(res.stdout, "(checkout: exec: sleep 40)") {
 		t.Error("the preStop rule no longer reads the hook's duration")
 	}
-	// The bundle replays to the same findings as the live run.
+	// The bundle replays to the same findings as the live run, with the
+	// logs' window it was recorded with.
 	replayed := runLbdiag(t, t.TempDir(), "inspect", "--replay", bundle, "--format", "json")
+	if !strings.Contains(replayed.stdout, `"lb-traffic-errors"`) {
+		t.Error("the replayed bundle lost the traffic evidence")
+	}
 	if a, b := findingKeys(parseReport(t, res.stdout)), findingKeys(parseReport(t, replayed.stdout)); strings.Join(a, "\n") != strings.Join(b, "\n") {
 		t.Errorf("the bundle replays to other findings:\n%v\n%v", a, b)
 	}
@@ -353,7 +360,9 @@ func TestHTMLReportInChromium(t *testing.T) {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	html := res.stdout
-	for _, external := range []string{"<script", "<link", "http://", "src=", "@import", "url("} {
+	// (Evidence may quote plain-HTTP URLs, such as a logged request to an
+	// internal load balancer: text, not a link.)
+	for _, external := range []string{"<script", "<link", `="http://`, "src=", "@import", "url("} {
 		if strings.Contains(html, external) {
 			t.Errorf("the page is not self-contained: it has %q", external)
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/lbdiag/lbdiag/fixtures"
 	"github.com/lbdiag/lbdiag/gcp/recording"
+	"github.com/lbdiag/lbdiag/internal/fakelogging"
 )
 
 // binary is the lbdiag executable built once for the end-to-end tests.
@@ -67,6 +69,12 @@ type fakeProject struct {
 	compute   *httptest.Server
 	container *httptest.Server
 	kube      map[string]*httptest.Server // by cluster name
+	// logging is a Cloud Logging API holding the recording's log entries
+	// as the real API returns them (client addresses, query strings),
+	// moved by shift; logs counts its calls.
+	logging  *httptest.Server
+	logs     *fakelogging.Server
+	logsOnce sync.Once
 
 	mu     sync.Mutex
 	hits   map[string]int // "api METHOD path?query" -> count
@@ -138,9 +146,11 @@ func newFakeProject(t *testing.T) *fakeProject {
 	for _, cl := range []struct{ location, name string }{{"europe-west1", "shop-eu"}, {"us-central1-a", "ops-us"}} {
 		f.kube[cl.name] = httptest.NewTLSServer(f.serve(recording.KubeAPI(cl.location, cl.name)))
 	}
+	f.logging = httptest.NewServer(f.serveLogging())
 	t.Cleanup(func() {
 		f.compute.Close()
 		f.container.Close()
+		f.logging.Close()
 		for _, s := range f.kube {
 			s.Close()
 		}
@@ -157,20 +167,7 @@ func (f *fakeProject) serve(api string) http.Handler {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			key += " " + string(body)
 		}
-		f.mu.Lock()
-		f.hits[key]++
-		hit := f.hits[key]
-		authorized := r.Header.Get("Authorization") == "Bearer "+testToken || f.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
-		if !authorized {
-			f.noAuth = append(f.noAuth, key)
-		}
-		var fault func(int, http.ResponseWriter, *http.Request) bool
-		for suffix, fn := range f.faults {
-			if strings.HasSuffix(r.URL.Path, suffix) || suffix == "*" {
-				fault = fn
-			}
-		}
-		f.mu.Unlock()
+		hit, authorized, fault := f.arrive(key, r)
 		if !authorized {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)
@@ -215,6 +212,72 @@ func (f *fakeProject) serve(api string) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// Client details the real request logs carry and lbdiag must drop.
+const (
+	logClientIP    = "203.0.113.77"
+	logQuerySecret = "session=tok-5ecr3t-91"
+)
+
+// serveLogging answers entries.list over the recording's log entries,
+// evaluating each query's filter, paging and all; faults apply as to the
+// other APIs.
+func (f *fakeProject) serveLogging() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.logsOnce.Do(func() {
+			var entries []map[string]any
+			for _, e := range f.rec.Manifest.Exchanges {
+				if e.API != recording.APILogging {
+					continue
+				}
+				b, err := fs.ReadFile(fixtures.Demo(), e.File)
+				if err != nil {
+					f.t.Error(err)
+					continue
+				}
+				var page struct {
+					Entries []map[string]any `json:"entries"`
+				}
+				json.Unmarshal(b, &page)
+				for _, en := range page.Entries {
+					if t, err := time.Parse(time.RFC3339Nano, en["timestamp"].(string)); err == nil {
+						en["timestamp"] = t.Add(f.shift).Format(time.RFC3339Nano)
+					}
+					if h := asMap(en["httpRequest"]); h != nil {
+						h["remoteIp"] = logClientIP
+						h["requestUrl"] = h["requestUrl"].(string) + "?" + logQuerySecret
+						asMap(en["jsonPayload"])["remoteIp"] = logClientIP
+					}
+					entries = append(entries, en)
+				}
+			}
+			f.logs = fakelogging.New("acme-shop-prod", entries)
+		})
+		hit, _, fault := f.arrive("logging "+r.Method+" "+r.URL.Path, r)
+		if fault != nil && fault(hit, w, r) {
+			return
+		}
+		f.logs.ServeHTTP(w, r)
+	})
+}
+
+// arrive counts a request under key, notes it when it lacks the bearer
+// token, and returns its hit count and the fault that applies to it.
+func (f *fakeProject) arrive(key string, r *http.Request) (hit int, authorized bool, fault func(int, http.ResponseWriter, *http.Request) bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hits[key]++
+	authorized = r.Header.Get("Authorization") == "Bearer "+testToken || f.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+	if !authorized {
+		f.noAuth = append(f.noAuth, key)
+	}
+	for suffix, fn := range f.faults {
+		if strings.HasSuffix(r.URL.Path, suffix) || suffix == "*" {
+			fault = fn
+		}
+	}
+	return f.hits[key], authorized, fault
 }
 
 // serveClusters answers clusters.list from the recording, pointing each
@@ -317,6 +380,7 @@ func (f *fakeProject) runAs(t *testing.T, token string, env []string, args ...st
 	base := []string{"inspect", "--project", "acme-shop-prod",
 		"--compute-endpoint", f.compute.URL + "/compute/v1/",
 		"--container-endpoint", f.container.URL + "/",
+		"--logging-endpoint", f.logging.URL + "/",
 		"--access-token-file", tokenFile, "--now", f.now().Format(time.RFC3339)}
 	return runLbdiagEnv(t, dir, env, append(base, args...)...)
 }
@@ -427,7 +491,7 @@ func testLiveRun(t *testing.T, shift time.Duration) {
 		return true
 	}
 
-	res := f.run(t, "--format", "json")
+	res := f.run(t, "--format", "json", "--logs", "1h")
 	if res.code != exitFindings {
 		t.Fatalf("exit code %d, want %d; stderr: %s", res.code, exitFindings, res.stderr)
 	}
@@ -440,9 +504,10 @@ func testLiveRun(t *testing.T, shift time.Duration) {
 		"backend-unhealthy BackendService //k8s1-4f7d2b91-shop-checkout-8080-5d03f6e2", // getHealth, a read-only POST
 		"backendconfig-missing Service ops-us/ops/admin-ui",                            // from the second page of the Service list
 		"backendconfig-missing Service shop-eu/shop/frontend",                          // a BackendConfig in another namespace
-		"health-check-logging-disabled HealthCheck //k8s1-4f7d2b91-shop-checkout-8080-5d03f6e2",
 		"ingress-tls-secret-name-missing Ingress shop-eu/shop/promo",
 		"l4-service-pending Service ops-us/ops/status-page", // with its service-controller events
+		// The checkout's timeouts, which no configuration rule explains.
+		"lb-traffic-errors BackendService //k8s1-4f7d2b91-shop-checkout-8080-5d03f6e2",
 		"managed-certificate-missing Ingress shop-eu/shop/promo",
 		"neg-drain-timeout-unset BackendService //k8s1-4f7d2b91-shop-frontend-80-1c2e9a7b",
 		"neg-drain-timeout-unset BackendService //k8s1-4f7d2b91-shop-orders-api-80-9b71c4d0",
@@ -471,6 +536,19 @@ func testLiveRun(t *testing.T, shift time.Duration) {
 				t.Errorf("the Translate event is not attached: %v", f.Evidence)
 			}
 		}
+	}
+	// The scale-down's 502s in the load balancer's logs are the evidence
+	// of the missing drain; what identifies the clients is gone.
+	for _, f := range rep.Findings {
+		if f.Rule == "neg-drain-timeout-unset" && f.Resource.Name == "k8s1-4f7d2b91-shop-frontend-80-1c2e9a7b" {
+			evs, _ := f.Evidence["lb-traffic-errors"].([]any)
+			if len(evs) != 1 || !strings.Contains(fmt.Sprint(evs[0]), "count:23") || !strings.Contains(f.Message, "— logs: 23× 502 backend_connection_closed_before_data_sent_to_client in the last hour") {
+				t.Errorf("the 502s are not linked to the drain finding: %s %v", f.Message, f.Evidence)
+			}
+		}
+	}
+	if strings.Contains(res.stdout, logClientIP) || strings.Contains(res.stdout, logQuerySecret) {
+		t.Error("the report keeps a client address or a query string of the request logs")
 	}
 	// The policy list was forbidden: no finding claims a policy is missing,
 	// and the gap says why and what to grant.
@@ -510,6 +588,9 @@ func testLiveRun(t *testing.T, shift time.Duration) {
 		}
 		if strings.Contains(key, "/aggregated/securityPolicies") {
 			want = 1 // a 403 is final
+		}
+		if strings.HasPrefix(key, "logging ") {
+			want = 3 // two request-log queries and one of probe logs
 		}
 		if n != want {
 			t.Errorf("%s requested %d times, want %d", key, n, want)
@@ -577,13 +658,14 @@ func TestRecordAndReplay(t *testing.T) {
 	t.Parallel()
 	f := newFakeProject(t)
 	dir := filepath.Join(t.TempDir(), "rec")
-	live := f.run(t, "--format", "json", "--record", dir)
+	live := f.run(t, "--format", "json", "--record", dir, "--logs", "1h")
 	if live.code != exitFindings {
 		t.Fatalf("live: exit %d: %s", live.code, live.stderr)
 	}
 	// Close every server: the replay must not need them.
 	f.compute.Close()
 	f.container.Close()
+	f.logging.Close()
 	for _, s := range f.kube {
 		s.Close()
 	}
@@ -603,6 +685,10 @@ func TestRecordAndReplay(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
 		t.Error(err)
 	}
+	// The recorded logs replay with their window, without --logs.
+	if !strings.Contains(replayed.stdout, `"lb-traffic-errors"`) || !strings.Contains(replayed.stdout, `"logging.requests"`) {
+		t.Error("the replay lost the logs")
+	}
 }
 
 // TestDemoAndOtherCommands covers the offline commands and the other
@@ -611,7 +697,7 @@ func TestDemoAndOtherCommands(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	res := runLbdiag(t, home, "inspect", "--demo")
-	if res.code != exitFindings || !strings.Contains(res.stdout, "backendconfig-missing") || !strings.Contains(res.stdout, "11 errors, 10 warnings, 2 info findings") {
+	if res.code != exitFindings || !strings.Contains(res.stdout, "backendconfig-missing") || !strings.Contains(res.stdout, "11 errors, 11 warnings, 1 info finding") {
 		t.Errorf("demo table: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	if strings.Contains(res.stdout, "\x1b[") {
@@ -652,6 +738,9 @@ func TestDemoAndOtherCommands(t *testing.T) {
 	if res := runLbdiag(t, home, "inspect", "--demo", "--project", "someone-else"); res.code != exitError {
 		t.Errorf("demo with another project: exit %d", res.code)
 	}
+	if res := runLbdiag(t, home, "inspect", "--demo", "--logs", "25h"); res.code != exitError || !strings.Contains(res.stderr, "up to 24h") {
+		t.Errorf("--logs 25h: exit %d: %s", res.code, res.stderr)
+	}
 }
 
 // TestDemoFixesPaste checks, at every width and through a pipe, that every
@@ -688,5 +777,35 @@ func TestDemoFixesPaste(t *testing.T) {
 	res := runLbdiagEnv(t, home, []string{"COLUMNS=100000"}, "inspect", "--demo")
 	if len(res.stdout) > 64<<10 {
 		t.Errorf("COLUMNS=100000 printed %d bytes", len(res.stdout))
+	}
+}
+
+// TestEndpointOverridesFromEnvironment: gcloud's endpoint override
+// variables point lbdiag at the APIs, as the flags do.
+func TestEndpointOverridesFromEnvironment(t *testing.T) {
+	t.Parallel()
+	f := newFakeProject(t)
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600)
+	env := []string{"CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE=" + f.compute.URL + "/compute/v1/",
+		"CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER=" + f.container.URL + "/",
+		"CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING=" + f.logging.URL + "/"}
+	res := runLbdiagEnv(t, dir, env, "inspect", "--project", "acme-shop-prod", "--access-token-file", tokenFile,
+		"--now", f.now().Format(time.RFC3339), "--logs", "1h", "--format", "json")
+	if res.code != exitFindings {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	rep := parseReport(t, res.stdout)
+	if len(rep.Coverage) == 0 {
+		t.Fatal("no coverage")
+	}
+	for _, c := range rep.Coverage {
+		if c.Status != "ok" && c.Status != "skipped" {
+			t.Errorf("gap: %+v", c)
+		}
+	}
+	if hitsOf(f, "entries:list") != 3 || !strings.Contains(res.stdout, `"lb-traffic-errors"`) {
+		t.Errorf("the logging override was not used: %d calls", hitsOf(f, "entries:list"))
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lbdiag/lbdiag/internal/fakelogging"
 )
 
 // A fault of the suite: what is injected into the fake project, how lbdiag
@@ -467,6 +469,80 @@ var faultCases = []faultCase{
 			}
 		},
 	},
+	{
+		name: "17 --logs without logging.logEntries.list: a gap, never no errors",
+		setup: func(t *testing.T, f *fakeProject) []string {
+			f.faults["/v2/entries:list"] = func(hit int, w http.ResponseWriter, r *http.Request) bool {
+				fakelogging.PermissionDenied(w, "acme-shop-prod")
+				return true
+			}
+			return []string{"--logs", "1h"}
+		},
+		exit:     exitFindings, // the demo's findings come first; the gap is in the coverage
+		coverage: &wantCoverage{"logging.requests", project, "error", "missing IAM permission logging.logEntries.list on project acme-shop-prod: grant roles/logging.viewer"},
+		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
+			for _, fd := range rep.Findings {
+				if fd.Rule == "lb-traffic-errors" || fd.Evidence["lb-traffic-errors"] != nil {
+					t.Errorf("traffic evidence without logs: %s on %s", fd.Rule, fd.Resource.Name)
+				}
+			}
+			if n := hitsOf(f, "entries:list"); n != 3 {
+				t.Errorf("%d entries.list calls, want 3 (a 403 is final)", n)
+			}
+		},
+	},
+	{
+		name: "18 --logs through Logging's quota: retried, then the evidence",
+		setup: func(t *testing.T, f *fakeProject) []string {
+			f.faults["/v2/entries:list"] = func(hit int, w http.ResponseWriter, r *http.Request) bool {
+				if hit > 1 {
+					return false
+				}
+				fakelogging.QuotaExceeded(w, "acme-shop-prod")
+				return true
+			}
+			return []string{"--logs", "1h"}
+		},
+		exit:     exitFindings,
+		coverage: &wantCoverage{"logging.requests", project, "ok", "52 request log entries of 4 backend services"},
+		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
+			if !hasFinding(rep, "lb-traffic-errors", "k8s1-4f7d2b91-shop-checkout-8080-5d03f6e2") {
+				t.Error("no traffic finding after the 429")
+			}
+		},
+	},
+	{
+		name: "19 --logs with a hostile probe text and a Logging error echoing the token",
+		setup: func(t *testing.T, f *fakeProject) []string {
+			f.faults["/v2/entries:list"] = func(hit int, w http.ResponseWriter, r *http.Request) bool {
+				if !strings.Contains(readBody(r), "healthchecks") {
+					return false
+				}
+				return jsonAnswer(w, http.StatusBadRequest, `{"error":{"code":400,"status":"INVALID_ARGUMENT","message":"bad filter \u001b]52;c;aGk=\u0007 from `+r.Header.Get("Authorization")+`"}}`)
+			}
+			return []string{"--logs", "1h"}
+		},
+		exit:     exitFindings,
+		coverage: &wantCoverage{"logging.healthChecks", project, "error", ""},
+		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
+			if strings.Contains(res.stdout, testToken) || strings.Contains(res.stderr, testToken) {
+				t.Error("the access token was echoed")
+			}
+			if r, bad := rawControl(res.stdout); bad {
+				t.Errorf("raw control character %U in the report", r)
+			}
+			if status, _, _ := gap(rep, "logging.requests", project); status != "ok" {
+				t.Errorf("the request logs are not read when the probe logs fail: %s", status)
+			}
+		},
+	},
+}
+
+// readBody reads a request's body and leaves it readable again.
+func readBody(r *http.Request) string {
+	b, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return string(b)
 }
 
 // TestFaults runs lbdiag against the fake project with each fault injected.

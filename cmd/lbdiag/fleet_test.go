@@ -20,6 +20,7 @@ import (
 
 	"github.com/lbdiag/lbdiag/fixtures"
 	"github.com/lbdiag/lbdiag/gcp/recording"
+	"github.com/lbdiag/lbdiag/internal/fakelogging"
 )
 
 // fakeFleet serves an organization of projects: Cloud Resource Manager v3
@@ -33,6 +34,7 @@ type fakeFleet struct {
 	crm       *httptest.Server
 	compute   *httptest.Server
 	container *httptest.Server
+	logging   *httptest.Server            // Cloud Logging, with no entries
 	kube      map[string]*httptest.Server // "project/location/name"
 
 	mu       sync.Mutex
@@ -76,10 +78,17 @@ func newFakeFleet(t *testing.T) *fakeFleet {
 	f.crm = httptest.NewServer(http.HandlerFunc(f.serveCRM))
 	f.compute = httptest.NewServer(http.HandlerFunc(f.serveCompute))
 	f.container = httptest.NewServer(http.HandlerFunc(f.serveContainer))
+	logs := fakelogging.New(fleetProjects[0], nil)
+	logs.Allow(fleetProjects[1:]...)
+	f.logging = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.note(recording.APILogging, r)
+		logs.ServeHTTP(w, r)
+	}))
 	t.Cleanup(func() {
 		f.crm.Close()
 		f.compute.Close()
 		f.container.Close()
+		f.logging.Close()
 		for _, s := range f.kube {
 			s.Close()
 		}
@@ -254,7 +263,7 @@ func (f *fakeFleet) run(t *testing.T, env []string, args ...string) runResult {
 	tokenFile := filepath.Join(dir, "token")
 	os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600)
 	base := []string{"inspect", "--compute-endpoint", f.compute.URL + "/compute/v1/", "--container-endpoint", f.container.URL + "/",
-		"--resourcemanager-endpoint", f.crm.URL + "/", "--access-token-file", tokenFile, "--now", "2026-11-27T02:12:00Z"}
+		"--resourcemanager-endpoint", f.crm.URL + "/", "--logging-endpoint", f.logging.URL + "/", "--access-token-file", tokenFile, "--now", "2026-11-27T02:12:00Z"}
 	return runLbdiagEnv(t, dir, env, append(base, args...)...)
 }
 

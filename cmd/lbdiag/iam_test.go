@@ -58,6 +58,8 @@ func iamPermissions(api, method, path string) (perms []string, ok bool) {
 		return []string{"resourcemanager.projects.list"}, true
 	case api == "crm" && method == http.MethodGet && path == "/v3/folders":
 		return []string{"resourcemanager.folders.list"}, true
+	case api == recording.APILogging && method == http.MethodPost && path == "/v2/entries:list":
+		return []string{"logging.logEntries.list"}, true
 	}
 	return nil, false
 }
@@ -112,9 +114,9 @@ func (g *gcsLog) handler(target string) http.Handler {
 }
 
 // TestIAMRoleMatchesCalls derives the IAM permissions lbdiag needs from
-// every request of a fleet run (Resource Manager, then Compute Engine, GKE
-// and every cluster of each project, reports and baselines in Cloud
-// Storage, run twice so that the second replaces the first's latest.json)
+// every request of a fleet run (Resource Manager, then Compute Engine, GKE,
+// Cloud Logging and every cluster of each project, reports and baselines
+// in Cloud Storage, run twice so that the second replaces the first's latest.json)
 // and fails when deploy/iam-role.yaml misses one or grants one nothing
 // uses.
 func TestIAMRoleMatchesCalls(t *testing.T) {
@@ -130,7 +132,7 @@ func TestIAMRoleMatchesCalls(t *testing.T) {
 	f := newFakeFleet(t)
 	env := []string{"STORAGE_EMULATOR_HOST=" + proxy.URL, "CLOUD_RUN_EXECUTION=exec-1"}
 	for run := range 2 {
-		res := f.run(t, env, "--organization", fleetOrg, "--format", "json", "--health", "all", "--output", "gs://acme-lbdiag/reports", "--baseline", "auto")
+		res := f.run(t, env, "--organization", fleetOrg, "--format", "json", "--health", "all", "--logs", "1h", "--output", "gs://acme-lbdiag/reports", "--baseline", "auto")
 		if res.code == exitError {
 			t.Fatalf("run %d: exit %d: %s", run, res.code, res.stderr)
 		}
@@ -143,7 +145,7 @@ func TestIAMRoleMatchesCalls(t *testing.T) {
 		api, rest, _ := strings.Cut(req, " ")
 		path, _, _ := strings.Cut(rest, "?")
 		method := http.MethodGet
-		if strings.HasSuffix(path, "/getHealth") {
+		if strings.HasSuffix(path, "/getHealth") || api == recording.APILogging {
 			method = http.MethodPost
 		}
 		perms, ok := iamPermissions(api, method, path)

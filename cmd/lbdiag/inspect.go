@@ -59,6 +59,9 @@ type inspectFlags struct {
 	gateways          []string
 	stats             string
 	kubePageSize      int
+	logs              time.Duration
+	logEntries        int
+	loggingEndpoint   string
 }
 
 func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
@@ -109,6 +112,9 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.StringArrayVar(&f.namespaces, "namespace", nil, "report only on this namespace's objects and the load balancers that serve them; repeatable")
 	fl.StringArrayVar(&f.ingresses, "ingress", nil, "report only on this Ingress (NS/NAME) and what it uses; repeatable")
 	fl.StringArrayVar(&f.gateways, "gateway", nil, "report only on this Gateway (NS/NAME) and what it uses; repeatable")
+	fl.DurationVar(&f.logs, "logs", 0, "also read this window of Cloud Logging (at most 24h, e.g. 1h): the load balancers' request failures, health-check probe results and passthrough connections, as evidence on findings and findings of their own (a recording replays with the window it was recorded with; the demo holds 1h)")
+	fl.IntVar(&f.logEntries, "log-entries", gcp.DefaultLogEntryCap, "most request log entries read per backend service, and entries per health-check or passthrough log query (--logs)")
+	fl.StringVar(&f.loggingEndpoint, "logging-endpoint", "", "Cloud Logging API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING or the public endpoint)")
 	fl.StringVar(&f.now, "now", "", "run as if the clock read this RFC 3339 time (for tests and reproductions)")
 	fl.MarkHidden("now")
 	fl.StringVar(&f.stats, "stats", "", "write the phases' wall and CPU times of a one-project run to this file (for benchmarks)")
@@ -133,7 +139,7 @@ type run struct {
 	runID    string
 	store    output.Store
 	ts       oauth2.TokenSource
-	endpoint struct{ compute, container, crm string }
+	endpoint struct{ compute, container, crm, logging string }
 }
 
 func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcome, error) {
@@ -174,11 +180,18 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		if f.project != "" && f.project != rec.Manifest.Project {
 			return nil, usagef("--project %s: the recording is of project %s", f.project, rec.Manifest.Project)
 		}
+		// A recording of a run with --logs replays with its window (the
+		// demo holds an hour of logs).
+		if f.logs == 0 {
+			f.logs = rec.Manifest.LogsWindow()
+		}
 	} else {
 		r.endpoint.compute = firstNonEmpty(f.computeEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE"))
 		r.endpoint.container = firstNonEmpty(f.containerEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER"))
 		r.endpoint.crm = firstNonEmpty(f.crmEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER"))
-		for _, e := range []struct{ api, url, suffix string }{{"compute", r.endpoint.compute, "/compute/v1/"}, {"container", r.endpoint.container, ""}, {"resourcemanager", r.endpoint.crm, ""}} {
+		r.endpoint.logging = firstNonEmpty(f.loggingEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING"))
+		for _, e := range []struct{ api, url, suffix string }{{"compute", r.endpoint.compute, "/compute/v1/"}, {"container", r.endpoint.container, ""},
+			{"resourcemanager", r.endpoint.crm, ""}, {"logging", r.endpoint.logging, ""}} {
 			if err := checkEndpoint(e.api, e.url, e.suffix); err != nil {
 				return nil, err
 			}
@@ -307,6 +320,12 @@ func (r *run) validate() error {
 	if f.maxQPS <= 0 || f.healthBudget < 0 {
 		return usagef("--max-qps must be positive and --health-budget not negative")
 	}
+	if f.logs < 0 || f.logs > gcp.MaxLogWindow {
+		return usagef("--logs %s: give a window up to 24h (e.g. 1h)", f.logs)
+	}
+	if f.logEntries <= 0 {
+		return usagef("--log-entries must be positive")
+	}
 	for _, ref := range append(append([]string{}, f.ingresses...), f.gateways...) {
 		if ns, name, ok := strings.Cut(ref, "/"); !ok || ns == "" || name == "" || strings.Contains(name, "/") {
 			return usagef("--ingress and --gateway take NAMESPACE/NAME, not %q", ref)
@@ -397,6 +416,7 @@ func (r *run) inspectProject(ctx context.Context, project string, rec *recording
 	opts := gcp.Options{Project: project, Clusters: f.clusters, UserAgent: "lbdiag/" + toolVersion(), Clock: r.clock, Replay: rec,
 		ComputeEndpoint: r.endpoint.compute, ContainerEndpoint: r.endpoint.container,
 		Health: f.health, HealthBudget: f.healthBudget, MaxQPS: f.maxQPS, KubePageSize: f.kubePageSize,
+		Logs: f.logs, LoggingEndpoint: r.endpoint.logging, LogEntryCap: f.logEntries,
 		Focus: inventory.Focus{Namespaces: f.namespaces, Ingresses: f.ingresses, Gateways: f.gateways}}
 	if r.ts != nil {
 		opts.TokenSource = r.ts
@@ -473,14 +493,21 @@ func (r *run) inspectProject(ctx context.Context, project string, rec *recording
 	}
 	rep.Exit = rep.ExitCode(policy)
 
+	// A recording's time is its collection's: a re-recorded recording (the
+	// demo's, a replay's) keeps the time its answers are of, so that event
+	// ages and the logs' window replay the same.
+	recordedAt := started
+	if !inv.CollectedAt.IsZero() {
+		recordedAt = inv.CollectedAt
+	}
 	if f.record != "" {
-		if err := writeRecording(f.record, opts.Project, opts.Recorder, started); err != nil {
+		if err := writeRecording(f.record, opts.Project, opts.Recorder, recordedAt); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(env.stderr, "lbdiag: recorded the run in %s\n", f.record)
 	}
 	if f.evidence != "" {
-		if err := writeEvidence(f, opts, rep, started, finished); err != nil {
+		if err := writeEvidence(f, opts, rep, recordedAt, finished); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(env.stderr, "lbdiag: wrote the evidence bundle %s\n", f.evidence)
@@ -715,6 +742,9 @@ func evidenceFlags(f *inspectFlags) map[string]string {
 	}
 	if f.containerEndpoint != "" {
 		m["container-endpoint"] = f.containerEndpoint
+	}
+	if f.logs > 0 {
+		m["logs"] = f.logs.String()
 	}
 	return m
 }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/lbdiag/lbdiag/gcp"
+	"github.com/lbdiag/lbdiag/internal/fakelogging"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -46,6 +47,8 @@ var (
 	healthFlag  = flag.String("health", "auto", "--health modes to run, comma separated")
 	modeFlag    = flag.String("mode", "live", "live, or live,record,replay: also run with --record, then --replay of that recording")
 	updateScale = flag.Bool("update-scale", false, "rewrite testdata/scale-requests.json")
+	logsFlag    = flag.String("logs", "0", "--logs windows to run, comma separated (0: without --logs)")
+	logsLatency = flag.Duration("logs-latency", 0, "latency of each Cloud Logging answer (default: -latency's)")
 )
 
 // scaleSpec is a synthetic project: clusters, Ingresses (each with two
@@ -210,8 +213,14 @@ type scaleFake struct {
 	latency   time.Duration
 	compute   *httptest.Server
 	container *httptest.Server
+	logging   *httptest.Server
 	kube      []*httptest.Server
 	counts    sync.Map // category -> *atomic.Int64
+	// logs is the Cloud Logging API: every tenth backend service failed
+	// 30 times in the last hour, and each of those has an endpoint whose
+	// probes time out.
+	logs        *fakelogging.Server
+	logsLatency time.Duration
 }
 
 func (f *scaleFake) count(cat string) {
@@ -234,14 +243,46 @@ func newScaleFake(t testing.TB, s scaleSpec, latency time.Duration) *scaleFake {
 		f.kube = append(f.kube, httptest.NewTLSServer(f.serveKube(cl)))
 	}
 	f.container = httptest.NewServer(http.HandlerFunc(f.serveContainer))
+	f.logs = fakelogging.New(scaleProject, f.y.logEntries())
+	f.logsLatency = latency
+	if *logsLatency > 0 {
+		f.logsLatency = *logsLatency
+	}
+	f.logging = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(f.logsLatency)
+		f.count("logging")
+		f.logs.ServeHTTP(w, r)
+	}))
 	t.Cleanup(func() {
 		f.compute.Close()
 		f.container.Close()
+		f.logging.Close()
 		for _, k := range f.kube {
 			k.Close()
 		}
 	})
 	return f
+}
+
+// logEntries are the project's load-balancer logs of the hour before the
+// runs' clock (2026-11-30T12:00:00Z).
+func (y synth) logEntries() []map[string]any {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	var out []map[string]any
+	for k := 0; k < y.services(); k += 10 {
+		for i := range 30 {
+			at := now.Add(-time.Duration(i*97+k%60) * time.Second).Format(time.RFC3339Nano)
+			out = append(out, map[string]any{"insertId": fmt.Sprintf("r%d-%d", k, i), "timestamp": at, "logName": "projects/" + scaleProject + "/logs/requests",
+				"resource":    map[string]any{"type": "http_load_balancer", "labels": map[string]any{"backend_service_name": y.bsName(k), "project_id": scaleProject, "zone": "global"}},
+				"httpRequest": map[string]any{"requestMethod": "GET", "requestUrl": "https://app.example.com/", "status": 502, "latency": "0.012s"},
+				"jsonPayload": map[string]any{"statusDetails": "backend_connection_closed_before_data_sent_to_client"}})
+		}
+		out = append(out, map[string]any{"insertId": fmt.Sprintf("p%d", k), "timestamp": now.Add(-20 * time.Minute).Format(time.RFC3339Nano),
+			"logName":     "projects/" + scaleProject + "/logs/compute.googleapis.com%2Fhealthchecks",
+			"resource":    map[string]any{"type": "gce_network_endpoint_group", "labels": map[string]any{"project_id": scaleProject, "zone": scaleZones[0], "network_endpoint_group_id": strconv.Itoa(3000000 + 2*k)}},
+			"jsonPayload": map[string]any{"healthCheckProbeResult": map[string]any{"ipAddress": "10.8.0.1", "targetPort": 8080, "healthState": "UNHEALTHY", "detailedHealthState": "TIMEOUT"}}})
+	}
+	return out
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -448,12 +489,13 @@ func (f *scaleFake) bound(computeCalls, healthCalls int64) (time.Duration, strin
 }
 
 type scaleResult struct {
-	scale, health, mode                string
+	scale, health, mode, logs          string
 	latency                            time.Duration
 	exit                               int
 	wall, bound                        time.Duration
 	chain                              string
 	compute, pages, health_, kube, gke int64
+	logging                            int64
 	rssMB                              float64
 	collectCPU, rulesCPU, rulesWall    float64
 	findings, gaps                     int
@@ -461,7 +503,7 @@ type scaleResult struct {
 
 // runScale runs the binary once. mode "record" records into recDir,
 // "replay" replays it.
-func runScale(t *testing.T, s scaleSpec, latency time.Duration, health, mode, recDir string) scaleResult {
+func runScale(t *testing.T, s scaleSpec, latency time.Duration, health, logs, mode, recDir string) scaleResult {
 	f := newScaleFake(t, s, latency)
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")
@@ -470,6 +512,9 @@ func runScale(t *testing.T, s scaleSpec, latency time.Duration, health, mode, re
 	cmd := exec.Command(binary, "inspect", "--project", scaleProject, "--compute-endpoint", f.compute.URL+"/compute/v1/",
 		"--container-endpoint", f.container.URL+"/", "--access-token-file", tokenFile, "--now", "2026-11-30T12:00:00Z",
 		"--format", "json", "--health", health, "--stats", statsFile, "--timeout", "60m")
+	if logs != "0" {
+		cmd.Args = append(cmd.Args, "--logs", logs, "--logging-endpoint", f.logging.URL+"/")
+	}
 	switch mode {
 	case "record":
 		cmd.Args = append(cmd.Args, "--record", recDir)
@@ -490,8 +535,8 @@ func runScale(t *testing.T, s scaleSpec, latency time.Duration, health, mode, re
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	res := scaleResult{scale: s.name, health: health, mode: mode, latency: latency, exit: exit, wall: wall,
-		compute: f.get("compute"), pages: f.get("compute pages"), health_: f.get("getHealth"), kube: f.get("kubernetes"), gke: f.get("container")}
+	res := scaleResult{scale: s.name, health: health, logs: logs, mode: mode, latency: latency, exit: exit, wall: wall,
+		compute: f.get("compute"), pages: f.get("compute pages"), health_: f.get("getHealth"), kube: f.get("kubernetes"), gke: f.get("container"), logging: f.get("logging")}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		res.rssMB = float64(ru.Maxrss) / 1024
 		if runtime.GOOS == "darwin" {
@@ -536,27 +581,29 @@ func TestScale(t *testing.T) {
 				t.Fatalf("latency %q: %v", ls, err)
 			}
 			for _, h := range strings.Split(*healthFlag, ",") {
-				recDir := filepath.Join(t.TempDir(), "recording")
-				for _, mode := range strings.Split(*modeFlag, ",") {
-					r := runScale(t, s, lat, strings.TrimSpace(h), strings.TrimSpace(mode), recDir)
-					if r.exit != exitOK && r.exit != exitFindings {
-						t.Errorf("%s %s %s %s: exit %d, an incomplete report (%d gaps)", r.scale, r.latency, r.health, r.mode, r.exit, r.gaps)
+				for _, logs := range strings.Split(*logsFlag, ",") {
+					recDir := filepath.Join(t.TempDir(), "recording")
+					for _, mode := range strings.Split(*modeFlag, ",") {
+						r := runScale(t, s, lat, strings.TrimSpace(h), strings.TrimSpace(logs), strings.TrimSpace(mode), recDir)
+						if r.exit != exitOK && r.exit != exitFindings {
+							t.Errorf("%s %s %s %s: exit %d, an incomplete report (%d gaps)", r.scale, r.latency, r.health, r.mode, r.exit, r.gaps)
+						}
+						results = append(results, r)
 					}
-					results = append(results, r)
 				}
 			}
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "| scale | latency | --health | mode | exit | lists (pages) | getHealth | Kubernetes | wall | bound | wall/bound | longest chain | peak RSS | CPU collect | CPU rules (wall) |\n")
-	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| scale | latency | --health | --logs | mode | exit | lists (pages) | getHealth | Kubernetes | entries.list | findings | wall | bound | wall/bound | longest chain | peak RSS | CPU collect | CPU rules (wall) |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		ratio := "—"
 		if r.bound > 0 {
 			ratio = fmt.Sprintf("%.2f", r.wall.Seconds()/r.bound.Seconds())
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %d (%d) | %d | %d | %.1f s | %.1f s | %s | %s | %.0f MB | %.1f s | %.2f s (%.2f s) |\n",
-			r.scale, r.latency, r.health, r.mode, r.exit, r.compute-r.pages+r.gke, r.pages, r.health_, r.kube, r.wall.Seconds(), r.bound.Seconds(),
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %d (%d) | %d | %d | %d | %d | %.1f s | %.1f s | %s | %s | %.0f MB | %.1f s | %.2f s (%.2f s) |\n",
+			r.scale, r.latency, r.health, r.logs, r.mode, r.exit, r.compute-r.pages+r.gke, r.pages, r.health_, r.kube, r.logging, r.findings, r.wall.Seconds(), r.bound.Seconds(),
 			ratio, r.chain, r.rssMB, r.collectCPU, r.rulesCPU, r.rulesWall)
 	}
 	t.Logf("synthetic projects on %d CPUs (%s/%s):\n%s", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, b.String())
@@ -569,7 +616,7 @@ func TestScale(t *testing.T) {
 	}
 	got := map[string]int64{}
 	for _, r := range results {
-		if r.latency == 0 && r.health == "auto" && r.mode == "live" {
+		if r.latency == 0 && r.health == "auto" && r.logs == "0" && r.mode == "live" {
 			got[r.scale] = r.compute + r.health_ + r.kube + r.gke
 		}
 	}

@@ -46,6 +46,8 @@ const (
 const (
 	APICompute   = "compute"
 	APIContainer = "container"
+	// APILogging is Cloud Logging (--logs).
+	APILogging = "logging"
 )
 
 // KubeAPI returns the API label of one cluster's Kubernetes API.
@@ -63,7 +65,8 @@ type Exchange struct {
 	// Query is the canonical query string (sorted, without encoding
 	// parameters).
 	Query string `json:"query,omitempty"`
-	// RequestBody is the compacted JSON body of a POST.
+	// RequestBody is the JSON body of a POST, in canonical form (compact,
+	// object keys sorted, no HTML escaping: see CanonicalJSON).
 	RequestBody string `json:"requestBody,omitempty"`
 	// Status is the HTTP status; 0 when the request failed in transport.
 	Status int `json:"status"`
@@ -77,7 +80,7 @@ type Exchange struct {
 
 // Key identifies the request of an exchange.
 func (e Exchange) Key() string {
-	return e.API + " " + e.Method + " " + e.Path + "?" + e.Query + " " + e.RequestBody
+	return e.API + " " + e.Method + " " + e.Path + "?" + e.Query + " " + CanonicalJSON(e.RequestBody)
 }
 
 // Manifest is the content of manifest.json.
@@ -288,7 +291,7 @@ func requestKey(api string, req *http.Request) (Exchange, error) {
 		}
 		req.Body.Close()
 		req.Body = io.NopCloser(bytes.NewReader(b))
-		e.RequestBody = compactJSON(b)
+		e.RequestBody = CanonicalJSON(string(b))
 	}
 	return e, nil
 }
@@ -309,12 +312,26 @@ func CanonicalQuery(raw string) string {
 	return vals.Encode()
 }
 
-func compactJSON(b []byte) string {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, b); err != nil {
-		return string(b)
+// CanonicalJSON is the canonical form of a JSON request body: compact,
+// object keys sorted, no HTML escaping; text that is not JSON is kept as it
+// is. Recordings written by hand or by other tools match live requests.
+func CanonicalJSON(body string) string {
+	if body == "" {
+		return ""
 	}
-	return buf.String()
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return body
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return body
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
 }
 
 // Recorder captures the final response of every request sent through the
@@ -463,4 +480,37 @@ func WriteManifest(dir string, m Manifest) error {
 		return fmt.Errorf("writing recording manifest: %w", err)
 	}
 	return nil
+}
+
+// LogsWindow is the window of Cloud Logging a recording's run read (its
+// --logs), or 0 when it read none: the flag an evidence bundle records,
+// else the start of the window in the recorded queries' filters
+// (timestamp>="…") before the recording's time.
+func (m Manifest) LogsWindow() time.Duration {
+	if d, err := time.ParseDuration(m.Flags["logs"]); err == nil && d > 0 {
+		return d
+	}
+	if m.RecordedAt == nil {
+		return 0
+	}
+	for _, e := range m.Exchanges {
+		if e.API != APILogging {
+			continue
+		}
+		var body struct {
+			Filter string `json:"filter"`
+		}
+		if json.Unmarshal([]byte(e.RequestBody), &body) != nil {
+			continue
+		}
+		_, rest, ok := strings.Cut(body.Filter, `timestamp>="`)
+		if !ok {
+			continue
+		}
+		ts, _, _ := strings.Cut(rest, `"`)
+		if since, err := time.Parse(time.RFC3339Nano, ts); err == nil && since.Before(*m.RecordedAt) {
+			return m.RecordedAt.Sub(since)
+		}
+	}
+	return 0
 }

@@ -151,6 +151,11 @@ func redactObject(m map[string]any, key string) map[string]any {
 		}
 		return m
 	}
+	// A log entry: requests lose their query strings and their client's
+	// address; free text is scrubbed.
+	if _, ok := m["logName"]; ok {
+		redactLogEntry(m)
+	}
 	// An event: its message is free text from a controller, which may
 	// quote URLs with tokens.
 	if _, ok := m["involvedObject"]; ok {
@@ -206,4 +211,42 @@ func sleepOnly(cmd any) []any {
 		return []any{"sleep", strconv.FormatFloat(secs, 'f', -1, 64)}
 	}
 	return []any{Redacted}
+}
+
+// redactLogEntry removes from a Cloud Logging entry what identifies a
+// client or may carry a secret: URL query strings, referers, client
+// addresses.
+func redactLogEntry(m map[string]any) {
+	if hr, ok := m["httpRequest"].(map[string]any); ok {
+		if u, ok := hr["requestUrl"].(string); ok {
+			hr["requestUrl"] = StripQuery(u)
+		}
+		if r, ok := hr["referer"].(string); ok {
+			hr["referer"] = StripQuery(r)
+		}
+		delete(hr, "remoteIp")
+	}
+	if p, ok := m["jsonPayload"].(map[string]any); ok {
+		delete(p, "remoteIp")
+		if c, ok := p["connection"].(map[string]any); ok {
+			delete(c, "clientIp")
+			delete(c, "client_ip")
+		}
+		if r, ok := p["healthCheckProbeResult"].(map[string]any); ok {
+			if s, ok := r["probeResultText"].(string); ok {
+				r["probeResultText"] = untrusted.Scrub(s)
+			}
+		}
+	}
+	if s, ok := m["textPayload"].(string); ok {
+		m["textPayload"] = untrusted.Scrub(s)
+	}
+}
+
+// StripQuery cuts a URL's query string and fragment.
+func StripQuery(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		return u[:i]
+	}
+	return u
 }

@@ -99,5 +99,7 @@ func All() []*inspect.Rule {
 		// Controller events.
 		events.LBSyncError,
 		events.L4SyncError,
+		// Traffic (--logs).
+		lb.LBTrafficErrors,
 	}
 }

@@ -1,0 +1,435 @@
+package lb
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	compute "google.golang.org/api/compute/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+const docLBLogs = "https://cloud.google.com/load-balancing/docs/https/https-logging-monitoring"
+
+// trafficCause is what a request log's statusDetails means, the rules
+// whose findings explain it (in order of preference), and what to do when
+// none does.
+type trafficCause struct {
+	Label string
+	Rules []string
+	Fix   string
+	// Noise is the client's doing: counted, never a finding on its own.
+	Noise bool
+	// Backend marks a response the backend itself sent: the Pods' or
+	// instances' failure, not the load balancer's.
+	Backend bool
+	// Timeout marks the backend service's timeoutSec running out.
+	Timeout bool
+}
+
+var (
+	drainRules = []string{"neg-drain-timeout-unset", "connection-draining-disabled", "prestop-hook-missing", "prestop-shorter-than-drain", "termination-grace-too-short"}
+	// The causes first, the symptom (backend-unhealthy) last: the evidence
+	// goes to the first finding that fired.
+	healthRules = []string{"health-check-firewall-missing", "health-check-port-mismatch", "health-check-protocol-mismatch", "readiness-probe-health-check-mismatch", "neg-missing", "backend-unhealthy"}
+	// A probe that times out: nothing answers (a firewall, a wrong port);
+	// one that fails: something answers, not with a success.
+	probeTimeoutRules   = []string{"health-check-firewall-missing", "health-check-port-mismatch", "backend-unhealthy"}
+	probeUnhealthyRules = []string{"readiness-probe-health-check-mismatch", "health-check-protocol-mismatch", "health-check-port-mismatch", "backend-unhealthy"}
+	connectRules        = []string{"proxy-only-firewall-missing", "health-check-firewall-missing", "ingress-service-port-missing"}
+)
+
+// trafficCauses maps the statusDetails of the load balancers' request logs
+// (global and classic external: the snake_case messages; the regional,
+// Envoy-based ones also use Envoy's response flags) to their causes.
+var trafficCauses = map[string]trafficCause{
+	"backend_connection_closed_before_data_sent_to_client": {Label: "the backend closed the connection before answering: a Pod or instance stopped with requests in flight, or its keepalive timeout is shorter than the load balancer's (600 s)", Rules: drainRules,
+		Fix: "drain before stopping (connection draining, a preStop hook, a grace period longer than both) and keep the backends' HTTP keepalive timeout above 620 s"},
+	"backend_connection_closed_after_partial_response_sent": {Label: "the backend closed the connection in the middle of a response", Rules: drainRules,
+		Fix: "drain before stopping, and check the application for crashes during responses"},
+	"failed_to_pick_backend": {Label: "the load balancer found no healthy backend to send the request to", Rules: healthRules,
+		Fix: "make the backends healthy: readiness, the health check's port and path, the firewall for 35.191.0.0/16 and 130.211.0.0/22"},
+	"no_healthy_upstream": {Label: "the load balancer found no healthy backend to send the request to", Rules: healthRules,
+		Fix: "make the backends healthy: readiness, the health check's port and path, the firewall for 35.191.0.0/16 and 130.211.0.0/22"},
+	"failed_to_connect_to_backend": {Label: "the load balancer could not connect to the backend (a firewall, a wrong port, nothing listening)", Rules: connectRules,
+		Fix: "allow the load balancer's ranges (35.191.0.0/16, 130.211.0.0/22, or the proxy-only subnet for regional load balancers) to the serving port, and check the Pods listen on it"},
+	"upstream_reset_before_response_started{connection_failure}": {Label: "the proxy could not connect to the backend (a firewall, a wrong port, nothing listening)", Rules: connectRules,
+		Fix: "allow the proxy-only subnet to the serving port, and check the Pods listen on it"},
+	"upstream_reset_before_response_started": {Label: "the connection to the backend was reset before the response began", Rules: append(append([]string(nil), connectRules...), drainRules...),
+		Fix: "check the Pods listen on the serving port and that the proxy-only subnet may reach it; drain before stopping"},
+	"upstream_reset_before_response_started{connection_termination}": {Label: "the backend closed the connection before answering", Rules: drainRules,
+		Fix: "drain before stopping, and keep the backends' keepalive timeout above the proxy's"},
+	"backend_timeout": {Timeout: true, Label: "the backend did not answer within the backend service's timeoutSec",
+		Fix: "raise the timeout where GKE reads it (BackendConfig spec.timeoutSec, GCPBackendPolicy spec.default.timeoutSec) or make the slow requests faster"},
+	"upstream_response_timeout": {Timeout: true, Label: "the backend did not answer within the backend service's timeoutSec",
+		Fix: "raise the timeout where GKE reads it (BackendConfig spec.timeoutSec, GCPBackendPolicy spec.default.timeoutSec) or make the slow requests faster"},
+	"backend_response_corrupted":                   {Label: "the backend sent a malformed response", Fix: "fix the application's HTTP responses (the body length must match Content-Length; chunked encoding must be valid)"},
+	"backend_response_headers_too_long":            {Label: "the backend's response headers exceed the load balancer's limit", Fix: "send smaller response headers"},
+	"backend_interim_response_not_supported":       {Label: "the backend sent an interim (1xx) response the load balancer does not support", Fix: "do not send interim responses through the load balancer"},
+	"backend_early_response_with_non_error_status": {Label: "the backend answered before reading the request body", Fix: "read the whole request before answering"},
+	"ssl_certificate_san_verification_failed":      {Label: "the backend's TLS certificate does not match the name the load balancer verifies", Fix: "fix the backend's certificate (subjectAltNames) or the backend service's TLS settings"},
+	"ssl_certificate_chain_verification_failed":    {Label: "the backend's TLS certificate chain does not verify", Fix: "serve a certificate chain the load balancer trusts"},
+	"internal_error":                               {Label: "an error inside the load balancer", Fix: "if it persists, open a support case with the log entries"},
+	"response_sent_by_backend":                     {Label: "the backend itself answered with a server error", Backend: true, Fix: "troubleshoot the serving Pods or instances (their logs), not the load balancer"},
+	"via_upstream":                                 {Label: "the backend itself answered with a server error", Backend: true, Fix: "troubleshoot the serving Pods or instances (their logs), not the load balancer"},
+	"client_disconnected_before_any_response":      {Label: "the client went away before the response", Noise: true},
+	"client_disconnected_after_partial_response":   {Label: "the client went away during the response", Noise: true},
+	"client_timed_out":                             {Label: "the client was too slow", Noise: true},
+	"denied_by_security_policy":                    {Label: "Cloud Armor denied the request", Noise: true},
+	"throttled_by_security_policy":                 {Label: "Cloud Armor rate limiting", Noise: true},
+}
+
+// CauseOfStatusDetails returns what a request log's statusDetails means,
+// and whether lbdiag knows the value.
+func CauseOfStatusDetails(details string) (trafficCause, bool) {
+	if details == "" {
+		return trafficCause{Label: "server errors whose log entries carry no statusDetails", Fix: "read the entries in Logs Explorer with the filter in the evidence"}, false
+	}
+	if c, ok := trafficCauses[details]; ok {
+		return c, true
+	}
+	// Envoy's details carry their flag in braces; the prefix decides.
+	if i := strings.Index(details, "{"); i > 0 {
+		if c, ok := trafficCauses[details[:i]]; ok {
+			return c, true
+		}
+	}
+	return trafficCause{Label: "a failure lbdiag does not recognise", Fix: "look the statusDetails up in the load balancer's logging reference"}, false
+}
+
+// ProbeCause is what a health check's detailed state means ("" for
+// HEALTHY).
+func ProbeCause(detailed string) string { return probeCause[detailed] }
+
+// probeCause is what a health check's detailed state means.
+var probeCause = map[string]string{
+	"TIMEOUT":   "the probe got no answer in time: a firewall dropping Google's health-check ranges, or a wrong port",
+	"UNHEALTHY": "the probe got an answer that is not a success: a wrong path, the application failing, or a protocol mismatch",
+	"DRAINING":  "the backend is draining",
+	"UNKNOWN":   "the health check cannot probe it yet",
+}
+
+// bsOwnerResources are the resources other rules report about for a
+// backend service: itself, its Service, the workloads of the Service and
+// the Ingresses and Gateways that route to it.
+type bsOwnerResources struct {
+	bs        inspect.Resource
+	service   *inspect.Resource
+	workloads []inspect.Resource
+	owners    []inspect.Resource
+}
+
+// trafficIndex joins, once per run, each backend service (by scoped key)
+// with the cluster and the Ingresses and Gateways that name it, and with
+// the Service port it serves through NEGs.
+type trafficIndex struct {
+	serving map[string]servingOf
+	negs    map[*compute.BackendService]negBackend
+}
+
+type servingOf struct {
+	cl     *inventory.Cluster
+	owners []string
+}
+
+type negBackend struct {
+	n    core.NEGServing
+	port corev1.ServicePort
+}
+
+func indexOf(p *inspect.Pass) *trafficIndex {
+	return p.Shared("lb.traffic", func() any {
+		x := &trafficIndex{serving: map[string]servingOf{}, negs: map[*compute.BackendService]negBackend{}}
+		for _, cl := range p.Inventory.Clusters {
+			for key, owners := range inventory.ServingBackendServices(cl) {
+				if _, seen := x.serving[key]; !seen && len(owners) > 0 {
+					x.serving[key] = servingOf{cl: cl, owners: owners}
+				}
+			}
+		}
+		for _, n := range core.IndexOf(p).NEGServings() {
+			for _, sb := range n.Backends {
+				if _, seen := x.negs[sb.BS]; !seen {
+					x.negs[sb.BS] = negBackend{n: n, port: sb.Port}
+				}
+			}
+		}
+		return x
+	}).(*trafficIndex)
+}
+
+func ownersOf(p *inspect.Pass, bs *compute.BackendService) bsOwnerResources {
+	out := bsOwnerResources{bs: core.BackendServiceResource(bs)}
+	s, ok := indexOf(p).serving[inventory.ScopedKey(bs.SelfLink)]
+	if !ok {
+		return out
+	}
+	cl := s.cl
+	for _, o := range s.owners {
+		kind, ref, _ := strings.Cut(o, " ")
+		ns, name, _ := strings.Cut(ref, "/")
+		out.owners = append(out.owners, core.KubeResource(cl, kind, core.MetaOf(ns, name)))
+	}
+	if _, svc := core.GKEBackendService(bs); svc != "" {
+		ns, name, _ := strings.Cut(svc, "/")
+		if svc := core.FindService(cl, ns, name); svc != nil {
+			r := core.KubeResource(cl, "Service", svc.ObjectMeta)
+			out.service = &r
+			for _, w := range core.WorkloadsOf(cl, svc) {
+				out.workloads = append(out.workloads, core.KubeResource(cl, w.Kind, w.Meta))
+			}
+		}
+	}
+	return out
+}
+
+// attachments are the findings that explain a traffic failure, in the
+// order of the cause's rules: the first that fired takes the evidence.
+func (o bsOwnerResources) attachments(rules []string) *inspect.Attachment {
+	var cands []inspect.Attachment
+	for _, rule := range rules {
+		switch rule {
+		case "prestop-hook-missing", "prestop-shorter-than-drain", "termination-grace-too-short":
+			for _, w := range o.workloads {
+				cands = append(cands, inspect.Attachment{Rule: rule, Resource: w})
+			}
+		case "proxy-only-firewall-missing", "health-check-firewall-missing", "ingress-service-port-missing":
+			for _, r := range o.owners {
+				cands = append(cands, inspect.Attachment{Rule: rule, Resource: r})
+			}
+		case "readiness-probe-health-check-mismatch", "neg-missing":
+			if o.service != nil {
+				cands = append(cands, inspect.Attachment{Rule: rule, Resource: *o.service})
+			}
+		default:
+			cands = append(cands, inspect.Attachment{Rule: rule, Resource: o.bs})
+			if o.service != nil && rule == "neg-drain-timeout-unset" {
+				cands = append(cands, inspect.Attachment{Rule: rule, Resource: *o.service}) // a Gateway's Service
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	return &inspect.Attachment{Rule: cands[0].Rule, Resource: cands[0].Resource, Or: cands[1:]}
+}
+
+// LBTrafficErrors reports what the load balancers' logs say went wrong.
+var LBTrafficErrors = &inspect.Rule{
+	ID:       "lb-traffic-errors",
+	Severity: inspect.Warning,
+	Title:    "The load balancers' logs show no failure that lbdiag's configuration rules do not explain (--logs)",
+	Doc: inspect.Doc{
+		Why: `With --logs, lbdiag reads the window's request logs of the Application Load Balancers (resource types http_load_balancer, internal_http_lb_rule, http_external_regional_lb_rule: the server errors and the proxy's own failures, with their statusDetails) and the health checks' probe logs. statusDetails says who failed: backend_connection_closed_before_data_sent_to_client is a backend stopping with requests in flight (the drain, preStop and grace rules), failed_to_pick_backend means no healthy backend (the health and health-check rules), failed_to_connect_to_backend a firewall or port, backend_timeout the backend service's timeoutSec, response_sent_by_backend an error of the application itself. When a configuration rule explains the failure, its counts, time range and samples become that finding's evidence; otherwise this rule reports it. Client-side failures (client_disconnected_before_any_response, Cloud Armor's denials) are counted but never reported on their own. Backend services with request logging off give no evidence; coverage lists them (see backend-logging-disabled): no logs is never taken as no errors.`,
+		Fix: `Fix the cause each finding names; read the entries behind it in Logs Explorer with the filter in the evidence.`,
+		Sources: []string{"Logging and monitoring for external Application Load Balancers: statusDetails (" + docLBLogs + ")",
+			"Internal Application Load Balancer logging (cloud.google.com/load-balancing/docs/l7-internal/monitoring)",
+			"Health check logging: healthCheckProbeResult (cloud.google.com/load-balancing/docs/health-check-logging)", core.SrcTroubleshoot},
+		URL: docLBLogs,
+	},
+	Check: func(p *inspect.Pass) {
+		inv := p.Inventory
+		logs := inv.Logs
+		if logs == nil {
+			return
+		}
+		byKey := map[string]*compute.BackendService{}
+		for _, bs := range inv.Compute.BackendServices {
+			byKey[inventory.ScopedKey(bs.SelfLink)] = bs
+		}
+		window := windowText(logs.Until.Sub(logs.Since))
+		for _, key := range core.SortedKeys(logs.Requests) {
+			bs := byKey[key]
+			if bs == nil {
+				continue
+			}
+			owners := ownersOf(p, bs)
+			type group struct {
+				cause    trafficCause
+				failures []inventory.RequestFailures
+				count    int
+			}
+			groups := map[string]*group{}
+			noise := 0
+			for _, f := range logs.Requests[key] {
+				c, _ := CauseOfStatusDetails(f.Details)
+				if c.Noise {
+					noise += f.Count
+					continue
+				}
+				g := groups[c.Label]
+				if g == nil {
+					g = &group{cause: c}
+					groups[c.Label] = g
+				}
+				g.failures = append(g.failures, f)
+				g.count += f.Count
+			}
+			for _, label := range core.SortedKeys(groups) {
+				g := groups[label]
+				sort.Slice(g.failures, func(i, j int) bool { return g.failures[i].Count > g.failures[j].Count })
+				var parts []string
+				first, last := g.failures[0].First, g.failures[0].Last
+				for _, f := range g.failures {
+					parts = append(parts, fmt.Sprintf("%d× %d %s", f.Count, f.Status, orBackend(f.Details)))
+					if f.First.Before(first) {
+						first = f.First
+					}
+					if f.Last.After(last) {
+						last = f.Last
+					}
+				}
+				summary := fmt.Sprintf("%s in the last %s (%s to %s)", strings.Join(parts, ", "), window, first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339))
+				ev := map[string]any{"window": map[string]any{"since": logs.Since, "until": logs.Until}, "failures": g.failures, "cause": g.cause.Label,
+					"clientSideCounted": noise, "logsFilter": logsFilter(bs, g.failures, logs.Since)}
+				if logs.CappedRequests[key] {
+					// The cap stopped the reading: counts are lower bounds.
+					ev["capped"] = true
+					summary = "at least " + summary
+				}
+				cause, fix := g.cause.Label, g.cause.Fix
+				if g.cause.Timeout {
+					cause += fmt.Sprintf(" (%d s)", bs.TimeoutSec)
+					ev["timeoutSec"] = bs.TimeoutSec
+					if f := timeoutFix(p, bs); f != "" {
+						fix = f
+					}
+				}
+				f := inspect.Finding{
+					Key:         "requests:" + label,
+					Resource:    owners.bs,
+					Evidence:    ev,
+					Message:     fmt.Sprintf("The request logs of backend service %s show %s: %s", bs.Name, summary, cause),
+					Remediation: fix,
+					AttachNote:  "logs: " + summary,
+				}
+				if g.cause.Backend {
+					f.Severity = inspect.Info
+				}
+				if len(g.cause.Rules) > 0 {
+					f.AttachTo = owners.attachments(g.cause.Rules)
+					f.Message += fmt.Sprintf(", which no finding of %s explains", strings.Join(g.cause.Rules, ", "))
+				}
+				p.Report(f)
+			}
+		}
+		// Probe logs: why the health checks fail, per backend service.
+		negs := map[string]*compute.NetworkEndpointGroup{}
+		for _, n := range inv.Compute.NEGs {
+			negs[inventory.RelativeName(n.SelfLink)] = n
+		}
+		for _, bs := range inv.Compute.BackendServices {
+			var lines []string
+			var results []map[string]any
+			for _, b := range bs.Backends {
+				for _, r := range logs.ProbesOf(b.Group, negs[inventory.RelativeName(b.Group)]) {
+					where := core.LocationOf(b.Group)
+					if strings.Contains(b.Group, "/instanceGroups/") {
+						where = "instance group " + inventory.LastSegment(b.Group) + " in " + where
+					}
+					line := fmt.Sprintf("%s (%s) %s since %s", r.Endpoint, where, orBackend(r.Detailed), r.Since.UTC().Format(time.RFC3339))
+					if r.Result != "" {
+						line += fmt.Sprintf(" (%q)", r.Result)
+					}
+					lines = append(lines, line)
+					results = append(results, map[string]any{"group": inventory.RelativeName(b.Group), "endpoint": r.Endpoint, "healthState": r.State,
+						"detailedHealthState": r.Detailed, "probeResultText": r.Result, "since": r.Since})
+				}
+			}
+			if len(lines) == 0 {
+				continue
+			}
+			owners := ownersOf(p, bs)
+			why, explain := probeCause["UNHEALTHY"], probeUnhealthyRules
+			for _, r := range results {
+				if r["detailedHealthState"] == "TIMEOUT" {
+					why, explain = probeCause["TIMEOUT"], probeTimeoutRules
+					break
+				}
+			}
+			summary := fmt.Sprintf("health-check probes fail: %s", strings.Join(lines, "; "))
+			p.Report(inspect.Finding{
+				Key:         "probes",
+				Resource:    owners.bs,
+				Evidence:    map[string]any{"probes": results, "cause": why},
+				Message:     fmt.Sprintf("The health-check logs of backend service %s say its %s: %s", bs.Name, summary, why),
+				Remediation: "check the firewall for Google's health-check ranges, the health check's port and path, and the application's health endpoint",
+				AttachTo:    owners.attachments(explain),
+				AttachNote:  "logs: " + summary,
+			})
+		}
+	},
+}
+
+func orBackend(details string) string {
+	if details == "" {
+		return "(no statusDetails)"
+	}
+	return details
+}
+
+// windowText says how long the logs' window is: "hour", "30 minutes".
+func windowText(d time.Duration) string {
+	switch {
+	case d == time.Hour:
+		return "hour"
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%d minutes", d/time.Minute)
+	}
+	return d.String()
+}
+
+// timeoutFix is the command that raises a GKE backend service's timeout
+// where its controller reads it: the BackendConfig of the Service's port,
+// or the GCPBackendPolicy targeting the Service. "" when lbdiag cannot
+// name it.
+func timeoutFix(p *inspect.Pass, bs *compute.BackendService) string {
+	next := max(2*bs.TimeoutSec, 60)
+	nb, ok := indexOf(p).negs[bs]
+	if !ok {
+		return ""
+	}
+	n, svc := nb.n, nb.n.Svc
+	if strings.HasPrefix(bs.Name, "gkegw") {
+		if n.Policy != nil {
+			return fmt.Sprintf(`kubectl patch gcpbackendpolicy %s -n %s --type merge -p '{"spec":{"default":{"timeoutSec":%d}}}'   # if the requests are meant to take that long; else make them faster`,
+				n.Policy.Name, n.Policy.Namespace, next)
+		}
+		return ""
+	}
+	if ref, ok, err := core.ParseBackendConfig(svc); ok && err == nil {
+		if name := ref.ForPort(nb.port); name != "" {
+			return fmt.Sprintf(`kubectl patch backendconfig %s -n %s --type merge -p '{"spec":{"timeoutSec":%d}}'   # if the requests are meant to take that long; else make them faster`,
+				name, svc.Namespace, next)
+		}
+	}
+	return ""
+}
+
+// logsFilter is the Logs Explorer query that shows a group of failures.
+func logsFilter(bs *compute.BackendService, failures []inventory.RequestFailures, since time.Time) string {
+	var details, statuses []string
+	for _, f := range failures {
+		if f.Details != "" {
+			details = append(details, strconv.Quote(f.Details))
+		} else {
+			statuses = append(statuses, strconv.Itoa(f.Status))
+		}
+	}
+	var which []string
+	if len(details) > 0 {
+		which = append(which, "jsonPayload.statusDetails=("+strings.Join(details, " OR ")+")")
+	}
+	if len(statuses) > 0 {
+		which = append(which, "(httpRequest.status=("+strings.Join(statuses, " OR ")+") AND NOT jsonPayload.statusDetails:*)")
+	}
+	return fmt.Sprintf(`resource.labels.backend_service_name=%q AND timestamp>=%q AND (%s)`, bs.Name, since.UTC().Format(time.RFC3339), strings.Join(which, " OR "))
+}

@@ -1,7 +1,6 @@
 package gcp
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -449,10 +448,4 @@ func byName[T any](s []T, meta func(*T) *metav1.ObjectMeta) {
 
 func kubeAPILabel(cl *containerpb.Cluster) string {
 	return recording.KubeAPI(cl.GetLocation(), cl.GetName())
-}
-
-// isJSON reports whether b looks like a JSON document.
-func isJSON(b []byte) bool {
-	b = bytes.TrimSpace(b)
-	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }

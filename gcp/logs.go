@@ -14,7 +14,6 @@ import (
 	logging "google.golang.org/api/logging/v2"
 
 	"github.com/lbdiag/lbdiag/gcp/recording"
-	"github.com/lbdiag/lbdiag/internal/untrusted"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -39,8 +38,9 @@ const (
 	logQueryEntries = 10000
 )
 
-// requestLogTypes are the monitored-resource types of the Application Load
-// Balancers' request logs, by what serves the backend service.
+// requestLogType is the monitored-resource type of a backend service's
+// request logs, by the Application Load Balancer it serves ("" for the
+// others).
 func requestLogType(bs *compute.BackendService) string {
 	switch {
 	case bs.Region == "" && (bs.LoadBalancingScheme == "EXTERNAL" || bs.LoadBalancingScheme == "EXTERNAL_MANAGED"):
@@ -57,30 +57,28 @@ func requestLogType(bs *compute.BackendService) string {
 // as it was: not a failure of the load balancer's.
 var plainBackendResponses = []string{"response_sent_by_backend", "via_upstream", "response_from_cache", "response_from_cache_validated"}
 
-// logEntryFields are the parts of a log entry's JSON payload lbdiag reads.
-type logEntryFields struct {
-	Payload struct {
-		StatusDetails string `json:"statusDetails"`
-		Probe         *struct {
-			HealthState                 string `json:"healthState"`
-			DetailedHealthState         string `json:"detailedHealthState"`
-			PreviousDetailedHealthState string `json:"previousDetailedHealthState"`
-			IPAddress                   string `json:"ipAddress"`
-			TargetIP                    string `json:"targetIp"`
-			TargetPort                  int    `json:"targetPort"`
-			ProbeResultText             string `json:"probeResultText"`
-		} `json:"healthCheckProbeResult"`
-		GKE *struct {
-			Cluster struct {
-				ClusterName     string `json:"cluster_name"`
-				ClusterLocation string `json:"cluster_location"`
-			} `json:"cluster"`
-			Service struct {
-				ServiceName      string `json:"service_name"`
-				ServiceNamespace string `json:"service_namespace"`
-			} `json:"service"`
-		} `json:"gke_details"`
-	}
+// logPayload is the part of a log entry's JSON payload lbdiag reads.
+type logPayload struct {
+	StatusDetails string `json:"statusDetails"`
+	Probe         *struct {
+		HealthState                 string `json:"healthState"`
+		DetailedHealthState         string `json:"detailedHealthState"`
+		PreviousDetailedHealthState string `json:"previousDetailedHealthState"`
+		IPAddress                   string `json:"ipAddress"`
+		TargetIP                    string `json:"targetIp"`
+		TargetPort                  int    `json:"targetPort"`
+		ProbeResultText             string `json:"probeResultText"`
+	} `json:"healthCheckProbeResult"`
+	GKE *struct {
+		Cluster struct {
+			ClusterName     string `json:"cluster_name"`
+			ClusterLocation string `json:"cluster_location"`
+		} `json:"cluster"`
+		Service struct {
+			ServiceName      string `json:"service_name"`
+			ServiceNamespace string `json:"service_namespace"`
+		} `json:"service"`
+	} `json:"gke_details"`
 }
 
 func resourceLabel(e *logging.LogEntry, k string) string {
@@ -111,8 +109,8 @@ func (c *collector) collectLogs(ctx context.Context, hcReady <-chan struct{}) {
 		return
 	}
 	since := until.Add(-window)
-	logs := &inventory.Logs{Since: since, Until: until, Requests: map[string][]inventory.RequestFailures{}, Logged: map[string]bool{}, CappedRequests: map[string]bool{},
-		Probes: map[string][]inventory.ProbeResult{}, Connections: map[string]int{}}
+	logs := &inventory.Logs{Since: since, Until: until, Requests: map[string][]inventory.RequestFailures{}, CappedRequests: map[string]bool{},
+		Probes: map[string][]inventory.ProbeResult{}}
 	scope := inventory.ProjectScope(c.opts.Project)
 	ts := since.UTC().Format(time.RFC3339)
 
@@ -124,7 +122,7 @@ func (c *collector) collectLogs(ctx context.Context, hcReady <-chan struct{}) {
 	// Request logs: one filter per resource type (below).
 	byType := map[string][]*compute.BackendService{}
 	var unlogged []string
-	passthrough := false
+	logged, passthrough := 0, false
 	for _, bs := range bss {
 		if inventory.ProjectOf(bs.SelfLink) != c.opts.Project {
 			continue
@@ -141,7 +139,7 @@ func (c *collector) collectLogs(ctx context.Context, hcReady <-chan struct{}) {
 			continue
 		}
 		byType[t] = append(byType[t], bs)
-		logs.Logged[inventory.ScopedKey(bs.SelfLink)] = true
+		logged++
 	}
 	// The queries run at once (the limiter paces them): one per request
 	// log type, the health checks', the passthrough load balancers'.
@@ -151,7 +149,7 @@ func (c *collector) collectLogs(ctx context.Context, hcReady <-chan struct{}) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.readPassthroughLogs(ctx, svc, logs, &lmu, ts)
+			c.readPassthroughLogs(ctx, svc, ts)
 		}()
 	}
 	wg.Add(1)
@@ -227,7 +225,7 @@ func (c *collector) collectLogs(ctx context.Context, hcReady <-chan struct{}) {
 	}
 	rwg.Wait()
 	sort.Strings(readBack)
-	cov.Detail = fmt.Sprintf("%d request log entries of %d backend services with logging on, %s to %s", entries, len(logs.Logged), ts, until.UTC().Format(time.RFC3339))
+	cov.Detail = fmt.Sprintf("%d request log entries of %d backend services with logging on, %s to %s", entries, logged, ts, until.UTC().Format(time.RFC3339))
 	if len(readBack) > 0 {
 		cov.Detail += fmt.Sprintf("; the cap of %d entries a query stopped the reading of %s: older failures are not counted", logQueryEntries, strings.Join(readBack, ", "))
 	}
@@ -291,14 +289,9 @@ func (c *collector) readProbeLogs(ctx context.Context, svc *logging.Service, log
 	c.endLogQuery(ctx, &hcov, hit, err)
 	lmu.Lock()
 	defer lmu.Unlock()
-	if hit {
-		logs.Capped = append(logs.Capped, "health-check logs")
-	}
 	for group, eps := range probes {
 		for _, p := range eps {
-			if p.State != "HEALTHY" {
-				logs.Probes[group] = append(logs.Probes[group], p)
-			}
+			logs.Probes[group] = append(logs.Probes[group], p)
 		}
 		sort.Slice(logs.Probes[group], func(i, j int) bool { return logs.Probes[group][i].Endpoint < logs.Probes[group][j].Endpoint })
 	}
@@ -306,31 +299,36 @@ func (c *collector) readProbeLogs(ctx context.Context, svc *logging.Service, log
 }
 
 // readPassthroughLogs counts the passthrough load balancers' connection
-// log entries by the GKE Service they name.
-func (c *collector) readPassthroughLogs(ctx context.Context, svc *logging.Service, logs *inventory.Logs, lmu *sync.Mutex, ts string) {
-	scope := inventory.ProjectScope(c.opts.Project)
+// log entries by the GKE Service they name, for the coverage entry:
+// connections are not failures.
+func (c *collector) readPassthroughLogs(ctx context.Context, svc *logging.Service, ts string) {
 	counts := map[string]int{}
 	filter := fmt.Sprintf(`resource.type=("loadbalancing.googleapis.com/InternalNetworkLoadBalancerRule" OR "loadbalancing.googleapis.com/ExternalNetworkLoadBalancerRule") AND timestamp>=%q`, ts)
 	n, hit, err := c.listEntries(ctx, svc, filter, c.opts.logEntryCap(), func(e *logging.LogEntry) bool {
-		var f logEntryFields
-		if json.Unmarshal(e.JsonPayload, &f.Payload) == nil && f.Payload.GKE != nil && f.Payload.GKE.Service.ServiceName != "" {
-			g := f.Payload.GKE
-			counts[g.Cluster.ClusterLocation+"/"+g.Cluster.ClusterName+" "+g.Service.ServiceNamespace+"/"+g.Service.ServiceName]++
+		var p logPayload
+		if json.Unmarshal(e.JsonPayload, &p) == nil && p.GKE != nil && p.GKE.Service.ServiceName != "" {
+			g := p.GKE
+			counts["Service "+g.Service.ServiceNamespace+"/"+g.Service.ServiceName+" of cluster "+g.Cluster.ClusterLocation+"/"+g.Cluster.ClusterName]++
 		}
 		return true
 	})
-	pcov := inventory.Coverage{Source: inventory.LoggingPassthrough, Scope: scope, Status: inventory.StatusOK,
+	cov := inventory.Coverage{Source: inventory.LoggingPassthrough, Scope: inventory.ProjectScope(c.opts.Project), Status: inventory.StatusOK,
 		Detail: fmt.Sprintf("%d connection log entries of passthrough load balancers (where logging is on)", n)}
-	c.endLogQuery(ctx, &pcov, hit, err)
-	lmu.Lock()
-	defer lmu.Unlock()
-	for k, n := range counts {
-		logs.Connections[k] += n
+	if len(counts) > 0 {
+		names := make([]string, 0, len(counts))
+		for k := range counts {
+			names = append(names, k)
+		}
+		sort.Slice(names, func(i, j int) bool {
+			return counts[names[i]] > counts[names[j]] || counts[names[i]] == counts[names[j]] && names[i] < names[j]
+		})
+		for i, k := range names {
+			names[i] = fmt.Sprintf("%s: %d", k, counts[k])
+		}
+		cov.Detail += "; by LoadBalancer Service: " + strings.Join(firstN(names, 5), ", ")
 	}
-	if hit {
-		logs.Capped = append(logs.Capped, "passthrough logs")
-	}
-	c.cover(pcov)
+	c.endLogQuery(ctx, &cov, hit, err)
+	c.cover(cov)
 }
 
 // endLogQuery completes a log query's coverage: the cap that stopped it,
@@ -395,16 +393,16 @@ func requestScope(e *logging.LogEntry, scopeOf map[string]string) string {
 // addRequest counts one failed request under its backend service, status
 // and statusDetails.
 func addRequest(logs *inventory.Logs, e *logging.LogEntry, key string) {
-	var p struct {
-		StatusDetails string `json:"statusDetails"`
-	}
+	// The transport redacted the entry before it was decoded: the URL has
+	// no query string, and no client address is kept.
+	var p logPayload
 	json.Unmarshal(e.JsonPayload, &p)
 	t, _ := time.Parse(time.RFC3339Nano, e.Timestamp)
 	status := 0
 	var sample inventory.RequestEntry
 	if h := e.HttpRequest; h != nil {
 		status = int(h.Status)
-		sample = inventory.RequestEntry{Time: t, Method: h.RequestMethod, URL: recording.StripQuery(h.RequestUrl), Status: status, Latency: h.Latency}
+		sample = inventory.RequestEntry{Time: t, Method: h.RequestMethod, URL: h.RequestUrl, Status: status, Latency: h.Latency}
 	}
 	list := logs.Requests[key]
 	for i := range list {
@@ -434,8 +432,8 @@ func addRequest(logs *inventory.Logs, e *logging.LogEntry, key string) {
 // location), NEGs as gce_network_endpoint_group (labels
 // network_endpoint_group_id, zone).
 func addProbe(probes map[string]map[string]inventory.ProbeResult, e *logging.LogEntry) {
-	var p logEntryFields
-	if json.Unmarshal(e.JsonPayload, &p.Payload) != nil || p.Payload.Probe == nil || e.Resource == nil {
+	var p logPayload
+	if json.Unmarshal(e.JsonPayload, &p) != nil || p.Probe == nil || e.Resource == nil {
 		return
 	}
 	project := resourceLabel(e, "project_id")
@@ -448,7 +446,7 @@ func addProbe(probes map[string]map[string]inventory.ProbeResult, e *logging.Log
 	default:
 		return
 	}
-	r := p.Payload.Probe
+	r := p.Probe
 	ip := r.IPAddress
 	if ip == "" {
 		ip = r.TargetIP
@@ -469,7 +467,7 @@ func addProbe(probes map[string]map[string]inventory.ProbeResult, e *logging.Log
 		state = r.HealthState
 	}
 	probes[group][ep] = inventory.ProbeResult{Endpoint: ep, State: r.HealthState, Detailed: state, Previous: r.PreviousDetailedHealthState,
-		Result: untrusted.Scrub(r.ProbeResultText), Since: t}
+		Result: r.ProbeResultText, Since: t}
 }
 
 func sortedTypes(m map[string][]*compute.BackendService) []string {

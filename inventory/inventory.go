@@ -247,6 +247,18 @@ func LastSegment(url string) string {
 	return url[strings.LastIndex(url, "/")+1:]
 }
 
+// LocationOf returns the zone or region in a resource URL, or "" for a
+// global resource.
+func LocationOf(url string) string {
+	parts := strings.Split(RelativeName(url), "/")
+	for i := 0; i+1 < len(parts); i++ {
+		if parts[i] == "zones" || parts[i] == "regions" {
+			return parts[i+1]
+		}
+	}
+	return ""
+}
+
 // ProjectOf returns the project ID in a resource URL, or "".
 func ProjectOf(url string) string {
 	rel := RelativeName(url)

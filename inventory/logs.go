@@ -27,21 +27,14 @@ type Logs struct {
 	// "global/backendServices/N" or "regions/R/backendServices/N"), the
 	// failed requests: server errors and proxy-side failures.
 	Requests map[string][]RequestFailures
-	// Logged lists the scoped keys of the backend services whose request
-	// logs were read (logging on); the others have no log evidence.
-	Logged map[string]bool
-	// Probes holds the latest probe result of each unhealthy endpoint, by
-	// backend group: ProbeGroupKey of the log entry's monitored resource.
+	// Probes holds the latest probe result of each endpoint the window's
+	// health-check logs name (healthy again or not), by backend group:
+	// ProbeGroupKey of the log entry's monitored resource.
 	Probes map[string][]ProbeResult
-	// Connections counts the passthrough connection log entries by
-	// LoadBalancer Service ("cluster location/name ns/name").
-	Connections map[string]int
 	// CappedRequests holds the scoped keys of the backend services whose
 	// request logs were not read to the end (the cap of entries, or a
 	// failed page, stopped it): their counts are lower bounds.
 	CappedRequests map[string]bool
-	// Capped names the other queries whose entries hit the cap.
-	Capped []string
 }
 
 // RequestFailures is the failed requests of one backend service with one
@@ -88,7 +81,7 @@ func (l *Logs) ProbesOf(group string, neg *compute.NetworkEndpointGroup) []Probe
 	if l == nil {
 		return nil
 	}
-	project, zone := ProjectOf(group), zoneOf(group)
+	project, zone := ProjectOf(group), LocationOf(group)
 	if neg != nil {
 		return l.Probes[ProbeGroupKey(project, zone, "networkEndpointGroups", strconv.FormatUint(neg.Id, 10))]
 	}
@@ -96,15 +89,4 @@ func (l *Logs) ProbesOf(group string, neg *compute.NetworkEndpointGroup) []Probe
 		return l.Probes[ProbeGroupKey(project, zone, "instanceGroups", LastSegment(group))]
 	}
 	return nil
-}
-
-// zoneOf is the zone (or region) segment of a zonal resource's URL.
-func zoneOf(url string) string {
-	parts := strings.Split(RelativeName(url), "/")
-	for i := 0; i+1 < len(parts); i++ {
-		if parts[i] == "zones" || parts[i] == "regions" {
-			return parts[i+1]
-		}
-	}
-	return ""
 }

@@ -279,11 +279,6 @@ func WriteLog(w io.Writer, fleetGaps []Coverage, reports []*Report) error {
 	return nil
 }
 
-// SortReports orders project reports by project ID.
-func SortReports(rs []*Report) {
-	sort.Slice(rs, func(i, j int) bool { return rs[i].Project < rs[j].Project })
-}
-
 // Of returns the shard's share of the projects: sorted by ID in byte
 // order, the k-th (0-based) belongs to shard k mod Count.
 func (s Shard) Of(projects []string) []string {

@@ -141,21 +141,27 @@ func newFakeProject(t *testing.T) *fakeProject {
 		t.Fatal(err)
 	}
 	f := &fakeProject{t: t, rec: rec, hits: map[string]int{}, kube: map[string]*httptest.Server{}, faults: map[string]func(int, http.ResponseWriter, *http.Request) bool{}}
-	f.compute = httptest.NewServer(f.serve(recording.APICompute))
-	f.container = httptest.NewServer(f.serveClusters())
+	f.compute = serveHTTP(t, f.serve(recording.APICompute))
+	f.container = serveHTTP(t, f.serveClusters())
 	for _, cl := range []struct{ location, name string }{{"europe-west1", "shop-eu"}, {"us-central1-a", "ops-us"}} {
-		f.kube[cl.name] = httptest.NewTLSServer(f.serve(recording.KubeAPI(cl.location, cl.name)))
+		f.kube[cl.name] = serveTLS(t, f.serve(recording.KubeAPI(cl.location, cl.name)))
 	}
-	f.logging = httptest.NewServer(f.serveLogging())
-	t.Cleanup(func() {
-		f.compute.Close()
-		f.container.Close()
-		f.logging.Close()
-		for _, s := range f.kube {
-			s.Close()
-		}
-	})
+	f.logging = serveHTTP(t, f.serveLogging())
 	return f
+}
+
+// serveHTTP and serveTLS start a loopback server closed when the test
+// ends (a test may close it before).
+func serveHTTP(t testing.TB, h http.Handler) *httptest.Server {
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func serveTLS(t testing.TB, h http.Handler) *httptest.Server {
+	s := httptest.NewTLSServer(h)
+	t.Cleanup(s.Close)
+	return s
 }
 
 func (f *fakeProject) serve(api string) http.Handler {

@@ -512,7 +512,7 @@ var faultCases = []faultCase{
 		},
 	},
 	{
-		name: "19 --logs with a hostile probe text and a Logging error echoing the token",
+		name: "19 --logs: a Logging error with escape sequences that echoes the token",
 		setup: func(t *testing.T, f *fakeProject) []string {
 			f.faults["/v2/entries:list"] = func(hit int, w http.ResponseWriter, r *http.Request) bool {
 				if !strings.Contains(readBody(r), "healthchecks") {

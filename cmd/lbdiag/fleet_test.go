@@ -72,27 +72,18 @@ func newFakeFleet(t *testing.T) *fakeFleet {
 	for project, rec := range f.recs {
 		for _, cl := range recordedClusters(t, rec) {
 			api := recording.KubeAPI(cl.location, cl.name)
-			f.kube[project+"/"+cl.location+"/"+cl.name] = httptest.NewTLSServer(f.serveRecorded(project, api, rec.Handler(api)))
+			f.kube[project+"/"+cl.location+"/"+cl.name] = serveTLS(t, f.serveRecorded(project, api, rec.Handler(api)))
 		}
 	}
-	f.crm = httptest.NewServer(http.HandlerFunc(f.serveCRM))
-	f.compute = httptest.NewServer(http.HandlerFunc(f.serveCompute))
-	f.container = httptest.NewServer(http.HandlerFunc(f.serveContainer))
+	f.crm = serveHTTP(t, http.HandlerFunc(f.serveCRM))
+	f.compute = serveHTTP(t, http.HandlerFunc(f.serveCompute))
+	f.container = serveHTTP(t, http.HandlerFunc(f.serveContainer))
 	logs := fakelogging.New(fleetProjects[0], nil)
 	logs.Allow(fleetProjects[1:]...)
-	f.logging = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f.logging = serveHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.note(recording.APILogging, r)
 		logs.ServeHTTP(w, r)
 	}))
-	t.Cleanup(func() {
-		f.crm.Close()
-		f.compute.Close()
-		f.container.Close()
-		f.logging.Close()
-		for _, s := range f.kube {
-			s.Close()
-		}
-	})
 	return f
 }
 
@@ -608,12 +599,12 @@ func TestFleetOutputToGCS(t *testing.T) {
 	if res.code == exitError {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
-	objs, _, err := srv.ListObjectsWithOptions("acme-lbdiag", fakestorage.ListOptions{})
+	list, err := srv.ListObjectsWithOptionsPaginated("acme-lbdiag", fakestorage.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var names []string
-	for _, o := range objs {
+	for _, o := range list.Objects {
 		names = append(names, o.Name)
 	}
 	sort.Strings(names)

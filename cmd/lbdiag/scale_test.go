@@ -238,29 +238,21 @@ func (f *scaleFake) get(cat string) int64 {
 
 func newScaleFake(t testing.TB, s scaleSpec, latency time.Duration) *scaleFake {
 	f := &scaleFake{y: synth{s}, latency: latency}
-	f.compute = httptest.NewServer(http.HandlerFunc(f.serveCompute))
+	f.compute = serveHTTP(t, http.HandlerFunc(f.serveCompute))
 	for cl := 0; cl < s.clusters; cl++ {
-		f.kube = append(f.kube, httptest.NewTLSServer(f.serveKube(cl)))
+		f.kube = append(f.kube, serveTLS(t, f.serveKube(cl)))
 	}
-	f.container = httptest.NewServer(http.HandlerFunc(f.serveContainer))
+	f.container = serveHTTP(t, http.HandlerFunc(f.serveContainer))
 	f.logs = fakelogging.New(scaleProject, f.y.logEntries())
 	f.logsLatency = latency
 	if *logsLatency > 0 {
 		f.logsLatency = *logsLatency
 	}
-	f.logging = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f.logging = serveHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(f.logsLatency)
 		f.count("logging")
 		f.logs.ServeHTTP(w, r)
 	}))
-	t.Cleanup(func() {
-		f.compute.Close()
-		f.container.Close()
-		f.logging.Close()
-		for _, k := range f.kube {
-			k.Close()
-		}
-	})
 	return f
 }
 

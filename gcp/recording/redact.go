@@ -219,10 +219,10 @@ func sleepOnly(cmd any) []any {
 func redactLogEntry(m map[string]any) {
 	if hr, ok := m["httpRequest"].(map[string]any); ok {
 		if u, ok := hr["requestUrl"].(string); ok {
-			hr["requestUrl"] = StripQuery(u)
+			hr["requestUrl"] = stripQuery(u)
 		}
 		if r, ok := hr["referer"].(string); ok {
-			hr["referer"] = StripQuery(r)
+			hr["referer"] = stripQuery(r)
 		}
 		delete(hr, "remoteIp")
 	}
@@ -243,8 +243,8 @@ func redactLogEntry(m map[string]any) {
 	}
 }
 
-// StripQuery cuts a URL's query string and fragment.
-func StripQuery(u string) string {
+// stripQuery cuts a URL's query string and fragment.
+func stripQuery(u string) string {
 	if i := strings.IndexAny(u, "?#"); i >= 0 {
 		return u[:i]
 	}

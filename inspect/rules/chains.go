@@ -28,7 +28,7 @@ func Chains(inv *inventory.Inventory) []inspect.Chain {
 				}
 				c.BackendService = sb.BS.Name
 				for _, g := range sb.BS.Backends {
-					cg := inspect.ChainGroup{Name: inventory.LastSegment(g.Group), Zone: core.ScopeOfGroup(g.Group)}
+					cg := inspect.ChainGroup{Name: inventory.LastSegment(g.Group), Zone: inventory.LocationOf(g.Group)}
 					if h, ok := inv.Compute.BackendHealth[sb.BS.SelfLink][g.Group]; ok {
 						healthy := 0
 						for _, st := range h.HealthStatus {

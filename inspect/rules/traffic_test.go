@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -77,7 +78,7 @@ func trafficProject(edit func(*compute.BackendService), failures ...inventory.Re
 		edit(b)
 	}
 	inv.Compute.BackendServices = []*compute.BackendService{b}
-	inv.Logs = &inventory.Logs{Since: testNow.Add(-time.Hour), Until: testNow, Logged: map[string]bool{"global/backendServices/web": true},
+	inv.Logs = &inventory.Logs{Since: testNow.Add(-time.Hour), Until: testNow,
 		Requests: map[string][]inventory.RequestFailures{}, CappedRequests: map[string]bool{}, Probes: map[string][]inventory.ProbeResult{}}
 	if len(failures) > 0 {
 		inv.Logs.Requests["global/backendServices/web"] = failures
@@ -138,6 +139,22 @@ func TestTrafficErrors(t *testing.T) {
 			return inv
 		}, nil, []string{"The health-check logs of backend service web say its health-check probes fail: 10.1.0.7:80 (instance group web-ig in us-east1-b) UNHEALTHY since 2026-11-28T08:40:00Z (\"HTTP response: 404, Error: Not Found\"): the probe got an answer that is not a success"},
 			[]inspect.Severity{inspect.Warning}},
+		{"many failing endpoints: five named, the rest counted", func() *inventory.Inventory {
+			inv := trafficProject(nil)
+			var rs []inventory.ProbeResult
+			for i := range 7 {
+				rs = append(rs, inventory.ProbeResult{Endpoint: fmt.Sprintf("10.1.0.%d:80", i), State: "UNHEALTHY", Detailed: "TIMEOUT", Since: testNow.Add(-time.Hour)})
+			}
+			inv.Logs.Probes[inventory.ProbeGroupKey(testProject, "us-east1-b", "instanceGroups", "web-ig")] = rs
+			return inv
+		}, nil, []string{"10.1.0.4:80 (instance group web-ig in us-east1-b) TIMEOUT since 2026-11-28T08:00:00Z; 2 more endpoints: the probe got no answer in time"},
+			[]inspect.Severity{inspect.Warning}},
+		{"an endpoint that failed and recovered", func() *inventory.Inventory {
+			inv := trafficProject(nil)
+			inv.Logs.Probes[inventory.ProbeGroupKey(testProject, "us-east1-b", "instanceGroups", "web-ig")] = []inventory.ProbeResult{
+				{Endpoint: "10.1.0.7:80", State: "HEALTHY", Detailed: "HEALTHY", Previous: "TIMEOUT", Since: testNow.Add(-5 * time.Minute)}}
+			return inv
+		}, nil, nil, nil},
 		{"another backend service's probes", func() *inventory.Inventory {
 			inv := trafficProject(nil)
 			inv.Logs.Probes[inventory.ProbeGroupKey(testProject, "us-east1-c", "instanceGroups", "web-ig")] = []inventory.ProbeResult{{Endpoint: "10.1.0.8:80", State: "UNHEALTHY", Detailed: "TIMEOUT"}}
@@ -195,7 +212,7 @@ func TestTrafficEvidenceAttaches(t *testing.T) {
 	inv.Compute.NEGs = []*compute.NetworkEndpointGroup{{Name: bs.Name, Id: 8812, SelfLink: group, NetworkEndpointType: "GCE_VM_IP_PORT"}}
 	inv.Compute.BackendHealth = map[string]map[string]*compute.BackendServiceGroupHealth{bs.SelfLink: {group: {HealthStatus: []*compute.HealthStatus{{HealthState: "UNHEALTHY"}}}}}
 	key := inventory.ScopedKey(bs.SelfLink)
-	inv.Logs = &inventory.Logs{Since: testNow.Add(-time.Hour), Until: testNow, Logged: map[string]bool{key: true}, CappedRequests: map[string]bool{},
+	inv.Logs = &inventory.Logs{Since: testNow.Add(-time.Hour), Until: testNow, CappedRequests: map[string]bool{},
 		Requests: map[string][]inventory.RequestFailures{key: {failures(502, 23, "backend_connection_closed_before_data_sent_to_client"), failures(503, 4, "failed_to_pick_backend")}},
 		Probes: map[string][]inventory.ProbeResult{inventory.ProbeGroupKey(testProject, "europe-west1-b", "networkEndpointGroups", "8812"): {
 			{Endpoint: "10.4.0.9:8080", State: "UNHEALTHY", Detailed: "TIMEOUT", Since: testNow.Add(-30 * time.Minute)}}}}

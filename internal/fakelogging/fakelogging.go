@@ -53,13 +53,6 @@ func (s *Server) Allow(projects ...string) {
 	}
 }
 
-// Add appends entries.
-func (s *Server) Add(entries ...map[string]any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.entries = append(s.entries, entries...)
-}
-
 type listRequest struct {
 	ResourceNames []string `json:"resourceNames"`
 	ProjectIDs    []string `json:"projectIds"`

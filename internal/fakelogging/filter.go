@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Expr is a parsed Logging query: the boolean operators AND, OR and NOT
-// (and "-"), parentheses, implicit AND between terms, comparisons
+// Expr is a parsed Logging query: the boolean operators AND, OR and NOT,
+// parentheses, implicit AND between terms, comparisons
 // (=, !=, <, <=, >, >=, :) of a field path with a value or with a
 // parenthesised OR of values ("field=(a OR b)"), and presence
 // ("field:*"). Timestamps compare as times, numbers as numbers.
@@ -144,7 +144,7 @@ func (p *parser) and() (*Expr, error) {
 }
 
 func (p *parser) unary() (*Expr, error) {
-	if p.keyword("NOT") || p.keyword("-") {
+	if p.keyword("NOT") {
 		e, err := p.unary()
 		if err != nil {
 			return nil, err

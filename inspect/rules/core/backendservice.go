@@ -98,15 +98,3 @@ func GCloudScope(bs *compute.BackendService) string {
 	}
 	return "--global"
 }
-
-// ScopeOfGroup returns the zone or region of a backend group URL.
-func ScopeOfGroup(group string) string {
-	rel := inventory.RelativeName(group)
-	parts := strings.Split(rel, "/")
-	for i := 0; i+1 < len(parts); i++ {
-		if parts[i] == "zones" || parts[i] == "regions" {
-			return parts[i+1]
-		}
-	}
-	return ""
-}

@@ -165,11 +165,8 @@ func ResourceOf(kind, selfLink string) inspect.Resource {
 
 // LocationOf is the zone or region of a resource's URL, or "global".
 func LocationOf(selfLink string) string {
-	parts := strings.Split(inventory.RelativeName(selfLink), "/")
-	for i := 0; i+1 < len(parts); i++ {
-		if parts[i] == "zones" || parts[i] == "regions" {
-			return parts[i+1]
-		}
+	if loc := inventory.LocationOf(selfLink); loc != "" {
+		return loc
 	}
 	return "global"
 }

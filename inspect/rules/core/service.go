@@ -95,6 +95,8 @@ func (r BackendConfigRef) Resolve(p corev1.ServicePort) (name, key string) {
 type PortUse struct {
 	Port      corev1.ServicePort
 	Ingresses []string // "ns/name"
+	// Classes are those Ingresses' classes (gce, gce-internal, ...).
+	Classes []string
 }
 
 // usedServicePorts returns, per Service ("ns/name"), the Service ports the
@@ -118,15 +120,18 @@ func usedServicePorts(cl *inventory.Cluster) map[string][]PortUse {
 			name := ing.Namespace + "/" + ing.Name
 			found := false
 			for i := range out[key] {
-				if out[key][i].Port.Port == sp.Port {
+				if u := &out[key][i]; u.Port.Port == sp.Port {
 					found = true
-					if !Contains(out[key][i].Ingresses, name) {
-						out[key][i].Ingresses = append(out[key][i].Ingresses, name)
+					if !Contains(u.Ingresses, name) {
+						u.Ingresses = append(u.Ingresses, name)
+					}
+					if !Contains(u.Classes, class) {
+						u.Classes = append(u.Classes, class)
 					}
 				}
 			}
 			if !found {
-				out[key] = append(out[key], PortUse{Port: *sp, Ingresses: []string{name}})
+				out[key] = append(out[key], PortUse{Port: *sp, Ingresses: []string{name}, Classes: []string{class}})
 			}
 		}
 	})
@@ -134,6 +139,7 @@ func usedServicePorts(cl *inventory.Cluster) map[string][]PortUse {
 	for _, uses := range out {
 		for i := range uses {
 			sort.Strings(uses[i].Ingresses)
+			sort.Strings(uses[i].Classes)
 		}
 	}
 	return out

@@ -188,7 +188,7 @@ var NEGMissing = &inspect.Rule{
 		}
 		exists := map[string]bool{}
 		for _, n := range inv.Compute.NEGs {
-			exists[core.ScopeOfGroup(n.SelfLink)+"/"+n.Name] = true
+			exists[inventory.LocationOf(n.SelfLink)+"/"+n.Name] = true
 		}
 		forServices(inv, func(cl *inventory.Cluster, svc *corev1.Service) {
 			st, ok := core.ParseNEGStatus(svc)

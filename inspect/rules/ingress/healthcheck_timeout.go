@@ -8,7 +8,6 @@ import (
 
 	compute "google.golang.org/api/compute/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/lbdiag/lbdiag/inspect"
@@ -197,7 +196,6 @@ func appProtocol(svc *corev1.Service, port corev1.ServicePort) string {
 
 func checkBackendConfigHealthChecks(p *inspect.Pass, x *core.Index, cl *inventory.Cluster) {
 	used := x.UsedPorts(cl)
-	classes := ingressClassesOfPorts(cl)
 	for i := range cl.BackendConfigs {
 		bc := &cl.BackendConfigs[i]
 		hc := bc.Spec.HealthCheck
@@ -221,7 +219,7 @@ func checkBackendConfigHealthChecks(p *inspect.Pass, x *core.Index, cl *inventor
 					continue
 				}
 				usedAnywhere = true
-				for _, class := range classes[svc.Namespace+"/"+svc.Name+"/"+strconv.Itoa(int(u.Port.Port))] {
+				for _, class := range u.Classes {
 					interval, timeout, ok := effectiveHealthCheck(x, cl, svc, u.Port, class)
 					if hc.CheckIntervalSec != nil {
 						interval, ok = hcValue{*hc.CheckIntervalSec, "BackendConfig spec.healthCheck.checkIntervalSec"}, ok || hc.TimeoutSec != nil
@@ -274,25 +272,4 @@ func fixInterval(hc *inventory.BackendConfigHealthCheck) int64 {
 
 func fixTimeout(hc *inventory.BackendConfigHealthCheck) int64 {
 	return min(fixInterval(hc), 5)
-}
-
-// ingressClassesOfPorts maps "ns/svc/port" to the classes of the GKE
-// Ingresses that route to that Service port.
-func ingressClassesOfPorts(cl *inventory.Cluster) map[string][]string {
-	out := map[string][]string{}
-	core.GKEIngresses(cl, func(ing *networkingv1.Ingress, class string) {
-		for _, b := range core.BackendsOf(ing) {
-			svc := core.FindService(cl, ing.Namespace, b.Service.Name)
-			if svc == nil {
-				continue
-			}
-			if sp := core.ServicePort(svc, b.Service.Port); sp != nil {
-				key := svc.Namespace + "/" + svc.Name + "/" + strconv.Itoa(int(sp.Port))
-				if !core.Contains(out[key], class) {
-					out[key] = append(out[key], class)
-				}
-			}
-		}
-	})
-	return out
 }

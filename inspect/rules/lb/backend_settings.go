@@ -72,7 +72,7 @@ var SessionAffinityUtilization = &inspect.Rule{
 			var groups []string
 			for _, b := range bs.Backends {
 				if b.BalancingMode == "UTILIZATION" {
-					groups = append(groups, inventory.LastSegment(b.Group)+" ("+core.ScopeOfGroup(b.Group)+")")
+					groups = append(groups, inventory.LastSegment(b.Group)+" ("+inventory.LocationOf(b.Group)+")")
 				}
 			}
 			if len(groups) == 0 {

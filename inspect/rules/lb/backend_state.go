@@ -140,7 +140,7 @@ var BackendUnhealthy = &inspect.Rule{
 				}
 				read++
 				healthyTotal += healthy
-				zone := core.ScopeOfGroup(b.Group)
+				zone := inventory.LocationOf(b.Group)
 				perZone[zone] = fmt.Sprintf("%d of %d healthy", healthy, len(h.HealthStatus))
 				// An empty group (a zone without Pods) takes no traffic and
 				// harms nothing; a group whose endpoints all fail does.

@@ -386,7 +386,7 @@ var HealthCheckLoggingDisabled = &inspect.Rule{
 					}
 				}
 				if healthy < len(h.HealthStatus) {
-					sick = append(sick, fmt.Sprintf("%s (%s): %d of %d healthy", inventory.LastSegment(b.Group), core.ScopeOfGroup(b.Group), healthy, len(h.HealthStatus)))
+					sick = append(sick, fmt.Sprintf("%s (%s): %d of %d healthy", inventory.LastSegment(b.Group), inventory.LocationOf(b.Group), healthy, len(h.HealthStatus)))
 				}
 			}
 			if len(sick) == 0 {

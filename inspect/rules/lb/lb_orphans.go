@@ -289,16 +289,7 @@ func checkOrphans(p *inspect.Pass) {
 		if why == "" {
 			return // owned, or lbdiag cannot tell: never "delete this"
 		}
-		loc := core.ScopeOfGroup(selfLink)
-		flag := "--global"
-		switch {
-		case strings.Contains(selfLink, "/regions/"):
-			flag = "--region " + loc
-		case strings.Contains(selfLink, "/zones/"):
-			flag = "--zone " + loc
-		default:
-			loc = "global"
-		}
+		loc, flag := core.LocationOf(selfLink), core.GCloudLocationFlag(selfLink)
 		if coll == "firewall-rules" {
 			flag = ""
 		}

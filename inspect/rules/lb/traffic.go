@@ -15,12 +15,16 @@ import (
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
+// maxProbeLines bounds the endpoints a probe message names; the evidence
+// holds them all.
+const maxProbeLines = 5
+
 const docLBLogs = "https://cloud.google.com/load-balancing/docs/https/https-logging-monitoring"
 
-// trafficCause is what a request log's statusDetails means, the rules
+// TrafficCause is what a request log's statusDetails means, the rules
 // whose findings explain it (in order of preference), and what to do when
 // none does.
-type trafficCause struct {
+type TrafficCause struct {
 	Label string
 	Rules []string
 	Fix   string
@@ -48,7 +52,7 @@ var (
 // trafficCauses maps the statusDetails of the load balancers' request logs
 // (global and classic external: the snake_case messages; the regional,
 // Envoy-based ones also use Envoy's response flags) to their causes.
-var trafficCauses = map[string]trafficCause{
+var trafficCauses = map[string]TrafficCause{
 	"backend_connection_closed_before_data_sent_to_client": {Label: "the backend closed the connection before answering: a Pod or instance stopped with requests in flight, or its keepalive timeout is shorter than the load balancer's (600 s)", Rules: drainRules,
 		Fix: "drain before stopping (connection draining, a preStop hook, a grace period longer than both) and keep the backends' HTTP keepalive timeout above 620 s"},
 	"backend_connection_closed_after_partial_response_sent": {Label: "the backend closed the connection in the middle of a response", Rules: drainRules,
@@ -87,9 +91,9 @@ var trafficCauses = map[string]trafficCause{
 
 // CauseOfStatusDetails returns what a request log's statusDetails means,
 // and whether lbdiag knows the value.
-func CauseOfStatusDetails(details string) (trafficCause, bool) {
+func CauseOfStatusDetails(details string) (TrafficCause, bool) {
 	if details == "" {
-		return trafficCause{Label: "server errors whose log entries carry no statusDetails", Fix: "read the entries in Logs Explorer with the filter in the evidence"}, false
+		return TrafficCause{Label: "server errors whose log entries carry no statusDetails", Fix: "read the entries in Logs Explorer with the filter in the evidence"}, false
 	}
 	if c, ok := trafficCauses[details]; ok {
 		return c, true
@@ -100,7 +104,7 @@ func CauseOfStatusDetails(details string) (trafficCause, bool) {
 			return c, true
 		}
 	}
-	return trafficCause{Label: "a failure lbdiag does not recognise", Fix: "look the statusDetails up in the load balancer's logging reference"}, false
+	return TrafficCause{Label: "a failure lbdiag does not recognise", Fix: "look the statusDetails up in the load balancer's logging reference"}, false
 }
 
 // ProbeCause is what a health check's detailed state means ("" for
@@ -251,9 +255,8 @@ var LBTrafficErrors = &inspect.Rule{
 			}
 			owners := ownersOf(p, bs)
 			type group struct {
-				cause    trafficCause
+				cause    TrafficCause
 				failures []inventory.RequestFailures
-				count    int
 			}
 			groups := map[string]*group{}
 			noise := 0
@@ -269,7 +272,6 @@ var LBTrafficErrors = &inspect.Rule{
 					groups[c.Label] = g
 				}
 				g.failures = append(g.failures, f)
-				g.count += f.Count
 			}
 			for _, label := range core.SortedKeys(groups) {
 				g := groups[label]
@@ -277,7 +279,7 @@ var LBTrafficErrors = &inspect.Rule{
 				var parts []string
 				first, last := g.failures[0].First, g.failures[0].Last
 				for _, f := range g.failures {
-					parts = append(parts, fmt.Sprintf("%d× %d %s", f.Count, f.Status, orBackend(f.Details)))
+					parts = append(parts, fmt.Sprintf("%d× %d %s", f.Count, f.Status, detailsText(f.Details)))
 					if f.First.Before(first) {
 						first = f.First
 					}
@@ -289,7 +291,8 @@ var LBTrafficErrors = &inspect.Rule{
 				ev := map[string]any{"window": map[string]any{"since": logs.Since, "until": logs.Until}, "failures": g.failures, "cause": g.cause.Label,
 					"clientSideCounted": noise, "logsFilter": logsFilter(bs, g.failures, logs.Since)}
 				if logs.CappedRequests[key] {
-					// The cap stopped the reading: counts are lower bounds.
+					// A cap or a failed page stopped the reading: the counts
+					// are lower bounds.
 					ev["capped"] = true
 					summary = "at least " + summary
 				}
@@ -329,11 +332,14 @@ var LBTrafficErrors = &inspect.Rule{
 			var results []map[string]any
 			for _, b := range bs.Backends {
 				for _, r := range logs.ProbesOf(b.Group, negs[inventory.RelativeName(b.Group)]) {
+					if r.State == "HEALTHY" {
+						continue // it failed in the window and recovered
+					}
 					where := core.LocationOf(b.Group)
 					if strings.Contains(b.Group, "/instanceGroups/") {
 						where = "instance group " + inventory.LastSegment(b.Group) + " in " + where
 					}
-					line := fmt.Sprintf("%s (%s) %s since %s", r.Endpoint, where, orBackend(r.Detailed), r.Since.UTC().Format(time.RFC3339))
+					line := fmt.Sprintf("%s (%s) %s since %s", r.Endpoint, where, detailsText(r.Detailed), r.Since.UTC().Format(time.RFC3339))
 					if r.Result != "" {
 						line += fmt.Sprintf(" (%q)", r.Result)
 					}
@@ -353,6 +359,9 @@ var LBTrafficErrors = &inspect.Rule{
 					break
 				}
 			}
+			if len(lines) > maxProbeLines {
+				lines = append(lines[:maxProbeLines], fmt.Sprintf("%d more endpoints", len(lines)-maxProbeLines))
+			}
 			summary := fmt.Sprintf("health-check probes fail: %s", strings.Join(lines, "; "))
 			p.Report(inspect.Finding{
 				Key:         "probes",
@@ -367,7 +376,8 @@ var LBTrafficErrors = &inspect.Rule{
 	},
 }
 
-func orBackend(details string) string {
+// detailsText renders a statusDetails for a message.
+func detailsText(details string) string {
 	if details == "" {
 		return "(no statusDetails)"
 	}

@@ -17,27 +17,20 @@ package gcp
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"cloud.google.com/go/container/apiv1/containerpb"
 	"golang.org/x/oauth2"
 	compute "google.golang.org/api/compute/v1"
 	"google.golang.org/api/googleapi"
-	"google.golang.org/api/option"
 
 	"github.com/lbdiag/lbdiag/gcp/recording"
 	"github.com/lbdiag/lbdiag/internal/untrusted"
 	"github.com/lbdiag/lbdiag/inventory"
 )
-
-// kubeMaxAttempts bounds the tries of one Kubernetes API call.
-const kubeMaxAttempts = 3
 
 // Default API endpoints.
 const (
@@ -314,27 +307,6 @@ func newCollector(opts Options) *collector {
 	return c
 }
 
-func (c *collector) clusters(ctx context.Context) ([]*containerpb.Cluster, error) {
-	project := c.opts.Project
-	// The GKE client joins paths with a leading slash: the base URL must
-	// not end in one.
-	endpoint := strings.TrimRight(firstNonEmpty(c.opts.ContainerEndpoint, DefaultContainerEndpoint), "/")
-	resp, err := listClusters(ctx, c.clientOptions(recording.APIContainer, endpoint, DefaultContainerEndpoint), project)
-	if err != nil {
-		c.mu.Lock()
-		c.clusterErr = err
-		c.mu.Unlock()
-		c.cover(inventory.Coverage{Source: inventory.GKEClusters, Scope: inventory.ProjectScope(project), Status: inventory.StatusError,
-			Error: c.errorText(err), Hint: c.googleHint(ctx, err, "container", project, "container.clusters.list", "roles/container.clusterViewer")})
-		return nil, nil
-	}
-	c.cover(inventory.Coverage{Source: inventory.GKEClusters, Scope: inventory.ProjectScope(project), Status: inventory.StatusOK})
-	for _, m := range missingZoneCoverage(project, resp.GetMissingZones()) {
-		c.cover(m)
-	}
-	return selectClusters(IngestClusters(resp), c.opts.Clusters)
-}
-
 func (c *collector) runComputeTask(ctx context.Context, svc *compute.Service, project string, t computeTask, own bool) {
 	apply, err := t.run(ctx, svc, project)
 	cov := inventory.Coverage{Source: t.source, Scope: inventory.ProjectScope(project), Status: inventory.StatusOK}
@@ -416,166 +388,6 @@ func (c *collector) errorText(err error) string {
 	return s
 }
 
-// clientOptions configures a Google API client: endpoint and lbdiag's HTTP
-// client, which carries authentication, so the library's own credential
-// lookup never runs.
-func (c *collector) clientOptions(api, endpoint, def string) []option.ClientOption {
-	if endpoint == "" {
-		endpoint = def
-	}
-	return []option.ClientOption{
-		option.WithEndpoint(endpoint),
-		option.WithHTTPClient(&http.Client{Transport: c.transport(api, c.base)}),
-		option.WithUserAgent(c.userAgent()),
-	}
-}
-
-// transport builds the chain every request of api goes through:
-// ReadOnly → redaction → recorder → retry (with rate limit) → call log →
-// OAuth2 → base; in replay, ReadOnly → redaction → recorder → call log →
-// recording. The recorder keeps what the API answered; the collectors
-// decode the redacted answer, so that the rules, the reports and an
-// evidence bundle all see the same data.
-func (c *collector) transport(api string, base http.RoundTripper) http.RoundTripper {
-	var rt http.RoundTripper
-	if c.opts.Replay != nil {
-		rt = c.opts.Replay.Transport(api)
-		if c.opts.CallLog != nil {
-			rt = c.opts.CallLog.Wrap(api, rt)
-		}
-	} else {
-		rt = base
-		if c.tokens != nil {
-			rt = &oauth2.Transport{Source: c.tokens, Base: rt}
-		}
-		if c.opts.CallLog != nil {
-			rt = c.opts.CallLog.Wrap(api, rt)
-		}
-		policy := c.opts.Retry
-		if strings.HasPrefix(api, "kubernetes/") && policy.MaxAttempts > kubeMaxAttempts {
-			// A cluster endpoint that does not answer (a private cluster
-			// seen from outside its VPC) is not worth five dial timeouts.
-			policy.MaxAttempts = kubeMaxAttempts
-		}
-		rt = Retry(rt, policy, c.limiter(api))
-	}
-	if c.opts.Recorder != nil {
-		rt = c.opts.Recorder.Wrap(api, rt)
-	}
-	return ReadOnly(RedactAnswers(rt))
-}
-
-// limiter returns the limiter of an API in this run's project: MaxQPS
-// requests per second to Compute Engine and GKE (burst DefaultBurst), 50
-// to each cluster; Concurrency calls in flight each.
-func (c *collector) limiter(api string) *Limiter {
-	c.lmu.Lock()
-	defer c.lmu.Unlock()
-	if l, ok := c.limiters[api]; ok {
-		return l
-	}
-	qps, burst := c.opts.MaxQPS, DefaultBurst
-	if qps <= 0 {
-		qps = DefaultMaxQPS
-	}
-	switch {
-	case strings.HasPrefix(api, "kubernetes/"):
-		qps, burst = 50, 50
-	case api == recording.APILogging:
-		// Cloud Logging allows about 60 entries.list calls a minute.
-		qps, burst = 1, 5
-		if c.opts.LoggingQPS > 0 {
-			qps = c.opts.LoggingQPS
-		}
-	}
-	l := NewLimiter(qps, burst, c.opts.concurrency())
-	c.limiters[api] = l
-	return l
-}
-
-// LimiterWait is the coverage source that reports how long the run waited
-// on its rate limiters.
-const LimiterWait inventory.Source = "lbdiag.rateLimit"
-
-// coverLimiters reports, per Google API, how long requests waited on the
-// rate limiter and whether the API made lbdiag slow down.
-func (c *collector) coverLimiters() {
-	c.lmu.Lock()
-	defer c.lmu.Unlock()
-	for _, api := range []string{recording.APICompute, recording.APIContainer, recording.APILogging} {
-		l, ok := c.limiters[api]
-		if !ok {
-			continue
-		}
-		waited, qps, slowed := l.Stats()
-		if waited < time.Second && slowed == 0 {
-			continue
-		}
-		cov := inventory.Coverage{Source: LimiterWait, Scope: inventory.ProjectScope(c.opts.Project) + "/apis/" + api, Status: inventory.StatusOK,
-			Detail: "requests waited " + waited.Round(time.Millisecond).String() + " in all on lbdiag's rate limit"}
-		if slowed > 0 {
-			cov.Detail += "; the API said its quota was exhausted, so lbdiag slowed down to " + formatQPS(qps) + " requests a second for the rest of the run"
-		}
-		c.coverage = append(c.coverage, cov)
-	}
-}
-
-func formatQPS(q float64) string { return strconv.FormatFloat(q, 'g', 3, 64) }
-
-func newBaseTransport() http.RoundTripper {
-	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   16,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 60 * time.Second,
-	}
-}
-
-// TokenMemo is a token source that remembers the access tokens it handed
-// out, so that they can be scrubbed from every error lbdiag keeps and from
-// evidence bundles.
-type TokenMemo struct {
-	src oauth2.TokenSource
-	mu  sync.Mutex
-	got []string
-}
-
-// RememberTokens wraps a token source in a TokenMemo.
-func RememberTokens(src oauth2.TokenSource) *TokenMemo { return &TokenMemo{src: src} }
-
-// Token returns the source's token and remembers it.
-func (t *TokenMemo) Token() (*oauth2.Token, error) {
-	tok, err := t.src.Token()
-	if err == nil && tok != nil {
-		t.mu.Lock()
-		if !containsString(t.got, tok.AccessToken) {
-			t.got = append(t.got, tok.AccessToken)
-		}
-		t.mu.Unlock()
-	}
-	return tok, err
-}
-
-// Issued returns the access tokens handed out so far.
-func (t *TokenMemo) Issued() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return append([]string(nil), t.got...)
-}
-
-func containsString(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
-}
-
 // sortCompute orders every collection by selfLink so that runs compare.
 func sortCompute(c *inventory.Compute) {
 	bySelfLink(c.BackendServices, func(x *compute.BackendService) string { return x.SelfLink })
@@ -608,4 +420,13 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+func containsString(list []string, s string) bool {
+	for _, l := range list {
+		if l == s {
+			return true
+		}
+	}
+	return false
 }

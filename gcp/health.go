@@ -2,7 +2,6 @@ package gcp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -12,31 +11,9 @@ import (
 
 	compute "google.golang.org/api/compute/v1"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inventory"
 )
-
-// collectEffectiveFirewalls reads networks.getEffectiveFirewalls for a VPC
-// that hosts an inspected cluster: the VPC rules together with the
-// hierarchical and network firewall policies that apply.
-func (c *collector) collectEffectiveFirewalls(ctx context.Context, svc *compute.Service, network string) {
-	project, name := inventory.ProjectOf(network), inventory.LastSegment(network)
-	resp, err := svc.Networks.GetEffectiveFirewalls(project, name).Context(ctx).Do()
-	cov := inventory.Coverage{Source: inventory.ComputeEffectiveFirewalls, Scope: network, Status: inventory.StatusOK}
-	if err != nil {
-		cov.Status, cov.Error = inventory.StatusError, c.errorText(err)
-		cov.Hint = c.googleHint(ctx, err, "compute", project, "compute.networks.getEffectiveFirewalls", "roles/compute.networkViewer") +
-			"; firewall findings then rest on VPC firewall rules alone"
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err == nil {
-		if c.compute.EffectiveFirewalls == nil {
-			c.compute.EffectiveFirewalls = map[string]*compute.NetworksGetEffectiveFirewallsResponse{}
-		}
-		c.compute.EffectiveFirewalls[network] = resp
-	}
-	c.coverage = append(c.coverage, cov)
-}
 
 // Health modes (Options.Health).
 const (
@@ -134,13 +111,9 @@ func (h *healthReader) readCluster(ctx context.Context, cl *inventory.Cluster) {
 	serving := inventory.ServingBackendServices(cl)
 	status := map[string]string{} // backend service name -> the backends annotation's health
 	for i := range cl.Ingresses {
-		ing := &cl.Ingresses[i]
-		var m map[string]string
-		if json.Unmarshal([]byte(ing.Annotations[inventory.AnnIngressBackends]), &m) == nil {
-			for k, v := range m {
-				if prev, ok := status[k]; !ok || prev == "HEALTHY" {
-					status[k] = v
-				}
+		for k, v := range gke.IngressBackendStates(&cl.Ingresses[i]) {
+			if prev, ok := status[k]; !ok || prev == "HEALTHY" {
+				status[k] = v
 			}
 		}
 	}
@@ -170,10 +143,7 @@ func (h *healthReader) readCluster(ctx context.Context, cl *inventory.Cluster) {
 		}
 		// A backend service of a Service a focused object uses, whoever's
 		// annotation names it.
-		var d struct {
-			Service string `json:"kubernetes.io/service-name"`
-		}
-		if len(kept) == 0 && json.Unmarshal([]byte(bs.Description), &d) == nil && focusedSvcs[d.Service] {
+		if d, ok := gke.ParseBackendServiceDescription(bs.Description); len(kept) == 0 && ok && focusedSvcs[d.Service] {
 			kept = os
 		}
 		if len(kept) > 0 {

@@ -83,18 +83,34 @@ type Pass struct {
 	rule      *Rule
 	findings  []Finding
 	skipped   []inventory.Coverage
-	shared    map[string]any
+	shared    map[any]any
 }
 
-// Shared returns the value build computes from the inventory, computed once
-// per run and shared by every rule that asks for the same key: indexes and
-// other derived data several rules need.
-func (p *Pass) Shared(key string, build func() any) any {
-	if v, ok := p.shared[key]; ok {
-		return v
+// Derived is data several rules compute from the inventory (an index, a
+// graph), built once per run and shared by every rule that asks for it.
+// Each is declared once, as a package-level value, so that two rules can
+// neither collide on a key nor disagree on its type.
+type Derived[T any] struct {
+	name  string
+	build func(p *Pass) T
+}
+
+// NewDerived declares derived data: build computes it from the pass's
+// inventory (and other derived data); it must not report findings.
+func NewDerived[T any](name string, build func(p *Pass) T) *Derived[T] {
+	return &Derived[T]{name: name, build: build}
+}
+
+// Name is the derived data's name, for errors and profiles.
+func (d *Derived[T]) Name() string { return d.name }
+
+// Of returns the run's value, building it on first use.
+func (d *Derived[T]) Of(p *Pass) T {
+	if v, ok := p.shared[d]; ok {
+		return v.(T)
 	}
-	v := build()
-	p.shared[key] = v
+	v := d.build(p)
+	p.shared[d] = v
 	return v
 }
 
@@ -138,7 +154,7 @@ type Result struct {
 // (errors first), rule, and resource.
 func Run(inv *inventory.Inventory, rules []*Rule) Result {
 	var res Result
-	shared := map[string]any{}
+	shared := map[any]any{}
 	for _, r := range rules {
 		fs, skipped, err := runOne(inv, r, shared)
 		res.Failures = append(res.Failures, skipped...)
@@ -238,7 +254,7 @@ func attach(fs []Finding) []Finding {
 	return out
 }
 
-func runOne(inv *inventory.Inventory, r *Rule, shared map[string]any) (fs []Finding, skipped []inventory.Coverage, err error) {
+func runOne(inv *inventory.Inventory, r *Rule, shared map[any]any) (fs []Finding, skipped []inventory.Coverage, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("rule %s panicked: %v\n%s", r.ID, v, debug.Stack())

@@ -88,14 +88,17 @@ func TestParseSeverity(t *testing.T) {
 	}
 }
 
-func TestSharedIsComputedOncePerRun(t *testing.T) {
+func TestDerivedIsComputedOncePerRun(t *testing.T) {
 	t.Parallel()
 	builds := 0
+	answer := NewDerived("answer", func(p *Pass) int { builds++; return 42 })
+	// Another value of the same type and name is another key.
+	other := NewDerived("answer", func(p *Pass) int { return 7 })
 	use := func(id string) *Rule {
 		r := validRule(id)
 		r.Check = func(p *Pass) {
-			if p.Shared("k", func() any { builds++; return 42 }).(int) != 42 {
-				t.Error("wrong shared value")
+			if answer.Of(p) != 42 || other.Of(p) != 7 {
+				t.Error("wrong derived value")
 			}
 		}
 		return r

@@ -13,10 +13,16 @@ import (
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
-// Exit codes of a project and of a run, as the CLI documents them.
+// Exit codes of a project and of a run: a stable contract, documented in
+// the README and by lbdiag --help. They are declared here only.
 const (
-	ExitOK         = 0
-	ExitFindings   = 1
+	// ExitOK: no finding at or above --fail-on, and everything was read.
+	ExitOK = 0
+	// ExitFindings: a finding at or above --fail-on.
+	ExitFindings = 1
+	// ExitError: a usage, credential or fatal error; nothing was judged.
+	ExitError = 2
+	// ExitIncomplete: no such finding, but some sources could not be read.
 	ExitIncomplete = 3
 )
 

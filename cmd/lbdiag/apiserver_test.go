@@ -42,7 +42,9 @@ import (
 
 	"github.com/lbdiag/lbdiag/fixtures"
 	"github.com/lbdiag/lbdiag/gcp/recording"
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inventory"
+	"github.com/lbdiag/lbdiag/report"
 )
 
 // The real-server suite runs lbdiag against real kube-apiservers
@@ -568,9 +570,9 @@ func uidPairs(t *testing.T, rec *recording.Recording, fsys fs.FS, clusters map[s
 			t.Fatalf("the demo recording has no kube-system UID for %s", cl.name)
 		}
 		for _, ing := range ingresses {
-			pairs = append(pairs, inventory.V2LoadBalancerName(old, ing[0], ing[1]), inventory.V2LoadBalancerName(cl.kubeSystemUID, ing[0], ing[1]))
+			pairs = append(pairs, gke.V2LoadBalancerName(old, ing[0], ing[1]), gke.V2LoadBalancerName(cl.kubeSystemUID, ing[0], ing[1]))
 		}
-		pairs = append(pairs, old, cl.kubeSystemUID, inventory.ClusterHash(old), inventory.ClusterHash(cl.kubeSystemUID))
+		pairs = append(pairs, old, cl.kubeSystemUID, gke.ClusterHash(old), gke.ClusterHash(cl.kubeSystemUID))
 	}
 	return pairs
 }
@@ -772,7 +774,7 @@ func TestRealAPIServer(t *testing.T) {
 	ref := newFakeProject(t)
 	ref.kubeEdit = sameCreation
 	want := ref.run(t, "--format", "json")
-	if want.code != exitFindings {
+	if want.code != report.ExitFindings {
 		t.Fatalf("the fixture fakes: exit %d\n%s", want.code, want.stderr)
 	}
 	wantReport := parseReport(t, want.stdout)
@@ -792,8 +794,8 @@ func TestRealAPIServer(t *testing.T) {
 		// A page of 2 makes every list of more than two objects page
 		// through real continue tokens.
 		got := f.run(t, "--format", "json", "--kube-page-size", "2")
-		if got.code != exitFindings {
-			t.Fatalf("exit %d, want %d\n%s", got.code, exitFindings, got.stderr)
+		if got.code != report.ExitFindings {
+			t.Fatalf("exit %d, want %d\n%s", got.code, report.ExitFindings, got.stderr)
 		}
 		r := parseReport(t, back.Replace(got.stdout))
 		for _, c := range r.Coverage {
@@ -817,8 +819,8 @@ func TestRealAPIServer(t *testing.T) {
 
 	t.Run("a Google group bound by deploy/rbac.yaml", func(t *testing.T) {
 		got := f.runAs(t, groupToken, nil, "--format", "json")
-		if got.code != exitFindings {
-			t.Fatalf("exit %d, want %d\n%s", got.code, exitFindings, got.stderr)
+		if got.code != report.ExitFindings {
+			t.Fatalf("exit %d, want %d\n%s", got.code, report.ExitFindings, got.stderr)
 		}
 		for _, c := range parseReport(t, got.stdout).Coverage {
 			if c.Status != "ok" && c.Status != "not installed" {
@@ -836,7 +838,7 @@ func TestRealAPIServer(t *testing.T) {
 			t.Run(strings.TrimSuffix(rr.resource+"."+rr.group, "."), func(t *testing.T) {
 				t.Parallel()
 				got := f.runAs(t, minusToken(rr), nil, "--format", "json")
-				if got.code != exitIncomplete && got.code != exitFindings {
+				if got.code != report.ExitIncomplete && got.code != report.ExitFindings {
 					t.Fatalf("exit %d\n%s", got.code, got.stderr)
 				}
 				r := parseReport(t, back.Replace(got.stdout))
@@ -848,7 +850,7 @@ func TestRealAPIServer(t *testing.T) {
 						t.Errorf("%s %s: status %q error %q hint %q, want the RBAC gap", source, scope, status, errText, hint)
 					}
 				}
-				if got.code != exitIncomplete && len(r.Findings) == 0 {
+				if got.code != report.ExitIncomplete && len(r.Findings) == 0 {
 					t.Errorf("exit %d", got.code)
 				}
 				// No finding may rest on the kind lbdiag could not read:
@@ -933,7 +935,7 @@ func TestRealAPIServer(t *testing.T) {
 		}
 		g.realKube[cl.name] = kubeEndpoint{host: proxy, caPEM: env.caPEM}
 		got := g.run(t, "--format", "json", "--kube-page-size", "1")
-		if got.code != exitFindings {
+		if got.code != report.ExitFindings {
 			t.Fatalf("exit %d\n%s", got.code, got.stderr)
 		}
 		// Every kind in the middle of its list at the compaction (all are

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lbdiag/lbdiag/report"
 )
 
 // stripTimes removes the run's timestamps from a JSON report.
@@ -63,7 +65,7 @@ func TestEvidenceBundleReplaysIdentically(t *testing.T) {
 	f := newFakeProject(t)
 	bundle := filepath.Join(t.TempDir(), "evidence.tar.gz")
 	live := f.run(t, "--format", "json", "--evidence", bundle)
-	if live.code != exitFindings || !strings.Contains(live.stderr, "wrote the evidence bundle") {
+	if live.code != report.ExitFindings || !strings.Contains(live.stderr, "wrote the evidence bundle") {
 		t.Fatalf("live: exit %d: %s", live.code, live.stderr)
 	}
 	f.compute.Close()
@@ -140,7 +142,7 @@ func TestRefusedBundles(t *testing.T) {
 	f := newFakeProject(t)
 	dir := t.TempDir()
 	bundle := filepath.Join(dir, "evidence.tar.gz")
-	if res := f.run(t, "--format", "json", "--evidence", bundle); res.code != exitFindings {
+	if res := f.run(t, "--format", "json", "--evidence", bundle); res.code != report.ExitFindings {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	good, _ := os.ReadFile(bundle)
@@ -167,7 +169,7 @@ func TestRefusedBundles(t *testing.T) {
 		{"altered", write("altered.tar.gz", altered.Bytes()), "does not match SHA256SUMS"},
 	} {
 		res := runLbdiag(t, dir, "inspect", "--replay", tc.path, "--format", "json")
-		if res.code != exitError || !strings.Contains(res.stderr, tc.want) || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 || res.stdout != "" {
+		if res.code != report.ExitError || !strings.Contains(res.stderr, tc.want) || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 || res.stdout != "" {
 			t.Errorf("%s: exit %d, stdout %d bytes, stderr %q", tc.name, res.code, len(res.stdout), res.stderr)
 		}
 	}
@@ -279,7 +281,7 @@ func TestBundleRedaction(t *testing.T) {
 	bundle := filepath.Join(t.TempDir(), "evidence.tar.gz")
 	recorded := filepath.Join(t.TempDir(), "raw")
 	res := f.run(t, "--format", "json", "--evidence", bundle, "--record", recorded, "--logs", "1h")
-	if res.code != exitFindings {
+	if res.code != report.ExitFindings {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	// --record keeps the answers as received: the planted values were served.
@@ -356,7 +358,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 	}
 	home := t.TempDir()
 	res := runLbdiag(t, home, "inspect", "--demo", "--format", "html")
-	if res.code != exitFindings {
+	if res.code != report.ExitFindings {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	html := res.stdout
@@ -423,11 +425,11 @@ func TestDemoEvidenceBundle(t *testing.T) {
 	home := t.TempDir()
 	bundle := filepath.Join(home, "demo.tar.gz")
 	made := runLbdiag(t, home, "inspect", "--demo", "--evidence", bundle, "--format", "json")
-	if made.code != exitFindings {
+	if made.code != report.ExitFindings {
 		t.Fatalf("--demo --evidence: exit %d: %s", made.code, made.stderr)
 	}
 	replayed := runLbdiag(t, home, "inspect", "--replay", bundle, "--format", "json")
-	if replayed.code != exitFindings {
+	if replayed.code != report.ExitFindings {
 		t.Fatalf("--replay of the demo bundle: exit %d: %s", replayed.code, replayed.stderr)
 	}
 	a, b := findingKeys(parseReport(t, made.stdout)), findingKeys(parseReport(t, replayed.stdout))

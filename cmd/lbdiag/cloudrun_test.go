@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/lbdiag/lbdiag/report"
 )
 
 // TestCloudRunJob builds the binary the Dockerfile builds (static, no
@@ -108,7 +110,7 @@ func TestCloudRunJob(t *testing.T) {
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	if code == exitError {
+	if code == report.ExitError {
 		t.Fatalf("the job's arguments fail: exit %d: %s", code, err)
 	}
 	lines := 0

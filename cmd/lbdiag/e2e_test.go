@@ -26,6 +26,7 @@ import (
 	"github.com/lbdiag/lbdiag/fixtures"
 	"github.com/lbdiag/lbdiag/gcp/recording"
 	"github.com/lbdiag/lbdiag/internal/fakelogging"
+	"github.com/lbdiag/lbdiag/report"
 )
 
 // binary is the lbdiag executable built once for the end-to-end tests.
@@ -498,8 +499,8 @@ func testLiveRun(t *testing.T, shift time.Duration) {
 	}
 
 	res := f.run(t, "--format", "json", "--logs", "1h")
-	if res.code != exitFindings {
-		t.Fatalf("exit code %d, want %d; stderr: %s", res.code, exitFindings, res.stderr)
+	if res.code != report.ExitFindings {
+		t.Fatalf("exit code %d, want %d; stderr: %s", res.code, report.ExitFindings, res.stderr)
 	}
 	rep := parseReport(t, res.stdout)
 	if rep.SchemaVersion != 1 || rep.Project != "acme-shop-prod" {
@@ -621,39 +622,39 @@ func TestExitCodes(t *testing.T) {
 	f := newFakeProject(t)
 	f.unreachable = closedPort(t)
 
-	if res := f.run(t, "--fail-on", "none"); res.code != exitOK {
+	if res := f.run(t, "--fail-on", "none"); res.code != report.ExitOK {
 		t.Errorf("--fail-on none: exit %d", res.code)
 	}
 	// Only the unreachable cluster: nothing found, but not everything read.
 	res := f.run(t, "--cluster", "legacy-eu", "--format", "json")
-	if res.code != exitIncomplete {
-		t.Errorf("incomplete coverage: exit %d, want %d; %s", res.code, exitIncomplete, res.stderr)
+	if res.code != report.ExitIncomplete {
+		t.Errorf("incomplete coverage: exit %d, want %d; %s", res.code, report.ExitIncomplete, res.stderr)
 	}
 	if rep := parseReport(t, res.stdout); len(rep.Findings) != 0 {
 		t.Errorf("findings for an unreachable cluster: %v", findingKeys(rep))
 	}
 	// One reachable cluster, read completely, without error findings at
 	// or above --fail-on... its proxy-only findings are errors: exit 1.
-	if res := f.run(t, "--cluster", "us-central1-a/ops-us", "--fail-on", "error"); res.code != exitFindings {
-		t.Errorf("findings: exit %d, want %d", res.code, exitFindings)
+	if res := f.run(t, "--cluster", "us-central1-a/ops-us", "--fail-on", "error"); res.code != report.ExitFindings {
+		t.Errorf("findings: exit %d, want %d", res.code, report.ExitFindings)
 	}
-	if res := f.run(t, "--cluster", "no-such-cluster"); res.code != exitError || !strings.Contains(res.stderr, "legacy-eu") {
+	if res := f.run(t, "--cluster", "no-such-cluster"); res.code != report.ExitError || !strings.Contains(res.stderr, "legacy-eu") {
 		t.Errorf("unknown cluster: exit %d, stderr %q", res.code, res.stderr)
 	}
-	if res := f.run(t, "--format", "yaml"); res.code != exitError || !strings.Contains(res.stderr, "--format") {
+	if res := f.run(t, "--format", "yaml"); res.code != report.ExitError || !strings.Contains(res.stderr, "--format") {
 		t.Errorf("bad format: exit %d, stderr %q", res.code, res.stderr)
 	}
-	if res := f.run(t, "--fail-on", "bogus"); res.code != exitError || !strings.Contains(res.stderr, "none") {
+	if res := f.run(t, "--fail-on", "bogus"); res.code != report.ExitError || !strings.Contains(res.stderr, "none") {
 		t.Errorf("bad --fail-on: exit %d, stderr %q (must list none too)", res.code, res.stderr)
 	}
 	for _, flag := range []string{"--container-endpoint", "--compute-endpoint"} {
-		if res := f.run(t, flag, "not-a-url"); res.code != exitError || !strings.Contains(res.stderr, flag) {
+		if res := f.run(t, flag, "not-a-url"); res.code != report.ExitError || !strings.Contains(res.stderr, flag) {
 			t.Errorf("%s not-a-url: exit %d, stderr %q", flag, res.code, res.stderr)
 		}
 	}
 	// No project anywhere: a one-line error naming the flag.
 	res = runLbdiag(t, t.TempDir(), "inspect")
-	if res.code != exitError || !strings.Contains(res.stderr, "--project") || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 {
+	if res.code != report.ExitError || !strings.Contains(res.stderr, "--project") || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 {
 		t.Errorf("no project: exit %d, stderr %q", res.code, res.stderr)
 	}
 }
@@ -665,7 +666,7 @@ func TestRecordAndReplay(t *testing.T) {
 	f := newFakeProject(t)
 	dir := filepath.Join(t.TempDir(), "rec")
 	live := f.run(t, "--format", "json", "--record", dir, "--logs", "1h")
-	if live.code != exitFindings {
+	if live.code != report.ExitFindings {
 		t.Fatalf("live: exit %d: %s", live.code, live.stderr)
 	}
 	// Close every server: the replay must not need them.
@@ -703,7 +704,7 @@ func TestDemoAndOtherCommands(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	res := runLbdiag(t, home, "inspect", "--demo")
-	if res.code != exitFindings || !strings.Contains(res.stdout, "backendconfig-missing") || !strings.Contains(res.stdout, "11 errors, 11 warnings, 1 info finding") {
+	if res.code != report.ExitFindings || !strings.Contains(res.stdout, "backendconfig-missing") || !strings.Contains(res.stdout, "11 errors, 11 warnings, 1 info finding") {
 		t.Errorf("demo table: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	if strings.Contains(res.stdout, "\x1b[") {
@@ -735,16 +736,16 @@ func TestDemoAndOtherCommands(t *testing.T) {
 	if res := runLbdiag(t, home, "explain", "neg-drain-timeout-unset"); !strings.Contains(res.stdout, "GCPBackendPolicy") || !strings.Contains(res.stdout, "BackendConfig") {
 		t.Errorf("explain neg-drain-timeout-unset must cover Ingresses and Gateways:\n%s", res.stdout)
 	}
-	if res := runLbdiag(t, home, "explain", "no-such-rule"); res.code != exitError {
+	if res := runLbdiag(t, home, "explain", "no-such-rule"); res.code != report.ExitError {
 		t.Errorf("explain unknown rule: exit %d", res.code)
 	}
 	if res := runLbdiag(t, home, "version"); res.code != 0 || !strings.HasPrefix(res.stdout, "lbdiag ") {
 		t.Errorf("version: %q", res.stdout)
 	}
-	if res := runLbdiag(t, home, "inspect", "--demo", "--project", "someone-else"); res.code != exitError {
+	if res := runLbdiag(t, home, "inspect", "--demo", "--project", "someone-else"); res.code != report.ExitError {
 		t.Errorf("demo with another project: exit %d", res.code)
 	}
-	if res := runLbdiag(t, home, "inspect", "--demo", "--logs", "25h"); res.code != exitError || !strings.Contains(res.stderr, "up to 24h") {
+	if res := runLbdiag(t, home, "inspect", "--demo", "--logs", "25h"); res.code != report.ExitError || !strings.Contains(res.stderr, "up to 24h") {
 		t.Errorf("--logs 25h: exit %d: %s", res.code, res.stderr)
 	}
 }
@@ -799,7 +800,7 @@ func TestEndpointOverridesFromEnvironment(t *testing.T) {
 		"CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING=" + f.logging.URL + "/"}
 	res := runLbdiagEnv(t, dir, env, "inspect", "--project", "acme-shop-prod", "--access-token-file", tokenFile,
 		"--now", f.now().Format(time.RFC3339), "--logs", "1h", "--format", "json")
-	if res.code != exitFindings {
+	if res.code != report.ExitFindings {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	rep := parseReport(t, res.stdout)

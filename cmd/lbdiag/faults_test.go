@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lbdiag/lbdiag/internal/fakelogging"
+	"github.com/lbdiag/lbdiag/report"
 )
 
 // A fault of the suite: what is injected into the fake project, how lbdiag
@@ -104,7 +105,7 @@ var faultCases = []faultCase{
 			f.rewrite = map[string]func(map[string]any){"/locations/-/clusters": func(b map[string]any) { b["missingZones"] = []any{"asia-east1-a"} }}
 			return nil
 		},
-		exit:     exitFindings,
+		exit:     report.ExitFindings,
 		coverage: &wantCoverage{"inspect.lb-resource-orphaned", project, "unknown", "every cluster of the project is listed"},
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			for _, fd := range rep.Findings {
@@ -120,7 +121,7 @@ var faultCases = []faultCase{
 	{
 		name:     "2 --cluster: the orphan rule is skipped by request, not a gap",
 		setup:    func(t *testing.T, f *fakeProject) []string { return []string{"--cluster", "us-central1-a/ops-us"} },
-		exit:     exitFindings, // ops-us has error findings of its own
+		exit:     report.ExitFindings, // ops-us has error findings of its own
 		coverage: &wantCoverage{"inspect.lb-resource-orphaned", project, "skipped", ""},
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			for _, c := range rep.Coverage {
@@ -142,7 +143,7 @@ var faultCases = []faultCase{
 			}
 			return []string{"--timeout", "6s"}
 		},
-		exit:     exitFindings,
+		exit:     report.ExitFindings,
 		coverage: &wantCoverage{"compute.networkEndpointGroups", project, "error", "not checked: time budget"},
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			for _, scope := range []string{shopScope, opsScope} {
@@ -168,7 +169,7 @@ var faultCases = []faultCase{
 			}
 			return nil
 		},
-		exit:     exitFindings,
+		exit:     report.ExitFindings,
 		coverage: &wantCoverage{"compute.firewalls", project, "error", "the same page token again"},
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			if n := hitsOf(f, "/global/firewalls"); n > 3 {
@@ -201,7 +202,7 @@ var faultCases = []faultCase{
 			}
 			return nil
 		},
-		exit:     exitFindings,
+		exit:     report.ExitFindings,
 		coverage: &wantCoverage{"compute.forwardingRules", project, "ok", ""},
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			if n := hitsOf(f, "/aggregated/forwardingRules"); n != 2 {
@@ -223,7 +224,7 @@ var faultCases = []faultCase{
 			}
 			return nil
 		},
-		exit:     exitFindings,
+		exit:     report.ExitFindings,
 		coverage: &wantCoverage{"kubernetes.services", opsScope, "ok", ""},
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			// admin-ui is on the second page: read after the restart.
@@ -243,7 +244,7 @@ var faultCases = []faultCase{
 			}
 			return nil
 		},
-		exit:     exitFindings,
+		exit:     report.ExitFindings,
 		coverage: &wantCoverage{"kubernetes.services", opsScope, "error", "expired (410 Expired) twice"},
 	},
 	{
@@ -259,7 +260,7 @@ var faultCases = []faultCase{
 			}}
 			return nil
 		},
-		exit:     exitFindings,
+		exit:     report.ExitFindings,
 		coverage: &wantCoverage{"kubernetes.backendconfigs", shopScope + "/namespaces/shop/backendconfigs/orders-bc", "error", "lbdiag skipped it"},
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			if status, _, _ := gap(rep, "kubernetes.backendconfigs", shopScope); status != "ok" {
@@ -289,7 +290,7 @@ var faultCases = []faultCase{
 			_ = inner
 			return nil
 		},
-		exit:     exitFindings,
+		exit:     report.ExitFindings,
 		coverage: &wantCoverage{"kubernetes.api", opsScope, "error", "rejected lbdiag's Google access token"},
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			if n := hitsOf(f, "ops-us-401"); n > 3 {
@@ -313,7 +314,7 @@ var faultCases = []faultCase{
 			}
 			return nil
 		},
-		exit: exitError,
+		exit: report.ExitError,
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			if !strings.Contains(res.stderr, `project "acme-shop-prod" was not found`) || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 || res.stdout != "" {
 				t.Errorf("stderr %q, stdout %d bytes", res.stderr, len(res.stdout))
@@ -346,7 +347,7 @@ var faultCases = []faultCase{
 			}
 			return []string{"--evidence", filepath.Join(t.TempDir(), "e.tar.gz")}
 		},
-		exit: exitFindings,
+		exit: report.ExitFindings,
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			outputs := map[string]string{"json": res.stdout}
 			for _, args := range [][]string{{"--format", "table"}, {"--format", "csv"}, {"--format", "html"}} {
@@ -382,7 +383,7 @@ var faultCases = []faultCase{
 			}
 			return []string{"--evidence", filepath.Join(t.TempDir(), "e.tar.gz")}
 		},
-		exit:     exitFindings,
+		exit:     report.ExitFindings,
 		coverage: &wantCoverage{"compute.securityPolicies", project, "error", "compute.securityPolicies.list"},
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			token := strings.TrimPrefix(testToken, "ya29.")
@@ -417,7 +418,7 @@ var faultCases = []faultCase{
 		setup: func(t *testing.T, f *fakeProject) []string {
 			return []string{"--record", filepath.Join(t.TempDir(), "raw")}
 		},
-		exit: exitFindings,
+		exit: report.ExitFindings,
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			dir := res.args[len(res.args)-1]
 			n := 0
@@ -459,7 +460,7 @@ var faultCases = []faultCase{
 			}}
 			return nil
 		},
-		exit: exitFindings,
+		exit: report.ExitFindings,
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			if len(res.stdout) > 256<<10 {
 				t.Errorf("the JSON report is %d bytes for three 1 MiB annotations", len(res.stdout))
@@ -478,7 +479,7 @@ var faultCases = []faultCase{
 			}
 			return []string{"--logs", "1h"}
 		},
-		exit:     exitFindings, // the demo's findings come first; the gap is in the coverage
+		exit:     report.ExitFindings, // the demo's findings come first; the gap is in the coverage
 		coverage: &wantCoverage{"logging.requests", project, "error", "missing IAM permission logging.logEntries.list on project acme-shop-prod: grant roles/logging.viewer"},
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			for _, fd := range rep.Findings {
@@ -503,7 +504,7 @@ var faultCases = []faultCase{
 			}
 			return []string{"--logs", "1h"}
 		},
-		exit:     exitFindings,
+		exit:     report.ExitFindings,
 		coverage: &wantCoverage{"logging.requests", project, "ok", "52 request log entries of 4 backend services"},
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			if !hasFinding(rep, "lb-traffic-errors", "k8s1-4f7d2b91-shop-checkout-8080-5d03f6e2") {
@@ -522,7 +523,7 @@ var faultCases = []faultCase{
 			}
 			return []string{"--logs", "1h"}
 		},
-		exit:     exitFindings,
+		exit:     report.ExitFindings,
 		coverage: &wantCoverage{"logging.healthChecks", project, "error", ""},
 		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
 			if strings.Contains(res.stdout, testToken) || strings.Contains(res.stderr, testToken) {
@@ -559,7 +560,7 @@ func TestFaults(t *testing.T) {
 				t.Fatalf("exit %d, want %d; stderr: %s", res.code, tc.exit, res.stderr)
 			}
 			var rep jsonReport
-			if res.code != exitError {
+			if res.code != report.ExitError {
 				rep = parseReport(t, res.stdout)
 			}
 			if c := tc.coverage; c != nil {
@@ -597,12 +598,12 @@ func TestHealthModesAndFocus(t *testing.T) {
 		exit      int
 		onlyRules []string // when set, every finding's rule is one of these
 	}{
-		{name: "auto within the budget reads every group", args: nil, calls: func(n int) bool { return n == 12 }, status: "ok", detail: "health read for 12 of 12 backend groups", exit: exitFindings},
-		{name: "all reads every distinct group once", args: []string{"--health", "all"}, calls: func(n int) bool { return n == 12 }, status: "ok", exit: exitFindings},
-		{name: "none reads none, and is no gap", args: []string{"--health", "none"}, calls: func(n int) bool { return n == 0 }, status: "skipped", detail: "--health none", exit: exitFindings},
+		{name: "auto within the budget reads every group", args: nil, calls: func(n int) bool { return n == 12 }, status: "ok", detail: "health read for 12 of 12 backend groups", exit: report.ExitFindings},
+		{name: "all reads every distinct group once", args: []string{"--health", "all"}, calls: func(n int) bool { return n == 12 }, status: "ok", exit: report.ExitFindings},
+		{name: "none reads none, and is no gap", args: []string{"--health", "none"}, calls: func(n int) bool { return n == 0 }, status: "skipped", detail: "--health none", exit: report.ExitFindings},
 		{name: "auto over the budget: at most the budget, and no gap", args: []string{"--health-budget", "4"}, calls: func(n int) bool { return n == 4 }, status: "skipped",
-			detail: "health read for 4 of 12 backend groups", exit: exitFindings},
-		{name: "an Ingress in focus: its own backends only", args: []string{"--ingress", "shop/promo"}, calls: func(n int) bool { return n == 3 }, status: "ok", exit: exitFindings,
+			detail: "health read for 4 of 12 backend groups", exit: report.ExitFindings},
+		{name: "an Ingress in focus: its own backends only", args: []string{"--ingress", "shop/promo"}, calls: func(n int) bool { return n == 3 }, status: "ok", exit: report.ExitFindings,
 			onlyRules: []string{"backendconfig-missing", "ingress-tls-secret-name-missing", "static-ip-in-use", "allow-http-unparsable", "neg-drain-timeout-unset", "prestop-hook-missing",
 				"managed-certificate-missing", "readiness-probe-health-check-mismatch"}},
 	} {
@@ -665,7 +666,7 @@ func TestQuotaSlowsDown(t *testing.T) {
 			found = true
 		}
 	}
-	if !found || res.code != exitFindings {
+	if !found || res.code != report.ExitFindings {
 		t.Errorf("exit %d, coverage %+v", res.code, rep.Coverage)
 	}
 }

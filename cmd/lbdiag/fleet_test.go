@@ -21,6 +21,7 @@ import (
 	"github.com/lbdiag/lbdiag/fixtures"
 	"github.com/lbdiag/lbdiag/gcp/recording"
 	"github.com/lbdiag/lbdiag/internal/fakelogging"
+	"github.com/lbdiag/lbdiag/report"
 )
 
 // fakeFleet serves an organization of projects: Cloud Resource Manager v3
@@ -288,7 +289,7 @@ func TestFleetOrganizationAndShards(t *testing.T) {
 	t.Parallel()
 	f := newFakeFleet(t)
 	res := f.run(t, nil, "--organization", fleetOrg, "--format", "json")
-	if res.code != exitFindings {
+	if res.code != report.ExitFindings {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	all := parseFleet(t, res.stdout)
@@ -333,7 +334,7 @@ func TestFleetOrganizationAndShards(t *testing.T) {
 		}
 		switch p.Project {
 		case "disabled-c":
-			if gaps == 0 || p.ExitCode != exitIncomplete {
+			if gaps == 0 || p.ExitCode != report.ExitIncomplete {
 				t.Errorf("disabled-c: %d gaps, exit %d", gaps, p.ExitCode)
 			}
 			for _, c := range p.Coverage {
@@ -342,11 +343,11 @@ func TestFleetOrganizationAndShards(t *testing.T) {
 				}
 			}
 		case "empty-a", "empty-b":
-			if gaps != 0 || p.ExitCode != exitOK || len(p.Findings) != 0 {
+			if gaps != 0 || p.ExitCode != report.ExitOK || len(p.Findings) != 0 {
 				t.Errorf("%s: %d gaps, exit %d, %d findings", p.Project, gaps, p.ExitCode, len(p.Findings))
 			}
 		case "acme-shop-prod":
-			if p.ExitCode != exitFindings {
+			if p.ExitCode != report.ExitFindings {
 				t.Errorf("acme-shop-prod: exit %d", p.ExitCode)
 			}
 		}
@@ -387,10 +388,10 @@ func TestFleetOrganizationAndShards(t *testing.T) {
 	if r := f.run(t, []string{"CLOUD_RUN_TASK_INDEX=0", "CLOUD_RUN_TASK_COUNT=2"}, "--organization", fleetOrg, "--format", "json", "--shard", "1/2"); parseFleet(t, r.stdout).Shard.Index != 1 {
 		t.Error("--shard does not win over the Cloud Run variables")
 	}
-	if r := f.run(t, nil, "--organization", fleetOrg, "--shard", "3/2"); r.code != exitError {
+	if r := f.run(t, nil, "--organization", fleetOrg, "--shard", "3/2"); r.code != report.ExitError {
 		t.Errorf("--shard 3/2: exit %d", r.code)
 	}
-	if r := f.run(t, nil, "--organization", "acme"); r.code != exitError || !strings.Contains(r.stderr, "numeric") {
+	if r := f.run(t, nil, "--organization", "acme"); r.code != report.ExitError || !strings.Contains(r.stderr, "numeric") {
 		t.Errorf("--organization acme: exit %d %s", r.code, r.stderr)
 	}
 }
@@ -403,7 +404,7 @@ func TestFleetLogFormat(t *testing.T) {
 	f := newFakeFleet(t)
 	js := parseFleet(t, f.run(t, nil, "--folder", "10", "--format", "json").stdout)
 	res := f.run(t, nil, "--folder", "10", "--format", "log")
-	if res.code != exitFindings {
+	if res.code != report.ExitFindings {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	findings, notices, warnings := 0, map[string]bool{}, 0
@@ -474,7 +475,7 @@ func TestFleetOutputAndBaseline(t *testing.T) {
 	env := []string{"CLOUD_RUN_EXECUTION=nightly-001"}
 	args := []string{"--projects", "acme-shop-prod,empty-a", "--format", "json", "--output", out, "--baseline", "auto"}
 	first := f.run(t, env, args...)
-	if first.code != exitFindings {
+	if first.code != report.ExitFindings {
 		t.Fatalf("first run: exit %d: %s", first.code, first.stderr)
 	}
 	rep := parseFleet(t, first.stdout)
@@ -523,7 +524,7 @@ func TestFleetOutputAndBaseline(t *testing.T) {
 	second := f.run(t, env, args...)
 	rep2 := parseFleet(t, second.stdout)
 	// Nothing new at or above error: exit 0 although errors remain.
-	if second.code != exitOK {
+	if second.code != report.ExitOK {
 		t.Errorf("second run: exit %d, want 0 (no new error)", second.code)
 	}
 	acme := rep2.Projects[0]
@@ -550,7 +551,7 @@ func TestFleetOutputAndBaseline(t *testing.T) {
 	f.mu.Unlock()
 	env[0] = "CLOUD_RUN_EXECUTION=nightly-003"
 	third := f.run(t, env, append(args[:len(args):len(args)], "--format", "table")...)
-	if third.code != exitFindings {
+	if third.code != report.ExitFindings {
 		t.Errorf("third run: exit %d, want 1 (a new error)", third.code)
 	}
 	if !strings.Contains(third.stdout, "Compared with the last run: 1 new finding, 0 resolved.") || !strings.Contains(third.stdout, "│    │ new      │") {
@@ -596,7 +597,7 @@ func TestFleetOutputToGCS(t *testing.T) {
 	f := newFakeFleet(t)
 	env := []string{"STORAGE_EMULATOR_HOST=" + srv.URL(), "CLOUD_RUN_EXECUTION=exec-7", "CLOUD_RUN_TASK_INDEX=1", "CLOUD_RUN_TASK_COUNT=2"}
 	res := f.run(t, env, "--organization", fleetOrg, "--format", "log", "--output", "gs://acme-lbdiag/reports", "--baseline", "auto")
-	if res.code == exitError {
+	if res.code == report.ExitError {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	list, err := srv.ListObjectsWithOptionsPaginated("acme-lbdiag", fakestorage.ListOptions{})
@@ -648,7 +649,7 @@ func TestBaselineFile(t *testing.T) {
 	path := filepath.Join(home, "yesterday.json")
 	os.WriteFile(path, []byte(saved.stdout), 0o600)
 	res := runLbdiag(t, home, "inspect", "--demo", "--format", "json", "--baseline", path)
-	if res.code != exitOK {
+	if res.code != report.ExitOK {
 		t.Errorf("nothing new: exit %d, want 0: %s", res.code, res.stderr)
 	}
 	rep := parseReport(t, res.stdout)
@@ -670,10 +671,10 @@ func TestBaselineFile(t *testing.T) {
 	}
 	// A baseline of another project, or not a report, is refused.
 	os.WriteFile(path, []byte(strings.Replace(saved.stdout, `"project": "acme-shop-prod"`, `"project": "other"`, 1)), 0o600)
-	if r := runLbdiag(t, home, "inspect", "--demo", "--baseline", path); r.code != exitError || !strings.Contains(r.stderr, "not acme-shop-prod") {
+	if r := runLbdiag(t, home, "inspect", "--demo", "--baseline", path); r.code != report.ExitError || !strings.Contains(r.stderr, "not acme-shop-prod") {
 		t.Errorf("baseline of another project: exit %d %s", r.code, r.stderr)
 	}
-	if r := runLbdiag(t, home, "inspect", "--demo", "--baseline", "auto"); r.code != exitError || !strings.Contains(r.stderr, "--output") {
+	if r := runLbdiag(t, home, "inspect", "--demo", "--baseline", "auto"); r.code != report.ExitError || !strings.Contains(r.stderr, "--output") {
 		t.Errorf("--baseline auto without --output: exit %d %s", r.code, r.stderr)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/lbdiag/lbdiag/gcp/recording"
+	"github.com/lbdiag/lbdiag/report"
 )
 
 // iamPermissions maps one request lbdiag sent to the IAM permissions it
@@ -133,7 +134,7 @@ func TestIAMRoleMatchesCalls(t *testing.T) {
 	env := []string{"STORAGE_EMULATOR_HOST=" + proxy.URL, "CLOUD_RUN_EXECUTION=exec-1"}
 	for run := range 2 {
 		res := f.run(t, env, "--organization", fleetOrg, "--format", "json", "--health", "all", "--logs", "1h", "--output", "gs://acme-lbdiag/reports", "--baseline", "auto")
-		if res.code == exitError {
+		if res.code == report.ExitError {
 			t.Fatalf("run %d: exit %d: %s", run, res.code, res.stderr)
 		}
 		env[1] = "CLOUD_RUN_EXECUTION=exec-2"

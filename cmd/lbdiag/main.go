@@ -19,14 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/lbdiag/lbdiag/internal/untrusted"
-)
-
-// Exit codes. They are a stable contract.
-const (
-	exitOK         = 0
-	exitFindings   = 1
-	exitError      = 2
-	exitIncomplete = 3
+	"github.com/lbdiag/lbdiag/report"
 )
 
 func main() {
@@ -42,10 +35,10 @@ func main() {
 func exitCode(o *outcome, err error, env *environment) int {
 	if err != nil {
 		fmt.Fprintln(env.stderr, "lbdiag: "+oneLine(err))
-		return exitError
+		return report.ExitError
 	}
 	if o == nil {
-		return exitOK
+		return report.ExitOK
 	}
 	return o.code
 }

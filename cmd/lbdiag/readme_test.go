@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/lbdiag/lbdiag/report"
 )
 
 var updateREADME = flag.Bool("update", false, "rewrite the README's demo output block")
@@ -28,7 +30,7 @@ func TestREADMEInStep(t *testing.T) {
 		t.Fatal("the README has no demo-output block")
 	}
 	res := runLbdiagEnv(t, t.TempDir(), []string{"COLUMNS=140"}, "inspect", "--demo")
-	if res.code != exitFindings {
+	if res.code != report.ExitFindings {
 		t.Errorf("the demo exits %d; the README says it exits 1", res.code)
 	}
 	if block != res.stdout && *updateREADME {

@@ -25,8 +25,9 @@ import (
 	"time"
 
 	"github.com/lbdiag/lbdiag/gcp"
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/internal/fakelogging"
-	"github.com/lbdiag/lbdiag/inventory"
+	"github.com/lbdiag/lbdiag/report"
 )
 
 // The scale benchmark runs the built binary live against a synthetic
@@ -89,7 +90,7 @@ func (y synth) ksUID(cl int) string       { return "ks-" + hash8(fmt.Sprint("ks"
 func (y synth) clusterName(cl int) string { return fmt.Sprintf("gke-%02d", cl) }
 func (y synth) clusterID(cl int) string   { return hash8(fmt.Sprint("id", cl)) + strings.Repeat("0", 56) }
 func (y synth) nodeTag(cl int) string {
-	return inventory.NodeTag(y.clusterName(cl), y.clusterID(cl))
+	return gke.NodeTag(y.clusterName(cl), y.clusterID(cl))
 }
 func (y synth) svcOf(k int) (cl int, ns, name string) {
 	i, part := k/2, []string{"web", "api"}[k%2]
@@ -146,7 +147,7 @@ func (y synth) firewall(k int) map[string]any {
 
 func (y synth) lbName(i int) string {
 	cl := i % y.s.clusters
-	return inventory.V2LoadBalancerName(y.ksUID(cl), fmt.Sprintf("team-%d", i%50), fmt.Sprintf("app-%d", i))
+	return gke.V2LoadBalancerName(y.ksUID(cl), fmt.Sprintf("team-%d", i%50), fmt.Sprintf("app-%d", i))
 }
 
 func (y synth) urlMap(i int) map[string]any {
@@ -577,7 +578,7 @@ func TestScale(t *testing.T) {
 					recDir := filepath.Join(t.TempDir(), "recording")
 					for _, mode := range strings.Split(*modeFlag, ",") {
 						r := runScale(t, s, lat, strings.TrimSpace(h), strings.TrimSpace(logs), strings.TrimSpace(mode), recDir)
-						if r.exit != exitOK && r.exit != exitFindings {
+						if r.exit != report.ExitOK && r.exit != report.ExitFindings {
 							t.Errorf("%s %s %s %s: exit %d, an incomplete report (%d gaps)", r.scale, r.latency, r.health, r.mode, r.exit, r.gaps)
 						}
 						results = append(results, r)

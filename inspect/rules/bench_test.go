@@ -10,8 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -36,12 +36,12 @@ func largeProject(clusters, services int) *inventory.Inventory {
 		for s := 0; s < services; s++ {
 			ns, name := fmt.Sprintf("team%d", s%20), fmt.Sprintf("svc%d", s)
 			neg := fmt.Sprintf("k8s1-%08d-%s-%s-80-abcdef%02d", c, ns, name, s%100)
-			svc := service(ns, name, map[string]string{core.AnnNEG: `{"ingress":true}`, core.AnnBackendConfig: `{"default":"bc"}`,
-				core.AnnNEGStatus: `{"network_endpoint_groups":{"80":"` + neg + `"},"zones":["europe-west1-b","europe-west1-c","europe-west1-d"]}`},
+			svc := service(ns, name, map[string]string{gke.AnnNEG: `{"ingress":true}`, gke.AnnBackendConfig: `{"default":"bc"}`,
+				gke.AnnNEGStatus: `{"network_endpoint_groups":{"80":"` + neg + `"},"zones":["europe-west1-b","europe-west1-c","europe-west1-d"]}`},
 				corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)})
 			cl.Services = append(cl.Services, svc)
 			ing := newIngress(ns, name, "", name)
-			ing.Annotations[inventory.AnnIngressBackends] = `{"` + neg + `":"HEALTHY"}`
+			ing.Annotations[gke.AnnIngressBackends] = `{"` + neg + `":"HEALTHY"}`
 			cl.Ingresses = append(cl.Ingresses, ing)
 			dep := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
 			dep.Spec.Template.Labels = map[string]string{"app": name}

@@ -12,7 +12,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	gwrules "github.com/lbdiag/lbdiag/inspect/rules/gateway"
 	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
 	lbrules "github.com/lbdiag/lbdiag/inspect/rules/lb"
 	"github.com/lbdiag/lbdiag/inspect/rules/network"
@@ -23,7 +25,7 @@ import (
 // NEG Service whose Pods listen on podPort, with a proxy-only subnet.
 func firewallSetup(class string, podPort int, rules ...*compute.Firewall) (*inventory.Inventory, *inventory.Cluster) {
 	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
-	svc := service("shop", "api", map[string]string{core.AnnNEG: `{"ingress":true}`}, corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(podPort)})
+	svc := service("shop", "api", map[string]string{gke.AnnNEG: `{"ingress":true}`}, corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(podPort)})
 	cl.Services = []corev1.Service{svc}
 	cl.Ingresses = []networkingv1.Ingress{newIngress("shop", "site", class, "api")}
 	cl.Nodes = []corev1.Node{{ObjectMeta: metav1.ObjectMeta{Name: "node-1"}}}
@@ -148,7 +150,7 @@ func TestBackendRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cl, bs := drainSetup(30, corev1.Container{Name: "web"}, nil)
-			cl.Ingresses[0].Annotations[inventory.AnnIngressBackends] = `{"` + bs.Name + `":"HEALTHY"}`
+			cl.Ingresses[0].Annotations[gke.AnnIngressBackends] = `{"` + bs.Name + `":"HEALTHY"}`
 			bs.Backends = nil
 			bs.LogConfig = &compute.BackendServiceLogConfig{Enable: tc.logging}
 			inv := newInventory(cl)
@@ -203,7 +205,7 @@ func TestLBResourceMissing(t *testing.T) {
 func TestLBResourceOrphaned(t *testing.T) {
 	t.Parallel()
 	const prodUID, goneUID = "8b0d6f3e-prod-kube-system", "1c2d3e4f-gone-kube-system"
-	lb := func(ksUID, ns, name string) string { return inventory.V2LoadBalancerName(ksUID, ns, name) }
+	lb := func(ksUID, ns, name string) string { return gke.V2LoadBalancerName(ksUID, ns, name) }
 	um := func(name string) *compute.UrlMap {
 		return &compute.UrlMap{Name: name, SelfLink: computeBase + testProject + "/global/urlMaps/" + name}
 	}
@@ -233,7 +235,7 @@ func TestLBResourceOrphaned(t *testing.T) {
 		}, want: "none of that cluster's Ingresses has the load balancer name " + lb(prodUID, "shop", "old")},
 		{name: "the URL map of a cluster that is gone", edit: func(inv *inventory.Inventory, cl *inventory.Cluster) {
 			inv.Compute.URLMaps = []*compute.UrlMap{um("k8s2-um-" + lb(goneUID, "shop", "site"))}
-		}, want: "its name carries the kube-system UID hash " + inventory.ClusterHash(goneUID) + ", which no listed cluster has (the project's clusters are europe-west1/prod)"},
+		}, want: "its name carries the kube-system UID hash " + gke.ClusterHash(goneUID) + ", which no listed cluster has (the project's clusters are europe-west1/prod)"},
 		{name: "a firewall rule of a listed cluster scaled to zero (no instance carries its tag)", edit: func(inv *inventory.Inventory, cl *inventory.Cluster) {
 			inv.Compute.Instances = nil
 			inv.Compute.Firewalls = []*compute.Firewall{fwRule("k8s-fw-l7--9f3c2a71b4d05e68", "gke-prod-1234abcd-node")}
@@ -257,7 +259,7 @@ func TestLBResourceOrphaned(t *testing.T) {
 			inv.Compute.BackendServices = []*compute.BackendService{bsOf("k8s1-77777777-shop-web-80-bbbbbbbb", "web")}
 		}},
 		{name: "a k8s1 backend service of a prefix no listed cluster uses", edit: func(inv *inventory.Inventory, cl *inventory.Cluster) {
-			cl.Services[0].Annotations = map[string]string{core.AnnNEGStatus: `{"network_endpoint_groups":{"80":"k8s1-1234abcd-shop-web-80-aaaaaaaa"},"zones":["europe-west1-b"]}`}
+			cl.Services[0].Annotations = map[string]string{gke.AnnNEGStatus: `{"network_endpoint_groups":{"80":"k8s1-1234abcd-shop-web-80-aaaaaaaa"},"zones":["europe-west1-b"]}`}
 			inv.Compute.BackendServices = []*compute.BackendService{bsOf("k8s1-77777777-shop-web-80-bbbbbbbb", "web")}
 		}, want: "its name carries the cluster prefix 77777777, which no listed cluster's Services or Ingresses use"},
 		{name: "--cluster: skipped by request", edit: func(inv *inventory.Inventory, cl *inventory.Cluster) {
@@ -301,7 +303,7 @@ func TestLBResourceOrphaned(t *testing.T) {
 func TestNEGMissing(t *testing.T) {
 	t.Parallel()
 	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
-	cl.Services = []corev1.Service{service("shop", "web", map[string]string{core.AnnNEGStatus: `{"network_endpoint_groups":{"80":"k8s1-x-shop-web-80-y"},"zones":["europe-west1-b","europe-west1-c"]}`})}
+	cl.Services = []corev1.Service{service("shop", "web", map[string]string{gke.AnnNEGStatus: `{"network_endpoint_groups":{"80":"k8s1-x-shop-web-80-y"},"zones":["europe-west1-b","europe-west1-c"]}`})}
 	inv := newInventory(cl)
 	inv.Compute.NEGs = []*compute.NetworkEndpointGroup{{Name: "k8s1-x-shop-web-80-y", SelfLink: computeBase + testProject + "/zones/europe-west1-b/networkEndpointGroups/k8s1-x-shop-web-80-y"}}
 	expect(t, run(t, inv, ingress.NEGMissing), "k8s1-x-shop-web-80-y in europe-west1-c (port 80)")
@@ -313,12 +315,12 @@ func TestGatewayRules(t *testing.T) {
 	t.Parallel()
 	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
 	cl.Services = []corev1.Service{service("shop", "web", nil)}
-	stuck := gateway("shop", "stuck", "gke-l7-regional-external-managed")
+	stuck := newGateway("shop", "stuck", "gke-l7-regional-external-managed")
 	stuck.Status.Conditions = []metav1.Condition{{Type: "Programmed", Status: metav1.ConditionFalse, Reason: "Invalid",
 		Message: "An active proxy-only subnetwork is required in the same region and VPC as the forwarding rule."}}
-	fine := gateway("shop", "fine", "gke-l7-global-external-managed")
+	fine := newGateway("shop", "fine", "gke-l7-global-external-managed")
 	fine.Status.Conditions = []metav1.Condition{{Type: "Programmed", Status: metav1.ConditionTrue}}
-	other := gateway("shop", "istio", "istio")
+	other := newGateway("shop", "istio", "istio")
 	other.Status.Conditions = stuck.Status.Conditions
 	cl.Gateways = []inventory.Gateway{stuck, fine, other}
 	var pol inventory.GCPBackendPolicy
@@ -331,10 +333,10 @@ func TestGatewayRules(t *testing.T) {
 	cl.GCPBackendPolicies = []inventory.GCPBackendPolicy{pol, ok}
 	inv := newInventory(cl)
 	inv.Compute.Subnetworks = []*compute.Subnetwork{subnetwork(testProject, "europe-west1", "nodes", "vpc", "10.0.0.0/20", "PRIVATE", "")}
-	expect(t, run(t, inv, ingress.GatewayNotProgrammed), "Programmed is False (reason Invalid): An active proxy-only subnetwork is required")
-	expect(t, run(t, inv, ingress.GatewayPolicyNotAttached), `Service shop/webb, which does not exist: the policy applies to nothing; "web" exists there (a typo?)`)
+	expect(t, run(t, inv, gwrules.GatewayNotProgrammed), "Programmed is False (reason Invalid): An active proxy-only subnetwork is required")
+	expect(t, run(t, inv, gwrules.GatewayPolicyNotAttached), `Service shop/webb, which does not exist: the policy applies to nothing; "web" exists there (a typo?)`)
 	// The Gateway's condition is folded into the proxy-only finding.
-	res := runAll(inv, ingress.GatewayNotProgrammed, network.ProxyOnlySubnetMissing)
+	res := runAll(inv, gwrules.GatewayNotProgrammed, network.ProxyOnlySubnetMissing)
 	if len(res.Findings) != 1 || res.Findings[0].Rule != "proxy-only-subnet-missing" || res.Findings[0].Evidence["gateway-not-programmed"] == nil {
 		t.Errorf("not folded: %v", messages(res.Findings))
 	}
@@ -355,7 +357,7 @@ func TestIGExternalTrafficLocal(t *testing.T) {
 		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"10.0.0.1"}, NodeName: &node}}}}
 	inv := newInventory(cl)
 	expect(t, run(t, inv, ingress.IGExternalTrafficLocal), "1 of the cluster's 3 nodes run a serving Pod")
-	cl.Services[0].Annotations = map[string]string{core.AnnNEG: `{"ingress":true}`}
+	cl.Services[0].Annotations = map[string]string{gke.AnnNEG: `{"ingress":true}`}
 	expect(t, run(t, inv, ingress.IGExternalTrafficLocal))
 }
 
@@ -367,7 +369,7 @@ func TestGatewayDrainNeedsThePolicies(t *testing.T) {
 	setup := func() (*inventory.Inventory, *inventory.Cluster) {
 		cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
 		cl.Services = []corev1.Service{service("shop", "web", nil)}
-		cl.Gateways = []inventory.Gateway{gateway("shop", "gw", "gke-l7-global-external-managed")}
+		cl.Gateways = []inventory.Gateway{newGateway("shop", "gw", "gke-l7-global-external-managed")}
 		var r inventory.HTTPRoute
 		r.Namespace, r.Name = "shop", "web"
 		r.Spec.ParentRefs = []inventory.ParentReference{{Name: "gw"}}
@@ -408,7 +410,7 @@ func TestDrainFixNamesTheBackendConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cl, bs := drainSetup(0, corev1.Container{Name: "web"}, nil)
-			cl.Services[0].Annotations[core.AnnBackendConfig] = `{"default":"web-bc"}`
+			cl.Services[0].Annotations[gke.AnnBackendConfig] = `{"default":"web-bc"}`
 			if tc.exists {
 				cl.BackendConfigs = []inventory.BackendConfig{backendConfig("shop", "web-bc", inventory.BackendConfigSpec{})}
 			}
@@ -432,7 +434,7 @@ func TestDrainFixNamesTheBackendConfig(t *testing.T) {
 func TestBackendServicesMatchedByScope(t *testing.T) {
 	t.Parallel()
 	cl, bs := drainSetup(30, corev1.Container{Name: "web"}, nil)
-	cl.Ingresses[0].Annotations[inventory.AnnIngressBackends] = `{"` + bs.Name + `":"HEALTHY"}`
+	cl.Ingresses[0].Annotations[gke.AnnIngressBackends] = `{"` + bs.Name + `":"HEALTHY"}`
 	group := computeBase + testProject + "/zones/europe-west1-b/networkEndpointGroups/" + bs.Name
 	bs.Backends = []*compute.Backend{{Group: group}}
 	bs.LogConfig = &compute.BackendServiceLogConfig{Enable: true}
@@ -448,7 +450,7 @@ func TestBackendServicesMatchedByScope(t *testing.T) {
 	expect(t, run(t, inv, lbrules.BackendUnhealthy))
 	expect(t, run(t, inv, lbrules.BackendLoggingDisabled))
 	// A gce-internal Ingress names the regional one.
-	cl.Ingresses[0].Annotations[core.AnnIngressClass] = "gce-internal"
+	cl.Ingresses[0].Annotations[gke.AnnIngressClass] = "gce-internal"
 	expect(t, run(t, newInventoryLike(inv), lbrules.BackendUnhealthy), "BackendService /"+bs.Name)
 }
 

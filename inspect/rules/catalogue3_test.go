@@ -13,8 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	evrules "github.com/lbdiag/lbdiag/inspect/rules/events"
 	ingrules "github.com/lbdiag/lbdiag/inspect/rules/ingress"
 	lbrules "github.com/lbdiag/lbdiag/inspect/rules/lb"
@@ -471,7 +471,7 @@ func TestManagedCertificateRules(t *testing.T) {
 		cl.Services = []corev1.Service{service("shop", "web", nil)}
 		ing := newIngress("shop", "site", "", "web")
 		if annotation != "" {
-			ing.Annotations[core.AnnManagedCerts] = annotation
+			ing.Annotations[gke.AnnManagedCerts] = annotation
 		}
 		ing.Status.LoadBalancer.Ingress = []networkingv1.IngressLoadBalancerIngress{{IP: "34.117.80.41"}}
 		cl.Ingresses = []networkingv1.Ingress{ing}
@@ -541,7 +541,7 @@ func TestPreSharedCertMissing(t *testing.T) {
 			t.Parallel()
 			cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
 			ing := newIngress("shop", "site", tc.class, "web")
-			ing.Annotations[core.AnnPreSharedCert] = tc.annotation
+			ing.Annotations[gke.AnnPreSharedCert] = tc.annotation
 			cl.Ingresses = []networkingv1.Ingress{ing}
 			inv := newInventory(cl)
 			inv.Compute.SSLCertificates = []*compute.SslCertificate{{Name: "wildcard", SelfLink: g("global/sslCertificates/wildcard")},

@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inspect/rules/events"
@@ -89,7 +90,7 @@ func TestIngressBackendRules(t *testing.T) {
 		{name: "Service missing is the other rule's", rule: ingress.IngressServicePortMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "", "web")}},
 		{name: "ClusterIP without NEG", rule: ingress.ServiceTypeInvalid, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "", "web", "web")}, services: []corev1.Service{service("shop", "web", nil)},
 			want: []string{"Service shop/web: Service is of type ClusterIP"}},
-		{name: "ClusterIP with NEG", rule: ingress.ServiceTypeInvalid, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{core.AnnNEG: `{"ingress":true}`})}},
+		{name: "ClusterIP with NEG", rule: ingress.ServiceTypeInvalid, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{gke.AnnNEG: `{"ingress":true}`})}},
 		// maybeEnableNEG (kubernetes/ingress-gce pkg/controller/translator)
 		// checks the Service type before it forces NEGs for the regional
 		// classes: a ClusterIP Service without "ingress": true fails with
@@ -98,13 +99,13 @@ func TestIngressBackendRules(t *testing.T) {
 			want: []string{`(class gce-internal) routes to it: the controller fails with service "shop/web" is type "ClusterIP", expected "NodePort" or "LoadBalancer"`}},
 		{name: "regional external Ingress, ClusterIP without NEG: the type error", rule: ingress.ServiceTypeInvalid, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-regional-external", "web")}, services: []corev1.Service{service("shop", "web", nil)},
 			want: []string{`(class gce-regional-external)`}},
-		{name: "internal Ingress, ClusterIP without NEG: not the NEG 404", rule: ingress.ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{core.AnnNEG: `{"exposed_ports":{"80":{}}}`})}},
-		{name: "internal Ingress, NodePort without NEG: the NEG 404", rule: ingress.ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{nodePort(service("shop", "web", map[string]string{core.AnnNEG: `{"exposed_ports":{"80":{}}}`}))},
+		{name: "internal Ingress, ClusterIP without NEG: not the NEG 404", rule: ingress.ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{gke.AnnNEG: `{"exposed_ports":{"80":{}}}`})}},
+		{name: "internal Ingress, NodePort without NEG: the NEG 404", rule: ingress.ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{nodePort(service("shop", "web", map[string]string{gke.AnnNEG: `{"exposed_ports":{"80":{}}}`}))},
 			want: []string{`without "ingress": true: the controller builds NEG backends for class gce-internal`}},
 		{name: "regional external Ingress, NodePort without NEG: the NEG 404", rule: ingress.ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-regional-external", "web")}, services: []corev1.Service{nodePort(service("shop", "web", nil))},
 			want: []string{`(class gce-regional-external)`}},
 		{name: "internal Ingress, NodePort without NEG: passes the type check", rule: ingress.ServiceTypeInvalid, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{nodePort(service("shop", "web", nil))}},
-		{name: "internal with NEG", rule: ingress.ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{core.AnnNEG: `{"ingress": true}`})}},
+		{name: "internal with NEG", rule: ingress.ILBNEGAnnotationMissing, ingresses: []networkingv1.Ingress{newIngress("shop", "site", "gce-internal", "web")}, services: []corev1.Service{service("shop", "web", map[string]string{gke.AnnNEG: `{"ingress": true}`})}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,18 +139,18 @@ func TestServiceAnnotationRules(t *testing.T) {
 		want []string
 		fix  string
 	}{
-		{name: "backend-config not JSON", rule: ingress.BackendConfigAnnotationInvalid, ann: map[string]string{core.AnnBackendConfig: `{"default":`}, want: []string{"is not valid JSON"}},
-		{name: "backend-config without fields", rule: ingress.BackendConfigAnnotationInvalid, ann: map[string]string{core.AnnBackendConfig: `{"defaults":"x"}`}, want: []string{`neither "default" nor "ports"`}},
-		{name: "backend-config with ports", rule: ingress.BackendConfigAnnotationInvalid, ann: map[string]string{core.AnnBackendConfig: `{"ports":{"https":"x"}}`}},
-		{name: "NEG not JSON", rule: ingress.NEGAnnotationInvalid, ann: map[string]string{core.AnnNEG: `{ingress: true}`}, want: []string{"is not valid JSON"}},
-		{name: "NEG exposes a target port", rule: ingress.NEGAnnotationInvalid, ann: map[string]string{core.AnnNEG: `{"exposed_ports":{"8443":{}}}`}, want: []string{"exposes port 8443, but the Service's ports are 443"},
+		{name: "backend-config not JSON", rule: ingress.BackendConfigAnnotationInvalid, ann: map[string]string{gke.AnnBackendConfig: `{"default":`}, want: []string{"is not valid JSON"}},
+		{name: "backend-config without fields", rule: ingress.BackendConfigAnnotationInvalid, ann: map[string]string{gke.AnnBackendConfig: `{"defaults":"x"}`}, want: []string{`neither "default" nor "ports"`}},
+		{name: "backend-config with ports", rule: ingress.BackendConfigAnnotationInvalid, ann: map[string]string{gke.AnnBackendConfig: `{"ports":{"https":"x"}}`}},
+		{name: "NEG not JSON", rule: ingress.NEGAnnotationInvalid, ann: map[string]string{gke.AnnNEG: `{ingress: true}`}, want: []string{"is not valid JSON"}},
+		{name: "NEG exposes a target port", rule: ingress.NEGAnnotationInvalid, ann: map[string]string{gke.AnnNEG: `{"exposed_ports":{"8443":{}}}`}, want: []string{"exposes port 8443, but the Service's ports are 443"},
 			fix: `cloud.google.com/neg='{"exposed_ports":{"443":{}}}'`},
-		{name: "NEG exposes a port", rule: ingress.NEGAnnotationInvalid, ann: map[string]string{core.AnnNEG: `{"exposed_ports":{"443":{}}}`}},
-		{name: "protocol misspelt", rule: ingress.AppProtocolsInvalid, ann: map[string]string{core.AnnAppProtocols: `{"https":"HTTPS2"}`}, want: []string{`"https" maps to "HTTPS2"`}},
-		{name: "protocol keyed by number", rule: ingress.AppProtocolsInvalid, ann: map[string]string{core.AnnAppProtocols: `{"443":"HTTPS"}`}, want: []string{`key "443" is a port number`},
+		{name: "NEG exposes a port", rule: ingress.NEGAnnotationInvalid, ann: map[string]string{gke.AnnNEG: `{"exposed_ports":{"443":{}}}`}},
+		{name: "protocol misspelt", rule: ingress.AppProtocolsInvalid, ann: map[string]string{gke.AnnAppProtocols: `{"https":"HTTPS2"}`}, want: []string{`"https" maps to "HTTPS2"`}},
+		{name: "protocol keyed by number", rule: ingress.AppProtocolsInvalid, ann: map[string]string{gke.AnnAppProtocols: `{"443":"HTTPS"}`}, want: []string{`key "443" is a port number`},
 			fix: `cloud.google.com/app-protocols='{"https":"HTTPS"}'`},
-		{name: "alpha key read first", rule: ingress.AppProtocolsInvalid, ann: map[string]string{core.AnnAppProtocolsOld: `{"https":"TCP"}`, core.AnnAppProtocols: `{"https":"HTTPS"}`}, want: []string{"service.alpha.kubernetes.io/app-protocols"}},
-		{name: "protocols fine", rule: ingress.AppProtocolsInvalid, ann: map[string]string{core.AnnAppProtocols: `{"https":"HTTP2"}`}},
+		{name: "alpha key read first", rule: ingress.AppProtocolsInvalid, ann: map[string]string{gke.AnnAppProtocolsAlpha: `{"https":"TCP"}`, gke.AnnAppProtocols: `{"https":"HTTPS"}`}, want: []string{"service.alpha.kubernetes.io/app-protocols"}},
+		{name: "protocols fine", rule: ingress.AppProtocolsInvalid, ann: map[string]string{gke.AnnAppProtocols: `{"https":"HTTP2"}`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -187,13 +188,13 @@ func TestIngressSpecRules(t *testing.T) {
 		rule *inspect.Rule
 		want []string
 	}{
-		{name: "allow-http false, no TLS", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{core.AnnAllowHTTP: "false"}, nil), want: []string{"the load balancer is never built"}},
-		{name: "allow-http 0, TLS entry without secret", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{core.AnnAllowHTTP: "0"}, tlsNoSecret), want: []string{"none names a secret"}},
-		{name: "allow-http false with managed cert", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{core.AnnAllowHTTP: "false", core.AnnManagedCerts: "c"}, nil)},
-		{name: "allow-http false with pre-shared cert", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{core.AnnAllowHTTP: "F", core.AnnPreSharedCert: "c"}, nil)},
-		{name: "allow-http true", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{core.AnnAllowHTTP: "true"}, nil)},
-		{name: "allow-http no", rule: ingress.AllowHTTPUnparsable, ing: with(map[string]string{core.AnnAllowHTTP: "no"}, nil), want: []string{`is "no", which is not a boolean`}},
-		{name: "allow-http FALSE", rule: ingress.AllowHTTPUnparsable, ing: with(map[string]string{core.AnnAllowHTTP: "FALSE"}, nil)},
+		{name: "allow-http false, no TLS", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{gke.AnnAllowHTTP: "false"}, nil), want: []string{"the load balancer is never built"}},
+		{name: "allow-http 0, TLS entry without secret", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{gke.AnnAllowHTTP: "0"}, tlsNoSecret), want: []string{"none names a secret"}},
+		{name: "allow-http false with managed cert", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{gke.AnnAllowHTTP: "false", gke.AnnManagedCerts: "c"}, nil)},
+		{name: "allow-http false with pre-shared cert", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{gke.AnnAllowHTTP: "F", gke.AnnPreSharedCert: "c"}, nil)},
+		{name: "allow-http true", rule: ingress.AllowHTTPWithoutTLS, ing: with(map[string]string{gke.AnnAllowHTTP: "true"}, nil)},
+		{name: "allow-http no", rule: ingress.AllowHTTPUnparsable, ing: with(map[string]string{gke.AnnAllowHTTP: "no"}, nil), want: []string{`is "no", which is not a boolean`}},
+		{name: "allow-http FALSE", rule: ingress.AllowHTTPUnparsable, ing: with(map[string]string{gke.AnnAllowHTTP: "FALSE"}, nil)},
 		{name: "TLS without secret", rule: ingress.IngressTLSSecretNameMissing, ing: with(nil, tlsNoSecret), want: []string{"spec.tls[0] (hosts a.example.com) has no secretName"}},
 		{name: "rule without http", rule: ingress.IngressRuleWithoutHTTP, ing: with(nil, func(i *networkingv1.Ingress) {
 			i.Spec.Rules = append(i.Spec.Rules, networkingv1.IngressRule{Host: "docs.example.com"})
@@ -223,11 +224,11 @@ func TestIngressSpecRules(t *testing.T) {
 			i.Spec.Rules = append(i.Spec.Rules, networkingv1.IngressRule{Host: i.Spec.Rules[0].Host})
 		}), want: []string{"spec.rules[0] serves that host, so the rule is only dead weight"}},
 		// pkg/frontendconfig: an empty annotation is no FrontendConfig.
-		{name: "FrontendConfig annotation empty", rule: ingress.FrontendConfigMissing, ing: with(map[string]string{core.AnnFrontendConfig: ""}, nil)},
-		{name: "FrontendConfig missing", rule: ingress.FrontendConfigMissing, ing: with(map[string]string{core.AnnFrontendConfig: "redirect"}, nil), fcs: []string{"redirects"}, want: []string{`"redirects" exists there (a typo?)`}},
-		{name: "FrontendConfig present", rule: ingress.FrontendConfigMissing, ing: with(map[string]string{core.AnnFrontendConfig: "redirect"}, nil), fcs: []string{"redirect"}},
-		{name: "FrontendConfig on internal Ingress", rule: ingress.ILBFrontendConfigUnsupported, ing: with(map[string]string{core.AnnIngressClass: "gce-internal", core.AnnFrontendConfig: "redirect"}, nil), want: []string{"FrontendConfig can only be used with external Ingresses"}},
-		{name: "FrontendConfig on external Ingress", rule: ingress.ILBFrontendConfigUnsupported, ing: with(map[string]string{core.AnnFrontendConfig: "redirect"}, nil)},
+		{name: "FrontendConfig annotation empty", rule: ingress.FrontendConfigMissing, ing: with(map[string]string{gke.AnnFrontendConfig: ""}, nil)},
+		{name: "FrontendConfig missing", rule: ingress.FrontendConfigMissing, ing: with(map[string]string{gke.AnnFrontendConfig: "redirect"}, nil), fcs: []string{"redirects"}, want: []string{`"redirects" exists there (a typo?)`}},
+		{name: "FrontendConfig present", rule: ingress.FrontendConfigMissing, ing: with(map[string]string{gke.AnnFrontendConfig: "redirect"}, nil), fcs: []string{"redirect"}},
+		{name: "FrontendConfig on internal Ingress", rule: ingress.ILBFrontendConfigUnsupported, ing: with(map[string]string{gke.AnnIngressClass: "gce-internal", gke.AnnFrontendConfig: "redirect"}, nil), want: []string{"FrontendConfig can only be used with external Ingresses"}},
+		{name: "FrontendConfig on external Ingress", rule: ingress.ILBFrontendConfigUnsupported, ing: with(map[string]string{gke.AnnFrontendConfig: "redirect"}, nil)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -299,9 +300,9 @@ func TestHealthCheckTimeout(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
-			ann := map[string]string{core.AnnBackendConfig: `{"default":"hc"}`}
+			ann := map[string]string{gke.AnnBackendConfig: `{"default":"hc"}`}
 			if tc.neg {
-				ann[core.AnnNEG] = `{"ingress":true}`
+				ann[gke.AnnNEG] = `{"ingress":true}`
 			}
 			svc := service("shop", "web", ann, corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromString("http"), NodePort: 30080})
 			if !tc.neg {
@@ -310,7 +311,7 @@ func TestHealthCheckTimeout(t *testing.T) {
 			cl.Services = []corev1.Service{svc}
 			if !tc.noIngress {
 				cl.Ingresses = []networkingv1.Ingress{newIngress("shop", "site", "", "web")}
-				cl.Ingresses[0].Annotations[inventory.AnnIngressBackends] = `{"` + bsName + `":"HEALTHY"}`
+				cl.Ingresses[0].Annotations[gke.AnnIngressBackends] = `{"` + bsName + `":"HEALTHY"}`
 			}
 			cl.BackendConfigs = []inventory.BackendConfig{backendConfig("shop", "hc", inventory.BackendConfigSpec{HealthCheck: &inventory.BackendConfigHealthCheck{CheckIntervalSec: tc.interval, TimeoutSec: tc.tmo}})}
 			c := corev1.Container{Name: "web", Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}, ReadinessProbe: tc.probe}
@@ -366,20 +367,20 @@ func TestStaticIPRules(t *testing.T) {
 		rule    *inspect.Rule
 		want    []string
 	}{
-		{name: "global address exists", rule: network.StaticIPMissing, ann: map[string]string{core.AnnGlobalStaticIP: "web-ip"}, addrs: []*compute.Address{address("web-ip", "", "RESERVED")}},
-		{name: "only a regional address", rule: network.StaticIPMissing, ann: map[string]string{core.AnnGlobalStaticIP: "web-ip"}, addrs: []*compute.Address{address("web-ip", "europe-west1", "RESERVED")},
+		{name: "global address exists", rule: network.StaticIPMissing, ann: map[string]string{gke.AnnGlobalStaticIP: "web-ip"}, addrs: []*compute.Address{address("web-ip", "", "RESERVED")}},
+		{name: "only a regional address", rule: network.StaticIPMissing, ann: map[string]string{gke.AnnGlobalStaticIP: "web-ip"}, addrs: []*compute.Address{address("web-ip", "europe-west1", "RESERVED")},
 			want: []string{"a regional address of that name exists in europe-west1"}},
-		{name: "regional address in the cluster region", rule: network.StaticIPMissing, class: "gce-internal", ann: map[string]string{core.AnnRegionalIP: "ilb-ip"}, addrs: []*compute.Address{address("ilb-ip", "europe-west1", "RESERVED")}},
-		{name: "regional address elsewhere", rule: network.StaticIPMissing, class: "gce-internal", ann: map[string]string{core.AnnRegionalIP: "ilb-ip"}, addrs: []*compute.Address{address("ilb-ip", "us-east1", "RESERVED")},
+		{name: "regional address in the cluster region", rule: network.StaticIPMissing, class: "gce-internal", ann: map[string]string{gke.AnnRegionalIP: "ilb-ip"}, addrs: []*compute.Address{address("ilb-ip", "europe-west1", "RESERVED")}},
+		{name: "regional address elsewhere", rule: network.StaticIPMissing, class: "gce-internal", ann: map[string]string{gke.AnnRegionalIP: "ilb-ip"}, addrs: []*compute.Address{address("ilb-ip", "us-east1", "RESERVED")},
 			want: []string{"no address of that name in region europe-west1"}},
-		{name: "used by another load balancer", rule: network.StaticIPInUse, ann: map[string]string{core.AnnGlobalStaticIP: "web-ip"},
+		{name: "used by another load balancer", rule: network.StaticIPInUse, ann: map[string]string{gke.AnnGlobalStaticIP: "web-ip"},
 			addrs: []*compute.Address{address("web-ip", "", "IN_USE", frURL("old-fr"))}, frs: []*compute.ForwardingRule{fr("old-fr", `{"kubernetes.io/ingress-name": "other/site"}`)},
 			want: []string{"(of Ingress other/site)"}},
-		{name: "used by this Ingress (description)", rule: network.StaticIPInUse, ann: map[string]string{core.AnnGlobalStaticIP: "web-ip"},
+		{name: "used by this Ingress (description)", rule: network.StaticIPInUse, ann: map[string]string{gke.AnnGlobalStaticIP: "web-ip"},
 			addrs: []*compute.Address{address("web-ip", "", "IN_USE", frURL("k8s2-fr-x"))}, frs: []*compute.ForwardingRule{fr("k8s2-fr-x", `{"kubernetes.io/ingress-name": "shop/site"}`)}},
-		{name: "used by this Ingress (annotation)", rule: network.StaticIPInUse, ann: map[string]string{core.AnnGlobalStaticIP: "web-ip", "ingress.kubernetes.io/forwarding-rule": "k8s2-fr-x"},
+		{name: "used by this Ingress (annotation)", rule: network.StaticIPInUse, ann: map[string]string{gke.AnnGlobalStaticIP: "web-ip", "ingress.kubernetes.io/forwarding-rule": "k8s2-fr-x"},
 			addrs: []*compute.Address{address("web-ip", "", "IN_USE", frURL("k8s2-fr-x"))}, failFRs: true},
-		{name: "forwarding rules unreadable: undecidable", rule: network.StaticIPInUse, ann: map[string]string{core.AnnGlobalStaticIP: "web-ip"},
+		{name: "forwarding rules unreadable: undecidable", rule: network.StaticIPInUse, ann: map[string]string{gke.AnnGlobalStaticIP: "web-ip"},
 			addrs: []*compute.Address{address("web-ip", "", "IN_USE", frURL("old-fr"))}, failFRs: true},
 	}
 	for _, tc := range tests {
@@ -406,7 +407,7 @@ func TestStaticIPRules(t *testing.T) {
 func drainSetup(drain int64, container corev1.Container, grace *int64) (*inventory.Cluster, *compute.BackendService) {
 	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
 	neg := "k8s1-0123abcd-shop-web-80-9f8e7d6c"
-	svc := service("shop", "web", map[string]string{core.AnnNEG: `{"ingress":true}`, core.AnnNEGStatus: `{"network_endpoint_groups":{"80":"` + neg + `"},"zones":["europe-west1-b"]}`})
+	svc := service("shop", "web", map[string]string{gke.AnnNEG: `{"ingress":true}`, gke.AnnNEGStatus: `{"network_endpoint_groups":{"80":"` + neg + `"},"zones":["europe-west1-b"]}`})
 	cl.Services = []corev1.Service{svc}
 	cl.Ingresses = []networkingv1.Ingress{newIngress("shop", "site", "", "web")}
 	bs := &compute.BackendService{Name: neg, SelfLink: computeBase + testProject + "/global/backendServices/" + neg,
@@ -491,7 +492,7 @@ func TestSecurityPolicyNotApplied(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cl, bs := drainSetup(30, corev1.Container{Name: "web"}, nil)
-			cl.Services[0].Annotations[core.AnnBackendConfig] = `{"default":"armored"}`
+			cl.Services[0].Annotations[gke.AnnBackendConfig] = `{"default":"armored"}`
 			cl.BackendConfigs = []inventory.BackendConfig{backendConfig("shop", "armored", inventory.BackendConfigSpec{SecurityPolicy: &inventory.BackendConfigSecurityPolicy{Name: "edge-waf"}})}
 			if tc.bsPolicy != "" {
 				bs.SecurityPolicy = computeBase + testProject + "/global/securityPolicies/" + tc.bsPolicy
@@ -568,7 +569,7 @@ func TestClassify(t *testing.T) {
 		`Error syncing to GCP: something new`: "unknown",
 	}
 	for msg, want := range tests {
-		c := events.Classify(msg)
+		c := core.Classify(msg)
 		got := "unknown"
 		if c != nil {
 			got = c.Rule
@@ -589,7 +590,7 @@ func TestLBSyncError(t *testing.T) {
 			LastTimestamp: metav1.NewTime(collected.Add(-age))}
 	}
 	cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
-	cl.Services = []corev1.Service{service("shop", "web", map[string]string{core.AnnBackendConfig: `{"default":"gone"}`})}
+	cl.Services = []corev1.Service{service("shop", "web", map[string]string{gke.AnnBackendConfig: `{"default":"gone"}`})}
 	cl.Ingresses = []networkingv1.Ingress{newIngress("shop", "site", "", "web")}
 	cl.Events = []corev1.Event{
 		ev("Ingress", "site", "Warning", "Translate", `Translation failed: invalid ingress spec: error getting BackendConfig for port "&ServiceBackendPort{Name:,Number:80,}" on service "shop/web", err: no BackendConfig for service port exists.`, time.Minute),
@@ -640,7 +641,7 @@ func TestNoRuleCrashesOnResourceBackends(t *testing.T) {
 		ing.Spec.Rules = append(ing.Spec.Rules, networkingv1.IngressRule{Host: "no-http.example.com"})
 		cl.Ingresses = append(cl.Ingresses, ing)
 	}
-	cl.Services = []corev1.Service{service("shop", "web", map[string]string{core.AnnBackendConfig: `{"default":"x"}`})}
+	cl.Services = []corev1.Service{service("shop", "web", map[string]string{gke.AnnBackendConfig: `{"default":"x"}`})}
 	res := inspect.Run(newInventory(cl), All())
 	for _, f := range res.Failures {
 		if f.Status == inventory.StatusError {

@@ -3,9 +3,9 @@ package rules
 import (
 	"strings"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
-	"github.com/lbdiag/lbdiag/inspect/rules/lb"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -37,7 +37,7 @@ func InFocus(inv *inventory.Inventory) func(inspect.Finding) bool {
 			for _, w := range core.WorkloadsOf(cl, svc) {
 				kube[key(w.Kind, w.Meta.Namespace, w.Meta.Name)] = true
 			}
-			if ref, ok, err := core.ParseBackendConfig(svc); ok && err == nil {
+			if ref, ok, err := gke.ParseBackendConfig(svc); ok && err == nil {
 				for n := range ref.Names() {
 					kube[key("BackendConfig", ns, n)] = true
 				}
@@ -52,7 +52,7 @@ func InFocus(inv *inventory.Inventory) func(inspect.Finding) bool {
 					kube[key("HealthCheckPolicy", ns, p.Name)] = true
 				}
 			}
-			if st, ok := core.ParseNEGStatus(svc); ok {
+			if st, ok := gke.ParseNEGStatus(svc); ok {
 				for _, n := range st.NEGs {
 					compute[n] = true
 				}
@@ -68,14 +68,14 @@ func InFocus(inv *inventory.Inventory) func(inspect.Finding) bool {
 			}
 			clusters[cl.Location()+"/"+cl.Name()] = true
 			kube[key("Ingress", ing.Namespace, ing.Name)] = true
-			if fc := ing.Annotations[core.AnnFrontendConfig]; fc != "" {
+			if fc := ing.Annotations[gke.AnnFrontendConfig]; fc != "" {
 				kube[key("FrontendConfig", ing.Namespace, fc)] = true
 			}
 			for _, b := range core.BackendsOf(ing) {
 				addService(ing.Namespace, b.Service.Name)
 			}
 			for k, v := range ing.Annotations {
-				if strings.HasPrefix(k, "ingress.kubernetes.io/") {
+				if gke.IsIngressResourceAnnotation(k) {
 					for _, n := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '"' || r == '{' || r == '}' || r == ':' }) {
 						compute[strings.TrimSpace(n)] = true
 					}
@@ -101,8 +101,8 @@ func InFocus(inv *inventory.Inventory) func(inspect.Finding) bool {
 					}
 				}
 			}
-			for _, a := range lb.GatewayResourceAnnotations {
-				for _, p := range inventory.GatewayAnnotationPaths(gw.Annotations[a]) {
+			for _, a := range gke.GatewayResourceAnnotations {
+				for _, p := range gke.GatewayAnnotationPaths(gw.Annotations[a]) {
 					compute[inventory.LastSegment(p)] = true
 				}
 			}

@@ -118,7 +118,7 @@ func newIngress(ns, name, class string, services ...string) networkingv1.Ingress
 	return ing
 }
 
-func gateway(ns, name, class string) inventory.Gateway {
+func newGateway(ns, name, class string) inventory.Gateway {
 	var gw inventory.Gateway
 	gw.APIVersion, gw.Kind = "gateway.networking.k8s.io/v1", "Gateway"
 	gw.Namespace, gw.Name = ns, name

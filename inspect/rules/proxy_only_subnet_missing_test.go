@@ -81,7 +81,7 @@ func TestProxyOnlySubnetMissing(t *testing.T) {
 				cl.Ingresses = []networkingv1.Ingress{newIngress("ops", "admin", tc.ingClass, "admin-ui")}
 			}
 			if tc.gwClass != "" {
-				cl.Gateways = []inventory.Gateway{gateway("ops", "gw", tc.gwClass)}
+				cl.Gateways = []inventory.Gateway{newGateway("ops", "gw", tc.gwClass)}
 			}
 			inv := newInventory(cl)
 			if netProject != testProject {

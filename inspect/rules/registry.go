@@ -2,20 +2,27 @@
 // order of the catalogue, from the packages that hold them by family:
 //
 //   - ingress: Kubernetes objects and their annotations (Ingress, Service,
-//     BackendConfig, FrontendConfig, Gateway API, GKE policies, clusters);
+//     BackendConfig, FrontendConfig, ManagedCertificate, clusters);
 //   - network: firewalls, subnets, addresses and quotas;
 //   - lb: backend services, health checks, certificates, graceful
 //     scale-down, L4 load balancers, GKE's load-balancer resources;
+//   - gateway: the Gateway API on GKE (Gateways, routes, GKE's policies);
 //   - events: what GKE's controllers report in Kubernetes events.
 //
-// core holds what several families share (lookups, annotation parsers,
-// GKE's naming). A new rule goes into its family's package as a declared
-// inspect.Rule value, and into All. Rules never do I/O.
+// Each rule is declared in its own file, named after its ID
+// (<family>/<rule_id>.go, "-" written "_"), with its table test beside it
+// (<rule_id>_test.go); helpers a family shares live in topic files that
+// declare no rule. core holds what several families share (lookups, the
+// classifiers of controller messages and request logs); package gke holds
+// GKE's vocabulary (annotations, descriptions, names). No family imports
+// another. A new rule is one file pair and one line in All. Rules never do
+// I/O.
 package rules
 
 import (
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/events"
+	"github.com/lbdiag/lbdiag/inspect/rules/gateway"
 	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
 	"github.com/lbdiag/lbdiag/inspect/rules/lb"
 	"github.com/lbdiag/lbdiag/inspect/rules/network"
@@ -91,8 +98,8 @@ func All() []*inspect.Rule {
 		network.QuotaLimit,
 		network.AddressUnused,
 		// Gateway API.
-		ingress.GatewayNotProgrammed,
-		ingress.GatewayPolicyNotAttached,
+		gateway.GatewayNotProgrammed,
+		gateway.GatewayPolicyNotAttached,
 		// Clusters.
 		ingress.HTTPLBAddonDisabled,
 		ingress.ClusterNotVPCNative,

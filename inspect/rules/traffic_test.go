@@ -10,7 +10,9 @@ import (
 	compute "google.golang.org/api/compute/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	lbrules "github.com/lbdiag/lbdiag/inspect/rules/lb"
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -49,7 +51,7 @@ func TestCauseOfStatusDetails(t *testing.T) {
 		{"", false, "", false, false, false, "no statusDetails"},
 	}
 	for _, tc := range tests {
-		c, known := lbrules.CauseOfStatusDetails(tc.details)
+		c, known := core.CauseOfStatusDetails(tc.details)
 		if known != tc.known || c.Noise != tc.noise || c.Backend != tc.backend || c.Timeout != tc.slow || !strings.Contains(c.Label, tc.label) {
 			t.Errorf("%q: known %v %+v", tc.details, known, c)
 		}
@@ -61,7 +63,7 @@ func TestCauseOfStatusDetails(t *testing.T) {
 		}
 	}
 	for state, want := range map[string]string{"TIMEOUT": "firewall", "UNHEALTHY": "wrong path", "DRAINING": "draining", "HEALTHY": ""} {
-		if got := lbrules.ProbeCause(state); (want == "") != (got == "") || !strings.Contains(got, want) {
+		if got := core.ProbeCause(state); (want == "") != (got == "") || !strings.Contains(got, want) {
 			t.Errorf("probe %s: %q", state, got)
 		}
 	}
@@ -203,7 +205,7 @@ func TestTrafficErrors(t *testing.T) {
 func TestTrafficEvidenceAttaches(t *testing.T) {
 	t.Parallel()
 	cl, bs := drainSetup(30, corev1.Container{Name: "web"}, nil)
-	cl.Ingresses[0].Annotations[inventory.AnnIngressBackends] = `{"` + bs.Name + `":"HEALTHY"}`
+	cl.Ingresses[0].Annotations[gke.AnnIngressBackends] = `{"` + bs.Name + `":"HEALTHY"}`
 	bs.LogConfig = &compute.BackendServiceLogConfig{Enable: true}
 	group := bs.Backends[0].Group
 	inv := newInventory(cl)

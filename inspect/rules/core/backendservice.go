@@ -7,6 +7,7 @@ import (
 	compute "google.golang.org/api/compute/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -36,7 +37,7 @@ func BackendServicesOf(x *Index, cl *inventory.Cluster, svc *corev1.Service) []s
 
 func backendServicesOf(x *Index, cl *inventory.Cluster, svc *corev1.Service) []serviceBackend {
 	keys := map[string]bool{}
-	if st, ok := ParseNEGStatus(svc); ok {
+	if st, ok := gke.ParseNEGStatus(svc); ok {
 		// A NEG backend service has the NEG's name, global for gce
 		// Ingresses, in the cluster's region for the regional classes.
 		for _, n := range st.NEGs {
@@ -57,7 +58,7 @@ func backendServicesOf(x *Index, cl *inventory.Cluster, svc *corev1.Service) []s
 		if !ok || d.Service != svc.Namespace+"/"+svc.Name {
 			continue
 		}
-		pname, number := d.port()
+		pname, number := d.Port()
 		for _, sp := range svc.Spec.Ports {
 			if (pname != "" && sp.Name == pname) || (pname == "" && sp.Port == number) {
 				out = append(out, serviceBackend{BS: bs, Port: sp})

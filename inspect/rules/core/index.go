@@ -4,6 +4,7 @@ import (
 	compute "google.golang.org/api/compute/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -18,7 +19,7 @@ type Index struct {
 	// "regions/R/backendServices/N" to the backend service of the
 	// inspected project: names are unique only within a scope.
 	bsByKey map[string]*compute.BackendService
-	bsDesc  map[*compute.BackendService]backendServiceDescription
+	bsDesc  map[*compute.BackendService]gke.BackendServiceDescription
 	// hcByLink maps a health check's relative name to it.
 	hcByLink map[string]*compute.HealthCheck
 	// ingressBS maps cluster scope + "/" + namespace + "/" + Service to the
@@ -35,13 +36,13 @@ type Index struct {
 }
 
 func NewIndex(inv *inventory.Inventory) *Index {
-	x := &Index{Inv: inv, bsByKey: map[string]*compute.BackendService{}, bsDesc: map[*compute.BackendService]backendServiceDescription{},
+	x := &Index{Inv: inv, bsByKey: map[string]*compute.BackendService{}, bsDesc: map[*compute.BackendService]gke.BackendServiceDescription{},
 		hcByLink: map[string]*compute.HealthCheck{}, ingressBS: map[string][]string{}}
 	for _, bs := range inv.Compute.BackendServices {
 		if inventory.ProjectOf(bs.SelfLink) == inv.Project {
 			x.bsByKey[inventory.ScopedKey(bs.SelfLink)] = bs
 		}
-		if d, ok := ParseBackendServiceDescription(bs.Description); ok {
+		if d, ok := gke.ParseBackendServiceDescription(bs.Description); ok {
 			x.bsDesc[bs] = d
 		}
 	}
@@ -51,13 +52,13 @@ func NewIndex(inv *inventory.Inventory) *Index {
 	for _, cl := range inv.Clusters {
 		for i := range cl.Ingresses {
 			ing := &cl.Ingresses[i]
-			class, ok := inventory.GKEIngress(ing)
+			class, ok := gke.GKEIngress(ing)
 			if !ok {
 				continue
 			}
 			var keys []string
-			for _, n := range inventory.IngressBackendNames(ing) {
-				keys = append(keys, inventory.IngressResourceScope(class, cl.Region())+"/backendServices/"+n)
+			for _, n := range gke.IngressBackendNames(ing) {
+				keys = append(keys, gke.IngressResourceScope(class, cl.Region())+"/backendServices/"+n)
 			}
 			seen := map[string]bool{}
 			for _, b := range BackendsOf(ing) {
@@ -79,9 +80,9 @@ func (x *Index) HealthCheck(url string) *compute.HealthCheck {
 }
 
 // IndexOf returns the run's index.
-func IndexOf(p *inspect.Pass) *Index {
-	return p.Shared("rules.index", func() any { return NewIndex(p.Inventory) }).(*Index)
-}
+func IndexOf(p *inspect.Pass) *Index { return index.Of(p) }
+
+var index = inspect.NewDerived("core.index", func(p *inspect.Pass) *Index { return NewIndex(p.Inventory) })
 
 // UsedPorts returns the Service ports the cluster's GKE Ingresses route
 // to, computed once per cluster.

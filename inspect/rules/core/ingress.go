@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -102,16 +103,10 @@ func ServicesInNamespace(cl *inventory.Cluster, ns string) []string {
 func GKEIngresses(cl *inventory.Cluster, fn func(ing *networkingv1.Ingress, class string)) {
 	for i := range cl.Ingresses {
 		ing := &cl.Ingresses[i]
-		if class, ok := inventory.GKEIngress(ing); ok {
+		if class, ok := gke.GKEIngress(ing); ok {
 			fn(ing, class)
 		}
 	}
-}
-
-// isDefaultBackend reports whether the Service is GKE's own default backend,
-// which GKE manages.
-func isDefaultBackend(ns, name string) bool {
-	return ns == "kube-system" && name == "default-http-backend"
 }
 
 // PortName renders a Service port for messages: its name and number.

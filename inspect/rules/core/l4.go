@@ -1,10 +1,9 @@
 package core
 
 import (
-	"strings"
-
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -14,32 +13,6 @@ type L4Service struct {
 	Cl       *inventory.Cluster
 	Svc      *corev1.Service
 	Internal bool
-}
-
-// IsGKEL4 reports whether GKE builds the Service's load balancer: type
-// LoadBalancer with no loadBalancerClass, or one of GKE's.
-func IsGKEL4(svc *corev1.Service) bool {
-	if svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
-		return false
-	}
-	c := svc.Spec.LoadBalancerClass
-	return c == nil || *c == "" || strings.HasPrefix(*c, "networking.gke.io/")
-}
-
-// L4Internal reports whether the Service asks for an internal load
-// balancer: networking.gke.io/load-balancer-type (or the deprecated
-// cloud.google.com/load-balancer-type) "Internal", or the
-// networking.gke.io/l4-regional-internal class.
-func L4Internal(svc *corev1.Service) bool {
-	if c := svc.Spec.LoadBalancerClass; c != nil && strings.HasPrefix(*c, "networking.gke.io/l4-regional-internal") {
-		return true
-	}
-	for _, k := range []string{"networking.gke.io/load-balancer-type", "cloud.google.com/load-balancer-type"} {
-		if strings.EqualFold(svc.Annotations[k], "internal") {
-			return true
-		}
-	}
-	return false
 }
 
 // L4Services lists the GKE LoadBalancer Services of the clusters whose
@@ -52,8 +25,8 @@ func L4Services(inv *inventory.Inventory) []L4Service {
 		}
 		for i := range cl.Services {
 			svc := &cl.Services[i]
-			if IsGKEL4(svc) {
-				out = append(out, L4Service{Cl: cl, Svc: svc, Internal: L4Internal(svc)})
+			if gke.IsGKEL4(svc) {
+				out = append(out, L4Service{Cl: cl, Svc: svc, Internal: gke.L4Internal(svc)})
 			}
 		}
 	}

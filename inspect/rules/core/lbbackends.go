@@ -2,12 +2,13 @@ package core
 
 import (
 	"strconv"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -28,12 +29,6 @@ type LBBackend struct {
 	// RegionalProxy is true for Envoy-based load balancers, whose data
 	// traffic comes from the proxy-only subnet.
 	RegionalProxy bool
-}
-
-// Gateway classes whose load balancer runs regional Envoy proxies.
-func gatewayRegionalProxy(class string) bool {
-	c := strings.TrimSuffix(class, "-mc")
-	return c == "gke-l7-rilb" || c == "gke-l7-regional-external-managed" || c == "gke-l7-cross-regional-internal-managed"
 }
 
 // lbBackends lists every Service port behind the cluster's GKE Ingresses
@@ -59,12 +54,12 @@ func LBBackends(cl *inventory.Cluster) []LBBackend {
 				continue
 			}
 			add(LBBackend{cl: cl, Owner: KubeResource(cl, "Ingress", ing.ObjectMeta), OwnerKind: "Ingress", Class: class, Svc: svc, Port: *sp,
-				NEG: ServesIngressNEG(svc, class), RegionalProxy: class != inventory.ClassGCE})
+				NEG: gke.ServesIngressNEG(svc, class), RegionalProxy: class != gke.ClassGCE})
 		}
 	})
 	for i := range cl.Gateways {
 		gw := &cl.Gateways[i]
-		if !strings.HasPrefix(gw.Spec.GatewayClassName, "gke-l7-") {
+		if !gke.IsGKEGatewayClass(gw.Spec.GatewayClassName) {
 			continue
 		}
 		for _, r := range RoutesOf(cl, gw) {
@@ -84,7 +79,7 @@ func LBBackends(cl *inventory.Cluster) []LBBackend {
 					for _, sp := range svc.Spec.Ports {
 						if sp.Port == *ref.Port {
 							add(LBBackend{cl: cl, Owner: KubeResource(cl, "Gateway", gw.ObjectMeta), OwnerKind: "Gateway", Class: gw.Spec.GatewayClassName,
-								Svc: svc, Port: sp, NEG: true, RegionalProxy: gatewayRegionalProxy(gw.Spec.GatewayClassName)})
+								Svc: svc, Port: sp, NEG: true, RegionalProxy: gke.GatewayRegionalProxy(gw.Spec.GatewayClassName)})
 						}
 					}
 				}
@@ -129,7 +124,7 @@ func PodPort(cl *inventory.Cluster, svc *corev1.Service, sp corev1.ServicePort) 
 		return int(sp.Port), true
 	}
 	for _, es := range cl.EndpointSlices {
-		if es.Namespace != svc.Namespace || es.Labels["kubernetes.io/service-name"] != svc.Name {
+		if es.Namespace != svc.Namespace || es.Labels[discoveryv1.LabelServiceName] != svc.Name {
 			continue
 		}
 		for _, p := range es.Ports {
@@ -155,7 +150,7 @@ func PodPort(cl *inventory.Cluster, svc *corev1.Service, sp corev1.ServicePort) 
 func NodesServing(cl *inventory.Cluster, svc *corev1.Service) []string {
 	set := map[string]bool{}
 	for _, es := range cl.EndpointSlices {
-		if es.Namespace != svc.Namespace || es.Labels["kubernetes.io/service-name"] != svc.Name {
+		if es.Namespace != svc.Namespace || es.Labels[discoveryv1.LabelServiceName] != svc.Name {
 			continue
 		}
 		for _, e := range es.Endpoints {

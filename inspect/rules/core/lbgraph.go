@@ -40,9 +40,9 @@ type CertUser struct {
 }
 
 // GraphOf returns the run's load-balancer graph.
-func GraphOf(p *inspect.Pass) *LBGraph {
-	return p.Shared("rules.lbgraph", func() any { return NewLBGraph(p.Inventory) }).(*LBGraph)
-}
+func GraphOf(p *inspect.Pass) *LBGraph { return lbGraph.Of(p) }
+
+var lbGraph = inspect.NewDerived("core.lbgraph", func(p *inspect.Pass) *LBGraph { return NewLBGraph(p.Inventory) })
 
 // NewLBGraph builds the graph from the inventory.
 func NewLBGraph(inv *inventory.Inventory) *LBGraph {
@@ -184,41 +184,6 @@ func GCloudLocationFlag(selfLink string) string {
 		}
 	}
 	return "--global"
-}
-
-// GKEBackendService tells who made a backend service, from its name and
-// description: "Ingress" (GKE's Ingress controller, description naming the
-// Service), "Gateway" (gkegw1-), "L4" (a LoadBalancer Service), or "".
-// svc is the Service "ns/name" when the description names it.
-func GKEBackendService(bs *compute.BackendService) (maker, svc string) {
-	if d, ok := ParseBackendServiceDescription(bs.Description); ok {
-		return "Ingress", d.Service
-	}
-	switch {
-	case strings.HasPrefix(bs.Name, "gkegw1-"):
-		return "Gateway", ""
-	case strings.HasPrefix(bs.Name, "k8s1-") || strings.HasPrefix(bs.Name, "k8s-be-"):
-		return "Ingress", ""
-	case strings.HasPrefix(bs.Name, "k8s2-") || strings.HasPrefix(bs.Name, "k8s-"):
-		return "L4", L4ServiceOfDescription(bs.Description)
-	}
-	return "", ""
-}
-
-// L4ServiceOfDescription returns the "ns/name" a GKE L4 resource's
-// description names ({"networking.gke.io/service-name":...} or the older
-// {"kubernetes.io/service-name":...}), or "".
-func L4ServiceOfDescription(desc string) string {
-	d, err := decodeJSON[map[string]any]("l4-description", desc)
-	if err != nil {
-		return ""
-	}
-	for _, k := range []string{"networking.gke.io/service-name", "kubernetes.io/service-name"} {
-		if s, ok := d[k].(string); ok {
-			return s
-		}
-	}
-	return ""
 }
 
 // IsProxyScheme reports whether a load-balancing scheme is a proxy load

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -76,7 +77,7 @@ func backendPolicyOf(cl *inventory.Cluster, svc *corev1.Service) *inventory.GCPB
 func GatewayBackendServices(x *Index, cl *inventory.Cluster, svc *corev1.Service) []serviceBackend {
 	var out []serviceBackend
 	for _, gw := range cl.Gateways {
-		for _, path := range inventory.GatewayAnnotationPaths(gw.Annotations[inventory.AnnGatewayBackendServices]) {
+		for _, path := range gke.GatewayAnnotationPaths(gw.Annotations[gke.AnnGatewayBackendServices]) {
 			bs := x.bsByKey[inventory.ScopedKey(path)]
 			if bs == nil {
 				continue
@@ -106,7 +107,7 @@ func computeNEGServings(x *Index) []NEGServing {
 		GKEIngresses(cl, func(ing *networkingv1.Ingress, class string) {
 			for _, b := range BackendsOf(ing) {
 				svc := FindService(cl, ing.Namespace, b.Service.Name)
-				if svc == nil || isDefaultBackend(svc.Namespace, svc.Name) || !ServesIngressNEG(svc, class) {
+				if svc == nil || gke.IsDefaultBackend(svc.Namespace, svc.Name) || !gke.ServesIngressNEG(svc, class) {
 					continue
 				}
 				key := svc.Namespace + "/" + svc.Name
@@ -131,7 +132,7 @@ func computeNEGServings(x *Index) []NEGServing {
 			continue
 		}
 		for _, b := range LBBackends(cl) {
-			if b.OwnerKind != "Gateway" || isDefaultBackend(b.Svc.Namespace, b.Svc.Name) {
+			if b.OwnerKind != "Gateway" || gke.IsDefaultBackend(b.Svc.Namespace, b.Svc.Name) {
 				continue
 			}
 			key := b.Svc.Namespace + "/" + b.Svc.Name

@@ -1,34 +1,12 @@
 package events
 
 import (
-	"regexp"
-
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
-
-// l4Causes classify the messages of failed LoadBalancer Service syncs,
-// from GKE's L4 controllers and the cloud provider's service controller;
-// the first match wins. The texts inside are Compute Engine's errors,
-// which the controllers quote.
-var l4Causes = []syncCause{
-	{Label: "internal forwarding-rule limit", patterns: []*regexp.Regexp{regexp.MustCompile(`(?i)INTERNAL_FORWARDING_RULES|internal .*forwarding rules? .*(limit|peering)|forwarding rules? per (VPC )?(network|peering group)`)},
-		fix: "delete unused internal LoadBalancer Services and internal forwarding rules in this VPC and in the VPCs peered with it (the limit counts the whole peering group), or ask for a higher limit: cloud.google.com/vpc/docs/quota#vpc-peering"},
-	{Label: "quota exhausted", Rule: "quota-limit", patterns: []*regexp.Regexp{regexp.MustCompile(`Quota '[A-Z_]+' exceeded`)}},
-	{Label: "organization policy forbids this load balancer type", fragments: []string{"constraints/compute.restrictLoadBalancerCreationForTypes"},
-		fix: "ask the organization's administrators to allow this load balancer type for the project (constraints/compute.restrictLoadBalancerCreationForTypes), or use the type the policy allows (internal instead of external)"},
-	{Label: "dual-stack Service without an IPv6 range", patterns: []*regexp.Regexp{regexp.MustCompile(`(?i)ipv6[^.]*(not enabled|no ipv6|does not have|doesn't have|range|stack ?type)|(does not have|doesn't have|no) (an )?ipv6`)},
-		fix: "give the subnet an IPv6 range (gcloud compute networks subnets update SUBNET --stack-type=IPV4_IPV6 --ipv6-access-type=EXTERNAL|INTERNAL --region REGION), or make the Service single-stack (spec.ipFamilyPolicy: SingleStack)"},
-	{Label: "subnet of the wrong purpose", patterns: []*regexp.Regexp{regexp.MustCompile(`(?i)purpose[^.]*(REGIONAL_MANAGED_PROXY|INTERNAL_HTTPS_LOAD_BALANCER|GLOBAL_MANAGED_PROXY|PRIVATE_SERVICE_CONNECT|not (allowed|supported))|subnetwork[^.]*purpose`)},
-		fix: "point networking.gke.io/internal-load-balancer-subnet at a regular (purpose PRIVATE) subnet of the cluster's VPC and region: proxy-only and Private Service Connect subnets cannot hold a passthrough load balancer's address"},
-	{Label: "subnet not found", patterns: []*regexp.Regexp{regexp.MustCompile(`(?i)subnetworks/[^'"\s]+['"]? was not found|subnet(work)? [^.]* (was )?not found`)},
-		fix: "correct networking.gke.io/internal-load-balancer-subnet to a subnet that exists in the cluster's VPC and region (gcloud compute networks subnets list --network VPC --regions REGION), or remove it"},
-	{Label: "loadBalancerIP not reserved or in use", fragments: []string{"neither static nor assigned to the LB", "IP_IN_USE_BY_ANOTHER_RESOURCE", "is already being used by another resource", "Requested IP is not within the range", "Address with IP"},
-		fix: "reserve the address first (gcloud compute addresses create NAME --addresses=IP --region REGION, with --subnet for internal ones), free it from what uses it, or remove spec.loadBalancerIP to get an ephemeral one"},
-}
 
 // isL4SyncFailure selects the Warning events of failed LoadBalancer
 // Service syncs.
@@ -54,8 +32,7 @@ var L4SyncError = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			classify := func(msg string) *syncCause { return classifyAmong(l4Causes, msg) }
-			for _, g := range groupFailures(inv, cl, isL4SyncFailure, classify) {
+			for _, g := range groupFailures(inv, cl, isL4SyncFailure, core.ClassifyL4) {
 				f := syncFinding(cl, g.obj, g.cause, g.events)
 				if f.AttachTo == nil {
 					// A Service still without an address: the events are

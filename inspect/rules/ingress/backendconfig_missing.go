@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
@@ -47,7 +48,7 @@ func checkBackendConfigMissing(p *inspect.Pass) {
 		used := x.UsedPorts(cl)
 		for i := range cl.Services {
 			svc := &cl.Services[i]
-			ref, ok, err := core.ParseBackendConfig(svc)
+			ref, ok, err := gke.ParseBackendConfig(svc)
 			if !ok || err != nil || (ref.Default == "" && len(ref.Ports) == 0) {
 				continue // no annotation, or backendconfig-annotation-invalid's case
 			}
@@ -75,7 +76,7 @@ type bcReach struct {
 	otherPorts []string // ports that resolve to it but no Ingress uses
 }
 
-func reachOf(svc *corev1.Service, ref core.BackendConfigRef, name string, used []core.PortUse) bcReach {
+func reachOf(svc *corev1.Service, ref gke.BackendConfigRef, name string, used []core.PortUse) bcReach {
 	var r bcReach
 	for _, sp := range svc.Spec.Ports {
 		if n, _ := ref.Resolve(sp); n != name {
@@ -102,7 +103,7 @@ func reachOf(svc *corev1.Service, ref core.BackendConfigRef, name string, used [
 	return r
 }
 
-func backendConfigMissingFinding(cl *inventory.Cluster, svc *corev1.Service, ref core.BackendConfigRef, name string, keys []string, byNS map[string][]string, used []core.PortUse) inspect.Finding {
+func backendConfigMissingFinding(cl *inventory.Cluster, svc *corev1.Service, ref gke.BackendConfigRef, name string, keys []string, byNS map[string][]string, used []core.PortUse) inspect.Finding {
 	ns, svcName := svc.Namespace, svc.Name
 	var elsewhere []string
 	for otherNS, list := range byNS {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
@@ -143,7 +144,7 @@ func servicesUsingBackendConfig(cl *inventory.Cluster, ns, name string) []string
 		if svc.Namespace != ns {
 			continue
 		}
-		if ref, ok, err := core.ParseBackendConfig(svc); ok && err == nil {
+		if ref, ok, err := gke.ParseBackendConfig(svc); ok && err == nil {
 			if _, uses := ref.Names()[name]; uses {
 				out = append(out, svc.Namespace+"/"+svc.Name)
 			}

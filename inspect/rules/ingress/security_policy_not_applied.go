@@ -5,6 +5,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
@@ -36,7 +37,7 @@ var SecurityPolicyNotApplied = &inspect.Rule{
 			}
 		}
 		forServices(inv, func(cl *inventory.Cluster, svc *corev1.Service) {
-			ref, ok, err := core.ParseBackendConfig(svc)
+			ref, ok, err := gke.ParseBackendConfig(svc)
 			if !ok || err != nil || !inv.Known(inventory.KubeBackendConfigs, cl.Scope()) {
 				return
 			}

@@ -3,16 +3,11 @@ package network
 import (
 	"fmt"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
-
-// reservedElsewhere are address purposes whose RESERVED addresses are used
-// by something that does not appear in users: peering ranges for private
-// services, Private Service Connect, interconnect, NAT, DNS, serverless.
-var reservedElsewhere = map[string]bool{"VPC_PEERING": true, "PRIVATE_SERVICE_CONNECT": true, "IPSEC_INTERCONNECT": true,
-	"NAT_AUTO": true, "DNS_RESOLVER": true, "SERVERLESS": true, "GCE_ROUTER": true, "IPV6_ONLY_VM": true}
 
 // AddressUnused reports reserved addresses nothing uses.
 var AddressUnused = &inspect.Rule{
@@ -65,6 +60,12 @@ var AddressUnused = &inspect.Rule{
 	},
 }
 
+// reservedElsewhere are address purposes whose RESERVED addresses are used
+// by something that does not appear in users: peering ranges for private
+// services, Private Service Connect, interconnect, NAT, DNS, serverless.
+var reservedElsewhere = map[string]bool{"VPC_PEERING": true, "PRIVATE_SERVICE_CONNECT": true, "IPSEC_INTERCONNECT": true,
+	"NAT_AUTO": true, "DNS_RESOLVER": true, "SERVERLESS": true, "GCE_ROUTER": true, "IPV6_ONLY_VM": true}
+
 // namedByKubernetes maps the address names and IPs Kubernetes objects ask
 // for (static-IP annotations, loadBalancerIP, Gateway addresses) to who
 // asks.
@@ -73,10 +74,8 @@ func namedByKubernetes(inv *inventory.Inventory) map[string]string {
 	for _, cl := range inv.Clusters {
 		for i := range cl.Ingresses {
 			ing := &cl.Ingresses[i]
-			for _, k := range []string{core.AnnGlobalStaticIP, core.AnnRegionalIP} {
-				if v := ing.Annotations[k]; v != "" {
-					out[v] = "Ingress " + ing.Namespace + "/" + ing.Name
-				}
+			for _, v := range gke.StaticIPNames(ing) {
+				out[v] = "Ingress " + ing.Namespace + "/" + ing.Name
 			}
 		}
 		for i := range cl.Services {
@@ -84,7 +83,7 @@ func namedByKubernetes(inv *inventory.Inventory) map[string]string {
 			if ip := svc.Spec.LoadBalancerIP; ip != "" {
 				out[ip] = "Service " + svc.Namespace + "/" + svc.Name
 			}
-			if v := svc.Annotations["networking.gke.io/load-balancer-ip-addresses"]; v != "" {
+			if v := svc.Annotations[gke.AnnL4IPAddresses]; v != "" {
 				out[v] = "Service " + svc.Namespace + "/" + svc.Name
 			}
 		}

@@ -7,16 +7,10 @@ import (
 
 	compute "google.golang.org/api/compute/v1"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
-)
-
-// Proxy-only subnet purposes.
-const (
-	purposeRegionalProxy = "REGIONAL_MANAGED_PROXY"
-	purposeLegacyILB     = "INTERNAL_HTTPS_LOAD_BALANCER"
-	purposeGlobalProxy   = "GLOBAL_MANAGED_PROXY"
 )
 
 // ProxyOnlySubnetMissing reports Ingresses and Gateways whose Envoy-based
@@ -51,13 +45,8 @@ func proxyNeeds(cl *inventory.Cluster) []proxyNeed {
 	var out []proxyNeed
 	for i := range cl.Ingresses {
 		ing := &cl.Ingresses[i]
-		n := proxyNeed{kind: "Ingress", ns: ing.Namespace, name: ing.Name, class: inventory.IngressClass(ing), meta: core.KubeResource(cl, "Ingress", ing.ObjectMeta)}
-		switch n.class {
-		case inventory.ClassInternal:
-			n.purposes = []string{purposeRegionalProxy, purposeLegacyILB}
-		case inventory.ClassRegionalExternal:
-			n.purposes = []string{purposeRegionalProxy}
-		default:
+		n := proxyNeed{kind: "Ingress", ns: ing.Namespace, name: ing.Name, class: gke.IngressClass(ing), meta: core.KubeResource(cl, "Ingress", ing.ObjectMeta)}
+		if n.purposes = gke.IngressProxyPurposes(n.class); n.purposes == nil {
 			continue
 		}
 		out = append(out, n)
@@ -65,14 +54,7 @@ func proxyNeeds(cl *inventory.Cluster) []proxyNeed {
 	for i := range cl.Gateways {
 		gw := &cl.Gateways[i]
 		n := proxyNeed{kind: "Gateway", ns: gw.Namespace, name: gw.Name, class: gw.Spec.GatewayClassName, meta: core.KubeResource(cl, "Gateway", gw.ObjectMeta)}
-		switch strings.TrimSuffix(n.class, "-mc") {
-		case "gke-l7-rilb":
-			n.purposes = []string{purposeRegionalProxy, purposeLegacyILB}
-		case "gke-l7-regional-external-managed":
-			n.purposes = []string{purposeRegionalProxy}
-		case "gke-l7-cross-regional-internal-managed":
-			n.purposes = []string{purposeGlobalProxy}
-		default:
+		if n.purposes = gke.GatewayProxyPurposes(n.class); n.purposes == nil {
 			continue
 		}
 		out = append(out, n)
@@ -95,7 +77,7 @@ func checkProxyOnlySubnet(p *inspect.Pass) {
 		region := cl.Region()
 		var proxySubnets []*compute.Subnetwork
 		for _, s := range inv.Compute.Subnetworks {
-			if inventory.SameResource(s.Network, network) && inventory.LastSegment(s.Region) == region && isProxyOnly(s.Purpose) {
+			if inventory.SameResource(s.Network, network) && inventory.LastSegment(s.Region) == region && gke.IsProxyOnlyPurpose(s.Purpose) {
 				proxySubnets = append(proxySubnets, s)
 			}
 		}
@@ -106,10 +88,6 @@ func checkProxyOnlySubnet(p *inspect.Pass) {
 			p.Report(proxyOnlyFinding(inv, cl, n, network, hostProject, region, proxySubnets))
 		}
 	}
-}
-
-func isProxyOnly(purpose string) bool {
-	return purpose == purposeRegionalProxy || purpose == purposeLegacyILB || purpose == purposeGlobalProxy
 }
 
 func hasActive(subnets []*compute.Subnetwork, purposes []string) bool {

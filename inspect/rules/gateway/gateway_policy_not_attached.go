@@ -1,0 +1,88 @@
+package gateway
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// GatewayPolicyNotAttached reports GKE policies that do not apply.
+var GatewayPolicyNotAttached = &inspect.Rule{
+	ID:       "gateway-policy-not-attached",
+	Severity: inspect.Warning,
+	Title:    "Every GCPBackendPolicy and HealthCheckPolicy targets an existing Service and is Attached",
+	Doc: inspect.Doc{
+		Why:     `A GCPBackendPolicy or HealthCheckPolicy applies only when its targetRef names a Service in its namespace and the Gateway controller attached it. A policy whose target does not exist, or that lost to an older policy on the same Service (only one per Service applies), is silently ignored: the backend runs with defaults (no draining, no logging, no Cloud Armor, default health check).`,
+		Fix:     `Point spec.targetRef at the Service (group "", kind Service, name, in the policy's namespace), and keep one policy of each kind per Service.`,
+		Sources: []string{"Configure Gateway resources using Policies (cloud.google.com/kubernetes-engine/docs/how-to/configure-gateway-resources)", "GoogleCloudPlatform/gke-gateway-api apis/networking/v1 (Attached condition)"},
+		URL:     "https://cloud.google.com/kubernetes-engine/docs/how-to/configure-gateway-resources",
+	},
+	Check: func(p *inspect.Pass) {
+		inv := p.Inventory
+		for _, cl := range inv.Clusters {
+			if !inv.Known(inventory.KubeServices, cl.Scope()) {
+				continue
+			}
+			for _, pol := range policies(cl) {
+				ref := pol.target
+				res := core.KubeResource(cl, pol.kind, pol.meta)
+				ns := pol.meta.Namespace
+				if ref.Namespace != nil && *ref.Namespace != "" {
+					ns = *ref.Namespace
+				}
+				if ref.Kind == "Service" && ref.Group == "" && core.FindService(cl, ns, ref.Name) == nil && inv.KnownObject(inventory.KubeServices, cl, "services", ns, ref.Name) {
+					near := core.Nearest(ref.Name, core.ServicesInNamespace(cl, ns))
+					msg := fmt.Sprintf("spec.targetRef names Service %s/%s, which does not exist: the policy applies to nothing", ns, ref.Name)
+					fix := fmt.Sprintf("set spec.targetRef.name of %s %s/%s to the Service it is meant for", pol.kind, pol.meta.Namespace, pol.meta.Name)
+					if near != "" {
+						msg += fmt.Sprintf("; %q exists there (a typo?)", near)
+						fix = fmt.Sprintf(`kubectl patch %s %s -n %s --type merge -p '{"spec":{"targetRef":{"name":"%s"}}}'`, strings.ToLower(pol.kind), pol.meta.Name, pol.meta.Namespace, near)
+					}
+					p.Report(inspect.Finding{Message: msg, Resource: res, Evidence: map[string]any{"targetRef": ref.Kind + "/" + ref.Name, "namespace": ns}, Remediation: fix})
+					continue
+				}
+				conds := append([]metav1.Condition(nil), pol.status.Conditions...)
+				for _, a := range pol.status.Ancestors {
+					conds = append(conds, a.Conditions...)
+				}
+				sort.SliceStable(conds, func(i, j int) bool { return conds[i].Reason < conds[j].Reason })
+				for _, c := range conds {
+					if c.Type == "Attached" && c.Status == metav1.ConditionFalse {
+						p.Report(inspect.Finding{
+							Message:     fmt.Sprintf("Attached is False (reason %s): %s — the policy does not apply to %s %s", c.Reason, c.Message, ref.Kind, ref.Name),
+							Resource:    res,
+							Evidence:    map[string]any{"condition": "Attached", "reason": c.Reason, "message": c.Message, "targetRef": ref.Kind + "/" + ref.Name},
+							Remediation: fmt.Sprintf("kubectl describe %s %s -n %s   # Conflicted: keep only the oldest policy per Service; TargetNotFound: fix spec.targetRef", strings.ToLower(pol.kind), pol.meta.Name, pol.meta.Namespace),
+						})
+						break
+					}
+				}
+			}
+		}
+	},
+}
+
+// policyTarget is the Service a GKE policy targets, and its attachment.
+type policyTarget struct {
+	kind   string
+	meta   metav1.ObjectMeta
+	target inventory.PolicyTargetReference
+	status inventory.PolicyStatus
+}
+
+func policies(cl *inventory.Cluster) []policyTarget {
+	var out []policyTarget
+	for _, p := range cl.GCPBackendPolicies {
+		out = append(out, policyTarget{kind: "GCPBackendPolicy", meta: p.ObjectMeta, target: p.Spec.TargetRef, status: p.Status})
+	}
+	for _, p := range cl.HealthCheckPolicies {
+		out = append(out, policyTarget{kind: "HealthCheckPolicy", meta: p.ObjectMeta, target: p.Spec.TargetRef, status: p.Status})
+	}
+	return out
+}

@@ -1,0 +1,82 @@
+package lb
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// BackendUnhealthy reports backends of Ingresses and Gateways without a
+// healthy endpoint.
+var BackendUnhealthy = &inspect.Rule{
+	ID:       "backend-unhealthy",
+	Severity: inspect.Error,
+	Title:    "Every backend group of a load balancer has a healthy endpoint",
+	Doc: inspect.Doc{
+		Why:     `A backend group (a zonal NEG or instance group) whose endpoints all fail the load balancer's health check receives no traffic; when every group of a backend service is unhealthy, its requests fail with 502 or "no healthy upstream". The ingress.kubernetes.io/backends annotation says HEALTHY as soon as one endpoint anywhere is, so lbdiag asks Compute Engine (backendServices.getHealth, once per group of each backend service, within the health budget) for the full picture. Load balancers GKE did not build are judged the same way.`,
+		Fix:     `Check the Pods' readiness and the health check's path and port (kubectl describe pods; gcloud compute backend-services get-health NAME --global), and that Google's health checkers can reach them (see health-check-firewall-missing).`,
+		Sources: []string{core.SrcTroubleshoot, "kubernetes/ingress-gce pkg/backends/backends.go (the backends annotation's health string)"},
+		URL:     core.DocTroubleshootLB,
+	},
+	Check: func(p *inspect.Pass) {
+		inv := p.Inventory
+		usageKnown := core.GraphOf(p).UsageKnown()
+		for _, sb := range servingBackends(p) {
+			if len(sb.owners) == 0 && usageKnown {
+				continue // used by nothing: its health harms no traffic
+			}
+			health := inv.Compute.BackendHealth[sb.bs.SelfLink]
+			var sick []string
+			perZone := map[string]string{}
+			read, healthyTotal := 0, 0
+			for _, b := range sb.bs.Backends {
+				h, ok := health[b.Group]
+				if !ok {
+					continue // not read: unknown
+				}
+				healthy := 0
+				for _, st := range h.HealthStatus {
+					if st.HealthState == "HEALTHY" {
+						healthy++
+					}
+				}
+				read++
+				healthyTotal += healthy
+				zone := inventory.LocationOf(b.Group)
+				perZone[zone] = fmt.Sprintf("%d of %d healthy", healthy, len(h.HealthStatus))
+				// An empty group (a zone without Pods) takes no traffic and
+				// harms nothing; a group whose endpoints all fail does.
+				if healthy == 0 && len(h.HealthStatus) > 0 {
+					sick = append(sick, fmt.Sprintf("%s (%s: %d of %d endpoints healthy)", inventory.LastSegment(b.Group), zone, healthy, len(h.HealthStatus)))
+				}
+			}
+			msg := fmt.Sprintf("%s has no healthy endpoint in %d of its %d backend groups: %s",
+				sb.servedBy(), len(sick), len(sb.bs.Backends), strings.Join(sick, "; "))
+			switch {
+			case read > 0 && read == len(sb.bs.Backends) && healthyTotal == 0 && len(sick) == 0:
+				msg = fmt.Sprintf("%s has no endpoint at all in its %d backend groups: every request to it fails", sb.servedBy(), read)
+			case len(sick) == 0:
+				continue
+			case healthyTotal == 0 && read == len(sb.bs.Backends):
+				msg += ": no endpoint anywhere is healthy, every request to it fails"
+			}
+			p.Report(inspect.Finding{
+				Message:     msg,
+				Resource:    core.BackendServiceResource(sb.bs),
+				Evidence:    map[string]any{"healthByZone": perZone, "owners": sb.owners, "healthChecks": sb.bs.HealthChecks},
+				Remediation: fmt.Sprintf("gcloud compute backend-services get-health %s %s --project %s   # then check the %s, the health check's path and port, and health-check-firewall-missing", sb.bs.Name, core.GCloudScope(sb.bs), inventory.ProjectOf(sb.bs.SelfLink), backendKindWord(sb)),
+			})
+		}
+	},
+}
+
+// backendKindWord names what stands behind a backend service's groups.
+func backendKindWord(sb servingBackend) string {
+	if sb.gke {
+		return "Pods' readiness"
+	}
+	return "backends' health"
+}

@@ -1,0 +1,168 @@
+package lb
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	compute "google.golang.org/api/compute/v1"
+
+	"github.com/lbdiag/lbdiag/gke"
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+const docHealthChecks = "https://cloud.google.com/load-balancing/docs/health-check-concepts"
+
+// probeSpec is what a health check probes: the protocol, and the port by
+// specification (USE_SERVING_PORT, USE_FIXED_PORT, USE_NAMED_PORT).
+type probeSpec struct {
+	protocol string // HTTP, HTTPS, HTTP2, TCP, SSL, GRPC
+	spec     string // SERVING, FIXED, NAMED
+	port     int
+	portName string
+	logging  bool
+}
+
+// probeOf reads a health check's probe.
+func probeOf(hc *compute.HealthCheck) probeSpec {
+	s := probeSpec{protocol: hc.Type, logging: hc.LogConfig != nil && hc.LogConfig.Enable}
+	var port int64
+	var ps, name string
+	switch {
+	case hc.HttpHealthCheck != nil:
+		port, ps, name = hc.HttpHealthCheck.Port, hc.HttpHealthCheck.PortSpecification, hc.HttpHealthCheck.PortName
+	case hc.HttpsHealthCheck != nil:
+		port, ps, name = hc.HttpsHealthCheck.Port, hc.HttpsHealthCheck.PortSpecification, hc.HttpsHealthCheck.PortName
+	case hc.Http2HealthCheck != nil:
+		port, ps, name = hc.Http2HealthCheck.Port, hc.Http2HealthCheck.PortSpecification, hc.Http2HealthCheck.PortName
+	case hc.TcpHealthCheck != nil:
+		port, ps, name = hc.TcpHealthCheck.Port, hc.TcpHealthCheck.PortSpecification, hc.TcpHealthCheck.PortName
+	case hc.SslHealthCheck != nil:
+		port, ps, name = hc.SslHealthCheck.Port, hc.SslHealthCheck.PortSpecification, hc.SslHealthCheck.PortName
+	case hc.GrpcHealthCheck != nil:
+		port, ps, name = hc.GrpcHealthCheck.Port, hc.GrpcHealthCheck.PortSpecification, hc.GrpcHealthCheck.PortName
+	}
+	switch {
+	case ps == "USE_SERVING_PORT":
+		s.spec = "SERVING"
+	case ps == "USE_NAMED_PORT" || (ps == "" && port == 0 && name != ""):
+		s.spec, s.portName = "NAMED", name
+	case port > 0:
+		s.spec, s.port = "FIXED", int(port)
+	default:
+		// Nothing set: the API defaults the port to 80 (443 for HTTPS
+		// and SSL); a fixed port all the same.
+		s.spec, s.port = "FIXED", 80
+		if hc.Type == "HTTPS" || hc.Type == "SSL" || hc.Type == "HTTP2" {
+			s.port = 443
+		}
+	}
+	return s
+}
+
+// servingPorts are the ports a backend group receives the backend
+// service's traffic on, as far as lbdiag can tell: an instance group's
+// named port of the backend service's portName, a zonal NEG's default
+// port, or the Pod port of the Service a GKE NEG was made for. what says
+// where they come from; ok is false when lbdiag cannot tell.
+type servingPorts struct {
+	ports []int
+	what  string
+}
+
+func (x *hcIndex) servingPortsOf(bs *compute.BackendService, group string) (servingPorts, bool) {
+	rel := inventory.RelativeName(group)
+	if ig, ok := x.igs[rel]; ok {
+		name := bs.PortName
+		if name == "" {
+			name = "http"
+		}
+		var ports []int
+		for _, np := range ig.NamedPorts {
+			if np.Name == name {
+				ports = append(ports, int(np.Port))
+			}
+		}
+		return servingPorts{ports: ports, what: fmt.Sprintf("instance group %s's named port %q", ig.Name, name)}, true
+	}
+	neg, ok := x.negs[rel]
+	if !ok || neg.NetworkEndpointType != "GCE_VM_IP_PORT" {
+		return servingPorts{}, false
+	}
+	if neg.DefaultPort > 0 {
+		return servingPorts{ports: []int{int(neg.DefaultPort)}, what: fmt.Sprintf("NEG %s's default port", neg.Name)}, true
+	}
+	// A GKE NEG: the Pod port of the Service port it was made for.
+	var d struct {
+		ClusterUID string `json:"cluster-uid"`
+		Namespace  string `json:"namespace"`
+		Service    string `json:"service-name"`
+		Port       string `json:"port"`
+	}
+	if !gke.DecodeJSON("neg-description", neg.Description, &d) || d.Service == "" {
+		return servingPorts{}, false
+	}
+	for _, cl := range x.inv.Clusters {
+		if cl.KubeSystemUID != d.ClusterUID || !x.inv.Known(inventory.KubeServices, cl.Scope()) {
+			continue
+		}
+		svc := core.FindService(cl, d.Namespace, d.Service)
+		if svc == nil {
+			return servingPorts{}, false
+		}
+		for _, sp := range svc.Spec.Ports {
+			if strconv.Itoa(int(sp.Port)) == d.Port {
+				if pp, ok := core.PodPort(cl, svc, sp); ok {
+					return servingPorts{ports: []int{pp}, what: fmt.Sprintf("the Pod port of Service %s/%s port %s", d.Namespace, d.Service, core.PortName(sp))}, true
+				}
+			}
+		}
+	}
+	return servingPorts{}, false
+}
+
+// hcIndex finds instance groups and NEGs by relative name.
+type hcIndex struct {
+	inv  *inventory.Inventory
+	igs  map[string]*compute.InstanceGroup
+	negs map[string]*compute.NetworkEndpointGroup
+}
+
+func hcIndexOf(p *inspect.Pass) *hcIndex { return hcIndexes.Of(p) }
+
+var hcIndexes = inspect.NewDerived("lb.hcindex", func(p *inspect.Pass) *hcIndex {
+	inv := p.Inventory
+	x := &hcIndex{inv: inv, igs: map[string]*compute.InstanceGroup{}, negs: map[string]*compute.NetworkEndpointGroup{}}
+	for _, ig := range inv.Compute.InstanceGroups {
+		x.igs[inventory.RelativeName(ig.SelfLink)] = ig
+	}
+	for _, n := range inv.Compute.NEGs {
+		x.negs[inventory.RelativeName(n.SelfLink)] = n
+	}
+	return x
+})
+
+// hcFix is how to change a health check: through the Kubernetes object
+// that owns it when GKE made it, else with gcloud.
+func hcFix(bs *compute.BackendService, hc *compute.HealthCheck, gcloudArgs, k8s string) string {
+	if maker, _ := gke.BackendServiceMaker(bs); maker != "" && k8s != "" {
+		return k8s
+	}
+	return fmt.Sprintf("gcloud compute health-checks update %s %s %s %s --project %s", strings.ToLower(hcTypeOrTCP(hc)), hc.Name, core.GCloudLocationFlag(hc.SelfLink), gcloudArgs, inventory.ProjectOf(hc.SelfLink))
+}
+
+func hcTypeOrTCP(hc *compute.HealthCheck) string {
+	if hc.Type == "" {
+		return "tcp"
+	}
+	return hc.Type
+}
+
+// healthChecksKnown reports whether the lists the health-check rules need
+// were read.
+func healthChecksKnown(inv *inventory.Inventory) bool {
+	s := inventory.ProjectScope(inv.Project)
+	return inv.Known(inventory.ComputeBackendServices, s) && inv.Known(inventory.ComputeHealthChecks, s)
+}

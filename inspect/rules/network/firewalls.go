@@ -1,0 +1,247 @@
+package network
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/lbdiag/lbdiag/inspect/firewall"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// nodeGroup is a set of a cluster's node instances that firewall rules see
+// alike (same tags and service accounts).
+type nodeGroup struct {
+	target    firewall.Target
+	instances []string
+}
+
+// clusterNodes groups the cluster's node instances by tags and service
+// accounts. ok is false when lbdiag cannot tell which instances they are.
+func clusterNodes(inv *inventory.Inventory, cl *inventory.Cluster) ([]nodeGroup, bool) {
+	if !inv.Known(inventory.ComputeInstances, inventory.ProjectScope(cl.Project)) {
+		return nil, false
+	}
+	names := map[string]bool{}
+	if inv.Known(inventory.KubeNodes, cl.Scope()) {
+		for _, n := range cl.Nodes {
+			names[n.Name] = true
+		}
+	}
+	groups := map[string]*nodeGroup{}
+	for _, in := range inv.Compute.Instances {
+		mine := names[in.Name]
+		if len(names) == 0 {
+			mine = in.Labels["goog-k8s-cluster-name"] == cl.Name()
+		}
+		if !mine {
+			continue
+		}
+		t := firewall.Target{Network: cl.NetworkURL()}
+		if in.Tags != nil {
+			t.Tags = append(t.Tags, in.Tags.Items...)
+		}
+		for _, sa := range in.ServiceAccounts {
+			t.ServiceAccounts = append(t.ServiceAccounts, sa.Email)
+		}
+		sort.Strings(t.Tags)
+		sort.Strings(t.ServiceAccounts)
+		key := strings.Join(t.Tags, ",") + "|" + strings.Join(t.ServiceAccounts, ",")
+		if groups[key] == nil {
+			groups[key] = &nodeGroup{target: t}
+		}
+		groups[key].instances = append(groups[key].instances, in.Name)
+	}
+	var out []nodeGroup
+	for _, k := range core.SortedKeys(groups) {
+		out = append(out, *groups[k])
+	}
+	return out, len(out) > 0
+}
+
+// firewallRules returns the rules that govern the cluster's VPC: the
+// effective firewalls when lbdiag read them, else the VPC firewall rules
+// alone. ok is false when neither was read.
+func firewallRules(inv *inventory.Inventory, cl *inventory.Cluster) (firewall.Rules, bool) {
+	network := cl.NetworkURL()
+	var r firewall.Rules
+	for _, n := range inv.Compute.Networks {
+		if inventory.SameResource(n.SelfLink, network) {
+			r.BeforeClassic = n.NetworkFirewallPolicyEnforcementOrder == "BEFORE_CLASSIC_FIREWALL"
+		}
+	}
+	if ef, ok := inv.Compute.EffectiveFirewalls[network]; ok && inv.Known(inventory.ComputeEffectiveFirewalls, network) {
+		r.VPC, r.Policies, r.PoliciesKnown = ef.Firewalls, ef.FirewallPolicys, true
+		r.Prepare()
+		return r, true
+	}
+	if !inv.Known(inventory.ComputeFirewalls, inventory.ProjectScope(cl.NetworkProject())) {
+		return r, false
+	}
+	r.VPC = inv.Compute.Firewalls
+	r.Prepare()
+	return r, true
+}
+
+// blockedTraffic evaluates sources to port on every node group and returns
+// a description of what is blocked, or "" when all gets through.
+type blockage struct {
+	groups   []nodeGroup
+	blocked  map[string][]firewall.Segment // by source range
+	verdicts []firewall.Verdict
+	denyPrio int64 // lowest priority of a deny rule that blocked, 0 if none
+}
+
+func evaluate(rules firewall.Rules, nodes []nodeGroup, sources []string, port int) blockage {
+	b := blockage{blocked: map[string][]firewall.Segment{}}
+	for _, g := range nodes {
+		hit := false
+		for _, s := range sources {
+			v := firewall.Evaluate(rules, netip.MustParsePrefix(s), port, g.target)
+			b.verdicts = append(b.verdicts, v)
+			for _, seg := range v.Blocked() {
+				hit = true
+				b.blocked[s] = append(b.blocked[s], seg)
+				if name, ok := strings.CutPrefix(seg.By, "firewall rule "); ok {
+					for _, fw := range rules.VPC {
+						if fw.Name == name && (b.denyPrio == 0 || fw.Priority < b.denyPrio) {
+							b.denyPrio = fw.Priority
+						}
+					}
+				}
+			}
+		}
+		if hit {
+			b.groups = append(b.groups, g)
+		}
+	}
+	return b
+}
+
+// caveat says what the verdict rests on.
+func (b blockage) caveat() string {
+	var notes []string
+	for _, v := range b.verdicts {
+		if !v.PoliciesConsidered {
+			notes = append(notes, "lbdiag read the VPC firewall rules only, not the firewall policies, so a hierarchical or network firewall policy could still allow it")
+			break
+		}
+	}
+	for _, v := range b.verdicts {
+		if len(v.Uncertain) > 0 {
+			notes = append(notes, "not evaluated: "+v.Uncertain[0])
+			break
+		}
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(notes, "; ") + ")"
+}
+
+// blockedText renders the blocked parts per source range.
+func (b blockage) blockedText() string {
+	var parts []string
+	for _, s := range core.SortedKeys(b.blocked) {
+		segs := dedupeSegments(b.blocked[s])
+		if len(segs) == 1 && segs[0].Prefix.String() == s {
+			parts = append(parts, fmt.Sprintf("from %s (%s)", s, segs[0].By))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("from %s, the part %s", s, firewall.Describe(segs)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func dedupeSegments(segs []firewall.Segment) []firewall.Segment {
+	seen := map[string]bool{}
+	var out []firewall.Segment
+	for _, s := range segs {
+		k := s.Prefix.String() + s.By
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// blockedRanges are the blocked parts, as prefixes.
+func (b blockage) blockedRanges() []string {
+	var out []string
+	for _, s := range core.SortedKeys(b.blocked) {
+		for _, seg := range dedupeSegments(b.blocked[s]) {
+			out = append(out, seg.Prefix.String())
+		}
+	}
+	return core.SortedUnique(out)
+}
+
+// targetFlag picks how a new rule should select the nodes: GKE's node tag
+// when the nodes have one, else their service account.
+func targetFlag(groups []nodeGroup) string {
+	var tags, sas []string
+	for _, g := range groups {
+		tag := ""
+		for _, t := range g.target.Tags {
+			if strings.HasPrefix(t, "gke-") && strings.HasSuffix(t, "-node") {
+				tag = t
+			}
+		}
+		if tag == "" && len(g.target.Tags) > 0 {
+			tag = g.target.Tags[0]
+		}
+		if tag != "" {
+			tags = append(tags, tag)
+		} else if len(g.target.ServiceAccounts) > 0 {
+			sas = append(sas, g.target.ServiceAccounts[0])
+		}
+	}
+	if len(sas) > 0 {
+		return "--target-service-accounts=" + strings.Join(core.SortedUnique(sas), ",")
+	}
+	return "--target-tags=" + strings.Join(core.SortedUnique(tags), ",")
+}
+
+func countInstances(groups []nodeGroup) int {
+	n := 0
+	for _, g := range groups {
+		n += len(g.instances)
+	}
+	return n
+}
+
+// fwRuleName builds a valid firewall rule name.
+func fwRuleName(parts ...string) string {
+	s := strings.ToLower(strings.Join(parts, "-"))
+	if len(s) > 62 {
+		s = s[:62]
+	}
+	return strings.TrimRight(s, "-")
+}
+
+func firewallFix(name string, cl *inventory.Cluster, b blockage, port int) string {
+	prio := ""
+	if b.denyPrio > 0 {
+		prio = fmt.Sprintf(" --priority=%d", b.denyPrio-1)
+	}
+	return fmt.Sprintf("gcloud compute firewall-rules create %s --network=%s --direction=INGRESS --action=ALLOW --rules=tcp:%d --source-ranges=%s %s%s --project=%s",
+		fwRuleName(name), inventory.LastSegment(cl.NetworkURL()), port, strings.Join(b.blockedRanges(), ","), targetFlag(b.groups), prio, cl.NetworkProject())
+}
+
+// blockageMemo remembers evaluations of one cluster's nodes: many backends
+// share a port.
+type blockageMemo map[string]blockage
+
+func (m blockageMemo) get(sources []string, port int, eval func() blockage) blockage {
+	key := strings.Join(sources, ",") + "/" + strconv.Itoa(port)
+	if b, ok := m[key]; ok {
+		return b
+	}
+	b := eval()
+	m[key] = b
+	return b
+}

@@ -1,0 +1,125 @@
+package network
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	compute "google.golang.org/api/compute/v1"
+
+	"github.com/lbdiag/lbdiag/gke"
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// HealthCheckFirewallMissing reports backends Google's health checkers
+// cannot reach.
+var HealthCheckFirewallMissing = &inspect.Rule{
+	ID:       "health-check-firewall-missing",
+	Severity: inspect.Error,
+	Title:    "Google's health checkers (35.191.0.0/16, 130.211.0.0/22) can reach every load-balanced backend's health-check port",
+	Doc: inspect.Doc{
+		Why:     `Every Application Load Balancer probes its backends from 35.191.0.0/16 and 130.211.0.0/22 (for the classic external one, requests come from there too). If the VPC's firewall does not admit both ranges to the health-check port on the cluster's nodes (the NodePort for instance groups; the Pod port, or BackendConfig healthCheck.port, for NEGs), the backends never turn healthy and the load balancer answers 502 or "no healthy upstream".`,
+		Fix:     `gcloud compute firewall-rules create allow-health-checks --network=VPC --direction=INGRESS --action=ALLOW --rules=tcp:PORT --source-ranges=35.191.0.0/16,130.211.0.0/22 --target-tags=NODE_TAG --project=PROJECT`,
+		Sources: []string{"Cloud Load Balancing: firewall rules for health checks (cloud.google.com/load-balancing/docs/health-checks#firewall_rules)", core.SrcTroubleshoot},
+		URL:     "https://cloud.google.com/load-balancing/docs/health-checks#firewall_rules",
+	},
+	Check: func(p *inspect.Pass) {
+		inv := p.Inventory
+		for _, cl := range inv.Clusters {
+			if !core.ClusterReadable(inv, cl) {
+				continue
+			}
+			rules, ok := firewallRules(inv, cl)
+			nodes, okNodes := clusterNodes(inv, cl)
+			if !ok || !okNodes {
+				continue
+			}
+			reported := map[string]bool{}
+			memo := blockageMemo{}
+			for _, b := range core.LBBackends(cl) {
+				port, how, ok := healthCheckPort(core.IndexOf(p), cl, b)
+				key := b.Owner.String() + "/" + strconv.Itoa(port)
+				if !ok || reported[key] {
+					continue
+				}
+				reported[key] = true
+				blk := memo.get(healthCheckRanges, port, func() blockage { return evaluate(rules, nodes, healthCheckRanges, port) })
+				if len(blk.groups) == 0 {
+					continue
+				}
+				which := core.SortedKeys(blk.blocked)
+				p.Report(inspect.Finding{
+					Key: b.Svc.Namespace + "/" + b.Svc.Name + "/" + strconv.Itoa(port),
+					Message: fmt.Sprintf("Health checks of Service %s port %s (%s %s/%s) probe port %d (%s), but %s cannot reach it on %d of the cluster's %d nodes: %s%s. The backends never turn healthy",
+						b.Svc.Name, core.PortName(b.Port), b.OwnerKind, b.Owner.Namespace, b.Owner.Name, port, how, strings.Join(which, " and "),
+						countInstances(blk.groups), countInstances(nodes), blk.blockedText(), blk.caveat()),
+					Resource: b.Owner,
+					Evidence: map[string]any{"healthCheckPort": port, "portSource": how, "blockedRanges": which, "service": b.Svc.Namespace + "/" + b.Svc.Name,
+						"blocked": blk.blockedRanges(), "network": inventory.RelativeName(cl.NetworkURL()), "firewallPoliciesRead": rules.PoliciesKnown},
+					Remediation: firewallFix("allow-health-checks-"+cl.Name()+"-"+strconv.Itoa(port), cl, blk, port),
+				})
+			}
+		}
+	},
+}
+
+// Google's health-check and Google Front End ranges.
+var healthCheckRanges = []string{"35.191.0.0/16", "130.211.0.0/22"}
+
+// healthCheckPort is the port Google's health checkers probe for a
+// backend: the real health check's fixed port when lbdiag can find it,
+// else BackendConfig healthCheck.port, else the NodePort (instance groups)
+// or the Pod port (NEGs).
+func healthCheckPort(x *core.Index, cl *inventory.Cluster, b core.LBBackend) (int, string, bool) {
+	for _, sb := range core.BackendServicesOf(x, cl, b.Svc) {
+		if sb.Port.Port != b.Port.Port {
+			continue
+		}
+		for _, hcURL := range sb.BS.HealthChecks {
+			if hc := x.HealthCheck(hcURL); hc != nil {
+				if port, fixed := fixedPort(hc); fixed {
+					return port, "health check " + hc.Name + ", fixed port", true
+				}
+			}
+		}
+	}
+	if ref, ok, err := gke.ParseBackendConfig(b.Svc); ok && err == nil {
+		if bc := core.FindBackendConfig(cl, b.Svc.Namespace, ref.ForPort(b.Port)); bc != nil && bc.Spec.HealthCheck != nil && bc.Spec.HealthCheck.Port != nil {
+			return int(*bc.Spec.HealthCheck.Port), "BackendConfig " + bc.Name + " healthCheck.port", true
+		}
+	}
+	if !b.NEG {
+		if b.Port.NodePort == 0 {
+			return 0, "", false
+		}
+		return int(b.Port.NodePort), "the NodePort, for instance groups", true
+	}
+	port, ok := core.PodPort(cl, b.Svc, b.Port)
+	return port, "the Pod port, for NEGs", ok
+}
+
+func fixedPort(hc *compute.HealthCheck) (int, bool) {
+	type spec struct {
+		port int64
+		ps   string
+	}
+	var s spec
+	switch {
+	case hc.HttpHealthCheck != nil:
+		s = spec{hc.HttpHealthCheck.Port, hc.HttpHealthCheck.PortSpecification}
+	case hc.HttpsHealthCheck != nil:
+		s = spec{hc.HttpsHealthCheck.Port, hc.HttpsHealthCheck.PortSpecification}
+	case hc.Http2HealthCheck != nil:
+		s = spec{hc.Http2HealthCheck.Port, hc.Http2HealthCheck.PortSpecification}
+	case hc.TcpHealthCheck != nil:
+		s = spec{hc.TcpHealthCheck.Port, hc.TcpHealthCheck.PortSpecification}
+	default:
+		return 0, false
+	}
+	if s.port > 0 && (s.ps == "" || s.ps == "USE_FIXED_PORT") {
+		return int(s.port), true
+	}
+	return 0, false
+}

@@ -16,10 +16,14 @@ const Redacted = "REDACTED-BY-LBDIAG"
 // readAnnotationPrefixes are the annotations lbdiag reads (GKE's
 // controllers' and the users' load-balancing annotations). The values of
 // all others are removed: they are free-form text lbdiag has no use for.
+//
+// This list is the one place outside package gke that spells annotation
+// namespaces (gke's keys test allows it): it is a security list, widened
+// only on purpose, and it keeps whole namespaces where gke names keys.
 var readAnnotationPrefixes = []string{
 	"cloud.google.com/", "beta.cloud.google.com/", "networking.gke.io/", "ingress.kubernetes.io/",
 	"ingress.gcp.kubernetes.io/", "kubernetes.io/ingress.", "service.alpha.kubernetes.io/app-protocols",
-	"service.kubernetes.io/", "networking.gke.io/",
+	"service.kubernetes.io/",
 }
 
 func readAnnotation(key string) bool {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -26,7 +27,7 @@ func largeProject(clusters, services int) *inventory.Inventory {
 	var instances []*compute.Instance
 	zones := []string{"europe-west1-b", "europe-west1-c", "europe-west1-d"}
 	for c := 0; c < clusters; c++ {
-		cl := gkeCluster(fmt.Sprintf("c%d", c), "europe-west1", testProject, "vpc", "nodes")
+		cl := ruletest.Cluster(fmt.Sprintf("c%d", c), "europe-west1", ruletest.Project, "vpc", "nodes")
 		tag := fmt.Sprintf("gke-c%d-node", c)
 		for n := 0; n < 9; n++ {
 			name := fmt.Sprintf("gke-c%d-pool-%d", c, n)
@@ -36,11 +37,11 @@ func largeProject(clusters, services int) *inventory.Inventory {
 		for s := 0; s < services; s++ {
 			ns, name := fmt.Sprintf("team%d", s%20), fmt.Sprintf("svc%d", s)
 			neg := fmt.Sprintf("k8s1-%08d-%s-%s-80-abcdef%02d", c, ns, name, s%100)
-			svc := service(ns, name, map[string]string{gke.AnnNEG: `{"ingress":true}`, gke.AnnBackendConfig: `{"default":"bc"}`,
+			svc := ruletest.Service(ns, name, map[string]string{gke.AnnNEG: `{"ingress":true}`, gke.AnnBackendConfig: `{"default":"bc"}`,
 				gke.AnnNEGStatus: `{"network_endpoint_groups":{"80":"` + neg + `"},"zones":["europe-west1-b","europe-west1-c","europe-west1-d"]}`},
 				corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)})
 			cl.Services = append(cl.Services, svc)
-			ing := newIngress(ns, name, "", name)
+			ing := ruletest.Ingress(ns, name, "", name)
 			ing.Annotations[gke.AnnIngressBackends] = `{"` + neg + `":"HEALTHY"}`
 			cl.Ingresses = append(cl.Ingresses, ing)
 			dep := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
@@ -49,30 +50,30 @@ func largeProject(clusters, services int) *inventory.Inventory {
 				Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
 				ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready", Port: intstr.FromString("http"), Scheme: corev1.URISchemeHTTP}}, PeriodSeconds: 10, TimeoutSeconds: 1}}}
 			cl.Deployments = append(cl.Deployments, dep)
-			bs := &compute.BackendService{Name: neg, SelfLink: computeBase + testProject + "/global/backendServices/" + neg,
+			bs := &compute.BackendService{Name: neg, SelfLink: ruletest.ComputeBase + ruletest.Project + "/global/backendServices/" + neg,
 				Description:        `{"kubernetes.io/service-name":"` + ns + "/" + name + `","kubernetes.io/service-port":"\u0026ServiceBackendPort{Name:,Number:80,}"}`,
 				ConnectionDraining: &compute.ConnectionDraining{DrainingTimeoutSec: 30}, LogConfig: &compute.BackendServiceLogConfig{Enable: true},
-				HealthChecks: []string{computeBase + testProject + "/global/healthChecks/" + neg}}
+				HealthChecks: []string{ruletest.ComputeBase + ruletest.Project + "/global/healthChecks/" + neg}}
 			hcs = append(hcs, &compute.HealthCheck{Name: neg, CheckIntervalSec: 15, TimeoutSec: 15, Type: "HTTP",
 				HttpHealthCheck: &compute.HTTPHealthCheck{PortSpecification: "USE_SERVING_PORT", RequestPath: "/"},
-				SelfLink:        computeBase + testProject + "/global/healthChecks/" + neg})
+				SelfLink:        ruletest.ComputeBase + ruletest.Project + "/global/healthChecks/" + neg})
 			for _, z := range zones {
-				g := computeBase + testProject + "/zones/" + z + "/networkEndpointGroups/" + neg
+				g := ruletest.ComputeBase + ruletest.Project + "/zones/" + z + "/networkEndpointGroups/" + neg
 				bs.Backends = append(bs.Backends, &compute.Backend{Group: g})
 				negs = append(negs, &compute.NetworkEndpointGroup{Name: neg, SelfLink: g})
 			}
 			bss = append(bss, bs)
 		}
 		for ns := 0; ns < 20; ns++ {
-			cl.BackendConfigs = append(cl.BackendConfigs, backendConfig(fmt.Sprintf("team%d", ns), "bc",
-				inventory.BackendConfigSpec{HealthCheck: &inventory.BackendConfigHealthCheck{TimeoutSec: ptr[int64](5)}}))
+			cl.BackendConfigs = append(cl.BackendConfigs, ruletest.BackendConfig(fmt.Sprintf("team%d", ns), "bc",
+				inventory.BackendConfigSpec{HealthCheck: &inventory.BackendConfigHealthCheck{TimeoutSec: ruletest.Ptr[int64](5)}}))
 		}
 		cls = append(cls, cl)
 	}
-	inv := newInventory(cls...)
+	inv := ruletest.Inventory(cls...)
 	inv.Compute.BackendServices, inv.Compute.NEGs, inv.Compute.Instances, inv.Compute.HealthChecks = bss, negs, instances, hcs
 	for i := 0; i < 300; i++ {
-		inv.Compute.Firewalls = append(inv.Compute.Firewalls, &compute.Firewall{Name: fmt.Sprintf("fw-%d", i), Network: computeBase + testProject + "/global/networks/vpc",
+		inv.Compute.Firewalls = append(inv.Compute.Firewalls, &compute.Firewall{Name: fmt.Sprintf("fw-%d", i), Network: ruletest.ComputeBase + ruletest.Project + "/global/networks/vpc",
 			Direction: "INGRESS", Priority: 1000, SourceRanges: []string{fmt.Sprintf("10.%d.0.0/16", i%250)}, Allowed: []*compute.FirewallAllowed{{IPProtocol: "tcp", Ports: []string{"8080"}}}})
 	}
 	return inv

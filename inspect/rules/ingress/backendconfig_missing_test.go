@@ -1,4 +1,4 @@
-package rules
+package ingress
 
 import (
 	"strings"
@@ -7,7 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
-	ingressrules "github.com/lbdiag/lbdiag/inspect/rules/ingress"
+	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -85,19 +85,19 @@ func TestBackendConfigMissing(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
+			cl := ruletest.ProdCluster()
 			for key, ann := range tc.services {
 				ns, name, _ := strings.Cut(key, "/")
-				cl.Services = append(cl.Services, service(ns, name, ann, tc.ports...))
+				cl.Services = append(cl.Services, ruletest.Service(ns, name, ann, tc.ports...))
 			}
 			for _, key := range tc.configs {
 				ns, name, _ := strings.Cut(key, "/")
-				cl.BackendConfigs = append(cl.BackendConfigs, backendConfig(ns, name, inventory.BackendConfigSpec{}))
+				cl.BackendConfigs = append(cl.BackendConfigs, ruletest.BackendConfig(ns, name, inventory.BackendConfigSpec{}))
 			}
 			if tc.ingress {
-				cl.Ingresses = append(cl.Ingresses, newIngress("shop", "site", "", "web"))
+				cl.Ingresses = append(cl.Ingresses, ruletest.Ingress("shop", "site", "", "web"))
 			}
-			inv := newInventory(cl)
+			inv := ruletest.Inventory(cl)
 			if tc.noConfigCRD {
 				for i := range inv.Coverage {
 					if inv.Coverage[i].Source == inventory.KubeBackendConfigs {
@@ -106,9 +106,9 @@ func TestBackendConfigMissing(t *testing.T) {
 				}
 			}
 			if tc.fail != "" {
-				failSource(inv, tc.fail, cl.Scope())
+				ruletest.FailSource(inv, tc.fail, cl.Scope())
 			}
-			got := run(t, inv, ingressrules.BackendConfigMissing)
+			got := ruletest.Run(t, inv, BackendConfigMissing)
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %d findings, want %d: %+v", len(got), len(tc.want), got)
 			}
@@ -119,7 +119,7 @@ func TestBackendConfigMissing(t *testing.T) {
 				if i < len(tc.sev) && f.Severity != tc.sev[i] {
 					t.Errorf("finding %d severity %s, want %s: %s", i, f.Severity, tc.sev[i], f.Message)
 				}
-				if f.Resource.Kind != "Service" || f.Resource.Cluster != "prod" || f.Resource.Location != "europe-west1" || f.Resource.Project != testProject {
+				if f.Resource.Kind != "Service" || f.Resource.Cluster != "prod" || f.Resource.Location != "europe-west1" || f.Resource.Project != ruletest.Project {
 					t.Errorf("resource = %+v", f.Resource)
 				}
 			}

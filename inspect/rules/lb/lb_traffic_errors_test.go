@@ -1,8 +1,7 @@
-package rules
+package lb
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,75 +11,22 @@ import (
 
 	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-	lbrules "github.com/lbdiag/lbdiag/inspect/rules/lb"
+	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
-// TestCauseOfStatusDetails maps the load balancers' statusDetails to the
-// configuration rules that explain them (Google's logging reference for
-// Application Load Balancers, and Envoy's response details for the
-// regional ones).
-func TestCauseOfStatusDetails(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		details              string
-		known                bool
-		rule                 string // one of the explaining rules; "" for none
-		noise, backend, slow bool
-		label                string
-	}{
-		{"backend_connection_closed_before_data_sent_to_client", true, "neg-drain-timeout-unset", false, false, false, "closed the connection before answering"},
-		{"backend_connection_closed_before_data_sent_to_client", true, "prestop-hook-missing", false, false, false, ""},
-		{"backend_connection_closed_after_partial_response_sent", true, "termination-grace-too-short", false, false, false, ""},
-		{"failed_to_pick_backend", true, "backend-unhealthy", false, false, false, "no healthy backend"},
-		{"no_healthy_upstream", true, "health-check-firewall-missing", false, false, false, "no healthy backend"},
-		{"failed_to_connect_to_backend", true, "proxy-only-firewall-missing", false, false, false, "could not connect"},
-		{"upstream_reset_before_response_started{connection_failure}", true, "proxy-only-firewall-missing", false, false, false, "could not connect"},
-		{"upstream_reset_before_response_started{connection_termination}", true, "neg-drain-timeout-unset", false, false, false, "closed the connection"},
-		{"upstream_reset_before_response_started{remote_reset}", true, "ingress-service-port-missing", false, false, false, "reset before the response"},
-		{"backend_timeout", true, "", false, false, true, "timeoutSec"},
-		{"upstream_response_timeout", true, "", false, false, true, "timeoutSec"},
-		{"response_sent_by_backend", true, "", false, true, false, "the backend itself"},
-		{"via_upstream", true, "", false, true, false, "the backend itself"},
-		{"client_disconnected_before_any_response", true, "", true, false, false, "client went away"},
-		{"client_timed_out", true, "", true, false, false, ""},
-		{"denied_by_security_policy", true, "", true, false, false, "Cloud Armor"},
-		{"backend_response_corrupted", true, "", false, false, false, "malformed"},
-		{"something_new", false, "", false, false, false, "does not recognise"},
-		{"", false, "", false, false, false, "no statusDetails"},
-	}
-	for _, tc := range tests {
-		c, known := core.CauseOfStatusDetails(tc.details)
-		if known != tc.known || c.Noise != tc.noise || c.Backend != tc.backend || c.Timeout != tc.slow || !strings.Contains(c.Label, tc.label) {
-			t.Errorf("%q: known %v %+v", tc.details, known, c)
-		}
-		if (tc.rule != "") != (len(c.Rules) > 0) || (tc.rule != "" && !slices.Contains(c.Rules, tc.rule)) {
-			t.Errorf("%q: rules %v, want %q among them", tc.details, c.Rules, tc.rule)
-		}
-		if !c.Noise && c.Fix == "" {
-			t.Errorf("%q has no fix", tc.details)
-		}
-	}
-	for state, want := range map[string]string{"TIMEOUT": "firewall", "UNHEALTHY": "wrong path", "DRAINING": "draining", "HEALTHY": ""} {
-		if got := core.ProbeCause(state); (want == "") != (got == "") || !strings.Contains(got, want) {
-			t.Errorf("probe %s: %q", state, got)
-		}
-	}
-}
-
 // trafficProject is a project with one instance-group backend service and
-// the logs of the hour before testNow.
+// the logs of the hour before ruletest.Now.
 func trafficProject(edit func(*compute.BackendService), failures ...inventory.RequestFailures) *inventory.Inventory {
-	inv := lbProject()
-	b := &compute.BackendService{Name: "web", SelfLink: g("global/backendServices/web"), LoadBalancingScheme: "EXTERNAL_MANAGED", Protocol: "HTTP",
+	inv := ruletest.LBProject()
+	b := &compute.BackendService{Name: "web", SelfLink: ruletest.G("global/backendServices/web"), LoadBalancingScheme: "EXTERNAL_MANAGED", Protocol: "HTTP",
 		TimeoutSec: 30, ConnectionDraining: &compute.ConnectionDraining{DrainingTimeoutSec: 60}, LogConfig: &compute.BackendServiceLogConfig{Enable: true},
-		Backends: []*compute.Backend{{Group: g("zones/us-east1-b/instanceGroups/web-ig"), BalancingMode: "RATE"}}}
+		Backends: []*compute.Backend{{Group: ruletest.G("zones/us-east1-b/instanceGroups/web-ig"), BalancingMode: "RATE"}}}
 	if edit != nil {
 		edit(b)
 	}
 	inv.Compute.BackendServices = []*compute.BackendService{b}
-	inv.Logs = &inventory.Logs{Since: testNow.Add(-time.Hour), Until: testNow,
+	inv.Logs = &inventory.Logs{Since: ruletest.Now.Add(-time.Hour), Until: ruletest.Now,
 		Requests: map[string][]inventory.RequestFailures{}, CappedRequests: map[string]bool{}, Probes: map[string][]inventory.ProbeResult{}}
 	if len(failures) > 0 {
 		inv.Logs.Requests["global/backendServices/web"] = failures
@@ -89,11 +35,11 @@ func trafficProject(edit func(*compute.BackendService), failures ...inventory.Re
 }
 
 func failures(status, count int, details string) inventory.RequestFailures {
-	return inventory.RequestFailures{Status: status, Details: details, Count: count, First: testNow.Add(-50 * time.Minute), Last: testNow.Add(-10 * time.Minute),
-		Samples: []inventory.RequestEntry{{Time: testNow.Add(-10 * time.Minute), Method: "GET", URL: "https://shop.example.com/cart", Status: status, Latency: "0.031s"}}}
+	return inventory.RequestFailures{Status: status, Details: details, Count: count, First: ruletest.Now.Add(-50 * time.Minute), Last: ruletest.Now.Add(-10 * time.Minute),
+		Samples: []inventory.RequestEntry{{Time: ruletest.Now.Add(-10 * time.Minute), Method: "GET", URL: "https://shop.example.com/cart", Status: status, Latency: "0.031s"}}}
 }
 
-func TestTrafficErrors(t *testing.T) {
+func TestLBTrafficErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
@@ -117,7 +63,7 @@ func TestTrafficErrors(t *testing.T) {
 			[]inspect.Severity{inspect.Warning}},
 		{"the drain finding takes the evidence", func() *inventory.Inventory {
 			return trafficProject(func(b *compute.BackendService) { b.ConnectionDraining = nil }, failures(502, 23, "backend_connection_closed_before_data_sent_to_client"))
-		}, []*inspect.Rule{lbrules.ConnectionDrainingDisabled}, []string{"connection-draining-disabled BackendService /web: Backend service web (EXTERNAL_MANAGED, HTTP) has connectionDraining.drainingTimeoutSec 0 and instance-group backends (web-ig)",
+		}, []*inspect.Rule{ConnectionDrainingDisabled}, []string{"connection-draining-disabled BackendService /web: Backend service web (EXTERNAL_MANAGED, HTTP) has connectionDraining.drainingTimeoutSec 0 and instance-group backends (web-ig)",
 			"(502 at every scale-in and rolling update) — logs: 23× 502 backend_connection_closed_before_data_sent_to_client in the last hour"}, []inspect.Severity{inspect.Warning}},
 		{"the backend's own errors are information", func() *inventory.Inventory {
 			return trafficProject(nil, failures(500, 4, "response_sent_by_backend"))
@@ -136,8 +82,8 @@ func TestTrafficErrors(t *testing.T) {
 		}, nil, []string{"1× 503 (no statusDetails) in the last hour", "2× 502 brand_new_failure in the last hour"}, []inspect.Severity{inspect.Warning, inspect.Warning}},
 		{"probe logs of an instance group", func() *inventory.Inventory {
 			inv := trafficProject(nil)
-			inv.Logs.Probes[inventory.ProbeGroupKey(testProject, "us-east1-b", "instanceGroups", "web-ig")] = []inventory.ProbeResult{
-				{Endpoint: "10.1.0.7:80", State: "UNHEALTHY", Detailed: "UNHEALTHY", Result: "HTTP response: 404, Error: Not Found", Since: testNow.Add(-20 * time.Minute)}}
+			inv.Logs.Probes[inventory.ProbeGroupKey(ruletest.Project, "us-east1-b", "instanceGroups", "web-ig")] = []inventory.ProbeResult{
+				{Endpoint: "10.1.0.7:80", State: "UNHEALTHY", Detailed: "UNHEALTHY", Result: "HTTP response: 404, Error: Not Found", Since: ruletest.Now.Add(-20 * time.Minute)}}
 			return inv
 		}, nil, []string{"The health-check logs of backend service web say its health-check probes fail: 10.1.0.7:80 (instance group web-ig in us-east1-b) UNHEALTHY since 2026-11-28T08:40:00Z (\"HTTP response: 404, Error: Not Found\"): the probe got an answer that is not a success"},
 			[]inspect.Severity{inspect.Warning}},
@@ -145,28 +91,28 @@ func TestTrafficErrors(t *testing.T) {
 			inv := trafficProject(nil)
 			var rs []inventory.ProbeResult
 			for i := range 7 {
-				rs = append(rs, inventory.ProbeResult{Endpoint: fmt.Sprintf("10.1.0.%d:80", i), State: "UNHEALTHY", Detailed: "TIMEOUT", Since: testNow.Add(-time.Hour)})
+				rs = append(rs, inventory.ProbeResult{Endpoint: fmt.Sprintf("10.1.0.%d:80", i), State: "UNHEALTHY", Detailed: "TIMEOUT", Since: ruletest.Now.Add(-time.Hour)})
 			}
-			inv.Logs.Probes[inventory.ProbeGroupKey(testProject, "us-east1-b", "instanceGroups", "web-ig")] = rs
+			inv.Logs.Probes[inventory.ProbeGroupKey(ruletest.Project, "us-east1-b", "instanceGroups", "web-ig")] = rs
 			return inv
 		}, nil, []string{"10.1.0.4:80 (instance group web-ig in us-east1-b) TIMEOUT since 2026-11-28T08:00:00Z; 2 more endpoints: the probe got no answer in time"},
 			[]inspect.Severity{inspect.Warning}},
 		{"an endpoint that failed and recovered", func() *inventory.Inventory {
 			inv := trafficProject(nil)
-			inv.Logs.Probes[inventory.ProbeGroupKey(testProject, "us-east1-b", "instanceGroups", "web-ig")] = []inventory.ProbeResult{
-				{Endpoint: "10.1.0.7:80", State: "HEALTHY", Detailed: "HEALTHY", Previous: "TIMEOUT", Since: testNow.Add(-5 * time.Minute)}}
+			inv.Logs.Probes[inventory.ProbeGroupKey(ruletest.Project, "us-east1-b", "instanceGroups", "web-ig")] = []inventory.ProbeResult{
+				{Endpoint: "10.1.0.7:80", State: "HEALTHY", Detailed: "HEALTHY", Previous: "TIMEOUT", Since: ruletest.Now.Add(-5 * time.Minute)}}
 			return inv
 		}, nil, nil, nil},
 		{"another backend service's probes", func() *inventory.Inventory {
 			inv := trafficProject(nil)
-			inv.Logs.Probes[inventory.ProbeGroupKey(testProject, "us-east1-c", "instanceGroups", "web-ig")] = []inventory.ProbeResult{{Endpoint: "10.1.0.8:80", State: "UNHEALTHY", Detailed: "TIMEOUT"}}
+			inv.Logs.Probes[inventory.ProbeGroupKey(ruletest.Project, "us-east1-c", "instanceGroups", "web-ig")] = []inventory.ProbeResult{{Endpoint: "10.1.0.8:80", State: "UNHEALTHY", Detailed: "TIMEOUT"}}
 			return inv
 		}, nil, nil, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res := inspect.Run(tc.inv(), append(tc.rules, lbrules.LBTrafficErrors))
+			res := inspect.Run(tc.inv(), append(tc.rules, LBTrafficErrors))
 			if len(res.Failures) > 0 {
 				t.Fatal(res.Failures)
 			}
@@ -174,11 +120,11 @@ func TestTrafficErrors(t *testing.T) {
 			if len(tc.rules) > 0 {
 				// One finding, the explaining rule's, with the note appended.
 				if len(fs) != 1 {
-					t.Fatalf("%d findings: %v", len(fs), messages(fs))
+					t.Fatalf("%d findings: %v", len(fs), ruletest.Messages(fs))
 				}
 				for _, w := range tc.want {
-					if !strings.Contains(messages(fs)[0], w) {
-						t.Errorf("%q lacks %q", messages(fs)[0], w)
+					if !strings.Contains(ruletest.Messages(fs)[0], w) {
+						t.Errorf("%q lacks %q", ruletest.Messages(fs)[0], w)
 					}
 				}
 				if evs, _ := fs[0].Evidence["lb-traffic-errors"].([]map[string]any); len(evs) != 1 {
@@ -186,7 +132,7 @@ func TestTrafficErrors(t *testing.T) {
 				}
 				return
 			}
-			expect(t, fs, tc.want...)
+			ruletest.Expect(t, fs, tc.want...)
 			for i, f := range fs {
 				if f.Severity != tc.sev[i] {
 					t.Errorf("%s: severity %v, want %v", f.Message, f.Severity, tc.sev[i])
@@ -204,27 +150,27 @@ func TestTrafficErrors(t *testing.T) {
 // out, with the requests no backend could take, to backend-unhealthy.
 func TestTrafficEvidenceAttaches(t *testing.T) {
 	t.Parallel()
-	cl, bs := drainSetup(30, corev1.Container{Name: "web"}, nil)
+	cl, bs := ruletest.NEGService(30, corev1.Container{Name: "web"}, nil)
 	cl.Ingresses[0].Annotations[gke.AnnIngressBackends] = `{"` + bs.Name + `":"HEALTHY"}`
 	bs.LogConfig = &compute.BackendServiceLogConfig{Enable: true}
 	group := bs.Backends[0].Group
-	inv := newInventory(cl)
-	inv.CollectedAt = testNow
+	inv := ruletest.Inventory(cl)
+	inv.CollectedAt = ruletest.Now
 	inv.Compute.BackendServices = []*compute.BackendService{bs}
 	inv.Compute.NEGs = []*compute.NetworkEndpointGroup{{Name: bs.Name, Id: 8812, SelfLink: group, NetworkEndpointType: "GCE_VM_IP_PORT"}}
 	inv.Compute.BackendHealth = map[string]map[string]*compute.BackendServiceGroupHealth{bs.SelfLink: {group: {HealthStatus: []*compute.HealthStatus{{HealthState: "UNHEALTHY"}}}}}
 	key := inventory.ScopedKey(bs.SelfLink)
-	inv.Logs = &inventory.Logs{Since: testNow.Add(-time.Hour), Until: testNow, CappedRequests: map[string]bool{},
+	inv.Logs = &inventory.Logs{Since: ruletest.Now.Add(-time.Hour), Until: ruletest.Now, CappedRequests: map[string]bool{},
 		Requests: map[string][]inventory.RequestFailures{key: {failures(502, 23, "backend_connection_closed_before_data_sent_to_client"), failures(503, 4, "failed_to_pick_backend")}},
-		Probes: map[string][]inventory.ProbeResult{inventory.ProbeGroupKey(testProject, "europe-west1-b", "networkEndpointGroups", "8812"): {
-			{Endpoint: "10.4.0.9:8080", State: "UNHEALTHY", Detailed: "TIMEOUT", Since: testNow.Add(-30 * time.Minute)}}}}
-	res := inspect.Run(inv, []*inspect.Rule{lbrules.PreStopHookMissing, lbrules.BackendUnhealthy, lbrules.LBTrafficErrors})
+		Probes: map[string][]inventory.ProbeResult{inventory.ProbeGroupKey(ruletest.Project, "europe-west1-b", "networkEndpointGroups", "8812"): {
+			{Endpoint: "10.4.0.9:8080", State: "UNHEALTHY", Detailed: "TIMEOUT", Since: ruletest.Now.Add(-30 * time.Minute)}}}}
+	res := inspect.Run(inv, []*inspect.Rule{PreStopHookMissing, BackendUnhealthy, LBTrafficErrors})
 	got := map[string]inspect.Finding{}
 	for _, f := range res.Findings {
 		got[f.Rule] = f
 	}
 	if len(res.Findings) != 2 || got["lb-traffic-errors"].Rule != "" {
-		t.Fatalf("findings: %v", messages(res.Findings))
+		t.Fatalf("findings: %v", ruletest.Messages(res.Findings))
 	}
 	if f := got["prestop-hook-missing"]; !strings.Contains(f.Message, "— logs: 23× 502 backend_connection_closed_before_data_sent_to_client") {
 		t.Errorf("preStop: %s", f.Message)

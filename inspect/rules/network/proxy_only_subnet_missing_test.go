@@ -1,4 +1,4 @@
-package rules
+package network
 
 import (
 	"net/netip"
@@ -8,8 +8,7 @@ import (
 	compute "google.golang.org/api/compute/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
-	networkrules "github.com/lbdiag/lbdiag/inspect/rules/network"
+	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -17,14 +16,14 @@ func TestProxyOnlySubnetMissing(t *testing.T) {
 	t.Parallel()
 	const host = "acme-network-host"
 	nodes := func(project string) *compute.Subnetwork {
-		return subnetwork(project, "us-central1", "nodes", "vpc", "10.40.0.0/20", "PRIVATE", "")
+		return ruletest.Subnetwork(project, "us-central1", "nodes", "vpc", "10.40.0.0/20", "PRIVATE", "")
 	}
 	proxy := func(project, region, network, purpose, role string) *compute.Subnetwork {
-		return subnetwork(project, region, "proxy-"+region, network, "10.129.0.0/23", purpose, role)
+		return ruletest.Subnetwork(project, region, "proxy-"+region, network, "10.129.0.0/23", purpose, role)
 	}
 	tests := []struct {
 		name        string
-		netProject  string // cluster VPC's project; testProject when empty
+		netProject  string // cluster VPC's project; ruletest.Project when empty
 		ingClass    string // Ingress class; no Ingress when empty
 		gwClass     string // Gateway class; no Gateway when empty
 		subnets     []*compute.Subnetwork
@@ -33,33 +32,33 @@ func TestProxyOnlySubnetMissing(t *testing.T) {
 		wantFix     string
 	}{
 		{name: "internal Ingress with an active proxy-only subnet", ingClass: "gce-internal",
-			subnets: []*compute.Subnetwork{nodes(testProject), proxy(testProject, "us-central1", "vpc", "REGIONAL_MANAGED_PROXY", "ACTIVE")}},
+			subnets: []*compute.Subnetwork{nodes(ruletest.Project), proxy(ruletest.Project, "us-central1", "vpc", "REGIONAL_MANAGED_PROXY", "ACTIVE")}},
 		{name: "legacy purpose serves internal", ingClass: "gce-internal",
-			subnets: []*compute.Subnetwork{nodes(testProject), proxy(testProject, "us-central1", "vpc", "INTERNAL_HTTPS_LOAD_BALANCER", "ACTIVE")}},
+			subnets: []*compute.Subnetwork{nodes(ruletest.Project), proxy(ruletest.Project, "us-central1", "vpc", "INTERNAL_HTTPS_LOAD_BALANCER", "ACTIVE")}},
 		{name: "legacy purpose does not serve regional external", ingClass: "gce-regional-external",
-			subnets: []*compute.Subnetwork{nodes(testProject), proxy(testProject, "us-central1", "vpc", "INTERNAL_HTTPS_LOAD_BALANCER", "ACTIVE")},
+			subnets: []*compute.Subnetwork{nodes(ruletest.Project), proxy(ruletest.Project, "us-central1", "vpc", "INTERNAL_HTTPS_LOAD_BALANCER", "ACTIVE")},
 			want:    []string{"subnet proxy-us-central1 there has purpose INTERNAL_HTTPS_LOAD_BALANCER and role ACTIVE"}},
 		{name: "proxy-only subnet in another region", ingClass: "gce-internal",
-			subnets: []*compute.Subnetwork{nodes(testProject), proxy(testProject, "europe-west1", "vpc", "REGIONAL_MANAGED_PROXY", "ACTIVE")},
+			subnets: []*compute.Subnetwork{nodes(ruletest.Project), proxy(ruletest.Project, "europe-west1", "vpc", "REGIONAL_MANAGED_PROXY", "ACTIVE")},
 			want:    []string{"in region us-central1 of VPC vpc (project acme-test), and there is none"},
 			wantFix: "gcloud compute networks subnets create proxy-only-us-central1 --purpose=REGIONAL_MANAGED_PROXY --role=ACTIVE --region=us-central1 --network=vpc --range=10.40.16.0/23 --project=acme-test"},
 		{name: "proxy-only subnet in another VPC", ingClass: "gce-internal",
-			subnets: []*compute.Subnetwork{nodes(testProject), proxy(testProject, "us-central1", "other-vpc", "REGIONAL_MANAGED_PROXY", "ACTIVE")},
+			subnets: []*compute.Subnetwork{nodes(ruletest.Project), proxy(ruletest.Project, "us-central1", "other-vpc", "REGIONAL_MANAGED_PROXY", "ACTIVE")},
 			want:    []string{"there is none"}},
 		{name: "backup subnet is promoted", ingClass: "gce-internal",
-			subnets: []*compute.Subnetwork{nodes(testProject), proxy(testProject, "us-central1", "vpc", "REGIONAL_MANAGED_PROXY", "BACKUP")},
+			subnets: []*compute.Subnetwork{nodes(ruletest.Project), proxy(ruletest.Project, "us-central1", "vpc", "REGIONAL_MANAGED_PROXY", "BACKUP")},
 			want:    []string{"has purpose REGIONAL_MANAGED_PROXY and role BACKUP"},
 			wantFix: "gcloud compute networks subnets update proxy-us-central1 --role=ACTIVE --region=us-central1 --project=acme-test"},
-		{name: "subnet list failed: silent", ingClass: "gce-internal", failSubnets: testProject},
-		{name: "external Ingress needs none", ingClass: "gce", subnets: []*compute.Subnetwork{nodes(testProject)}},
-		{name: "Ingress of another controller", ingClass: "nginx", subnets: []*compute.Subnetwork{nodes(testProject)}},
-		{name: "internal Gateway", gwClass: "gke-l7-rilb", subnets: []*compute.Subnetwork{nodes(testProject)},
+		{name: "subnet list failed: silent", ingClass: "gce-internal", failSubnets: ruletest.Project},
+		{name: "external Ingress needs none", ingClass: "gce", subnets: []*compute.Subnetwork{nodes(ruletest.Project)}},
+		{name: "Ingress of another controller", ingClass: "nginx", subnets: []*compute.Subnetwork{nodes(ruletest.Project)}},
+		{name: "internal Gateway", gwClass: "gke-l7-rilb", subnets: []*compute.Subnetwork{nodes(ruletest.Project)},
 			want: []string{"Class gke-l7-rilb needs an ACTIVE proxy-only subnet (purpose REGIONAL_MANAGED_PROXY or INTERNAL_HTTPS_LOAD_BALANCER)"}},
-		{name: "multi-cluster regional external Gateway", gwClass: "gke-l7-regional-external-managed-mc", subnets: []*compute.Subnetwork{nodes(testProject)},
+		{name: "multi-cluster regional external Gateway", gwClass: "gke-l7-regional-external-managed-mc", subnets: []*compute.Subnetwork{nodes(ruletest.Project)},
 			want: []string{"(purpose REGIONAL_MANAGED_PROXY)"}},
-		{name: "global Gateway needs none", gwClass: "gke-l7-global-external-managed", subnets: []*compute.Subnetwork{nodes(testProject)}},
+		{name: "global Gateway needs none", gwClass: "gke-l7-global-external-managed", subnets: []*compute.Subnetwork{nodes(ruletest.Project)}},
 		{name: "cross-region Gateway needs a global proxy subnet", gwClass: "gke-l7-cross-regional-internal-managed-mc",
-			subnets: []*compute.Subnetwork{nodes(testProject), proxy(testProject, "us-central1", "vpc", "REGIONAL_MANAGED_PROXY", "ACTIVE")},
+			subnets: []*compute.Subnetwork{nodes(ruletest.Project), proxy(ruletest.Project, "us-central1", "vpc", "REGIONAL_MANAGED_PROXY", "ACTIVE")},
 			want:    []string{"(purpose GLOBAL_MANAGED_PROXY)"}, wantFix: "--purpose=GLOBAL_MANAGED_PROXY"},
 		{name: "Shared VPC: subnet in the host project", netProject: host, ingClass: "gce-internal",
 			subnets: []*compute.Subnetwork{nodes(host), proxy(host, "us-central1", "vpc", "REGIONAL_MANAGED_PROXY", "ACTIVE")}},
@@ -74,26 +73,26 @@ func TestProxyOnlySubnetMissing(t *testing.T) {
 			t.Parallel()
 			netProject := tc.netProject
 			if netProject == "" {
-				netProject = testProject
+				netProject = ruletest.Project
 			}
-			cl := gkeCluster("ops", "us-central1-a", netProject, "vpc", "nodes")
+			cl := ruletest.Cluster("ops", "us-central1-a", netProject, "vpc", "nodes")
 			if tc.ingClass != "" {
-				cl.Ingresses = []networkingv1.Ingress{newIngress("ops", "admin", tc.ingClass, "admin-ui")}
+				cl.Ingresses = []networkingv1.Ingress{ruletest.Ingress("ops", "admin", tc.ingClass, "admin-ui")}
 			}
 			if tc.gwClass != "" {
-				cl.Gateways = []inventory.Gateway{newGateway("ops", "gw", tc.gwClass)}
+				cl.Gateways = []inventory.Gateway{ruletest.Gateway("ops", "gw", tc.gwClass)}
 			}
-			inv := newInventory(cl)
-			if netProject != testProject {
+			inv := ruletest.Inventory(cl)
+			if netProject != ruletest.Project {
 				for _, s := range []inventory.Source{inventory.ComputeSubnetworks, inventory.ComputeFirewalls} {
 					inv.Coverage = append(inv.Coverage, inventory.Coverage{Source: s, Scope: inventory.ProjectScope(netProject), Status: inventory.StatusOK})
 				}
 			}
 			inv.Compute.Subnetworks = tc.subnets
 			if tc.failSubnets != "" {
-				failSource(inv, inventory.ComputeSubnetworks, inventory.ProjectScope(tc.failSubnets))
+				ruletest.FailSource(inv, inventory.ComputeSubnetworks, inventory.ProjectScope(tc.failSubnets))
 			}
-			got := run(t, inv, networkrules.ProxyOnlySubnetMissing)
+			got := ruletest.Run(t, inv, ProxyOnlySubnetMissing)
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %d findings, want %d: %+v", len(got), len(tc.want), got)
 			}
@@ -123,43 +122,5 @@ func assertFree(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster, c
 		if q := netip.MustParsePrefix(s.IpCidrRange); q.Overlaps(p) && inventory.SameResource(s.Network, cl.NetworkURL()) {
 			t.Errorf("suggested %s overlaps subnet %s %s", cidr, s.Name, s.IpCidrRange)
 		}
-	}
-}
-
-func TestFreePrefix(t *testing.T) {
-	t.Parallel()
-	pfx := func(ss ...string) []netip.Prefix {
-		var out []netip.Prefix
-		for _, s := range ss {
-			out = append(out, netip.MustParsePrefix(s))
-		}
-		return out
-	}
-	tests := []struct {
-		name string
-		used []netip.Prefix
-		near string
-		want string
-	}{
-		{name: "right after the node range", used: pfx("10.40.0.0/20"), near: "10.40.0.0/20", want: "10.40.16.0/23"},
-		{name: "skips used ranges", used: pfx("10.40.0.0/20", "10.40.16.0/22", "10.40.20.0/23"), near: "10.40.0.0/20", want: "10.40.22.0/23"},
-		{name: "skips the auto mode range", used: pfx("10.164.0.0/20", "10.128.0.0/9"), near: "10.164.0.0/20", want: "10.0.0.0/23"},
-		{name: "stays in the node range's block", used: pfx("192.168.0.0/24"), near: "192.168.0.0/24", want: "192.168.2.0/23"},
-		{name: "wraps to the block start", used: pfx("172.31.254.0/23"), near: "172.31.254.0/23", want: "172.16.0.0/23"},
-		{name: "no hint: first private block", used: pfx("10.0.0.0/16"), want: "10.1.0.0/23"},
-		{name: "block full: next block", used: pfx("192.168.0.0/16"), near: "192.168.4.0/24", want: "10.0.0.0/23"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			var near netip.Prefix
-			if tc.near != "" {
-				near = netip.MustParsePrefix(tc.near)
-			}
-			got, ok := core.FreePrefix(tc.used, 23, near)
-			if !ok || got.String() != tc.want {
-				t.Errorf("freePrefix = %v, %v; want %s", got, ok, tc.want)
-			}
-		})
 	}
 }

@@ -1,4 +1,4 @@
-package rules
+package ingress
 
 import (
 	"strings"
@@ -7,7 +7,7 @@ import (
 	compute "google.golang.org/api/compute/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
+	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -23,13 +23,13 @@ func TestSecurityPolicyMissing(t *testing.T) {
 		wantFix  string
 	}{
 		{name: "global policy exists", policy: &inventory.BackendConfigSecurityPolicy{Name: "edge-waf"},
-			policies: []*compute.SecurityPolicy{securityPolicy("edge-waf", "")}},
+			policies: []*compute.SecurityPolicy{ruletest.SecurityPolicy("edge-waf", "")}},
 		{name: "typo", policy: &inventory.BackendConfigSecurityPolicy{Name: "edge-wafs"},
-			policies: []*compute.SecurityPolicy{securityPolicy("edge-waf", ""), securityPolicy("office-only", "")},
+			policies: []*compute.SecurityPolicy{ruletest.SecurityPolicy("edge-waf", ""), ruletest.SecurityPolicy("office-only", "")},
 			want:     `"edge-wafs", but project acme-test has no global Cloud Armor security policy of that name; the project has "edge-waf" (a typo?)`,
 			wantFix:  `kubectl patch backendconfig web-bc -n shop --type merge -p '{"spec":{"securityPolicy":{"name":"edge-waf"}}}'`},
 		{name: "only a regional policy of that name", policy: &inventory.BackendConfigSecurityPolicy{Name: "edge-waf"},
-			policies: []*compute.SecurityPolicy{securityPolicy("edge-waf", "europe-west1")},
+			policies: []*compute.SecurityPolicy{ruletest.SecurityPolicy("edge-waf", "europe-west1")},
 			want:     "a regional policy of that name exists in europe-west1; GKE Ingress attaches only global policies",
 			wantFix:  "gcloud compute security-policies create edge-waf --project acme-test"},
 		{name: "no policy at all", policy: &inventory.BackendConfigSecurityPolicy{Name: "edge-waf"},
@@ -44,18 +44,18 @@ func TestSecurityPolicyMissing(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cl := gkeCluster("prod", "europe-west1", testProject, "vpc", "nodes")
-			cl.BackendConfigs = []inventory.BackendConfig{backendConfig("shop", "web-bc", inventory.BackendConfigSpec{SecurityPolicy: tc.policy})}
-			cl.Services = []corev1.Service{service("shop", "web", map[string]string{"cloud.google.com/backend-config": `{"default":"web-bc"}`})}
-			inv := newInventory(cl)
+			cl := ruletest.ProdCluster()
+			cl.BackendConfigs = []inventory.BackendConfig{ruletest.BackendConfig("shop", "web-bc", inventory.BackendConfigSpec{SecurityPolicy: tc.policy})}
+			cl.Services = []corev1.Service{ruletest.Service("shop", "web", map[string]string{"cloud.google.com/backend-config": `{"default":"web-bc"}`})}
+			inv := ruletest.Inventory(cl)
 			inv.Compute.SecurityPolicies = tc.policies
 			if tc.fail != "" {
-				failSource(inv, tc.fail, inventory.ProjectScope(testProject))
+				ruletest.FailSource(inv, tc.fail, inventory.ProjectScope(ruletest.Project))
 			}
 			if tc.failKube {
-				failSource(inv, inventory.KubeBackendConfigs, cl.Scope())
+				ruletest.FailSource(inv, inventory.KubeBackendConfigs, cl.Scope())
 			}
-			got := run(t, inv, ingress.SecurityPolicyMissing)
+			got := ruletest.Run(t, inv, SecurityPolicyMissing)
 			if tc.want == "" {
 				if len(got) != 0 {
 					t.Fatalf("want no finding, got %+v", got)

@@ -1,4 +1,4 @@
-package rules
+package core
 
 import (
 	"strings"
@@ -6,8 +6,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-
-	"github.com/lbdiag/lbdiag/inspect/rules/core"
 )
 
 func TestPreStopOf(t *testing.T) {
@@ -43,7 +41,7 @@ func TestPreStopOf(t *testing.T) {
 			if tc.hook != nil {
 				c.Lifecycle = &corev1.Lifecycle{PreStop: tc.hook}
 			}
-			got := core.PreStopOf(c)
+			got := PreStopOf(c)
 			if got.Present != tc.present || got.Known != tc.known || got.Seconds != tc.seconds {
 				t.Errorf("preStopOf = %+v, want present %v known %v seconds %v", got, tc.present, tc.known, tc.seconds)
 			}

@@ -1,0 +1,97 @@
+package rules
+
+import (
+	"testing"
+	"time"
+
+	compute "google.golang.org/api/compute/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/lbdiag/lbdiag/gke"
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/events"
+	"github.com/lbdiag/lbdiag/inspect/rules/gateway"
+	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
+	"github.com/lbdiag/lbdiag/inspect/rules/network"
+	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// The tests below run rules of different families together: a finding of
+// one folds into another's (inspect.Finding.AttachTo), which only a run of
+// both shows.
+
+// TestSyncErrorFoldsIntoItsCause: a controller's sync failure whose cause a
+// configuration rule reports becomes that finding's evidence, not a second
+// row.
+func TestSyncErrorFoldsIntoItsCause(t *testing.T) {
+	t.Parallel()
+	collected := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	cl := ruletest.ProdCluster()
+	cl.Services = []corev1.Service{ruletest.Service("shop", "web", map[string]string{gke.AnnBackendConfig: `{"default":"gone"}`})}
+	cl.Ingresses = []networkingv1.Ingress{ruletest.Ingress("shop", "site", "", "web")}
+	cl.Events = []corev1.Event{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "site.1"},
+		InvolvedObject: corev1.ObjectReference{Kind: "Ingress", Namespace: "shop", Name: "site"}, Type: "Warning", Reason: "Translate",
+		Message: `Translation failed: invalid ingress spec: error getting BackendConfig for port "&ServiceBackendPort{Name:,Number:80,}" on service "shop/web", err: no BackendConfig for service port exists.`,
+		Count:   3, Source: corev1.EventSource{Component: "loadbalancer-controller"}, LastTimestamp: metav1.NewTime(collected.Add(-time.Minute))}}
+	inv := ruletest.Inventory(cl)
+	inv.CollectedAt = collected
+	res := ruletest.RunAll(inv, ingress.BackendConfigMissing, events.LBSyncError)
+	if len(res.Findings) != 1 || res.Findings[0].Rule != "backendconfig-missing" {
+		t.Fatalf("findings: %v", ruletest.Messages(res.Findings))
+	}
+	attached, _ := res.Findings[0].Evidence["lb-sync-error"].([]map[string]any)
+	if len(attached) != 1 || attached[0]["reason"] != "Translate" || attached[0]["count"] != int32(3) {
+		t.Errorf("attached evidence = %v", attached)
+	}
+}
+
+// TestGatewayConditionFoldsIntoProxyOnlySubnet: a Gateway's Programmed
+// condition quoting the missing proxy-only subnet is evidence of
+// proxy-only-subnet-missing.
+func TestGatewayConditionFoldsIntoProxyOnlySubnet(t *testing.T) {
+	t.Parallel()
+	cl := ruletest.ProdCluster()
+	stuck := ruletest.Gateway("shop", "stuck", "gke-l7-regional-external-managed")
+	stuck.Status.Conditions = []metav1.Condition{{Type: "Programmed", Status: metav1.ConditionFalse, Reason: "Invalid",
+		Message: "An active proxy-only subnetwork is required in the same region and VPC as the forwarding rule."}}
+	cl.Gateways = []inventory.Gateway{stuck}
+	inv := ruletest.Inventory(cl)
+	inv.Compute.Subnetworks = []*compute.Subnetwork{ruletest.Subnetwork(ruletest.Project, "europe-west1", "nodes", "vpc", "10.0.0.0/20", "PRIVATE", "")}
+	res := ruletest.RunAll(inv, gateway.GatewayNotProgrammed, network.ProxyOnlySubnetMissing)
+	if len(res.Findings) != 1 || res.Findings[0].Rule != "proxy-only-subnet-missing" || res.Findings[0].Evidence["gateway-not-programmed"] == nil {
+		t.Errorf("not folded: %v", ruletest.Messages(res.Findings))
+	}
+}
+
+// TestNoRuleCrashesOnResourceBackends runs every rule over Ingresses whose
+// backends are resources, not Services.
+func TestNoRuleCrashesOnResourceBackends(t *testing.T) {
+	t.Parallel()
+	cl := ruletest.ProdCluster()
+	for _, class := range []string{"", "gce-internal", "gce-regional-external"} {
+		ing := ruletest.Ingress("shop", "site-"+class, class, "web")
+		ing.Spec.DefaultBackend = &networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{Kind: "StorageBucket", Name: "static"}}
+		ing.Spec.Rules[0].HTTP.Paths[0].Backend = networkingv1.IngressBackend{Resource: &corev1.TypedLocalObjectReference{Kind: "ConfigMap", Name: "x"}}
+		ing.Spec.Rules = append(ing.Spec.Rules, networkingv1.IngressRule{Host: "no-http.example.com"})
+		cl.Ingresses = append(cl.Ingresses, ing)
+	}
+	cl.Services = []corev1.Service{ruletest.Service("shop", "web", map[string]string{gke.AnnBackendConfig: `{"default":"x"}`})}
+	res := inspect.Run(ruletest.Inventory(cl), All())
+	for _, f := range res.Failures {
+		if f.Status == inventory.StatusError {
+			t.Errorf("%s crashed: %s", f.Source, f.Error)
+		}
+	}
+	n := 0
+	for _, f := range res.Findings {
+		if f.Rule == "ingress-backend-not-service" {
+			n++
+		}
+	}
+	if n != 6 {
+		t.Errorf("%d resource-backend findings, want 6", n)
+	}
+}

@@ -1,0 +1,26 @@
+package lb
+
+import (
+	"testing"
+
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// inventoryCase is an inventory to build and the findings expected.
+type inventoryCase struct {
+	name string
+	inv  func() *inventory.Inventory
+	want []string
+}
+
+func runInventoryCases(t *testing.T, rule *inspect.Rule, tests []inventoryCase) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ruletest.Expect(t, ruletest.Run(t, tc.inv(), rule), tc.want...)
+		})
+	}
+}

@@ -1,0 +1,37 @@
+package lb
+
+import (
+	"testing"
+
+	compute "google.golang.org/api/compute/v1"
+
+	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+func TestSSLCertificateNotActive(t *testing.T) {
+	t.Parallel()
+	runCertificateCases(t, SSLCertificateNotActive, []certificateCase{
+		{"not active, presented", func(inv *inventory.Inventory) {
+			inv.Compute.SSLCertificates = []*compute.SslCertificate{ruletest.ManagedCert("www", threeDaysAgo, stuckDomains)}
+			inv.Compute.TargetHTTPSProxies = []*compute.TargetHttpsProxy{ruletest.HTTPSProxy("p", "www")}
+			inv.Compute.ForwardingRules = []*compute.ForwardingRule{ruletest.ForwardingRuleTo("fr", ruletest.G("global/targetHttpsProxies/p"), "34.1.1.1", "443-443")}
+		}, []string{"www.example.com: FAILED_NOT_VISIBLE, its DNS records do not point at 34.1.1.1"}},
+		{"provisioning for an hour: normal", func(inv *inventory.Inventory) {
+			inv.Compute.SSLCertificates = []*compute.SslCertificate{ruletest.ManagedCert("www", anHourAgo, map[string]string{"www.example.com": "PROVISIONING"})}
+			inv.Compute.TargetHTTPSProxies = []*compute.TargetHttpsProxy{ruletest.HTTPSProxy("p", "www")}
+		}, nil},
+		{"provisioning for three days", func(inv *inventory.Inventory) {
+			inv.Compute.SSLCertificates = []*compute.SslCertificate{ruletest.ManagedCert("www", threeDaysAgo, map[string]string{"www.example.com": "PROVISIONING"})}
+			inv.Compute.TargetHTTPSProxies = []*compute.TargetHttpsProxy{ruletest.HTTPSProxy("p", "www")}
+		}, []string{"is PROVISIONING 3 days after its creation"}},
+		{"active", func(inv *inventory.Inventory) {
+			inv.Compute.SSLCertificates = []*compute.SslCertificate{ruletest.ManagedCert("www", threeDaysAgo, map[string]string{"www.example.com": "ACTIVE"})}
+			inv.Compute.TargetHTTPSProxies = []*compute.TargetHttpsProxy{ruletest.HTTPSProxy("p", "www")}
+		}, nil},
+		{"not active, proxies unreadable: a warning that says so", func(inv *inventory.Inventory) {
+			inv.Compute.SSLCertificates = []*compute.SslCertificate{ruletest.ManagedCert("www", threeDaysAgo, stuckDomains)}
+			ruletest.FailSource(inv, inventory.ComputeTargetSSLProxies, inventory.ProjectScope(ruletest.Project))
+		}, []string{"lbdiag could not read every target proxy"}},
+	})
+}

@@ -1,0 +1,27 @@
+package network
+
+import (
+	"testing"
+
+	compute "google.golang.org/api/compute/v1"
+
+	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
+)
+
+func TestHealthCheckFirewallMissing(t *testing.T) {
+	t.Parallel()
+	fw, hc := ruletest.Firewall, healthCheckSources
+	runFirewallCases(t, HealthCheckFirewallMissing, []firewallCase{
+		{name: "proxies and health checks allowed", class: "gce-internal", port: 8080, rules: []*compute.Firewall{fw("proxy", 1000, "10.128.0.0/9", "8080"), fw("hc", 1000, hc, "8080")}},
+		{name: "health checks allowed on every port", class: "gce-internal", port: 9000, rules: []*compute.Firewall{fw("hc", 1000, hc)}},
+		{name: "one health-check range blocked", class: "gce", port: 8080, rules: []*compute.Firewall{fw("hc", 1000, "130.211.0.0/22", "8080")},
+			want: "but 35.191.0.0/16 cannot reach it"},
+		{name: "deny needs a higher priority allow", class: "gce", port: 8080,
+			rules: []*compute.Firewall{fw("hc", 1000, hc, "8080"), {Name: "deny", Priority: 800, SourceRanges: []string{"35.191.0.0/16"}, Denied: []*compute.FirewallDenied{{IPProtocol: "tcp"}}}},
+			want:  "(firewall rule deny)", fix: "--priority=799"},
+		{name: "VPC rules only: said so", class: "gce", port: 8080, rules: []*compute.Firewall{}, want: "lbdiag read the VPC firewall rules only"},
+		{name: "policies read: no caveat", class: "gce", port: 8080, policies: true, want: "(the implied deny: no rule allows it). The backends"},
+		{name: "nodes unknown: silent", class: "gce-internal", port: 9000, noNodes: true},
+		{name: "firewalls unreadable: silent", class: "gce-internal", port: 9000, failFW: true},
+	})
+}

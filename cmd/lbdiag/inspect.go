@@ -1,32 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/oauth2"
-	"golang.org/x/sync/errgroup"
-	"golang.org/x/term"
 
-	"github.com/lbdiag/lbdiag/fixtures"
 	"github.com/lbdiag/lbdiag/gcp"
-	"github.com/lbdiag/lbdiag/gcp/recording"
 	"github.com/lbdiag/lbdiag/inspect"
-	"github.com/lbdiag/lbdiag/inspect/rules"
-	"github.com/lbdiag/lbdiag/internal/untrusted"
 	"github.com/lbdiag/lbdiag/inventory"
 	"github.com/lbdiag/lbdiag/output"
 	"github.com/lbdiag/lbdiag/report"
+	"github.com/lbdiag/lbdiag/run"
 )
 
 type inspectFlags struct {
@@ -126,20 +114,14 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 
 var formats = map[string]bool{"table": true, "json": true, "csv": true, "html": true, "log": true}
 
-// run is what one invocation decided: the projects, how to inspect them,
-// and where the reports go.
-type run struct {
-	env      *environment
-	f        *inspectFlags
-	clock    func() time.Time
-	policy   report.Policy
-	format   string
-	multi    bool
-	shard    report.Shard
-	runID    string
-	store    output.Store
-	ts       oauth2.TokenSource
-	endpoint struct{ compute, container, crm, logging string }
+// invocation is what one inspect command decided: the run's config, how
+// to print it, and whether it is a fleet (several projects).
+type invocation struct {
+	env    *environment
+	f      *inspectFlags
+	format string
+	multi  bool
+	cfg    run.Config
 }
 
 func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcome, error) {
@@ -147,32 +129,38 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 	if err != nil {
 		return nil, err
 	}
-	started := clock()
-	r := &run{env: env, f: f, clock: clock, format: strings.ToLower(f.format)}
-	if !formats[r.format] {
+	inv := &invocation{env: env, f: f, format: strings.ToLower(f.format)}
+	cfg := &inv.cfg
+	*cfg = run.Config{Tool: tool(), Clock: clock, Clusters: f.clusters, ParallelProjects: f.parallelProjects, Timeout: f.timeout,
+		Health: f.health, HealthBudget: f.healthBudget, MaxQPS: f.maxQPS, KubePageSize: f.kubePageSize,
+		Logs: f.logs, LogEntries: f.logEntries, Baseline: f.baseline, Record: f.record, Evidence: f.evidence, Stats: f.stats,
+		Focus: inventory.Focus{Namespaces: f.namespaces, Ingresses: f.ingresses, Gateways: f.gateways},
+		Flags: evidenceFlags(f), Notices: env.stderr}
+	if !formats[inv.format] {
 		return nil, usagef("--format %q: want table, json, csv, html or log", f.format)
 	}
-	r.policy.None = strings.EqualFold(f.failOn, "none")
-	if !r.policy.None {
+	cfg.Policy.None = strings.EqualFold(f.failOn, "none")
+	if !cfg.Policy.None {
 		s, err := inspect.ParseSeverity(f.failOn)
 		if err != nil {
 			return nil, usagef("--fail-on %q: want error, warning, info or none", f.failOn)
 		}
-		r.policy.Threshold = s
+		cfg.Policy.Threshold = s
 	}
-	if err := r.validate(); err != nil {
+	if err := inv.validate(); err != nil {
 		return nil, err
 	}
-	if r.shard, err = parseShard(f.shard, env.getenv); err != nil {
+	if cfg.Shard, err = parseShard(f.shard, env.getenv); err != nil {
 		return nil, err
 	}
-	r.runID = firstNonEmpty(env.getenv("CLOUD_RUN_EXECUTION"), started.UTC().Format("20060102T150405Z"))
+	cfg.RunID = firstNonEmpty(env.getenv("CLOUD_RUN_EXECUTION"), clock().UTC().Format("20060102T150405Z"))
+	if env.isTTY != nil && env.isTTY(env.stderrFd) {
+		cfg.Progress = env.stderr
+	}
 
 	// The recording of --demo and --replay names its one project.
-	var rec *recording.Recording
 	if f.demo || f.replay != "" {
-		var cleanup func()
-		rec, cleanup, err = loadRecording(f)
+		rec, cleanup, err := loadRecording(f.demo, f.replay)
 		if err != nil {
 			return nil, err
 		}
@@ -180,116 +168,66 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		if f.project != "" && f.project != rec.Manifest.Project {
 			return nil, usagef("--project %s: the recording is of project %s", f.project, rec.Manifest.Project)
 		}
-		// A recording of a run with --logs replays with its window (the
-		// demo holds an hour of logs).
-		if f.logs == 0 {
-			f.logs = rec.Manifest.LogsWindow()
-		}
+		cfg.Replay = rec
 	} else {
-		r.endpoint.compute = firstNonEmpty(f.computeEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE"))
-		r.endpoint.container = firstNonEmpty(f.containerEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER"))
-		r.endpoint.crm = firstNonEmpty(f.crmEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER"))
-		r.endpoint.logging = firstNonEmpty(f.loggingEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING"))
-		for _, e := range []struct{ api, url, suffix string }{{"compute", r.endpoint.compute, "/compute/v1/"}, {"container", r.endpoint.container, ""},
-			{"resourcemanager", r.endpoint.crm, ""}, {"logging", r.endpoint.logging, ""}} {
-			if err := checkEndpoint(e.api, e.url, e.suffix); err != nil {
+		e := &cfg.Endpoints
+		e.Compute = firstNonEmpty(f.computeEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE"))
+		e.Container = firstNonEmpty(f.containerEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER"))
+		e.ResourceManager = firstNonEmpty(f.crmEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER"))
+		e.Logging = firstNonEmpty(f.loggingEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING"))
+		for _, c := range []struct{ api, url, suffix string }{{"compute", e.Compute, "/compute/v1/"}, {"container", e.Container, ""},
+			{"resourcemanager", e.ResourceManager, ""}, {"logging", e.Logging, ""}} {
+			if err := checkEndpoint(c.api, c.url, c.suffix); err != nil {
 				return nil, err
 			}
 		}
-	}
-
-	// Which projects: the recording's, the listed ones, an organization's
-	// or folder's, or the one project of --project.
-	var projects []string
-	var fleetGaps inventory.CoverageSet
-	switch {
-	case rec != nil:
-		projects = []string{rec.Manifest.Project}
-	case r.multi:
-		if err := r.credentials(ctx); err != nil {
-			return nil, err
+		// Which projects: the listed ones, an organization's or folder's,
+		// or the one project of --project.
+		switch {
+		case len(f.projects) > 0:
+			cfg.Projects = f.projects
+		case f.organization != "":
+			cfg.Parent = "organizations/" + f.organization
+		case f.folder != "":
+			cfg.Parent = "folders/" + f.folder
+		default:
+			project := f.project
+			if project == "" {
+				p, err := gcp.DefaultProject(env.getenv)
+				if err != nil {
+					return nil, usagef("%v", err)
+				}
+				project = p
+			}
+			cfg.Projects = []string{project}
 		}
-		projects, fleetGaps, err = r.enumerate(ctx)
+		ts, err := gcp.TokenSource(ctx, firstNonEmpty(f.accessTokenFile, env.getenv("CLOUDSDK_AUTH_ACCESS_TOKEN_FILE")))
 		if err != nil {
 			return nil, err
 		}
-	default:
-		project := f.project
-		if project == "" {
-			p, err := gcp.DefaultProject(env.getenv)
-			if err != nil {
-				return nil, usagef("%v", err)
-			}
-			project = p
-		}
-		projects = []string{project}
+		cfg.TokenSource = gcp.RememberTokens(ts)
 	}
-	projects = r.shard.Of(projects)
-
 	if f.output != "" {
-		if r.ts == nil && rec == nil {
-			if err := r.credentials(ctx); err != nil {
-				return nil, err
-			}
-		}
-		r.store, err = output.Open(ctx, f.output, r.ts, "lbdiag/"+toolVersion())
+		store, err := output.Open(ctx, f.output, cfg.TokenSource, cfg.UserAgent())
 		if err != nil {
 			return nil, usagef("%v", err)
 		}
-		defer r.store.Close()
-	}
-	if rec == nil && r.ts == nil && len(projects) > 0 {
-		if err := r.credentials(ctx); err != nil {
-			return nil, err
-		}
+		defer store.Close()
+		cfg.Output = store
 	}
 
-	reports := make([]*report.Report, len(projects))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(1, f.parallelProjects))
-	for i, p := range projects {
-		g.Go(func() error {
-			rep, err := r.inspectProject(gctx, p, rec)
-			if err != nil {
-				return err
-			}
-			reports[i] = rep
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	fleet, err := run.Inspect(ctx, *cfg)
+	if err != nil {
 		return nil, err
 	}
-	if ctx.Err() != nil {
-		return nil, errors.New("interrupted")
-	}
-
-	fleet := &report.Fleet{SchemaVersion: report.SchemaVersion, Tool: report.Tool{Name: "lbdiag", Version: toolVersion()},
-		StartedAt: started.UTC(), FinishedAt: r.clock().UTC(), RunID: r.runID, Shard: r.shard,
-		Coverage: report.FleetCoverage(fleetGaps), Projects: reports}
-	codes := []int{}
-	for _, rep := range reports {
-		codes = append(codes, rep.Exit)
-	}
-	for _, c := range fleetGaps {
-		if c.Gap() && !r.policy.None {
-			codes = append(codes, report.ExitIncomplete)
-		}
-	}
-	fleet.ExitCode = report.WorstExit(codes...)
-	if r.store != nil {
-		if err := r.writeOutputs(ctx, fleet); err != nil {
-			return nil, err
-		}
-	}
-	if err := r.print(fleet); err != nil {
+	if err := inv.print(fleet); err != nil {
 		return nil, fmt.Errorf("writing report: %w", err)
 	}
 	return &outcome{code: fleet.ExitCode}, nil
 }
 
 // validate rejects flag combinations that cannot mean anything.
-func (r *run) validate() error {
+func (r *invocation) validate() error {
 	f := r.f
 	r.multi = len(f.projects) > 0 || f.organization != "" || f.folder != ""
 	sources := 0
@@ -361,214 +299,8 @@ func parseShard(flag string, getenv func(string) string) (report.Shard, error) {
 	return s, nil
 }
 
-// credentials finds the token source of live runs.
-func (r *run) credentials(ctx context.Context) error {
-	ts, err := gcp.TokenSource(ctx, firstNonEmpty(r.f.accessTokenFile, r.env.getenv("CLOUDSDK_AUTH_ACCESS_TOKEN_FILE")))
-	if err != nil {
-		return err
-	}
-	r.ts = gcp.RememberTokens(ts)
-	return nil
-}
-
-// enumerate lists the projects of --projects, --organization or --folder.
-func (r *run) enumerate(ctx context.Context) ([]string, inventory.CoverageSet, error) {
-	f := r.f
-	if len(f.projects) > 0 {
-		var out []string
-		for _, p := range f.projects {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-		sort.Strings(out)
-		return slicesCompact(out), nil, nil
-	}
-	parent := "organizations/" + f.organization
-	if f.folder != "" {
-		parent = "folders/" + f.folder
-	}
-	opts := gcp.Options{TokenSource: r.ts, UserAgent: "lbdiag/" + toolVersion(), Clock: r.clock}
-	cctx, cancel := context.WithTimeout(ctx, r.f.timeout)
-	defer cancel()
-	projects, gaps, err := gcp.ListProjects(cctx, opts, r.endpoint.crm, parent)
-	if err != nil {
-		return nil, nil, err
-	}
-	return projects, gaps, nil
-}
-
-func slicesCompact(s []string) []string {
-	var out []string
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// inspectProject collects, inspects and reports one project, compares it
-// with its baseline, and writes its recording or bundle when asked.
-func (r *run) inspectProject(ctx context.Context, project string, rec *recording.Recording) (*report.Report, error) {
-	f, env := r.f, r.env
-	started := r.clock()
-	opts := gcp.Options{Project: project, Clusters: f.clusters, UserAgent: "lbdiag/" + toolVersion(), Clock: r.clock, Replay: rec,
-		ComputeEndpoint: r.endpoint.compute, ContainerEndpoint: r.endpoint.container,
-		Health: f.health, HealthBudget: f.healthBudget, MaxQPS: f.maxQPS, KubePageSize: f.kubePageSize,
-		Logs: f.logs, LoggingEndpoint: r.endpoint.logging, LogEntryCap: f.logEntries,
-		Focus: inventory.Focus{Namespaces: f.namespaces, Ingresses: f.ingresses, Gateways: f.gateways}}
-	if r.ts != nil {
-		opts.TokenSource = r.ts
-	}
-	if f.record != "" || f.evidence != "" {
-		dir := f.record
-		if dir != "" {
-			if err := prepareRecordDir(dir); err != nil {
-				return nil, err
-			}
-		} else {
-			tmp, err := os.MkdirTemp("", "lbdiag-evidence-")
-			if err != nil {
-				return nil, fmt.Errorf("--evidence: %w", err)
-			}
-			defer os.RemoveAll(tmp)
-			dir = tmp
-		}
-		recorder, err := recording.NewRecorder(dir)
-		if err != nil {
-			return nil, err
-		}
-		opts.Recorder, opts.CallLog = recorder, &recording.CallLog{}
-	}
-	if env.isTTY != nil && env.isTTY(env.stderrFd) && rec == nil {
-		fmt.Fprintf(env.stderr, "lbdiag: reading project %s (Compute Engine, GKE and each cluster's Kubernetes API)...\n", project)
-	}
-	cctx, cancel := context.WithTimeout(ctx, f.timeout)
-	defer cancel()
-	collectStart, collectCPU := time.Now(), cpuTime()
-	inv, err := gcp.Collect(cctx, opts)
-	collectWall, collectCPUUsed := time.Since(collectStart), cpuTime()-collectCPU
-	if errors.Is(err, gcp.ErrProjectNotFound) {
-		return nil, usagef("project %q was not found: Compute Engine and GKE both answered that it does not exist; check the project ID", project)
-	}
-	if err != nil {
-		return nil, usagef("%v", err)
-	}
-	if ctx.Err() != nil {
-		return nil, errors.New("interrupted")
-	}
-	rulesStart, rulesCPU := time.Now(), cpuTime()
-	res := inspect.Run(inv, rules.All())
-	rulesWall, rulesCPUUsed := time.Since(rulesStart), cpuTime()-rulesCPU
-	if f.stats != "" {
-		b, _ := untrusted.Marshal(map[string]float64{"collectWallSeconds": collectWall.Seconds(), "collectCPUSeconds": collectCPUUsed.Seconds(),
-			"rulesWallSeconds": rulesWall.Seconds(), "rulesCPUSeconds": rulesCPUUsed.Seconds()}, "")
-		if err := os.WriteFile(f.stats, b, 0o644); err != nil {
-			return nil, err
-		}
-	}
-	if !inv.Focus.Empty() {
-		keep := rules.InFocus(inv)
-		kept := res.Findings[:0]
-		for _, fd := range res.Findings {
-			if keep(fd) {
-				kept = append(kept, fd)
-			}
-		}
-		res.Findings = kept
-	}
-	finished := r.clock()
-	rep := report.New(report.Tool{Name: "lbdiag", Version: toolVersion()}, inv, res, started, finished)
-	rep.Chains = rules.Chains(inv)
-
-	policy := r.policy
-	if f.baseline != "" {
-		base, err := r.readBaseline(ctx, project)
-		if err != nil {
-			return nil, err
-		}
-		rep.CompareWith(base)
-		policy.NewOnly = true
-	}
-	rep.Exit = rep.ExitCode(policy)
-
-	// A recording's time is its collection's: a re-recorded recording (the
-	// demo's, a replay's) keeps the time its answers are of, so that event
-	// ages and the logs' window replay the same.
-	recordedAt := started
-	if !inv.CollectedAt.IsZero() {
-		recordedAt = inv.CollectedAt
-	}
-	if f.record != "" {
-		if err := writeRecording(f.record, opts.Project, opts.Recorder, recordedAt); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(env.stderr, "lbdiag: recorded the run in %s\n", f.record)
-	}
-	if f.evidence != "" {
-		if err := writeEvidence(f, opts, rep, recordedAt, finished); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(env.stderr, "lbdiag: wrote the evidence bundle %s\n", f.evidence)
-	}
-	return rep, nil
-}
-
-// readBaseline reads the report a project is compared with: its
-// latest.json in --output (nil when there is none yet), or --baseline FILE.
-func (r *run) readBaseline(ctx context.Context, project string) (*report.Report, error) {
-	var b []byte
-	var err error
-	if r.f.baseline == "auto" {
-		b, err = r.store.Get(ctx, latestPath(project))
-		if errors.Is(err, output.ErrNotExist) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the baseline of %s from %s: %w", project, r.store, err)
-		}
-	} else if b, err = os.ReadFile(r.f.baseline); err != nil {
-		return nil, usagef("--baseline: %v", err)
-	}
-	base, err := report.ReadJSON(b)
-	if err != nil {
-		return nil, usagef("--baseline of %s: %v", project, err)
-	}
-	if base.Project != project {
-		return nil, usagef("--baseline is a report of project %s, not %s", base.Project, project)
-	}
-	return base, nil
-}
-
-func latestPath(project string) string { return "projects/" + project + "/latest.json" }
-
-// writeOutputs writes each project's report (latest and this run's) and
-// the shard's summary to --output.
-func (r *run) writeOutputs(ctx context.Context, fleet *report.Fleet) error {
-	put := func(name string, v any) error {
-		b, err := untrusted.Marshal(v, "  ")
-		if err != nil {
-			return err
-		}
-		if err := r.store.Put(ctx, name, append(b, '\n')); err != nil {
-			return fmt.Errorf("--output %s: writing %s: %w", r.store, name, err)
-		}
-		return nil
-	}
-	for _, rep := range fleet.Projects {
-		if err := put(latestPath(rep.Project), rep); err != nil {
-			return err
-		}
-		if err := put("projects/"+rep.Project+"/runs/"+r.runID+".json", rep); err != nil {
-			return err
-		}
-	}
-	return put(fmt.Sprintf("runs/%s/shard-%d-of-%d.json", r.runID, fleet.Shard.Index, fleet.Shard.Count), fleet.Summary())
-}
-
 // print writes the report in --format on stdout.
-func (r *run) print(fleet *report.Fleet) error {
+func (r *invocation) print(fleet *report.Fleet) error {
 	w := r.env.stdout
 	if !r.multi && len(fleet.Projects) == 1 {
 		rep := fleet.Projects[0]
@@ -595,139 +327,6 @@ func (r *run) print(fleet *report.Fleet) error {
 		return report.WriteLog(w, fleet.Coverage, fleet.Projects)
 	}
 	return report.WriteFleetTable(w, fleet, tableOptions(r.env))
-}
-
-// checkEndpoint validates an API base URL given by flag or environment:
-// an absolute http or https URL, ending in suffix when one is required.
-func checkEndpoint(api, endpoint, suffix string) error {
-	if endpoint == "" {
-		return nil
-	}
-	u, err := url.Parse(endpoint)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return usagef("--%s-endpoint %q is not an http or https URL such as https://%s.googleapis.com/", api, endpoint, api)
-	}
-	if suffix != "" && !strings.HasSuffix(u.Path, suffix) {
-		return usagef("--%s-endpoint %q must end in %s", api, endpoint, suffix)
-	}
-	return nil
-}
-
-// newClock returns the run's clock: the system clock, or, with --now, a
-// clock that starts at that time and advances with the system's.
-func newClock(now string) (func() time.Time, error) {
-	if now == "" {
-		return time.Now, nil
-	}
-	at, err := time.Parse(time.RFC3339, now)
-	if err != nil {
-		return nil, usagef("--now %q: want an RFC 3339 time such as 2026-11-27T02:42:10Z", now)
-	}
-	origin := time.Now()
-	return func() time.Time { return at.Add(time.Since(origin)) }, nil
-}
-
-func loadRecording(f *inspectFlags) (*recording.Recording, func(), error) {
-	if f.demo {
-		rec, err := recording.Load(fixtures.Demo())
-		if err != nil {
-			return nil, nil, fmt.Errorf("loading the demo project: %w", err)
-		}
-		return rec, func() {}, nil
-	}
-	rec, cleanup, err := recording.LoadPath(f.replay)
-	if err != nil {
-		return nil, nil, usagef("--replay %s: %v", f.replay, err)
-	}
-	return rec, cleanup, nil
-}
-
-func prepareRecordDir(dir string) error {
-	entries, err := os.ReadDir(dir)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return os.MkdirAll(dir, 0o700)
-	case err != nil:
-		return usagef("--record: %v", err)
-	case len(entries) > 0:
-		return usagef("--record %s: directory is not empty", dir)
-	}
-	return nil
-}
-
-func writeRecording(dir, project string, rec *recording.Recorder, started time.Time) error {
-	at := started.UTC()
-	m := recording.Manifest{Project: project, Tool: "lbdiag " + toolVersion(), RecordedAt: &at, Exchanges: rec.Exchanges()}
-	if err := recording.WriteManifest(filepath.Clean(dir), m); err != nil {
-		return fmt.Errorf("--record: %w", err)
-	}
-	return nil
-}
-
-func tableOptions(env *environment) report.TableOptions {
-	o := report.TableOptions{Width: 160}
-	tty := env.isTTY != nil && env.isTTY(env.stdoutFd)
-	if tty {
-		if w, _, err := term.GetSize(env.stdoutFd); err == nil && w > 0 {
-			o.Width = w
-		}
-	}
-	if c, err := strconv.Atoi(env.getenv("COLUMNS")); err == nil && c > 0 {
-		o.Width = c
-	}
-	o.Color = tty && env.getenv("NO_COLOR") == "" && env.getenv("TERM") != "dumb"
-	return o
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// writeEvidence writes the bundle: the redacted recording, the call log,
-// the coverage, the flags (never a credential), and the report as JSON,
-// text and HTML, with SHA256SUMS. It replaces path atomically.
-func writeEvidence(f *inspectFlags, opts gcp.Options, rep *report.Report, started, finished time.Time) error {
-	exchanges := opts.Recorder.Exchanges()
-	at, end := started.UTC(), finished.UTC()
-	cov, err := untrusted.Marshal(rep.Coverage, "")
-	if err != nil {
-		return err
-	}
-	m := recording.Manifest{Project: opts.Project, Tool: "lbdiag " + toolVersion(), RecordedAt: &at, FinishedAt: &end,
-		Clusters: rep.Clusters, Flags: evidenceFlags(f), Coverage: cov, Calls: opts.CallLog.Calls(), Exchanges: exchanges}
-	var js, txt, html bytes.Buffer
-	if err := report.WriteJSON(&js, rep); err != nil {
-		return err
-	}
-	if err := report.WriteTable(&txt, rep, report.TableOptions{Width: 160}); err != nil {
-		return err
-	}
-	if err := report.WriteHTML(&html, rep); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(f.evidence), ".lbdiag-evidence-*")
-	if err != nil {
-		return fmt.Errorf("--evidence: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	var secrets []string
-	if tm, ok := opts.TokenSource.(*gcp.TokenMemo); ok {
-		secrets = tm.Issued()
-	}
-	err = recording.WriteBundle(tmp, m, os.DirFS(opts.Recorder.Dir()), []recording.BundleFile{
-		{Name: "report.json", Data: js.Bytes()}, {Name: "report.txt", Data: txt.Bytes()}, {Name: "report.html", Data: html.Bytes()}}, secrets)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("--evidence: %w", err)
-	}
-	return os.Rename(tmp.Name(), f.evidence)
 }
 
 // evidenceFlags lists the flags of the run that say what was inspected;

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules"
+	"github.com/lbdiag/lbdiag/report"
 )
 
 // version is lbdiag's release version. A release build may override it
@@ -18,6 +19,9 @@ import (
 var version = "v0.2.0"
 
 func toolVersion() string { return version }
+
+// tool is lbdiag's identity in reports, recordings and the user agent.
+func tool() report.Tool { return report.Tool{Name: "lbdiag", Version: toolVersion()} }
 
 // environment is what the commands see of the process.
 type environment struct {

@@ -91,8 +91,11 @@ type Manifest struct {
 	Tool          string     `json:"tool,omitempty"`
 	RecordedAt    *time.Time `json:"recordedAt,omitempty"`
 	// Description says, for hand-made fixtures, what the recording shows.
-	Description string     `json:"description,omitempty"`
-	Exchanges   []Exchange `json:"exchanges"`
+	Description string `json:"description,omitempty"`
+	// Logs is the window of Cloud Logging the run read, as a Go duration
+	// ("1h0m0s"), which a replay reads again; empty when it read none.
+	Logs      string     `json:"logsWindow,omitempty"`
+	Exchanges []Exchange `json:"exchanges"`
 
 	// The fields below describe the run of an evidence bundle.
 	FinishedAt *time.Time        `json:"finishedAt,omitempty"`
@@ -482,34 +485,13 @@ func WriteManifest(dir string, m Manifest) error {
 	return nil
 }
 
-// LogsWindow is the window of Cloud Logging a recording's run read (its
-// --logs), or 0 when it read none: the flag an evidence bundle records,
-// else the start of the window in the recorded queries' filters
-// (timestamp>="…") before the recording's time.
+// LogsWindow is the window of Cloud Logging a recording's run read: the
+// manifest's logsWindow, else (bundles of lbdiag v0.2.0) its --logs flag;
+// 0 when it read none.
 func (m Manifest) LogsWindow() time.Duration {
-	if d, err := time.ParseDuration(m.Flags["logs"]); err == nil && d > 0 {
-		return d
-	}
-	if m.RecordedAt == nil {
-		return 0
-	}
-	for _, e := range m.Exchanges {
-		if e.API != APILogging {
-			continue
-		}
-		var body struct {
-			Filter string `json:"filter"`
-		}
-		if json.Unmarshal([]byte(e.RequestBody), &body) != nil {
-			continue
-		}
-		_, rest, ok := strings.Cut(body.Filter, `timestamp>="`)
-		if !ok {
-			continue
-		}
-		ts, _, _ := strings.Cut(rest, `"`)
-		if since, err := time.Parse(time.RFC3339Nano, ts); err == nil && since.Before(*m.RecordedAt) {
-			return m.RecordedAt.Sub(since)
+	for _, v := range []string{m.Logs, m.Flags["logs"]} {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return d
 		}
 	}
 	return 0

@@ -120,7 +120,9 @@ func Cluster(name, location, netProject, network, subnet string) *inventory.Clus
 
 // ProdCluster is the cluster most tests use: prod in europe-west1, on VPC
 // vpc of Project.
-func ProdCluster() *inventory.Cluster { return Cluster("prod", "europe-west1", Project, "vpc", "nodes") }
+func ProdCluster() *inventory.Cluster {
+	return Cluster("prod", "europe-west1", Project, "vpc", "nodes")
+}
 
 // Service returns a ClusterIP Service selecting app=name, with the ports
 // given (one port "http" 80 when none).

@@ -1,0 +1,148 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/lbdiag/lbdiag/gcp"
+	"github.com/lbdiag/lbdiag/gcp/recording"
+	"github.com/lbdiag/lbdiag/internal/untrusted"
+	"github.com/lbdiag/lbdiag/output"
+	"github.com/lbdiag/lbdiag/report"
+)
+
+// LatestPath is where Output keeps a project's newest report, which
+// Baseline "auto" compares with.
+func LatestPath(project string) string { return "projects/" + project + "/latest.json" }
+
+// readBaseline reads the report a project is compared with: its
+// latest.json in Output (nil when there is none yet), or the Baseline file.
+func readBaseline(ctx context.Context, cfg Config, project string) (*report.Report, error) {
+	var b []byte
+	var err error
+	if cfg.Baseline == "auto" {
+		if cfg.Output == nil {
+			return nil, errors.New("--baseline auto compares with the latest.json of each project in --output: give --output")
+		}
+		b, err = cfg.Output.Get(ctx, LatestPath(project))
+		if errors.Is(err, output.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the baseline of %s from %s: %w", project, cfg.Output, err)
+		}
+	} else if b, err = os.ReadFile(cfg.Baseline); err != nil {
+		return nil, fmt.Errorf("--baseline: %w", err)
+	}
+	base, err := report.ReadJSON(b)
+	if err != nil {
+		return nil, fmt.Errorf("--baseline of %s: %w", project, err)
+	}
+	if base.Project != project {
+		return nil, fmt.Errorf("--baseline is a report of project %s, not %s", base.Project, project)
+	}
+	return base, nil
+}
+
+// writeOutputs writes each project's report (latest and this run's) and
+// the shard's summary to Output.
+func writeOutputs(ctx context.Context, cfg Config, fleet *report.Fleet) error {
+	put := func(name string, v any) error {
+		b, err := untrusted.Marshal(v, "  ")
+		if err != nil {
+			return err
+		}
+		if err := cfg.Output.Put(ctx, name, append(b, '\n')); err != nil {
+			return fmt.Errorf("--output %s: writing %s: %w", cfg.Output, name, err)
+		}
+		return nil
+	}
+	for _, rep := range fleet.Projects {
+		if err := put(LatestPath(rep.Project), rep); err != nil {
+			return err
+		}
+		if err := put("projects/"+rep.Project+"/runs/"+cfg.RunID+".json", rep); err != nil {
+			return err
+		}
+	}
+	return put(fmt.Sprintf("runs/%s/shard-%d-of-%d.json", cfg.RunID, fleet.Shard.Index, fleet.Shard.Count), fleet.Summary())
+}
+
+// prepareRecordDir makes the --record directory: new, or empty.
+func prepareRecordDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return os.MkdirAll(dir, 0o700)
+	case err != nil:
+		return fmt.Errorf("--record: %w", err)
+	case len(entries) > 0:
+		return fmt.Errorf("--record %s: directory is not empty", dir)
+	}
+	return nil
+}
+
+// manifest is the recording's manifest of one project's run: its time,
+// and the window of logs it read, which a replay reads again.
+func manifest(cfg Config, opts gcp.Options, recordedAt time.Time) recording.Manifest {
+	at := recordedAt.UTC()
+	m := recording.Manifest{Project: opts.Project, Tool: cfg.Tool.Name + " " + cfg.Tool.Version, RecordedAt: &at,
+		Exchanges: opts.Recorder.Exchanges()}
+	if opts.Logs > 0 {
+		m.Logs = opts.Logs.String()
+	}
+	return m
+}
+
+func writeRecording(cfg Config, opts gcp.Options, recordedAt time.Time) error {
+	if err := recording.WriteManifest(filepath.Clean(cfg.Record), manifest(cfg, opts, recordedAt)); err != nil {
+		return fmt.Errorf("--record: %w", err)
+	}
+	return nil
+}
+
+// writeEvidence writes the bundle: the redacted recording, the call log,
+// the coverage, the flags (never a credential), and the report as JSON,
+// text and HTML, with SHA256SUMS. It replaces the file atomically.
+func writeEvidence(cfg Config, opts gcp.Options, rep *report.Report, recordedAt, finished time.Time) error {
+	cov, err := untrusted.Marshal(rep.Coverage, "")
+	if err != nil {
+		return err
+	}
+	m := manifest(cfg, opts, recordedAt)
+	end := finished.UTC()
+	m.FinishedAt, m.Clusters, m.Flags, m.Coverage, m.Calls = &end, rep.Clusters, cfg.Flags, cov, opts.CallLog.Calls()
+	var js, txt, html bytes.Buffer
+	if err := report.WriteJSON(&js, rep); err != nil {
+		return err
+	}
+	if err := report.WriteTable(&txt, rep, report.TableOptions{Width: 160}); err != nil {
+		return err
+	}
+	if err := report.WriteHTML(&html, rep); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(cfg.Evidence), ".lbdiag-evidence-*")
+	if err != nil {
+		return fmt.Errorf("--evidence: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	var secrets []string
+	if tm, ok := opts.TokenSource.(*gcp.TokenMemo); ok {
+		secrets = tm.Issued()
+	}
+	err = recording.WriteBundle(tmp, m, os.DirFS(opts.Recorder.Dir()), []recording.BundleFile{
+		{Name: "report.json", Data: js.Bytes()}, {Name: "report.txt", Data: txt.Bytes()}, {Name: "report.html", Data: html.Bytes()}}, secrets)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("--evidence: %w", err)
+	}
+	return os.Rename(tmp.Name(), cfg.Evidence)
+}

@@ -1,0 +1,354 @@
+// Package run is one lbdiag run as a library: which projects, read how
+// (live or from a recording), judged by which rules, compared with which
+// baseline, and written where. The command line parses and validates its
+// flags into a Config, calls Inspect and prints the fleet; tests and the
+// fixtures call Project. It prints nothing itself but the notices it is
+// given a writer for.
+//
+// The data flows one way: gcp collects an inventory, the rules judge it,
+// report renders the findings.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lbdiag/lbdiag/gcp"
+	"github.com/lbdiag/lbdiag/gcp/recording"
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules"
+	"github.com/lbdiag/lbdiag/internal/untrusted"
+	"github.com/lbdiag/lbdiag/inventory"
+	"github.com/lbdiag/lbdiag/output"
+	"github.com/lbdiag/lbdiag/report"
+)
+
+// Endpoints override the Google APIs' base URLs ("" for the public one).
+type Endpoints struct {
+	Compute, Container, ResourceManager, Logging string
+}
+
+// Config is everything one run decides. The zero value of a limit means
+// its default.
+type Config struct {
+	// Tool identifies lbdiag in reports, recordings and, as
+	// "Name/Version", in the user agent of every request.
+	Tool report.Tool
+	// Clock is the run's time source; nil means the system clock. Tests
+	// fix it, so that no outcome depends on the date.
+	Clock func() time.Time
+
+	// Replay, when set, answers every call from a recording (--demo,
+	// --replay) and the run inspects its one project; otherwise the APIs
+	// are called at Endpoints with TokenSource.
+	Replay      *recording.Recording
+	Endpoints   Endpoints
+	TokenSource oauth2.TokenSource
+
+	// Projects are the projects to inspect; with Parent
+	// ("organizations/N" or "folders/N") every ACTIVE project under it,
+	// nested folders included. Shard takes this task's share of them, and
+	// ParallelProjects are inspected at once (default 4). RunID names the
+	// run in outputs.
+	Projects         []string
+	Parent           string
+	Shard            report.Shard
+	ParallelProjects int
+	RunID            string
+
+	// Clusters narrows a project to these clusters (NAME or
+	// LOCATION/NAME); Focus narrows the report to these objects.
+	Clusters []string
+	Focus    inventory.Focus
+
+	// Timeout bounds the API calls of each project (default 5 minutes).
+	// Health, HealthBudget, MaxQPS and KubePageSize are gcp.Options'.
+	Timeout      time.Duration
+	Health       string
+	HealthBudget int
+	MaxQPS       float64
+	KubePageSize int
+	// Logs is the window of Cloud Logging to read (0: none; a recording
+	// replays with the window it was recorded with); LogEntries caps the
+	// entries read per backend service and query.
+	Logs       time.Duration
+	LogEntries int
+
+	// Policy says which findings fail a project. Baseline, when set, is
+	// "auto" (each project's latest.json in Output) or a report file: the
+	// findings are then new or ongoing, and only new ones fail.
+	Policy   report.Policy
+	Baseline string
+
+	// Output, when set, receives each project's report (latest and this
+	// run's) and the shard's summary.
+	Output output.Store
+	// Record, when set, is a new directory that receives every raw answer
+	// of a one-project run; Evidence a redacted bundle of them, with the
+	// report. Flags are the command line recorded in the bundle (never a
+	// credential).
+	Record   string
+	Evidence string
+	Flags    map[string]string
+	// Stats, when set, receives the phases' wall and CPU times of a
+	// one-project run (for benchmarks).
+	Stats string
+
+	// Notices receives what people should know of the run's side effects
+	// (a recording written); Progress, what it is doing (set it only for a
+	// terminal). Nil writers are silent.
+	Notices  io.Writer
+	Progress io.Writer
+}
+
+// UserAgent is the user agent of every request of the run.
+func (c *Config) UserAgent() string {
+	if c.Tool.Name == "" {
+		return "lbdiag"
+	}
+	return c.Tool.Name + "/" + c.Tool.Version
+}
+
+func (c *Config) now() time.Time {
+	if c.Clock != nil {
+		return c.Clock()
+	}
+	return time.Now()
+}
+
+func (c *Config) timeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return 5 * time.Minute
+}
+
+func (c *Config) notify(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, "lbdiag: "+format+"\n", args...)
+	}
+}
+
+// ErrProjectNotFound is returned (wrapped, naming the project) when both
+// Compute Engine and GKE answer that a project does not exist.
+var ErrProjectNotFound = errors.New("project not found")
+
+type projectNotFound struct{ project string }
+
+func (e *projectNotFound) Error() string {
+	return fmt.Sprintf("project %q was not found: Compute Engine and GKE both answered that it does not exist; check the project ID", e.project)
+}
+
+func (e *projectNotFound) Is(target error) bool { return target == ErrProjectNotFound }
+
+// Inspect runs the whole fleet of the config: enumerates the projects,
+// takes the shard's share, inspects each, and writes the outputs. Its
+// error means the run could not mean anything (a project that does not
+// exist, an output that cannot be written); every read that failed is a
+// coverage gap in the reports instead.
+func Inspect(ctx context.Context, cfg Config) (*report.Fleet, error) {
+	started := cfg.now()
+	projects, gaps, err := cfg.projects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	projects = cfg.Shard.Of(projects)
+
+	reports := make([]*report.Report, len(projects))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, cmp(cfg.ParallelProjects, 4)))
+	for i, p := range projects {
+		g.Go(func() error {
+			rep, err := Project(gctx, cfg, p)
+			if err != nil {
+				return err
+			}
+			reports[i] = rep
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, errors.New("interrupted")
+	}
+
+	fleet := &report.Fleet{SchemaVersion: report.SchemaVersion, Tool: cfg.Tool,
+		StartedAt: started.UTC(), FinishedAt: cfg.now().UTC(), RunID: cfg.RunID, Shard: cfg.Shard,
+		Coverage: report.FleetCoverage(gaps), Projects: reports}
+	codes := []int{}
+	for _, rep := range reports {
+		codes = append(codes, rep.Exit)
+	}
+	for _, c := range gaps {
+		if c.Gap() && !cfg.Policy.None {
+			codes = append(codes, report.ExitIncomplete)
+		}
+	}
+	fleet.ExitCode = report.WorstExit(codes...)
+	if cfg.Output != nil {
+		if err := writeOutputs(ctx, cfg, fleet); err != nil {
+			return nil, err
+		}
+	}
+	return fleet, nil
+}
+
+func cmp(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// projects lists the run's projects: the recording's, the listed ones
+// (sorted, deduplicated), or those under Parent, with the folders that
+// could not be listed.
+func (c *Config) projects(ctx context.Context) ([]string, inventory.CoverageSet, error) {
+	switch {
+	case c.Replay != nil:
+		return []string{c.Replay.Manifest.Project}, nil, nil
+	case c.Parent != "":
+		opts := gcp.Options{TokenSource: c.TokenSource, UserAgent: c.UserAgent(), Clock: c.Clock}
+		cctx, cancel := context.WithTimeout(ctx, c.timeout())
+		defer cancel()
+		return gcp.ListProjects(cctx, opts, c.Endpoints.ResourceManager, c.Parent)
+	}
+	var out []string
+	for _, p := range c.Projects {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	var uniq []string
+	for i, p := range out {
+		if i == 0 || p != out[i-1] {
+			uniq = append(uniq, p)
+		}
+	}
+	return uniq, nil, nil
+}
+
+// options are the collection options of one project.
+func (c *Config) options(project string) gcp.Options {
+	logs := c.Logs
+	if c.Replay != nil && logs == 0 {
+		// A recording of a run with --logs replays with its window (the
+		// demo holds an hour of logs).
+		logs = c.Replay.Manifest.LogsWindow()
+	}
+	return gcp.Options{Project: project, Clusters: c.Clusters, UserAgent: c.UserAgent(), Clock: c.Clock, Replay: c.Replay,
+		ComputeEndpoint: c.Endpoints.Compute, ContainerEndpoint: c.Endpoints.Container, TokenSource: c.TokenSource,
+		Health: c.Health, HealthBudget: c.HealthBudget, MaxQPS: c.MaxQPS, KubePageSize: c.KubePageSize,
+		Logs: logs, LoggingEndpoint: c.Endpoints.Logging, LogEntryCap: c.LogEntries, Focus: c.Focus}
+}
+
+// Project collects, inspects and reports one project, compares it with its
+// baseline, and writes its recording or evidence bundle when asked.
+func Project(ctx context.Context, cfg Config, project string) (*report.Report, error) {
+	started := cfg.now()
+	opts := cfg.options(project)
+	if cfg.Record != "" || cfg.Evidence != "" {
+		dir := cfg.Record
+		if dir != "" {
+			if err := prepareRecordDir(dir); err != nil {
+				return nil, err
+			}
+		} else {
+			tmp, err := os.MkdirTemp("", "lbdiag-evidence-")
+			if err != nil {
+				return nil, fmt.Errorf("--evidence: %w", err)
+			}
+			defer os.RemoveAll(tmp)
+			dir = tmp
+		}
+		recorder, err := recording.NewRecorder(dir)
+		if err != nil {
+			return nil, err
+		}
+		opts.Recorder, opts.CallLog = recorder, &recording.CallLog{}
+	}
+	if cfg.Replay == nil {
+		cfg.notify(cfg.Progress, "reading project %s (Compute Engine, GKE and each cluster's Kubernetes API)...", project)
+	}
+	cctx, cancel := context.WithTimeout(ctx, cfg.timeout())
+	defer cancel()
+	collectStart, collectCPU := time.Now(), cpuTime()
+	inv, err := gcp.Collect(cctx, opts)
+	collectWall, collectCPUUsed := time.Since(collectStart), cpuTime()-collectCPU
+	if errors.Is(err, gcp.ErrProjectNotFound) {
+		return nil, &projectNotFound{project: project}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, errors.New("interrupted")
+	}
+	rulesStart, rulesCPU := time.Now(), cpuTime()
+	res := inspect.Run(inv, rules.All())
+	rulesWall, rulesCPUUsed := time.Since(rulesStart), cpuTime()-rulesCPU
+	if cfg.Stats != "" {
+		b, _ := untrusted.Marshal(map[string]float64{"collectWallSeconds": collectWall.Seconds(), "collectCPUSeconds": collectCPUUsed.Seconds(),
+			"rulesWallSeconds": rulesWall.Seconds(), "rulesCPUSeconds": rulesCPUUsed.Seconds()}, "")
+		if err := os.WriteFile(cfg.Stats, b, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	if !inv.Focus.Empty() {
+		keep := rules.InFocus(inv)
+		kept := res.Findings[:0]
+		for _, fd := range res.Findings {
+			if keep(fd) {
+				kept = append(kept, fd)
+			}
+		}
+		res.Findings = kept
+	}
+	finished := cfg.now()
+	rep := report.New(cfg.Tool, inv, res, started, finished)
+	rep.Chains = rules.Chains(inv)
+
+	policy := cfg.Policy
+	if cfg.Baseline != "" {
+		base, err := readBaseline(ctx, cfg, project)
+		if err != nil {
+			return nil, err
+		}
+		rep.CompareWith(base)
+		policy.NewOnly = true
+	}
+	rep.Exit = rep.ExitCode(policy)
+
+	// A recording's time is its collection's: a re-recorded recording (the
+	// demo's, a replay's) keeps the time its answers are of, so that event
+	// ages and the logs' window replay the same.
+	recordedAt := started
+	if !inv.CollectedAt.IsZero() {
+		recordedAt = inv.CollectedAt
+	}
+	if cfg.Record != "" {
+		if err := writeRecording(cfg, opts, recordedAt); err != nil {
+			return nil, err
+		}
+		cfg.notify(cfg.Notices, "recorded the run in %s", cfg.Record)
+	}
+	if cfg.Evidence != "" {
+		if err := writeEvidence(cfg, opts, rep, recordedAt, finished); err != nil {
+			return nil, err
+		}
+		cfg.notify(cfg.Notices, "wrote the evidence bundle %s", cfg.Evidence)
+	}
+	return rep, nil
+}

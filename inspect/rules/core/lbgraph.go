@@ -160,11 +160,12 @@ func (g *LBGraph) UsageKnown() bool {
 // ResourceOf names a Compute Engine resource of a kind by its self link:
 // its project, its zone, region or "global", and its name.
 func ResourceOf(kind, selfLink string) inspect.Resource {
-	return inspect.Resource{Kind: kind, Project: inventory.ProjectOf(selfLink), Location: LocationOf(selfLink), Name: inventory.LastSegment(selfLink)}
+	return inspect.Resource{Kind: kind, Project: inventory.ProjectOf(selfLink), Location: ScopeName(selfLink), Name: inventory.LastSegment(selfLink)}
 }
 
-// LocationOf is the zone or region of a resource's URL, or "global".
-func LocationOf(selfLink string) string {
+// ScopeName is the zone or region of a resource's URL
+// (inventory.LocationOf), or "global".
+func ScopeName(selfLink string) string {
 	if loc := inventory.LocationOf(selfLink); loc != "" {
 		return loc
 	}

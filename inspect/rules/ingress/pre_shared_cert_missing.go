@@ -32,7 +32,7 @@ var PreSharedCertMissing = &inspect.Rule{
 		byScope := map[string][]string{} // "global" or region -> names
 		for _, c := range inv.Compute.SSLCertificates {
 			if inventory.ProjectOf(c.SelfLink) == inv.Project {
-				loc := core.LocationOf(c.SelfLink)
+				loc := core.ScopeName(c.SelfLink)
 				byScope[loc] = append(byScope[loc], c.Name)
 			}
 		}

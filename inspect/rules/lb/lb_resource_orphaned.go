@@ -284,7 +284,7 @@ func checkOrphans(p *inspect.Pass) {
 		if why == "" {
 			return // owned, or lbdiag cannot tell: never "delete this"
 		}
-		loc, flag := core.LocationOf(selfLink), core.GCloudLocationFlag(selfLink)
+		loc, flag := core.ScopeName(selfLink), core.GCloudLocationFlag(selfLink)
 		if coll == "firewall-rules" {
 			flag = ""
 		}

@@ -127,7 +127,7 @@ var LBTrafficErrors = &inspect.Rule{
 					if r.State == "HEALTHY" {
 						continue // it failed in the window and recovered
 					}
-					where := core.LocationOf(b.Group)
+					where := core.ScopeName(b.Group)
 					if strings.Contains(b.Group, "/instanceGroups/") {
 						where = "instance group " + inventory.LastSegment(b.Group) + " in " + where
 					}

@@ -51,7 +51,7 @@ var AddressUnused = &inspect.Rule{
 				kind, cost = "internal", ""
 			}
 			p.Report(inspect.Finding{
-				Message:     fmt.Sprintf("Reserved %s address %s (%s, %s) is used by nothing%s", kind, a.Name, a.Address, core.LocationOf(a.SelfLink), cost),
+				Message:     fmt.Sprintf("Reserved %s address %s (%s, %s) is used by nothing%s", kind, a.Name, a.Address, core.ScopeName(a.SelfLink), cost),
 				Resource:    core.ResourceOf("Address", a.SelfLink),
 				Evidence:    map[string]any{"status": a.Status, "address": a.Address, "addressType": a.AddressType, "purpose": a.Purpose, "users": []string{}},
 				Remediation: fmt.Sprintf("gcloud compute addresses delete %s %s --project %s   # once you are sure nothing will use it", a.Name, core.GCloudLocationFlag(a.SelfLink), inventory.ProjectOf(a.SelfLink)),

@@ -100,7 +100,7 @@ func loadBalancingQuota(metric string) bool {
 func usedRegions(inv *inventory.Inventory) map[string]bool {
 	out := map[string]bool{}
 	add := func(link string) {
-		loc := core.LocationOf(link)
+		loc := core.ScopeName(link)
 		if loc == "global" {
 			return
 		}

@@ -38,6 +38,12 @@ func (c *collector) clientOptions(api, endpoint, def string) []option.ClientOpti
 // decode the redacted answer, so that the rules, the reports and an
 // evidence bundle all see the same data.
 func (c *collector) transport(api string, base http.RoundTripper) http.RoundTripper {
+	return c.kubeTransport(api, base, true)
+}
+
+// kubeTransport is transport with lbdiag's Google token or without it
+// (a kubeconfig's context authenticates itself).
+func (c *collector) kubeTransport(api string, base http.RoundTripper, token bool) http.RoundTripper {
 	var rt http.RoundTripper
 	if c.opts.Replay != nil {
 		rt = c.opts.Replay.Transport(api)
@@ -46,7 +52,7 @@ func (c *collector) transport(api string, base http.RoundTripper) http.RoundTrip
 		}
 	} else {
 		rt = base
-		if c.tokens != nil {
+		if c.tokens != nil && token {
 			rt = &oauth2.Transport{Source: c.tokens, Base: rt}
 		}
 		if c.opts.CallLog != nil {

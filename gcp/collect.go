@@ -96,6 +96,17 @@ type Options struct {
 	// LoggingQPS is the entries.list rate (default 1 a second, burst 5:
 	// Cloud Logging's read quota is about 60 a minute per project).
 	LoggingQPS float64
+	// ClusterEndpoint forces one path to every cluster's API (a value of
+	// ClusterEndpoints; "" or EndpointAuto tries each usable path in
+	// order). ClusterConnectTimeout bounds each attempt (default
+	// DefaultConnectTimeout). Kubeconfig, when set, is a kubeconfig file
+	// list whose gke_<project>_<location>_<cluster> context is tried first.
+	ClusterEndpoint       string
+	ClusterConnectTimeout time.Duration
+	Kubeconfig            string
+	// ResourceManagerEndpoint overrides Resource Manager's base URL, which
+	// resolves a fleet project's number for the Connect gateway.
+	ResourceManagerEndpoint string
 	// Clock is the time source of the run: the collection time that rules
 	// judge ages against (events, certificates) is Clock() at the start of
 	// a live run. Nil means the system clock. Tests fix it so that their
@@ -153,6 +164,8 @@ type collector struct {
 	// --logs read.
 	collectedAt time.Time
 	logs        *inventory.Logs
+
+	numberCache
 }
 
 // Collect reads the project. It returns an error only when the run cannot

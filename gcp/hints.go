@@ -121,6 +121,11 @@ func (c *collector) googleHint(ctx context.Context, err error, service, project,
 		return hintQuota
 	case ge.Code == http.StatusForbidden:
 		return fmt.Sprintf("missing IAM permission %s on project %s: grant %s", permission, project, role)
+	case ge.Code == http.StatusNotFound && service == "compute" && strings.HasSuffix(permission, ".list"):
+		// One collection, not the project: Collect says when every
+		// collection answers 404.
+		coll := strings.TrimSuffix(strings.TrimPrefix(permission, "compute."), ".list")
+		return fmt.Sprintf("Compute Engine answered 404 for the %s list of project %s: the API may not serve this collection here (an endpoint or API version without it); what depends on it is unknown", coll, project)
 	case ge.Code == http.StatusNotFound:
 		return fmt.Sprintf("project %s was not found: check --project", project)
 	case ge.Code == http.StatusTooManyRequests:

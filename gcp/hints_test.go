@@ -64,6 +64,7 @@ func TestHints(t *testing.T) {
 		{name: "RBAC", ctx: live, err: kubeStatus(403, metav1.StatusReasonForbidden), kube: true, want: "grant RBAC list on services in all namespaces (the ClusterRole lbdiag-reader in deploy/rbac.yaml)"},
 		{name: "IAM", ctx: live, err: &googleapi.Error{Code: 403, Errors: []googleapi.ErrorItem{{Reason: "forbidden"}}}, want: "missing IAM permission compute.backendServices.list"},
 		{name: "quota", ctx: live, err: &googleapi.Error{Code: 429}, want: "quota exhausted"},
+		{name: "one collection not found", ctx: live, err: &googleapi.Error{Code: 404, Message: "The requested URL was not found"}, want: "404 for the backendServices list of project p", not: "project p was not found"},
 		{name: "API disabled", ctx: live, err: &googleapi.Error{Code: 403, Message: "Compute Engine API has not been used in project 1 before or it is disabled"}, want: "gcloud services enable compute.googleapis.com"},
 	}
 	for _, tc := range tests {

@@ -2,18 +2,15 @@ package gcp
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"sync"
-	"time"
 
 	"cloud.google.com/go/container/apiv1/containerpb"
 	appsv1 "k8s.io/api/apps/v1"
@@ -101,32 +98,6 @@ func objectName(raw []byte) (string, string) {
 	return o.Metadata.Namespace, o.Metadata.Name
 }
 
-// kubeConfig builds the client configuration for a cluster: its endpoint,
-// the CA from masterAuth, and lbdiag's transport chain (which adds the
-// Google bearer token).
-func (c *collector) kubeConfig(cl *containerpb.Cluster) (*rest.Config, error) {
-	api := kubeAPILabel(cl)
-	cfg := &rest.Config{
-		Host:           "https://" + cl.GetEndpoint(),
-		UserAgent:      c.userAgent(),
-		QPS:            1000, // lbdiag's own limiter bounds the rate
-		Burst:          1000,
-		WarningHandler: rest.NoWarnings{},
-	}
-	if c.opts.Replay != nil {
-		cfg.Transport = c.transport(api, nil)
-		return cfg, nil
-	}
-	ca, err := base64.StdEncoding.DecodeString(cl.GetMasterAuth().GetClusterCaCertificate())
-	if err != nil {
-		return nil, fmt.Errorf("decoding masterAuth.clusterCaCertificate: %w", err)
-	}
-	cfg.TLSClientConfig.CAData = ca
-	cfg.Dial = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return c.transport(api, rt) }
-	return cfg, nil
-}
-
 // kubeClient lists one cluster's objects over lbdiag's transport.
 type kubeClient struct {
 	http *http.Client
@@ -139,30 +110,54 @@ type kubeClient struct {
 // goes first: if the API server cannot be reached at all, or rejects the
 // credentials, the cluster gets one coverage entry instead of one per kind.
 func (c *collector) collectCluster(ctx context.Context, cl *inventory.Cluster) {
-	scope := cl.Scope()
-	if cl.Info.GetEndpoint() == "" {
-		c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: scope, Status: inventory.StatusError,
-			Error: fmt.Sprintf("the cluster has no endpoint (status %s)", cl.Info.GetStatus()),
-			Hint:  clusterStatusHint(cl.Info.GetStatus())})
+	if c.opts.Replay != nil {
+		c.replayCluster(ctx, cl)
 		return
 	}
-	cfg, err := c.kubeConfig(cl.Info)
-	if err != nil {
-		c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: scope, Status: inventory.StatusError,
-			Error: c.errorText(err), Hint: "the cluster's endpoint or CA certificate in the GKE API is unusable"})
+	r := c.reach(ctx, cl)
+	cl.Access = &r.access
+	if r.client == nil {
+		c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: cl.Scope(), Status: inventory.StatusError,
+			Error: c.bound(accessError(r.access)), Hint: accessHint(cl.Info, cl.Project, r.access)})
 		return
 	}
-	hc, err := rest.HTTPClientFor(cfg)
-	if err != nil {
-		c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: scope, Status: inventory.StatusError,
-			Error: c.errorText(err), Hint: "the cluster's endpoint or CA certificate in the GKE API is unusable"})
-		return
-	}
-	client := &kubeClient{http: hc, host: cfg.Host, pageSize: c.opts.kubePageSize()}
-	c.listKube(ctx, cl, client)
+	c.listKube(ctx, cl, r.client, r.probe)
 }
 
-func (c *collector) listKube(ctx context.Context, cl *inventory.Cluster, client *kubeClient) {
+// replayCluster lists a recorded cluster: the recording says how it was
+// reached, and answers every request the run made on that path.
+func (c *collector) replayCluster(ctx context.Context, cl *inventory.Cluster) {
+	for _, a := range c.opts.Replay.Manifest.ClusterAccess {
+		if a.Cluster == cl.Location()+"/"+cl.Name() {
+			a := a
+			cl.Access = &a
+		}
+	}
+	switch {
+	case cl.Access != nil && cl.Access.Via == inventory.ViaNone:
+		c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: cl.Scope(), Status: inventory.StatusError,
+			Error: accessError(*cl.Access), Hint: accessHint(cl.Info, cl.Project, *cl.Access)})
+		return
+	case cl.Access == nil && cl.Info.GetEndpoint() == "":
+		// A recording without access records (before lbdiag v0.3) of a
+		// cluster without an endpoint: the run could not reach it.
+		c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: cl.Scope(), Status: inventory.StatusError,
+			Error: fmt.Sprintf("the cluster has no endpoint (status %s)", cl.Info.GetStatus()), Hint: clusterStatusHint(cl.Info.GetStatus())})
+		return
+	}
+	cfg := &rest.Config{Host: "https://" + firstNonEmpty(cl.Info.GetEndpoint(), "recorded.invalid"), UserAgent: c.userAgent(),
+		QPS: 1000, Burst: 1000, WarningHandler: rest.NoWarnings{}, Transport: c.transport(kubeAPILabel(cl.Info), nil)}
+	hc, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: cl.Scope(), Status: inventory.StatusError, Error: c.errorText(err)})
+		return
+	}
+	c.listKube(ctx, cl, &kubeClient{http: hc, host: cfg.Host, pageSize: c.opts.kubePageSize()}, nil)
+}
+
+// listKube lists every kind from a cluster's API; probe, when set, is the
+// kube-system Namespace the path's probe already read.
+func (c *collector) listKube(ctx context.Context, cl *inventory.Cluster, client *kubeClient, probe *probeAnswer) {
 	scope := cl.Scope()
 	var mu sync.Mutex
 	run := func(r kubeResource) error {
@@ -211,12 +206,11 @@ func (c *collector) listKube(ctx context.Context, cl *inventory.Cluster, client 
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		var ns struct {
-			Metadata struct {
-				UID string `json:"uid"`
-			} `json:"metadata"`
+		if probe == nil {
+			probe = &probeAnswer{}
+			probe.err = client.get(ctx, probePath, &probe.namespace)
 		}
-		err := client.get(ctx, "/api/v1/namespaces/kube-system", &ns)
+		ns, err := probe.namespace, probe.err
 		if err != nil {
 			c.cover(inventory.Coverage{Source: inventory.KubeNamespaces, Scope: scope, Status: inventory.StatusError,
 				Error: c.errorText(fmt.Errorf("getting namespace kube-system: %w", err)), Hint: c.kubeHint(ctx, err, "get on the namespace kube-system", cl)})
@@ -373,8 +367,10 @@ func (k *kubeClient) get(ctx context.Context, path string, into any) error {
 func kubeStatusError(code int, body []byte) error {
 	var st metav1.Status
 	if json.Unmarshal(body, &st) != nil || st.Kind != "Status" {
+		// Not the API server's answer: Google's front end, a proxy.
 		st = metav1.Status{Status: metav1.StatusFailure, Code: int32(code), Reason: reasonForCode(code),
 			Message: fmt.Sprintf("the server answered %d %s", code, http.StatusText(code))}
+		return &frontEndError{StatusError: &apierrors.StatusError{ErrStatus: st}, code: code, message: frontEndMessage(body)}
 	}
 	if st.Code == 0 {
 		st.Code = int32(code)

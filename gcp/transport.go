@@ -118,6 +118,9 @@ func Retry(next http.RoundTripper, p RetryPolicy, limiter *Limiter) http.RoundTr
 			resp, err := tryOnce(next, try, body, p.AttemptTimeout)
 			release()
 			delay, retry := retryDelay(p, attempt, resp, err)
+			if err != nil && noTransportRetry(ctx) {
+				retry = false
+			}
 			if limiter != nil && isQuotaAnswer(resp) {
 				limiter.SlowDown()
 			}
@@ -143,6 +146,20 @@ func Retry(next http.RoundTripper, p RetryPolicy, limiter *Limiter) http.RoundTr
 			}
 		}
 	})
+}
+
+type transportRetryKey struct{}
+
+// withoutTransportRetry marks a request whose transport errors are not
+// retried: a path to a cluster that does not connect is left for the next
+// path, not dialled again.
+func withoutTransportRetry(ctx context.Context) context.Context {
+	return context.WithValue(ctx, transportRetryKey{}, true)
+}
+
+func noTransportRetry(ctx context.Context) bool {
+	v, _ := ctx.Value(transportRetryKey{}).(bool)
+	return v
 }
 
 // retriedError is a transport error that persisted over several tries.

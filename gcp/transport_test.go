@@ -20,6 +20,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
+
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 // TestWritesAreImpossible drives the real Compute Engine and Kubernetes
@@ -76,12 +78,13 @@ func TestWritesAreImpossible(t *testing.T) {
 	}
 
 	// Kubernetes: the cluster config lbdiag builds refuses writes too.
-	cfg, err := c.kubeConfig(&containerpb.Cluster{Name: "c", Location: "l", Endpoint: strings.TrimPrefix(srv.URL, "https://"),
-		MasterAuth: &containerpb.MasterAuth{ClusterCaCertificate: caOf(srv)}})
-	if err != nil {
-		t.Fatal(err)
+	cl := &inventory.Cluster{Project: "p", Info: &containerpb.Cluster{Name: "c", Location: "l", Endpoint: strings.TrimPrefix(srv.URL, "https://"),
+		MasterAuth: &containerpb.MasterAuth{ClusterCaCertificate: caOf(srv)}}}
+	public := c.clusterPaths(cl.Info, cl.Project)[0]
+	if public.via != inventory.ViaPublic || public.skip != "" {
+		t.Fatalf("public path: %+v", public)
 	}
-	dc, err := dynamic.NewForConfig(cfg)
+	dc, err := dynamic.NewForConfig(c.pathConfig(cl, public))
 	if err != nil {
 		t.Fatal(err)
 	}

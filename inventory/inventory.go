@@ -167,6 +167,9 @@ type Cluster struct {
 	// Events are the Warning and Normal events recorded by the
 	// load-balancing controllers (EventSelectors).
 	Events []corev1.Event
+	// Access is how lbdiag reached the cluster's API (nil when a replayed
+	// recording does not say).
+	Access *ClusterAccess
 	// KubeSystemUID is the UID of the kube-system Namespace: GKE's v2
 	// resource names carry its hash (ClusterHash), NEG descriptions carry
 	// it whole.

@@ -114,6 +114,7 @@ section.project + section.project { border-top: 3px solid #5f6368; margin-top: 3
 <section class="project" id="project-{{.R.Project}}">
 <h1>Load-balancing report for {{.R.Project}}</h1>
 <p class="meta">{{.R.Tool.Name}} {{.R.Tool.Version}} · started {{time .R.StartedAt}} · finished {{time .R.FinishedAt}} · clusters: {{range $i, $c := .R.Clusters}}{{if $i}}, {{end}}{{$c}}{{else}}none{{end}}</p>
+{{with .R.ClusterAccess}}<p class="meta">reached: {{range $i, $a := .}}{{if $i}}, {{end}}{{$a.Cluster}} {{if eq $a.Via "none"}}<span class="group unhealthy">by no path</span>{{else}}via {{$a.Via}} ({{$a.Endpoint}}){{end}}{{end}}</p>{{end}}
 <p class="summary" id="summary"><span class="error">{{.Errors}} errors</span><span class="warning">{{.Warnings}} warnings</span><span class="info">{{.Infos}} info</span>{{if .Gaps}}<span class="warning">{{len .Gaps}} sources could not be read</span>{{else}}<span class="ok">every source was read</span>{{end}}</p>
 
 <h2>Findings</h2>

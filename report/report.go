@@ -38,14 +38,17 @@ type Coverage struct {
 
 // Report is the result of one run, in the shape of the JSON contract.
 type Report struct {
-	SchemaVersion int               `json:"schemaVersion"`
-	Tool          Tool              `json:"tool"`
-	Project       string            `json:"project"`
-	StartedAt     time.Time         `json:"startedAt"`
-	FinishedAt    time.Time         `json:"finishedAt"`
-	Clusters      []string          `json:"clusters"`
-	Coverage      []Coverage        `json:"coverage"`
-	Findings      []inspect.Finding `json:"findings"`
+	SchemaVersion int       `json:"schemaVersion"`
+	Tool          Tool      `json:"tool"`
+	Project       string    `json:"project"`
+	StartedAt     time.Time `json:"startedAt"`
+	FinishedAt    time.Time `json:"finishedAt"`
+	Clusters      []string  `json:"clusters"`
+	// ClusterAccess says how each cluster's API was reached, or why not
+	// (a replayed recording that does not say gives none).
+	ClusterAccess []inventory.ClusterAccess `json:"clusterAccess"`
+	Coverage      []Coverage                `json:"coverage"`
+	Findings      []inspect.Finding         `json:"findings"`
 	// Resolved, present when the run was compared with a baseline, holds
 	// the baseline's findings that are gone.
 	Resolved *[]inspect.Finding `json:"resolved,omitempty"`
@@ -66,6 +69,7 @@ func New(tool Tool, inv *inventory.Inventory, res inspect.Result, started, finis
 		StartedAt:     started.UTC(),
 		FinishedAt:    finished.UTC(),
 		Clusters:      []string{},
+		ClusterAccess: []inventory.ClusterAccess{},
 		Coverage:      []Coverage{},
 		Findings:      res.Findings,
 	}
@@ -77,6 +81,9 @@ func New(tool Tool, inv *inventory.Inventory, res inspect.Result, started, finis
 	}
 	for _, cl := range inv.Clusters {
 		r.Clusters = append(r.Clusters, cl.Location()+"/"+cl.Name())
+		if a := cl.Access; a != nil {
+			r.ClusterAccess = append(r.ClusterAccess, sanitizeAccess(*a))
+		}
 	}
 	for _, c := range append(append(inventory.CoverageSet(nil), inv.Coverage...), res.Failures...) {
 		rc := Coverage{Source: string(c.Source), Scope: untrusted.Escape(c.Scope), Status: string(c.Status), Detail: untrusted.Clean(c.Detail),
@@ -87,6 +94,18 @@ func New(tool Tool, inv *inventory.Inventory, res inspect.Result, started, finis
 		r.Coverage = append(r.Coverage, rc)
 	}
 	return r
+}
+
+// sanitizeAccess escapes and bounds what a cluster's access quotes: the
+// endpoints come from the GKE API, the details from errors and answers.
+func sanitizeAccess(a inventory.ClusterAccess) inventory.ClusterAccess {
+	out := inventory.ClusterAccess{Cluster: untrusted.Escape(a.Cluster), Via: a.Via, Endpoint: untrusted.Escape(untrusted.Bound(a.Endpoint, 300)),
+		Attempts: []inventory.AccessAttempt{}}
+	for _, at := range a.Attempts {
+		out.Attempts = append(out.Attempts, inventory.AccessAttempt{Via: at.Via, Result: at.Result,
+			Endpoint: untrusted.Escape(untrusted.Bound(at.Endpoint, 300)), Detail: untrusted.Clean(at.Detail)})
+	}
+	return out
 }
 
 // Sanitize makes a finding safe to print and keep: every text that may

@@ -11,6 +11,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 // TableOptions control the human-readable report.
@@ -202,6 +203,9 @@ func writeSummary(w io.Writer, r *Report, o TableOptions) error {
 	} else {
 		fmt.Fprintf(&b, "; %s could not be read, so some checks were not made: see below).", plural(len(gaps), "source"))
 	}
+	if reached := accessLine(r); reached != "" {
+		b.WriteString("\n" + reached)
+	}
 	summary := wrap(b.String(), width) + "\n"
 	b.Reset()
 	b.WriteString(summary)
@@ -224,6 +228,23 @@ func writeSummary(w io.Writer, r *Report, o TableOptions) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// accessLine says how each cluster was reached: "Clusters reached:
+// europe-west1/shop-eu via public (34.76.102.18), ...".
+func accessLine(r *Report) string {
+	var parts []string
+	for _, a := range r.ClusterAccess {
+		if a.Via == inventory.ViaNone {
+			parts = append(parts, a.Cluster+" by no path (see below)")
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s via %s (%s)", a.Cluster, a.Via, a.Endpoint))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Clusters reached: " + strings.Join(parts, ", ") + "."
 }
 
 func plural(n int, word string) string {

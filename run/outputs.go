@@ -12,6 +12,7 @@ import (
 	"github.com/lbdiag/lbdiag/gcp"
 	"github.com/lbdiag/lbdiag/gcp/recording"
 	"github.com/lbdiag/lbdiag/internal/untrusted"
+	"github.com/lbdiag/lbdiag/inventory"
 	"github.com/lbdiag/lbdiag/output"
 	"github.com/lbdiag/lbdiag/report"
 )
@@ -88,19 +89,25 @@ func prepareRecordDir(dir string) error {
 }
 
 // manifest is the recording's manifest of one project's run: its time,
-// and the window of logs it read, which a replay reads again.
-func manifest(cfg Config, opts gcp.Options, recordedAt time.Time) recording.Manifest {
+// the window of logs it read and how it reached each cluster, which a
+// replay reproduces.
+func manifest(cfg Config, opts gcp.Options, inv *inventory.Inventory, recordedAt time.Time) recording.Manifest {
 	at := recordedAt.UTC()
 	m := recording.Manifest{Project: opts.Project, Tool: cfg.Tool.Name + " " + cfg.Tool.Version, RecordedAt: &at,
 		Exchanges: opts.Recorder.Exchanges()}
 	if opts.Logs > 0 {
 		m.Logs = opts.Logs.String()
 	}
+	for _, cl := range inv.Clusters {
+		if cl.Access != nil {
+			m.ClusterAccess = append(m.ClusterAccess, *cl.Access)
+		}
+	}
 	return m
 }
 
-func writeRecording(cfg Config, opts gcp.Options, recordedAt time.Time) error {
-	if err := recording.WriteManifest(filepath.Clean(cfg.Record), manifest(cfg, opts, recordedAt)); err != nil {
+func writeRecording(cfg Config, opts gcp.Options, inv *inventory.Inventory, recordedAt time.Time) error {
+	if err := recording.WriteManifest(filepath.Clean(cfg.Record), manifest(cfg, opts, inv, recordedAt)); err != nil {
 		return fmt.Errorf("--record: %w", err)
 	}
 	return nil
@@ -109,12 +116,12 @@ func writeRecording(cfg Config, opts gcp.Options, recordedAt time.Time) error {
 // writeEvidence writes the bundle: the redacted recording, the call log,
 // the coverage, the flags (never a credential), and the report as JSON,
 // text and HTML, with SHA256SUMS. It replaces the file atomically.
-func writeEvidence(cfg Config, opts gcp.Options, rep *report.Report, recordedAt, finished time.Time) error {
+func writeEvidence(cfg Config, opts gcp.Options, inv *inventory.Inventory, rep *report.Report, recordedAt, finished time.Time) error {
 	cov, err := untrusted.Marshal(rep.Coverage, "")
 	if err != nil {
 		return err
 	}
-	m := manifest(cfg, opts, recordedAt)
+	m := manifest(cfg, opts, inv, recordedAt)
 	end := finished.UTC()
 	m.FinishedAt, m.Clusters, m.Flags, m.Coverage, m.Calls = &end, rep.Clusters, cfg.Flags, cov, opts.CallLog.Calls()
 	var js, txt, html bytes.Buffer

@@ -82,6 +82,11 @@ type Config struct {
 	// entries read per backend service and query.
 	Logs       time.Duration
 	LogEntries int
+	// ClusterEndpoint, ClusterConnectTimeout and Kubeconfig say how to
+	// reach the clusters' APIs (gcp.Options').
+	ClusterEndpoint       string
+	ClusterConnectTimeout time.Duration
+	Kubeconfig            string
 
 	// Policy says which findings fail a project. Baseline, when set, is
 	// "auto" (each project's latest.json in Output) or a report file: the
@@ -251,7 +256,9 @@ func (c *Config) options(project string) gcp.Options {
 	return gcp.Options{Project: project, Clusters: c.Clusters, UserAgent: c.UserAgent(), Clock: c.Clock, Replay: c.Replay,
 		ComputeEndpoint: c.Endpoints.Compute, ContainerEndpoint: c.Endpoints.Container, TokenSource: c.TokenSource,
 		Health: c.Health, HealthBudget: c.HealthBudget, MaxQPS: c.MaxQPS, KubePageSize: c.KubePageSize,
-		Logs: logs, LoggingEndpoint: c.Endpoints.Logging, LogEntryCap: c.LogEntries, Focus: c.Focus}
+		Logs: logs, LoggingEndpoint: c.Endpoints.Logging, LogEntryCap: c.LogEntries, Focus: c.Focus,
+		ClusterEndpoint: c.ClusterEndpoint, ClusterConnectTimeout: c.ClusterConnectTimeout, Kubeconfig: c.Kubeconfig,
+		ResourceManagerEndpoint: c.Endpoints.ResourceManager}
 }
 
 // Project collects, inspects and reports one project, compares it with its
@@ -339,13 +346,13 @@ func Project(ctx context.Context, cfg Config, project string) (*report.Report, e
 		recordedAt = inv.CollectedAt
 	}
 	if cfg.Record != "" {
-		if err := writeRecording(cfg, opts, recordedAt); err != nil {
+		if err := writeRecording(cfg, opts, inv, recordedAt); err != nil {
 			return nil, err
 		}
 		cfg.notify(cfg.Notices, "recorded the run in %s", cfg.Record)
 	}
 	if cfg.Evidence != "" {
-		if err := writeEvidence(cfg, opts, rep, recordedAt, finished); err != nil {
+		if err := writeEvidence(cfg, opts, inv, rep, recordedAt, finished); err != nil {
 			return nil, err
 		}
 		cfg.notify(cfg.Notices, "wrote the evidence bundle %s", cfg.Evidence)

@@ -924,6 +924,50 @@ func TestRealAPIServer(t *testing.T) {
 		}
 	})
 
+	t.Run("one cluster through its DNS endpoint, behind authorized networks", func(t *testing.T) {
+		cl := env.clusters["ops-us"]
+		ca, proxy := newTestCA(t), newConnectProxy(t)
+		target, _ := url.Parse("https://" + cl.host)
+		rp := httputil.NewSingleHostReverseProxy(target)
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(env.caPEM)
+		rp.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+		var hits atomic.Int32
+		front := ca.serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			rp.ServeHTTP(w, r)
+		}), "*.us-central1.gke.goog")
+		proxy.route(opsDNS+":443", strings.TrimPrefix(front.URL, "https://"))
+		proxy.route(opsPublic+":443", "")
+		proxy.route(opsPrivate+":443", "")
+		g := newFakeProject(t)
+		g.replace, g.tokens, g.realKube = f.replace, f.tokens, f.realKube
+		g.clusterEdit = func(c map[string]any) {
+			if c["name"] == "ops-us" {
+				endpoints(opsPublic, opsPrivate, opsDNS, true)(c)
+			}
+		}
+		got := g.runEnv(t, []string{"HTTPS_PROXY=" + proxy.srv.URL, "SSL_CERT_FILE=" + ca.file}, "--format", "json", "--cluster-connect-timeout", "1s")
+		if got.code != report.ExitFindings {
+			t.Fatalf("exit %d\n%s", got.code, got.stderr)
+		}
+		if a := parseAccess(t, got.stdout).access("us-central1-a/ops-us"); !strings.HasPrefix(a, "dns "+opsDNS+" | public:timeout dns:ok") {
+			t.Errorf("ops-us: %s", a)
+		}
+		r := parseReport(t, back.Replace(got.stdout))
+		for _, c := range r.Coverage {
+			if c.Status != "ok" && c.Status != "not installed" {
+				t.Errorf("coverage %s %s: %s %s", c.Source, c.Scope, c.Status, c.Error)
+			}
+		}
+		if g, w := findingKeys(r), findingKeys(wantReport); !slices.Equal(g, w) {
+			t.Errorf("through the DNS endpoint the findings differ\nreal:  %q\nfakes: %q", g, w)
+		}
+		if hits.Load() < 20 {
+			t.Errorf("the DNS endpoint served %d requests", hits.Load())
+		}
+	})
+
 	t.Run("paging through a compaction: 410 Expired, then a fresh list", func(t *testing.T) {
 		cl := env.clusters[compactedCluster]
 		proxy, expired := compactingProxy(t, env, cl)

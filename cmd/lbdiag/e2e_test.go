@@ -80,6 +80,8 @@ type fakeProject struct {
 	mu     sync.Mutex
 	hits   map[string]int // "api METHOD path?query" -> count
 	noAuth []string       // requests without the expected bearer token
+	// auths are the Authorization headers each host received.
+	auths map[string][]string
 
 	// faults: path suffix -> handler deciding the answer from the hit
 	// count and the request; false means "serve the recording". The
@@ -100,6 +102,9 @@ type fakeProject struct {
 	replace *strings.Replacer
 	// kubeEdit edits the JSON answers of the clusters' API servers.
 	kubeEdit func(api, path string, body map[string]any)
+	// clusterEdit edits each cluster of clusters.list, after its endpoint
+	// and CA point at its fake API server.
+	clusterEdit func(cl map[string]any)
 }
 
 // kubeEndpoint is where a cluster's API server listens, and its CA.
@@ -275,6 +280,10 @@ func (f *fakeProject) arrive(key string, r *http.Request) (hit int, authorized b
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.hits[key]++
+	if f.auths == nil {
+		f.auths = map[string][]string{}
+	}
+	f.auths[r.Host] = append(f.auths[r.Host], r.Header.Get("Authorization"))
 	authorized = r.Header.Get("Authorization") == "Bearer "+testToken || f.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
 	if !authorized {
 		f.noAuth = append(f.noAuth, key)
@@ -321,6 +330,9 @@ func (f *fakeProject) serveClusters() http.Handler {
 				cl["masterAuth"] = auth
 			}
 			auth["clusterCaCertificate"] = base64.StdEncoding.EncodeToString(ep.caPEM)
+			if f.clusterEdit != nil {
+				f.clusterEdit(cl)
+			}
 		}
 		if f.unreachable != "" {
 			// A copy of a real cluster whose endpoint refuses connections.
@@ -330,6 +342,9 @@ func (f *fakeProject) serveClusters() http.Handler {
 			dead["name"], dead["location"], dead["zone"] = "legacy-eu", "europe-west4", "europe-west4"
 			dead["selfLink"] = "https://container.googleapis.com/v1/projects/acme-shop-prod/locations/europe-west4/clusters/legacy-eu"
 			dead["endpoint"] = f.unreachable
+			// Its private endpoint does not answer either (lbdiag runs
+			// outside the VPC).
+			dead["privateClusterConfig"] = map[string]any{"privateEndpoint": f.unreachable}
 			body["clusters"] = append(clusters, dead)
 		}
 		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
@@ -567,7 +582,8 @@ func testLiveRun(t *testing.T, shift time.Duration) {
 		t.Errorf("backendServices after a 429: %s", status)
 	}
 	status, errText, hint = gap(rep, "kubernetes.api", "projects/acme-shop-prod/locations/europe-west4/clusters/legacy-eu")
-	if status != "error" || !strings.Contains(errText, "connection refused") || !strings.Contains(hint, "unreachable") {
+	if status != "error" || !strings.Contains(errText, "connection refused") || !strings.Contains(hint, "the public endpoint refused the connection") ||
+		!strings.Contains(hint, "answers only inside the cluster's VPC") || !strings.Contains(hint, "--enable-dns-access") || strings.Contains(hint, "down") {
 		t.Errorf("unreachable cluster coverage: %s %q %q", status, errText, hint)
 	}
 	if status, errText, _ := gap(rep, "inspect.lb-resource-orphaned", "projects/acme-shop-prod"); status != "unknown" || !strings.Contains(errText, "legacy-eu") {

@@ -57,12 +57,39 @@ func iamPermissions(api, method, path string) (perms []string, ok bool) {
 		return []string{"container.clusters.get"}, true
 	case api == "crm" && method == http.MethodGet && path == "/v3/projects":
 		return []string{"resourcemanager.projects.list"}, true
+	case api == "crm" && method == http.MethodGet && strings.HasPrefix(path, "/v3/projects/") && strings.Count(path, "/") == 3:
+		return []string{"resourcemanager.projects.get"}, true
 	case api == "crm" && method == http.MethodGet && path == "/v3/folders":
 		return []string{"resourcemanager.folders.list"}, true
 	case api == recording.APILogging && method == http.MethodPost && path == "/v2/entries:list":
 		return []string{"logging.logEntries.list"}, true
 	}
 	return nil, false
+}
+
+// pathPermissions are the IAM permissions of the paths to a cluster other
+// than its IP endpoints (which need container.clusters.get), which
+// TestReachClusters exercises: lbdiag sends them only when a cluster needs
+// that path.
+var pathPermissions = map[string][]string{
+	"dns":             {"container.clusters.connect"},
+	"connect-gateway": {"gkehub.gateway.get", "resourcemanager.projects.get"}, // the fleet project's number, when the membership names its ID
+}
+
+// rolePermissions reads deploy/iam-role.yaml's permissions.
+func rolePermissions(t *testing.T) []string {
+	t.Helper()
+	raw, err := os.ReadFile("../../deploy/iam-role.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var role struct {
+		IncludedPermissions []string `json:"includedPermissions"`
+	}
+	if err := yaml.Unmarshal(raw, &role); err != nil {
+		t.Fatal(err)
+	}
+	return role.IncludedPermissions
 }
 
 // gcsLog is a proxy in front of fake-gcs-server that derives the storage
@@ -168,6 +195,11 @@ func TestIAMRoleMatchesCalls(t *testing.T) {
 		t.Errorf("no IAM permission known for Cloud Storage request %s", u)
 	}
 	logged.mu.Unlock()
+	for via, perms := range pathPermissions {
+		for _, p := range perms {
+			used[p] = append(used[p], "a cluster reached by "+via+" (TestReachClusters)")
+		}
+	}
 
 	raw, err := os.ReadFile("../../deploy/iam-role.yaml")
 	if err != nil {

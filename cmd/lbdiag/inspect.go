@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +53,9 @@ type inspectFlags struct {
 	logs              time.Duration
 	logEntries        int
 	loggingEndpoint   string
+	clusterEndpoint   string
+	connectTimeout    time.Duration
+	kubeconfig        string
 }
 
 func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
@@ -102,6 +108,9 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.StringArrayVar(&f.gateways, "gateway", nil, "report only on this Gateway (NS/NAME) and what it uses; repeatable")
 	fl.DurationVar(&f.logs, "logs", 0, "also read this window of Cloud Logging (at most 24h, e.g. 1h): the load balancers' request failures, health-check probe results and passthrough connections, as evidence on findings and findings of their own (a recording replays with the window it was recorded with; the demo holds 1h)")
 	fl.IntVar(&f.logEntries, "log-entries", gcp.DefaultLogEntryCap, "most request log entries read per backend service, and entries per health-check or passthrough log query (--logs)")
+	fl.StringVar(&f.clusterEndpoint, "cluster-endpoint", gcp.EndpointAuto, "how to reach each cluster's Kubernetes API: auto (a --kubeconfig context, then the public IP, the DNS endpoint, the Connect gateway, the private IP, the first that answers), dns, public, private or connect-gateway")
+	fl.DurationVar(&f.connectTimeout, "cluster-connect-timeout", gcp.DefaultConnectTimeout, "give up on one path to a cluster after this long (a public IP behind authorized networks never answers)")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig files (a list, as KUBECONFIG); a cluster's context named gke_PROJECT_LOCATION_CLUSTER (gcloud's) is tried first, with its server, CA, proxy-url and credentials")
 	fl.StringVar(&f.loggingEndpoint, "logging-endpoint", "", "Cloud Logging API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING or the public endpoint)")
 	fl.StringVar(&f.now, "now", "", "run as if the clock read this RFC 3339 time (for tests and reproductions)")
 	fl.MarkHidden("now")
@@ -133,7 +142,7 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 	cfg := &inv.cfg
 	*cfg = run.Config{Tool: tool(), Clock: clock, Clusters: f.clusters, ParallelProjects: f.parallelProjects, Timeout: f.timeout,
 		Health: f.health, HealthBudget: f.healthBudget, MaxQPS: f.maxQPS, KubePageSize: f.kubePageSize,
-		Logs: f.logs, LogEntries: f.logEntries, Baseline: f.baseline, Record: f.record, Evidence: f.evidence, Stats: f.stats,
+		Logs: f.logs, LogEntries: f.logEntries, ClusterEndpoint: f.clusterEndpoint, ClusterConnectTimeout: f.connectTimeout, Kubeconfig: f.kubeconfig, Baseline: f.baseline, Record: f.record, Evidence: f.evidence, Stats: f.stats,
 		Focus: inventory.Focus{Namespaces: f.namespaces, Ingresses: f.ingresses, Gateways: f.gateways},
 		Flags: evidenceFlags(f), Notices: env.stderr}
 	if !formats[inv.format] {
@@ -263,6 +272,17 @@ func (r *invocation) validate() error {
 	}
 	if f.logEntries <= 0 {
 		return usagef("--log-entries must be positive")
+	}
+	if !slices.Contains(gcp.ClusterEndpoints, f.clusterEndpoint) {
+		return usagef("--cluster-endpoint %q: want %s", f.clusterEndpoint, strings.Join(gcp.ClusterEndpoints, ", "))
+	}
+	if f.connectTimeout <= 0 {
+		return usagef("--cluster-connect-timeout must be positive")
+	}
+	for _, k := range filepath.SplitList(f.kubeconfig) {
+		if _, err := os.Stat(k); err != nil {
+			return usagef("--kubeconfig: %v", err)
+		}
 	}
 	for _, ref := range append(append([]string{}, f.ingresses...), f.gateways...) {
 		if ns, name, ok := strings.Cut(ref, "/"); !ok || ns == "" || name == "" || strings.Contains(name, "/") {

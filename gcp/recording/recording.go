@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/lbdiag/lbdiag/internal/untrusted"
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 // Format and FormatVersion identify a manifest. A manifest with a higher
@@ -96,6 +97,10 @@ type Manifest struct {
 	// ("1h0m0s"), which a replay reads again; empty when it read none.
 	Logs      string     `json:"logsWindow,omitempty"`
 	Exchanges []Exchange `json:"exchanges"`
+
+	// ClusterAccess is how the run reached each cluster, which a replay
+	// reports again (it makes no attempt of its own).
+	ClusterAccess []inventory.ClusterAccess `json:"clusterAccess,omitempty"`
 
 	// The fields below describe the run of an evidence bundle.
 	FinishedAt *time.Time        `json:"finishedAt,omitempty"`

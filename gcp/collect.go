@@ -157,8 +157,10 @@ type collector struct {
 	mu       sync.Mutex
 	coverage inventory.CoverageSet
 	compute  inventory.Compute
-	// computeErrs are the errors of the project's Compute Engine lists.
+	// computeErrs are the errors of the project's Compute Engine lists;
+	// ownLists is how many the run lists.
 	computeErrs []error
+	ownLists    int
 	clusterErr  error
 	// collectedAt is the inventory's collection time; logs is what
 	// --logs read.
@@ -238,25 +240,7 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 			clmu.Lock()
 			inv.Clusters = append(inv.Clusters, ic)
 			clmu.Unlock()
-			// Shared VPC: the host project's subnetworks and firewalls.
-			if host := ic.NetworkProject(); host != opts.Project && !hosts[host] {
-				hosts[host] = true
-				for _, t := range hostProjectTasks {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						c.runComputeTask(ctx, svc, host, t, false)
-					}()
-				}
-			}
-			if n := ic.NetworkURL(); n != "" && !networks[n] {
-				networks[n] = true
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					c.collectEffectiveFirewalls(ctx, svc, n)
-				}()
-			}
+			c.readNetwork(ctx, svc, ic, hosts, networks, &wg)
 			cwg.Add(1)
 			go func() {
 				defer cwg.Done()
@@ -292,6 +276,36 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 	}
 	c.coverLimiters()
 
+	c.assemble(inv)
+	return inv, nil
+}
+
+// readNetwork reads, once per host project and per VPC, what a cluster's
+// network adds: for Shared VPC, the host project's subnetworks and
+// firewalls; the VPC's effective firewalls.
+func (c *collector) readNetwork(ctx context.Context, svc *compute.Service, cl *inventory.Cluster, hosts, networks map[string]bool, wg *sync.WaitGroup) {
+	if host := cl.NetworkProject(); host != c.opts.Project && !hosts[host] {
+		hosts[host] = true
+		for _, t := range hostProjectTasks {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.runComputeTask(ctx, svc, host, t, false)
+			}()
+		}
+	}
+	if n := cl.NetworkURL(); n != "" && !networks[n] {
+		networks[n] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.collectEffectiveFirewalls(ctx, svc, n)
+		}()
+	}
+}
+
+// assemble puts what was read into the inventory, in a stable order.
+func (c *collector) assemble(inv *inventory.Inventory) {
 	sort.Slice(inv.Clusters, func(i, j int) bool { return inv.Clusters[i].Scope() < inv.Clusters[j].Scope() })
 	inv.Compute = c.compute
 	inv.Logs = c.logs
@@ -304,14 +318,13 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		}
 		return a.Source < b.Source
 	})
-	return inv, nil
 }
 
 func newCollector(opts Options) *collector {
 	if opts.Retry.MaxAttempts == 0 {
 		opts.Retry = DefaultRetryPolicy
 	}
-	c := &collector{opts: opts, base: newBaseTransport(), limiters: map[string]*Limiter{}}
+	c := &collector{opts: opts, base: newBaseTransport(), limiters: map[string]*Limiter{}, ownLists: len(projectTasks)}
 	if tm, ok := opts.TokenSource.(*TokenMemo); ok {
 		c.tokens = tm
 	} else if opts.TokenSource != nil {
@@ -351,7 +364,7 @@ func (c *collector) projectNotFound() bool {
 			return false
 		}
 	}
-	return len(c.computeErrs) == len(projectTasks)
+	return len(c.computeErrs) == c.ownLists
 }
 
 func isNotFound(err error) bool {
@@ -420,6 +433,7 @@ func sortCompute(c *inventory.Compute) {
 	bySelfLink(c.Networks, func(x *compute.Network) string { return x.SelfLink })
 	bySelfLink(c.TargetSSLProxies, func(x *compute.TargetSslProxy) string { return x.SelfLink })
 	bySelfLink(c.Regions, func(x *compute.Region) string { return x.Name })
+	bySelfLink(c.BackendBuckets, func(x *compute.BackendBucket) string { return x.SelfLink })
 }
 
 func bySelfLink[T any](s []T, link func(T) string) {

@@ -114,14 +114,23 @@ func (c *collector) collectCluster(ctx context.Context, cl *inventory.Cluster) {
 		c.replayCluster(ctx, cl)
 		return
 	}
+	if r, ok := c.reachOrCover(ctx, cl); ok {
+		c.listKube(ctx, cl, r.client, r.probe)
+	}
+}
+
+// reachOrCover reaches a cluster's API (recording how in cl.Access); when
+// no path answers, the cluster is one coverage gap with the cause and
+// fix, and ok is false.
+func (c *collector) reachOrCover(ctx context.Context, cl *inventory.Cluster) (reached, bool) {
 	r := c.reach(ctx, cl)
 	cl.Access = &r.access
 	if r.client == nil {
 		c.cover(inventory.Coverage{Source: inventory.KubeAPI, Scope: cl.Scope(), Status: inventory.StatusError,
 			Error: c.bound(accessError(r.access)), Hint: accessHint(cl.Info, cl.Project, r.access)})
-		return
+		return r, false
 	}
-	c.listKube(ctx, cl, r.client, r.probe)
+	return r, true
 }
 
 // replayCluster lists a recorded cluster: the recording says how it was

@@ -137,3 +137,38 @@ func AllowHTTP(ing *networkingv1.Ingress) (value string, set bool) {
 func IsDefaultBackend(ns, name string) bool {
 	return ns == "kube-system" && name == "default-http-backend"
 }
+
+// URLMapPaths are the URL-map path rules GKE's Ingress controller renders
+// for one Ingress path (ingress-gce pkg/controller/translator
+// validateAndGetPaths): Prefix "/" is "/*"; Prefix "/foo" and "/foo/" are
+// "/foo" and "/foo/*"; Exact and ImplementationSpecific (or no type) keep
+// the path as written; an empty path is "/*". ok is false for a path the
+// controller rejects (an Exact or Prefix path with a "*", or an empty one).
+func URLMapPaths(path string, pathType *networkingv1.PathType) (paths []string, ok bool) {
+	t := networkingv1.PathTypeImplementationSpecific
+	if pathType != nil {
+		t = *pathType
+	}
+	switch t {
+	case networkingv1.PathTypeImplementationSpecific:
+		if path == "" {
+			return []string{"/*"}, true
+		}
+		return []string{path}, true
+	case networkingv1.PathTypeExact:
+		if path == "" || strings.Contains(path, "*") {
+			return nil, false
+		}
+		return []string{path}, true
+	case networkingv1.PathTypePrefix:
+		if path == "" || strings.Contains(path, "*") {
+			return nil, false
+		}
+		if path == "/" {
+			return []string{"/*"}, true
+		}
+		p := strings.TrimSuffix(path, "/")
+		return []string{p, p + "/*"}, true
+	}
+	return nil, false
+}

@@ -1,10 +1,12 @@
 package gke
 
 import (
+	"strings"
 	"testing"
 
 	compute "google.golang.org/api/compute/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -88,6 +90,40 @@ func TestDescriptions(t *testing.T) {
 		"k8s-be-30080--1234abcd": MakerIngress, "k8s2-abc-pay-gateway-xyz": MakerL4, "hand-made": ""} {
 		if got, _ := BackendServiceMaker(&compute.BackendService{Name: name}); got != want {
 			t.Errorf("BackendServiceMaker(%s) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestURLMapPaths: the path rules ingress-gce renders for each path type
+// (pkg/controller/translator validateAndGetPaths).
+func TestURLMapPaths(t *testing.T) {
+	prefix, exact, impl := networkingv1.PathTypePrefix, networkingv1.PathTypeExact, networkingv1.PathTypeImplementationSpecific
+	for _, tc := range []struct {
+		path string
+		typ  *networkingv1.PathType
+		want []string
+		ok   bool
+	}{
+		{"/", &prefix, []string{"/*"}, true},
+		{"/foo", &prefix, []string{"/foo", "/foo/*"}, true},
+		{"/foo/", &prefix, []string{"/foo", "/foo/*"}, true},
+		{"/foo/*", &prefix, nil, false},
+		{"", &prefix, nil, false},
+		{"/foo", &exact, []string{"/foo"}, true},
+		{"/foo/", &exact, []string{"/foo/"}, true},
+		{"/foo*", &exact, nil, false},
+		{"", &exact, nil, false},
+		{"/foo/*", &impl, []string{"/foo/*"}, true},
+		{"/foo", nil, []string{"/foo"}, true},
+		{"", nil, []string{"/*"}, true},
+	} {
+		got, ok := URLMapPaths(tc.path, tc.typ)
+		if ok != tc.ok || strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			name := "nil"
+			if tc.typ != nil {
+				name = string(*tc.typ)
+			}
+			t.Errorf("URLMapPaths(%q, %s) = %v, %v; want %v, %v", tc.path, name, got, ok, tc.want, tc.ok)
 		}
 	}
 }

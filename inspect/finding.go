@@ -156,6 +156,9 @@ func Run(inv *inventory.Inventory, rules []*Rule) Result {
 	var res Result
 	shared := map[any]any{}
 	for _, r := range rules {
+		if r.WholeProject && inv.Partial {
+			continue
+		}
 		fs, skipped, err := runOne(inv, r, shared)
 		res.Failures = append(res.Failures, skipped...)
 		if err != nil {

@@ -83,6 +83,12 @@ type Rule struct {
 	Doc   Doc
 	// Check reports findings through the pass. It must not perform I/O.
 	Check func(p *Pass)
+	// WholeProject marks a rule whose verdict rests on the project's
+	// lists being whole: that something referenced is absent from them,
+	// or that nothing uses a resource. A trace reads only the resources
+	// one request meets (inventory.Partial), so Run skips these rules
+	// there; every other rule judges the objects that were read.
+	WholeProject bool
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)

@@ -109,3 +109,25 @@ func TestDerivedIsComputedOncePerRun(t *testing.T) {
 		t.Errorf("built %d times for two runs, want 2", builds)
 	}
 }
+
+// TestWholeProjectRulesSkipPartialInventories: a rule that judges the
+// project's lists whole does not run on a trace's partial inventory; the
+// others do.
+func TestWholeProjectRulesSkipPartialInventories(t *testing.T) {
+	t.Parallel()
+	ran := map[string]bool{}
+	whole := validRule("absent-thing")
+	whole.WholeProject = true
+	whole.Check = func(p *Pass) { ran["absent-thing"] = true }
+	each := validRule("per-object")
+	each.Check = func(p *Pass) { ran["per-object"] = true }
+	Run(&inventory.Inventory{Project: "p", Partial: true}, []*Rule{whole, each})
+	if ran["absent-thing"] || !ran["per-object"] {
+		t.Errorf("on a partial inventory, ran %v", ran)
+	}
+	ran = map[string]bool{}
+	Run(&inventory.Inventory{Project: "p"}, []*Rule{whole, each})
+	if !ran["absent-thing"] || !ran["per-object"] {
+		t.Errorf("on a whole inventory, ran %v", ran)
+	}
+}

@@ -14,12 +14,18 @@ type Status string
 //     read. A gap.
 //   - skipped: left out at the user's request (--cluster, --namespace,
 //     --ingress, ...). Not a gap: the run is complete for what was asked.
+//   - partial: a trace read the objects it follows by name, not the whole
+//     list: each object it read has an entry of its own (scope its
+//     relative name, "projects/p/global/backendServices/x"), complete when
+//     the get answered, even with 404. Not a gap, and not complete: what a
+//     rule needs from the whole list stays unknown.
 const (
 	StatusOK           Status = "ok"
 	StatusError        Status = "error"
 	StatusUnknown      Status = "unknown"
 	StatusSkipped      Status = "skipped"
 	StatusNotInstalled Status = "not-installed"
+	StatusPartial      Status = "partial"
 )
 
 // Source names one kind of data lbdiag reads, such as
@@ -44,6 +50,8 @@ const (
 	ComputeFirewalls          Source = "compute.firewalls"
 	ComputeNetworks           Source = "compute.networks"
 	ComputeTargetSSLProxies   Source = "compute.targetSslProxies"
+	// ComputeBackendBuckets is read by a trace only, by name.
+	ComputeBackendBuckets Source = "compute.backendBuckets"
 	// ComputeProject is projects.get: the project's quotas.
 	ComputeProject Source = "compute.projects"
 	// ComputeRegions is regions.list: each region's quotas.
@@ -99,9 +107,11 @@ type Coverage struct {
 	Hint   string `json:"hint,omitempty"`
 }
 
-// Complete reports whether the entry stands for a full read.
+// Complete reports whether the entry stands for a full read: of the whole
+// source, or, for a partial one, of every object the run needed (each of
+// which has an entry of its own).
 func (c Coverage) Complete() bool {
-	return c.Status == StatusOK || c.Status == StatusNotInstalled
+	return c.Status == StatusOK || c.Status == StatusNotInstalled || c.Status == StatusPartial
 }
 
 // CoverageSet is the coverage record of a run.
@@ -126,7 +136,7 @@ func (cs CoverageSet) Known(source Source, scope string) bool {
 // could not be read, or a rule that could not decide. Sources skipped at the
 // user's request are not gaps.
 func (c Coverage) Gap() bool {
-	return !c.Complete() && c.Status != StatusSkipped
+	return !c.Complete() && c.Status != StatusSkipped && c.Status != StatusPartial
 }
 
 // Gaps returns the entries that make the run incomplete, sorted by scope

@@ -183,9 +183,7 @@ type HTTPRoute struct {
 	Spec              struct {
 		ParentRefs []ParentReference `json:"parentRefs,omitempty"`
 		Hostnames  []string          `json:"hostnames,omitempty"`
-		Rules      []struct {
-			BackendRefs []BackendRef `json:"backendRefs,omitempty"`
-		} `json:"rules,omitempty"`
+		Rules      []HTTPRouteRule   `json:"rules,omitempty"`
 	} `json:"spec,omitempty"`
 	Status struct {
 		Parents []struct {
@@ -194,6 +192,32 @@ type HTTPRoute struct {
 			Conditions     []metav1.Condition `json:"conditions,omitempty"`
 		} `json:"parents,omitempty"`
 	} `json:"status,omitempty"`
+}
+
+// HTTPRouteRule is one rule of an HTTPRoute.
+type HTTPRouteRule struct {
+	Matches     []HTTPRouteMatch `json:"matches,omitempty"`
+	BackendRefs []BackendRef     `json:"backendRefs,omitempty"`
+}
+
+// HTTPRouteMatch is one match of an HTTPRoute rule (path, headers, query
+// parameters, method); a rule with none matches every request.
+type HTTPRouteMatch struct {
+	Path *struct {
+		Type  *string `json:"type,omitempty"`
+		Value *string `json:"value,omitempty"`
+	} `json:"path,omitempty"`
+	Headers []struct {
+		Type  *string `json:"type,omitempty"`
+		Name  string  `json:"name"`
+		Value string  `json:"value"`
+	} `json:"headers,omitempty"`
+	QueryParams []struct {
+		Type  *string `json:"type,omitempty"`
+		Name  string  `json:"name"`
+		Value string  `json:"value"`
+	} `json:"queryParams,omitempty"`
+	Method *string `json:"method,omitempty"`
 }
 
 // PolicyTargetReference is the targetRef of GKE's policy objects.

@@ -40,6 +40,10 @@ type Inventory struct {
 	// Logs is what Cloud Logging said about the load balancers (--logs);
 	// nil when logs were not asked for.
 	Logs *Logs
+	// Partial is set when a trace read only the resources one request
+	// meets: the project's lists are not whole (their coverage is
+	// StatusPartial), so rules that judge the whole project do not run.
+	Partial bool
 
 	knownMu  sync.Mutex
 	known    map[string]bool // source + " " + scope -> complete
@@ -88,6 +92,22 @@ func (inv *Inventory) KnownObject(source Source, cl *Cluster, resource, ns, name
 	return !bad
 }
 
+// KnownResource reports whether lbdiag knows if the Compute Engine
+// resource at url exists: its collection was listed whole in the
+// resource's project, or a trace got it by name (an answer, 404 included).
+func (inv *Inventory) KnownResource(source Source, url string) bool {
+	if inv.Known(source, RelativeName(url)) {
+		return true
+	}
+	ps := ProjectScope(ProjectOf(url))
+	for _, c := range inv.Coverage {
+		if c.Source == source && c.Scope == ps && c.Status == StatusPartial {
+			return false
+		}
+	}
+	return inv.Known(source, ps)
+}
+
 // ClusterListComplete reports whether every cluster of the project is in
 // the inventory: the cluster list was read, GKE answered for every
 // location (no missingZones), and --cluster did not narrow it. Rules whose
@@ -125,6 +145,8 @@ type Compute struct {
 	Firewalls          []*compute.Firewall
 	Networks           []*compute.Network
 	TargetSSLProxies   []*compute.TargetSslProxy
+	// BackendBuckets are read by a trace only (by name).
+	BackendBuckets []*compute.BackendBucket
 	// Project holds the project's quotas (projects.get, fields name and
 	// quotas only: never its metadata); nil when not read.
 	Project *compute.Project

@@ -1,6 +1,9 @@
 package inventory
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestKnown(t *testing.T) {
 	t.Parallel()
@@ -43,5 +46,42 @@ func TestNames(t *testing.T) {
 	}
 	if !SameResource("https://compute.googleapis.com/compute/beta/projects/host/global/networks/shared", full) {
 		t.Error("API host and version must not matter")
+	}
+}
+
+// TestKnownResource: a collection listed whole knows every object of it;
+// one a trace read by name (partial) knows only the objects it got, 404s
+// included, and is complete without being a gap.
+func TestKnownResource(t *testing.T) {
+	t.Parallel()
+	const base = "https://www.googleapis.com/compute/v1/"
+	inv := &Inventory{Project: "a", Partial: true, Coverage: CoverageSet{
+		{Source: ComputeURLMaps, Scope: "projects/a", Status: StatusOK},
+		{Source: ComputeBackendServices, Scope: "projects/a", Status: StatusPartial},
+		{Source: ComputeBackendServices, Scope: "projects/a/global/backendServices/read", Status: StatusOK},
+		{Source: ComputeBackendServices, Scope: "projects/a/global/backendServices/gone", Status: StatusOK, Detail: "not found"},
+		{Source: ComputeBackendServices, Scope: "projects/a/global/backendServices/denied", Status: StatusError, Error: "403"},
+	}}
+	for url, want := range map[string]bool{
+		base + "projects/a/global/urlMaps/any":             true,
+		base + "projects/a/global/backendServices/read":    true,
+		"projects/a/global/backendServices/gone":           true,
+		base + "projects/a/global/backendServices/denied":  false,
+		base + "projects/a/global/backendServices/unread":  false,
+		base + "projects/b/global/backendServices/another": false,
+	} {
+		src := ComputeBackendServices
+		if strings.Contains(url, "urlMaps") {
+			src = ComputeURLMaps
+		}
+		if got := inv.KnownResource(src, url); got != want {
+			t.Errorf("KnownResource(%s) = %v, want %v", url, got, want)
+		}
+	}
+	if !inv.Known(ComputeBackendServices, "projects/a") {
+		t.Error("a partial read is complete for the objects it read")
+	}
+	if g := inv.Coverage.Gaps(); len(g) != 1 || g[0].Scope != "projects/a/global/backendServices/denied" {
+		t.Errorf("gaps: %+v", g)
 	}
 }

@@ -35,6 +35,34 @@ type Logs struct {
 	// request logs were not read to the end (the cap of entries, or a
 	// failed page, stopped it): their counts are lower bounds.
 	CappedRequests map[string]bool
+	// URL, set by a trace, counts the window's requests of the traced URL
+	// on the traced forwarding rules, by status and statusDetails.
+	URL *URLRequests
+}
+
+// URLRequests counts the logged requests of one URL (scheme, host and
+// path; any query).
+type URLRequests struct {
+	URL string `json:"url"`
+	// ForwardingRules are the names of the forwarding rules whose logs
+	// were read.
+	ForwardingRules []string   `json:"forwardingRules"`
+	Counts          []URLCount `json:"counts"`
+	Total           int        `json:"total"`
+	// Capped is set when the cap of entries stopped the count: the counts
+	// are lower bounds.
+	Capped bool `json:"capped,omitempty"`
+	// Unlogged names the backend services the request may reach whose
+	// request logging is off: their requests are not in the counts.
+	Unlogged []string `json:"unlogged,omitempty"`
+}
+
+// URLCount is the requests of one status and statusDetails.
+type URLCount struct {
+	Status  int       `json:"status"`
+	Details string    `json:"statusDetails"`
+	Count   int       `json:"count"`
+	Last    time.Time `json:"last"`
 }
 
 // RequestFailures is the failed requests of one backend service with one

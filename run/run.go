@@ -245,6 +245,20 @@ func (c *Config) projects(ctx context.Context) ([]string, inventory.CoverageSet,
 	return uniq, nil, nil
 }
 
+// collectError is what a collection's error means for the run: a
+// project that does not exist, the error itself, or an interrupt.
+func collectError(ctx context.Context, project string, err error) error {
+	switch {
+	case errors.Is(err, gcp.ErrProjectNotFound):
+		return &projectNotFound{project: project}
+	case err != nil:
+		return err
+	case ctx.Err() != nil:
+		return errors.New("interrupted")
+	}
+	return nil
+}
+
 // options are the collection options of one project.
 func (c *Config) options(project string) gcp.Options {
 	logs := c.Logs
@@ -294,14 +308,8 @@ func Project(ctx context.Context, cfg Config, project string) (*report.Report, e
 	collectStart, collectCPU := time.Now(), cpuTime()
 	inv, err := gcp.Collect(cctx, opts)
 	collectWall, collectCPUUsed := time.Since(collectStart), cpuTime()-collectCPU
-	if errors.Is(err, gcp.ErrProjectNotFound) {
-		return nil, &projectNotFound{project: project}
-	}
-	if err != nil {
+	if err := collectError(ctx, project, err); err != nil {
 		return nil, err
-	}
-	if ctx.Err() != nil {
-		return nil, errors.New("interrupted")
 	}
 	rulesStart, rulesCPU := time.Now(), cpuTime()
 	res := inspect.Run(inv, rules.All())

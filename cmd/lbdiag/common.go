@@ -1,17 +1,24 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/lbdiag/lbdiag/fixtures"
+	"github.com/lbdiag/lbdiag/gcp"
 	"github.com/lbdiag/lbdiag/gcp/recording"
 	"github.com/lbdiag/lbdiag/report"
+	"github.com/lbdiag/lbdiag/run"
 )
 
 // What the commands share: the clock, the endpoints' validation, the
@@ -87,4 +94,119 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// sourceFlags are the flags every command that reads a project shares:
+// where to read (the APIs, a recording, the demo), with which credentials,
+// how fast and for how long, and how to reach the clusters.
+type sourceFlags struct {
+	project           string
+	timeout           time.Duration
+	computeEndpoint   string
+	containerEndpoint string
+	crmEndpoint       string
+	loggingEndpoint   string
+	accessTokenFile   string
+	replay            string
+	demo              bool
+	now               string
+	maxQPS            float64
+	kubePageSize      int
+	logs              time.Duration
+	logEntries        int
+	clusterEndpoint   string
+	connectTimeout    time.Duration
+	kubeconfig        string
+}
+
+// register defines the flags; verb is what the command does to a project
+// ("inspect", "trace in"), logsHelp what --logs reads for it.
+func (s *sourceFlags) register(fl *pflag.FlagSet, verb, logsHelp string) {
+	fl.StringVar(&s.project, "project", "", "project to "+verb+" (default: CLOUDSDK_CORE_PROJECT, GOOGLE_CLOUD_PROJECT, or gcloud's core/project)")
+	fl.DurationVar(&s.timeout, "timeout", 5*time.Minute, "give up on API calls still running after this long and report what was read")
+	fl.StringVar(&s.computeEndpoint, "compute-endpoint", "", "Compute Engine API base URL ending in /compute/v1/ (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE or the public endpoint)")
+	fl.StringVar(&s.containerEndpoint, "container-endpoint", "", "GKE API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER or the public endpoint)")
+	fl.StringVar(&s.crmEndpoint, "resourcemanager-endpoint", "", "Cloud Resource Manager API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER or the public endpoint)")
+	fl.StringVar(&s.loggingEndpoint, "logging-endpoint", "", "Cloud Logging API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING or the public endpoint)")
+	fl.StringVar(&s.accessTokenFile, "access-token-file", "", "file holding an OAuth access token to use instead of Application Default Credentials (default: $CLOUDSDK_AUTH_ACCESS_TOKEN_FILE)")
+	fl.StringVar(&s.replay, "replay", "", verb+" a recording (--record directory or --evidence bundle) instead of calling the APIs")
+	fl.BoolVar(&s.demo, "demo", false, verb+" the embedded demo project (no credentials needed)")
+	fl.Float64Var(&s.maxQPS, "max-qps", gcp.DefaultMaxQPS, "requests a second to each Google API, per project (Compute Engine's default read quota is about 1,500 a minute)")
+	fl.DurationVar(&s.logs, "logs", 0, logsHelp)
+	fl.IntVar(&s.logEntries, "log-entries", gcp.DefaultLogEntryCap, "most request log entries read per backend service, and entries per health-check or passthrough log query (--logs)")
+	fl.StringVar(&s.clusterEndpoint, "cluster-endpoint", gcp.EndpointAuto, "how to reach each cluster's Kubernetes API: auto (a --kubeconfig context, then the public IP, the DNS endpoint, the Connect gateway, the private IP, the first that answers), dns, public, private or connect-gateway")
+	fl.DurationVar(&s.connectTimeout, "cluster-connect-timeout", gcp.DefaultConnectTimeout, "give up on one path to a cluster after this long (a public IP behind authorized networks never answers)")
+	fl.StringVar(&s.kubeconfig, "kubeconfig", "", "kubeconfig files (a list, as KUBECONFIG); a cluster's context named gke_PROJECT_LOCATION_CLUSTER (gcloud's) is tried first, with its server, CA, proxy-url and credentials")
+	fl.StringVar(&s.now, "now", "", "run as if the clock read this RFC 3339 time (for tests and reproductions)")
+	fl.MarkHidden("now")
+	fl.IntVar(&s.kubePageSize, "kube-page-size", 0, "limit of each Kubernetes list request (default 500; small values exercise paging in tests)")
+	fl.MarkHidden("kube-page-size")
+}
+
+// validate rejects values of the shared flags that cannot mean anything.
+func (s *sourceFlags) validate() error {
+	switch {
+	case s.timeout <= 0:
+		return usagef("--timeout must be positive")
+	case s.maxQPS <= 0:
+		return usagef("--max-qps must be positive")
+	case s.logs < 0 || s.logs > gcp.MaxLogWindow:
+		return usagef("--logs %s: give a window up to 24h (e.g. 1h)", s.logs)
+	case s.logEntries <= 0:
+		return usagef("--log-entries must be positive")
+	case !slices.Contains(gcp.ClusterEndpoints, s.clusterEndpoint):
+		return usagef("--cluster-endpoint %q: want %s", s.clusterEndpoint, strings.Join(gcp.ClusterEndpoints, ", "))
+	case s.connectTimeout <= 0:
+		return usagef("--cluster-connect-timeout must be positive")
+	}
+	for _, k := range filepath.SplitList(s.kubeconfig) {
+		if _, err := os.Stat(k); err != nil {
+			return usagef("--kubeconfig: %v", err)
+		}
+	}
+	return nil
+}
+
+// config fills the run's settings the shared flags decide.
+func (s *sourceFlags) config(cfg *run.Config) {
+	cfg.Timeout, cfg.MaxQPS, cfg.KubePageSize = s.timeout, s.maxQPS, s.kubePageSize
+	cfg.Logs, cfg.LogEntries = s.logs, s.logEntries
+	cfg.ClusterEndpoint, cfg.ClusterConnectTimeout, cfg.Kubeconfig = s.clusterEndpoint, s.connectTimeout, s.kubeconfig
+}
+
+// useRecording loads --demo or --replay into the run, checking --project
+// against the recording's; it returns what releases the recording.
+func (s *sourceFlags) useRecording(cfg *run.Config) (func(), error) {
+	rec, cleanup, err := loadRecording(s.demo, s.replay)
+	if err != nil {
+		return nil, err
+	}
+	if s.project != "" && s.project != rec.Manifest.Project {
+		cleanup()
+		return nil, usagef("--project %s: the recording is of project %s", s.project, rec.Manifest.Project)
+	}
+	cfg.Replay = rec
+	return cleanup, nil
+}
+
+// useAPIs points the run at the APIs (flags, then gcloud's environment
+// overrides) with the credentials of --access-token-file or ADC.
+func (s *sourceFlags) useAPIs(ctx context.Context, env *environment, cfg *run.Config) error {
+	e := &cfg.Endpoints
+	e.Compute = firstNonEmpty(s.computeEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE"))
+	e.Container = firstNonEmpty(s.containerEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER"))
+	e.ResourceManager = firstNonEmpty(s.crmEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER"))
+	e.Logging = firstNonEmpty(s.loggingEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING"))
+	for _, c := range []struct{ api, url, suffix string }{{"compute", e.Compute, "/compute/v1/"}, {"container", e.Container, ""},
+		{"resourcemanager", e.ResourceManager, ""}, {"logging", e.Logging, ""}} {
+		if err := checkEndpoint(c.api, c.url, c.suffix); err != nil {
+			return err
+		}
+	}
+	ts, err := gcp.TokenSource(ctx, firstNonEmpty(s.accessTokenFile, env.getenv("CLOUDSDK_AUTH_ACCESS_TOKEN_FILE")))
+	if err != nil {
+		return err
+	}
+	cfg.TokenSource = gcp.RememberTokens(ts)
+	return nil
 }

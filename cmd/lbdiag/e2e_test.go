@@ -105,6 +105,8 @@ type fakeProject struct {
 	// clusterEdit edits each cluster of clusters.list, after its endpoint
 	// and CA point at its fake API server.
 	clusterEdit func(cl map[string]any)
+	// index, when set, answers Compute Engine gets and filtered lists.
+	index *computeIndex
 }
 
 // kubeEndpoint is where a cluster's API server listens, and its CA.
@@ -171,7 +173,15 @@ func serveTLS(t testing.TB, h http.Handler) *httptest.Server {
 }
 
 func (f *fakeProject) serve(api string) http.Handler {
-	h := f.rec.Handler(api)
+	rh := f.rec.Handler(api)
+	// With gets on, Compute Engine answers gets and filtered lists from
+	// every object of the recording (and those a test adds).
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if api == recording.APICompute && f.index != nil && f.index.serve(w, r) {
+			return
+		}
+		rh.ServeHTTP(w, r)
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := api + " " + r.Method + " " + r.URL.Path + "?" + recording.CanonicalQuery(r.URL.RawQuery)
 		if r.Method == http.MethodPost {
@@ -387,6 +397,13 @@ func (f *fakeProject) runEnv(t *testing.T, env []string, args ...string) runResu
 // runAs is runEnv with another access token.
 func (f *fakeProject) runAs(t *testing.T, token string, env []string, args ...string) runResult {
 	t.Helper()
+	return f.runCommand(t, "inspect", token, env, args...)
+}
+
+// runCommand runs an lbdiag command (inspect, trace) against the fake
+// project.
+func (f *fakeProject) runCommand(t *testing.T, command, token string, env []string, args ...string) runResult {
+	t.Helper()
 	dir := t.TempDir()
 	t.Cleanup(func() {
 		// lbdiag writes nothing but what it was asked to.
@@ -399,7 +416,7 @@ func (f *fakeProject) runAs(t *testing.T, token string, env []string, args ...st
 	})
 	tokenFile := filepath.Join(dir, "token")
 	os.WriteFile(tokenFile, []byte(token+"\n"), 0o600)
-	base := []string{"inspect", "--project", "acme-shop-prod",
+	base := []string{command, "--project", "acme-shop-prod",
 		"--compute-endpoint", f.compute.URL + "/compute/v1/",
 		"--container-endpoint", f.container.URL + "/",
 		"--logging-endpoint", f.logging.URL + "/",

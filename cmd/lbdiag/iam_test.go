@@ -31,6 +31,7 @@ func iamPermissions(api, method, path string) (perms []string, ok bool) {
 		effective     = regexp.MustCompile(`^/compute/v1/projects/[^/]+/global/networks/[^/]+/getEffectiveFirewalls$`)
 		health        = regexp.MustCompile(`^/compute/v1/projects/[^/]+/global/backendServices/[^/]+/getHealth$`)
 		regionHealth  = regexp.MustCompile(`^/compute/v1/projects/[^/]+/regions/[^/]+/backendServices/[^/]+/getHealth$`)
+		computeGet    = regexp.MustCompile(`^/compute/v1/projects/[^/]+/(global|regions/[^/]+|zones/[^/]+)/([A-Za-z]+)/[^/]+$`)
 		computeProj   = regexp.MustCompile(`^/compute/v1/projects/[^/]+$`)
 		computeRegion = regexp.MustCompile(`^/compute/v1/projects/[^/]+/regions$`)
 		clusters      = regexp.MustCompile(`^/v1/projects/[^/]+/locations/-/clusters$`)
@@ -38,6 +39,22 @@ func iamPermissions(api, method, path string) (perms []string, ok bool) {
 	switch {
 	case api == recording.APICompute && method == http.MethodGet && computeColl.MatchString(path):
 		return []string{"compute." + computeColl.FindStringSubmatch(path)[1] + ".list"}, true
+	case api == recording.APICompute && method == http.MethodGet && computeGet.MatchString(path):
+		// A get by name (a trace): compute.<collection>.get for global
+		// and zonal resources, compute.region<Collection>.get for
+		// regional ones, compute.globalNetworkEndpointGroups.get for
+		// global NEGs.
+		m := computeGet.FindStringSubmatch(path)
+		coll := m[2]
+		switch {
+		case strings.HasPrefix(m[1], "regions/") && coll == "instanceGroups":
+			// regionInstanceGroups.get needs compute.instanceGroups.get.
+		case strings.HasPrefix(m[1], "regions/"):
+			coll = "region" + strings.ToUpper(coll[:1]) + coll[1:]
+		case m[1] == "global" && coll == "networkEndpointGroups":
+			coll = "globalNetworkEndpointGroups"
+		}
+		return []string{"compute." + coll + ".get"}, true
 	case api == recording.APICompute && method == http.MethodGet && effective.MatchString(path):
 		return []string{"compute.networks.getEffectiveFirewalls"}, true
 	case api == recording.APICompute && method == http.MethodPost && health.MatchString(path):
@@ -75,6 +92,14 @@ var pathPermissions = map[string][]string{
 	"dns":             {"container.clusters.connect"},
 	"connect-gateway": {"gkehub.gateway.get", "resourcemanager.projects.get"}, // the fleet project's number, when the membership names its ID
 }
+
+// traceOnlyPermissions are what a trace gets by name that no test project
+// has: instance-group backends (zonal or regional, both
+// compute.instanceGroups.get), regional and global NEGs (serverless,
+// internet, Private Service Connect), and the HTTPS proxies and
+// certificates of regional load balancers.
+var traceOnlyPermissions = []string{"compute.instanceGroups.get", "compute.regionNetworkEndpointGroups.get", "compute.globalNetworkEndpointGroups.get",
+	"compute.regionTargetHttpsProxies.get", "compute.regionSslCertificates.get"}
 
 // rolePermissions reads deploy/iam-role.yaml's permissions.
 func rolePermissions(t *testing.T) []string {
@@ -195,6 +220,23 @@ func TestIAMRoleMatchesCalls(t *testing.T) {
 		t.Errorf("no IAM permission known for Cloud Storage request %s", u)
 	}
 	logged.mu.Unlock()
+	// lbdiag trace reads by name: every kind of load balancer the tests
+	// know.
+	for _, req := range traceRequests(t) {
+		api, rest, _ := strings.Cut(req, " ")
+		method, rest, _ := strings.Cut(rest, " ")
+		path, _, _ := strings.Cut(rest, "?")
+		perms, ok := iamPermissions(api, method, path)
+		if !ok {
+			t.Errorf("no IAM permission known for the trace's %s %s %s: add it to iamPermissions", api, method, path)
+		}
+		for _, p := range perms {
+			used[p] = append(used[p], "lbdiag trace: "+req)
+		}
+	}
+	for _, p := range traceOnlyPermissions {
+		used[p] = append(used[p], "lbdiag trace of a backend kind no test project has")
+	}
 	for via, perms := range pathPermissions {
 		for _, p := range perms {
 			used[p] = append(used[p], "a cluster reached by "+via+" (TestReachClusters)")

@@ -3,12 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,41 +17,25 @@ import (
 )
 
 type inspectFlags struct {
-	project           string
-	projects          []string
-	organization      string
-	folder            string
-	shard             string
-	parallelProjects  int
-	output            string
-	baseline          string
-	format            string
-	failOn            string
-	clusters          []string
-	timeout           time.Duration
-	computeEndpoint   string
-	containerEndpoint string
-	crmEndpoint       string
-	accessTokenFile   string
-	record            string
-	evidence          string
-	replay            string
-	demo              bool
-	now               string
-	health            string
-	healthBudget      int
-	maxQPS            float64
-	namespaces        []string
-	ingresses         []string
-	gateways          []string
-	stats             string
-	kubePageSize      int
-	logs              time.Duration
-	logEntries        int
-	loggingEndpoint   string
-	clusterEndpoint   string
-	connectTimeout    time.Duration
-	kubeconfig        string
+	sourceFlags
+	projects         []string
+	organization     string
+	folder           string
+	shard            string
+	parallelProjects int
+	output           string
+	baseline         string
+	format           string
+	failOn           string
+	clusters         []string
+	record           string
+	evidence         string
+	health           string
+	healthBudget     int
+	namespaces       []string
+	ingresses        []string
+	gateways         []string
+	stats            string
 }
 
 func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
@@ -80,7 +60,7 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.project, "project", "", "project to inspect (default: CLOUDSDK_CORE_PROJECT, GOOGLE_CLOUD_PROJECT, or gcloud's core/project)")
+	f.sourceFlags.register(fl, "inspect", "also read this window of Cloud Logging (at most 24h, e.g. 1h): the load balancers' request failures, health-check probe results and passthrough connections, as evidence on findings and findings of their own (a recording replays with the window it was recorded with; the demo holds 1h)")
 	fl.StringSliceVar(&f.projects, "projects", nil, "inspect these projects (comma list, repeatable); the report holds one entry per project")
 	fl.StringVar(&f.organization, "organization", "", "inspect every ACTIVE project under this organization (numeric ID), nested folders included")
 	fl.StringVar(&f.folder, "folder", "", "inspect every ACTIVE project under this folder (numeric ID), nested folders included")
@@ -91,33 +71,15 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.StringVar(&f.format, "format", "table", "output format: table, json, csv, html or log (Cloud Logging structured lines)")
 	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info or none")
 	fl.StringArrayVar(&f.clusters, "cluster", nil, "inspect only this cluster (NAME or LOCATION/NAME); repeatable")
-	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up on API calls still running after this long and report what was read")
-	fl.StringVar(&f.computeEndpoint, "compute-endpoint", "", "Compute Engine API base URL ending in /compute/v1/ (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE or the public endpoint)")
-	fl.StringVar(&f.containerEndpoint, "container-endpoint", "", "GKE API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER or the public endpoint)")
-	fl.StringVar(&f.crmEndpoint, "resourcemanager-endpoint", "", "Cloud Resource Manager API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER or the public endpoint)")
-	fl.StringVar(&f.accessTokenFile, "access-token-file", "", "file holding an OAuth access token to use instead of Application Default Credentials (default: $CLOUDSDK_AUTH_ACCESS_TOKEN_FILE)")
 	fl.StringVar(&f.record, "record", "", "write every API response of the run to this new directory, raw: unredacted (env values, startup scripts, annotations), so keep it private (files 0600); --evidence writes a redacted bundle")
 	fl.StringVar(&f.evidence, "evidence", "", "also write an evidence bundle (.tar.gz): every API response, redacted, with the call log and the report")
-	fl.StringVar(&f.replay, "replay", "", "inspect a recording (--record directory or --evidence bundle) instead of calling the APIs")
-	fl.BoolVar(&f.demo, "demo", false, "inspect the embedded demo project (no credentials needed)")
 	fl.StringVar(&f.health, "health", gcp.HealthAuto, "backend health to read with getHealth: auto (every group up to --health-budget calls, else those that matter most first), all (every group, paced) or none")
 	fl.IntVar(&f.healthBudget, "health-budget", gcp.DefaultHealthBudget, "most getHealth calls of --health auto, per project")
-	fl.Float64Var(&f.maxQPS, "max-qps", gcp.DefaultMaxQPS, "requests a second to each Google API, per project (Compute Engine's default read quota is about 1,500 a minute)")
 	fl.StringArrayVar(&f.namespaces, "namespace", nil, "report only on this namespace's objects and the load balancers that serve them; repeatable")
 	fl.StringArrayVar(&f.ingresses, "ingress", nil, "report only on this Ingress (NS/NAME) and what it uses; repeatable")
 	fl.StringArrayVar(&f.gateways, "gateway", nil, "report only on this Gateway (NS/NAME) and what it uses; repeatable")
-	fl.DurationVar(&f.logs, "logs", 0, "also read this window of Cloud Logging (at most 24h, e.g. 1h): the load balancers' request failures, health-check probe results and passthrough connections, as evidence on findings and findings of their own (a recording replays with the window it was recorded with; the demo holds 1h)")
-	fl.IntVar(&f.logEntries, "log-entries", gcp.DefaultLogEntryCap, "most request log entries read per backend service, and entries per health-check or passthrough log query (--logs)")
-	fl.StringVar(&f.clusterEndpoint, "cluster-endpoint", gcp.EndpointAuto, "how to reach each cluster's Kubernetes API: auto (a --kubeconfig context, then the public IP, the DNS endpoint, the Connect gateway, the private IP, the first that answers), dns, public, private or connect-gateway")
-	fl.DurationVar(&f.connectTimeout, "cluster-connect-timeout", gcp.DefaultConnectTimeout, "give up on one path to a cluster after this long (a public IP behind authorized networks never answers)")
-	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig files (a list, as KUBECONFIG); a cluster's context named gke_PROJECT_LOCATION_CLUSTER (gcloud's) is tried first, with its server, CA, proxy-url and credentials")
-	fl.StringVar(&f.loggingEndpoint, "logging-endpoint", "", "Cloud Logging API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING or the public endpoint)")
-	fl.StringVar(&f.now, "now", "", "run as if the clock read this RFC 3339 time (for tests and reproductions)")
-	fl.MarkHidden("now")
 	fl.StringVar(&f.stats, "stats", "", "write the phases' wall and CPU times of a one-project run to this file (for benchmarks)")
 	fl.MarkHidden("stats")
-	fl.IntVar(&f.kubePageSize, "kube-page-size", 0, "limit of each Kubernetes list request (default 500; small values exercise paging in tests)")
-	fl.MarkHidden("kube-page-size")
 	return cmd
 }
 
@@ -140,11 +102,11 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 	}
 	inv := &invocation{env: env, f: f, format: strings.ToLower(f.format)}
 	cfg := &inv.cfg
-	*cfg = run.Config{Tool: tool(), Clock: clock, Clusters: f.clusters, ParallelProjects: f.parallelProjects, Timeout: f.timeout,
-		Health: f.health, HealthBudget: f.healthBudget, MaxQPS: f.maxQPS, KubePageSize: f.kubePageSize,
-		Logs: f.logs, LogEntries: f.logEntries, ClusterEndpoint: f.clusterEndpoint, ClusterConnectTimeout: f.connectTimeout, Kubeconfig: f.kubeconfig, Baseline: f.baseline, Record: f.record, Evidence: f.evidence, Stats: f.stats,
+	*cfg = run.Config{Tool: tool(), Clock: clock, Clusters: f.clusters, ParallelProjects: f.parallelProjects,
+		Health: f.health, HealthBudget: f.healthBudget, Baseline: f.baseline, Record: f.record, Evidence: f.evidence, Stats: f.stats,
 		Focus: inventory.Focus{Namespaces: f.namespaces, Ingresses: f.ingresses, Gateways: f.gateways},
 		Flags: evidenceFlags(f), Notices: env.stderr}
+	f.sourceFlags.config(cfg)
 	if !formats[inv.format] {
 		return nil, usagef("--format %q: want table, json, csv, html or log", f.format)
 	}
@@ -169,26 +131,14 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 
 	// The recording of --demo and --replay names its one project.
 	if f.demo || f.replay != "" {
-		rec, cleanup, err := loadRecording(f.demo, f.replay)
+		cleanup, err := f.useRecording(cfg)
 		if err != nil {
 			return nil, err
 		}
 		defer cleanup()
-		if f.project != "" && f.project != rec.Manifest.Project {
-			return nil, usagef("--project %s: the recording is of project %s", f.project, rec.Manifest.Project)
-		}
-		cfg.Replay = rec
 	} else {
-		e := &cfg.Endpoints
-		e.Compute = firstNonEmpty(f.computeEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE"))
-		e.Container = firstNonEmpty(f.containerEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER"))
-		e.ResourceManager = firstNonEmpty(f.crmEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER"))
-		e.Logging = firstNonEmpty(f.loggingEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING"))
-		for _, c := range []struct{ api, url, suffix string }{{"compute", e.Compute, "/compute/v1/"}, {"container", e.Container, ""},
-			{"resourcemanager", e.ResourceManager, ""}, {"logging", e.Logging, ""}} {
-			if err := checkEndpoint(c.api, c.url, c.suffix); err != nil {
-				return nil, err
-			}
+		if err := f.useAPIs(ctx, env, cfg); err != nil {
+			return nil, err
 		}
 		// Which projects: the listed ones, an organization's or folder's,
 		// or the one project of --project.
@@ -210,11 +160,6 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 			}
 			cfg.Projects = []string{project}
 		}
-		ts, err := gcp.TokenSource(ctx, firstNonEmpty(f.accessTokenFile, env.getenv("CLOUDSDK_AUTH_ACCESS_TOKEN_FILE")))
-		if err != nil {
-			return nil, err
-		}
-		cfg.TokenSource = gcp.RememberTokens(ts)
 	}
 	if f.output != "" {
 		store, err := output.Open(ctx, f.output, cfg.TokenSource, cfg.UserAgent())
@@ -248,8 +193,6 @@ func (r *invocation) validate() error {
 	switch {
 	case sources > 1:
 		return usagef("choose one of --project, --projects, --organization, --folder, --demo and --replay")
-	case f.timeout <= 0:
-		return usagef("--timeout must be positive")
 	case r.multi && (f.record != "" || f.evidence != ""):
 		return usagef("--record and --evidence capture one project: use them with --project, --demo or --replay")
 	case r.multi && len(f.clusters) > 0:
@@ -264,25 +207,11 @@ func (r *invocation) validate() error {
 	default:
 		return usagef("--health %q: want auto, all or none", f.health)
 	}
-	if f.maxQPS <= 0 || f.healthBudget < 0 {
-		return usagef("--max-qps must be positive and --health-budget not negative")
+	if f.healthBudget < 0 {
+		return usagef("--health-budget must not be negative")
 	}
-	if f.logs < 0 || f.logs > gcp.MaxLogWindow {
-		return usagef("--logs %s: give a window up to 24h (e.g. 1h)", f.logs)
-	}
-	if f.logEntries <= 0 {
-		return usagef("--log-entries must be positive")
-	}
-	if !slices.Contains(gcp.ClusterEndpoints, f.clusterEndpoint) {
-		return usagef("--cluster-endpoint %q: want %s", f.clusterEndpoint, strings.Join(gcp.ClusterEndpoints, ", "))
-	}
-	if f.connectTimeout <= 0 {
-		return usagef("--cluster-connect-timeout must be positive")
-	}
-	for _, k := range filepath.SplitList(f.kubeconfig) {
-		if _, err := os.Stat(k); err != nil {
-			return usagef("--kubeconfig: %v", err)
-		}
+	if err := f.sourceFlags.validate(); err != nil {
+		return err
 	}
 	for _, ref := range append(append([]string{}, f.ingresses...), f.gateways...) {
 		if ns, name, ok := strings.Cut(ref, "/"); !ok || ns == "" || name == "" || strings.Contains(name, "/") {

@@ -68,3 +68,32 @@ func TestREADMEInStep(t *testing.T) {
 		t.Error("the README does not say how long the first build takes")
 	}
 }
+
+// TestREADMETraceInStep keeps the README's trace example equal to what
+// lbdiag trace prints on the demo.
+func TestREADMETraceInStep(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	const marker = "<!-- trace-output: a test keeps this block equal to the demo's trace -->\n```\n"
+	_, rest, ok := strings.Cut(readme, marker)
+	block, _, ok2 := strings.Cut(rest, "```\n")
+	if !ok || !ok2 {
+		t.Fatal("the README has no trace-output block")
+	}
+	res := runLbdiagEnv(t, t.TempDir(), []string{"COLUMNS=140"}, "trace", "--demo", "https://shop.example.com/checkout/cart")
+	if res.code != 1 {
+		t.Errorf("the demo's trace exits %d: %s", res.code, res.stderr)
+	}
+	if block != res.stdout && *updateREADME {
+		readme = strings.Replace(readme, marker+block, marker+res.stdout, 1)
+		if err := os.WriteFile("../../README.md", []byte(readme), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else if block != res.stdout {
+		t.Errorf("the README's trace differs from the demo's; run go test ./cmd/lbdiag -run README -update:\n%s", res.stdout)
+	}
+}

@@ -65,7 +65,7 @@ with its evidence and its fix.`,
 	root.SetOut(env.stdout)
 	root.SetErr(env.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
-	root.AddCommand(newInspectCommand(env, func(o *outcome) { rc.outcome = o }), newRulesCommand(env), newExplainCommand(env), newVersionCommand(env))
+	root.AddCommand(newInspectCommand(env, func(o *outcome) { rc.outcome = o }), newTraceCommand(env, func(o *outcome) { rc.outcome = o }), newRulesCommand(env), newExplainCommand(env), newVersionCommand(env))
 	rc.cmd = root
 	return rc
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -222,6 +223,9 @@ type scaleFake struct {
 	// probes time out.
 	logs        *fakelogging.Server
 	logsLatency time.Duration
+	// byName indexes the objects for gets (a trace).
+	indexOnce sync.Once
+	byName    map[string]int
 }
 
 func (f *scaleFake) count(cat string) {
@@ -309,9 +313,34 @@ func (f *scaleFake) serveCompute(w http.ResponseWriter, r *http.Request) {
 	if q.Get("pageToken") != "" {
 		f.count("compute pages")
 	}
+	if m := scalePath.FindStringSubmatch(path); m != nil {
+		// A get by name (a trace).
+		if o := f.object(m[2], m[1], m[3]); o != nil {
+			writeJSON(w, o)
+		} else {
+			writeGoogleError(w, http.StatusNotFound, "notFound", "The resource 'projects/"+scaleProject+"/"+path+"' was not found")
+		}
+		return
+	}
 	coll := strings.TrimPrefix(strings.TrimPrefix(path, "aggregated/"), "global/")
 	lists := f.y.computeLists()
 	l, ok := lists[coll]
+	if filter := q.Get("filter"); ok && filter != "" {
+		// A filtered list: the items that pass, paged the same way.
+		match, err := parseComputeFilter(filter)
+		if err != nil {
+			writeGoogleError(w, http.StatusBadRequest, "invalid", "Invalid value for field 'filter': '"+filter+"'.")
+			return
+		}
+		var keep []int
+		for k := 0; k < l.count; k++ {
+			if _, o := l.item(k); match(o) {
+				keep = append(keep, k)
+			}
+		}
+		item := l.item
+		l.count, l.item = len(keep), func(k int) (string, map[string]any) { return item(keep[k]) }
+	}
 	if !ok {
 		// Every other list is empty.
 		if strings.HasPrefix(path, "aggregated/") {
@@ -347,6 +376,28 @@ func (f *scaleFake) serveCompute(w http.ResponseWriter, r *http.Request) {
 		body["nextPageToken"] = strconv.Itoa(end)
 	}
 	writeJSON(w, body)
+}
+
+var scalePath = regexp.MustCompile(`^(global|regions/[^/]+|zones/[^/]+)/([A-Za-z]+)/([^/]+)$`)
+
+// object returns one resource of the synthetic project by collection,
+// scope and name, from an index built on the first get.
+func (f *scaleFake) object(coll, scope, name string) map[string]any {
+	f.indexOnce.Do(func() {
+		f.byName = map[string]int{}
+		for c, l := range f.y.computeLists() {
+			for k := 0; k < l.count; k++ {
+				sc, o := l.item(k)
+				f.byName[c+"|"+sc+"|"+o["name"].(string)] = k
+			}
+		}
+	})
+	at, ok := f.byName[coll+"|"+scope+"|"+name]
+	if !ok {
+		return nil
+	}
+	_, o := f.y.computeLists()[coll].item(at)
+	return o
 }
 
 func (f *scaleFake) serveContainer(w http.ResponseWriter, r *http.Request) {
@@ -636,4 +687,68 @@ func TestScale(t *testing.T) {
 			t.Errorf("scale %s makes %d requests, more than the %d recorded in %s", scale, n, w, path)
 		}
 	}
+}
+
+// TestScaleTrace traces one URL in the synthetic project at each asked
+// scale and latency, and prints the wall time and the requests. A trace
+// reads what the request meets, so its requests do not grow with the
+// project: the forwarding rules of one address, one proxy, map, backend
+// service, its health checks, NEGs and their health, the firewalls, and
+// one cluster (after a probe of each cluster on the NEGs' network).
+//
+//	go test ./cmd/lbdiag -run TestScaleTrace -scale S,M,L -latency 0,50ms -v
+func TestScaleTrace(t *testing.T) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "| scale | latency | exit | Compute requests (pages) | getHealth | Kubernetes | GKE | wall |\n|---|---|---|---|---|---|---|---|\n")
+	for _, name := range strings.Split(*scaleFlag, ",") {
+		s := scaleSpecs[strings.TrimSpace(name)]
+		for _, ls := range strings.Split(*latencyFlag, ",") {
+			lat, err := time.ParseDuration(strings.TrimSpace(ls))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := newScaleFake(t, s, lat)
+			dir := t.TempDir()
+			tokenFile := filepath.Join(dir, "token")
+			os.WriteFile(tokenFile, []byte(testToken), 0o600)
+			// Ingress app-3: its forwarding rule's address.
+			cmd := exec.Command(binary, "trace", "--project", scaleProject, "--compute-endpoint", f.compute.URL+"/compute/v1/",
+				"--container-endpoint", f.container.URL+"/", "--access-token-file", tokenFile, "--now", "2026-11-30T12:00:00Z",
+				"--format", "json", "--ip", "34.100.0.3", "http://app-3.example.com/")
+			cmd.Dir = dir
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GCE_METADATA_HOST=127.0.0.1:9"}
+			var out strings.Builder
+			cmd.Stdout = &out
+			start := time.Now()
+			err = cmd.Run()
+			wall := time.Since(start)
+			exit := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				exit = ee.ExitCode()
+			}
+			var r struct {
+				Answer     string
+				Candidates []struct {
+					Hops []struct{ Kind, Verdict string }
+				}
+			}
+			json.Unmarshal([]byte(out.String()), &r)
+			if exit == 2 || len(r.Candidates) != 1 || !strings.Contains(r.Answer, "of team-3/app-3-web:80") {
+				t.Errorf("%s %s: exit %d, answer %q", s.name, lat, exit, r.Answer)
+			}
+			kube, compute := f.get("kubernetes"), f.get("compute")
+			// One cluster read whole (about 20 lists and their pages)
+			// after a probe of each cluster.
+			if kube > int64(s.clusters)+60 {
+				t.Errorf("%s: %d Kubernetes requests: more than one cluster was read", s.name, kube)
+			}
+			// A list of each of three collections (the firewalls paged),
+			// and gets by name: not the project's lists.
+			if fwPages := int64(s.firewall/500 + 1); compute > fwPages+25 {
+				t.Errorf("%s: %d Compute Engine requests", s.name, compute)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %d | %d (%d) | %d | %d | %d | %.2f s |\n", s.name, lat, exit, compute, f.get("compute pages"), f.get("getHealth"), kube, f.get("container"), wall.Seconds())
+		}
+	}
+	t.Logf("lbdiag trace on %d CPUs:\n%s", runtime.NumCPU(), b.String())
 }

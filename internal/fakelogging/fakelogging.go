@@ -44,6 +44,13 @@ func New(project string, entries []map[string]any) *Server {
 	return &Server{projects: map[string]bool{"projects/" + project: true}, entries: entries}
 }
 
+// Queries returns the filters of the entries.list calls so far.
+func (s *Server) Queries() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.Filters...)
+}
+
 // Allow lets callers read other projects, whose logs are empty.
 func (s *Server) Allow(projects ...string) {
 	s.mu.Lock()

@@ -126,3 +126,11 @@ func scrubURL(u string) string {
 func Clean(s string, secrets ...string) string {
 	return Escape(Bound(Scrub(s, secrets...), MaxValue))
 }
+
+// ScrubParams redacts the values of query parameters that look like
+// credentials (token=, key=, sig=, password= and the like) and keeps the
+// others: a URL a user traces stays recognizable, its secrets do not
+// reach a report.
+func ScrubParams(s string) string {
+	return secretParam.ReplaceAllString(s, "$1="+Redacted)
+}

@@ -87,3 +87,17 @@ func TestMarshalEscapesC1(t *testing.T) {
 		t.Errorf("Marshal = %s, %v", b, err)
 	}
 }
+
+func TestScrubParams(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://shop.example.com/cart?id=7&token=abc.def&sig=xyz": "https://shop.example.com/cart?id=7&token=" + Redacted + "&sig=" + Redacted,
+		"a=1&api_key=s3cr3t":                  "a=1&api_key=" + Redacted,
+		"lang=en&page=2":                      "lang=en&page=2",
+		"monkey=banana":                       "monkey=banana",
+		"https://h/p?access_token=ya29.abcde": "https://h/p?access_token=" + Redacted,
+	} {
+		if got := ScrubParams(in); got != want {
+			t.Errorf("ScrubParams(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -14,9 +14,10 @@ import (
 
 // NEGMissing reports NEGs the NEG controller lists that do not exist.
 var NEGMissing = &inspect.Rule{
-	ID:       "neg-missing",
-	Severity: inspect.Error,
-	Title:    "Every NEG a Service's neg-status lists exists in each of its zones",
+	ID:           "neg-missing",
+	Severity:     inspect.Error,
+	WholeProject: true,
+	Title:        "Every NEG a Service's neg-status lists exists in each of its zones",
 	Doc: inspect.Doc{
 		Why:     `The NEG controller writes the Service's NEGs and their zones in cloud.google.com/neg-status. When one is absent from Compute Engine (deleted by hand, the controller lagging or failing), the Ingress controller's sync fails with "networkEndpointGroups/... was not found" (404) and Pods in that zone get no traffic.`,
 		Fix:     `Look at the Service's events (kubectl describe service SVC -n NS) for the NEG controller's error; removing and re-adding the cloud.google.com/neg annotation makes the controller recreate the NEGs.`,

@@ -15,9 +15,10 @@ import (
 // PreSharedCertMissing reports pre-shared-cert annotations naming
 // certificates the project lacks.
 var PreSharedCertMissing = &inspect.Rule{
-	ID:       "pre-shared-cert-missing",
-	Severity: inspect.Error,
-	Title:    "Every certificate an Ingress's pre-shared-cert annotation names exists in its scope",
+	ID:           "pre-shared-cert-missing",
+	Severity:     inspect.Error,
+	WholeProject: true,
+	Title:        "Every certificate an Ingress's pre-shared-cert annotation names exists in its scope",
 	Doc: inspect.Doc{
 		Why:     `ingress.gcp.kubernetes.io/pre-shared-cert lists SslCertificates the controller attaches to the Ingress's target HTTPS proxy: global ones for an external (gce) Ingress, regional ones in the cluster's region for gce-internal and gce-regional-external. One that does not exist in that scope fails the whole load-balancer sync, and the HTTPS proxy keeps its old certificates or is never built. GKE's ManagedCertificate controller writes mcrt-... names here too; if such a certificate was deleted by hand, the annotation keeps pointing at it.`,
 		Fix:     `Create the certificate in the right scope (gcloud compute ssl-certificates create NAME --certificate=... --private-key=... --global, or --region REGION), or remove the name from the annotation (for mcrt-... names, delete and re-create the ManagedCertificate instead).`,

@@ -14,9 +14,10 @@ import (
 // SecurityPolicyMissing reports BackendConfigs whose Cloud Armor policy does
 // not exist in the project.
 var SecurityPolicyMissing = &inspect.Rule{
-	ID:       "security-policy-missing",
-	Severity: inspect.Error,
-	Title:    "Every Cloud Armor policy a BackendConfig or GCPBackendPolicy names exists as a global policy of the project",
+	ID:           "security-policy-missing",
+	Severity:     inspect.Error,
+	WholeProject: true,
+	Title:        "Every Cloud Armor policy a BackendConfig or GCPBackendPolicy names exists as a global policy of the project",
 	Doc: inspect.Doc{
 		Why: `A BackendConfig's spec.securityPolicy.name is applied by GKE's Ingress controller to every backend service built for the Services that use it. When the project has no global Cloud Armor security policy of that name, each sync fails with "The given security policy ... does not exist" (repeated on every resync): the backend runs without the protection the manifest promises, and other changes to the load balancer are held up. Regional policies do not count: GKE Ingress attaches only global policies.`,
 		Fix: `Create the policy in the cluster's project, or correct the name in the BackendConfig:

@@ -76,9 +76,7 @@ func TestGatewayDrainNeedsThePolicies(t *testing.T) {
 		var r inventory.HTTPRoute
 		r.Namespace, r.Name = "shop", "web"
 		r.Spec.ParentRefs = []inventory.ParentReference{{Name: "gw"}}
-		r.Spec.Rules = append(r.Spec.Rules, struct {
-			BackendRefs []inventory.BackendRef `json:"backendRefs,omitempty"`
-		}{BackendRefs: []inventory.BackendRef{{Name: "web", Port: ruletest.Ptr[int32](80)}}})
+		r.Spec.Rules = append(r.Spec.Rules, inventory.HTTPRouteRule{BackendRefs: []inventory.BackendRef{{Name: "web", Port: ruletest.Ptr[int32](80)}}})
 		cl.HTTPRoutes = []inventory.HTTPRoute{r}
 		dep := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"}}
 		dep.Spec.Template.Labels = map[string]string{"app": "web"}

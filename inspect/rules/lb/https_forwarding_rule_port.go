@@ -15,9 +15,10 @@ import (
 // HTTPSForwardingRulePort reports HTTPS and SSL proxies reachable on no
 // port 443.
 var HTTPSForwardingRulePort = &inspect.Rule{
-	ID:       "https-forwarding-rule-port",
-	Severity: inspect.Warning,
-	Title:    "Every target HTTPS or SSL proxy has a forwarding rule on port 443",
+	ID:           "https-forwarding-rule-port",
+	Severity:     inspect.Warning,
+	WholeProject: true,
+	Title:        "Every target HTTPS or SSL proxy has a forwarding rule on port 443",
 	Doc: inspect.Doc{
 		Why:     `Clients open https:// URLs on port 443. A target HTTPS (or SSL) proxy whose forwarding rules listen only on other ports (80, 8080, 8443) answers TLS where no browser looks for it, and a Google-managed certificate on it cannot be validated through port 443 either. It is usually a forwarding rule created with the HTTP rule's port by mistake.`,
 		Fix:     `Create the forwarding rule on 443 for the proxy (forwarding rules' ports cannot be changed): gcloud compute forwarding-rules create NAME --global --target-https-proxy=PROXY --ports=443 --address=IP, then delete the wrong one.`,

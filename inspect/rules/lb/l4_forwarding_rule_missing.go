@@ -12,9 +12,10 @@ import (
 // L4ForwardingRuleMissing reports LoadBalancer Services whose address no
 // forwarding rule holds.
 var L4ForwardingRuleMissing = &inspect.Rule{
-	ID:       "l4-forwarding-rule-missing",
-	Severity: inspect.Error,
-	Title:    "Every LoadBalancer Service's address belongs to a forwarding rule",
+	ID:           "l4-forwarding-rule-missing",
+	Severity:     inspect.Error,
+	WholeProject: true,
+	Title:        "Every LoadBalancer Service's address belongs to a forwarding rule",
 	Doc: inspect.Doc{
 		Why:     `A LoadBalancer Service's status.loadBalancer.ingress is the address of the forwarding rule GKE made for it. When no forwarding rule of the cluster's project has that address, the load balancer was deleted behind GKE's back (by hand, by a script cleaning up "unused" resources, by Terraform) or is being rebuilt: traffic to the address goes nowhere, while Kubernetes still shows the address.`,
 		Fix:     `Make GKE rebuild it: kubectl annotate service NAME -n NS lbdiag.dev/resync="$(date +%s)" --overwrite (any change to the Service triggers a sync), then check: gcloud compute forwarding-rules list --filter="IPAddress=IP"`,

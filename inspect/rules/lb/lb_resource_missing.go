@@ -15,9 +15,10 @@ import (
 // LBResourceMissing reports controller annotations naming resources that do
 // not exist.
 var LBResourceMissing = &inspect.Rule{
-	ID:       "lb-resource-missing",
-	Severity: inspect.Error,
-	Title:    "Every Compute Engine resource an Ingress's or Gateway's controller annotations name exists",
+	ID:           "lb-resource-missing",
+	Severity:     inspect.Error,
+	WholeProject: true,
+	Title:        "Every Compute Engine resource an Ingress's or Gateway's controller annotations name exists",
 	Doc: inspect.Doc{
 		Why:     `After each successful sync GKE's controllers write the names of the load balancer's resources on the object: ingress.kubernetes.io/url-map, forwarding-rule, https-forwarding-rule, target-proxy, https-target-proxy and backends on Ingresses; networking.gke.io/url-maps, forwarding-rules, backend-services, ... on Gateways. A name whose resource is gone means the load balancer is broken or half deleted, usually by hand or by a cleanup script; the controller recreates it only on its next successful sync.`,
 		Fix:     `Trigger a resync (for example kubectl annotate ingress ING -n NS lbdiag/resync="$(date +%s)" --overwrite) and watch its events; if the sync fails, fix the error it reports. Do not delete resources named k8s1-, k8s2-, k8s-, gkegw1- by hand.`,

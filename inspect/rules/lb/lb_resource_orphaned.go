@@ -17,9 +17,10 @@ import (
 // LBResourceOrphaned reports GKE-made load-balancing resources no listed
 // cluster can own.
 var LBResourceOrphaned = &inspect.Rule{
-	ID:       "lb-resource-orphaned",
-	Severity: inspect.Info,
-	Title:    "Every load-balancing resource GKE's controllers created belongs to a live Ingress, Gateway, Service or cluster",
+	ID:           "lb-resource-orphaned",
+	Severity:     inspect.Info,
+	WholeProject: true,
+	Title:        "Every load-balancing resource GKE's controllers created belongs to a live Ingress, Gateway, Service or cluster",
 	Doc: inspect.Doc{
 		Why: `When an Ingress, Gateway or cluster is deleted while its controller cannot finish (the cluster is gone, a finalizer was removed, the sync kept failing), its forwarding rules, proxies, URL maps, backend services, NEGs and firewall rules stay behind: they cost money, count against quotas, and can hold static IPs. lbdiag decides ownership from the cluster list, never from the presence of instances (a cluster scaled to zero still owns its firewall rules): it finds the cluster a resource belongs to by what its name and description encode (the node tag gke-CLUSTER-ID-node a firewall rule targets, the kube-system UID hash of k8s2- names, the cluster UID of a NEG's description, the k8s1- prefix the cluster's Services and Ingresses use), and calls it left over only when no listed cluster can own it, or when the cluster that owns it no longer has the Ingress or Service it was made for. It decides only when GKE listed every location and every cluster was read; the finding states the evidence.`,
 		Fix: `Check nothing uses it, then delete it, frontends first: forwarding rules, target proxies, URL maps, backend services, health checks, NEGs, firewall rules.`,

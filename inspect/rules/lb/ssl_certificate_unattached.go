@@ -12,9 +12,10 @@ import (
 
 // SSLCertificateUnattached reports certificates no load balancer presents.
 var SSLCertificateUnattached = &inspect.Rule{
-	ID:       "ssl-certificate-unattached",
-	Severity: inspect.Info,
-	Title:    "Every SSL certificate is presented by a target proxy that a forwarding rule uses",
+	ID:           "ssl-certificate-unattached",
+	Severity:     inspect.Info,
+	WholeProject: true,
+	Title:        "Every SSL certificate is presented by a target proxy that a forwarding rule uses",
 	Doc: inspect.Doc{
 		Why:     `A certificate that no target HTTPS or SSL proxy presents, or only proxies no forwarding rule sends to, serves no one: it counts against the SSL_CERTIFICATES quota, and a Google-managed one never provisions, because Google's certificate authority validates a domain through the load balancer that serves it. Such certificates are usually left over from a deleted load balancer or Ingress, or were created before the load balancer that should present them.`,
 		Fix:     `Attach it (gcloud compute target-https-proxies update PROXY --ssl-certificates=CERT,...) or delete it: gcloud compute ssl-certificates delete CERT --global --project PROJECT. For GKE, reference it from the Ingress (ingress.gcp.kubernetes.io/pre-shared-cert or networking.gke.io/managed-certificates) instead.`,

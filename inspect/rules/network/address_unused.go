@@ -11,9 +11,10 @@ import (
 
 // AddressUnused reports reserved addresses nothing uses.
 var AddressUnused = &inspect.Rule{
-	ID:       "address-unused",
-	Severity: inspect.Info,
-	Title:    "Every reserved address is used",
+	ID:           "address-unused",
+	Severity:     inspect.Info,
+	WholeProject: true,
+	Title:        "Every reserved address is used",
 	Doc: inspect.Doc{
 		Why:     `A reserved static address that no forwarding rule, instance or router uses (status RESERVED) is usually left over from a deleted load balancer. An external one is billed while unused; every one counts against the STATIC_ADDRESSES (or INTERNAL_ADDRESSES) quota, and an internal one keeps its IP out of the subnet's pool. Addresses that an Ingress, Gateway or LoadBalancer Service names but has not taken yet are left to the static-IP rules; peering, Private Service Connect, NAT and interconnect ranges are not reported.`,
 		Fix:     `gcloud compute addresses delete NAME --region REGION (or --global) --project PROJECT, once you are sure nothing will use it.`,

@@ -22,9 +22,10 @@ const (
 // QuotaLimit reports load-balancing quotas of the project and its used
 // regions at 80 % or more.
 var QuotaLimit = &inspect.Rule{
-	ID:       "quota-limit",
-	Severity: inspect.Error,
-	Title:    "Every load-balancing quota of the project and its regions has room (below 80 %)",
+	ID:           "quota-limit",
+	Severity:     inspect.Error,
+	WholeProject: true,
+	Title:        "Every load-balancing quota of the project and its regions has room (below 80 %)",
 	Doc: inspect.Doc{
 		Why:     `Every load balancer consumes Compute Engine quota: backend services, forwarding rules, proxies, URL maps, certificates, health checks, addresses, NEGs, firewall rules. When one is exhausted, creating the next fails with "Quota 'X' exceeded", and GKE's controllers fail silently for the user: a new Ingress, Gateway or LoadBalancer Service never gets its load balancer, and the only trace is a Warning event. lbdiag reads the project's quotas (projects.get) and the regions' (regions.list) and warns at 80 % of a limit, before the next deployment fails; at 100 % it is an error.`,
 		Fix:     `Delete what is left over (see lb-resource-orphaned, ssl-certificate-unattached, address-unused), or ask for more in the console: IAM & Admin > Quotas, filtered to the metric (compute.googleapis.com/...), Edit quotas.`,

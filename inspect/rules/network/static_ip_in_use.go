@@ -16,9 +16,10 @@ import (
 
 // StaticIPInUse reports static IPs already used by someone else.
 var StaticIPInUse = &inspect.Rule{
-	ID:       "static-ip-in-use",
-	Severity: inspect.Error,
-	Title:    "Every static IP an Ingress names is used only by that Ingress's forwarding rules",
+	ID:           "static-ip-in-use",
+	Severity:     inspect.Error,
+	WholeProject: true,
+	Title:        "Every static IP an Ingress names is used only by that Ingress's forwarding rules",
 	Doc: inspect.Doc{
 		Why: `An address can front only one load balancer (SHARED_LOADBALANCER_VIP aside). When the address an Ingress names is already IN_USE by a forwarding rule of another load balancer (another Ingress, a Service of type LoadBalancer, a hand-made rule), creating the Ingress's forwarding rule fails with "Specified IP address is in-use and would result in a conflict" (or IP_IN_USE_BY_ANOTHER_RESOURCE) and the controller retries forever.`,
 		Fix: `Reserve a new address for this Ingress, or delete the other user first:

@@ -14,9 +14,10 @@ import (
 
 // StaticIPMissing reports static-IP annotations naming no address.
 var StaticIPMissing = &inspect.Rule{
-	ID:       "static-ip-missing",
-	Severity: inspect.Error,
-	Title:    "Every static IP an Ingress names is a reserved address in the load balancer's scope",
+	ID:           "static-ip-missing",
+	Severity:     inspect.Error,
+	WholeProject: true,
+	Title:        "Every static IP an Ingress names is a reserved address in the load balancer's scope",
 	Doc: inspect.Doc{
 		Why: `kubernetes.io/ingress.global-static-ip-name must name a global address of the project (a regional one of the same name does not count), and kubernetes.io/ingress.regional-static-ip-name an address in the cluster's region. Otherwise the forwarding rule cannot be created: "the given static IP name ... doesn't translate to an existing static IP", and the Ingress gets no address.`,
 		Fix: `Reserve the address in the right scope, or correct the annotation:

@@ -122,7 +122,7 @@ const LimiterWait inventory.Source = "lbdiag.rateLimit"
 func (c *collector) coverLimiters() {
 	c.lmu.Lock()
 	defer c.lmu.Unlock()
-	for _, api := range []string{recording.APICompute, recording.APIContainer, recording.APILogging} {
+	for _, api := range []string{recording.APICompute, recording.APIContainer, recording.APILogging, recording.APICertificateManager} {
 		l, ok := c.limiters[api]
 		if !ok {
 			continue

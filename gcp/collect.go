@@ -105,8 +105,10 @@ type Options struct {
 	ClusterConnectTimeout time.Duration
 	Kubeconfig            string
 	// ResourceManagerEndpoint overrides Resource Manager's base URL, which
-	// resolves a fleet project's number for the Connect gateway.
-	ResourceManagerEndpoint string
+	// resolves a fleet project's number for the Connect gateway;
+	// CertificateManagerEndpoint Certificate Manager's.
+	ResourceManagerEndpoint    string
+	CertificateManagerEndpoint string
 	// Clock is the time source of the run: the collection time that rules
 	// judge ages against (events, certificates) is Clock() at the start of
 	// a live run. Nil means the system clock. Tests fix it so that their
@@ -166,6 +168,8 @@ type collector struct {
 	// --logs read.
 	collectedAt time.Time
 	logs        *inventory.Logs
+	// certMaps are the Certificate Manager maps read.
+	certMaps []string
 
 	numberCache
 }
@@ -256,6 +260,17 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		// Auto mode chooses among every cluster's candidates: once the
 		// clusters are read, whatever other list is still running.
 		cwg.Wait()
+		// The Certificate Manager maps, when a Gateway names one.
+		if namesCertMap(inv.Clusters) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				maps := c.collectCertificateMaps(ctx)
+				c.mu.Lock()
+				c.certMaps = maps
+				c.mu.Unlock()
+			}()
+		}
 		select {
 		case <-bsReady:
 			// Then every other load balancer of the project.
@@ -309,6 +324,7 @@ func (c *collector) assemble(inv *inventory.Inventory) {
 	sort.Slice(inv.Clusters, func(i, j int) bool { return inv.Clusters[i].Scope() < inv.Clusters[j].Scope() })
 	inv.Compute = c.compute
 	inv.Logs = c.logs
+	inv.CertificateMaps = c.certMaps
 	sortCompute(&inv.Compute)
 	inv.Coverage = c.coverage
 	sort.SliceStable(inv.Coverage, func(i, j int) bool {

@@ -35,6 +35,9 @@ type kubeResource struct {
 	optional bool
 	// fieldSelectors, when set, lists once per selector.
 	fieldSelectors []string
+	// fallback are older versions of the same schema, listed in order
+	// when the API server does not serve gvr's version.
+	fallback []string
 	// decode decodes one list item into the cluster's typed slice and
 	// returns its namespace and name.
 	decode func(c *inventory.Cluster, raw []byte) (ns, name string, err error)
@@ -59,6 +62,14 @@ var kubeResources = []kubeResource{
 	{source: inventory.KubeGCPBackendPolicies, gvr: gvr("networking.gke.io", "v1", "gcpbackendpolicies"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.GCPBackendPolicy { return &c.GCPBackendPolicies }, func(o *inventory.GCPBackendPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })},
 	{source: inventory.KubeHealthCheckPolicies, gvr: gvr("networking.gke.io", "v1", "healthcheckpolicies"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.HealthCheckPolicy { return &c.HealthCheckPolicies }, func(o *inventory.HealthCheckPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })},
 	{source: inventory.KubeGCPGatewayPolicies, gvr: gvr("networking.gke.io", "v1", "gcpgatewaypolicies"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.GCPGatewayPolicy { return &c.GCPGatewayPolicies }, func(o *inventory.GCPGatewayPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeGRPCRoutes, gvr: gvr("gateway.networking.k8s.io", "v1", "grpcroutes"), optional: true, decode: into(func(c *inventory.Cluster) *[]inventory.GRPCRoute { return &c.GRPCRoutes }, func(o *inventory.GRPCRoute) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	// ReferenceGrant is v1 since Gateway API v1.5; older CRDs serve only
+	// v1beta1, with the same schema.
+	{source: inventory.KubeReferenceGrants, gvr: gvr("gateway.networking.k8s.io", "v1", "referencegrants"), fallback: []string{"v1beta1"}, optional: true,
+		decode: into(func(c *inventory.Cluster) *[]inventory.ReferenceGrant { return &c.ReferenceGrants }, func(o *inventory.ReferenceGrant) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeTrafficPolicies, gvr: gvr("networking.gke.io", "v1", "gcptrafficdistributionpolicies"), optional: true,
+		decode: into(func(c *inventory.Cluster) *[]inventory.GCPTrafficDistributionPolicy { return &c.TrafficPolicies }, func(o *inventory.GCPTrafficDistributionPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	{source: inventory.KubeNamespaceList, gvr: gvr("", "v1", "namespaces"), decode: into(func(c *inventory.Cluster) *[]corev1.Namespace { return &c.Namespaces }, func(o *corev1.Namespace) *metav1.ObjectMeta { return &o.ObjectMeta })},
 	{source: inventory.KubeEndpointSlices, gvr: gvr("discovery.k8s.io", "v1", "endpointslices"), decode: into(func(c *inventory.Cluster) *[]discoveryv1.EndpointSlice { return &c.EndpointSlices }, func(o *discoveryv1.EndpointSlice) *metav1.ObjectMeta { return &o.ObjectMeta })},
 	{source: inventory.KubeEvents, gvr: gvr("", "v1", "events"), fieldSelectors: inventory.EventSelectors(),
 		decode: into(func(c *inventory.Cluster) *[]corev1.Event { return &c.Events }, func(o *corev1.Event) *metav1.ObjectMeta { return &o.ObjectMeta })},
@@ -271,6 +282,13 @@ func (k *kubeClient) list(ctx context.Context, r kubeResource, item func(raw []b
 	for _, sel := range selectors {
 		var pages [][]json.RawMessage
 		err := k.pages(ctx, r, sel, func(items []json.RawMessage) { pages = append(pages, items) })
+		for _, v := range r.fallback {
+			if !apierrors.IsNotFound(err) {
+				break
+			}
+			r.gvr.Version = v
+			err = k.pages(ctx, r, sel, func(items []json.RawMessage) { pages = append(pages, items) })
+		}
 		if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
 			pages = nil
 			err = k.pages(ctx, r, sel, func(items []json.RawMessage) { pages = append(pages, items) })
@@ -436,6 +454,10 @@ func sortClusterObjects(cl *inventory.Cluster) {
 	byName(cl.HealthCheckPolicies, func(o *inventory.HealthCheckPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })
 	byName(cl.GCPGatewayPolicies, func(o *inventory.GCPGatewayPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })
 	byName(cl.EndpointSlices, func(o *discoveryv1.EndpointSlice) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.GRPCRoutes, func(o *inventory.GRPCRoute) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.ReferenceGrants, func(o *inventory.ReferenceGrant) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.TrafficPolicies, func(o *inventory.GCPTrafficDistributionPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })
+	byName(cl.Namespaces, func(o *corev1.Namespace) *metav1.ObjectMeta { return &o.ObjectMeta })
 	sort.SliceStable(cl.Events, func(i, j int) bool {
 		return inventory.EventTime(&cl.Events[i]).Before(inventory.EventTime(&cl.Events[j]))
 	})

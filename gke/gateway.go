@@ -73,3 +73,110 @@ func IngressProxyPurposes(class string) []string {
 	}
 	return nil
 }
+
+// GatewayClasses are GKE's GatewayClass names, single- and multi-cluster.
+var GatewayClasses = []string{
+	GatewayClassGlobalExternal, GatewayClassGlobalExternal + "-mc",
+	GatewayClassRegionalExternal, GatewayClassRegionalExternal + "-mc",
+	GatewayClassRegionalInternal, GatewayClassRegionalInternal + "-mc",
+	GatewayClassCrossRegionalInternal + "-mc",
+	GatewayClassClassic, GatewayClassClassic + "-mc",
+}
+
+// GatewayControllerName is the controllerName of GKE's single-cluster
+// GatewayClasses.
+const GatewayControllerName = "networking.gke.io/gateway"
+
+// GatewayClassRegional reports whether a class builds a regional load
+// balancer: its addresses, certificates and Cloud Armor policies are the
+// region's, not global.
+func GatewayClassRegional(class string) bool {
+	switch gatewayClassBase(class) {
+	case GatewayClassRegionalExternal, GatewayClassRegionalInternal:
+		return true
+	}
+	return false
+}
+
+// GatewayClassInternal reports whether a class builds an internal load
+// balancer (its address is an internal one).
+func GatewayClassInternal(class string) bool {
+	switch gatewayClassBase(class) {
+	case GatewayClassRegionalInternal, GatewayClassCrossRegionalInternal:
+		return true
+	}
+	return false
+}
+
+// GatewayClassMultiCluster reports whether a class is a multi-cluster
+// (fleet) one, whose backends are ServiceImports.
+func GatewayClassMultiCluster(class string) bool { return strings.HasSuffix(class, "-mc") }
+
+// Options and annotations of a Gateway that name certificates.
+const (
+	// OptCertManagerCerts is the listener TLS option naming Certificate
+	// Manager certificates (regional classes).
+	OptCertManagerCerts = "networking.gke.io/cert-manager-certs"
+)
+
+// Features of the Gateway API that GKE's classes do not all support.
+// lbdiag flags a route that uses one on a class without it, from GKE's
+// published conformance reports (gateway-api conformance/reports/*/
+// gke-gateway: unsupportedFeatures) and the controller's GWCER104 errors.
+const (
+	FeatureMethodMatch     = "HTTPRouteMethodMatching"
+	FeatureRegexPath       = "RegularExpression path match"
+	FeaturePortRedirect    = "HTTPRoutePortRedirect"
+	Feature30xRedirect     = "HTTPRoute30xRedirectStatusCode"
+	FeatureFullPathRewrite = "HTTPRoutePathRewrite (ReplaceFullPath)"
+	FeatureTimeouts        = "HTTPRouteRequestTimeout/HTTPRouteBackendTimeout"
+	FeatureRetry           = "HTTPRouteRetry"
+	FeatureCORS            = "HTTPRouteCORS"
+	FeatureBackendFilters  = "HTTPRouteBackendRequestHeaderModification (filters on a backendRef)"
+	FeatureMultipleMirrors = "HTTPRouteRequestMultipleMirrors"
+	FeatureParentRefPort   = "HTTPRouteParentRefPort"
+	FeatureRuleFilters     = "rule filters (header modifiers, redirects, rewrites, mirrors)"
+	FeatureGRPCRoute       = "GRPCRoute"
+)
+
+// GatewayFeatureSupport says where GKE supports a feature: the base
+// classes that do (nil: none), and what to use instead.
+type GatewayFeatureSupport struct {
+	// SupportedOn are the base classes that support it; nil means no GKE
+	// class does.
+	SupportedOn []string
+	// Instead is what a user does instead when no class supports it.
+	Instead string
+}
+
+// GatewayFeatures is GKE's support of the features above.
+var GatewayFeatures = map[string]GatewayFeatureSupport{
+	FeatureMethodMatch:     {Instead: "match on path and headers instead; GKE's load balancers do not route on the method"},
+	FeatureRegexPath:       {Instead: "use PathPrefix or Exact matches (GKE rejects RegularExpression paths: \"Paths must start with a '/' character\")"},
+	FeaturePortRedirect:    {Instead: "redirect without a port (scheme, hostname, path and 301/302 are supported)"},
+	Feature30xRedirect:     {Instead: "use statusCode 301 or 302"},
+	FeatureFullPathRewrite: {Instead: "use URLRewrite with ReplacePrefixMatch"},
+	FeatureTimeouts:        {Instead: "set spec.default.timeoutSec in a GCPBackendPolicy targeting the backend Service"},
+	FeatureRetry:           {Instead: "retry in the client; GKE's Gateway has no route-level retry policy"},
+	FeatureCORS:            {Instead: "answer CORS preflights in the backend, or add the headers with a ResponseHeaderModifier filter"},
+	FeatureBackendFilters:  {Instead: "move the filters from the backendRef to the rule"},
+	FeatureMultipleMirrors: {Instead: "mirror to one backend per rule"},
+	FeatureParentRefPort:   {Instead: "select the listener with sectionName"},
+	FeatureGRPCRoute:       {Instead: "route gRPC with an HTTPRoute to a Service port with appProtocol HTTP2"},
+	FeatureRuleFilters: {SupportedOn: []string{GatewayClassGlobalExternal, GatewayClassRegionalExternal, GatewayClassRegionalInternal, GatewayClassCrossRegionalInternal},
+		Instead: "use gke-l7-global-external-managed, the global external Application Load Balancer, which supports rule filters"},
+}
+
+// GatewayFeatureSupported reports whether a class supports a feature.
+func GatewayFeatureSupported(feature, class string) bool {
+	s, ok := GatewayFeatures[feature]
+	if !ok {
+		return true
+	}
+	for _, c := range s.SupportedOn {
+		if c == gatewayClassBase(class) {
+			return true
+		}
+	}
+	return false
+}

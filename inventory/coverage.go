@@ -67,6 +67,10 @@ const (
 
 	GKEClusters Source = "container.clusters"
 
+	// CertificateManagerMaps is certificateMaps.list (global), read when
+	// a Gateway names a map (networking.gke.io/certmap).
+	CertificateManagerMaps Source = "certificatemanager.certificateMaps"
+
 	KubeIngresses           Source = "kubernetes.ingresses"
 	KubeServices            Source = "kubernetes.services"
 	KubeDeployments         Source = "kubernetes.deployments"
@@ -83,8 +87,14 @@ const (
 	KubeGCPBackendPolicies  Source = "kubernetes.gcpbackendpolicies"
 	KubeHealthCheckPolicies Source = "kubernetes.healthcheckpolicies"
 	KubeGCPGatewayPolicies  Source = "kubernetes.gcpgatewaypolicies"
-	KubeEvents              Source = "kubernetes.events"
-	KubeEndpointSlices      Source = "kubernetes.endpointslices"
+	KubeGRPCRoutes          Source = "kubernetes.grpcroutes"
+	KubeReferenceGrants     Source = "kubernetes.referencegrants"
+	KubeTrafficPolicies     Source = "kubernetes.gcptrafficdistributionpolicies"
+	// KubeNamespaceList is every Namespace, for the labels a Gateway
+	// listener's allowedRoutes selector matches.
+	KubeNamespaceList  Source = "kubernetes.namespaces.list"
+	KubeEvents         Source = "kubernetes.events"
+	KubeEndpointSlices Source = "kubernetes.endpointslices"
 	// KubeNamespaces is the kube-system Namespace, whose UID names the
 	// cluster's load-balancing resources (one get, nothing listed).
 	KubeNamespaces Source = "kubernetes.namespaces"

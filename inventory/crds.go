@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"encoding/json"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -132,29 +134,66 @@ type Gateway struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 	Spec              struct {
-		GatewayClassName string `json:"gatewayClassName"`
-		Listeners        []struct {
-			Name     string  `json:"name"`
-			Hostname *string `json:"hostname,omitempty"`
-			Port     int32   `json:"port"`
-			Protocol string  `json:"protocol"`
-		} `json:"listeners,omitempty"`
-		Addresses []struct {
-			Type  *string `json:"type,omitempty"`
-			Value string  `json:"value"`
-		} `json:"addresses,omitempty"`
+		GatewayClassName string           `json:"gatewayClassName"`
+		Listeners        []Listener       `json:"listeners,omitempty"`
+		Addresses        []GatewayAddress `json:"addresses,omitempty"`
 	} `json:"spec,omitempty"`
 	Status struct {
-		Addresses []struct {
-			Type  *string `json:"type,omitempty"`
-			Value string  `json:"value"`
-		} `json:"addresses,omitempty"`
+		Addresses  []GatewayAddress   `json:"addresses,omitempty"`
 		Conditions []metav1.Condition `json:"conditions,omitempty"`
 		Listeners  []struct {
 			Name       string             `json:"name"`
 			Conditions []metav1.Condition `json:"conditions,omitempty"`
 		} `json:"listeners,omitempty"`
 	} `json:"status,omitempty"`
+}
+
+// GatewayAddress is an address a Gateway asks for (spec) or has (status).
+type GatewayAddress struct {
+	Type  *string `json:"type,omitempty"`
+	Value string  `json:"value"`
+}
+
+// Listener is one listener of a Gateway.
+type Listener struct {
+	Name          string         `json:"name"`
+	Hostname      *string        `json:"hostname,omitempty"`
+	Port          int32          `json:"port"`
+	Protocol      string         `json:"protocol"`
+	TLS           *ListenerTLS   `json:"tls,omitempty"`
+	AllowedRoutes *AllowedRoutes `json:"allowedRoutes,omitempty"`
+}
+
+// ListenerTLS is a listener's TLS configuration: Secrets, or options
+// naming GKE certificates (networking.gke.io/pre-shared-certs,
+// networking.gke.io/cert-manager-certs).
+type ListenerTLS struct {
+	Mode            *string           `json:"mode,omitempty"`
+	CertificateRefs []ObjectReference `json:"certificateRefs,omitempty"`
+	Options         map[string]string `json:"options,omitempty"`
+}
+
+// ObjectReference is a Gateway API reference to an object (a Secret).
+type ObjectReference struct {
+	Group     *string `json:"group,omitempty"`
+	Kind      *string `json:"kind,omitempty"`
+	Name      string  `json:"name"`
+	Namespace *string `json:"namespace,omitempty"`
+}
+
+// AllowedRoutes says which routes may attach to a listener.
+type AllowedRoutes struct {
+	Namespaces *struct {
+		From     *string               `json:"from,omitempty"`
+		Selector *metav1.LabelSelector `json:"selector,omitempty"`
+	} `json:"namespaces,omitempty"`
+	Kinds []RouteGroupKind `json:"kinds,omitempty"`
+}
+
+// RouteGroupKind is a route kind a listener allows.
+type RouteGroupKind struct {
+	Group *string `json:"group,omitempty"`
+	Kind  string  `json:"kind"`
 }
 
 // ParentReference is a Gateway API parentRef.
@@ -164,6 +203,7 @@ type ParentReference struct {
 	Namespace   *string `json:"namespace,omitempty"`
 	Name        string  `json:"name"`
 	SectionName *string `json:"sectionName,omitempty"`
+	Port        *int32  `json:"port,omitempty"`
 }
 
 // BackendRef is a Gateway API backendRef.
@@ -174,6 +214,8 @@ type BackendRef struct {
 	Name      string  `json:"name"`
 	Port      *int32  `json:"port,omitempty"`
 	Weight    *int32  `json:"weight,omitempty"`
+	// Filters are a backendRef's own filters (HTTPRoute only).
+	Filters []RouteFilter `json:"filters,omitempty"`
 }
 
 // HTTPRoute is gateway.networking.k8s.io/v1 HTTPRoute.
@@ -196,8 +238,90 @@ type HTTPRoute struct {
 
 // HTTPRouteRule is one rule of an HTTPRoute.
 type HTTPRouteRule struct {
+	Name        *string          `json:"name,omitempty"`
 	Matches     []HTTPRouteMatch `json:"matches,omitempty"`
+	Filters     []RouteFilter    `json:"filters,omitempty"`
 	BackendRefs []BackendRef     `json:"backendRefs,omitempty"`
+	// Timeouts, Retry and SessionPersistence are kept raw: lbdiag only
+	// asks whether they are set.
+	Timeouts           json.RawMessage `json:"timeouts,omitempty"`
+	Retry              json.RawMessage `json:"retry,omitempty"`
+	SessionPersistence json.RawMessage `json:"sessionPersistence,omitempty"`
+}
+
+// RouteFilter is one filter of a route rule or backendRef.
+type RouteFilter struct {
+	Type            string         `json:"type"`
+	RequestMirror   *RequestMirror `json:"requestMirror,omitempty"`
+	RequestRedirect *struct {
+		Scheme     *string `json:"scheme,omitempty"`
+		Hostname   *string `json:"hostname,omitempty"`
+		Port       *int32  `json:"port,omitempty"`
+		StatusCode *int    `json:"statusCode,omitempty"`
+		Path       *struct {
+			Type string `json:"type"`
+		} `json:"path,omitempty"`
+	} `json:"requestRedirect,omitempty"`
+	URLRewrite *struct {
+		Hostname *string `json:"hostname,omitempty"`
+		Path     *struct {
+			Type string `json:"type"`
+		} `json:"path,omitempty"`
+	} `json:"urlRewrite,omitempty"`
+	CORS json.RawMessage `json:"cors,omitempty"`
+}
+
+// RequestMirror is a RequestMirror filter: a copy of each request (or of
+// a share) goes to the backend.
+type RequestMirror struct {
+	BackendRef BackendRef `json:"backendRef"`
+	Percent    *int32     `json:"percent,omitempty"`
+}
+
+// GRPCRoute is gateway.networking.k8s.io/v1 GRPCRoute: lbdiag checks its
+// parents and backends like an HTTPRoute's.
+type GRPCRoute struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              struct {
+		ParentRefs []ParentReference `json:"parentRefs,omitempty"`
+		Hostnames  []string          `json:"hostnames,omitempty"`
+		Rules      []struct {
+			BackendRefs []BackendRef `json:"backendRefs,omitempty"`
+		} `json:"rules,omitempty"`
+	} `json:"spec,omitempty"`
+}
+
+// ReferenceGrant is gateway.networking.k8s.io ReferenceGrant (v1, or
+// v1beta1 on older CRDs: the same schema). It lives in the namespace of
+// the objects it lets others reference.
+type ReferenceGrant struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              struct {
+		From []struct {
+			Group     string `json:"group"`
+			Kind      string `json:"kind"`
+			Namespace string `json:"namespace"`
+		} `json:"from"`
+		To []struct {
+			Group string  `json:"group"`
+			Kind  string  `json:"kind"`
+			Name  *string `json:"name,omitempty"`
+		} `json:"to"`
+	} `json:"spec"`
+}
+
+// GCPTrafficDistributionPolicy is networking.gke.io/v1
+// GCPTrafficDistributionPolicy; unlike the other policies it has
+// targetRefs, local to its namespace.
+type GCPTrafficDistributionPolicy struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              struct {
+		TargetRefs []PolicyTargetReference `json:"targetRefs"`
+	} `json:"spec"`
+	Status PolicyStatus `json:"status,omitempty"`
 }
 
 // HTTPRouteMatch is one match of an HTTPRoute rule (path, headers, query

@@ -40,6 +40,10 @@ type Inventory struct {
 	// Logs is what Cloud Logging said about the load balancers (--logs);
 	// nil when logs were not asked for.
 	Logs *Logs
+	// CertificateMaps are the project's Certificate Manager maps
+	// ("projects/P/locations/global/certificateMaps/NAME"), read only when
+	// a Gateway names one.
+	CertificateMaps []string
 	// Partial is set when a trace read only the resources one request
 	// meets: the project's lists are not whole (their coverage is
 	// StatusPartial), so rules that judge the whole project do not run.
@@ -184,6 +188,11 @@ type Cluster struct {
 	GCPBackendPolicies  []GCPBackendPolicy
 	HealthCheckPolicies []HealthCheckPolicy
 	GCPGatewayPolicies  []GCPGatewayPolicy
+	GRPCRoutes          []GRPCRoute
+	ReferenceGrants     []ReferenceGrant
+	TrafficPolicies     []GCPTrafficDistributionPolicy
+	// Namespaces are every Namespace (their labels).
+	Namespaces []corev1.Namespace
 	// EndpointSlices tell which nodes run a Service's ready Pods.
 	EndpointSlices []discoveryv1.EndpointSlice
 	// Events are the Warning and Normal events recorded by the

@@ -34,7 +34,7 @@ import (
 
 // Endpoints override the Google APIs' base URLs ("" for the public one).
 type Endpoints struct {
-	Compute, Container, ResourceManager, Logging string
+	Compute, Container, ResourceManager, Logging, CertificateManager string
 }
 
 // Config is everything one run decides. The zero value of a limit means
@@ -272,7 +272,7 @@ func (c *Config) options(project string) gcp.Options {
 		Health: c.Health, HealthBudget: c.HealthBudget, MaxQPS: c.MaxQPS, KubePageSize: c.KubePageSize,
 		Logs: logs, LoggingEndpoint: c.Endpoints.Logging, LogEntryCap: c.LogEntries, Focus: c.Focus,
 		ClusterEndpoint: c.ClusterEndpoint, ClusterConnectTimeout: c.ClusterConnectTimeout, Kubeconfig: c.Kubeconfig,
-		ResourceManagerEndpoint: c.Endpoints.ResourceManager}
+		ResourceManagerEndpoint: c.Endpoints.ResourceManager, CertificateManagerEndpoint: c.Endpoints.CertificateManager}
 }
 
 // Project collects, inspects and reports one project, compares it with its

@@ -20,25 +20,24 @@ mkdir -p "$dir"
 gateway_api=v1.6.3
 stamp="$( (cat "$root"/tools/kube-apiserver/go.mod "$root"/tools/kube-apiserver/go.sum \
 	"$root"/tools/etcd/go.mod "$root"/tools/etcd/go.sum "$root"/tools/etcd/main.go; echo "gateway-api $gateway_api") | sha256sum | cut -d' ' -f1)"
-if [[ -x "$dir/kube-apiserver" && -x "$dir/etcd" && -d "$dir/crds/gateway-api" && "$(cat "$dir/stamp" 2>/dev/null)" == "$stamp" ]]; then
-	echo "$dir"
-	exit 0
+if ! [[ -x "$dir/kube-apiserver" && -x "$dir/etcd" && "$(cat "$dir/stamp" 2>/dev/null)" == "$stamp" ]]; then
+	start=$SECONDS
+	(cd "$root/tools/etcd" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$dir/etcd.tmp" .)
+	mv "$dir/etcd.tmp" "$dir/etcd"
+	(cd "$root/tools/kube-apiserver" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$dir/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
+	mv "$dir/kube-apiserver.tmp" "$dir/kube-apiserver"
+	echo "$stamp" >"$dir/stamp"
+	echo "built kube-apiserver and etcd in $((SECONDS - start)) s" >&2
 fi
 
-start=$SECONDS
-(cd "$root/tools/etcd" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$dir/etcd.tmp" .)
-mv "$dir/etcd.tmp" "$dir/etcd"
-(cd "$root/tools/kube-apiserver" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$dir/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
-mv "$dir/kube-apiserver.tmp" "$dir/kube-apiserver"
-
 # The Gateway API CRDs GKE installs (standard channel), from the module's own
-# manifests, with the module's license.
+# manifests, with the module's license: refreshed every time (the module
+# cache makes it instant), so that a kind added here reaches existing caches.
 gw="$(cd "$(mktemp -d)" && GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/gateway-api@$gateway_api" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-rm -rf "$dir/crds/gateway-api" && mkdir -p "$dir/crds/gateway-api"
-for kind in gatewayclasses gateways httproutes; do
-	cp "$gw/config/crd/standard/gateway.networking.k8s.io_$kind.yaml" "$dir/crds/gateway-api/"
+rm -rf "$dir/crds/gateway-api.tmp" && mkdir -p "$dir/crds/gateway-api.tmp"
+for kind in gatewayclasses gateways httproutes grpcroutes referencegrants; do
+	cp "$gw/config/crd/standard/gateway.networking.k8s.io_$kind.yaml" "$dir/crds/gateway-api.tmp/"
 done
-cp "$gw/LICENSE" "$dir/crds/gateway-api/LICENSE"
-echo "$stamp" >"$dir/stamp"
-echo "built kube-apiserver and etcd, and fetched the Gateway API $gateway_api CRDs, in $((SECONDS - start)) s" >&2
+cp "$gw/LICENSE" "$dir/crds/gateway-api.tmp/LICENSE"
+rm -rf "$dir/crds/gateway-api" && mv "$dir/crds/gateway-api.tmp" "$dir/crds/gateway-api"
 echo "$dir"

@@ -106,6 +106,7 @@ type sourceFlags struct {
 	containerEndpoint string
 	crmEndpoint       string
 	loggingEndpoint   string
+	certEndpoint      string
 	accessTokenFile   string
 	replay            string
 	demo              bool
@@ -128,6 +129,7 @@ func (s *sourceFlags) register(fl *pflag.FlagSet, verb, logsHelp string) {
 	fl.StringVar(&s.containerEndpoint, "container-endpoint", "", "GKE API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER or the public endpoint)")
 	fl.StringVar(&s.crmEndpoint, "resourcemanager-endpoint", "", "Cloud Resource Manager API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER or the public endpoint)")
 	fl.StringVar(&s.loggingEndpoint, "logging-endpoint", "", "Cloud Logging API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING or the public endpoint)")
+	fl.StringVar(&s.certEndpoint, "certificatemanager-endpoint", "", "Certificate Manager API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CERTIFICATEMANAGER or the public endpoint); read only when a Gateway names a certificate map")
 	fl.StringVar(&s.accessTokenFile, "access-token-file", "", "file holding an OAuth access token to use instead of Application Default Credentials (default: $CLOUDSDK_AUTH_ACCESS_TOKEN_FILE)")
 	fl.StringVar(&s.replay, "replay", "", verb+" a recording (--record directory or --evidence bundle) instead of calling the APIs")
 	fl.BoolVar(&s.demo, "demo", false, verb+" the embedded demo project (no credentials needed)")
@@ -197,8 +199,9 @@ func (s *sourceFlags) useAPIs(ctx context.Context, env *environment, cfg *run.Co
 	e.Container = firstNonEmpty(s.containerEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER"))
 	e.ResourceManager = firstNonEmpty(s.crmEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER"))
 	e.Logging = firstNonEmpty(s.loggingEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING"))
+	e.CertificateManager = firstNonEmpty(s.certEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CERTIFICATEMANAGER"))
 	for _, c := range []struct{ api, url, suffix string }{{"compute", e.Compute, "/compute/v1/"}, {"container", e.Container, ""},
-		{"resourcemanager", e.ResourceManager, ""}, {"logging", e.Logging, ""}} {
+		{"resourcemanager", e.ResourceManager, ""}, {"logging", e.Logging, ""}, {"certificatemanager", e.CertificateManager, ""}} {
 		if err := checkEndpoint(c.api, c.url, c.suffix); err != nil {
 			return err
 		}

@@ -80,6 +80,8 @@ func iamPermissions(api, method, path string) (perms []string, ok bool) {
 		return []string{"resourcemanager.folders.list"}, true
 	case api == recording.APILogging && method == http.MethodPost && path == "/v2/entries:list":
 		return []string{"logging.logEntries.list"}, true
+	case api == recording.APICertificateManager && method == http.MethodGet && strings.HasSuffix(path, "/locations/global/certificateMaps"):
+		return []string{"certificatemanager.certmaps.list"}, true
 	}
 	return nil, false
 }
@@ -98,6 +100,10 @@ var pathPermissions = map[string][]string{
 // compute.instanceGroups.get), regional and global NEGs (serverless,
 // internet, Private Service Connect), and the HTTPS proxies and
 // certificates of regional load balancers.
+// gatewayCertMapPermissions are read only when a Gateway names a
+// Certificate Manager map (TestGatewayReferences).
+var gatewayCertMapPermissions = []string{"certificatemanager.certmaps.list"}
+
 var traceOnlyPermissions = []string{"compute.instanceGroups.get", "compute.regionNetworkEndpointGroups.get", "compute.globalNetworkEndpointGroups.get",
 	"compute.regionTargetHttpsProxies.get", "compute.regionSslCertificates.get"}
 
@@ -236,6 +242,9 @@ func TestIAMRoleMatchesCalls(t *testing.T) {
 	}
 	for _, p := range traceOnlyPermissions {
 		used[p] = append(used[p], "lbdiag trace of a backend kind no test project has")
+	}
+	for _, p := range gatewayCertMapPermissions {
+		used[p] = append(used[p], "a Gateway naming a certificate map (TestGatewayReferences)")
 	}
 	for via, perms := range pathPermissions {
 		for _, p := range perms {

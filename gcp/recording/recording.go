@@ -49,6 +49,9 @@ const (
 	APIContainer = "container"
 	// APILogging is Cloud Logging (--logs).
 	APILogging = "logging"
+	// APICertificateManager is Certificate Manager (the maps Gateways
+	// name).
+	APICertificateManager = "certificatemanager"
 )
 
 // KubeAPI returns the API label of one cluster's Kubernetes API.

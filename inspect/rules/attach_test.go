@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -63,6 +64,40 @@ func TestGatewayConditionFoldsIntoProxyOnlySubnet(t *testing.T) {
 	res := ruletest.RunAll(inv, gateway.GatewayNotProgrammed, network.ProxyOnlySubnetMissing)
 	if len(res.Findings) != 1 || res.Findings[0].Rule != "proxy-only-subnet-missing" || res.Findings[0].Evidence["gateway-not-programmed"] == nil {
 		t.Errorf("not folded: %v", ruletest.Messages(res.Findings))
+	}
+}
+
+// TestGatewayEchoesFoldIntoStaticRules: a route naming a Service that does
+// not exist is route-backend-missing's, statically; the controller's
+// ResolvedRefs condition on the route and its GWCER102 event on the
+// Gateway are added to that finding as evidence, not rows of their own.
+func TestGatewayEchoesFoldIntoStaticRules(t *testing.T) {
+	t.Parallel()
+	collected := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	cl := ruletest.ProdCluster()
+	cl.Services = []corev1.Service{ruletest.Service("shop", "web", nil)}
+	cl.Gateways = []inventory.Gateway{ruletest.Gateway("shop", "store", "gke-l7-global-external-managed")}
+	var r inventory.HTTPRoute
+	if err := json.Unmarshal([]byte(`{"metadata":{"name":"web","namespace":"shop"},"spec":{"parentRefs":[{"name":"store"}],
+	  "rules":[{"backendRefs":[{"name":"wbe","port":80}]}]},
+	  "status":{"parents":[{"parentRef":{"name":"store"},"controllerName":"networking.gke.io/gateway","conditions":[
+	    {"type":"Accepted","status":"True","reason":"Accepted","message":"","lastTransitionTime":"2026-11-20T11:00:00Z"},
+	    {"type":"ResolvedRefs","status":"False","reason":"BackendNotFound","message":"Object reference of HTTPRoute \"shop/web\" failed to be resolved: Error GWCER102: services shop/wbe not found","lastTransitionTime":"2026-11-20T11:00:00Z"}]}]}}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	cl.HTTPRoutes = []inventory.HTTPRoute{r}
+	cl.Events = []corev1.Event{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web.1"}, Type: "Warning", Reason: "UPDATE",
+		Message: `Error GWCER104: HTTPRoute "shop/web" is misconfigured, err: Error GWCER102: services shop/wbe not found`, Count: 2,
+		Source: corev1.EventSource{Component: "sc-gateway-controller"}, LastTimestamp: metav1.NewTime(collected.Add(-time.Minute)),
+		InvolvedObject: corev1.ObjectReference{Kind: "HTTPRoute", Namespace: "shop", Name: "web"}}}
+	inv := ruletest.Inventory(cl)
+	inv.CollectedAt = collected
+	res := ruletest.RunAll(inv, gateway.RouteBackendMissing, gateway.GatewayNotProgrammed, events.GatewaySyncError)
+	if len(res.Findings) != 1 || res.Findings[0].Rule != "route-backend-missing" {
+		t.Fatalf("findings: %v", ruletest.Messages(res.Findings))
+	}
+	if ev := res.Findings[0].Evidence; ev["gateway-not-programmed"] == nil || ev["gateway-sync-error"] == nil {
+		t.Errorf("evidence: %v", ev)
 	}
 }
 

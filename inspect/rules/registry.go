@@ -97,7 +97,19 @@ func All() []*inspect.Rule {
 		// Quotas and hygiene.
 		network.QuotaLimit,
 		network.AddressUnused,
-		// Gateway API.
+		// Gateway API: every reference, statically, then what the
+		// controller says.
+		gateway.GatewayClassMissing,
+		gateway.RouteParentMissing,
+		gateway.RouteNotAllowed,
+		gateway.RouteHostnameMismatch,
+		gateway.RouteBackendMissing,
+		gateway.RouteBackendNotPermitted,
+		gateway.GatewayAddressMissing,
+		gateway.GatewayCertificateMissing,
+		gateway.GatewayPolicyTargetMissing,
+		gateway.GatewaySecurityPolicyNotApplied,
+		gateway.GatewayClassFeatureUnsupported,
 		gateway.GatewayNotProgrammed,
 		gateway.GatewayPolicyNotAttached,
 		// Clusters.
@@ -106,6 +118,7 @@ func All() []*inspect.Rule {
 		// Controller events.
 		events.LBSyncError,
 		events.L4SyncError,
+		events.GatewaySyncError,
 		// Traffic (--logs).
 		lb.LBTrafficErrors,
 	}

@@ -83,13 +83,38 @@ func GatewayBackendServices(x *Index, cl *inventory.Cluster, svc *corev1.Service
 				continue
 			}
 			for _, sp := range svc.Spec.Ports {
-				if strings.Contains(bs.Name, fmt.Sprintf("-%s-%s-%d-", svc.Namespace, svc.Name, sp.Port)) {
+				if gatewayBackendOf(bs.Name, svc.Namespace, svc.Name, sp.Port) {
 					out = append(out, serviceBackend{BS: bs, Port: sp})
 				}
 			}
 		}
 	}
 	return out
+}
+
+// gatewayBackendOf reports whether a GKE Gateway backend service name,
+// gkegw1-<id>-<namespace>-<service>-<port>-<hash>, is of a Service port.
+// GKE shortens the namespace and the Service's name to fit 63 characters,
+// so each may be a prefix of the real one.
+func gatewayBackendOf(bsName, ns, svc string, port int32) bool {
+	parts := strings.Split(bsName, "-")
+	if len(parts) < 6 || parts[0] != "gkegw1" {
+		return strings.Contains(bsName, fmt.Sprintf("-%s-%s-%d-", ns, svc, port))
+	}
+	if parts[len(parts)-2] != fmt.Sprint(port) {
+		return false
+	}
+	middle := parts[2 : len(parts)-2] // namespace and Service, each maybe cut
+	for i := 1; i < len(middle); i++ {
+		n, s := strings.Join(middle[:i], "-"), strings.Join(middle[i:], "-")
+		exact := n == ns && s == svc
+		// One field cut, when the name is at GKE's length cap.
+		cut := len(bsName) >= 60 && ((n == ns && strings.HasPrefix(svc, s)) || (s == svc && strings.HasPrefix(ns, n)))
+		if exact || cut {
+			return true
+		}
+	}
+	return false
 }
 
 // computeNEGServings lists, for every cluster whose Ingresses and Services

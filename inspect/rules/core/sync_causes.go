@@ -155,3 +155,88 @@ func classifyAmong(causes []SyncCause, msg string) *SyncCause {
 func ClassifyL4(msg string) *SyncCause {
 	return classifyAmong(L4SyncCauses, msg)
 }
+
+var quotedRoute = regexp.MustCompile(`(HTTPRoute|GRPCRoute) \\?"([^"/\\]+)/([^"\\]+)\\?"`)
+
+// routeInMessage is the route the GKE Gateway controller's message quotes
+// as `HTTPRoute "ns/name"`.
+func routeInMessage(cl *inventory.Cluster, obj inspect.Resource, msg string) (inspect.Resource, bool) {
+	m := quotedRoute.FindStringSubmatch(msg)
+	if m == nil {
+		return inspect.Resource{}, false
+	}
+	r := obj
+	r.Kind, r.Namespace, r.Name = m[1], m[2], m[3]
+	return r, true
+}
+
+// GatewaySyncCauses classify the GKE Gateway controller's errors (GWCER
+// codes, and Compute Engine errors quoted after "gceSync:"); the first
+// match wins, then SyncCauses.
+var GatewaySyncCauses = []SyncCause{
+	{Label: "backend Service not found", Rule: "route-backend-missing", Patterns: []*regexp.Regexp{regexp.MustCompile(`GWCER102: services? \S+ not found`)}, Subject: routeInMessage},
+	{Label: "TLS Secret not found", Fragments: []string{"GWCER102: Secret"},
+		Fix: "create the TLS Secret (type kubernetes.io/tls) the listener's tls.certificateRefs names, in its namespace (with a ReferenceGrant from the Gateway's namespace when it is another), or correct certificateRefs"},
+	{Label: "no NEG for the Service port", Rule: "route-backend-missing", Fragments: []string{"GWCER103"}, Subject: routeInMessage},
+	{Label: "route feature the class does not support", Rule: "gateway-class-feature-unsupported",
+		Patterns: []*regexp.Regexp{regexp.MustCompile(`GWCER104.*(not supported|does not support|Paths must start with)`)}, Subject: routeInMessage},
+	{Label: "certificate reference with a group", Fragments: []string{"in the certificate reference"},
+		Fix: "omit tls.certificateRefs[].group (or set it to \"\"): GKE refuses group core"},
+	{Label: "pre-shared certificate not found", Rule: "gateway-certificate-missing", Patterns: []*regexp.Regexp{regexp.MustCompile(`SslCertificate "[^"]*" does not exist`)}},
+	{Label: "no certificate for HTTPS", Rule: "gateway-certificate-missing", Fragments: []string{"no certificates specified for protocol HTTPS"}},
+	{Label: "certificate map not found", Rule: "gateway-certificate-missing", Fragments: []string{"of type 'CertificateMap' was not found"}},
+	{Label: "address not found", Rule: "gateway-address-missing", Patterns: []*regexp.Regexp{regexp.MustCompile(`address "[^"]*" does not exist`)}},
+	{Label: "address type unsupported", Rule: "gateway-address-missing", Fragments: []string{"unsupported address type"}},
+	{Label: "GatewayClass not implemented", Rule: "gateway-class-missing", Patterns: []*regexp.Regexp{regexp.MustCompile(`gateway class \S+ is not implemented`)}},
+	{Label: "Gateway annotation misconfigured", Fragments: []string{"GWCER101"},
+		Fix: "correct the networking.gke.io annotation of the Gateway that the message names (its key or its value)"},
+	{Label: "route misconfigured", Fragments: []string{"GWCER104"},
+		Fix: "kubectl describe httproute ROUTE -n NS   # fix what the GWCER104 message names: one rejected route stops the Gateway's other routes from updating"},
+}
+
+// ClassifyGateway returns the cause of a GKE Gateway controller message,
+// or nil.
+func ClassifyGateway(msg string) *SyncCause {
+	if c := classifyAmong(GatewaySyncCauses, msg); c != nil {
+		return c
+	}
+	return Classify(msg)
+}
+
+// RouteConditionRules map the reasons of a route's Accepted and
+// ResolvedRefs conditions to the rule that decides them statically.
+var RouteConditionRules = map[string]string{
+	"NoMatchingParent":           "route-parent-missing",
+	"NotAllowedByListeners":      "route-not-allowed",
+	"NoMatchingListenerHostname": "route-hostname-mismatch",
+	"BackendNotFound":            "route-backend-missing",
+	"RefNotPermitted":            "route-backend-not-permitted",
+}
+
+// Explain adds to a finding on obj what the cause of the controller
+// message msg tells: the cause in its evidence and message, and either the
+// cause's fix or, when a rule decides that cause, an attachment to that
+// rule's finding (on the object the message names, else obj).
+func Explain(f *inspect.Finding, cl *inventory.Cluster, obj inspect.Resource, msg string, cause *SyncCause) {
+	if cause == nil {
+		return
+	}
+	f.Evidence["cause"] = cause.Label
+	f.Message += " — cause: " + cause.Label
+	if cause.Rule == "" {
+		if cause.Fix != "" {
+			f.Remediation = cause.Fix
+		}
+		return
+	}
+	f.Message += " (rule " + cause.Rule + ")"
+	f.Evidence["explainedBy"] = cause.Rule
+	f.Remediation = "fix the " + cause.Label + ": lbdiag explain " + cause.Rule
+	target := obj
+	if cause.Subject != nil {
+		if t, ok := cause.Subject(cl, obj, msg); ok {
+			target = t
+		}
+	}
+	f.AttachTo = &inspect.Attachment{Rule: cause.Rule, Resource: target}
+}

@@ -30,7 +30,7 @@ var GatewayNotProgrammed = &inspect.Rule{
 			if inv.Known(inventory.KubeGateways, cl.Scope()) {
 				for i := range cl.Gateways {
 					gw := &cl.Gateways[i]
-					c := condition(gw.Status.Conditions, "Programmed")
+					c := core.Condition(gw.Status.Conditions, "Programmed")
 					if !strings.HasPrefix(gw.Spec.GatewayClassName, "gke-l7-") || c == nil || c.Status != metav1.ConditionFalse {
 						continue
 					}
@@ -44,15 +44,7 @@ var GatewayNotProgrammed = &inspect.Rule{
 					if !c.LastTransitionTime.IsZero() { // unset: say nothing rather than 0001-01-01
 						f.Evidence["since"] = c.LastTransitionTime.UTC().Format(time.RFC3339)
 					}
-					if cause := core.Classify(c.Message); cause != nil {
-						f.Evidence["cause"] = cause.Label
-						if cause.Rule != "" {
-							f.Message += fmt.Sprintf(" — cause: %s (rule %s)", cause.Label, cause.Rule)
-							f.Remediation = fmt.Sprintf("fix the %s: lbdiag explain %s", cause.Label, cause.Rule)
-							f.Evidence["explainedBy"] = cause.Rule
-							f.AttachTo = &inspect.Attachment{Rule: cause.Rule, Resource: res}
-						}
-					}
+					core.Explain(&f, cl, res, c.Message, core.ClassifyGateway(c.Message))
 					p.Report(f)
 				}
 			}
@@ -62,32 +54,38 @@ var GatewayNotProgrammed = &inspect.Rule{
 			for i := range cl.HTTPRoutes {
 				r := &cl.HTTPRoutes[i]
 				var problems []string
+				res := core.KubeResource(cl, "HTTPRoute", r.ObjectMeta)
+				var attach []inspect.Attachment
 				for _, parent := range r.Status.Parents {
 					for _, t := range []string{"Accepted", "ResolvedRefs"} {
-						if c := condition(parent.Conditions, t); c != nil && c.Status == metav1.ConditionFalse {
+						if c := core.Condition(parent.Conditions, t); c != nil && c.Status == metav1.ConditionFalse {
 							problems = append(problems, fmt.Sprintf("%s is False for parent %s (reason %s): %s", t, parent.ParentRef.Name, c.Reason, c.Message))
+							// The rule that decides the reason statically.
+							rule := core.RouteConditionRules[c.Reason]
+							if cause := core.ClassifyGateway(c.Message); rule == "" && cause != nil {
+								rule = cause.Rule
+							}
+							if rule != "" {
+								attach = append(attach, inspect.Attachment{Rule: rule, Resource: res})
+							}
 						}
 					}
 				}
 				if len(problems) == 0 {
 					continue
 				}
-				p.Report(inspect.Finding{
+				f := inspect.Finding{
 					Message:     strings.Join(problems, "; "),
-					Resource:    core.KubeResource(cl, "HTTPRoute", r.ObjectMeta),
+					Resource:    res,
 					Evidence:    map[string]any{"problems": problems},
 					Remediation: fmt.Sprintf("kubectl describe httproute %s -n %s   # fix the parentRefs or backendRefs the conditions name", r.Name, r.Namespace),
-				})
+				}
+				if len(attach) > 0 {
+					f.AttachTo = &attach[0]
+					f.AttachTo.Or = attach[1:]
+				}
+				p.Report(f)
 			}
 		}
 	},
-}
-
-func condition(conds []metav1.Condition, t string) *metav1.Condition {
-	for i := range conds {
-		if conds[i].Type == t {
-			return &conds[i]
-		}
-	}
-	return nil
 }

@@ -16,9 +16,9 @@ import (
 var GatewayPolicyNotAttached = &inspect.Rule{
 	ID:       "gateway-policy-not-attached",
 	Severity: inspect.Warning,
-	Title:    "Every GCPBackendPolicy and HealthCheckPolicy targets an existing Service and is Attached",
+	Title:    "Every GCPBackendPolicy and HealthCheckPolicy is Attached to its target",
 	Doc: inspect.Doc{
-		Why:     `A GCPBackendPolicy or HealthCheckPolicy applies only when its targetRef names a Service in its namespace and the Gateway controller attached it. A policy whose target does not exist, or that lost to an older policy on the same Service (only one per Service applies), is silently ignored: the backend runs with defaults (no draining, no logging, no Cloud Armor, default health check).`,
+		Why:     `A GCPBackendPolicy or HealthCheckPolicy applies only when the Gateway controller attached it (its Attached condition). A policy that lost to an older policy on the same Service (only one per Service applies, Conflicted), or that the controller found invalid, is silently ignored: the backend runs with defaults (no draining, no logging, no Cloud Armor, default health check). A target that does not exist is gateway-policy-target-missing's.`,
 		Fix:     `Point spec.targetRef at the Service (group "", kind Service, name, in the policy's namespace), and keep one policy of each kind per Service.`,
 		Sources: []string{"Configure Gateway resources using Policies (cloud.google.com/kubernetes-engine/docs/how-to/configure-gateway-resources)", "GoogleCloudPlatform/gke-gateway-api apis/networking/v1 (Attached condition)"},
 		URL:     "https://cloud.google.com/kubernetes-engine/docs/how-to/configure-gateway-resources",
@@ -32,20 +32,8 @@ var GatewayPolicyNotAttached = &inspect.Rule{
 			for _, pol := range policies(cl) {
 				ref := pol.target
 				res := core.KubeResource(cl, pol.kind, pol.meta)
-				ns := pol.meta.Namespace
-				if ref.Namespace != nil && *ref.Namespace != "" {
-					ns = *ref.Namespace
-				}
-				if ref.Kind == "Service" && ref.Group == "" && core.FindService(cl, ns, ref.Name) == nil && inv.KnownObject(inventory.KubeServices, cl, "services", ns, ref.Name) {
-					near := core.Nearest(ref.Name, core.ServicesInNamespace(cl, ns))
-					msg := fmt.Sprintf("spec.targetRef names Service %s/%s, which does not exist: the policy applies to nothing", ns, ref.Name)
-					fix := fmt.Sprintf("set spec.targetRef.name of %s %s/%s to the Service it is meant for", pol.kind, pol.meta.Namespace, pol.meta.Name)
-					if near != "" {
-						msg += fmt.Sprintf("; %q exists there (a typo?)", near)
-						fix = fmt.Sprintf(`kubectl patch %s %s -n %s --type merge -p '{"spec":{"targetRef":{"name":"%s"}}}'`, strings.ToLower(pol.kind), pol.meta.Name, pol.meta.Namespace, near)
-					}
-					p.Report(inspect.Finding{Message: msg, Resource: res, Evidence: map[string]any{"targetRef": ref.Kind + "/" + ref.Name, "namespace": ns}, Remediation: fix})
-					continue
+				if problem, _ := policyTargetProblem(inv, cl, pol, ref); problem != "" {
+					continue // gateway-policy-target-missing's finding
 				}
 				conds := append([]metav1.Condition(nil), pol.status.Conditions...)
 				for _, a := range pol.status.Ancestors {
@@ -73,16 +61,18 @@ type policyTarget struct {
 	kind   string
 	meta   metav1.ObjectMeta
 	target inventory.PolicyTargetReference
-	status inventory.PolicyStatus
+	// targets are every target (GCPTrafficDistributionPolicy has several).
+	targets []inventory.PolicyTargetReference
+	status  inventory.PolicyStatus
 }
 
 func policies(cl *inventory.Cluster) []policyTarget {
 	var out []policyTarget
 	for _, p := range cl.GCPBackendPolicies {
-		out = append(out, policyTarget{kind: "GCPBackendPolicy", meta: p.ObjectMeta, target: p.Spec.TargetRef, status: p.Status})
+		out = append(out, policyTarget{kind: "GCPBackendPolicy", meta: p.ObjectMeta, target: p.Spec.TargetRef, targets: []inventory.PolicyTargetReference{p.Spec.TargetRef}, status: p.Status})
 	}
 	for _, p := range cl.HealthCheckPolicies {
-		out = append(out, policyTarget{kind: "HealthCheckPolicy", meta: p.ObjectMeta, target: p.Spec.TargetRef, status: p.Status})
+		out = append(out, policyTarget{kind: "HealthCheckPolicy", meta: p.ObjectMeta, target: p.Spec.TargetRef, targets: []inventory.PolicyTargetReference{p.Spec.TargetRef}, status: p.Status})
 	}
 	return out
 }

@@ -3,27 +3,33 @@ package gateway
 import (
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
+// backendPolicy is a GCPBackendPolicy shop/NAME targeting Service target,
+// with an Attached condition of status and reason ("" for none).
+func backendPolicy(t *testing.T, name, target, status, reason string) inventory.GCPBackendPolicy {
+	conds := ""
+	if status != "" {
+		conds = `"conditions":[{"type":"Attached","status":"` + status + `","reason":"` + reason + `","message":"","lastTransitionTime":"2026-06-03T10:00:00Z","observedGeneration":1}]`
+	}
+	return decode[inventory.GCPBackendPolicy](t, `{"apiVersion":"networking.gke.io/v1","kind":"GCPBackendPolicy",
+	  "metadata":{"name":"`+name+`","namespace":"shop","creationTimestamp":"2026-06-03T09:59:00Z"},
+	  "spec":{"targetRef":{"group":"","kind":"Service","name":"`+target+`"},"default":{"timeoutSec":60,"securityPolicy":"edge-armor","connectionDraining":{"drainingTimeoutSec":60}}},
+	  "status":{`+conds+`}}`)
+}
+
 func TestGatewayPolicyNotAttached(t *testing.T) {
 	t.Parallel()
-	cl := ruletest.ProdCluster()
-	cl.Services = []corev1.Service{ruletest.Service("shop", "web", nil)}
-	var pol inventory.GCPBackendPolicy
-	pol.Namespace, pol.Name = "shop", "web-policy"
-	pol.Spec.TargetRef = inventory.PolicyTargetReference{Kind: "Service", Name: "webb"}
-	var ok inventory.GCPBackendPolicy
-	ok.Namespace, ok.Name = "shop", "ok"
-	ok.Spec.TargetRef = inventory.PolicyTargetReference{Kind: "Service", Name: "web"}
-	ok.Status.Conditions = []metav1.Condition{{Type: "Attached", Status: metav1.ConditionTrue}}
-	cl.GCPBackendPolicies = []inventory.GCPBackendPolicy{pol, ok}
-	inv := ruletest.Inventory(cl)
-	ruletest.Expect(t, ruletest.Run(t, inv, GatewayPolicyNotAttached), `Service shop/webb, which does not exist: the policy applies to nothing; "web" exists there (a typo?)`)
-	ruletest.FailSource(inv, inventory.KubeServices, cl.Scope())
-	ruletest.Expect(t, ruletest.Run(t, inv, GatewayPolicyNotAttached))
+	runCases(t, GatewayPolicyNotAttached, []gwCase{
+		{name: "attached", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
+			cl.GCPBackendPolicies = []inventory.GCPBackendPolicy{backendPolicy(t, "web", "web", "True", "Attached")}
+		}},
+		{name: "conflicted with an older policy", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
+			cl.GCPBackendPolicies = []inventory.GCPBackendPolicy{backendPolicy(t, "web", "web", "True", "Attached"), backendPolicy(t, "web-2", "web", "False", "Conflicted")}
+		}, want: []string{"GCPBackendPolicy shop/web-2: Attached is False (reason Conflicted) | the policy does not apply to Service web"}},
+		{name: "a target that does not exist is the other rule's", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
+			cl.GCPBackendPolicies = []inventory.GCPBackendPolicy{backendPolicy(t, "webb", "webb", "False", "TargetNotFound")}
+		}},
+	})
 }

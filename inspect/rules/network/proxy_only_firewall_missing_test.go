@@ -1,11 +1,16 @@
 package network
 
 import (
+	"strings"
 	"testing"
 
 	compute "google.golang.org/api/compute/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 func TestProxyOnlyFirewallMissing(t *testing.T) {
@@ -22,4 +27,26 @@ func TestProxyOnlyFirewallMissing(t *testing.T) {
 		{name: "nodes unknown: silent", class: "gce-internal", port: 9000, noNodes: true},
 		{name: "firewalls unreadable: silent", class: "gce-internal", port: 9000, failFW: true},
 	})
+}
+
+// TestProxyOnlyFirewallCoversEveryRouteBackend: a regional Gateway's
+// proxies must reach the Pod port of every backend its routes name; a
+// rule that opens one backend's port leaves the other's closed.
+func TestProxyOnlyFirewallCoversEveryRouteBackend(t *testing.T) {
+	t.Parallel()
+	fw := ruletest.Firewall
+	inv, cl := ruletest.FirewallSetup("gce", 8080, fw("proxy", 1000, "10.129.0.0/23", "8080"), fw("hc", 1000, healthCheckSources, "8080", "9090"))
+	cl.Services = append(cl.Services, ruletest.Service("shop", "admin", map[string]string{gke.AnnNEG: `{"exposed_ports":{"80":{}}}`},
+		corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromInt(9090)}))
+	cl.Gateways = []inventory.Gateway{ruletest.Gateway("shop", "internal", "gke-l7-rilb")}
+	var r inventory.HTTPRoute
+	r.Namespace, r.Name = "shop", "internal"
+	r.Spec.ParentRefs = []inventory.ParentReference{{Name: "internal"}}
+	r.Spec.Rules = []inventory.HTTPRouteRule{{BackendRefs: []inventory.BackendRef{{Name: "api", Port: ruletest.Ptr[int32](80)}, {Name: "admin", Port: ruletest.Ptr[int32](80)}}}}
+	cl.HTTPRoutes = []inventory.HTTPRoute{r}
+	got := ruletest.Run(t, inv, ProxyOnlyFirewallMissing)
+	ruletest.Expect(t, got, "Gateway shop/internal")
+	if !strings.Contains(got[0].Message, "9090") || strings.Contains(got[0].Message, "8080") || !strings.Contains(got[0].Remediation, "--rules=tcp:9090") {
+		t.Errorf("finding: %s\n%s", got[0].Message, got[0].Remediation)
+	}
 }

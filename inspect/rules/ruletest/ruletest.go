@@ -54,7 +54,8 @@ var ClusterSources = []inventory.Source{
 	inventory.KubeDaemonSets, inventory.KubeNodes, inventory.KubeBackendConfigs, inventory.KubeFrontendConfigs,
 	inventory.KubeManagedCertificates, inventory.KubeServiceNEGs, inventory.KubeGatewayClasses, inventory.KubeGateways,
 	inventory.KubeHTTPRoutes, inventory.KubeGCPBackendPolicies, inventory.KubeHealthCheckPolicies, inventory.KubeGCPGatewayPolicies,
-	inventory.KubeEvents, inventory.KubeEndpointSlices, inventory.KubeNamespaces,
+	inventory.KubeEvents, inventory.KubeEndpointSlices, inventory.KubeNamespaces, inventory.KubeGRPCRoutes, inventory.KubeReferenceGrants,
+	inventory.KubeTrafficPolicies, inventory.KubeNamespaceList,
 }
 
 // Inventory returns an inventory of Project whose every source was read

@@ -109,6 +109,13 @@ type Options struct {
 	// CertificateManagerEndpoint Certificate Manager's.
 	ResourceManagerEndpoint    string
 	CertificateManagerEndpoint string
+	// Ignores are the run's suppressions, handed to the inventory for the
+	// rules that judge them.
+	Ignores *inventory.Ignores
+	// Skip names optional reads not to make (inspect.OptionalReads), each
+	// with the reason its coverage entry gives: no rule of the run needs
+	// it. Their coverage is skipped, which is not a gap.
+	Skip map[inventory.Source]string
 	// Clock is the time source of the run: the collection time that rules
 	// judge ages against (events, certificates) is Clock() at the start of
 	// a live run. Nil means the system clock. Tests fix it so that their
@@ -121,6 +128,18 @@ func (o Options) now() time.Time {
 		return o.Clock().UTC()
 	}
 	return time.Now().UTC()
+}
+
+// skip says whether source is not to be read, and why.
+func (o Options) skip(source inventory.Source) (string, bool) {
+	reason, ok := o.Skip[source]
+	return reason, ok
+}
+
+// coverSkipped records that source was not read in scope because no rule
+// of the run needs it.
+func (c *collector) coverSkipped(source inventory.Source, scope, reason string) {
+	c.cover(inventory.Coverage{Source: source, Scope: scope, Status: inventory.StatusSkipped, Detail: reason})
 }
 
 func (o Options) logEntryCap() int {
@@ -214,7 +233,11 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		}()
 	}
 
-	if opts.Logs > 0 {
+	if reason, ok := opts.skip(inventory.LoggingRequests); ok && opts.Logs > 0 {
+		for _, s := range []inventory.Source{inventory.LoggingRequests, inventory.LoggingHealthChecks, inventory.LoggingPassthrough} {
+			c.coverSkipped(s, inventory.ProjectScope(opts.Project), reason)
+		}
+	} else if opts.Logs > 0 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -261,7 +284,9 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		// clusters are read, whatever other list is still running.
 		cwg.Wait()
 		// The Certificate Manager maps, when a Gateway names one.
-		if namesCertMap(inv.Clusters) {
+		if reason, ok := opts.skip(inventory.CertificateManagerMaps); ok && namesCertMap(inv.Clusters) {
+			c.coverSkipped(inventory.CertificateManagerMaps, inventory.ProjectScope(opts.Project), reason)
+		} else if namesCertMap(inv.Clusters) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -325,6 +350,7 @@ func (c *collector) assemble(inv *inventory.Inventory) {
 	inv.Compute = c.compute
 	inv.Logs = c.logs
 	inv.CertificateMaps = c.certMaps
+	inv.Ignores = c.opts.Ignores
 	sortCompute(&inv.Compute)
 	inv.Coverage = c.coverage
 	sort.SliceStable(inv.Coverage, func(i, j int) bool {
@@ -350,6 +376,10 @@ func newCollector(opts Options) *collector {
 }
 
 func (c *collector) runComputeTask(ctx context.Context, svc *compute.Service, project string, t computeTask, own bool) {
+	if reason, ok := c.opts.skip(t.source); ok {
+		c.coverSkipped(t.source, inventory.ProjectScope(project), reason)
+		return
+	}
 	apply, err := t.run(ctx, svc, project)
 	cov := inventory.Coverage{Source: t.source, Scope: inventory.ProjectScope(project), Status: inventory.StatusOK}
 	if err != nil {

@@ -13,6 +13,10 @@ import (
 // hierarchical and network firewall policies that apply.
 func (c *collector) collectEffectiveFirewalls(ctx context.Context, svc *compute.Service, network string) {
 	project, name := inventory.ProjectOf(network), inventory.LastSegment(network)
+	if reason, ok := c.opts.skip(inventory.ComputeEffectiveFirewalls); ok {
+		c.coverSkipped(inventory.ComputeEffectiveFirewalls, network, reason)
+		return
+	}
 	resp, err := svc.Networks.GetEffectiveFirewalls(project, name).Context(ctx).Do()
 	cov := inventory.Coverage{Source: inventory.ComputeEffectiveFirewalls, Scope: network, Status: inventory.StatusOK}
 	if err != nil {

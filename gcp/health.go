@@ -42,6 +42,9 @@ type healthReader struct {
 	c    *collector
 	svc  *compute.Service
 	mode string
+	// skipReason says why no health is read when no rule of the run
+	// needs it.
+	skipReason string
 
 	mu         sync.Mutex
 	wg         sync.WaitGroup
@@ -81,7 +84,11 @@ func newHealthReader(c *collector, svc *compute.Service) *healthReader {
 	if mode == "" {
 		mode = HealthAuto
 	}
-	h := &healthReader{c: c, svc: svc, mode: mode, reads: map[string]*healthRead{}, known: map[string]bool{},
+	skipReason, skip := c.opts.skip(inventory.ComputeBackendHealth)
+	if skip {
+		mode = HealthNone
+	}
+	h := &healthReader{c: c, svc: svc, mode: mode, skipReason: skipReason, reads: map[string]*healthRead{}, known: map[string]bool{},
 		uses: map[string]map[string]string{}, fromAnn: map[string]bool{}}
 	return h
 }
@@ -343,8 +350,11 @@ func (h *healthReader) finish() {
 	}
 	scope := inventory.ProjectScope(h.c.opts.Project)
 	if h.mode == HealthNone {
-		h.c.cover(inventory.Coverage{Source: inventory.ComputeBackendHealth, Scope: scope, Status: inventory.StatusSkipped,
-			Detail: "--health none: backend health was not read; rules that need it stay silent"})
+		detail := "--health none: backend health was not read; rules that need it stay silent"
+		if h.skipReason != "" {
+			detail = h.skipReason
+		}
+		h.c.cover(inventory.Coverage{Source: inventory.ComputeBackendHealth, Scope: scope, Status: inventory.StatusSkipped, Detail: detail})
 		return
 	}
 	if !h.offered {

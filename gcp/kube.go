@@ -242,6 +242,10 @@ func (c *collector) listKube(ctx context.Context, cl *inventory.Cluster, client 
 		c.cover(inventory.Coverage{Source: inventory.KubeNamespaces, Scope: scope, Status: inventory.StatusOK})
 	}()
 	for _, r := range kubeResources[1:] {
+		if reason, ok := c.opts.skip(r.source); ok {
+			c.coverSkipped(r.source, scope, reason)
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

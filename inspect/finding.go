@@ -84,6 +84,21 @@ type Pass struct {
 	findings  []Finding
 	skipped   []inventory.Coverage
 	shared    map[any]any
+
+	judged       map[Resource]bool
+	judgedOrder  []Resource
+	unknown      map[unknownRead]bool
+	unknownOrder []unknownRead
+	// captures collect the unknown reads met while derived data is built,
+	// innermost last, so that every rule using the data counts them.
+	captures [][]unknownRead
+}
+
+// derivedEntry is a built derived value and the unknown reads its build
+// met.
+type derivedEntry struct {
+	value   any
+	unknown []unknownRead
 }
 
 // Derived is data several rules compute from the inventory (an index, a
@@ -104,13 +119,24 @@ func NewDerived[T any](name string, build func(p *Pass) T) *Derived[T] {
 // Name is the derived data's name, for errors and profiles.
 func (d *Derived[T]) Name() string { return d.name }
 
-// Of returns the run's value, building it on first use.
+// Of returns the run's value, building it on first use. The reads its
+// build found unknown count for every rule that uses it.
 func (d *Derived[T]) Of(p *Pass) T {
-	if v, ok := p.shared[d]; ok {
-		return v.(T)
+	if e, ok := p.shared[d].(derivedEntry); ok {
+		for _, u := range e.unknown {
+			p.noteUnknown(u.source, u.scope)
+		}
+		return e.value.(T)
 	}
+	p.captures = append(p.captures, nil)
 	v := d.build(p)
-	p.shared[d] = v
+	n := len(p.captures) - 1
+	unknown := p.captures[n]
+	p.captures = p.captures[:n]
+	p.shared[d] = derivedEntry{value: v, unknown: unknown}
+	for _, u := range unknown {
+		p.noteUnknown(u.source, u.scope)
+	}
 	return v
 }
 
@@ -147,6 +173,10 @@ type Result struct {
 	// Failures are rules that crashed or could not decide, as coverage
 	// entries: what they would have checked is unknown.
 	Failures []inventory.Coverage
+	// Checks say, per rule that ran, what it judged, passed and could
+	// not check; Verdicts, each resource it judged and its verdict.
+	Checks   []Check
+	Verdicts []Verdict
 }
 
 // Run runs every rule over inv. A rule that panics is reported as a
@@ -159,8 +189,10 @@ func Run(inv *inventory.Inventory, rules []*Rule) Result {
 		if r.WholeProject && inv.Partial {
 			continue
 		}
-		fs, skipped, err := runOne(inv, r, shared)
+		fs, skipped, check, verdicts, err := runOne(inv, r, shared)
 		res.Failures = append(res.Failures, skipped...)
+		res.Checks = append(res.Checks, check)
+		res.Verdicts = append(res.Verdicts, verdicts...)
 		if err != nil {
 			res.Failures = append(res.Failures, inventory.Coverage{
 				Source: inventory.Source("inspect." + r.ID), Scope: inventory.ProjectScope(inv.Project),
@@ -257,15 +289,20 @@ func attach(fs []Finding) []Finding {
 	return out
 }
 
-func runOne(inv *inventory.Inventory, r *Rule, shared map[any]any) (fs []Finding, skipped []inventory.Coverage, err error) {
+func runOne(inv *inventory.Inventory, r *Rule, shared map[any]any) (fs []Finding, skipped []inventory.Coverage, check Check, verdicts []Verdict, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("rule %s panicked: %v\n%s", r.ID, v, debug.Stack())
+			check = Check{Rule: r.ID, Severity: r.Severity, CouldNotCheck: 1,
+				Reasons: []string{"the rule crashed: this is a bug in lbdiag"},
+				Gaps:    []CheckGap{{Scope: inventory.ProjectScope(inv.Project), Reason: "the rule crashed"}}}
+			verdicts = nil
 		}
 	}()
 	p := &Pass{Inventory: inv, rule: r, shared: shared}
 	r.Check(p)
-	return p.findings, p.skipped, nil
+	check, verdicts = p.account()
+	return p.findings, p.skipped, check, verdicts, nil
 }
 
 // SortFindings orders findings by severity (most severe first), rule,

@@ -7,7 +7,10 @@ package inspect
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 // Severity ranks findings. Error: broken now or will fail provisioning.
@@ -89,6 +92,19 @@ type Rule struct {
 	// one request meets (inventory.Partial), so Run skips these rules
 	// there; every other rule judges the objects that were read.
 	WholeProject bool
+	// Needs lists the optional reads (OptionalReads) the rule's verdicts
+	// rest on. A run whose rules need none of them does not make it.
+	Needs []inventory.Source
+}
+
+// OptionalReads are the reads a run makes only when one of its rules
+// needs them: each costs more than a list (a call per backend group, per
+// VPC, per log query) or serves only a few rules. The lists every rule
+// reads are always made.
+var OptionalReads = []inventory.Source{
+	inventory.ComputeBackendHealth, inventory.ComputeEffectiveFirewalls, inventory.ComputeProject, inventory.ComputeRegions,
+	inventory.CertificateManagerMaps, inventory.KubeEvents,
+	inventory.LoggingRequests, inventory.LoggingHealthChecks, inventory.LoggingPassthrough,
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -113,6 +129,11 @@ func Validate(rules []*Rule) error {
 			return fmt.Errorf("rule %q names no source", r.ID)
 		case r.Check == nil:
 			return fmt.Errorf("rule %q has no check", r.ID)
+		}
+		for _, n := range r.Needs {
+			if !slices.Contains(OptionalReads, n) {
+				return fmt.Errorf("rule %q needs %s, which is not an optional read", r.ID, n)
+			}
 		}
 		seen[r.ID] = true
 	}

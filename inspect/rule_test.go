@@ -27,6 +27,8 @@ func TestValidate(t *testing.T) {
 		{name: "empty doc", rules: []*Rule{func() *Rule { r := validRule("a"); r.Doc.Why = ""; return r }()}, want: "empty doc"},
 		{name: "no source", rules: []*Rule{func() *Rule { r := validRule("a"); r.Doc.Sources = nil; return r }()}, want: "no source"},
 		{name: "no check", rules: []*Rule{func() *Rule { r := validRule("a"); r.Check = nil; return r }()}, want: "no check"},
+		{name: "needs a list every run reads", rules: []*Rule{func() *Rule { r := validRule("a"); r.Needs = []inventory.Source{inventory.ComputeFirewalls}; return r }()}, want: "not an optional read"},
+		{name: "needs an optional read", rules: []*Rule{func() *Rule { r := validRule("a"); r.Needs = []inventory.Source{inventory.KubeEvents}; return r }()}},
 		{name: "bad severity", rules: []*Rule{func() *Rule { r := validRule("a"); r.Severity = 0; return r }()}, want: "severity"},
 	}
 	for _, tc := range tests {

@@ -44,6 +44,8 @@ type Inventory struct {
 	// ("projects/P/locations/global/certificateMaps/NAME"), read only when
 	// a Gateway names one.
 	CertificateMaps []string
+	// Ignores are the run's suppressions, nil without an ignore file.
+	Ignores *Ignores
 	// Partial is set when a trace read only the resources one request
 	// meets: the project's lists are not whole (their coverage is
 	// StatusPartial), so rules that judge the whole project do not run.

@@ -142,6 +142,9 @@ func (g *gcsStore) Get(ctx context.Context, name string) ([]byte, error) {
 func (g *gcsStore) Put(ctx context.Context, name string, data []byte) error {
 	w := g.client.Bucket(g.bucket).Object(g.object(name)).NewWriter(ctx)
 	w.ContentType = "application/json"
+	if strings.HasSuffix(name, ".html") {
+		w.ContentType = "text/html; charset=utf-8"
+	}
 	if _, err := w.Write(data); err != nil {
 		w.Close()
 		return err
@@ -154,3 +157,46 @@ func (g *gcsStore) String() string {
 }
 
 func (g *gcsStore) Close() error { return g.client.Close() }
+
+// ReadFile reads a local file or a Cloud Storage object
+// (gs://BUCKET/OBJECT), at most limit bytes.
+func ReadFile(ctx context.Context, where string, ts oauth2.TokenSource, userAgent string, limit int64) ([]byte, error) {
+	if rest, ok := strings.CutPrefix(where, "gs://"); ok {
+		bucket, object, _ := strings.Cut(rest, "/")
+		if bucket == "" || object == "" || strings.HasSuffix(object, "/") {
+			return nil, fmt.Errorf("%s names no object (want gs://BUCKET/OBJECT)", where)
+		}
+		st, err := Open(ctx, "gs://"+bucket, ts, userAgent)
+		if err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		g := st.(*gcsStore)
+		r, err := g.client.Bucket(bucket).Object(object).NewReader(ctx)
+		if errors.Is(err, storage.ErrObjectNotExist) {
+			return nil, fmt.Errorf("%s: %w", where, ErrNotExist)
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		return readLimited(r, limit)
+	}
+	f, err := os.Open(where)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readLimited(f, limit)
+}
+
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return b, nil
+}

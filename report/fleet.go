@@ -84,7 +84,9 @@ const (
 
 // CompareWith marks each finding new or ongoing against a baseline report
 // (nil: none, every finding is new), and lists in Resolved the baseline's
-// findings that are gone, whole. Findings match by fingerprint.
+// findings that are gone, whole (a finding suppressed now is not
+// resolved). Findings match by fingerprint: one suppressed in the baseline
+// and back now, its entry expired, is new again, so that it alerts.
 func (r *Report) CompareWith(baseline *Report) {
 	before := map[string]bool{}
 	if baseline != nil {
@@ -92,7 +94,10 @@ func (r *Report) CompareWith(baseline *Report) {
 			before[fingerprintOf(f)] = true
 		}
 	}
-	now := map[string]bool{}
+	now, muted := map[string]bool{}, map[string]bool{}
+	for _, s := range r.Suppressed {
+		muted[s.Fingerprint] = true
+	}
 	for i := range r.Findings {
 		now[r.Findings[i].Fingerprint] = true
 		r.Findings[i].Status = StatusNew
@@ -103,7 +108,7 @@ func (r *Report) CompareWith(baseline *Report) {
 	resolved := []inspect.Finding{}
 	if baseline != nil {
 		for _, f := range baseline.Findings {
-			if !now[fingerprintOf(f)] {
+			if !now[fingerprintOf(f)] && !muted[fingerprintOf(f)] {
 				f.Status = ""
 				resolved = append(resolved, f)
 			}
@@ -153,6 +158,8 @@ type Fleet struct {
 	// not be listed), scoped "folders/ID" or "organizations/ID".
 	Coverage []Coverage `json:"coverage"`
 	Projects []*Report  `json:"projects"`
+	// Ignore is the run's ignore file and its stale entries.
+	Ignore *IgnoreSummary `json:"ignoreFile,omitempty"`
 	// ExitCode is the run's code.
 	ExitCode int `json:"exitCode"`
 }
@@ -177,12 +184,18 @@ func WriteFleetJSON(w io.Writer, f *Fleet) error {
 	return err
 }
 
-// ShardSummary is runs/<run-id>/shard-<I>-of-<N>.json.
+// ShardSummary is runs/<run-id>/shard-<I>-of-<N>.json, which the fleet
+// page is built from.
 type ShardSummary struct {
-	RunID    string           `json:"runId"`
-	Shard    Shard            `json:"shard"`
-	ExitCode int              `json:"exitCode"`
-	Projects []ProjectSummary `json:"projects"`
+	RunID      string           `json:"runId"`
+	Shard      Shard            `json:"shard"`
+	Tool       Tool             `json:"tool"`
+	StartedAt  time.Time        `json:"startedAt"`
+	FinishedAt time.Time        `json:"finishedAt"`
+	ExitCode   int              `json:"exitCode"`
+	Projects   []ProjectSummary `json:"projects"`
+	// Coverage holds what the shard could not enumerate.
+	Coverage []Coverage `json:"coverage"`
 }
 
 // ProjectSummary is one project's line of a shard summary.
@@ -190,13 +203,27 @@ type ProjectSummary struct {
 	Project  string         `json:"project"`
 	ExitCode int            `json:"exitCode"`
 	Counts   map[string]int `json:"counts"`
+	// New and Resolved count the findings new and resolved since the
+	// baseline (absent without one); NewFindings and ResolvedFindings list
+	// at most 50 of each.
+	New              *int          `json:"new,omitempty"`
+	Resolved         *int          `json:"resolved,omitempty"`
+	NewFindings      []FindingLine `json:"newFindings,omitempty"`
+	ResolvedFindings []FindingLine `json:"resolvedFindings,omitempty"`
+	Suppressed       int           `json:"suppressed"`
+	// GapCount is the number of sources not read; Gaps lists at most 50.
+	GapCount int       `json:"gapCount"`
+	Gaps     []GapLine `json:"gaps"`
+	// Report is the project's HTML report of the run in --output.
+	Report string `json:"report"`
 }
 
 // Summary returns the shard summary of a fleet run.
 func (f *Fleet) Summary() ShardSummary {
-	s := ShardSummary{RunID: f.RunID, Shard: f.Shard, ExitCode: f.ExitCode, Projects: []ProjectSummary{}}
+	s := ShardSummary{RunID: f.RunID, Shard: f.Shard, Tool: f.Tool, StartedAt: f.StartedAt, FinishedAt: f.FinishedAt, ExitCode: f.ExitCode,
+		Projects: []ProjectSummary{}, Coverage: f.Coverage}
 	for _, r := range f.Projects {
-		s.Projects = append(s.Projects, ProjectSummary{Project: r.Project, ExitCode: r.Exit, Counts: r.CountMap()})
+		s.Projects = append(s.Projects, summarize(r, f.RunID))
 	}
 	return s
 }
@@ -215,11 +242,21 @@ const (
 // WriteLog writes one JSON object per line in Cloud Logging's structured
 // form (severity, message, logging.googleapis.com/labels): a line per
 // finding at its severity, with the finding under "finding"; a WARNING line
-// per coverage gap, with the entry under "coverage"; and per project a
-// NOTICE line whose "summary" holds its counts. Run-level gaps (folders)
-// come first. Label values are strings.
-func WriteLog(w io.Writer, fleetGaps []Coverage, reports []*Report) error {
+// per coverage gap, with the entry under "coverage"; per project a NOTICE
+// line whose "summary" holds its counts; and an INFO line per stale
+// suppression of the run. Run-level gaps (folders) come first. Every line
+// carries the run's ID (label run_id, field runId); finding lines carry
+// the fingerprint (label fingerprint). Label values are strings.
+//
+// The lines keep one shape whatever the rule, so that a Cloud Logging sink
+// to BigQuery (deploy/bigquery) infers one table schema: a finding's
+// evidence, whose shape differs from rule to rule, is a JSON string.
+func WriteLog(w io.Writer, f *Fleet) error {
 	enc := func(v map[string]any) error {
+		v["runId"] = f.RunID
+		if labels, ok := v[logLabels].(map[string]string); ok && f.RunID != "" {
+			labels["run_id"] = f.RunID
+		}
 		b, err := untrusted.Marshal(v, "")
 		if err != nil {
 			return err
@@ -238,25 +275,25 @@ func WriteLog(w io.Writer, fleetGaps []Coverage, reports []*Report) error {
 		}
 		return enc(map[string]any{"severity": "WARNING", "message": msg, logLabels: labels, "coverage": c})
 	}
-	for _, c := range fleetGaps {
+	for _, c := range f.Coverage {
 		if c.Status != string(inventory.StatusOK) && c.Status != string(inventory.StatusSkipped) {
 			if err := gapLine("", c); err != nil {
 				return err
 			}
 		}
 	}
-	for _, r := range reports {
-		for _, f := range r.Findings {
-			labels := map[string]string{"rule": f.Rule, "project": r.Project, "severity": f.Severity.String(), "fingerprint": f.Fingerprint,
-				"resource_kind": f.Resource.Kind}
-			if f.Resource.Cluster != "" {
-				labels["cluster"] = f.Resource.Location + "/" + f.Resource.Cluster
+	for _, r := range f.Projects {
+		for _, fd := range r.Findings {
+			labels := map[string]string{"rule": fd.Rule, "project": r.Project, "severity": fd.Severity.String(), "fingerprint": fd.Fingerprint,
+				"resource_kind": fd.Resource.Kind}
+			if fd.Resource.Cluster != "" {
+				labels["cluster"] = fd.Resource.Location + "/" + fd.Resource.Cluster
 			}
-			if f.Status != "" {
-				labels["status"] = f.Status
+			if fd.Status != "" {
+				labels["status"] = fd.Status
 			}
-			msg := fmt.Sprintf("%s: %s: %s", f.Rule, f.Resource, f.Message)
-			if err := enc(map[string]any{"severity": strings.ToUpper(f.Severity.String()), "message": msg, logLabels: labels, "finding": f}); err != nil {
+			msg := fmt.Sprintf("%s: %s: %s", fd.Rule, fd.Resource, fd.Message)
+			if err := enc(map[string]any{"severity": strings.ToUpper(fd.Severity.String()), "message": msg, logLabels: labels, "finding": logFinding(fd)}); err != nil {
 				return err
 			}
 		}
@@ -266,12 +303,19 @@ func WriteLog(w io.Writer, fleetGaps []Coverage, reports []*Report) error {
 			}
 		}
 		counts := r.CountMap()
-		summary := map[string]any{"error": counts["error"], "warning": counts["warning"], "info": counts["info"], "gaps": len(r.Gaps()), "exitCode": r.Exit}
+		summary := map[string]any{"error": counts["error"], "warning": counts["warning"], "info": counts["info"], "gaps": len(r.Gaps()),
+			"suppressed": len(r.Suppressed), "exitCode": r.Exit}
 		msg := fmt.Sprintf("project %s: %d errors, %d warnings, %d info findings, %d sources not read", r.Project, counts["error"], counts["warning"], counts["info"], len(r.Gaps()))
+		if len(r.Suppressed) > 0 {
+			msg += fmt.Sprintf(", %d suppressed", len(r.Suppressed))
+		}
+		if c := r.Checked; c != nil {
+			summary["rules"], summary["judged"], summary["rulesCouldNotCheck"] = c.Rules, c.Resources, c.CouldNotCheck
+		}
 		if r.Resolved != nil {
 			newN := 0
-			for _, f := range r.Findings {
-				if f.Status == StatusNew {
+			for _, fd := range r.Findings {
+				if fd.Status == StatusNew {
 					newN++
 				}
 			}
@@ -282,7 +326,33 @@ func WriteLog(w io.Writer, fleetGaps []Coverage, reports []*Report) error {
 			return err
 		}
 	}
+	if ig := f.Ignore; ig != nil {
+		for _, e := range ig.Stale {
+			msg := fmt.Sprintf("stale suppression %s:%d matched nothing in this run: delete it", e.File, e.Line)
+			if err := enc(map[string]any{"severity": "INFO", "message": msg, logLabels: map[string]string{"ignore_file": e.File}, "staleSuppression": e}); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// logFinding is a finding as a log line holds it: its evidence as a JSON
+// string.
+func logFinding(fd inspect.Finding) map[string]any {
+	b, err := json.Marshal(fd)
+	if err != nil {
+		return map[string]any{"rule": fd.Rule}
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return map[string]any{"rule": fd.Rule}
+	}
+	if ev, ok := m["evidence"]; ok {
+		eb, _ := json.Marshal(ev)
+		m["evidence"] = string(eb)
+	}
+	return m
 }
 
 // Of returns the shard's share of the projects: sorted by ID in byte

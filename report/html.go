@@ -70,6 +70,24 @@ func htmlData(r *Report) map[string]any {
 	return data
 }
 
+// pageStyle is the stylesheet of every page lbdiag writes.
+const pageStyle = `body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1f1f1f; margin: 2em auto; max-width: 72em; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { font-size: 1.05em; margin: 1.2em 0 .3em; }
+.meta { color: #555; } .summary span { display: inline-block; padding: .2em .7em; margin-right: .5em; border-radius: .3em; font-weight: 600; }
+.error { background: #fce8e6; color: #a50e0e; } .warning { background: #fef7e0; color: #8a5300; } .info { background: #e8f0fe; color: #174ea6; } .ok { background: #e6f4ea; color: #0d652d; }
+.finding { border: 1px solid #ddd; border-left: 6px solid #999; border-radius: .3em; padding: .6em .9em; margin: .8em 0; page-break-inside: avoid; }
+.finding.sev-error { border-left-color: #d93025; } .finding.sev-warning { border-left-color: #f9ab00; } .finding.sev-info { border-left-color: #1a73e8; }
+.rule { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 600; } .resource { color: #333; }
+pre { background: #f6f8fa; border: 1px solid #e1e4e8; border-radius: .3em; padding: .5em .7em; white-space: pre-wrap; word-break: break-all; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; } th, td { border: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top; } th { background: #f1f3f4; }
+details summary { cursor: pointer; color: #555; }
+.badge { display: inline-block; padding: 0 .4em; border-radius: .3em; font-size: 12px; font-weight: 600; } .badge.new { background: #d93025; color: #fff; } .badge.ongoing { background: #e8eaed; color: #3c4043; }
+section.project + section.project { border-top: 3px solid #5f6368; margin-top: 3em; }
+.group.unhealthy { background: #fce8e6; color: #a50e0e; font-weight: 600; padding: 0 .2em; border-radius: .2em; }
+@media print { body { margin: 0; max-width: none; } details { display: block; } details > * { display: block; } a { color: inherit; } }
+.checks td.n { text-align: right; font-variant-numeric: tabular-nums; } .muted { color: #777; }
+`
+
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"evidence": func(ev map[string]any) string {
 		if len(ev) == 0 {
@@ -85,7 +103,9 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 		return strings.TrimSpace(b.String())
 	},
 	"upper": strings.ToUpper,
+	"style": func() template.CSS { return template.CSS(pageStyle) },
 	"time":  func(t interface{ Format(string) string }) string { return t.Format("2006-01-02 15:04:05 MST") },
+	"date":  func(t interface{ Format(string) string }) string { return t.Format("2006-01-02") },
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -93,20 +113,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>lbdiag: {{.Title}}</title>
 <style>
-body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1f1f1f; margin: 2em auto; max-width: 72em; padding: 0 1em; }
-h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { font-size: 1.05em; margin: 1.2em 0 .3em; }
-.meta { color: #555; } .summary span { display: inline-block; padding: .2em .7em; margin-right: .5em; border-radius: .3em; font-weight: 600; }
-.error { background: #fce8e6; color: #a50e0e; } .warning { background: #fef7e0; color: #8a5300; } .info { background: #e8f0fe; color: #174ea6; } .ok { background: #e6f4ea; color: #0d652d; }
-.finding { border: 1px solid #ddd; border-left: 6px solid #999; border-radius: .3em; padding: .6em .9em; margin: .8em 0; page-break-inside: avoid; }
-.finding.sev-error { border-left-color: #d93025; } .finding.sev-warning { border-left-color: #f9ab00; } .finding.sev-info { border-left-color: #1a73e8; }
-.rule { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 600; } .resource { color: #333; }
-pre { background: #f6f8fa; border: 1px solid #e1e4e8; border-radius: .3em; padding: .5em .7em; white-space: pre-wrap; word-break: break-all; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; } th, td { border: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top; } th { background: #f1f3f4; }
-details summary { cursor: pointer; color: #555; }
-.badge { display: inline-block; padding: 0 .4em; border-radius: .3em; font-size: 12px; font-weight: 600; } .badge.new { background: #d93025; color: #fff; } .badge.ongoing { background: #e8eaed; color: #3c4043; }
-section.project + section.project { border-top: 3px solid #5f6368; margin-top: 3em; }
-.group.unhealthy { background: #fce8e6; color: #a50e0e; font-weight: 600; padding: 0 .2em; border-radius: .2em; }
-@media print { body { margin: 0; max-width: none; } details { display: block; } details > * { display: block; } a { color: inherit; } }
+{{style}}
 </style>
 </head>
 <body>
@@ -147,6 +154,27 @@ section.project + section.project { border-top: 3px solid #5f6368; margin-top: 3
 {{end}}</table>
 {{else}}
 <p>Every source was read: the checks above are complete.</p>
+{{end}}
+
+{{with .R.Suppressed}}
+<h2>Suppressed</h2>
+<details id="suppressed"><summary>{{len .}} findings suppressed by the ignore file</summary>
+<ul>{{range .}}<li data-fingerprint="{{.Fingerprint}}"><span class="rule">{{.Rule}}</span> — {{.Resource.Kind}} {{if .Resource.Namespace}}{{.Resource.Namespace}}/{{end}}{{.Resource.Name}}: {{.Message}}<br><span class="meta">{{.SuppressedBy.File}}:{{.SuppressedBy.Line}} until {{date .SuppressedBy.Expires}}{{with .SuppressedBy.Owner}} · owner {{.}}{{end}} · {{.SuppressedBy.Reason}}</span></li>{{end}}</ul>
+</details>
+{{end}}
+{{with .R.Ignore}}{{if .Stale}}
+<h3>Stale suppressions</h3>
+<p>These entries of {{.File}} matched nothing in this run: delete them, or one day they may suppress something new.</p>
+<ul id="stale">{{range .Stale}}<li>{{.File}}:{{.Line}}: {{if .Fingerprint}}fingerprint {{.Fingerprint}}{{else}}rule {{.Rule}}{{end}} (until {{date .Expires}}) — {{.Reason}}</li>{{end}}</ul>
+{{end}}{{end}}
+
+{{with .R.Checked}}
+<h2>Checked and passed</h2>
+<details id="checks"><summary>{{.Rules}} rules judged {{.Resources}} resources: {{.Problems}} problems{{if .Suppressed}}, {{.Suppressed}} suppressed{{end}}{{if .CouldNotCheck}}, {{.CouldNotCheck}} rules could not check everywhere{{end}}</summary>
+<table class="checks"><tr><th>Rule</th><th>Severity</th><th>Judged</th><th>Passed</th><th>Failed</th><th>Suppressed</th><th>Could not check</th><th>Why not</th></tr>
+{{range $p.R.Checks}}<tr data-check="{{.Rule}}"><td class="rule">{{.Rule}}</td><td>{{.Severity}}</td><td class="n">{{.Judged}}</td><td class="n">{{.Passed}}</td><td class="n">{{.Failed}}</td><td class="n">{{.Suppressed}}</td><td class="n">{{.CouldNotCheck}}</td><td>{{range $i, $r := .Reasons}}{{if $i}}<br>{{end}}{{$r}}{{end}}</td></tr>
+{{end}}</table>
+</details>
 {{end}}
 
 <h2>What lbdiag followed</h2>

@@ -7,9 +7,9 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/lbdiag/lbdiag/internal/untrusted"
-
+	"github.com/lbdiag/lbdiag/ignore"
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/internal/untrusted"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -55,9 +55,47 @@ type Report struct {
 	// Exit is the project's exit code (0, 1 or 3), in fleet reports and
 	// --output files.
 	Exit int `json:"exitCode"`
+	// Suppressed are the findings the ignore file suppressed, each with
+	// its entry: out of the table, the exit code and the alerts.
+	Suppressed []ignore.Suppressed `json:"suppressed,omitempty"`
+	// Ignore says which ignore file the run applied and which of its
+	// entries matched nothing in the whole run (stale).
+	Ignore *IgnoreSummary `json:"ignoreFile,omitempty"`
+	// Checked sums Checks: what the rules judged and passed.
+	Checked *Checked `json:"checked,omitempty"`
+	// Checks say, per rule that ran, how many resources it judged, passed
+	// and failed, and where it could not check and why.
+	Checks []inspect.Check `json:"checks,omitempty"`
+	// Verdicts are every rule's verdict on every resource it judged
+	// (--explain-passed).
+	Verdicts []inspect.Verdict `json:"-"`
 	// Chains are the load-balancing paths lbdiag inspected, drawn by the
 	// HTML report.
 	Chains []inspect.Chain `json:"-"`
+	// IgnoreUsed are the lines of the ignore file's entries that named a
+	// finding of this project.
+	IgnoreUsed map[int]bool `json:"-"`
+}
+
+// IgnoreSummary is the ignore file of a run.
+type IgnoreSummary struct {
+	File    string `json:"file"`
+	Entries int    `json:"entries"`
+	// Stale are the entries no finding of the run (this shard's projects)
+	// matched: delete them, or they may one day suppress something new.
+	Stale []ignore.Entry `json:"stale"`
+}
+
+// Checked is the sum of a report's checks: the rules that ran, the
+// distinct resources they judged, the findings (Problems, after
+// suppression), those suppressed, and the rules that could not check
+// somewhere.
+type Checked struct {
+	Rules         int `json:"rules"`
+	Resources     int `json:"resources"`
+	Problems      int `json:"problems"`
+	Suppressed    int `json:"suppressed"`
+	CouldNotCheck int `json:"rulesCouldNotCheck"`
 }
 
 // New assembles a report.
@@ -72,6 +110,8 @@ func New(tool Tool, inv *inventory.Inventory, res inspect.Result, started, finis
 		ClusterAccess: []inventory.ClusterAccess{},
 		Coverage:      []Coverage{},
 		Findings:      res.Findings,
+		Checks:        res.Checks,
+		Verdicts:      res.Verdicts,
 	}
 	if r.Findings == nil {
 		r.Findings = []inspect.Finding{}
@@ -79,6 +119,15 @@ func New(tool Tool, inv *inventory.Inventory, res inspect.Result, started, finis
 	for i := range r.Findings {
 		r.Findings[i] = Sanitize(r.Findings[i])
 	}
+	for i := range r.Verdicts {
+		r.Verdicts[i].Resource = sanitizeResource(r.Verdicts[i].Resource)
+	}
+	for i := range r.Checks {
+		for j, reason := range r.Checks[i].Reasons {
+			r.Checks[i].Reasons[j] = untrusted.Clean(reason)
+		}
+	}
+	r.SumChecks()
 	for _, cl := range inv.Clusters {
 		r.Clusters = append(r.Clusters, cl.Location()+"/"+cl.Name())
 		if a := cl.Access; a != nil {
@@ -94,6 +143,58 @@ func New(tool Tool, inv *inventory.Inventory, res inspect.Result, started, finis
 		r.Coverage = append(r.Coverage, rc)
 	}
 	return r
+}
+
+// SumChecks sets Checked from Checks, Verdicts, Findings and Suppressed.
+func (r *Report) SumChecks() {
+	if r.Checks == nil {
+		r.Checked = nil
+		return
+	}
+	t := inspect.TotalsOf(r.Checks, r.Verdicts)
+	r.Checked = &Checked{Rules: t.Rules, Resources: t.Resources, Problems: len(r.Findings), Suppressed: len(r.Suppressed), CouldNotCheck: t.CouldNotCheck}
+}
+
+// Suppress moves the findings an active entry of ig names to Suppressed,
+// as of now, and counts them in each rule's check.
+func (r *Report) Suppress(ig *inventory.Ignores) {
+	if ig == nil {
+		return
+	}
+	res := ignore.Apply(ig, r.Findings, ig.Now)
+	r.Findings, r.Suppressed, r.IgnoreUsed = res.Kept, res.Suppressed, res.Used
+	if r.Findings == nil {
+		r.Findings = []inspect.Finding{}
+	}
+	n := map[string]int{}
+	for _, s := range r.Suppressed {
+		n[s.Rule]++
+	}
+	for i := range r.Checks {
+		r.Checks[i].Suppressed = n[r.Checks[i].Rule]
+	}
+	r.Ignore = &IgnoreSummary{File: untrusted.Escape(ig.File), Entries: len(ig.Entries), Stale: ignore.Stale(ig, res.Used)}
+	r.SumChecks()
+}
+
+// StaleInRun lists the entries of ig no finding of the run's reports
+// matched, and sets it in each report: an entry is stale only when no
+// project of the run used it.
+func StaleInRun(ig *inventory.Ignores, reports []*Report) *IgnoreSummary {
+	if ig == nil {
+		return nil
+	}
+	var used []map[int]bool
+	for _, r := range reports {
+		used = append(used, r.IgnoreUsed)
+	}
+	sum := &IgnoreSummary{File: untrusted.Escape(ig.File), Entries: len(ig.Entries), Stale: ignore.Stale(ig, used...)}
+	for _, r := range reports {
+		if r.Ignore != nil {
+			r.Ignore.Stale = sum.Stale
+		}
+	}
+	return sum
 }
 
 // sanitizeAccess escapes and bounds what a cluster's access quotes: the
@@ -117,16 +218,21 @@ func Sanitize(f inspect.Finding) inspect.Finding {
 	f.Message = untrusted.Clean(f.Message)
 	f.Remediation = untrusted.Escape(untrusted.Bound(f.Remediation, untrusted.MaxValue))
 	f.Title = untrusted.Escape(f.Title)
-	r := &f.Resource
-	for _, p := range []*string{&r.Kind, &r.Project, &r.Location, &r.Cluster, &r.Namespace, &r.Name} {
-		*p = untrusted.Escape(untrusted.Bound(*p, untrusted.MaxValue))
-	}
+	f.Resource = sanitizeResource(f.Resource)
 	if len(f.Evidence) > 0 {
 		if ev, ok := cleanValue(f.Evidence).(map[string]any); ok {
 			f.Evidence = ev
 		}
 	}
 	return f
+}
+
+// sanitizeResource bounds and escapes a resource's names.
+func sanitizeResource(r inspect.Resource) inspect.Resource {
+	for _, p := range []*string{&r.Kind, &r.Project, &r.Location, &r.Cluster, &r.Namespace, &r.Name} {
+		*p = untrusted.Escape(untrusted.Bound(*p, untrusted.MaxValue))
+	}
+	return r
 }
 
 // cleanValue returns a copy of an evidence value with every string cleaned.

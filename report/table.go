@@ -10,6 +10,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 
+	"github.com/lbdiag/lbdiag/ignore"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -203,12 +204,21 @@ func writeSummary(w io.Writer, r *Report, o TableOptions) error {
 	} else {
 		fmt.Fprintf(&b, "; %s could not be read, so some checks were not made: see below).", plural(len(gaps), "source"))
 	}
+	if checked := checkedLine(r); checked != "" {
+		b.WriteString("\n" + checked)
+	}
 	if reached := accessLine(r); reached != "" {
 		b.WriteString("\n" + reached)
 	}
 	summary := wrap(b.String(), width) + "\n"
 	b.Reset()
 	b.WriteString(summary)
+	if r.Ignore != nil && len(r.Ignore.Stale) > 0 {
+		b.WriteString("\nStale suppressions (they matched nothing in this run; delete them):\n")
+		for _, e := range r.Ignore.Stale {
+			b.WriteString(indentLines(wrap(staleLine(e), width-4), "  - ", "    ") + "\n")
+		}
+	}
 	if len(gaps) > 0 {
 		b.WriteString("\nCould not check:\n")
 		for _, g := range gaps {
@@ -228,6 +238,53 @@ func writeSummary(w io.Writer, r *Report, o TableOptions) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// checkedLine sums the checks: "76 rules judged 1,240 resources: 9
+// problems, 2 suppressed, 3 rules could not check everywhere."
+func checkedLine(r *Report) string {
+	c := r.Checked
+	if c == nil {
+		return ""
+	}
+	s := fmt.Sprintf("%s judged %s: %s", plural(c.Rules, "rule"), pluralN(c.Resources, "resource"), plural(c.Problems, "problem"))
+	if c.Suppressed > 0 && r.Ignore != nil {
+		s += fmt.Sprintf(", %d suppressed by %s", c.Suppressed, r.Ignore.File)
+	}
+	if c.CouldNotCheck > 0 {
+		s += fmt.Sprintf(", %d could not check everywhere", c.CouldNotCheck)
+	}
+	return s + "."
+}
+
+// staleLine names a stale ignore entry.
+func staleLine(e ignore.Entry) string {
+	what := "fingerprint " + e.Fingerprint
+	if e.Fingerprint == "" {
+		what = "rule " + e.Rule
+		for _, kv := range [][2]string{{"project", e.Project}, {"resource", e.Resource}, {"namespace", e.Namespace}, {"name", e.Name}} {
+			if kv[1] != "" {
+				what += ", " + kv[0] + " " + kv[1]
+			}
+		}
+	}
+	return fmt.Sprintf("%s:%d: %s (until %s): %s", e.File, e.Line, what, e.Expires.Format("2006-01-02"), e.Reason)
+}
+
+// pluralN is plural with thousands separated: "1,240 resources".
+func pluralN(n int, word string) string {
+	digits := strconv.Itoa(n)
+	var b strings.Builder
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	if n == 1 {
+		return b.String() + " " + word
+	}
+	return b.String() + " " + word + "s"
 }
 
 // accessLine says how each cluster was reached: "Clusters reached:

@@ -3,6 +3,7 @@ package run
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -50,28 +51,110 @@ func readBaseline(ctx context.Context, cfg Config, project string) (*report.Repo
 	return base, nil
 }
 
-// writeOutputs writes each project's report (latest and this run's) and
-// the shard's summary to Output.
+// writeOutputs writes each project's report (latest, and this run's as
+// JSON and HTML), the shard's summary, the run's fleet page rebuilt from
+// every shard's summary present, and latest/, pointing at the newest run.
 func writeOutputs(ctx context.Context, cfg Config, fleet *report.Fleet) error {
-	put := func(name string, v any) error {
-		b, err := untrusted.Marshal(v, "  ")
-		if err != nil {
-			return err
-		}
-		if err := cfg.Output.Put(ctx, name, append(b, '\n')); err != nil {
+	put := func(name string, data []byte) error {
+		if err := cfg.Output.Put(ctx, name, data); err != nil {
 			return fmt.Errorf("--output %s: writing %s: %w", cfg.Output, name, err)
 		}
 		return nil
 	}
-	for _, rep := range fleet.Projects {
-		if err := put(LatestPath(rep.Project), rep); err != nil {
+	putJSON := func(name string, v any) error {
+		b, err := untrusted.Marshal(v, "  ")
+		if err != nil {
 			return err
 		}
-		if err := put("projects/"+rep.Project+"/runs/"+cfg.RunID+".json", rep); err != nil {
+		return put(name, append(b, '\n'))
+	}
+	for _, rep := range fleet.Projects {
+		if err := putJSON(LatestPath(rep.Project), rep); err != nil {
+			return err
+		}
+		run := report.ProjectRunPath(rep.Project, cfg.RunID)
+		if err := putJSON(run+".json", rep); err != nil {
+			return err
+		}
+		var html bytes.Buffer
+		if err := report.WriteHTML(&html, rep); err != nil {
+			return err
+		}
+		if err := put(run+".html", html.Bytes()); err != nil {
 			return err
 		}
 	}
-	return put(fmt.Sprintf("runs/%s/shard-%d-of-%d.json", cfg.RunID, fleet.Shard.Index, fleet.Shard.Count), fleet.Summary())
+	if err := putJSON(report.ShardPath(cfg.RunID, fleet.Shard), fleet.Summary()); err != nil {
+		return err
+	}
+	if err := writeRunPage(ctx, cfg, fleet.Shard.Count, put); err != nil {
+		return err
+	}
+	return writeLatest(ctx, cfg, fleet.StartedAt, putJSON, put)
+}
+
+// writeRunPage rebuilds runs/<run-id>/index.html from the summaries of
+// the run's shards present in Output. Shards finish in any order, each
+// rebuilding the page; a shard that finds more summaries after writing
+// the page than before writes it again, so that the last one to finish
+// leaves a page with every shard that had finished.
+func writeRunPage(ctx context.Context, cfg Config, count int, put func(string, []byte) error) error {
+	seen := -1
+	for range 3 {
+		page := report.RunPage{RunID: cfg.RunID, Count: max(count, 1)}
+		for i := range page.Count {
+			b, err := cfg.Output.Get(ctx, report.ShardPath(cfg.RunID, report.Shard{Index: i, Count: page.Count}))
+			if errors.Is(err, output.ErrNotExist) {
+				page.Missing = append(page.Missing, i)
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("--output %s: reading the summary of shard %d: %w", cfg.Output, i, err)
+			}
+			var s report.ShardSummary
+			if err := json.Unmarshal(b, &s); err != nil {
+				return fmt.Errorf("--output %s: the summary of shard %d: %w", cfg.Output, i, err)
+			}
+			page.Shards = append(page.Shards, s)
+		}
+		if len(page.Shards) == seen {
+			return nil
+		}
+		seen = len(page.Shards)
+		var html bytes.Buffer
+		if err := report.WriteRunPage(&html, page); err != nil {
+			return err
+		}
+		if err := put(report.RunPagePath(cfg.RunID), html.Bytes()); err != nil {
+			return err
+		}
+		if len(page.Missing) == 0 {
+			return nil
+		}
+	}
+	return nil
+}
+
+// writeLatest points latest/ at this run unless a newer run already has
+// it (a late shard of an old run must not move it back).
+func writeLatest(ctx context.Context, cfg Config, started time.Time, putJSON func(string, any) error, put func(string, []byte) error) error {
+	if b, err := cfg.Output.Get(ctx, report.LatestRunPath); err == nil {
+		var cur report.LatestRun
+		if json.Unmarshal(b, &cur) == nil && cur.RunID != cfg.RunID && cur.StartedAt.After(started) {
+			return nil
+		}
+	} else if !errors.Is(err, output.ErrNotExist) {
+		return fmt.Errorf("--output %s: reading %s: %w", cfg.Output, report.LatestRunPath, err)
+	}
+	latest := report.LatestRun{RunID: cfg.RunID, StartedAt: started}
+	var html bytes.Buffer
+	if err := report.WriteLatestPage(&html, latest); err != nil {
+		return err
+	}
+	if err := put(report.LatestPagePath, html.Bytes()); err != nil {
+		return err
+	}
+	return putJSON(report.LatestRunPath, latest)
 }
 
 // prepareRecordDir makes the --record directory: new, or empty.

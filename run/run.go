@@ -88,6 +88,15 @@ type Config struct {
 	ClusterConnectTimeout time.Duration
 	Kubeconfig            string
 
+	// Rules are the rules the run judges with (nil: the whole catalogue);
+	// the optional reads none of them needs are not made. MinSeverity,
+	// when set, also drops findings below it.
+	Rules       []*inspect.Rule
+	MinSeverity inspect.Severity
+	// Ignores, when set, are the ignore file's suppressions; Now is set
+	// from Clock when zero.
+	Ignores *inventory.Ignores
+
 	// Policy says which findings fail a project. Baseline, when set, is
 	// "auto" (each project's latest.json in Output) or a report file: the
 	// findings are then new or ongoing, and only new ones fail.
@@ -191,6 +200,7 @@ func Inspect(ctx context.Context, cfg Config) (*report.Fleet, error) {
 	fleet := &report.Fleet{SchemaVersion: report.SchemaVersion, Tool: cfg.Tool,
 		StartedAt: started.UTC(), FinishedAt: cfg.now().UTC(), RunID: cfg.RunID, Shard: cfg.Shard,
 		Coverage: report.FleetCoverage(gaps), Projects: reports}
+	fleet.Ignore = report.StaleInRun(cfg.Ignores, reports)
 	codes := []int{}
 	for _, rep := range reports {
 		codes = append(codes, rep.Exit)
@@ -272,7 +282,36 @@ func (c *Config) options(project string) gcp.Options {
 		Health: c.Health, HealthBudget: c.HealthBudget, MaxQPS: c.MaxQPS, KubePageSize: c.KubePageSize,
 		Logs: logs, LoggingEndpoint: c.Endpoints.Logging, LogEntryCap: c.LogEntries, Focus: c.Focus,
 		ClusterEndpoint: c.ClusterEndpoint, ClusterConnectTimeout: c.ClusterConnectTimeout, Kubeconfig: c.Kubeconfig,
-		ResourceManagerEndpoint: c.Endpoints.ResourceManager, CertificateManagerEndpoint: c.Endpoints.CertificateManager}
+		ResourceManagerEndpoint: c.Endpoints.ResourceManager, CertificateManagerEndpoint: c.Endpoints.CertificateManager,
+		Ignores: c.ignores(), Skip: c.skippedReads()}
+}
+
+// rules are the run's rules.
+func (c *Config) rules() []*inspect.Rule {
+	if c.Rules != nil {
+		return c.Rules
+	}
+	return rules.All()
+}
+
+// skippedReads are the optional reads no rule of the run needs.
+func (c *Config) skippedReads() map[inventory.Source]string {
+	if c.Rules == nil {
+		return nil
+	}
+	return rules.SkippedReads(c.Rules)
+}
+
+// ignores are the run's suppressions, judged at the run's clock.
+func (c *Config) ignores() *inventory.Ignores {
+	if c.Ignores == nil {
+		return nil
+	}
+	ig := *c.Ignores
+	if ig.Now.IsZero() {
+		ig.Now = c.now().UTC()
+	}
+	return &ig
 }
 
 // Project collects, inspects and reports one project, compares it with its
@@ -312,7 +351,7 @@ func Project(ctx context.Context, cfg Config, project string) (*report.Report, e
 		return nil, err
 	}
 	rulesStart, rulesCPU := time.Now(), cpuTime()
-	res := inspect.Run(inv, rules.All())
+	res := inspect.Run(inv, cfg.rules())
 	rulesWall, rulesCPUUsed := time.Since(rulesStart), cpuTime()-rulesCPU
 	if cfg.Stats != "" {
 		b, _ := untrusted.Marshal(map[string]float64{"collectWallSeconds": collectWall.Seconds(), "collectCPUSeconds": collectCPUUsed.Seconds(),
@@ -330,10 +369,27 @@ func Project(ctx context.Context, cfg Config, project string) (*report.Report, e
 			}
 		}
 		res.Findings = kept
+		verdicts := res.Verdicts[:0]
+		for _, v := range res.Verdicts {
+			if keep(inspect.Finding{Rule: v.Rule, Resource: v.Resource}) {
+				verdicts = append(verdicts, v)
+			}
+		}
+		res.Verdicts = verdicts
+	}
+	if cfg.MinSeverity > inspect.Info {
+		kept := res.Findings[:0]
+		for _, fd := range res.Findings {
+			if fd.Severity >= cfg.MinSeverity {
+				kept = append(kept, fd)
+			}
+		}
+		res.Findings = kept
 	}
 	finished := cfg.now()
 	rep := report.New(cfg.Tool, inv, res, started, finished)
 	rep.Chains = rules.Chains(inv)
+	rep.Suppress(inv.Ignores)
 
 	policy := cfg.Policy
 	if cfg.Baseline != "" {

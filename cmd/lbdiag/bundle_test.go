@@ -344,11 +344,10 @@ func TestBundleRedaction(t *testing.T) {
 	}
 }
 
-// TestHTMLReportInChromium renders the demo's HTML report in headless
-// Chromium, keeps a screenshot and the DOM under test-artifacts/, and checks
-// every finding is in the rendered page.
-func TestHTMLReportInChromium(t *testing.T) {
-	t.Parallel()
+// chromium returns headless Chromium's path; without it the test skips,
+// or fails in CI, which installs it.
+func chromium(t *testing.T) string {
+	t.Helper()
 	browser, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -356,6 +355,23 @@ func TestHTMLReportInChromium(t *testing.T) {
 		}
 		t.Skip("chromium is not installed (apt-get install chromium)")
 	}
+	return browser
+}
+
+// chromiumFlags run Chromium headless, offline and in its own profile,
+// logging the page's console to stderr.
+func chromiumFlags(t *testing.T) []string {
+	return []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--disable-extensions", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
+		"--user-data-dir=" + t.TempDir()}
+}
+
+// TestHTMLReportInChromium renders the demo's HTML report in headless
+// Chromium, keeps a screenshot and the DOM under test-artifacts/, and checks
+// every finding is in the rendered page.
+func TestHTMLReportInChromium(t *testing.T) {
+	t.Parallel()
+	browser := chromium(t)
 	home := t.TempDir()
 	res := runLbdiag(t, home, "inspect", "--demo", "--format", "html")
 	if res.code != report.ExitFindings {
@@ -373,8 +389,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 	os.MkdirAll(artifacts, 0o755)
 	page := filepath.Join(artifacts, "demo-report.html")
 	os.WriteFile(page, []byte(html), 0o644)
-	flags := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--disable-extensions", "--hide-scrollbars", "--user-data-dir=" + t.TempDir()}
+	flags := chromiumFlags(t)
 	png := filepath.Join(artifacts, "demo-report.png")
 	shot := exec.Command(browser, append(flags, "--window-size=1280,4000", "--screenshot="+png, "file://"+page)...)
 	if out, err := shot.CombinedOutput(); err != nil {

@@ -612,9 +612,9 @@ func TestFleetOutputToGCS(t *testing.T) {
 	mine := (&shardOf{1, 2}).of(fleetProjects)
 	want := []string{}
 	for _, p := range mine {
-		want = append(want, "reports/projects/"+p+"/latest.json", "reports/projects/"+p+"/runs/exec-7.json")
+		want = append(want, "reports/projects/"+p+"/latest.json", "reports/projects/"+p+"/runs/exec-7.json", "reports/projects/"+p+"/runs/exec-7.html")
 	}
-	want = append(want, "reports/runs/exec-7/shard-1-of-2.json")
+	want = append(want, "reports/runs/exec-7/shard-1-of-2.json", "reports/runs/exec-7/index.html", "reports/latest/index.html", "reports/latest/run.json")
 	sort.Strings(want)
 	if strings.Join(names, "\n") != strings.Join(want, "\n") {
 		t.Errorf("objects:\n%s\nwant:\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
@@ -622,6 +622,12 @@ func TestFleetOutputToGCS(t *testing.T) {
 	obj, err := srv.GetObject("acme-lbdiag", "reports/runs/exec-7/shard-1-of-2.json")
 	if err != nil || !bytes.Contains(obj.Content, []byte(`"runId": "exec-7"`)) {
 		t.Errorf("shard summary: %s %v", obj.Content, err)
+	}
+	// The fleet page, of this shard only (shard 0 has not run), served as
+	// HTML.
+	obj, err = srv.GetObject("acme-lbdiag", "reports/runs/exec-7/index.html")
+	if err != nil || obj.ContentType != "text/html; charset=utf-8" || !bytes.Contains(obj.Content, []byte("1 of 2 shards reported; not (yet) here: shard 0")) {
+		t.Errorf("fleet page (%s): %.300s %v", obj.ContentType, obj.Content, err)
 	}
 }
 

@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lbdiag/lbdiag/gcp"
+	"github.com/lbdiag/lbdiag/ignore"
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules"
+	"github.com/lbdiag/lbdiag/inspect/rules/config"
 	"github.com/lbdiag/lbdiag/inventory"
 	"github.com/lbdiag/lbdiag/output"
 	"github.com/lbdiag/lbdiag/report"
@@ -36,6 +40,11 @@ type inspectFlags struct {
 	ingresses        []string
 	gateways         []string
 	stats            string
+	rules            []string
+	skipRules        []string
+	minSeverity      string
+	ignoreFile       string
+	explainPassed    string
 }
 
 func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
@@ -66,7 +75,7 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.StringVar(&f.folder, "folder", "", "inspect every ACTIVE project under this folder (numeric ID), nested folders included")
 	fl.StringVar(&f.shard, "shard", "", "inspect only this share of the projects, I/N (default: $CLOUD_RUN_TASK_INDEX/$CLOUD_RUN_TASK_COUNT, else 0/1): projects sorted by ID, the k-th belongs to shard k mod N")
 	fl.IntVar(&f.parallelProjects, "parallel-projects", 4, "projects inspected at once")
-	fl.StringVar(&f.output, "output", "", "also write each project's report to this directory or gs://BUCKET/PREFIX: projects/P/latest.json, projects/P/runs/RUN.json, runs/RUN/shard-I-of-N.json")
+	fl.StringVar(&f.output, "output", "", "also write each project's report to this directory or gs://BUCKET/PREFIX: projects/P/latest.json, projects/P/runs/RUN.json and .html, runs/RUN/shard-I-of-N.json, the run's fleet page runs/RUN/index.html, and latest/index.html")
 	fl.StringVar(&f.baseline, "baseline", "", "compare with an earlier report: auto (each project's latest.json in --output) or FILE (a single project's JSON report); findings become new or ongoing, and only new ones fail")
 	fl.StringVar(&f.format, "format", "table", "output format: table, json, csv, html or log (Cloud Logging structured lines)")
 	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info or none")
@@ -78,6 +87,11 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.StringArrayVar(&f.namespaces, "namespace", nil, "report only on this namespace's objects and the load balancers that serve them; repeatable")
 	fl.StringArrayVar(&f.ingresses, "ingress", nil, "report only on this Ingress (NS/NAME) and what it uses; repeatable")
 	fl.StringArrayVar(&f.gateways, "gateway", nil, "report only on this Gateway (NS/NAME) and what it uses; repeatable")
+	fl.StringSliceVar(&f.rules, "rules", nil, "judge with only these rules: IDs or FAMILY/* (families: "+strings.Join(rules.Families(), ", ")+"); comma list, repeatable. Reads only skipped rules need are not made")
+	fl.StringSliceVar(&f.skipRules, "skip-rules", nil, "do not judge with these rules (IDs or FAMILY/*); comma list, repeatable")
+	fl.StringVar(&f.minSeverity, "min-severity", "info", "judge only with rules of at least this severity, and report only findings at or above it: error, warning or info")
+	fl.StringVar(&f.ignoreFile, "ignore-file", "", "suppress the findings this YAML file's entries name (a path or gs://BUCKET/OBJECT; default: "+ignore.DefaultFile+" in the working directory, when present); each entry has a fingerprint or a rule selector, a reason and an expires date")
+	fl.StringVar(&f.explainPassed, "explain-passed", "", "instead of the report, print every rule that judged this resource and its verdict (KIND NAMESPACE/NAME, NAMESPACE/NAME, NAME or a resource URL), and where rules could not check")
 	fl.StringVar(&f.stats, "stats", "", "write the phases' wall and CPU times of a one-project run to this file (for benchmarks)")
 	fl.MarkHidden("stats")
 	return cmd
@@ -121,6 +135,9 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 	if err := inv.validate(); err != nil {
 		return nil, err
 	}
+	if err := inv.selectRules(); err != nil {
+		return nil, err
+	}
 	if cfg.Shard, err = parseShard(f.shard, env.getenv); err != nil {
 		return nil, err
 	}
@@ -161,6 +178,9 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 			cfg.Projects = []string{project}
 		}
 	}
+	if err := inv.loadIgnores(ctx); err != nil {
+		return nil, err
+	}
 	if f.output != "" {
 		store, err := output.Open(ctx, f.output, cfg.TokenSource, cfg.UserAgent())
 		if err != nil {
@@ -173,6 +193,9 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 	fleet, err := run.Inspect(ctx, *cfg)
 	if err != nil {
 		return nil, err
+	}
+	if f.explainPassed != "" {
+		return inv.explainPassed(fleet)
 	}
 	if err := inv.print(fleet); err != nil {
 		return nil, fmt.Errorf("writing report: %w", err)
@@ -218,12 +241,84 @@ func (r *invocation) validate() error {
 			return usagef("--ingress and --gateway take NAMESPACE/NAME, not %q", ref)
 		}
 	}
+	if f.explainPassed != "" {
+		if r.multi {
+			return usagef("--explain-passed answers for one project: use it with --project, --demo or --replay")
+		}
+		if _, err := report.ParseResourceQuery(f.explainPassed); err != nil {
+			return usagef("--explain-passed: %v", err)
+		}
+	}
 	for _, id := range []string{f.organization, f.folder} {
 		if id != "" && strings.Trim(id, "0123456789") != "" {
 			return usagef("--organization and --folder take numeric IDs, not %q", id)
 		}
 	}
 	return nil
+}
+
+// selectRules resolves --rules, --skip-rules and --min-severity.
+func (r *invocation) selectRules() error {
+	f := r.f
+	floor, err := inspect.ParseSeverity(f.minSeverity)
+	if err != nil {
+		return usagef("--min-severity %q: want error, warning or info", f.minSeverity)
+	}
+	sel := rules.Selection{Rules: f.rules, Skip: f.skipRules, MinSeverity: floor}
+	if sel.Empty() {
+		return nil
+	}
+	// suppression-expired keeps an ignore file honest: it runs unless
+	// --skip-rules names it.
+	if len(sel.Rules) > 0 {
+		sel.Rules = append(sel.Rules, config.SuppressionExpired.ID)
+	}
+	selected, err := rules.Select(rules.All(), sel)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if len(selected) == 0 {
+		return usagef("--rules, --skip-rules and --min-severity leave no rule to judge with")
+	}
+	r.cfg.Rules, r.cfg.MinSeverity = selected, floor
+	return nil
+}
+
+// loadIgnores reads --ignore-file, or ./.lbdiag-ignore.yaml when present.
+func (r *invocation) loadIgnores(ctx context.Context) error {
+	file := r.f.ignoreFile
+	if file == "" {
+		if _, err := os.Stat(ignore.DefaultFile); err != nil {
+			return nil
+		}
+		file = ignore.DefaultFile
+	}
+	b, err := output.ReadFile(ctx, file, r.cfg.TokenSource, r.cfg.UserAgent(), ignore.MaxSize)
+	if err != nil {
+		return usagef("--ignore-file %s: %v", file, err)
+	}
+	var ids []string
+	for _, rule := range rules.All() {
+		ids = append(ids, rule.ID)
+	}
+	entries, err := ignore.Parse(file, b, ids)
+	if err != nil {
+		return usagef("--ignore-file %v", err)
+	}
+	r.cfg.Ignores = &inventory.Ignores{File: file, Entries: entries}
+	return nil
+}
+
+// explainPassed prints --explain-passed for the run's one project; the
+// exit code is the run's.
+func (r *invocation) explainPassed(fleet *report.Fleet) (*outcome, error) {
+	q, _ := report.ParseResourceQuery(r.f.explainPassed)
+	for _, rep := range fleet.Projects {
+		if _, err := report.ExplainPassed(r.env.stdout, rep, q); err != nil {
+			return nil, err
+		}
+	}
+	return &outcome{code: fleet.ExitCode}, nil
 }
 
 // parseShard reads --shard I/N, else Cloud Run's task variables, else 0/1.
@@ -261,7 +356,7 @@ func (r *invocation) print(fleet *report.Fleet) error {
 		case "html":
 			return report.WriteHTML(w, rep)
 		case "log":
-			return report.WriteLog(w, nil, fleet.Projects)
+			return report.WriteLog(w, &report.Fleet{RunID: fleet.RunID, Projects: fleet.Projects, Ignore: fleet.Ignore})
 		}
 		return report.WriteTable(w, rep, tableOptions(r.env))
 	}
@@ -273,7 +368,7 @@ func (r *invocation) print(fleet *report.Fleet) error {
 	case "html":
 		return report.WriteFleetHTML(w, fleet)
 	case "log":
-		return report.WriteLog(w, fleet.Coverage, fleet.Projects)
+		return report.WriteLog(w, fleet)
 	}
 	return report.WriteFleetTable(w, fleet, tableOptions(r.env))
 }
@@ -293,6 +388,15 @@ func evidenceFlags(f *inspectFlags) map[string]string {
 	}
 	if f.logs > 0 {
 		m["logs"] = f.logs.String()
+	}
+	if len(f.rules) > 0 {
+		m["rules"] = strings.Join(f.rules, ",")
+	}
+	if len(f.skipRules) > 0 {
+		m["skip-rules"] = strings.Join(f.skipRules, ",")
+	}
+	if f.minSeverity != "" && f.minSeverity != "info" {
+		m["min-severity"] = f.minSeverity
 	}
 	return m
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/lbdiag/lbdiag/report"
 )
 
-var updateREADME = flag.Bool("update", false, "rewrite the README's demo output block")
+var updateREADME = flag.Bool("update", false, "rewrite the README's demo output block and deploy/bigquery/schema.json")
 
 // TestREADMEInStep keeps what the README shows equal to what lbdiag does:
 // the demo's output, the version a build prints, and the Go version of

@@ -65,7 +65,7 @@ with its evidence and its fix.`,
 	root.SetOut(env.stdout)
 	root.SetErr(env.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
-	root.AddCommand(newInspectCommand(env, func(o *outcome) { rc.outcome = o }), newTraceCommand(env, func(o *outcome) { rc.outcome = o }), newRulesCommand(env), newExplainCommand(env), newVersionCommand(env))
+	root.AddCommand(newInspectCommand(env, func(o *outcome) { rc.outcome = o }), newTraceCommand(env, func(o *outcome) { rc.outcome = o }), newRulesCommand(env), newExplainCommand(env), newIgnoreCommand(env), newVersionCommand(env))
 	rc.cmd = root
 	return rc
 }
@@ -84,7 +84,7 @@ func (rc *rootCommand) executeContext(ctx context.Context, args []string) (*outc
 func newRulesCommand(env *environment) *cobra.Command {
 	return &cobra.Command{
 		Use:   "rules",
-		Short: "List the rules: ID, severity, title",
+		Short: "List the rules: ID, family, severity, title",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			all := rules.All()
@@ -93,7 +93,7 @@ func newRulesCommand(env *environment) *cobra.Command {
 				w = max(w, len(r.ID))
 			}
 			for _, r := range all {
-				fmt.Fprintf(env.stdout, "%-*s  %-7s  %s\n", w, r.ID, r.Severity, r.Title)
+				fmt.Fprintf(env.stdout, "%-*s  %-7s  %-7s  %s\n", w, r.ID, rules.Family(r), r.Severity, r.Title)
 			}
 			return nil
 		},

@@ -7,7 +7,8 @@
 //   - lb: backend services, health checks, certificates, graceful
 //     scale-down, L4 load balancers, GKE's load-balancer resources;
 //   - gateway: the Gateway API on GKE (Gateways, routes, GKE's policies);
-//   - events: what GKE's controllers report in Kubernetes events.
+//   - events: what GKE's controllers report in Kubernetes events;
+//   - config: lbdiag's own configuration (the ignore file).
 //
 // Each rule is declared in its own file, named after its ID
 // (<family>/<rule_id>.go, "-" written "_"), with its table test beside it
@@ -21,6 +22,7 @@ package rules
 
 import (
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/config"
 	"github.com/lbdiag/lbdiag/inspect/rules/events"
 	"github.com/lbdiag/lbdiag/inspect/rules/gateway"
 	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
@@ -121,5 +123,7 @@ func All() []*inspect.Rule {
 		events.GatewaySyncError,
 		// Traffic (--logs).
 		lb.LBTrafficErrors,
+		// lbdiag's own configuration.
+		config.SuppressionExpired,
 	}
 }

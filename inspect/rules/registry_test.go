@@ -16,7 +16,7 @@ import (
 )
 
 // families are the packages that hold rules, one directory each.
-var families = []string{"events", "gateway", "ingress", "lb", "network"}
+var families = []string{"config", "events", "gateway", "ingress", "lb", "network"}
 
 // declaredRule is a rule declared in a family's source: its variable, its
 // ID and the file that declares it.

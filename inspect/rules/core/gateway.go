@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -40,9 +41,9 @@ type RouteBackend struct {
 }
 
 // RoutesIn lists the cluster's HTTPRoutes and GRPCRoutes that were read.
-func RoutesIn(inv *inventory.Inventory, cl *inventory.Cluster) []Route {
+func RoutesIn(p *inspect.Pass, cl *inventory.Cluster) []Route {
 	var out []Route
-	if inv.Known(inventory.KubeHTTPRoutes, cl.Scope()) {
+	if p.Known(inventory.KubeHTTPRoutes, cl.Scope()) {
 		for i := range cl.HTTPRoutes {
 			r := &cl.HTTPRoutes[i]
 			rt := Route{Kind: KindHTTP, Meta: r.ObjectMeta, ParentRefs: r.Spec.ParentRefs, Hostnames: r.Spec.Hostnames}
@@ -59,7 +60,7 @@ func RoutesIn(inv *inventory.Inventory, cl *inventory.Cluster) []Route {
 			out = append(out, rt)
 		}
 	}
-	if inv.Known(inventory.KubeGRPCRoutes, cl.Scope()) {
+	if p.Known(inventory.KubeGRPCRoutes, cl.Scope()) {
 		for i := range cl.GRPCRoutes {
 			r := &cl.GRPCRoutes[i]
 			rt := Route{Kind: KindGRPC, Meta: r.ObjectMeta, ParentRefs: r.Spec.ParentRefs, Hostnames: r.Spec.Hostnames}

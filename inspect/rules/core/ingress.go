@@ -8,6 +8,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/lbdiag/lbdiag/gke"
+	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -119,9 +120,9 @@ func PortName(p corev1.ServicePort) string {
 
 // ForIngresses calls fn for each GKE Ingress of each cluster whose
 // Ingresses were read.
-func ForIngresses(inv *inventory.Inventory, fn func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string)) {
-	for _, cl := range inv.Clusters {
-		if !inv.Known(inventory.KubeIngresses, cl.Scope()) {
+func ForIngresses(p *inspect.Pass, fn func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string)) {
+	for _, cl := range p.Inventory.Clusters {
+		if !p.Known(inventory.KubeIngresses, cl.Scope()) {
 			continue
 		}
 		GKEIngresses(cl, func(ing *networkingv1.Ingress, class string) { fn(cl, ing, class) })

@@ -4,6 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbdiag/lbdiag/gke"
+	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -17,10 +18,10 @@ type L4Service struct {
 
 // L4Services lists the GKE LoadBalancer Services of the clusters whose
 // Services were read.
-func L4Services(inv *inventory.Inventory) []L4Service {
+func L4Services(p *inspect.Pass) []L4Service {
 	var out []L4Service
-	for _, cl := range inv.Clusters {
-		if !inv.Known(inventory.KubeServices, cl.Scope()) {
+	for _, cl := range p.Inventory.Clusters {
+		if !p.Known(inventory.KubeServices, cl.Scope()) {
 			continue
 		}
 		for i := range cl.Services {

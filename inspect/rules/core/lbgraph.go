@@ -152,6 +152,8 @@ func ownerOfReference(ref string) string {
 
 // UsageKnown reports whether every list that can reference a backend
 // service was read, so that one with no owner is used by nothing.
+// It records no unknown read: when usage is unknown, rules judge every
+// backend service instead of leaving out the unused ones.
 func (g *LBGraph) UsageKnown() bool {
 	s := inventory.ProjectScope(g.Inv.Project)
 	return g.Inv.Known(inventory.ComputeURLMaps, s) && g.Inv.Known(inventory.ComputeForwardingRules, s) && g.Inv.Known(inventory.ComputeTargetSSLProxies, s)

@@ -21,9 +21,9 @@ func MetaOf(ns, name string) metav1.ObjectMeta {
 
 // ClusterReadable reports whether the cluster's Ingresses, Services and
 // Gateway objects were read.
-func ClusterReadable(inv *inventory.Inventory, cl *inventory.Cluster) bool {
+func ClusterReadable(p *inspect.Pass, cl *inventory.Cluster) bool {
 	for _, s := range []inventory.Source{inventory.KubeIngresses, inventory.KubeServices, inventory.KubeGateways, inventory.KubeHTTPRoutes} {
-		if !inv.Known(s, cl.Scope()) {
+		if !p.Known(s, cl.Scope()) {
 			return false
 		}
 	}

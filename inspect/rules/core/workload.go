@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -37,9 +38,9 @@ func WorkloadsOf(cl *inventory.Cluster, svc *corev1.Service) []Workload {
 }
 
 // WorkloadSourcesKnown reports whether every workload kind was read.
-func WorkloadSourcesKnown(inv *inventory.Inventory, cl *inventory.Cluster) bool {
+func WorkloadSourcesKnown(p *inspect.Pass, cl *inventory.Cluster) bool {
 	for _, s := range []inventory.Source{inventory.KubeDeployments, inventory.KubeStatefulSets, inventory.KubeDaemonSets} {
-		if !inv.Known(s, cl.Scope()) {
+		if !p.Known(s, cl.Scope()) {
 			return false
 		}
 	}

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
@@ -36,12 +38,13 @@ type failureGroup struct {
 
 // groupFailures groups a cluster's recent Warning events that select picks
 // by object and cause, in the order they first occur; none when the
-// cluster's events could not be read.
-func groupFailures(inv *inventory.Inventory, cl *inventory.Cluster, selected func(*corev1.Event) bool, classify func(string) *core.SyncCause) []*failureGroup {
-	if !inv.Known(inventory.KubeEvents, cl.Scope()) {
-		return nil
+// cluster's events could not be read (the pass records it: read is false).
+func groupFailures(p *inspect.Pass, cl *inventory.Cluster, selected func(*corev1.Event) bool, classify func(string) *core.SyncCause) (groups []*failureGroup, read bool) {
+	inv := p.Inventory
+	if !p.Known(inventory.KubeEvents, cl.Scope()) {
+		return nil, false
 	}
-	groups := map[string]*failureGroup{}
+	byKey := map[string]*failureGroup{}
 	var order []*failureGroup
 	for i := range cl.Events {
 		e := &cl.Events[i]
@@ -51,8 +54,7 @@ func groupFailures(inv *inventory.Inventory, cl *inventory.Cluster, selected fun
 		if t := inventory.EventTime(e); !inv.CollectedAt.IsZero() && !t.IsZero() && inv.CollectedAt.Sub(t) > eventWindow {
 			continue
 		}
-		obj := inspect.Resource{Kind: e.InvolvedObject.Kind, Project: cl.Project, Location: cl.Location(), Cluster: cl.Name(),
-			Namespace: e.InvolvedObject.Namespace, Name: e.InvolvedObject.Name}
+		obj := core.KubeResource(cl, e.InvolvedObject.Kind, core.MetaOf(e.InvolvedObject.Namespace, e.InvolvedObject.Name))
 		cause := classify(e.Message)
 		key := obj.Kind + "/" + obj.Namespace + "/" + obj.Name + "/"
 		if cause != nil {
@@ -60,15 +62,97 @@ func groupFailures(inv *inventory.Inventory, cl *inventory.Cluster, selected fun
 		} else {
 			key += "unknown/" + e.Message
 		}
-		g, ok := groups[key]
+		g, ok := byKey[key]
 		if !ok {
 			g = &failureGroup{obj: obj, cause: cause}
-			groups[key] = g
+			byKey[key] = g
 			order = append(order, g)
 		}
 		g.events = append(g.events, e)
 	}
-	return order
+	return order, true
+}
+
+// What the events rules judge: in each cluster whose events were read,
+// every object of the lists that were read that the rule's controller
+// manages (an object with a failure is judged through its finding, listed
+// or not). The lists only name the objects that passed: a list that was
+// not read is no gap, the events are what the verdict rests on.
+
+// judgeIngressObjects judges a cluster's GKE Ingresses, and the Services
+// GKE's Ingress and NEG controllers manage: those a GKE Ingress routes to,
+// and those with a cloud.google.com/neg annotation.
+func judgeIngressObjects(p *inspect.Pass, cl *inventory.Cluster) {
+	inv := p.Inventory
+	ingresses, services := inv.Known(inventory.KubeIngresses, cl.Scope()), inv.Known(inventory.KubeServices, cl.Scope())
+	managed := map[string]bool{}
+	if ingresses {
+		core.GKEIngresses(cl, func(ing *networkingv1.Ingress, _ string) {
+			p.Judge(core.KubeResource(cl, "Ingress", ing.ObjectMeta))
+			for _, b := range core.BackendsOf(ing) {
+				managed[ing.Namespace+"/"+b.Service.Name] = true
+			}
+		})
+	}
+	if !services {
+		return
+	}
+	for i := range cl.Services {
+		svc := &cl.Services[i]
+		if _, neg, _ := gke.ParseNEG(svc); neg || managed[svc.Namespace+"/"+svc.Name] {
+			p.Judge(core.KubeResource(cl, "Service", svc.ObjectMeta))
+		}
+	}
+}
+
+// judgeL4Services judges a cluster's GKE LoadBalancer Services.
+func judgeL4Services(p *inspect.Pass, cl *inventory.Cluster) {
+	if !p.Inventory.Known(inventory.KubeServices, cl.Scope()) {
+		return
+	}
+	for i := range cl.Services {
+		if svc := &cl.Services[i]; gke.IsGKEL4(svc) {
+			p.Judge(core.KubeResource(cl, "Service", svc.ObjectMeta))
+		}
+	}
+}
+
+// judgeGatewayObjects judges a cluster's Gateways of GKE's classes, and
+// the HTTPRoutes and GRPCRoutes that name one as a parent.
+func judgeGatewayObjects(p *inspect.Pass, cl *inventory.Cluster) {
+	inv := p.Inventory
+	if !inv.Known(inventory.KubeGateways, cl.Scope()) {
+		return
+	}
+	for i := range cl.Gateways {
+		if gw := &cl.Gateways[i]; gke.IsGKEGatewayClass(gw.Spec.GatewayClassName) {
+			p.Judge(core.KubeResource(cl, "Gateway", gw.ObjectMeta))
+		}
+	}
+	ofGKE := func(routeNS string, refs []inventory.ParentReference) bool {
+		for _, ref := range refs {
+			if ns, ok := core.ParentGateway(routeNS, ref); ok {
+				if gw := core.FindGateway(cl, ns, ref.Name); gw != nil && gke.IsGKEGatewayClass(gw.Spec.GatewayClassName) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if inv.Known(inventory.KubeHTTPRoutes, cl.Scope()) {
+		for i := range cl.HTTPRoutes {
+			if r := &cl.HTTPRoutes[i]; ofGKE(r.Namespace, r.Spec.ParentRefs) {
+				p.Judge(core.KubeResource(cl, core.KindHTTP, r.ObjectMeta))
+			}
+		}
+	}
+	if inv.Known(inventory.KubeGRPCRoutes, cl.Scope()) {
+		for i := range cl.GRPCRoutes {
+			if r := &cl.GRPCRoutes[i]; ofGKE(r.Namespace, r.Spec.ParentRefs) {
+				p.Judge(core.KubeResource(cl, core.KindGRPC, r.ObjectMeta))
+			}
+		}
+	}
 }
 
 func syncFinding(cl *inventory.Cluster, obj inspect.Resource, cause *core.SyncCause, events []*corev1.Event) inspect.Finding {

@@ -20,6 +20,7 @@ const conditionGatewayHealthy = "networking.gke.io/GatewayHealthy"
 var GatewaySyncError = &inspect.Rule{
 	ID:       "gateway-sync-error",
 	Severity: inspect.Error,
+	Needs:    []inventory.Source{inventory.KubeEvents},
 	Title:    "No Gateway or route has a recent sync failure from GKE's Gateway controller",
 	Doc: inspect.Doc{
 		Why: `GKE's Gateway controller (sc-gateway-controller) reports a failed translation as Warning events on the Gateway or the route ("failed to translate Gateway ...: Error GWCERnnn: ...") and in the Gateway's networking.gke.io/GatewayHealthy condition. One bad route or listener fails the whole Gateway's translation: until it is fixed, no change to any of its routes reaches the load balancer. lbdiag classifies the GWCER codes and the Compute Engine errors the controller quotes (gceSync) into known causes; when the rule that decides that cause statically already reported it (route-backend-missing, gateway-certificate-missing, gateway-address-missing, ...), or gateway-not-programmed reported the same Gateway, the event is added to that finding as evidence instead of a row of its own.`,
@@ -32,12 +33,16 @@ var GatewaySyncError = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			for _, g := range groupFailures(inv, cl, isGatewaySyncFailure, core.ClassifyGateway) {
+			groups, read := groupFailures(p, cl, isGatewaySyncFailure, core.ClassifyGateway)
+			if read {
+				judgeGatewayObjects(p, cl)
+			}
+			for _, g := range groups {
 				f := syncFinding(cl, g.obj, g.cause, g.events)
 				foldIntoNotProgrammed(cl, &f)
 				p.Report(f)
 			}
-			if !inv.Known(inventory.KubeGateways, cl.Scope()) {
+			if !p.Known(inventory.KubeGateways, cl.Scope()) {
 				continue
 			}
 			for i := range cl.Gateways {

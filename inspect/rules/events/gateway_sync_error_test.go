@@ -78,3 +78,33 @@ func TestGatewaySyncError(t *testing.T) {
 	ruletest.FailSource(inv, inventory.KubeEvents, cl.Scope())
 	ruletest.Expect(t, ruletest.Run(t, inv, GatewaySyncError), "GatewayHealthy is False")
 }
+
+func TestGatewaySyncErrorCounts(t *testing.T) {
+	t.Parallel()
+	collected := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	cl := ruletest.ProdCluster()
+	cl.Gateways = []inventory.Gateway{ruletest.Gateway("shop", "store", "gke-l7-global-external-managed"), ruletest.Gateway("shop", "quiet", "gke-l7-rilb"),
+		ruletest.Gateway("shop", "mesh", "istio")}
+	route := func(name, parent string) inventory.HTTPRoute {
+		var r inventory.HTTPRoute
+		r.Namespace, r.Name = "shop", name
+		r.Spec.ParentRefs = []inventory.ParentReference{{Name: parent}}
+		return r
+	}
+	cl.HTTPRoutes = []inventory.HTTPRoute{route("web", "store"), route("sidecar", "mesh")}
+	cl.Events = []corev1.Event{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "store.1"},
+		InvolvedObject: corev1.ObjectReference{Kind: "Gateway", Namespace: "shop", Name: "store"}, Type: "Warning", Reason: "SYNC",
+		Message: `failed to translate Gateway "shop/store": something new`, Count: 1, Source: corev1.EventSource{Component: "sc-gateway-controller"},
+		LastTimestamp: metav1.NewTime(collected.Add(-time.Minute))}}
+	inv := ruletest.Inventory(cl)
+	inv.CollectedAt = collected
+	// The GKE Gateways and their routes are judged: Gateway store (a
+	// failure) fails, Gateway quiet and HTTPRoute web pass; Gateway mesh
+	// (istio) and its route sidecar are not judged.
+	ruletest.ExpectCounts(t, inv, GatewaySyncError, ruletest.Counts{Judged: 3, Passed: 2, Failed: 1})
+	ruletest.FailSource(inv, inventory.KubeEvents, cl.Scope())
+	c := ruletest.ExpectCounts(t, inv, GatewaySyncError, ruletest.Counts{CouldNotCheck: 1})
+	if !strings.Contains(strings.Join(c.Reasons, "\n"), string(inventory.KubeEvents)) {
+		t.Errorf("reasons %q", c.Reasons)
+	}
+}

@@ -22,6 +22,7 @@ func isL4SyncFailure(e *corev1.Event) bool {
 var L4SyncError = &inspect.Rule{
 	ID:       "l4-sync-error",
 	Severity: inspect.Error,
+	Needs:    []inventory.Source{inventory.KubeEvents},
 	Title:    "No LoadBalancer Service has a recent sync failure",
 	Doc: inspect.Doc{
 		Why:     `GKE builds a LoadBalancer Service's passthrough load balancer with the cloud provider's service-controller (external target-pool load balancers and older internal ones) or its own L4 controllers (GKE subsetting, backend-service-based external ones), which report failures as Warning SyncLoadBalancerFailed events on the Service ("Error syncing load balancer: failed to ensure load balancer: ..."). While they repeat the Service has no address, or an outdated load balancer. lbdiag classifies the known causes: the internal forwarding-rule limit of a VPC and its peering group, an exhausted quota, an organization policy, a dual-stack Service in a subnet without IPv6, a networking.gke.io/internal-load-balancer-subnet that does not exist or has the wrong purpose, a loadBalancerIP that is not reserved or is in use.`,
@@ -30,9 +31,12 @@ var L4SyncError = &inspect.Rule{
 		URL:     "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer",
 	},
 	Check: func(p *inspect.Pass) {
-		inv := p.Inventory
-		for _, cl := range inv.Clusters {
-			for _, g := range groupFailures(inv, cl, isL4SyncFailure, core.ClassifyL4) {
+		for _, cl := range p.Inventory.Clusters {
+			groups, read := groupFailures(p, cl, isL4SyncFailure, core.ClassifyL4)
+			if read {
+				judgeL4Services(p, cl)
+			}
+			for _, g := range groups {
 				f := syncFinding(cl, g.obj, g.cause, g.events)
 				if f.AttachTo == nil {
 					// A Service still without an address: the events are

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 func TestL4SyncError(t *testing.T) {
@@ -36,5 +38,24 @@ func TestL4SyncError(t *testing.T) {
 				t.Errorf("cause %v, want %s", got[0].Evidence["cause"], tc.cause)
 			}
 		})
+	}
+}
+
+func TestL4SyncErrorCounts(t *testing.T) {
+	t.Parallel()
+	inv, cl := ruletest.L4Cluster("34.75.1.20", ruletest.Now.Add(-time.Hour), false)
+	quiet := cl.Services[0]
+	quiet.Name = "quiet"
+	cl.Services = append(cl.Services, quiet, ruletest.Service("pay", "internal-only", nil))
+	cl.Events = []corev1.Event{{ObjectMeta: metav1.ObjectMeta{Namespace: "pay", Name: "gateway.1"}, Type: "Warning", Reason: "SyncLoadBalancerFailed",
+		Message: "Error syncing load balancer: something new", Source: corev1.EventSource{Component: "service-controller"}, Count: 3,
+		LastTimestamp: metav1.NewTime(ruletest.Now.Add(-time.Minute)), InvolvedObject: corev1.ObjectReference{Kind: "Service", Namespace: "pay", Name: "gateway"}}}
+	// The GKE LoadBalancer Services are judged: gateway (a failure) fails,
+	// quiet passes; internal-only is a ClusterIP Service, not judged.
+	ruletest.ExpectCounts(t, inv, L4SyncError, ruletest.Counts{Judged: 2, Passed: 1, Failed: 1})
+	ruletest.FailSource(inv, inventory.KubeEvents, cl.Scope())
+	c := ruletest.ExpectCounts(t, inv, L4SyncError, ruletest.Counts{CouldNotCheck: 1})
+	if !strings.Contains(strings.Join(c.Reasons, "\n"), string(inventory.KubeEvents)) {
+		t.Errorf("reasons %q", c.Reasons)
 	}
 }

@@ -39,6 +39,7 @@ func isGatewaySyncFailure(e *corev1.Event) bool {
 var LBSyncError = &inspect.Rule{
 	ID:       "lb-sync-error",
 	Severity: inspect.Error,
+	Needs:    []inventory.Source{inventory.KubeEvents},
 	Title:    "No Ingress or Service has a recent sync failure from GKE's load-balancing controllers",
 	Doc: inspect.Doc{
 		Why:     `GKE's Ingress and NEG controllers (loadbalancer-controller, neg-controller) report failures as Warning events: "Translation failed: ...", "Error syncing to GCP: ...", the older "Error during sync: ...". While they repeat, the load balancer does not follow the manifest, and the ingress.kubernetes.io/* annotations describe the last successful sync, not the current spec. lbdiag classifies each message against the known causes and, when a configuration rule already reported that cause on that resource, adds the event to that finding as evidence instead of a separate row. Unknown messages are reported verbatim. The Gateway controller's are gateway-sync-error's.`,
@@ -47,9 +48,12 @@ var LBSyncError = &inspect.Rule{
 		URL:     core.DocTroubleshootLB,
 	},
 	Check: func(p *inspect.Pass) {
-		inv := p.Inventory
-		for _, cl := range inv.Clusters {
-			for _, g := range groupFailures(inv, cl, isSyncFailure, core.Classify) {
+		for _, cl := range p.Inventory.Clusters {
+			groups, read := groupFailures(p, cl, isSyncFailure, core.Classify)
+			if read {
+				judgeIngressObjects(p, cl)
+			}
+			for _, g := range groups {
 				p.Report(syncFinding(cl, g.obj, g.cause, g.events))
 			}
 		}

@@ -73,3 +73,29 @@ func TestLBSyncErrorReportingController(t *testing.T) {
 	inv.CollectedAt = collected
 	ruletest.Expect(t, ruletest.Run(t, inv, LBSyncError), "Warning Sync from loadbalancer-controller (1×")
 }
+
+func TestLBSyncErrorCounts(t *testing.T) {
+	t.Parallel()
+	collected := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	cl := ruletest.ProdCluster()
+	cl.Services = []corev1.Service{ruletest.Service("shop", "web", nil), ruletest.Service("shop", "api", map[string]string{gke.AnnNEG: `{"exposed_ports":{"80":{}}}`}),
+		ruletest.Service("shop", "plain", nil)}
+	cl.Ingresses = []networkingv1.Ingress{ruletest.Ingress("shop", "site", "", "web"), ruletest.Ingress("shop", "ext", "nginx", "plain")}
+	cl.Events = []corev1.Event{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "site.1"},
+		InvolvedObject: corev1.ObjectReference{Kind: "Ingress", Namespace: "shop", Name: "site"}, Type: "Warning", Reason: "Sync",
+		Message: "Error syncing to GCP: something new", Count: 2, Source: corev1.EventSource{Component: "loadbalancer-controller"},
+		LastTimestamp: metav1.NewTime(collected.Add(-time.Minute))}}
+	inv := ruletest.Inventory(cl)
+	inv.CollectedAt = collected
+	// The objects GKE's Ingress and NEG controllers manage are judged:
+	// Ingress site (a failure) fails; Service web (site routes to it) and
+	// Service api (a NEG annotation) pass; Ingress ext (nginx) and
+	// Service plain (only ext routes to it) are not judged.
+	ruletest.ExpectCounts(t, inv, LBSyncError, ruletest.Counts{Judged: 3, Passed: 2, Failed: 1})
+	// Events unreadable: nothing judged, the cluster's events are the gap.
+	ruletest.FailSource(inv, inventory.KubeEvents, cl.Scope())
+	c := ruletest.ExpectCounts(t, inv, LBSyncError, ruletest.Counts{CouldNotCheck: 1})
+	if !strings.Contains(strings.Join(c.Reasons, "\n"), string(inventory.KubeEvents)) {
+		t.Errorf("reasons %q", c.Reasons)
+	}
+}

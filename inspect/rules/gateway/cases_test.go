@@ -18,6 +18,15 @@ type gwCase struct {
 	want []string
 	// gaps is how many "could not check" entries the rule records.
 	gaps int
+	// counts, when set, are the rule's counts on the world, counted by
+	// hand; reason is a part of its reasons, when it could not check.
+	counts *ruletest.Counts
+	reason string
+}
+
+// counts are a check's counts: judged, passed, failed, could not check.
+func counts(judged, passed, failed, couldNotCheck int) *ruletest.Counts {
+	return &ruletest.Counts{Judged: judged, Passed: passed, Failed: failed, CouldNotCheck: couldNotCheck}
 }
 
 // runCases runs a rule on each case's world.
@@ -37,6 +46,12 @@ func runCases(t *testing.T, r *inspect.Rule, cases []gwCase) {
 			for _, f := range got {
 				if f.Message == "" || f.Remediation == "" || f.Resource.Kind == "" || f.Resource.Name == "" || len(f.Evidence) == 0 {
 					t.Errorf("finding lacks message, remediation, resource or evidence: %+v", f)
+				}
+			}
+			if tc.counts != nil {
+				c := ruletest.ExpectCounts(t, inv, r, *tc.counts)
+				if tc.reason != "" && !strings.Contains(strings.Join(c.Reasons, "\n"), tc.reason) {
+					t.Errorf("reasons %q do not mention %q", c.Reasons, tc.reason)
 				}
 			}
 			lines := ruletest.Messages(got)

@@ -31,8 +31,16 @@ var GatewayAddressMissing = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		known := inv.Known(inventory.ComputeAddresses, inventory.ProjectScope(inv.Project))
-		gkeGateways(inv, func(cl *inventory.Cluster, gw *inventory.Gateway, res inspect.Resource) {
+		gkeGateways(p, func(cl *inventory.Cluster, gw *inventory.Gateway, res inspect.Resource) {
 			class := gw.Spec.GatewayClassName
+			// A Gateway that asks for addresses is judged when each could
+			// be looked up.
+			decided := len(gw.Spec.Addresses) > 0
+			defer func() {
+				if decided {
+					p.Judge(res)
+				}
+			}()
 			for _, a := range gw.Spec.Addresses {
 				typ := "IPAddress"
 				if a.Type != nil {
@@ -52,6 +60,7 @@ var GatewayAddressMissing = &inspect.Rule{
 				}
 				if !known {
 					p.CouldNotCheck(inventory.ProjectScope(inv.Project), fmt.Sprintf("Gateway %s/%s names address %q, and the addresses could not be listed", gw.Namespace, gw.Name, a.Value), "")
+					decided = false
 					continue
 				}
 				addr, wrong := findAddress(inv, cl, class, a.Value)

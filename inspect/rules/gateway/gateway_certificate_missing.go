@@ -15,6 +15,7 @@ import (
 var GatewayCertificateMissing = &inspect.Rule{
 	ID:           "gateway-certificate-missing",
 	Severity:     inspect.Error,
+	Needs:        []inventory.Source{inventory.CertificateManagerMaps},
 	WholeProject: true,
 	Title:        "Every HTTPS listener of a GKE Gateway has certificates that exist in its scope",
 	Doc: inspect.Doc{
@@ -31,16 +32,26 @@ or name an existing Certificate Manager map in networking.gke.io/certmap (global
 		inv := p.Inventory
 		ps := inventory.ProjectScope(inv.Project)
 		certsKnown := inv.Known(inventory.ComputeSSLCertificates, ps)
-		gkeGateways(inv, func(cl *inventory.Cluster, gw *inventory.Gateway, res inspect.Resource) {
+		gkeGateways(p, func(cl *inventory.Cluster, gw *inventory.Gateway, res inspect.Resource) {
 			class := gw.Spec.GatewayClassName
 			certmap := strings.TrimSpace(gw.Annotations[gke.AnnGatewayCertMap])
+			// A Gateway with a certificate map or an HTTPS listener is
+			// judged when each of its certificate sources could be looked
+			// up.
+			applies, decided := certmap != "", true
+			defer func() {
+				if applies && decided {
+					p.Judge(res)
+				}
+			}()
 			if certmap != "" {
-				checkCertMap(p, cl, gw, res, certmap)
+				decided = checkCertMap(p, cl, gw, res, certmap)
 			}
 			for _, l := range gw.Spec.Listeners {
 				if l.Protocol != "HTTPS" {
 					continue
 				}
+				applies = true
 				var refs []inventory.ObjectReference
 				opts := map[string]string{}
 				if l.TLS != nil {
@@ -67,6 +78,7 @@ or name an existing Certificate Manager map in networking.gke.io/certmap (global
 				}
 				if !certsKnown {
 					p.CouldNotCheck(ps, fmt.Sprintf("Gateway %s/%s names pre-shared certificates, and the SSL certificates could not be listed", gw.Namespace, gw.Name), "")
+					decided = false
 					continue
 				}
 				for _, name := range preShared {
@@ -85,8 +97,9 @@ or name an existing Certificate Manager map in networking.gke.io/certmap (global
 }
 
 // checkCertMap reports a certificate map a Gateway names that cannot serve
-// it: on a regional class, or missing.
-func checkCertMap(p *inspect.Pass, cl *inventory.Cluster, gw *inventory.Gateway, res inspect.Resource, name string) {
+// it: on a regional class, or missing. It returns false when it could not
+// tell (the maps were not listed).
+func checkCertMap(p *inspect.Pass, cl *inventory.Cluster, gw *inventory.Gateway, res inspect.Resource, name string) bool {
 	inv := p.Inventory
 	if gke.GatewayClassRegional(gw.Spec.GatewayClassName) {
 		p.Report(inspect.Finding{
@@ -94,16 +107,16 @@ func checkCertMap(p *inspect.Pass, cl *inventory.Cluster, gw *inventory.Gateway,
 			Resource: res, Key: "certmap-regional", Evidence: map[string]any{"certmap": name, "class": gw.Spec.GatewayClassName},
 			Remediation: fmt.Sprintf("use the tls.options networking.gke.io/cert-manager-certs (regional Certificate Manager certificates) or networking.gke.io/pre-shared-certs (regional SSL certificates) on the HTTPS listeners, and remove the annotation: kubectl annotate gateway %s -n %s %s-", gw.Name, gw.Namespace, gke.AnnGatewayCertMap),
 		})
-		return
+		return true
 	}
 	ps := inventory.ProjectScope(inv.Project)
 	if !inv.Known(inventory.CertificateManagerMaps, ps) {
 		p.CouldNotCheck(ps, fmt.Sprintf("Gateway %s/%s names certificate map %q, and Certificate Manager's maps could not be listed", gw.Namespace, gw.Name, name), "")
-		return
+		return false
 	}
 	for _, m := range inv.CertificateMaps {
 		if inventory.LastSegment(m) == name {
-			return
+			return true
 		}
 	}
 	var names []string
@@ -117,6 +130,7 @@ func checkCertMap(p *inspect.Pass, cl *inventory.Cluster, gw *inventory.Gateway,
 		fix = fmt.Sprintf("kubectl annotate gateway %s -n %s --overwrite %s=%s", gw.Name, gw.Namespace, gke.AnnGatewayCertMap, near)
 	}
 	p.Report(inspect.Finding{Message: msg, Resource: res, Key: "certmap", Evidence: map[string]any{"certmap": name, "maps": names}, Remediation: fix})
+	return true
 }
 
 // findCert looks for an SSL certificate in the scope a class needs; where

@@ -20,11 +20,14 @@ func TestGatewayCertificateMissing(t *testing.T) {
 			inv.CertificateMaps = append(inv.CertificateMaps, "projects/acme-test/locations/global/certificateMaps/"+m)
 		}
 	}
+	// Counts: the GKE Gateways with an HTTPS listener or a certificate map
+	// are judged (store, the world's one), when each source of
+	// certificates could be looked up.
 	runCases(t, GatewayCertificateMissing, []gwCase{
-		{name: "a pre-shared certificate that exists"},
+		{name: "a pre-shared certificate that exists", counts: counts(1, 1, 0, 0)},
 		{name: "a pre-shared certificate that does not exist", edit: func(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster) {
 			https(cl).TLS.Options["networking.gke.io/pre-shared-certs"] = "store-cert, store-cert-2026"
-		}, want: []string{`listener https names pre-shared certificate "store-cert-2026" (networking.gke.io/pre-shared-certs), which does not exist globally | GWCER105`}},
+		}, want: []string{`listener https names pre-shared certificate "store-cert-2026" (networking.gke.io/pre-shared-certs), which does not exist globally | GWCER105`}, counts: counts(1, 0, 1, 0)},
 		{name: "a regional certificate for a global class", edit: func(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster) {
 			inv.Compute.SSLCertificates[0].Region = ruletest.G("regions/europe-west1")
 			inv.Compute.SSLCertificates[0].SelfLink = ruletest.G("regions/europe-west1/sslCertificates/store-cert")
@@ -38,14 +41,14 @@ func TestGatewayCertificateMissing(t *testing.T) {
 			want: []string{"HTTPS listener https (port 443) has no certificate | GWCER106 no certificates specified for protocol HTTPS"}},
 		{name: "Secrets (not read, not judged)", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
 			https(cl).TLS = &inventory.ListenerTLS{Mode: sp("Terminate"), CertificateRefs: []inventory.ObjectReference{{Name: "store-tls"}}}
-		}},
+		}, counts: counts(1, 1, 0, 0)},
 		{name: "Certificate Manager certificates on a regional class", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
 			store(cl).Spec.GatewayClassName = "gke-l7-rilb"
 			https(cl).TLS = &inventory.ListenerTLS{Options: map[string]string{"networking.gke.io/cert-manager-certs": "store-rilb"}}
 		}},
 		{name: "a certificate map that exists", edit: func(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster) {
 			certmap(inv, cl, "store-map", "store-map")
-		}},
+		}, counts: counts(1, 1, 0, 0)},
 		{name: "a certificate map that does not exist", edit: func(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster) {
 			certmap(inv, cl, "store-mpa", "store-map")
 		},
@@ -61,7 +64,7 @@ func TestGatewayCertificateMissing(t *testing.T) {
 		{name: "certificates not listed", edit: func(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster) {
 			inv.Compute.SSLCertificates = []*compute.SslCertificate{}
 			ruletest.FailSource(inv, inventory.ComputeSSLCertificates, inventory.ProjectScope(ruletest.Project))
-		}, gaps: 1},
+		}, gaps: 1, counts: counts(0, 0, 0, 1), reason: "the SSL certificates could not be listed"},
 	})
 	// A map that could not be listed is not "missing".
 	inv, cl := storeWorld(t)

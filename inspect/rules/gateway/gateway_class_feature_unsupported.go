@@ -28,10 +28,11 @@ var GatewayClassFeatureUnsupported = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			if !inv.Known(inventory.KubeGateways, cl.Scope()) {
+			if !p.Known(inventory.KubeGateways, cl.Scope()) {
 				continue
 			}
-			for _, r := range core.RoutesIn(inv, cl) {
+			for _, r := range core.RoutesIn(p, cl) {
+				res := routeResource(cl, r)
 				uses := routeFeatures(cl, r)
 				seen := map[string]bool{}
 				for _, ref := range r.ParentRefs {
@@ -44,6 +45,7 @@ var GatewayClassFeatureUnsupported = &inspect.Rule{
 						continue
 					}
 					class := gw.Spec.GatewayClassName
+					p.Judge(res) // a route of a GKE Gateway
 					parentUses := uses
 					if ref.Port != nil {
 						parentUses = append(append([]featureUse{}, uses...), featureUse{gke.FeatureParentRefPort, fmt.Sprintf("parentRef port %d", *ref.Port)})
@@ -62,7 +64,7 @@ var GatewayClassFeatureUnsupported = &inspect.Rule{
 						} else {
 							msg += "; no GKE class supports it: " + s.Instead
 						}
-						p.Report(inspect.Finding{Message: msg, Resource: routeResource(cl, r), Key: u.feature + "/" + class,
+						p.Report(inspect.Finding{Message: msg, Resource: res, Key: u.feature + "/" + class,
 							Evidence:    map[string]any{"feature": u.feature, "where": u.where, "class": class, "gateway": gw.Namespace + "/" + gw.Name},
 							Remediation: fmt.Sprintf("kubectl edit %s %s -n %s   # %s", kubectlKind(r.Kind), r.Meta.Name, r.Meta.Namespace, fix)})
 					}

@@ -19,10 +19,14 @@ func TestGatewayClassFeatureUnsupported(t *testing.T) {
 		}
 	}
 	const backend = `"backendRefs":[{"name":"web","port":80}]`
+	// Counts: the routes of GKE Gateways are judged (shop/web, and
+	// shop/orders where added).
 	runCases(t, GatewayClassFeatureUnsupported, []gwCase{
-		{name: "a header modifier on the global external class", edit: rule(`{"filters":[{"type":"RequestHeaderModifier","requestHeaderModifier":{"add":[{"name":"x-shop","value":"1"}]}}],`+backend+`}`, "")},
+		{name: "a header modifier on the global external class", edit: rule(`{"filters":[{"type":"RequestHeaderModifier","requestHeaderModifier":{"add":[{"name":"x-shop","value":"1"}]}}],`+backend+`}`, ""),
+			counts: counts(1, 1, 0, 0)},
 		{name: "any filter on the classic class", edit: rule(`{"filters":[{"type":"URLRewrite","urlRewrite":{"path":{"type":"ReplacePrefixMatch","replacePrefixMatch":"/v2"}}}],`+backend+`}`, "gke-l7-gxlb"),
-			want: []string{"HTTPRoute shop/web uses a URLRewrite filter in rule 0 (rule filters (header modifiers, redirects, rewrites, mirrors)), which class gke-l7-gxlb of Gateway shop/store does not support | GWCER104 | gke-l7-global-external-managed supports it"}},
+			want:   []string{"HTTPRoute shop/web uses a URLRewrite filter in rule 0 (rule filters (header modifiers, redirects, rewrites, mirrors)), which class gke-l7-gxlb of Gateway shop/store does not support | GWCER104 | gke-l7-global-external-managed supports it"},
+			counts: counts(1, 0, 1, 0)},
 		{name: "a mirror on the classic class", edit: rule(`{"filters":[{"type":"RequestMirror","requestMirror":{"backendRef":{"name":"api","port":8080}}}],`+backend+`}`, "gke-l7-gxlb"),
 			want: []string{"uses a RequestMirror filter in rule 0"}},
 		{name: "a method match on any class", edit: rule(`{"matches":[{"method":"POST","path":{"type":"PathPrefix","value":"/cart"}}],`+backend+`}`, ""),
@@ -47,7 +51,15 @@ func TestGatewayClassFeatureUnsupported(t *testing.T) {
 				t.Fatal(err)
 			}
 			cl.GRPCRoutes = []inventory.GRPCRoute{g}
-		}, want: []string{"GRPCRoute shop/orders uses a GRPCRoute (GRPCRoute) | route gRPC with an HTTPRoute"}},
-		{name: "a class that is not GKE's", edit: rule(`{"matches":[{"method":"POST"}],`+backend+`}`, "istio")},
+		}, want: []string{"GRPCRoute shop/orders uses a GRPCRoute (GRPCRoute) | route gRPC with an HTTPRoute"}, counts: counts(2, 1, 1, 0)},
+		{name: "a class that is not GKE's", edit: rule(`{"matches":[{"method":"POST"}],`+backend+`}`, "istio"), counts: counts(0, 0, 0, 0)},
+		{name: "Gateways not read", edit: func(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster) {
+			rule(`{"matches":[{"method":"POST"}],`+backend+`}`, "")(t, inv, cl)
+			ruletest.FailSource(inv, inventory.KubeGateways, cl.Scope())
+		}, counts: counts(0, 0, 0, 1), reason: string(inventory.KubeGateways)},
+		{name: "HTTPRoutes not read", edit: func(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster) {
+			rule(`{"matches":[{"method":"POST"}],`+backend+`}`, "")(t, inv, cl)
+			ruletest.FailSource(inv, inventory.KubeHTTPRoutes, cl.Scope())
+		}, counts: counts(0, 0, 0, 1), reason: string(inventory.KubeHTTPRoutes)},
 	})
 }

@@ -26,7 +26,7 @@ var GatewayClassMissing = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			if !inv.Known(inventory.KubeGateways, cl.Scope()) || !inv.Known(inventory.KubeGatewayClasses, cl.Scope()) {
+			if !p.Known(inventory.KubeGateways, cl.Scope()) || !p.Known(inventory.KubeGatewayClasses, cl.Scope()) {
 				continue
 			}
 			classes := map[string]bool{}
@@ -40,6 +40,8 @@ var GatewayClassMissing = &inspect.Rule{
 			for i := range cl.Gateways {
 				gw := &cl.Gateways[i]
 				name := gw.Spec.GatewayClassName
+				res := core.KubeResource(cl, "Gateway", gw.ObjectMeta)
+				p.Judge(res)
 				if classes[name] {
 					continue
 				}
@@ -60,7 +62,7 @@ var GatewayClassMissing = &inspect.Rule{
 				default:
 					fix = fmt.Sprintf("recreate Gateway %s/%s with spec.gatewayClassName one of: %s", gw.Namespace, gw.Name, joinSorted(names))
 				}
-				p.Report(inspect.Finding{Message: msg, Resource: core.KubeResource(cl, "Gateway", gw.ObjectMeta),
+				p.Report(inspect.Finding{Message: msg, Resource: res,
 					Evidence: map[string]any{"gatewayClassName": name, "gatewayClasses": names}, Remediation: fix})
 			}
 		}

@@ -27,14 +27,18 @@ var GatewayNotProgrammed = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			if inv.Known(inventory.KubeGateways, cl.Scope()) {
+			if p.Known(inventory.KubeGateways, cl.Scope()) {
 				for i := range cl.Gateways {
 					gw := &cl.Gateways[i]
 					c := core.Condition(gw.Status.Conditions, "Programmed")
-					if !strings.HasPrefix(gw.Spec.GatewayClassName, "gke-l7-") || c == nil || c.Status != metav1.ConditionFalse {
-						continue
+					if !strings.HasPrefix(gw.Spec.GatewayClassName, "gke-l7-") || c == nil {
+						continue // not GKE's, or not processed yet
 					}
 					res := core.KubeResource(cl, "Gateway", gw.ObjectMeta)
+					p.Judge(res)
+					if c.Status != metav1.ConditionFalse {
+						continue
+					}
 					f := inspect.Finding{
 						Message:     fmt.Sprintf("Programmed is False (reason %s): %s", c.Reason, c.Message),
 						Resource:    res,
@@ -48,13 +52,16 @@ var GatewayNotProgrammed = &inspect.Rule{
 					p.Report(f)
 				}
 			}
-			if !inv.Known(inventory.KubeHTTPRoutes, cl.Scope()) {
+			if !p.Known(inventory.KubeHTTPRoutes, cl.Scope()) {
 				continue
 			}
 			for i := range cl.HTTPRoutes {
 				r := &cl.HTTPRoutes[i]
 				var problems []string
 				res := core.KubeResource(cl, "HTTPRoute", r.ObjectMeta)
+				if len(r.Status.Parents) > 0 {
+					p.Judge(res) // a controller has said how it attaches
+				}
 				var attach []inspect.Attachment
 				for _, parent := range r.Status.Parents {
 					for _, t := range []string{"Accepted", "ResolvedRefs"} {

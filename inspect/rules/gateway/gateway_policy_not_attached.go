@@ -26,18 +26,29 @@ var GatewayPolicyNotAttached = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			if !inv.Known(inventory.KubeServices, cl.Scope()) {
+			if !p.Known(inventory.KubeServices, cl.Scope()) {
 				continue
 			}
+			// The policies of a kind that was not read are not judged.
+			p.Known(inventory.KubeGCPBackendPolicies, cl.Scope())
+			p.Known(inventory.KubeHealthCheckPolicies, cl.Scope())
 			for _, pol := range policies(cl) {
 				ref := pol.target
 				res := core.KubeResource(cl, pol.kind, pol.meta)
-				if problem, _ := policyTargetProblem(inv, cl, pol, ref); problem != "" {
+				// The inventory, not the pass: a target lbdiag could not
+				// look up does not keep the condition from being read.
+				if problem, _, _ := policyTargetProblem(inv, cl, pol, ref); problem != "" {
 					continue // gateway-policy-target-missing's finding
 				}
 				conds := append([]metav1.Condition(nil), pol.status.Conditions...)
 				for _, a := range pol.status.Ancestors {
 					conds = append(conds, a.Conditions...)
+				}
+				for _, c := range conds {
+					if c.Type == "Attached" {
+						p.Judge(res) // the controller has said whether it applies
+						break
+					}
 				}
 				sort.SliceStable(conds, func(i, j int) bool { return conds[i].Reason < conds[j].Reason })
 				for _, c := range conds {

@@ -25,27 +25,48 @@ var GatewayPolicyTargetMissing = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
+			// The policies of a kind that was not read are not judged.
+			for _, s := range policySources {
+				p.Known(s, cl.Scope())
+			}
 			for _, pol := range allPolicies(cl) {
 				res := core.KubeResource(cl, pol.kind, pol.meta)
+				decided := len(pol.targets) > 0
 				for _, ref := range pol.targets {
-					if problem, fix := policyTargetProblem(inv, cl, pol, ref); problem != "" {
+					problem, fix, known := policyTargetProblem(p, cl, pol, ref)
+					decided = decided && known
+					if problem != "" {
 						p.Report(inspect.Finding{Message: problem, Resource: res, Key: ref.Kind + "/" + ref.Name,
 							Evidence: map[string]any{"targetRef": fmt.Sprintf("%s/%s %s", ref.Group, ref.Kind, ref.Name), "namespace": pol.meta.Namespace}, Remediation: fix})
 					}
+				}
+				if decided {
+					p.Judge(res)
 				}
 			}
 		}
 	},
 }
 
+// policySources are the lists of GKE's policies.
+var policySources = []inventory.Source{inventory.KubeGCPBackendPolicies, inventory.KubeHealthCheckPolicies, inventory.KubeGCPGatewayPolicies, inventory.KubeTrafficPolicies}
+
+// knower answers whether a source was read: the inventory, or a pass that
+// also records where it was not.
+type knower interface {
+	Known(source inventory.Source, scope string) bool
+	KnownObject(source inventory.Source, cl *inventory.Cluster, resource, ns, name string) bool
+}
+
 // policyTargetProblem says what is wrong with a policy's target, and the
-// fix; "" when nothing is (or lbdiag could not read the target's kind).
-func policyTargetProblem(inv *inventory.Inventory, cl *inventory.Cluster, pol policyTarget, ref inventory.PolicyTargetReference) (string, string) {
+// fix; "" when nothing is, or lbdiag could not tell: known is false then
+// (the target's kind was not read, as k records, or is a ServiceImport).
+func policyTargetProblem(k knower, cl *inventory.Cluster, pol policyTarget, ref inventory.PolicyTargetReference) (problem, fix string, known bool) {
 	kindCmd := strings.ToLower(pol.kind)
 	if ref.Namespace != nil && *ref.Namespace != "" && *ref.Namespace != pol.meta.Namespace {
 		return fmt.Sprintf("spec.targetRef names %s %s/%s in another namespace: GKE attaches a %s only to a target in its own namespace (%s), so it applies to nothing", ref.Kind, *ref.Namespace, ref.Name, pol.kind, pol.meta.Namespace),
 			fmt.Sprintf("kubectl get %s %s -n %s -o yaml | sed 's/namespace: %s/namespace: %s/' | kubectl apply -f -   # recreate the policy in the target's namespace, without targetRef.namespace, then delete the old one",
-				kindCmd, pol.meta.Name, pol.meta.Namespace, pol.meta.Namespace, *ref.Namespace)
+				kindCmd, pol.meta.Name, pol.meta.Namespace, pol.meta.Namespace, *ref.Namespace), true
 	}
 	wantGroup, wantKinds := "", []string{"Service", "ServiceImport"}
 	if pol.kind == "GCPGatewayPolicy" {
@@ -53,26 +74,34 @@ func policyTargetProblem(inv *inventory.Inventory, cl *inventory.Cluster, pol po
 	}
 	if !core.Contains(wantKinds, ref.Kind) {
 		return fmt.Sprintf("spec.targetRef names kind %q: a %s applies to %s only, so it applies to nothing", ref.Kind, pol.kind, strings.Join(wantKinds, " or ")),
-			fmt.Sprintf("kubectl edit %s %s -n %s   # spec.targetRef: {group: %q, kind: %s, name: NAME}", kindCmd, pol.meta.Name, pol.meta.Namespace, wantGroup, wantKinds[0])
+			fmt.Sprintf("kubectl edit %s %s -n %s   # spec.targetRef: {group: %q, kind: %s, name: NAME}", kindCmd, pol.meta.Name, pol.meta.Namespace, wantGroup, wantKinds[0]), true
 	}
 	ns := pol.meta.Namespace
 	switch ref.Kind {
 	case "Service":
 		if ref.Group != "" {
 			return fmt.Sprintf("spec.targetRef names Service with group %q: the core group is \"\"", ref.Group),
-				fmt.Sprintf(`kubectl patch %s %s -n %s --type merge -p '{"spec":{"targetRef":{"group":""}}}'`, kindCmd, pol.meta.Name, pol.meta.Namespace)
+				fmt.Sprintf(`kubectl patch %s %s -n %s --type merge -p '{"spec":{"targetRef":{"group":""}}}'`, kindCmd, pol.meta.Name, pol.meta.Namespace), true
 		}
-		if core.FindService(cl, ns, ref.Name) != nil || !inv.KnownObject(inventory.KubeServices, cl, "services", ns, ref.Name) {
-			return "", ""
+		if core.FindService(cl, ns, ref.Name) != nil {
+			return "", "", true
 		}
-		return targetMissing(pol, ref, "Service", core.ServicesInNamespace(cl, ns))
+		if !k.KnownObject(inventory.KubeServices, cl, "services", ns, ref.Name) {
+			return "", "", false
+		}
+		problem, fix = targetMissing(pol, ref, "Service", core.ServicesInNamespace(cl, ns))
+		return problem, fix, true
 	case "Gateway":
-		if core.FindGateway(cl, ns, ref.Name) != nil || !inv.Known(inventory.KubeGateways, cl.Scope()) {
-			return "", ""
+		if core.FindGateway(cl, ns, ref.Name) != nil {
+			return "", "", true
 		}
-		return targetMissing(pol, ref, "Gateway", core.GatewaysInNamespace(cl, ns))
+		if !k.Known(inventory.KubeGateways, cl.Scope()) {
+			return "", "", false
+		}
+		problem, fix = targetMissing(pol, ref, "Gateway", core.GatewaysInNamespace(cl, ns))
+		return problem, fix, true
 	}
-	return "", "" // ServiceImport: multi-cluster, not read
+	return "", "", false // ServiceImport: multi-cluster, not read
 }
 
 func targetMissing(pol policyTarget, ref inventory.PolicyTargetReference, kind string, candidates []string) (string, string) {

@@ -13,14 +13,15 @@ func TestGatewayPolicyTargetMissing(t *testing.T) {
 		return decode[inventory.GCPGatewayPolicy](t, `{"apiVersion":"networking.gke.io/v1","kind":"GCPGatewayPolicy","metadata":{"name":"store-ssl","namespace":"shop"},
 		  "spec":{"targetRef":{"group":"`+group+`","kind":"`+kind+`","name":"`+target+`"},"default":{"sslPolicy":"modern-tls"}}}`)
 	}
+	// Counts: every policy is judged whose targets could be looked up.
 	runCases(t, GatewayPolicyTargetMissing, []gwCase{
 		{name: "policies on existing targets", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
 			cl.GCPBackendPolicies = []inventory.GCPBackendPolicy{backendPolicy(t, "web", "web", "True", "Attached")}
 			cl.GCPGatewayPolicies = []inventory.GCPGatewayPolicy{gwPolicy("store", "Gateway", "gateway.networking.k8s.io")}
-		}},
+		}, counts: counts(2, 2, 0, 0)},
 		{name: "a misspelt Service", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
 			cl.GCPBackendPolicies = []inventory.GCPBackendPolicy{backendPolicy(t, "web", "webb", "False", "TargetNotFound")}
-		}, want: []string{`GCPBackendPolicy shop/web: spec.targetRef names Service shop/webb, which does not exist: the policy applies to nothing (TargetNotFound); "web" exists there (a typo?)`}},
+		}, want: []string{`GCPBackendPolicy shop/web: spec.targetRef names Service shop/webb, which does not exist: the policy applies to nothing (TargetNotFound); "web" exists there (a typo?)`}, counts: counts(1, 0, 1, 0)},
 		{name: "a target in another namespace", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
 			p := backendPolicy(t, "frontend", "frontend", "", "")
 			p.Spec.TargetRef.Namespace = sp("web-team")
@@ -35,13 +36,13 @@ func TestGatewayPolicyTargetMissing(t *testing.T) {
 		{name: "a traffic distribution policy, one of its targets missing", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
 			cl.TrafficPolicies = []inventory.GCPTrafficDistributionPolicy{decode[inventory.GCPTrafficDistributionPolicy](t, `{"apiVersion":"networking.gke.io/v1","kind":"GCPTrafficDistributionPolicy",
 			  "metadata":{"name":"spread","namespace":"shop"},"spec":{"targetRefs":[{"group":"","kind":"Service","name":"web"},{"group":"","kind":"Service","name":"apii"}]}}`)}
-		}, want: []string{`GCPTrafficDistributionPolicy shop/spread: spec.targetRef names Service shop/apii, which does not exist | "api" exists there (a typo?)`}},
+		}, want: []string{`GCPTrafficDistributionPolicy shop/spread: spec.targetRef names Service shop/apii, which does not exist | "api" exists there (a typo?)`}, counts: counts(1, 0, 1, 0)},
 		{name: "a HealthCheckPolicy on a ServiceImport (multi-cluster, not read)", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
 			cl.HealthCheckPolicies = []inventory.HealthCheckPolicy{decode[inventory.HealthCheckPolicy](t, `{"metadata":{"name":"hc","namespace":"shop"},"spec":{"targetRef":{"group":"net.gke.io","kind":"ServiceImport","name":"store"}}}`)}
-		}},
+		}, counts: counts(0, 0, 0, 0)},
 		{name: "Services not read", edit: func(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster) {
 			cl.GCPBackendPolicies = []inventory.GCPBackendPolicy{backendPolicy(t, "web", "gone", "", "")}
 			ruletest.FailSource(inv, inventory.KubeServices, cl.Scope())
-		}},
+		}, counts: counts(0, 0, 0, 1), reason: string(inventory.KubeServices)},
 	})
 }

@@ -27,13 +27,14 @@ var GatewaySecurityPolicyNotApplied = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		ps := inventory.ProjectScope(inv.Project)
-		if !inv.Known(inventory.ComputeBackendServices, ps) {
+		if !p.Known(inventory.ComputeBackendServices, ps) {
 			return
 		}
+		// Unread Cloud Armor policies only change the words.
 		policiesKnown := inv.Known(inventory.ComputeSecurityPolicies, ps)
 		x := core.IndexOf(p)
 		for _, cl := range inv.Clusters {
-			if !inv.Known(inventory.KubeServices, cl.Scope()) || !inv.Known(inventory.KubeGCPBackendPolicies, cl.Scope()) {
+			if !p.Known(inventory.KubeServices, cl.Scope()) || !p.Known(inventory.KubeGCPBackendPolicies, cl.Scope()) {
 				continue
 			}
 			for i := range cl.GCPBackendPolicies {
@@ -46,7 +47,9 @@ var GatewaySecurityPolicyNotApplied = &inspect.Rule{
 				if svc == nil {
 					continue
 				}
+				res := core.KubeResource(cl, "GCPBackendPolicy", pol.ObjectMeta)
 				for _, sb := range core.GatewayBackendServices(x, cl, svc) {
+					p.Judge(res) // a backend service GKE built for the Service
 					have := inventory.LastSegment(sb.BS.SecurityPolicy)
 					if have == want {
 						continue
@@ -68,7 +71,7 @@ var GatewaySecurityPolicyNotApplied = &inspect.Rule{
 					p.Report(inspect.Finding{
 						Message: fmt.Sprintf("GCPBackendPolicy %s/%s names Cloud Armor policy %q for Service %s, but its backend service %s (port %d) carries %s: %s. Traffic to the Service is not filtered",
 							pol.Namespace, pol.Name, want, svc.Name, sb.BS.Name, sb.Port.Port, carries, why),
-						Resource: core.KubeResource(cl, "GCPBackendPolicy", pol.ObjectMeta), Key: sb.BS.Name,
+						Resource: res, Key: sb.BS.Name,
 						Evidence:    map[string]any{"securityPolicy": want, "backendService": sb.BS.SelfLink, "backendServiceSecurityPolicy": sb.BS.SecurityPolicy},
 						Remediation: fix,
 					})

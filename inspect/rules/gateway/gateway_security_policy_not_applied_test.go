@@ -25,10 +25,13 @@ func TestGatewaySecurityPolicyNotApplied(t *testing.T) {
 			inv.Compute.SecurityPolicies = policies
 		}
 	}
+	// Counts: a GCPBackendPolicy naming a Cloud Armor policy is judged when
+	// a backend service GKE built for its Service exists (shop/web here).
 	runCases(t, GatewaySecurityPolicyNotApplied, []gwCase{
-		{name: "the policy is on the backend service", edit: world("edge-armor", ruletest.SecurityPolicy("edge-armor", ""))},
+		{name: "the policy is on the backend service", edit: world("edge-armor", ruletest.SecurityPolicy("edge-armor", "")), counts: counts(1, 1, 0, 0)},
 		{name: "not applied yet", edit: world("", ruletest.SecurityPolicy("edge-armor", "")),
-			want: []string{`GCPBackendPolicy shop/web names Cloud Armor policy "edge-armor" for Service web, but its backend service ` + bsName + ` (port 80) carries no security policy: the controller has not applied it`}},
+			want:   []string{`GCPBackendPolicy shop/web names Cloud Armor policy "edge-armor" for Service web, but its backend service ` + bsName + ` (port 80) carries no security policy: the controller has not applied it`},
+			counts: counts(1, 0, 1, 0)},
 		{name: "another policy on it", edit: world("old-armor", ruletest.SecurityPolicy("edge-armor", ""), ruletest.SecurityPolicy("old-armor", "")),
 			want: []string{`carries security policy "old-armor"`}},
 		{name: "the policy does not exist", edit: world("", ruletest.SecurityPolicy("edge-armour", "")),
@@ -38,6 +41,11 @@ func TestGatewaySecurityPolicyNotApplied(t *testing.T) {
 		{name: "the Gateway's backend service is not built yet", edit: func(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster) {
 			world("", ruletest.SecurityPolicy("edge-armor", ""))(t, inv, cl)
 			inv.Compute.BackendServices = nil
-		}},
+		}, counts: counts(0, 0, 0, 0)},
+		{name: "backend services not listed", edit: func(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster) {
+			world("", ruletest.SecurityPolicy("edge-armor", ""))(t, inv, cl)
+			inv.Compute.BackendServices = nil
+			ruletest.FailSource(inv, inventory.ComputeBackendServices, inventory.ProjectScope(ruletest.Project))
+		}, counts: counts(0, 0, 0, 1), reason: string(inventory.ComputeBackendServices)},
 	})
 }

@@ -24,10 +24,14 @@ var RouteBackendMissing = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			if !inv.Known(inventory.KubeServices, cl.Scope()) {
+			if !p.Known(inventory.KubeServices, cl.Scope()) {
 				continue
 			}
-			for _, r := range core.RoutesIn(inv, cl) {
+			for _, r := range core.RoutesIn(p, cl) {
+				res := routeResource(cl, r)
+				// A route with Service backendRefs is judged when each
+				// could be looked up.
+				refs, decided := 0, true
 				for _, b := range r.Backends {
 					ns, isService := core.BackendTarget(r.Meta.Namespace, b.Ref)
 					if !isService {
@@ -39,9 +43,9 @@ var RouteBackendMissing = &inspect.Rule{
 					}
 					key := fmt.Sprintf("%s %s/%s", what, ns, b.Ref.Name)
 					svc := core.FindService(cl, ns, b.Ref.Name)
-					res := routeResource(cl, r)
+					refs++
 					switch {
-					case svc == nil && inv.KnownObject(inventory.KubeServices, cl, "services", ns, b.Ref.Name):
+					case svc == nil && p.KnownObject(inventory.KubeServices, cl, "services", ns, b.Ref.Name):
 						msg := fmt.Sprintf("%s names Service %s/%s, which does not exist: ResolvedRefs False (BackendNotFound), its share of requests gets 500, and GKE fails the Gateway's translation (GWCER102)", what, ns, b.Ref.Name)
 						fix := fmt.Sprintf("create Service %s/%s, or point %s %s/%s's backendRef at an existing one", ns, b.Ref.Name, r.Kind, r.Meta.Namespace, r.Meta.Name)
 						if near := core.Nearest(b.Ref.Name, core.ServicesInNamespace(cl, ns)); near != "" {
@@ -50,6 +54,7 @@ var RouteBackendMissing = &inspect.Rule{
 						}
 						p.Report(inspect.Finding{Message: msg, Resource: res, Key: key, Evidence: map[string]any{"backendRef": ns + "/" + b.Ref.Name, "rule": b.Rule}, Remediation: fix})
 					case svc == nil:
+						decided = false
 					case b.Ref.Port == nil:
 						p.Report(inspect.Finding{Message: fmt.Sprintf("%s names Service %s/%s without a port: the API server refuses it (\"Must have port for Service reference\")", what, ns, b.Ref.Name),
 							Resource: res, Key: key, Evidence: map[string]any{"backendRef": ns + "/" + b.Ref.Name},
@@ -62,6 +67,9 @@ var RouteBackendMissing = &inspect.Rule{
 							Remediation: fmt.Sprintf("kubectl edit %s %s -n %s   # rule %d backendRefs %s: port: one of %s", kubectlKind(r.Kind), r.Meta.Name, r.Meta.Namespace, b.Rule, b.Ref.Name, core.PortList(svc)),
 						})
 					}
+				}
+				if refs > 0 && decided {
+					p.Judge(res)
 				}
 			}
 		}

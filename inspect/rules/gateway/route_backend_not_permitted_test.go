@@ -29,10 +29,17 @@ func TestRouteBackendNotPermitted(t *testing.T) {
 		}
 	}
 	const gw = "gateway.networking.k8s.io"
+	// Counts: the routes with backendRefs into other namespaces are judged
+	// when the ReferenceGrants were read.
 	runCases(t, RouteBackendNotPermitted, []gwCase{
-		{name: "same namespace needs no grant"},
-		{name: "no grant", edit: crossRef(), want: []string{"rule 0 backendRef names Service web-team/frontend in another namespace, and no ReferenceGrant in web-team allows HTTPRoute from namespace shop | RefNotPermitted"}},
-		{name: "a grant for all Services", edit: crossRef(grant(t, "web-team", gw, "HTTPRoute", "shop", "Service", ""))},
+		{name: "same namespace needs no grant", counts: counts(0, 0, 0, 0)},
+		{name: "no grant", edit: crossRef(), want: []string{"rule 0 backendRef names Service web-team/frontend in another namespace, and no ReferenceGrant in web-team allows HTTPRoute from namespace shop | RefNotPermitted"},
+			counts: counts(1, 0, 1, 0)},
+		{name: "a grant for all Services", edit: crossRef(grant(t, "web-team", gw, "HTTPRoute", "shop", "Service", "")), counts: counts(1, 1, 0, 0)},
+		{name: "ReferenceGrants not read", edit: func(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster) {
+			crossRef()(t, inv, cl)
+			ruletest.FailSource(inv, inventory.KubeReferenceGrants, cl.Scope())
+		}, gaps: 1, counts: counts(0, 0, 0, 1), reason: "the ReferenceGrants could not be read"},
 		{name: "a grant for the Service by name", edit: crossRef(grant(t, "web-team", gw, "HTTPRoute", "shop", "Service", "frontend"))},
 		{name: "a grant for another Service", edit: crossRef(grant(t, "web-team", gw, "HTTPRoute", "shop", "Service", "backend")), want: []string{"no ReferenceGrant in web-team"}},
 		{name: "a grant in the route's namespace (the wrong one)", edit: crossRef(grant(t, "shop", gw, "HTTPRoute", "shop", "Service", "")), want: []string{"no ReferenceGrant in web-team"}},

@@ -28,6 +28,8 @@ var RouteHostnameMismatch = &inspect.Rule{
 					continue
 				}
 				r := a.route
+				res := routeResource(cl, r)
+				p.Judge(res)
 				matched := false
 				var hosts []string
 				for _, l := range a.allowed {
@@ -44,7 +46,7 @@ var RouteHostnameMismatch = &inspect.Rule{
 				p.Report(inspect.Finding{
 					Message: fmt.Sprintf("spec.hostnames %s intersect no hostname of the listeners of %s that admit it (%s): Accepted False, NoMatchingListenerHostname, and requests for those hosts get 404",
 						strings.Join(r.Hostnames, ", "), parentText(a), core.DescribeListeners(a.allowed)),
-					Resource: routeResource(cl, r), Key: parentText(a),
+					Resource: res, Key: parentText(a),
 					Evidence: map[string]any{"hostnames": r.Hostnames, "listenerHostnames": hosts},
 					Remediation: fmt.Sprintf("kubectl edit %s %s -n %s   # spec.hostnames: a host the listener serves (%s)",
 						kubectlKind(r.Kind), r.Meta.Name, r.Meta.Namespace, strings.Join(hosts, ", ")),

@@ -23,10 +23,15 @@ var RouteNotAllowed = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		for _, cl := range p.Inventory.Clusters {
 			for _, a := range attachments(p, cl) {
-				if a.gw == nil || len(a.selected) == 0 || len(a.allowed) > 0 {
+				if a.gw == nil || len(a.selected) == 0 {
 					continue
 				}
 				r := a.route
+				res := routeResource(cl, r)
+				if len(a.allowed) > 0 {
+					p.Judge(res)
+					continue
+				}
 				if a.unknown {
 					p.CouldNotCheck(cl.Scope(), fmt.Sprintf("%s %s/%s: a listener of Gateway %s/%s selects namespaces by label, and the Namespaces could not be read", r.Kind, r.Meta.Namespace, r.Meta.Name, a.gw.Namespace, a.gw.Name),
 						"grant RBAC list on namespaces (the ClusterRole lbdiag-reader in deploy/rbac.yaml)")
@@ -39,7 +44,7 @@ var RouteNotAllowed = &inspect.Rule{
 				}
 				p.Report(inspect.Finding{
 					Message:  fmt.Sprintf("%s admits no listener for it: %s. Accepted is False (NotAllowedByListeners) and its requests get 404", parentText(a), strings.Join(a.why, "; ")),
-					Resource: routeResource(cl, r), Key: parentText(a),
+					Resource: res, Key: parentText(a),
 					Evidence: map[string]any{"parentRef": parentText(a), "reasons": a.why}, Remediation: fix,
 				})
 			}

@@ -19,12 +19,22 @@ func TestRouteNotAllowed(t *testing.T) {
 		route(cl).Namespace = "web-team"
 		route(cl).Spec.ParentRefs[0].Namespace = sp("shop")
 	}
+	// Counts: the routes naming listeners of an existing Gateway (the
+	// route, here) are judged, when the listeners' selectors could be
+	// evaluated.
 	runCases(t, RouteNotAllowed, []gwCase{
-		{name: "from All admits another namespace", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) { cross(cl) }},
+		{name: "from All admits another namespace", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) { cross(cl) }, counts: counts(1, 1, 0, 0)},
 		{name: "from Same (the default) refuses another namespace", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
 			cross(cl)
 			route(cl).Spec.ParentRefs[0].SectionName = sp("https")
-		}, want: []string{`Gateway shop/store sectionName https admits no listener for it: listener https allows routes from its own namespace shop only | NotAllowedByListeners`}},
+		}, want: []string{`Gateway shop/store sectionName https admits no listener for it: listener https allows routes from its own namespace shop only | NotAllowedByListeners`},
+			counts: counts(1, 0, 1, 0)},
+		{name: "a Selector without the Namespaces", edit: func(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster) {
+			cross(cl)
+			selector(cl, &metav1.LabelSelector{MatchLabels: map[string]string{"team": "web"}})
+			route(cl).Spec.ParentRefs[0].SectionName = sp("http")
+			ruletest.FailSource(inv, inventory.KubeNamespaceList, cl.Scope())
+		}, gaps: 1, counts: counts(0, 0, 0, 1), reason: "the Namespaces could not be read"},
 		{name: "a default allowedRoutes is Same", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
 			cross(cl)
 			for i := range store(cl).Spec.Listeners {

@@ -25,6 +25,8 @@ var RouteParentMissing = &inspect.Rule{
 		for _, cl := range p.Inventory.Clusters {
 			for _, a := range attachments(p, cl) {
 				r := a.route
+				res := routeResource(cl, r)
+				p.Judge(res)
 				switch {
 				case a.gw == nil:
 					msg := fmt.Sprintf("parentRefs name Gateway %s/%s, which does not exist: the route attaches to nothing and routes no request", a.ns, a.ref.Name)
@@ -36,7 +38,7 @@ var RouteParentMissing = &inspect.Rule{
 						msg += fmt.Sprintf("; a Gateway of that name exists in namespace %s: parentRefs.namespace defaults to the route's own", others[0])
 						fix = fmt.Sprintf("kubectl edit %s %s -n %s   # spec.parentRefs: add namespace: %s", kubectlKind(r.Kind), r.Meta.Name, r.Meta.Namespace, others[0])
 					}
-					p.Report(inspect.Finding{Message: msg, Resource: routeResource(cl, r), Key: parentText(a),
+					p.Report(inspect.Finding{Message: msg, Resource: res, Key: parentText(a),
 						Evidence: map[string]any{"parentRef": parentText(a)}, Remediation: fix})
 				case len(a.selected) == 0:
 					var names []string
@@ -52,7 +54,7 @@ var RouteParentMissing = &inspect.Rule{
 							fix = fmt.Sprintf("kubectl edit %s %s -n %s   # spec.parentRefs: sectionName: %s (was %s)", kubectlKind(r.Kind), r.Meta.Name, r.Meta.Namespace, near, *a.ref.SectionName)
 						}
 					}
-					p.Report(inspect.Finding{Message: msg, Resource: routeResource(cl, r), Key: parentText(a),
+					p.Report(inspect.Finding{Message: msg, Resource: res, Key: parentText(a),
 						Evidence: map[string]any{"parentRef": parentText(a), "listeners": names}, Remediation: fix})
 				}
 			}

@@ -11,11 +11,13 @@ func TestRouteParentMissing(t *testing.T) {
 	t.Parallel()
 	var port443 int32 = 443
 	var port8443 int32 = 8443
+	// Counts: the routes with a Gateway parent (shop/web) are judged,
+	// where the Gateways were read.
 	runCases(t, RouteParentMissing, []gwCase{
-		{name: "an existing Gateway"},
+		{name: "an existing Gateway", counts: counts(1, 1, 0, 0)},
 		{name: "a misspelt Gateway", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
 			route(cl).Spec.ParentRefs[0].Name = "stroe"
-		}, want: []string{`parentRefs name Gateway shop/stroe, which does not exist | "store" exists there (a typo?)`}},
+		}, want: []string{`parentRefs name Gateway shop/stroe, which does not exist | "store" exists there (a typo?)`}, counts: counts(1, 0, 1, 0)},
 		{name: "the Gateway is in another namespace", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
 			route(cl).Namespace = "web-team"
 		}, want: []string{`Gateway web-team/store, which does not exist | a Gateway of that name exists in namespace shop: parentRefs.namespace defaults to the route's own`}},
@@ -39,10 +41,10 @@ func TestRouteParentMissing(t *testing.T) {
 		{name: "a parent that is not a Gateway", edit: func(t *testing.T, _ *inventory.Inventory, cl *inventory.Cluster) {
 			route(cl).Spec.ParentRefs[0].Kind, route(cl).Spec.ParentRefs[0].Group = sp("Service"), sp("")
 			route(cl).Spec.ParentRefs[0].Name = "mesh"
-		}},
+		}, counts: counts(0, 0, 0, 0)},
 		{name: "Gateways not read", edit: func(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster) {
 			route(cl).Spec.ParentRefs[0].Name = "nope"
 			ruletest.FailSource(inv, inventory.KubeGateways, cl.Scope())
-		}},
+		}, counts: counts(0, 0, 0, 1), reason: string(inventory.KubeGateways)},
 	})
 }

@@ -40,14 +40,15 @@ type attachment struct {
 }
 
 // attachments resolves every parentRef of every route of the cluster that
-// names a Gateway, when the cluster's Gateways were read.
+// names a Gateway, when the cluster's Gateways were read (the pass records
+// the cluster when they were not, or when its routes were not).
 func attachments(p *inspect.Pass, cl *inventory.Cluster) []attachment {
 	inv := p.Inventory
-	if !inv.Known(inventory.KubeGateways, cl.Scope()) {
+	if !p.Known(inventory.KubeGateways, cl.Scope()) {
 		return nil
 	}
 	var out []attachment
-	for _, r := range core.RoutesIn(inv, cl) {
+	for _, r := range core.RoutesIn(p, cl) {
 		for _, ref := range r.ParentRefs {
 			ns, isGateway := core.ParentGateway(r.Meta.Namespace, ref)
 			if !isGateway {
@@ -110,10 +111,10 @@ func servicePort(ports []corev1.ServicePort, port int32) bool {
 }
 
 // gkeGateways calls fn with each Gateway of one of GKE's classes, in the
-// clusters whose Gateways were read.
-func gkeGateways(inv *inventory.Inventory, fn func(cl *inventory.Cluster, gw *inventory.Gateway, res inspect.Resource)) {
-	for _, cl := range inv.Clusters {
-		if !inv.Known(inventory.KubeGateways, cl.Scope()) {
+// clusters whose Gateways were read; the pass records the others.
+func gkeGateways(p *inspect.Pass, fn func(cl *inventory.Cluster, gw *inventory.Gateway, res inspect.Resource)) {
+	for _, cl := range p.Inventory.Clusters {
+		if !p.Known(inventory.KubeGateways, cl.Scope()) {
 			continue
 		}
 		for i := range cl.Gateways {

@@ -25,11 +25,13 @@ var AllowHTTPUnparsable = &inspect.Rule{
 		URL:     core.DocIngressHTTPS,
 	},
 	Check: func(p *inspect.Pass) {
-		core.ForIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+		core.ForIngresses(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
 			v, ok := ing.Annotations[gke.AnnAllowHTTP]
 			if !ok {
 				return
 			}
+			res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+			p.Judge(res)
 			if _, err := strconv.ParseBool(v); err == nil {
 				return
 			}
@@ -40,7 +42,7 @@ var AllowHTTPUnparsable = &inspect.Rule{
 			}
 			p.Report(inspect.Finding{
 				Message:     fmt.Sprintf("%s is %q, which is not a boolean the controller parses: it is treated as true, so the load balancer serves plain HTTP on port 80", gke.AnnAllowHTTP, v),
-				Resource:    core.KubeResource(cl, "Ingress", ing.ObjectMeta),
+				Resource:    res,
 				Evidence:    map[string]any{gke.AnnAllowHTTP: v, "effective": true},
 				Remediation: fmt.Sprintf("kubectl annotate ingress %s -n %s %s=%s --overwrite", ing.Name, ing.Namespace, gke.AnnAllowHTTP, meant),
 			})

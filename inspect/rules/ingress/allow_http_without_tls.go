@@ -26,12 +26,14 @@ var AllowHTTPWithoutTLS = &inspect.Rule{
 		URL:     core.DocIngressHTTPS,
 	},
 	Check: func(p *inspect.Pass) {
-		core.ForIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+		core.ForIngresses(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
 			v, ok := ing.Annotations[gke.AnnAllowHTTP]
 			allow, err := strconv.ParseBool(v)
 			if !ok || err != nil || allow {
 				return
 			}
+			res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+			p.Judge(res)
 			secrets, preShared, managed := tlsSources(ing)
 			if len(secrets) > 0 || preShared != "" || managed != "" {
 				return
@@ -40,7 +42,7 @@ var AllowHTTPWithoutTLS = &inspect.Rule{
 			if len(ing.Spec.TLS) > 0 {
 				msg += fmt.Sprintf(" (spec.tls has %d entr(ies) but none names a secret)", len(ing.Spec.TLS))
 			}
-			p.Report(inspect.Finding{Message: msg, Resource: core.KubeResource(cl, "Ingress", ing.ObjectMeta),
+			p.Report(inspect.Finding{Message: msg, Resource: res,
 				Evidence:    map[string]any{gke.AnnAllowHTTP: v, "tlsEntries": len(ing.Spec.TLS)},
 				Remediation: fmt.Sprintf("add a certificate (e.g. kubectl annotate ingress %s -n %s %s=CERT_NAME), or: kubectl annotate ingress %s -n %s %s=true --overwrite", ing.Name, ing.Namespace, gke.AnnManagedCerts, ing.Name, ing.Namespace, gke.AnnAllowHTTP)})
 		})

@@ -30,13 +30,14 @@ var AppProtocolsInvalid = &inspect.Rule{
 		URL:     core.DocIngressFeatures + "#https_backend",
 	},
 	Check: func(p *inspect.Pass) {
-		forServices(p.Inventory, func(cl *inventory.Cluster, svc *corev1.Service) {
+		forServices(p, func(cl *inventory.Cluster, svc *corev1.Service) {
 			key, raw, ok := gke.AppProtocols(svc)
 			if !ok {
 				return
 			}
 			var m map[string]string
 			res := core.KubeResource(cl, "Service", svc.ObjectMeta)
+			p.Judge(res)
 			fixFor := func(v string) string {
 				return fmt.Sprintf("kubectl annotate service %s -n %s %s='%s' --overwrite", svc.Name, svc.Namespace, key, v)
 			}

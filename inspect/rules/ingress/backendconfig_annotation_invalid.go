@@ -26,11 +26,13 @@ var BackendConfigAnnotationInvalid = &inspect.Rule{
 		URL:     core.DocIngressFeatures,
 	},
 	Check: func(p *inspect.Pass) {
-		forServices(p.Inventory, func(cl *inventory.Cluster, svc *corev1.Service) {
+		forServices(p, func(cl *inventory.Cluster, svc *corev1.Service) {
 			ref, ok, err := gke.ParseBackendConfig(svc)
 			if !ok {
 				return
 			}
+			res := core.KubeResource(cl, "Service", svc.ObjectMeta)
+			p.Judge(res)
 			var problem string
 			switch {
 			case err != nil:
@@ -44,7 +46,7 @@ var BackendConfigAnnotationInvalid = &inspect.Rule{
 			p.Report(inspect.Finding{
 				Severity:    sev,
 				Message:     fmt.Sprintf("Annotation %s = %s %s; %s", ref.Key, ref.Raw, problem, users),
-				Resource:    core.KubeResource(cl, "Service", svc.ObjectMeta),
+				Resource:    res,
 				Evidence:    map[string]any{"annotation": ref.Key, "value": ref.Raw},
 				Remediation: fmt.Sprintf(`kubectl annotate service %s -n %s %s='{"default":"BACKENDCONFIG"}' --overwrite   # or remove it: kubectl annotate service %s -n %s %s-`, svc.Name, svc.Namespace, ref.Key, svc.Name, svc.Namespace, ref.Key),
 			})

@@ -38,7 +38,7 @@ func checkBackendConfigMissing(p *inspect.Pass) {
 	x := core.IndexOf(p)
 	for _, cl := range inv.Clusters {
 		scope := cl.Scope()
-		if !inv.Known(inventory.KubeServices, scope) || !inv.Known(inventory.KubeBackendConfigs, scope) || !inv.Known(inventory.KubeIngresses, scope) {
+		if !p.Known(inventory.KubeServices, scope) || !p.Known(inventory.KubeBackendConfigs, scope) || !p.Known(inventory.KubeIngresses, scope) {
 			continue
 		}
 		byNS := map[string][]string{}
@@ -52,16 +52,25 @@ func checkBackendConfigMissing(p *inspect.Pass) {
 			if !ok || err != nil || (ref.Default == "" && len(ref.Ports) == 0) {
 				continue // no annotation, or backendconfig-annotation-invalid's case
 			}
+			res := core.KubeResource(cl, "Service", svc.ObjectMeta)
 			names := ref.Names()
 			missing := make([]string, 0, len(names))
-			for n := range names {
-				if !core.Contains(byNS[svc.Namespace], n) && inv.KnownObject(inventory.KubeBackendConfigs, cl, "backendconfigs", svc.Namespace, n) {
-					missing = append(missing, n)
+			decided := true // every name found, or known to be absent
+			for _, n := range core.SortedKeys(names) {
+				if core.Contains(byNS[svc.Namespace], n) {
+					continue
 				}
+				if !p.KnownObject(inventory.KubeBackendConfigs, cl, "backendconfigs", svc.Namespace, n) {
+					decided = false
+					continue
+				}
+				missing = append(missing, n)
 			}
-			sort.Strings(missing)
+			if decided {
+				p.Judge(res)
+			}
 			for _, name := range missing {
-				p.Report(backendConfigMissingFinding(cl, svc, ref, name, names[name], byNS, used[svc.Namespace+"/"+svc.Name]))
+				p.Report(backendConfigMissingFinding(res, svc, ref, name, names[name], byNS, used[svc.Namespace+"/"+svc.Name]))
 			}
 		}
 	}
@@ -103,7 +112,7 @@ func reachOf(svc *corev1.Service, ref gke.BackendConfigRef, name string, used []
 	return r
 }
 
-func backendConfigMissingFinding(cl *inventory.Cluster, svc *corev1.Service, ref gke.BackendConfigRef, name string, keys []string, byNS map[string][]string, used []core.PortUse) inspect.Finding {
+func backendConfigMissingFinding(res inspect.Resource, svc *corev1.Service, ref gke.BackendConfigRef, name string, keys []string, byNS map[string][]string, used []core.PortUse) inspect.Finding {
 	ns, svcName := svc.Namespace, svc.Name
 	var elsewhere []string
 	for otherNS, list := range byNS {
@@ -171,7 +180,7 @@ func backendConfigMissingFinding(cl *inventory.Cluster, svc *corev1.Service, ref
 		Key:         name,
 		Severity:    sev,
 		Message:     core.Capitalize(msg.String()),
-		Resource:    core.KubeResource(cl, "Service", core.MetaOf(ns, svcName)),
+		Resource:    res,
 		Evidence:    ev,
 		Remediation: fix,
 	}

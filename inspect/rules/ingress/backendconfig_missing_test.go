@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
 	"github.com/lbdiag/lbdiag/inventory"
@@ -128,4 +129,37 @@ func TestBackendConfigMissing(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestBackendConfigMissingCounts(t *testing.T) {
+	t.Parallel()
+	// Judged: the 2 Services whose annotation names BackendConfigs; web's
+	// web-bc exists (passes), api's nope does not (fails). plain has no
+	// annotation and bad's is invalid JSON (the annotation rule's): not
+	// judged.
+	services := func(cl *inventory.Cluster) {
+		cl.Services = []corev1.Service{
+			ruletest.Service("shop", "web", map[string]string{gke.AnnBackendConfig: `{"default":"web-bc"}`}),
+			ruletest.Service("shop", "api", map[string]string{gke.AnnBackendConfig: `{"default":"nope"}`}),
+			ruletest.Service("shop", "plain", nil),
+			ruletest.Service("shop", "bad", map[string]string{gke.AnnBackendConfig: `{"default":`}),
+		}
+		cl.BackendConfigs = []inventory.BackendConfig{ruletest.BackendConfig("shop", "web-bc", inventory.BackendConfigSpec{})}
+	}
+	cl := ruletest.ProdCluster()
+	services(cl)
+	ruletest.ExpectCounts(t, ruletest.Inventory(cl), BackendConfigMissing, ruletest.Counts{Judged: 2, Passed: 1, Failed: 1})
+
+	// BackendConfig shop/unread could not be read on its own, and cluster
+	// edge's BackendConfigs not at all: Service odd, naming unread, and
+	// edge's Services are not judged; 2 places not checked.
+	cl.Services = append(cl.Services, ruletest.Service("shop", "odd", map[string]string{gke.AnnBackendConfig: `{"default":"unread"}`}))
+	edge := edgeCluster()
+	services(edge)
+	inv := ruletest.Inventory(cl, edge)
+	inv.Coverage = append(inv.Coverage, inventory.Coverage{Source: inventory.KubeBackendConfigs, Scope: inventory.ObjectScope(cl.Scope(), "backendconfigs", "shop", "unread"),
+		Status: inventory.StatusError, Error: "backendconfigs \"unread\" could not be decoded"})
+	ruletest.FailSource(inv, inventory.KubeBackendConfigs, edge.Scope())
+	c := ruletest.ExpectCounts(t, inv, BackendConfigMissing, ruletest.Counts{Judged: 2, Passed: 1, Failed: 1, CouldNotCheck: 2})
+	expectReason(t, c, inventory.KubeBackendConfigs)
 }

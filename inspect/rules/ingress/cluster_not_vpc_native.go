@@ -23,16 +23,26 @@ var ClusterNotVPCNative = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			if cl.Info.GetIpAllocationPolicy().GetUseIpAliases() || !inv.Known(inventory.KubeIngresses, cl.Scope()) {
+			res := clusterResource(cl)
+			if cl.Info.GetIpAllocationPolicy().GetUseIpAliases() {
+				// VPC-native: it passes whatever it serves; it is judged
+				// when it is known to serve a GCE Ingress.
+				if inv.Known(inventory.KubeIngresses, cl.Scope()) && len(loadBalancedObjects(cl, false)) > 0 {
+					p.Judge(res)
+				}
+				continue
+			}
+			if !p.Known(inventory.KubeIngresses, cl.Scope()) {
 				continue
 			}
 			objs := loadBalancedObjects(cl, false)
 			if len(objs) == 0 {
 				continue
 			}
+			p.Judge(res)
 			p.Report(inspect.Finding{
 				Message:     fmt.Sprintf("The cluster is routes-based (ipAllocationPolicy.useIpAliases is false) and serves %s: these use instance groups, not container-native NEGs", strings.Join(objs, ", ")),
-				Resource:    clusterResource(cl),
+				Resource:    res,
 				Evidence:    map[string]any{"ipAllocationPolicy.useIpAliases": false, "objects": objs},
 				Remediation: fmt.Sprintf("create a VPC-native cluster (gcloud container clusters create NAME --enable-ip-alias %s --project %s) and move the workloads; routes-based clusters cannot be converted", gcloudLocationFlag(cl), cl.Project),
 			})

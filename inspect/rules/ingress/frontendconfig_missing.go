@@ -24,14 +24,16 @@ var FrontendConfigMissing = &inspect.Rule{
 		URL:     core.DocIngressFeatures + "#configuring_ingress_features_through_frontendconfig_parameters",
 	},
 	Check: func(p *inspect.Pass) {
-		core.ForIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+		core.ForIngresses(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
 			// An empty value is no annotation at all
 			// (pkg/frontendconfig FrontendConfigForIngress: "we do not
 			// want to return an error").
 			name, ok := ing.Annotations[gke.AnnFrontendConfig]
-			if !ok || name == "" || !p.Inventory.KnownObject(inventory.KubeFrontendConfigs, cl, "frontendconfigs", ing.Namespace, name) {
+			if !ok || name == "" || !p.KnownObject(inventory.KubeFrontendConfigs, cl, "frontendconfigs", ing.Namespace, name) {
 				return
 			}
+			res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+			p.Judge(res)
 			var names []string
 			for _, fc := range cl.FrontendConfigs {
 				if fc.Namespace == ing.Namespace {
@@ -47,7 +49,7 @@ var FrontendConfigMissing = &inspect.Rule{
 				msg += fmt.Sprintf("; %q exists there (a typo?)", near)
 				fix = fmt.Sprintf("kubectl annotate ingress %s -n %s %s=%s --overwrite", ing.Name, ing.Namespace, gke.AnnFrontendConfig, near)
 			}
-			p.Report(inspect.Finding{Message: msg, Resource: core.KubeResource(cl, "Ingress", ing.ObjectMeta),
+			p.Report(inspect.Finding{Message: msg, Resource: res,
 				Evidence:    map[string]any{"annotation": gke.AnnFrontendConfig, "frontendConfig": name, "frontendConfigsInNamespace": core.OrEmpty(names)},
 				Remediation: fix})
 		})

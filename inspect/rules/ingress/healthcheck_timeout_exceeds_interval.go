@@ -35,10 +35,10 @@ var HealthCheckTimeoutExceedsInterval = &inspect.Rule{
 		inv := p.Inventory
 		x := core.IndexOf(p)
 		for _, cl := range inv.Clusters {
-			if inv.Known(inventory.KubeHealthCheckPolicies, cl.Scope()) {
+			if p.Known(inventory.KubeHealthCheckPolicies, cl.Scope()) {
 				checkHealthCheckPolicies(p, cl)
 			}
-			if inv.Known(inventory.KubeBackendConfigs, cl.Scope()) && inv.Known(inventory.KubeServices, cl.Scope()) && inv.Known(inventory.KubeIngresses, cl.Scope()) {
+			if p.Known(inventory.KubeBackendConfigs, cl.Scope()) && p.Known(inventory.KubeServices, cl.Scope()) && p.Known(inventory.KubeIngresses, cl.Scope()) {
 				checkBackendConfigHealthChecks(p, x, cl)
 			}
 		}
@@ -52,6 +52,8 @@ func checkHealthCheckPolicies(p *inspect.Pass, cl *inventory.Cluster) {
 		if d == nil {
 			continue
 		}
+		res := core.KubeResource(cl, "HealthCheckPolicy", hp.ObjectMeta)
+		p.Judge(res)
 		// Unset fields take the CRD's defaults: 5 s and 5 s.
 		interval, timeout := int64(5), int64(5)
 		if d.CheckIntervalSec != nil {
@@ -65,7 +67,7 @@ func checkHealthCheckPolicies(p *inspect.Pass, cl *inventory.Cluster) {
 		}
 		p.Report(inspect.Finding{
 			Message:  fmt.Sprintf("spec.default.timeoutSec is %d, greater than checkIntervalSec %d: Compute Engine rejects the health check, so the Gateway controller cannot apply it", timeout, interval),
-			Resource: core.KubeResource(cl, "HealthCheckPolicy", hp.ObjectMeta),
+			Resource: res,
 			Evidence: map[string]any{"spec.default.timeoutSec": timeout, "spec.default.checkIntervalSec": interval},
 			Remediation: fmt.Sprintf(`kubectl patch healthcheckpolicy %s -n %s --type merge -p '{"spec":{"default":{"timeoutSec":%d}}}'`,
 				hp.Name, hp.Namespace, interval),
@@ -84,11 +86,11 @@ type hcValue struct {
 // sends to Compute Engine for one Service port of an Ingress of class,
 // before the BackendConfig's overrides: the live health check's, else the
 // defaults for the backend type, with the readiness probe's settings
-// applied. ok is false when lbdiag cannot know them.
-func effectiveHealthCheck(x *core.Index, cl *inventory.Cluster, svc *corev1.Service, port corev1.ServicePort, class string) (interval, timeout hcValue, ok bool) {
-	inv := x.Inv
+// applied. ok is false when lbdiag cannot know them; the pass records
+// what was not read.
+func effectiveHealthCheck(p *inspect.Pass, x *core.Index, cl *inventory.Cluster, svc *corev1.Service, port corev1.ServicePort, class string) (interval, timeout hcValue, ok bool) {
 	ps := inventory.ProjectScope(cl.Project)
-	if !inv.Known(inventory.ComputeBackendServices, ps) || !inv.Known(inventory.ComputeHealthChecks, ps) {
+	if !p.Known(inventory.ComputeBackendServices, ps) || !p.Known(inventory.ComputeHealthChecks, ps) {
 		return interval, timeout, false
 	}
 	live := func(hc *compute.HealthCheck) (hcValue, hcValue, bool) {
@@ -102,7 +104,10 @@ func effectiveHealthCheck(x *core.Index, cl *inventory.Cluster, svc *corev1.Serv
 		}
 		hc := x.HealthCheck(sb.BS.HealthChecks[0])
 		if hc == nil {
-			return interval, timeout, false // not read: unknown
+			// Not read: unknown (the pass records it when its project's
+			// health checks were not listed).
+			p.KnownResource(inventory.ComputeHealthChecks, sb.BS.HealthChecks[0])
+			return interval, timeout, false
 		}
 		return live(hc)
 	}
@@ -121,7 +126,7 @@ func effectiveHealthCheck(x *core.Index, cl *inventory.Cluster, svc *corev1.Serv
 	} else {
 		interval, timeout = hcValue{60, "the controller's default for instance groups"}, hcValue{60, "the controller's default for instance groups"}
 	}
-	if !core.WorkloadSourcesKnown(inv, cl) {
+	if !core.WorkloadSourcesKnown(p, cl) {
 		return interval, timeout, false
 	}
 	if probe, where := readinessProbeFor(cl, svc, port); probe != nil {
@@ -151,6 +156,12 @@ func checkBackendConfigHealthChecks(p *inspect.Pass, x *core.Index, cl *inventor
 		if hc == nil || (hc.TimeoutSec == nil && hc.CheckIntervalSec == nil) {
 			continue
 		}
+		res := core.KubeResource(cl, "BackendConfig", bc.ObjectMeta)
+		// With both fields set, the health check sent is the
+		// BackendConfig's alone; with one, it rests on the live health
+		// check or the controller's defaults.
+		both := hc.TimeoutSec != nil && hc.CheckIntervalSec != nil
+		decided := true // every use's health check is known
 		var conflicts []string
 		var evidence []map[string]any
 		usedAnywhere := false
@@ -169,14 +180,22 @@ func checkBackendConfigHealthChecks(p *inspect.Pass, x *core.Index, cl *inventor
 				}
 				usedAnywhere = true
 				for _, class := range u.Classes {
-					interval, timeout, ok := effectiveHealthCheck(x, cl, svc, u.Port, class)
+					var interval, timeout hcValue
+					ok := true
+					if !both {
+						interval, timeout, ok = effectiveHealthCheck(p, x, cl, svc, u.Port, class)
+					}
 					if hc.CheckIntervalSec != nil {
 						interval, ok = hcValue{*hc.CheckIntervalSec, "BackendConfig spec.healthCheck.checkIntervalSec"}, ok || hc.TimeoutSec != nil
 					}
 					if hc.TimeoutSec != nil {
 						timeout, ok = hcValue{*hc.TimeoutSec, "BackendConfig spec.healthCheck.timeoutSec"}, ok || hc.CheckIntervalSec != nil
 					}
-					if !ok || timeout.sec <= interval.sec {
+					if !ok {
+						decided = false
+						continue
+					}
+					if timeout.sec <= interval.sec {
 						continue
 					}
 					use := fmt.Sprintf("Service %s port %s (Ingress %s, class %s): timeoutSec %d (%s) > checkIntervalSec %d (%s)",
@@ -189,22 +208,27 @@ func checkBackendConfigHealthChecks(p *inspect.Pass, x *core.Index, cl *inventor
 				}
 			}
 		}
+		// A BackendConfig no Ingress port uses is judged only when it sets
+		// both fields.
+		if len(conflicts) > 0 || (usedAnywhere && decided) || (!usedAnywhere && both) {
+			p.Judge(res)
+		}
 		fix := fmt.Sprintf(`kubectl patch backendconfig %s -n %s --type merge -p '{"spec":{"healthCheck":{"timeoutSec":%d,"checkIntervalSec":%d}}}'`, bc.Name, bc.Namespace, fixTimeout(hc), fixInterval(hc))
 		switch {
 		case len(conflicts) > 0:
 			p.Report(inspect.Finding{
 				Message: fmt.Sprintf("The health check the controller builds from this BackendConfig has a timeout longer than its interval, which Compute Engine rejects, so the controller's health-check update fails on every sync: %s",
 					strings.Join(conflicts, "; ")),
-				Resource:    core.KubeResource(cl, "BackendConfig", bc.ObjectMeta),
+				Resource:    res,
 				Evidence:    map[string]any{"uses": evidence},
 				Remediation: fix,
 			})
-		case !usedAnywhere && hc.TimeoutSec != nil && hc.CheckIntervalSec != nil && *hc.TimeoutSec > *hc.CheckIntervalSec:
+		case !usedAnywhere && both && *hc.TimeoutSec > *hc.CheckIntervalSec:
 			p.Report(inspect.Finding{
 				Severity: inspect.Warning,
 				Message: fmt.Sprintf("spec.healthCheck.timeoutSec is %d, greater than checkIntervalSec %d: latent, no Ingress port uses this BackendConfig yet; the first that does gets a health check Compute Engine rejects",
 					*hc.TimeoutSec, *hc.CheckIntervalSec),
-				Resource:    core.KubeResource(cl, "BackendConfig", bc.ObjectMeta),
+				Resource:    res,
 				Evidence:    map[string]any{"spec.healthCheck.timeoutSec": *hc.TimeoutSec, "spec.healthCheck.checkIntervalSec": *hc.CheckIntervalSec},
 				Remediation: fix,
 			})

@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"encoding/json"
 	"testing"
 
 	compute "google.golang.org/api/compute/v1"
@@ -109,4 +110,55 @@ func TestHealthCheckTimeoutExceedsInterval(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestHealthCheckTimeoutExceedsIntervalCounts(t *testing.T) {
+	t.Parallel()
+	policy := func(name, spec string) inventory.HealthCheckPolicy {
+		var hp inventory.HealthCheckPolicy
+		if err := json.Unmarshal([]byte(`{"metadata":{"namespace":"shop","name":"`+name+`"},"spec":`+spec+`}`), &hp); err != nil {
+			t.Fatal(err)
+		}
+		return hp
+	}
+	bc := func(name string, interval, timeout *int64) inventory.BackendConfig {
+		return ruletest.BackendConfig("shop", name, inventory.BackendConfigSpec{HealthCheck: &inventory.BackendConfigHealthCheck{CheckIntervalSec: interval, TimeoutSec: timeout}})
+	}
+	setup := func(used inventory.BackendConfig) *inventory.Inventory {
+		cl := ruletest.ProdCluster()
+		cl.HealthCheckPolicies = []inventory.HealthCheckPolicy{
+			policy("hp-bad", `{"default":{"checkIntervalSec":5,"timeoutSec":10}}`), // fails
+			policy("hp-ok", `{"default":{}}`),                                      // 5 s and 5 s: passes
+			policy("hp-none", `{}`),                                                // configures nothing: not judged
+		}
+		cl.BackendConfigs = []inventory.BackendConfig{
+			bc("both-bad", ruletest.Ptr[int64](10), ruletest.Ptr[int64](20)), // no Ingress uses it, both set: latent, fails
+			bc("both-ok", ruletest.Ptr[int64](5), ruletest.Ptr[int64](5)),    // no Ingress uses it, both set: passes
+			bc("lone", nil, ruletest.Ptr[int64](20)),                         // no Ingress uses it, one field: not judged
+			used,                                                             // Service web's, behind Ingress site
+		}
+		cl.Services = []corev1.Service{ruletest.Service("shop", "web", map[string]string{gke.AnnBackendConfig: `{"default":"used"}`, gke.AnnNEG: `{"ingress":true}`})}
+		cl.Ingresses = []networkingv1.Ingress{ruletest.Ingress("shop", "site", "", "web")}
+		return ruletest.Inventory(cl)
+	}
+	// used sets timeoutSec 20 alone: against the NEG default interval of
+	// 15 (no live health check, no readiness probe) it fails. Judged:
+	// hp-bad, hp-ok, both-bad, both-ok, used; failed: hp-bad, both-bad,
+	// used.
+	timeoutOnly := bc("used", nil, ruletest.Ptr[int64](20))
+	ruletest.ExpectCounts(t, setup(timeoutOnly), HealthCheckTimeoutExceedsInterval, ruletest.Counts{Judged: 5, Passed: 2, Failed: 3})
+
+	// Health checks not read: used's interval is unknown, so it is not
+	// judged, one place not checked.
+	inv := setup(timeoutOnly)
+	ruletest.FailSource(inv, inventory.ComputeHealthChecks, inventory.ProjectScope(ruletest.Project))
+	c := ruletest.ExpectCounts(t, inv, HealthCheckTimeoutExceedsInterval, ruletest.Counts{Judged: 4, Passed: 2, Failed: 2, CouldNotCheck: 1})
+	expectReason(t, c, inventory.ComputeHealthChecks)
+
+	// With both fields set, the health check sent is the BackendConfig's
+	// alone: used (10 s, 20 s) fails although the health checks were not
+	// read, and nothing is left unchecked.
+	inv = setup(bc("used", ruletest.Ptr[int64](10), ruletest.Ptr[int64](20)))
+	ruletest.FailSource(inv, inventory.ComputeHealthChecks, inventory.ProjectScope(ruletest.Project))
+	ruletest.ExpectCounts(t, inv, HealthCheckTimeoutExceedsInterval, ruletest.Counts{Judged: 5, Passed: 2, Failed: 3})
 }

@@ -24,16 +24,32 @@ var HTTPLBAddonDisabled = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			if !cl.Info.GetAddonsConfig().GetHttpLoadBalancing().GetDisabled() || !inv.Known(inventory.KubeIngresses, cl.Scope()) {
+			res := clusterResource(cl)
+			gateways := inv.Known(inventory.KubeGateways, cl.Scope())
+			if !cl.Info.GetAddonsConfig().GetHttpLoadBalancing().GetDisabled() {
+				// Enabled: it passes whatever it serves; it is judged when
+				// it is known to serve a GCE Ingress or a GKE Gateway.
+				if inv.Known(inventory.KubeIngresses, cl.Scope()) && len(loadBalancedObjects(cl, gateways)) > 0 {
+					p.Judge(res)
+				}
 				continue
 			}
-			objs := loadBalancedObjects(cl, inv.Known(inventory.KubeGateways, cl.Scope()))
+			if !p.Known(inventory.KubeIngresses, cl.Scope()) {
+				continue
+			}
+			objs := loadBalancedObjects(cl, gateways)
 			if len(objs) == 0 {
+				// Without Ingresses, only the Gateways could make it
+				// fail: unknown when they were not read.
+				if !gateways {
+					p.Known(inventory.KubeGateways, cl.Scope())
+				}
 				continue
 			}
+			p.Judge(res)
 			p.Report(inspect.Finding{
 				Message:     fmt.Sprintf("addonsConfig.httpLoadBalancing.disabled is true, but the cluster has %s: no load balancer is provisioned for them", strings.Join(objs, ", ")),
-				Resource:    clusterResource(cl),
+				Resource:    res,
 				Evidence:    map[string]any{"addonsConfig.httpLoadBalancing.disabled": true, "objects": objs},
 				Remediation: fmt.Sprintf("gcloud container clusters update %s --update-addons=HttpLoadBalancing=ENABLED %s --project %s", cl.Name(), gcloudLocationFlag(cl), cl.Project),
 			})

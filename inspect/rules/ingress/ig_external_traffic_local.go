@@ -29,11 +29,16 @@ var IGExternalTrafficLocal = &inspect.Rule{
 		inv := p.Inventory
 		seen := map[string]bool{}
 		for _, cl := range inv.Clusters {
-			if !inv.Known(inventory.KubeIngresses, cl.Scope()) || !inv.Known(inventory.KubeServices, cl.Scope()) {
+			if !p.Known(inventory.KubeIngresses, cl.Scope()) || !p.Known(inventory.KubeServices, cl.Scope()) {
 				continue
 			}
 			for _, b := range core.LBBackends(cl) {
-				if b.NEG || b.OwnerKind != "Ingress" || b.Svc.Spec.ExternalTrafficPolicy != corev1.ServiceExternalTrafficPolicyLocal {
+				if b.NEG || b.OwnerKind != "Ingress" {
+					continue
+				}
+				res := core.KubeResource(cl, "Service", b.Svc.ObjectMeta)
+				p.Judge(res)
+				if b.Svc.Spec.ExternalTrafficPolicy != corev1.ServiceExternalTrafficPolicyLocal {
 					continue
 				}
 				key := cl.Scope() + "/" + b.Svc.Namespace + "/" + b.Svc.Name
@@ -54,7 +59,7 @@ var IGExternalTrafficLocal = &inspect.Rule{
 				}
 				p.Report(inspect.Finding{
 					Message:     fmt.Sprintf("Ingress %s/%s reaches this Service through instance groups and it has externalTrafficPolicy: Local (%s): nodes without a serving Pod answer 502 until the health check marks them down", b.Owner.Namespace, b.Owner.Name, counts),
-					Resource:    core.KubeResource(cl, "Service", b.Svc.ObjectMeta),
+					Resource:    res,
 					Evidence:    ev,
 					Remediation: fix,
 				})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 func TestIGExternalTrafficLocal(t *testing.T) {
@@ -29,4 +30,22 @@ func TestIGExternalTrafficLocal(t *testing.T) {
 	ruletest.Expect(t, ruletest.Run(t, inv, IGExternalTrafficLocal), "1 of the cluster's 3 nodes run a serving Pod")
 	cl.Services[0].Annotations = map[string]string{gke.AnnNEG: `{"ingress":true}`}
 	ruletest.Expect(t, ruletest.Run(t, inv, IGExternalTrafficLocal))
+}
+
+func TestIGExternalTrafficLocalCounts(t *testing.T) {
+	t.Parallel()
+	// Ingress site routes to web, api and neg. Judged: the 2 Services it
+	// reaches through instance groups; web (Local) fails, api (Cluster)
+	// passes. neg is reached through NEGs: not judged.
+	web := ruletest.NodePort(ruletest.Service("shop", "web", nil))
+	web.Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyLocal
+	api := ruletest.NodePort(ruletest.Service("shop", "api", nil))
+	api.Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyCluster
+	full, partial := objectInventories([]networkingv1.Ingress{ruletest.Ingress("shop", "site", "", "web", "api", "neg")}, []corev1.Service{
+		web, api, ruletest.Service("shop", "neg", map[string]string{gke.AnnNEG: `{"ingress":true}`}),
+	}, inventory.KubeServices)
+	ruletest.ExpectCounts(t, full, IGExternalTrafficLocal, ruletest.Counts{Judged: 2, Passed: 1, Failed: 1})
+	// Cluster edge, holding the same objects, could not be read: one
+	// place not checked, its objects not judged.
+	expectReason(t, ruletest.ExpectCounts(t, partial, IGExternalTrafficLocal, ruletest.Counts{Judged: 2, Passed: 1, Failed: 1, CouldNotCheck: 1}), inventory.KubeServices)
 }

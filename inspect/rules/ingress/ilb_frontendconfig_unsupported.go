@@ -25,14 +25,19 @@ var ILBFrontendConfigUnsupported = &inspect.Rule{
 		URL:     core.DocInternalIngress,
 	},
 	Check: func(p *inspect.Pass) {
-		core.ForIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+		core.ForIngresses(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			if class != gke.ClassInternal {
+				return
+			}
+			res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+			p.Judge(res)
 			name, ok := ing.Annotations[gke.AnnFrontendConfig]
-			if class != gke.ClassInternal || !ok {
+			if !ok {
 				return
 			}
 			p.Report(inspect.Finding{
 				Message:     fmt.Sprintf("Ingress of class gce-internal references FrontendConfig %q (annotation %s): FrontendConfig can only be used with external Ingresses", name, gke.AnnFrontendConfig),
-				Resource:    core.KubeResource(cl, "Ingress", ing.ObjectMeta),
+				Resource:    res,
 				Evidence:    map[string]any{"class": class, "frontendConfig": name},
 				Remediation: fmt.Sprintf("kubectl annotate ingress %s -n %s %s-", ing.Name, ing.Namespace, gke.AnnFrontendConfig),
 			})

@@ -27,18 +27,24 @@ var ILBNEGAnnotationMissing = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		seen := map[string]bool{}
-		forIngressBackends(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string, b core.IngressBackend) {
+		forIngressBackends(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string, b core.IngressBackend) {
 			svc := core.FindService(cl, ing.Namespace, b.Service.Name)
 			if svc == nil || (class != gke.ClassInternal && class != gke.ClassRegionalExternal) {
 				return
 			}
 			a, set, err := gke.ParseNEG(svc)
-			if err != nil || (set && a.Ingress) {
+			if err != nil {
 				return // invalid JSON is neg-annotation-invalid's
+			}
+			res := core.KubeResource(cl, "Service", svc.ObjectMeta)
+			if set && a.Ingress {
+				p.Judge(res)
+				return
 			}
 			if t := svc.Spec.Type; t != corev1.ServiceTypeNodePort && t != corev1.ServiceTypeLoadBalancer {
 				return // the controller fails the type check first: service-type-invalid's
 			}
+			p.Judge(res)
 			key := cl.Scope() + "/" + svc.Namespace + "/" + svc.Name
 			if seen[key] {
 				return
@@ -54,7 +60,7 @@ var ILBNEGAnnotationMissing = &inspect.Rule{
 			}
 			p.Report(inspect.Finding{
 				Message:     fmt.Sprintf("Ingress %s/%s (class %s) routes to this Service, whose %s annotation is %s, without \"ingress\": true: the controller builds NEG backends for class %s, but the NEG controller creates no NEG, so the sync fails with a NEG 404 and the load balancer has no backends", ing.Namespace, ing.Name, class, gke.AnnNEG, now, class),
-				Resource:    core.KubeResource(cl, "Service", svc.ObjectMeta),
+				Resource:    res,
 				Evidence:    map[string]any{"ingress": ing.Namespace + "/" + ing.Name, "negAnnotation": now},
 				Remediation: fmt.Sprintf("kubectl annotate service %s -n %s %s='%s' --overwrite", svc.Name, svc.Namespace, gke.AnnNEG, value),
 			})

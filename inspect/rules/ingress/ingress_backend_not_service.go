@@ -25,7 +25,9 @@ var IngressBackendNotService = &inspect.Rule{
 		URL: core.DocIngressConfig,
 	},
 	Check: func(p *inspect.Pass) {
-		core.ForIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+		core.ForIngresses(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+			p.Judge(res)
 			check := func(field, pointer string, b *networkingv1.IngressBackend) {
 				if b == nil || b.Service != nil || b.Resource == nil {
 					return
@@ -39,7 +41,7 @@ var IngressBackendNotService = &inspect.Rule{
 					Key: field,
 					Message: fmt.Sprintf("%s is a resource backend (apiGroup %q, kind %s, name %s), not a Service: GKE's controller fails with \"Ingress Backend is not a service\", so the Ingress cannot sync",
 						field, group, r.Kind, r.Name),
-					Resource: core.KubeResource(cl, "Ingress", ing.ObjectMeta),
+					Resource: res,
 					Evidence: map[string]any{"backend": field, "resource": map[string]any{"apiGroup": group, "kind": r.Kind, "name": r.Name}, "class": class},
 					Remediation: fmt.Sprintf(`kubectl patch ingress %s -n %s --type json -p '[{"op":"remove","path":"%s/resource"},{"op":"add","path":"%s/service","value":{"name":"SERVICE","port":{"number":80}}}]'   # SERVICE: the Service to route to`,
 						ing.Name, ing.Namespace, pointer, pointer),

@@ -22,7 +22,12 @@ var IngressDuplicateHost = &inspect.Rule{
 		URL:     core.DocCheckGKEIngress,
 	},
 	Check: func(p *inspect.Pass) {
-		core.ForIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+		core.ForIngresses(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			if len(ing.Spec.Rules) == 0 {
+				return
+			}
+			res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+			p.Judge(res)
 			first := map[string]int{}
 			for i, r := range ing.Spec.Rules {
 				if r.HTTP == nil {
@@ -42,7 +47,7 @@ var IngressDuplicateHost = &inspect.Rule{
 				p.Report(inspect.Finding{
 					Key:         fmt.Sprintf("spec.rules[%d]/spec.rules[%d]", j, i),
 					Message:     fmt.Sprintf("spec.rules[%d] and spec.rules[%d] both have host %s: the later rule replaces the earlier, so its %d path(s) are not served", j, i, host, lost),
-					Resource:    core.KubeResource(cl, "Ingress", ing.ObjectMeta),
+					Resource:    res,
 					Evidence:    map[string]any{"host": r.Host, "rules": []string{fmt.Sprintf("spec.rules[%d]", j), fmt.Sprintf("spec.rules[%d]", i)}, "pathsLost": lost},
 					Remediation: fmt.Sprintf("move the paths of spec.rules[%d] into spec.rules[%d] and delete spec.rules[%d] (kubectl edit ingress %s -n %s)", j, i, j, ing.Name, ing.Namespace),
 				})

@@ -22,7 +22,12 @@ var IngressRuleWithoutHTTP = &inspect.Rule{
 		URL:     core.DocCheckGKEIngress,
 	},
 	Check: func(p *inspect.Pass) {
-		core.ForIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+		core.ForIngresses(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			if len(ing.Spec.Rules) == 0 {
+				return
+			}
+			res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+			p.Judge(res)
 			for i, r := range ing.Spec.Rules {
 				if r.HTTP != nil {
 					continue
@@ -47,7 +52,7 @@ var IngressRuleWithoutHTTP = &inspect.Rule{
 					Key:         fmt.Sprintf("spec.rules[%d]", i),
 					Severity:    sev,
 					Message:     msg,
-					Resource:    core.KubeResource(cl, "Ingress", ing.ObjectMeta),
+					Resource:    res,
 					Evidence:    map[string]any{"rule": fmt.Sprintf("spec.rules[%d]", i), "host": r.Host, "servedBy": servedBy(served)},
 					Remediation: fmt.Sprintf("add http.paths to spec.rules[%d] of Ingress %s/%s, or remove the rule: kubectl patch ingress %s -n %s --type json -p '[{\"op\":\"remove\",\"path\":\"/spec/rules/%d\"}]'", i, ing.Namespace, ing.Name, ing.Name, ing.Namespace, i),
 				})

@@ -23,24 +23,44 @@ var IngressServiceMissing = &inspect.Rule{
 		URL:     core.DocTroubleshootLB,
 	},
 	Check: func(p *inspect.Pass) {
-		forIngressBackends(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string, b core.IngressBackend) {
-			if core.FindService(cl, ing.Namespace, b.Service.Name) != nil || !p.Inventory.KnownObject(inventory.KubeServices, cl, "services", ing.Namespace, b.Service.Name) {
-				return
+		forServiceIngresses(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+			backends := core.BackendsOf(ing)
+			// Judged when it routes to a Service and whether each exists
+			// is known.
+			decided := len(backends) > 0
+			for _, b := range backends {
+				if core.FindService(cl, ing.Namespace, b.Service.Name) != nil {
+					continue
+				}
+				if !p.KnownObject(inventory.KubeServices, cl, "services", ing.Namespace, b.Service.Name) {
+					decided = false
+					continue
+				}
+				reportServiceMissing(p, res, cl, ing, b)
 			}
-			near := core.Nearest(b.Service.Name, core.ServicesInNamespace(cl, ing.Namespace))
-			msg := fmt.Sprintf("%s (%s) routes to Service %q, which does not exist in namespace %s", b.Field, b.Where(), b.Service.Name, ing.Namespace)
-			fix := fmt.Sprintf("create Service %s/%s, or route the backend to an existing Service", ing.Namespace, b.Service.Name)
-			if near != "" {
-				msg += fmt.Sprintf("; %q exists there (a typo?)", near)
-				fix = fmt.Sprintf(`kubectl patch ingress %s -n %s --type json -p '[{"op":"replace","path":"%s/name","value":"%s"}]'`, ing.Name, ing.Namespace, b.Pointer, near)
+			if decided {
+				p.Judge(res)
 			}
-			p.Report(inspect.Finding{
-				Key:         b.Field,
-				Message:     msg + ": the Ingress cannot sync until it is fixed",
-				Resource:    core.KubeResource(cl, "Ingress", ing.ObjectMeta),
-				Evidence:    map[string]any{"backend": b.Field, "service": b.Service.Name, "servicesInNamespace": core.OrEmpty(core.ServicesInNamespace(cl, ing.Namespace))},
-				Remediation: fix,
-			})
 		})
 	},
+}
+
+// reportServiceMissing reports a backend naming a Service that does not
+// exist in the Ingress's namespace.
+func reportServiceMissing(p *inspect.Pass, res inspect.Resource, cl *inventory.Cluster, ing *networkingv1.Ingress, b core.IngressBackend) {
+	near := core.Nearest(b.Service.Name, core.ServicesInNamespace(cl, ing.Namespace))
+	msg := fmt.Sprintf("%s (%s) routes to Service %q, which does not exist in namespace %s", b.Field, b.Where(), b.Service.Name, ing.Namespace)
+	fix := fmt.Sprintf("create Service %s/%s, or route the backend to an existing Service", ing.Namespace, b.Service.Name)
+	if near != "" {
+		msg += fmt.Sprintf("; %q exists there (a typo?)", near)
+		fix = fmt.Sprintf(`kubectl patch ingress %s -n %s --type json -p '[{"op":"replace","path":"%s/name","value":"%s"}]'`, ing.Name, ing.Namespace, b.Pointer, near)
+	}
+	p.Report(inspect.Finding{
+		Key:         b.Field,
+		Message:     msg + ": the Ingress cannot sync until it is fixed",
+		Resource:    res,
+		Evidence:    map[string]any{"backend": b.Field, "service": b.Service.Name, "servicesInNamespace": core.OrEmpty(core.ServicesInNamespace(cl, ing.Namespace))},
+		Remediation: fix,
+	})
 }

@@ -27,3 +27,32 @@ func TestIngressServiceMissing(t *testing.T) {
 		{name: "Service list failed", ingresses: []networkingv1.Ingress{ruletest.Ingress("shop", "site", "", "web")}, fail: inventory.KubeServices},
 	})
 }
+
+func TestIngressServiceMissingCounts(t *testing.T) {
+	t.Parallel()
+	// Judged: the 2 GKE Ingresses routing to Services; a (to web) passes,
+	// b (to nope) fails. c routes to no Service and the nginx one is not
+	// GKE's: not judged.
+	ings := []networkingv1.Ingress{
+		ruletest.Ingress("shop", "a", "", "web"),
+		ruletest.Ingress("shop", "b", "", "web", "nope"),
+		ruletest.Ingress("shop", "c", ""),
+		ruletest.Ingress("shop", "d", "nginx", "nope"),
+	}
+	svcs := []corev1.Service{ruletest.Service("shop", "web", nil)}
+	full, partial := objectInventories(ings, svcs, inventory.KubeServices)
+	ruletest.ExpectCounts(t, full, IngressServiceMissing, ruletest.Counts{Judged: 2, Passed: 1, Failed: 1})
+	// Cluster edge, holding the same objects, could not be read: one
+	// place not checked, its objects not judged.
+	expectReason(t, ruletest.ExpectCounts(t, partial, IngressServiceMissing, ruletest.Counts{Judged: 2, Passed: 1, Failed: 1, CouldNotCheck: 1}), inventory.KubeServices)
+
+	// Service shop/hidden could not be read on its own: Ingress e, routing
+	// to it, is not judged, one place not checked.
+	cl := ruletest.ProdCluster()
+	cl.Ingresses, cl.Services = append(ings, ruletest.Ingress("shop", "e", "", "web", "hidden")), svcs
+	inv := ruletest.Inventory(cl)
+	inv.Coverage = append(inv.Coverage, inventory.Coverage{Source: inventory.KubeServices, Scope: inventory.ObjectScope(cl.Scope(), "services", "shop", "hidden"),
+		Status: inventory.StatusError, Error: "services \"hidden\" is forbidden"})
+	c := ruletest.ExpectCounts(t, inv, IngressServiceMissing, ruletest.Counts{Judged: 2, Passed: 1, Failed: 1, CouldNotCheck: 1})
+	expectReason(t, c, inventory.KubeServices)
+}

@@ -24,9 +24,15 @@ var IngressServicePortMissing = &inspect.Rule{
 		URL:     core.DocIngressConfig,
 	},
 	Check: func(p *inspect.Pass) {
-		forIngressBackends(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string, b core.IngressBackend) {
+		forIngressBackends(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string, b core.IngressBackend) {
 			svc := core.FindService(cl, ing.Namespace, b.Service.Name)
-			if svc == nil || core.ServicePort(svc, b.Service.Port) != nil {
+			if svc == nil {
+				return // ingress-service-missing's
+			}
+			// Judged once a backend's Service is there to match against.
+			res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+			p.Judge(res)
+			if core.ServicePort(svc, b.Service.Port) != nil {
 				return
 			}
 			var ports []string
@@ -59,7 +65,7 @@ var IngressServicePortMissing = &inspect.Rule{
 			p.Report(inspect.Finding{
 				Key:         b.Field,
 				Message:     msg,
-				Resource:    core.KubeResource(cl, "Ingress", ing.ObjectMeta),
+				Resource:    res,
 				Evidence:    map[string]any{"backend": b.Field, "service": svc.Name, "port": core.PortLabel(b.Service.Port), "servicePorts": ports},
 				Remediation: fix,
 			})

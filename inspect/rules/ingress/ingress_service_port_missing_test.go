@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 func TestIngressServicePortMissing(t *testing.T) {
@@ -22,4 +23,20 @@ func TestIngressServicePortMissing(t *testing.T) {
 			want: []string{"uses port 80 of Service web, which has no port of that name"}},
 		{name: "Service missing is the other rule's", ingresses: []networkingv1.Ingress{ruletest.Ingress("shop", "site", "", "web")}},
 	})
+}
+
+func TestIngressServicePortMissingCounts(t *testing.T) {
+	t.Parallel()
+	// Judged: the 2 Ingresses whose Service exists; a uses port 80 of web
+	// and passes, b names port "nope" and fails. c routes only to a
+	// missing Service (ingress-service-missing's): not judged.
+	full, partial := objectInventories([]networkingv1.Ingress{
+		ruletest.Ingress("shop", "a", "", "web"),
+		namedPortIngress("shop", "b", "web", "nope"),
+		ruletest.Ingress("shop", "c", "", "gone"),
+	}, []corev1.Service{ruletest.Service("shop", "web", nil)}, inventory.KubeServices)
+	ruletest.ExpectCounts(t, full, IngressServicePortMissing, ruletest.Counts{Judged: 2, Passed: 1, Failed: 1})
+	// Cluster edge, holding the same objects, could not be read: one
+	// place not checked, its objects not judged.
+	expectReason(t, ruletest.ExpectCounts(t, partial, IngressServicePortMissing, ruletest.Counts{Judged: 2, Passed: 1, Failed: 1, CouldNotCheck: 1}), inventory.KubeServices)
 }

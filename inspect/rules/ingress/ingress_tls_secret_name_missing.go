@@ -24,7 +24,12 @@ var IngressTLSSecretNameMissing = &inspect.Rule{
 		URL:     core.DocIngressHTTPS,
 	},
 	Check: func(p *inspect.Pass) {
-		core.ForIngresses(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+		core.ForIngresses(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+			if len(ing.Spec.TLS) == 0 {
+				return
+			}
+			res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+			p.Judge(res)
 			for i := len(ing.Spec.TLS) - 1; i >= 0; i-- {
 				t := ing.Spec.TLS[i]
 				if t.SecretName != "" {
@@ -33,7 +38,7 @@ var IngressTLSSecretNameMissing = &inspect.Rule{
 				p.Report(inspect.Finding{
 					Key:         fmt.Sprintf("spec.tls[%d]", i),
 					Message:     fmt.Sprintf("spec.tls[%d] (hosts %s) has no secretName: the load-balancer sync fails with `secret \"\" does not exist`", i, strings.Join(t.Hosts, ", ")),
-					Resource:    core.KubeResource(cl, "Ingress", ing.ObjectMeta),
+					Resource:    res,
 					Evidence:    map[string]any{"tls": fmt.Sprintf("spec.tls[%d]", i), "hosts": t.Hosts},
 					Remediation: fmt.Sprintf("kubectl patch ingress %s -n %s --type json -p '[{\"op\":\"remove\",\"path\":\"/spec/tls/%d\"}]'", ing.Name, ing.Namespace, i),
 				})

@@ -27,7 +27,7 @@ var ManagedCertificateMissing = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			if !inv.Known(inventory.KubeIngresses, cl.Scope()) || !inv.Known(inventory.KubeManagedCertificates, cl.Scope()) {
+			if !p.Known(inventory.KubeIngresses, cl.Scope()) || !p.Known(inventory.KubeManagedCertificates, cl.Scope()) {
 				continue
 			}
 			have := map[string]bool{}
@@ -37,8 +37,13 @@ var ManagedCertificateMissing = &inspect.Rule{
 				names = append(names, mc.Namespace+"/"+mc.Name)
 			}
 			core.GKEIngresses(cl, func(ing *networkingv1.Ingress, class string) {
-				for _, name := range gke.ManagedCertificateNames(ing) {
-					res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+				certs := gke.ManagedCertificateNames(ing)
+				if len(certs) == 0 {
+					return
+				}
+				res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+				p.Judge(res)
+				for _, name := range certs {
 					if class != gke.ClassGCE {
 						p.Report(inspect.Finding{
 							Key:         name,

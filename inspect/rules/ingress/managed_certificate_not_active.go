@@ -29,7 +29,7 @@ var ManagedCertificateNotActive = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			if !inv.Known(inventory.KubeManagedCertificates, cl.Scope()) {
+			if !p.Known(inventory.KubeManagedCertificates, cl.Scope()) {
 				continue
 			}
 			users := map[string][]string{} // ns/name -> Ingresses
@@ -50,6 +50,8 @@ var ManagedCertificateNotActive = &inspect.Rule{
 			}
 			for i := range cl.ManagedCertificates {
 				mc := &cl.ManagedCertificates[i]
+				res := core.KubeResource(cl, "ManagedCertificate", mc.ObjectMeta)
+				p.Judge(res)
 				st := mc.Status.CertificateStatus
 				if st == "Active" {
 					continue
@@ -108,7 +110,7 @@ var ManagedCertificateNotActive = &inspect.Rule{
 				p.Report(inspect.Finding{
 					Severity: sev,
 					Message:  msg,
-					Resource: core.KubeResource(cl, "ManagedCertificate", mc.ObjectMeta),
+					Resource: res,
 					Evidence: map[string]any{"status.certificateStatus": mc.Status.CertificateStatus, "status.domainStatus": doms, "status.certificateName": mc.Status.CertificateName,
 						"usedBy": users[k], "ingressIPs": core.SortedUnique(ips[k])},
 					Remediation: fix,

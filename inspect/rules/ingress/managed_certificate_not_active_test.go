@@ -7,6 +7,7 @@ import (
 
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 func TestManagedCertificateNotActive(t *testing.T) {
@@ -40,4 +41,31 @@ func TestManagedCertificateNotActive(t *testing.T) {
 		inv, _ := managedCertSetup("shop-cert", managedCertificate("shop-cert", "Active", old, "shop.example.com=Active"))
 		ruletest.Expect(t, ruletest.Run(t, inv, ManagedCertificateNotActive))
 	})
+}
+
+func TestManagedCertificateNotActiveCounts(t *testing.T) {
+	t.Parallel()
+	old := ruletest.Now.Add(-10 * 24 * time.Hour)
+	mcs := []inventory.ManagedCertificate{
+		managedCertificate("active", "Active", old, "a.example.com=Active"),                                     // passes
+		managedCertificate("stuck", "Provisioning", old, "b.example.com=FailedNotVisible"),                      // fails
+		managedCertificate("young", "Provisioning", ruletest.Now.Add(-time.Hour), "c.example.com=Provisioning"), // an hour: passes
+	}
+	inv, _ := managedCertSetup("stuck", mcs...)
+	ruletest.ExpectCounts(t, inv, ManagedCertificateNotActive, ruletest.Counts{Judged: 3, Passed: 2, Failed: 1})
+
+	// prod's Ingresses unread only change the wording (still judged, not a
+	// place left unchecked); edge's ManagedCertificates unread are.
+	_, cl := managedCertSetup("stuck", mcs...)
+	edge := edgeCluster()
+	edge.ManagedCertificates = mcs
+	inv = ruletest.Inventory(cl, edge)
+	inv.CollectedAt = ruletest.Now
+	ruletest.FailSource(inv, inventory.KubeIngresses, cl.Scope())
+	ruletest.FailSource(inv, inventory.KubeManagedCertificates, edge.Scope())
+	c := ruletest.ExpectCounts(t, inv, ManagedCertificateNotActive, ruletest.Counts{Judged: 3, Passed: 2, Failed: 1, CouldNotCheck: 1})
+	expectReason(t, c, inventory.KubeManagedCertificates)
+	if strings.Contains(strings.Join(c.Reasons, "\n"), string(inventory.KubeIngresses)) {
+		t.Errorf("reasons %q count the Ingresses, which only change the wording", c.Reasons)
+	}
 }

@@ -30,17 +30,19 @@ var NEGAnnotationInvalid = &inspect.Rule{
 		URL:     core.DocNEG,
 	},
 	Check: func(p *inspect.Pass) {
-		forServices(p.Inventory, func(cl *inventory.Cluster, svc *corev1.Service) {
+		forServices(p, func(cl *inventory.Cluster, svc *corev1.Service) {
 			a, set, err := gke.ParseNEG(svc)
 			if !set {
 				return
 			}
+			res := core.KubeResource(cl, "Service", svc.ObjectMeta)
+			p.Judge(res)
 			raw := svc.Annotations[gke.AnnNEG]
 			fixBase := fmt.Sprintf("kubectl annotate service %s -n %s %s=", svc.Name, svc.Namespace, gke.AnnNEG)
 			if err != nil {
 				p.Report(inspect.Finding{
 					Message:     fmt.Sprintf("Annotation %s = %s is not valid JSON (%v): the NEG controller ignores it, so no NEG is created for this Service", gke.AnnNEG, raw, err),
-					Resource:    core.KubeResource(cl, "Service", svc.ObjectMeta),
+					Resource:    res,
 					Evidence:    map[string]any{"annotation": gke.AnnNEG, "value": raw},
 					Remediation: fixBase + `'{"ingress":true}' --overwrite`,
 				})
@@ -88,7 +90,7 @@ var NEGAnnotationInvalid = &inspect.Rule{
 			p.Report(inspect.Finding{
 				Message: fmt.Sprintf("Annotation %s exposes port %s, but the Service's ports are %s (exposed_ports keys are Service port numbers, not target ports): the NEG controller fails with \"port %s specified in \\\"cloud.google.com/neg\\\" doesn't exist in the service\"",
 					gke.AnnNEG, strings.Join(bad, ", "), strings.Join(ports, ", "), bad[0]),
-				Resource:    core.KubeResource(cl, "Service", svc.ObjectMeta),
+				Resource:    res,
 				Evidence:    map[string]any{"annotation": gke.AnnNEG, "value": raw, "unknownPorts": bad, "servicePorts": ports},
 				Remediation: fixBase + "'" + string(fixedJSON) + "' --overwrite",
 			})

@@ -26,18 +26,20 @@ var NEGMissing = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !inv.Known(inventory.ComputeNEGs, inventory.ProjectScope(inv.Project)) {
+		if !p.Known(inventory.ComputeNEGs, inventory.ProjectScope(inv.Project)) {
 			return
 		}
 		exists := map[string]bool{}
 		for _, n := range inv.Compute.NEGs {
 			exists[inventory.LocationOf(n.SelfLink)+"/"+n.Name] = true
 		}
-		forServices(inv, func(cl *inventory.Cluster, svc *corev1.Service) {
+		forServices(p, func(cl *inventory.Cluster, svc *corev1.Service) {
 			st, ok := gke.ParseNEGStatus(svc)
 			if !ok {
 				return
 			}
+			res := core.KubeResource(cl, "Service", svc.ObjectMeta)
+			p.Judge(res)
 			var missing []string
 			for _, port := range core.SortedKeys(st.NEGs) {
 				for _, z := range st.Zones {
@@ -51,7 +53,7 @@ var NEGMissing = &inspect.Rule{
 			}
 			p.Report(inspect.Finding{
 				Message:  fmt.Sprintf("cloud.google.com/neg-status lists NEGs that Compute Engine does not have: %s: the Ingress sync fails with a NEG 404 and Pods there get no traffic", strings.Join(missing, ", ")),
-				Resource: core.KubeResource(cl, "Service", svc.ObjectMeta),
+				Resource: res,
 				Evidence: map[string]any{"missing": missing, "negStatus": svc.Annotations[gke.AnnNEGStatus]},
 				Remediation: fmt.Sprintf("kubectl describe service %s -n %s   # the NEG controller's error; to have the NEGs recreated: kubectl annotate service %s -n %s %s- && kubectl annotate service %s -n %s %s='%s'",
 					svc.Name, svc.Namespace, svc.Name, svc.Namespace, gke.AnnNEG, svc.Name, svc.Namespace, gke.AnnNEG, svc.Annotations[gke.AnnNEG]),

@@ -27,7 +27,7 @@ var PreSharedCertMissing = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !inv.Known(inventory.ComputeSSLCertificates, inventory.ProjectScope(inv.Project)) {
+		if !p.Known(inventory.ComputeSSLCertificates, inventory.ProjectScope(inv.Project)) {
 			return
 		}
 		byScope := map[string][]string{} // "global" or region -> names
@@ -38,7 +38,7 @@ var PreSharedCertMissing = &inspect.Rule{
 			}
 		}
 		for _, cl := range inv.Clusters {
-			if !inv.Known(inventory.KubeIngresses, cl.Scope()) || cl.Project != inv.Project {
+			if cl.Project != inv.Project || !p.Known(inventory.KubeIngresses, cl.Scope()) {
 				continue
 			}
 			core.GKEIngresses(cl, func(ing *networkingv1.Ingress, class string) {
@@ -46,7 +46,13 @@ var PreSharedCertMissing = &inspect.Rule{
 				if class != gke.ClassGCE {
 					scope, flag = cl.Region(), "--region "+cl.Region()
 				}
-				for _, name := range gke.PreSharedCertNames(ing) {
+				names := gke.PreSharedCertNames(ing)
+				if len(names) == 0 {
+					return
+				}
+				res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+				p.Judge(res)
+				for _, name := range names {
 					if core.Contains(byScope[scope], name) {
 						continue
 					}
@@ -69,7 +75,7 @@ var PreSharedCertMissing = &inspect.Rule{
 					p.Report(inspect.Finding{
 						Key:         name,
 						Message:     msg,
-						Resource:    core.KubeResource(cl, "Ingress", ing.ObjectMeta),
+						Resource:    res,
 						Evidence:    map[string]any{"annotation": gke.AnnPreSharedCert, "name": name, "scope": scope, "class": class, "elsewhere": elsewhere},
 						Remediation: fix,
 					})

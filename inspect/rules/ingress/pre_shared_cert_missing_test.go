@@ -9,6 +9,7 @@ import (
 
 	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 func TestPreSharedCertMissing(t *testing.T) {
@@ -34,4 +35,39 @@ func TestPreSharedCertMissing(t *testing.T) {
 			ruletest.Expect(t, ruletest.Run(t, inv, PreSharedCertMissing), tc.want...)
 		})
 	}
+}
+
+func TestPreSharedCertMissingCounts(t *testing.T) {
+	t.Parallel()
+	ingresses := func() []networkingv1.Ingress {
+		with := func(name, class, certs string) networkingv1.Ingress {
+			ing := ruletest.Ingress("shop", name, class, "web")
+			if certs != "" {
+				ing.Annotations[gke.AnnPreSharedCert] = certs
+			}
+			return ing
+		}
+		return []networkingv1.Ingress{
+			with("a", "", "wildcard"),             // global certificate exists: passes
+			with("b", "", "legacy"),               // no such certificate: fails
+			with("c", "", ""),                     // names none: not judged
+			with("d", "gce-internal", "wildcard"), // global, but internal needs regional: fails
+		}
+	}
+	cl := ruletest.ProdCluster()
+	cl.Ingresses = ingresses()
+	edge := edgeCluster()
+	edge.Ingresses = ingresses()
+	inv := ruletest.Inventory(cl, edge)
+	inv.Compute.SSLCertificates = []*compute.SslCertificate{{Name: "wildcard", SelfLink: ruletest.G("global/sslCertificates/wildcard")}}
+	// Cluster edge's Ingresses could not be read: not judged, one place
+	// not checked.
+	ruletest.FailSource(inv, inventory.KubeIngresses, edge.Scope())
+	c := ruletest.ExpectCounts(t, inv, PreSharedCertMissing, ruletest.Counts{Judged: 3, Passed: 1, Failed: 2, CouldNotCheck: 1})
+	expectReason(t, c, inventory.KubeIngresses)
+
+	// The certificates could not be listed: nothing judged.
+	ruletest.FailSource(inv, inventory.ComputeSSLCertificates, inventory.ProjectScope(ruletest.Project))
+	c = ruletest.ExpectCounts(t, inv, PreSharedCertMissing, ruletest.Counts{CouldNotCheck: 1})
+	expectReason(t, c, inventory.ComputeSSLCertificates)
 }

@@ -31,12 +31,12 @@ var ReadinessProbeHealthCheckMismatch = &inspect.Rule{
 		inv := p.Inventory
 		x := core.IndexOf(p)
 		ps := inventory.ProjectScope(inv.Project)
-		if !inv.Known(inventory.ComputeBackendServices, ps) || !inv.Known(inventory.ComputeHealthChecks, ps) {
+		if !p.Known(inventory.ComputeBackendServices, ps) || !p.Known(inventory.ComputeHealthChecks, ps) {
 			return
 		}
 		reported := map[string]bool{}
 		for _, cl := range inv.Clusters {
-			if !inv.Known(inventory.KubeIngresses, cl.Scope()) || !inv.Known(inventory.KubeServices, cl.Scope()) || !core.WorkloadSourcesKnown(inv, cl) {
+			if !p.Known(inventory.KubeIngresses, cl.Scope()) || !p.Known(inventory.KubeServices, cl.Scope()) || !core.WorkloadSourcesKnown(p, cl) {
 				continue
 			}
 			core.GKEIngresses(cl, func(ing *networkingv1.Ingress, class string) {
@@ -52,7 +52,7 @@ var ReadinessProbeHealthCheckMismatch = &inspect.Rule{
 					// A BackendConfig path wins on every sync.
 					bcName, bcExists := "", false
 					if ref, ok, err := gke.ParseBackendConfig(svc); ok {
-						if err != nil || !inv.Known(inventory.KubeBackendConfigs, cl.Scope()) {
+						if err != nil || !p.Known(inventory.KubeBackendConfigs, cl.Scope()) {
 							continue // its BackendConfig may set the path: unknown
 						}
 						bcName = ref.ForPort(*sp)
@@ -70,16 +70,26 @@ var ReadinessProbeHealthCheckMismatch = &inspect.Rule{
 					if want == "" {
 						want = "/"
 					}
+					res := core.KubeResource(cl, "Service", svc.ObjectMeta)
 					for _, sb := range core.BackendServicesOf(x, cl, svc) {
 						if sb.Port.Port != sp.Port || len(sb.BS.HealthChecks) == 0 || reported[sb.BS.SelfLink] {
 							continue
 						}
 						hc := x.HealthCheck(sb.BS.HealthChecks[0])
 						if hc == nil {
+							// Not read: the pass records it when its
+							// project's health checks were not listed.
+							p.KnownResource(inventory.ComputeHealthChecks, sb.BS.HealthChecks[0])
 							continue
 						}
 						got, ok := core.HealthCheckPath(hc)
-						if !ok || got == want {
+						if !ok {
+							continue
+						}
+						// Judged once a health check built from the probe
+						// is compared with it.
+						p.Judge(res)
+						if got == want {
 							continue
 						}
 						reported[sb.BS.SelfLink] = true
@@ -97,7 +107,7 @@ var ReadinessProbeHealthCheckMismatch = &inspect.Rule{
 							Key: hc.Name,
 							Message: fmt.Sprintf("Health check %s of Service %s/%s port %s (Ingress %s/%s) probes %q, but the Pods' readiness probe (%s) checks %q: GKE copies the probe only when it creates the health check, so the load balancer judges the Pods by a path they no longer declare ready",
 								hc.Name, svc.Namespace, svc.Name, core.PortName(*sp), ing.Namespace, ing.Name, got, src, want),
-							Resource: core.KubeResource(cl, "Service", svc.ObjectMeta),
+							Resource: res,
 							Evidence: map[string]any{"healthCheck": hc.Name, "healthCheck.requestPath": got, "readinessProbe.path": want, "probeOf": src,
 								"healthCheck.description": strings.TrimSpace(hc.Description), "backendService": sb.BS.Name},
 							Remediation: fix,

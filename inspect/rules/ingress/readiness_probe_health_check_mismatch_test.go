@@ -93,3 +93,34 @@ func TestReadinessProbeHealthCheckMismatch(t *testing.T) {
 		})
 	}
 }
+
+func TestReadinessProbeHealthCheckMismatchCounts(t *testing.T) {
+	t.Parallel()
+	// One Service, shop/web, with one backend service and health check:
+	// judged when its health check is compared with the probe.
+	inv, _ := readinessSetup("/ready", "/")
+	ruletest.ExpectCounts(t, inv, ReadinessProbeHealthCheckMismatch, ruletest.Counts{Judged: 1, Failed: 1})
+	inv, _ = readinessSetup("/ready", "/ready")
+	ruletest.ExpectCounts(t, inv, ReadinessProbeHealthCheckMismatch, ruletest.Counts{Judged: 1, Passed: 1})
+
+	// Its BackendConfig sets the path: the probe is not what counts, not
+	// judged.
+	inv, cl := readinessSetup("/ready", "/")
+	cl.Services[0].Annotations[gke.AnnBackendConfig] = `{"default":"web-bc"}`
+	cl.BackendConfigs = []inventory.BackendConfig{ruletest.BackendConfig("shop", "web-bc", inventory.BackendConfigSpec{HealthCheck: &inventory.BackendConfigHealthCheck{RequestPath: ruletest.Ptr("/ready")}})}
+	ruletest.ExpectCounts(t, inv, ReadinessProbeHealthCheckMismatch, ruletest.Counts{})
+
+	// What the verdict rests on not read: not judged, one place each.
+	for _, unread := range []struct {
+		source inventory.Source
+		scope  func(*inventory.Cluster) string
+	}{
+		{inventory.KubeDeployments, (*inventory.Cluster).Scope},
+		{inventory.ComputeHealthChecks, func(*inventory.Cluster) string { return inventory.ProjectScope(ruletest.Project) }},
+	} {
+		inv, cl := readinessSetup("/ready", "/")
+		ruletest.FailSource(inv, unread.source, unread.scope(cl))
+		c := ruletest.ExpectCounts(t, inv, ReadinessProbeHealthCheckMismatch, ruletest.Counts{CouldNotCheck: 1})
+		expectReason(t, c, unread.source)
+	}
+}

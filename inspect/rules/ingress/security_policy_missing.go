@@ -34,7 +34,7 @@ var SecurityPolicyMissing = &inspect.Rule{
 
 func checkSecurityPolicyMissing(p *inspect.Pass) {
 	inv := p.Inventory
-	if !inv.Known(inventory.ComputeSecurityPolicies, inventory.ProjectScope(inv.Project)) {
+	if !p.Known(inventory.ComputeSecurityPolicies, inventory.ProjectScope(inv.Project)) {
 		return
 	}
 	var global []string
@@ -51,20 +51,25 @@ func checkSecurityPolicyMissing(p *inspect.Pass) {
 	}
 	sort.Strings(global)
 	for _, cl := range inv.Clusters {
-		if !inv.Known(inventory.KubeBackendConfigs, cl.Scope()) {
+		if !p.Known(inventory.KubeBackendConfigs, cl.Scope()) {
 			continue
 		}
 		for i := range cl.BackendConfigs {
 			bc := &cl.BackendConfigs[i]
 			sp := bc.Spec.SecurityPolicy
-			if sp == nil || sp.Name == "" || core.Contains(global, sp.Name) {
+			if sp == nil || sp.Name == "" {
 				continue
 			}
-			p.Report(securityPolicyFinding(inv, cl, bc, global, regional[sp.Name]))
+			res := core.KubeResource(cl, "BackendConfig", bc.ObjectMeta)
+			p.Judge(res)
+			if core.Contains(global, sp.Name) {
+				continue
+			}
+			p.Report(securityPolicyFinding(res, inv, cl, bc, global, regional[sp.Name]))
 		}
 	}
 	for _, cl := range inv.Clusters {
-		if !inv.Known(inventory.KubeGCPBackendPolicies, cl.Scope()) {
+		if !p.Known(inventory.KubeGCPBackendPolicies, cl.Scope()) {
 			continue
 		}
 		for i := range cl.GCPBackendPolicies {
@@ -73,7 +78,12 @@ func checkSecurityPolicyMissing(p *inspect.Pass) {
 				continue
 			}
 			name := *pol.Spec.Default.SecurityPolicy
-			if name == "" || core.Contains(global, name) {
+			if name == "" {
+				continue
+			}
+			res := core.KubeResource(cl, "GCPBackendPolicy", pol.ObjectMeta)
+			p.Judge(res)
+			if core.Contains(global, name) {
 				continue
 			}
 			msg := fmt.Sprintf("spec.default.securityPolicy is %q, but project %s has no global Cloud Armor security policy of that name", name, inv.Project)
@@ -84,7 +94,7 @@ func checkSecurityPolicyMissing(p *inspect.Pass) {
 			}
 			p.Report(inspect.Finding{
 				Message:     msg + fmt.Sprintf(". The policy targets %s %s", pol.Spec.TargetRef.Kind, pol.Spec.TargetRef.Name),
-				Resource:    core.KubeResource(cl, "GCPBackendPolicy", pol.ObjectMeta),
+				Resource:    res,
 				Evidence:    map[string]any{"spec.default.securityPolicy": name, "globalSecurityPolicies": core.OrEmpty(global)},
 				Remediation: fix,
 			})
@@ -92,7 +102,7 @@ func checkSecurityPolicyMissing(p *inspect.Pass) {
 	}
 }
 
-func securityPolicyFinding(inv *inventory.Inventory, cl *inventory.Cluster, bc *inventory.BackendConfig, global, regions []string) inspect.Finding {
+func securityPolicyFinding(res inspect.Resource, inv *inventory.Inventory, cl *inventory.Cluster, bc *inventory.BackendConfig, global, regions []string) inspect.Finding {
 	name := bc.Spec.SecurityPolicy.Name
 	var msg strings.Builder
 	fmt.Fprintf(&msg, "spec.securityPolicy.name is %q, but project %s has no global Cloud Armor security policy of that name",
@@ -130,7 +140,7 @@ func securityPolicyFinding(inv *inventory.Inventory, cl *inventory.Cluster, bc *
 	}
 	return inspect.Finding{
 		Message:     core.Capitalize(msg.String()),
-		Resource:    core.KubeResource(cl, "BackendConfig", bc.ObjectMeta),
+		Resource:    res,
 		Evidence:    ev,
 		Remediation: fix,
 	}

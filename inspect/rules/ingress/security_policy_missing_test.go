@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -80,4 +81,46 @@ func TestSecurityPolicyMissing(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSecurityPolicyMissingCounts(t *testing.T) {
+	t.Parallel()
+	backendPolicy := func(name, spec string) inventory.GCPBackendPolicy {
+		var pol inventory.GCPBackendPolicy
+		if err := json.Unmarshal([]byte(`{"metadata":{"namespace":"shop","name":"`+name+`"},"spec":{"targetRef":{"kind":"Service","name":"web"}`+spec+`}}`), &pol); err != nil {
+			t.Fatal(err)
+		}
+		return pol
+	}
+	objects := func(cl *inventory.Cluster) {
+		cl.BackendConfigs = []inventory.BackendConfig{
+			ruletest.BackendConfig("shop", "a", inventory.BackendConfigSpec{SecurityPolicy: &inventory.BackendConfigSecurityPolicy{Name: "edge-waf"}}),  // exists: passes
+			ruletest.BackendConfig("shop", "b", inventory.BackendConfigSpec{SecurityPolicy: &inventory.BackendConfigSecurityPolicy{Name: "edge-wafs"}}), // fails
+			ruletest.BackendConfig("shop", "c", inventory.BackendConfigSpec{SecurityPolicy: &inventory.BackendConfigSecurityPolicy{Name: ""}}),          // removes it: not judged
+			ruletest.BackendConfig("shop", "d", inventory.BackendConfigSpec{}),                                                                          // none: not judged
+		}
+		cl.GCPBackendPolicies = []inventory.GCPBackendPolicy{
+			backendPolicy("p1", `,"default":{"securityPolicy":"gone"}`),     // fails
+			backendPolicy("p2", `,"default":{"securityPolicy":"edge-waf"}`), // passes
+			backendPolicy("p3", ``), // none: not judged
+		}
+	}
+	cl := ruletest.ProdCluster()
+	objects(cl)
+	edge := edgeCluster()
+	objects(edge)
+	inv := ruletest.Inventory(cl, edge)
+	inv.Compute.SecurityPolicies = []*compute.SecurityPolicy{ruletest.SecurityPolicy("edge-waf", "")}
+	// Cluster edge's BackendConfigs and GCPBackendPolicies could not be
+	// read: 2 places not checked, its objects not judged.
+	ruletest.FailSource(inv, inventory.KubeBackendConfigs, edge.Scope())
+	ruletest.FailSource(inv, inventory.KubeGCPBackendPolicies, edge.Scope())
+	c := ruletest.ExpectCounts(t, inv, SecurityPolicyMissing, ruletest.Counts{Judged: 4, Passed: 2, Failed: 2, CouldNotCheck: 2})
+	expectReason(t, c, inventory.KubeBackendConfigs)
+	expectReason(t, c, inventory.KubeGCPBackendPolicies)
+
+	// The policies could not be listed: nothing judged.
+	ruletest.FailSource(inv, inventory.ComputeSecurityPolicies, inventory.ProjectScope(ruletest.Project))
+	c = ruletest.ExpectCounts(t, inv, SecurityPolicyMissing, ruletest.Counts{CouldNotCheck: 1})
+	expectReason(t, c, inventory.ComputeSecurityPolicies)
 }

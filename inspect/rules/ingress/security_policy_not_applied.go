@@ -27,7 +27,7 @@ var SecurityPolicyNotApplied = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		ps := inventory.ProjectScope(inv.Project)
-		if !inv.Known(inventory.ComputeBackendServices, ps) || !inv.Known(inventory.ComputeSecurityPolicies, ps) {
+		if !p.Known(inventory.ComputeBackendServices, ps) || !p.Known(inventory.ComputeSecurityPolicies, ps) {
 			return
 		}
 		global := map[string]bool{}
@@ -36,9 +36,9 @@ var SecurityPolicyNotApplied = &inspect.Rule{
 				global[sp.Name] = true
 			}
 		}
-		forServices(inv, func(cl *inventory.Cluster, svc *corev1.Service) {
+		forServices(p, func(cl *inventory.Cluster, svc *corev1.Service) {
 			ref, ok, err := gke.ParseBackendConfig(svc)
-			if !ok || err != nil || !inv.Known(inventory.KubeBackendConfigs, cl.Scope()) {
+			if !ok || err != nil || !p.Known(inventory.KubeBackendConfigs, cl.Scope()) {
 				return
 			}
 			for _, sb := range core.BackendServicesOf(core.IndexOf(p), cl, svc) {
@@ -47,6 +47,8 @@ var SecurityPolicyNotApplied = &inspect.Rule{
 				if bc == nil || bc.Spec.SecurityPolicy == nil || bc.Spec.SecurityPolicy.Name == "" || !global[bc.Spec.SecurityPolicy.Name] || sb.BS.Region != "" {
 					continue
 				}
+				res := core.BackendServiceResource(sb.BS)
+				p.Judge(res)
 				want := bc.Spec.SecurityPolicy.Name
 				have := inventory.LastSegment(sb.BS.SecurityPolicy)
 				if have == want {
@@ -59,7 +61,7 @@ var SecurityPolicyNotApplied = &inspect.Rule{
 				p.Report(inspect.Finding{
 					Message: fmt.Sprintf("BackendConfig %s/%s names Cloud Armor policy %q for port %s of Service %s/%s, but its backend service carries %s: the controller is not applying it",
 						svc.Namespace, bcName, want, core.PortName(sb.Port), svc.Namespace, svc.Name, carries),
-					Resource: core.BackendServiceResource(sb.BS),
+					Resource: res,
 					Evidence: map[string]any{"backendConfig": svc.Namespace + "/" + bcName, "spec.securityPolicy.name": want, "backendService.securityPolicy": sb.BS.SecurityPolicy, "service": svc.Namespace + "/" + svc.Name},
 					Remediation: fmt.Sprintf("kubectl describe ingress -n %s   # find the controller's error; to apply it now: gcloud compute backend-services update %s --security-policy %s %s --project %s",
 						svc.Namespace, sb.BS.Name, want, core.GCloudScope(sb.BS), inventory.ProjectOf(sb.BS.SelfLink)),

@@ -45,3 +45,34 @@ func TestSecurityPolicyNotApplied(t *testing.T) {
 		})
 	}
 }
+
+func TestSecurityPolicyNotAppliedCounts(t *testing.T) {
+	t.Parallel()
+	// Service shop/web uses BackendConfig armored (edge-waf) and has one
+	// backend service: judged, failing unless it carries edge-waf.
+	setup := func(bsPolicy string) (*inventory.Inventory, *inventory.Cluster) {
+		cl, bs := ruletest.NEGService(30, corev1.Container{Name: "web"}, nil)
+		cl.Services[0].Annotations[gke.AnnBackendConfig] = `{"default":"armored"}`
+		cl.BackendConfigs = []inventory.BackendConfig{ruletest.BackendConfig("shop", "armored", inventory.BackendConfigSpec{SecurityPolicy: &inventory.BackendConfigSecurityPolicy{Name: "edge-waf"}})}
+		if bsPolicy != "" {
+			bs.SecurityPolicy = ruletest.G("global/securityPolicies/" + bsPolicy)
+		}
+		inv := ruletest.Inventory(cl)
+		inv.Compute.BackendServices = []*compute.BackendService{bs}
+		inv.Compute.SecurityPolicies = []*compute.SecurityPolicy{ruletest.SecurityPolicy("edge-waf", "")}
+		return inv, cl
+	}
+	inv, _ := setup("")
+	ruletest.ExpectCounts(t, inv, SecurityPolicyNotApplied, ruletest.Counts{Judged: 1, Failed: 1})
+	inv, _ = setup("edge-waf")
+	ruletest.ExpectCounts(t, inv, SecurityPolicyNotApplied, ruletest.Counts{Judged: 1, Passed: 1})
+
+	// BackendConfigs or backend services not read: nothing judged, one
+	// place not checked.
+	inv, cl := setup("")
+	ruletest.FailSource(inv, inventory.KubeBackendConfigs, cl.Scope())
+	expectReason(t, ruletest.ExpectCounts(t, inv, SecurityPolicyNotApplied, ruletest.Counts{CouldNotCheck: 1}), inventory.KubeBackendConfigs)
+	inv, _ = setup("")
+	ruletest.FailSource(inv, inventory.ComputeBackendServices, inventory.ProjectScope(ruletest.Project))
+	expectReason(t, ruletest.ExpectCounts(t, inv, SecurityPolicyNotApplied, ruletest.Counts{CouldNotCheck: 1}), inventory.ComputeBackendServices)
+}

@@ -27,11 +27,13 @@ or make the Service a NodePort:
 	},
 	Check: func(p *inspect.Pass) {
 		seen := map[string]bool{}
-		forIngressBackends(p.Inventory, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string, b core.IngressBackend) {
+		forIngressBackends(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string, b core.IngressBackend) {
 			svc := core.FindService(cl, ing.Namespace, b.Service.Name)
 			if svc == nil {
 				return
 			}
+			res := core.KubeResource(cl, "Service", svc.ObjectMeta)
+			p.Judge(res)
 			if a, set, err := gke.ParseNEG(svc); set && err == nil && a.Ingress {
 				return
 			}
@@ -58,7 +60,7 @@ or make the Service a NodePort:
 			p.Report(inspect.Finding{
 				Message: fmt.Sprintf("Service is of type %s and has no cloud.google.com/neg annotation with \"ingress\": true, but Ingress %s/%s (class %s) routes to it: the controller fails with service \"%s/%s\" is type %q, expected \"NodePort\" or \"LoadBalancer\" (%s), so the Ingress cannot sync",
 					t, ing.Namespace, ing.Name, class, svc.Namespace, svc.Name, t, need),
-				Resource:    core.KubeResource(cl, "Service", svc.ObjectMeta),
+				Resource:    res,
 				Evidence:    map[string]any{"type": t, "negAnnotation": svc.Annotations[gke.AnnNEG], "ingress": ing.Namespace + "/" + ing.Name, "class": class},
 				Remediation: fix,
 			})

@@ -11,10 +11,10 @@ import (
 )
 
 // forServices calls fn for each Service of each cluster whose Services were
-// read.
-func forServices(inv *inventory.Inventory, fn func(cl *inventory.Cluster, svc *corev1.Service)) {
-	for _, cl := range inv.Clusters {
-		if !inv.Known(inventory.KubeServices, cl.Scope()) {
+// read; the pass records the clusters where they were not.
+func forServices(p *inspect.Pass, fn func(cl *inventory.Cluster, svc *corev1.Service)) {
+	for _, cl := range p.Inventory.Clusters {
+		if !p.Known(inventory.KubeServices, cl.Scope()) {
 			continue
 		}
 		for i := range cl.Services {

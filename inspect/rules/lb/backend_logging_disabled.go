@@ -23,12 +23,16 @@ var BackendLoggingDisabled = &inspect.Rule{
 		URL:     core.DocTroubleshootLB,
 	},
 	Check: func(p *inspect.Pass) {
+		// Without the list, no backend service is judged.
+		backendServicesKnown(p)
 		for _, sb := range servingBackends(p) {
-			if sb.bs.LogConfig != nil && sb.bs.LogConfig.Enable {
-				continue
-			}
 			if !sb.gke && (!core.IsProxyBackendService(sb.bs) || !httpProtocol(sb.bs.Protocol)) {
 				continue // request logs are the Application Load Balancers'
+			}
+			res := core.BackendServiceResource(sb.bs)
+			p.Judge(res)
+			if sb.bs.LogConfig != nil && sb.bs.LogConfig.Enable {
+				continue
 			}
 			svcName := ""
 			if d, ok := gke.ParseBackendServiceDescription(sb.bs.Description); ok {
@@ -50,7 +54,7 @@ var BackendLoggingDisabled = &inspect.Rule{
 			}
 			p.Report(inspect.Finding{
 				Message:     fmt.Sprintf("%s has logConfig.enable false: its requests are not logged, so a 502's statusDetails cannot be read", sb.servedBy()),
-				Resource:    core.BackendServiceResource(sb.bs),
+				Resource:    res,
 				Evidence:    map[string]any{"logConfig.enable": false, "owners": sb.owners, "service": svcName},
 				Remediation: fix,
 			})

@@ -6,6 +6,7 @@ import (
 	compute "google.golang.org/api/compute/v1"
 
 	"github.com/lbdiag/lbdiag/gke"
+	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -13,9 +14,9 @@ import (
 const docBackendService = "https://cloud.google.com/load-balancing/docs/backend-service"
 
 // backendServicesKnown reports whether the project's backend services were
-// read.
-func backendServicesKnown(inv *inventory.Inventory) bool {
-	return inv.Known(inventory.ComputeBackendServices, inventory.ProjectScope(inv.Project))
+// read, recording that the rule could not check the project when not.
+func backendServicesKnown(p *inspect.Pass) bool {
+	return p.Known(inventory.ComputeBackendServices, inventory.ProjectScope(p.Inventory.Project))
 }
 
 // ownBackendServices are the backend services of the inspected project.

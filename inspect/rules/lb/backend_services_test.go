@@ -21,3 +21,25 @@ func backendService(edit func(*compute.BackendService)) func() *inventory.Invent
 		return inv
 	}
 }
+
+// webLike is backendService's "web", named name and edited (a regional
+// one when the edit sets its region).
+func webLike(name string, edit func(*compute.BackendService)) *compute.BackendService {
+	if edit == nil {
+		edit = func(*compute.BackendService) {}
+	}
+	b := backendService(edit)().Compute.BackendServices[0]
+	b.Name = name
+	b.SelfLink = ruletest.G("global/backendServices/" + name)
+	if b.Region != "" {
+		b.SelfLink = ruletest.G("regions/" + inventory.LastSegment(b.Region) + "/backendServices/" + name)
+	}
+	return b
+}
+
+// backendServicesProject is a project with these backend services.
+func backendServicesProject(bss ...*compute.BackendService) *inventory.Inventory {
+	inv := ruletest.LBProject()
+	inv.Compute.BackendServices = bss
+	return inv
+}

@@ -22,11 +22,16 @@ var BackendTimeoutTooLong = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !backendServicesKnown(inv) {
+		if !backendServicesKnown(p) {
 			return
 		}
 		for _, bs := range ownBackendServices(inv) {
-			if (bs.LoadBalancingScheme != "EXTERNAL" && bs.LoadBalancingScheme != "EXTERNAL_MANAGED") || !core.IsProxyBackendService(bs) || bs.TimeoutSec <= 86400 {
+			if (bs.LoadBalancingScheme != "EXTERNAL" && bs.LoadBalancingScheme != "EXTERNAL_MANAGED") || !core.IsProxyBackendService(bs) {
+				continue
+			}
+			res := core.BackendServiceResource(bs)
+			p.Judge(res)
+			if bs.TimeoutSec <= 86400 {
 				continue
 			}
 			fix := gkeFix(bs, `kubectl patch backendconfig BACKENDCONFIG -n NS --type merge -p '{"spec":{"timeoutSec":86400}}'   # the BackendConfig of Service SERVICE's port`,
@@ -36,7 +41,7 @@ var BackendTimeoutTooLong = &inspect.Rule{
 			}
 			p.Report(inspect.Finding{
 				Message:     fmt.Sprintf("Backend service %s (%s) has timeoutSec %d, over the 86,400 s (24 h) Google recommends at most: front-end restarts cut such connections anyway", bs.Name, bs.LoadBalancingScheme, bs.TimeoutSec),
-				Resource:    core.BackendServiceResource(bs),
+				Resource:    res,
 				Evidence:    map[string]any{"timeoutSec": bs.TimeoutSec},
 				Remediation: fix,
 			})

@@ -22,3 +22,25 @@ func TestBackendTimeoutTooLong(t *testing.T) {
 		}, nil},
 	})
 }
+
+func TestBackendTimeoutTooLongCounts(t *testing.T) {
+	t.Parallel()
+	// External proxy backend services are judged: web (2 days) fails, api
+	// (30 s) passes; ilb is internal, and tcp a passthrough one (regional
+	// EXTERNAL TCP): neither is judged.
+	inv := backendServicesProject(
+		webLike("web", func(b *compute.BackendService) { b.TimeoutSec = 172800 }),
+		webLike("api", nil),
+		webLike("ilb", func(b *compute.BackendService) {
+			b.LoadBalancingScheme, b.TimeoutSec, b.Region = "INTERNAL_MANAGED", 172800, ruletest.G("regions/us-east1")
+		}),
+		webLike("tcp", func(b *compute.BackendService) {
+			b.LoadBalancingScheme, b.Protocol, b.TimeoutSec, b.Region = "EXTERNAL", "TCP", 172800, ruletest.G("regions/us-east1")
+		}))
+	ruletest.ExpectCounts(t, inv, BackendTimeoutTooLong, ruletest.Counts{Judged: 2, Passed: 1, Failed: 1})
+	// The backend services unreadable: the project is the one place it
+	// could not check.
+	ruletest.FailSource(inv, inventory.ComputeBackendServices, projectScope)
+	c := ruletest.ExpectCounts(t, inv, BackendTimeoutTooLong, ruletest.Counts{CouldNotCheck: 1})
+	expectReason(t, c, string(inventory.ComputeBackendServices))
+}

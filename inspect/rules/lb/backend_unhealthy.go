@@ -14,6 +14,7 @@ import (
 var BackendUnhealthy = &inspect.Rule{
 	ID:       "backend-unhealthy",
 	Severity: inspect.Error,
+	Needs:    []inventory.Source{inventory.ComputeBackendHealth},
 	Title:    "Every backend group of a load balancer has a healthy endpoint",
 	Doc: inspect.Doc{
 		Why:     `A backend group (a zonal NEG or instance group) whose endpoints all fail the load balancer's health check receives no traffic; when every group of a backend service is unhealthy, its requests fail with 502 or "no healthy upstream". The ingress.kubernetes.io/backends annotation says HEALTHY as soon as one endpoint anywhere is, so lbdiag asks Compute Engine (backendServices.getHealth, once per group of each backend service, within the health budget) for the full picture. Load balancers GKE did not build are judged the same way.`,
@@ -23,11 +24,15 @@ var BackendUnhealthy = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
+		ps := inventory.ProjectScope(inv.Project)
+		// Without the list, no backend service is judged.
+		backendServicesKnown(p)
 		usageKnown := core.GraphOf(p).UsageKnown()
 		for _, sb := range servingBackends(p) {
 			if len(sb.owners) == 0 && usageKnown {
 				continue // used by nothing: its health harms no traffic
 			}
+			res := core.BackendServiceResource(sb.bs)
 			health := inv.Compute.BackendHealth[sb.bs.SelfLink]
 			var sick []string
 			perZone := map[string]string{}
@@ -53,6 +58,14 @@ var BackendUnhealthy = &inspect.Rule{
 					sick = append(sick, fmt.Sprintf("%s (%s: %d of %d endpoints healthy)", inventory.LastSegment(b.Group), zone, healthy, len(h.HealthStatus)))
 				}
 			}
+			switch {
+			case read == len(sb.bs.Backends):
+				p.Judge(res)
+			case len(sick) == 0:
+				// A group whose health was not read is unknown, never
+				// healthy: the backend service is not judged.
+				p.Known(inventory.ComputeBackendHealth, ps)
+			}
 			msg := fmt.Sprintf("%s has no healthy endpoint in %d of its %d backend groups: %s",
 				sb.servedBy(), len(sick), len(sb.bs.Backends), strings.Join(sick, "; "))
 			switch {
@@ -65,7 +78,7 @@ var BackendUnhealthy = &inspect.Rule{
 			}
 			p.Report(inspect.Finding{
 				Message:     msg,
-				Resource:    core.BackendServiceResource(sb.bs),
+				Resource:    res,
 				Evidence:    map[string]any{"healthByZone": perZone, "owners": sb.owners, "healthChecks": sb.bs.HealthChecks},
 				Remediation: fmt.Sprintf("gcloud compute backend-services get-health %s %s --project %s   # then check the %s, the health check's path and port, and health-check-firewall-missing", sb.bs.Name, core.GCloudScope(sb.bs), inventory.ProjectOf(sb.bs.SelfLink), backendKindWord(sb)),
 			})

@@ -1,6 +1,7 @@
 package lb
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/lbdiag/lbdiag/inspect"
@@ -24,3 +25,14 @@ func runInventoryCases(t *testing.T, rule *inspect.Rule, tests []inventoryCase) 
 		})
 	}
 }
+
+// expectReason checks that a check's reasons name what could not be read.
+func expectReason(t *testing.T, c inspect.Check, what string) {
+	t.Helper()
+	if !strings.Contains(strings.Join(c.Reasons, "\n"), what) {
+		t.Errorf("rule %s: reasons %q do not mention %s", c.Rule, c.Reasons, what)
+	}
+}
+
+// projectScope is the coverage scope of the test project.
+var projectScope = inventory.ProjectScope(ruletest.Project)

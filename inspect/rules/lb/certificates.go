@@ -5,16 +5,38 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
 const docManagedCerts = "https://cloud.google.com/load-balancing/docs/ssl-certificates/google-managed-certs"
 
+// certSources are the lists that can reference a certificate.
+var certSources = []inventory.Source{inventory.ComputeSSLCertificates, inventory.ComputeTargetHTTPSProxies, inventory.ComputeTargetSSLProxies}
+
 // certsKnown reports whether every list that can reference a certificate
-// was read for the project.
-func certsKnown(inv *inventory.Inventory) bool {
+// was read for the project, recording that the rule could not check the
+// project when not.
+func certsKnown(p *inspect.Pass) bool {
+	s := inventory.ProjectScope(p.Inventory.Project)
+	for _, src := range certSources {
+		if !p.Known(src, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// certsRead is certsKnown for a rule that only words its finding
+// differently when they were not: it records nothing.
+func certsRead(inv *inventory.Inventory) bool {
 	s := inventory.ProjectScope(inv.Project)
-	return inv.Known(inventory.ComputeSSLCertificates, s) && inv.Known(inventory.ComputeTargetHTTPSProxies, s) && inv.Known(inventory.ComputeTargetSSLProxies, s)
+	for _, src := range certSources {
+		if !inv.Known(src, s) {
+			return false
+		}
+	}
+	return true
 }
 
 // managedCertificateOf finds the GKE ManagedCertificate that made a

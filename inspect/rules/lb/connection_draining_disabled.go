@@ -23,11 +23,11 @@ var ConnectionDrainingDisabled = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !backendServicesKnown(inv) {
+		if !backendServicesKnown(p) {
 			return
 		}
 		for _, bs := range ownBackendServices(inv) {
-			if !core.IsProxyBackendService(bs) || (bs.ConnectionDraining != nil && bs.ConnectionDraining.DrainingTimeoutSec > 0) {
+			if !core.IsProxyBackendService(bs) {
 				continue
 			}
 			var igs []string
@@ -39,6 +39,11 @@ var ConnectionDrainingDisabled = &inspect.Rule{
 			if len(igs) == 0 {
 				continue
 			}
+			res := core.BackendServiceResource(bs)
+			p.Judge(res)
+			if bs.ConnectionDraining != nil && bs.ConnectionDraining.DrainingTimeoutSec > 0 {
+				continue
+			}
 			fix := gkeFix(bs, `kubectl patch backendconfig BACKENDCONFIG -n NS --type merge -p '{"spec":{"connectionDraining":{"drainingTimeoutSec":60}}}'   # the BackendConfig of Service SERVICE's port`, "")
 			if fix == "" {
 				fix = fmt.Sprintf("gcloud compute backend-services update %s %s --connection-draining-timeout=60 --project %s", bs.Name, core.GCloudScope(bs), inventory.ProjectOf(bs.SelfLink))
@@ -46,7 +51,7 @@ var ConnectionDrainingDisabled = &inspect.Rule{
 			p.Report(inspect.Finding{
 				Message: fmt.Sprintf("Backend service %s (%s, %s) has connectionDraining.drainingTimeoutSec 0 and instance-group backends (%s): requests in flight on an instance that leaves its group are cut (502 at every scale-in and rolling update)",
 					bs.Name, bs.LoadBalancingScheme, bs.Protocol, strings.Join(core.SortedUnique(igs), ", ")),
-				Resource:    core.BackendServiceResource(bs),
+				Resource:    res,
 				Evidence:    map[string]any{"connectionDraining.drainingTimeoutSec": 0, "instanceGroups": igs},
 				Remediation: fix,
 			})

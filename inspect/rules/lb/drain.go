@@ -8,6 +8,7 @@ import (
 
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 // negDetachLatency is the time the guide allows for a Pod's endpoint to
@@ -26,13 +27,25 @@ func agree(n int, singular, plural string) string {
 	return plural
 }
 
+// negServings are the NEG-served Services of the index; it records the
+// clusters whose Ingresses, Services, Gateways or HTTPRoutes were not read,
+// where the index could not find them (it checks coverage without the
+// pass).
+func negServings(p *inspect.Pass) []core.NEGServing {
+	for _, cl := range p.Inventory.Clusters {
+		s := cl.Scope()
+		_ = p.Known(inventory.KubeIngresses, s) && p.Known(inventory.KubeServices, s) &&
+			p.Known(inventory.KubeGateways, s) && p.Known(inventory.KubeHTTPRoutes, s)
+	}
+	return core.IndexOf(p).NEGServings()
+}
+
 // workloadFindings calls check for each workload of each NEG-served Service
 // once, in clusters whose workloads were read.
 func workloadFindings(p *inspect.Pass, check func(n core.NEGServing, w core.Workload)) {
-	inv := p.Inventory
 	seen := map[string]bool{}
-	for _, n := range core.IndexOf(p).NEGServings() {
-		if !core.WorkloadSourcesKnown(inv, n.Cl) {
+	for _, n := range negServings(p) {
+		if !core.WorkloadSourcesKnown(p, n.Cl) {
 			continue
 		}
 		for _, w := range core.WorkloadsOf(n.Cl, n.Svc) {
@@ -43,6 +56,19 @@ func workloadFindings(p *inspect.Pass, check func(n core.NEGServing, w core.Work
 			seen[key] = true
 			check(n, w)
 		}
+	}
+}
+
+// drainUnknown records why a NEG-served Service's draining timeout is
+// unknown, when it is because a list was not read: the backend services,
+// or, behind a Gateway, the GCPBackendPolicies. (A backend service not
+// built yet is no gap.)
+func drainUnknown(p *inspect.Pass, n core.NEGServing) {
+	if !n.BsKnown {
+		p.Known(inventory.ComputeBackendServices, inventory.ProjectScope(p.Inventory.Project))
+	}
+	if n.Gateway && !n.PolicyKnown {
+		p.Known(inventory.KubeGCPBackendPolicies, n.Cl.Scope())
 	}
 }
 

@@ -31,26 +31,52 @@ type drainCase struct {
 	want      []string
 }
 
+// drainInventory is the world of a drainCase.
+func drainInventory(tc drainCase) *inventory.Inventory {
+	cl, bs := ruletest.NEGService(tc.drain, tc.container, tc.grace)
+	if tc.defaultBE {
+		cl.Services[0].Namespace, cl.Services[0].Name = "kube-system", "default-http-backend"
+		cl.Ingresses[0].Namespace = "kube-system"
+		cl.Ingresses[0].Spec.Rules[0].HTTP.Paths[0].Backend.Service.Name = "default-http-backend"
+		bs.Description = strings.ReplaceAll(bs.Description, "shop/web", "kube-system/default-http-backend")
+	}
+	inv := ruletest.Inventory(cl)
+	if !tc.noBS {
+		inv.Compute.BackendServices = []*compute.BackendService{bs}
+	}
+	if tc.failBS {
+		ruletest.FailSource(inv, inventory.ComputeBackendServices, inventory.ProjectScope(ruletest.Project))
+	}
+	return inv
+}
+
 func runDrainCases(t *testing.T, rule *inspect.Rule, tests []drainCase) {
 	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cl, bs := ruletest.NEGService(tc.drain, tc.container, tc.grace)
-			if tc.defaultBE {
-				cl.Services[0].Namespace, cl.Services[0].Name = "kube-system", "default-http-backend"
-				cl.Ingresses[0].Namespace = "kube-system"
-				cl.Ingresses[0].Spec.Rules[0].HTTP.Paths[0].Backend.Service.Name = "default-http-backend"
-				bs.Description = strings.ReplaceAll(bs.Description, "shop/web", "kube-system/default-http-backend")
+			ruletest.Expect(t, ruletest.Run(t, drainInventory(tc), rule), tc.want...)
+		})
+	}
+}
+
+// drainCount is a drainCase's world and a rule's counts on it.
+type drainCount struct {
+	tc   drainCase
+	want ruletest.Counts
+}
+
+// expectDrainCounts runs a rule on each drainCase's world alone and checks
+// its counts.
+func expectDrainCounts(t *testing.T, rule *inspect.Rule, tests map[string]drainCount) {
+	t.Helper()
+	for name, c := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got := ruletest.ExpectCounts(t, drainInventory(c.tc), rule, c.want)
+			if c.tc.failBS {
+				expectReason(t, got, string(inventory.ComputeBackendServices))
 			}
-			inv := ruletest.Inventory(cl)
-			if !tc.noBS {
-				inv.Compute.BackendServices = []*compute.BackendService{bs}
-			}
-			if tc.failBS {
-				ruletest.FailSource(inv, inventory.ComputeBackendServices, inventory.ProjectScope(ruletest.Project))
-			}
-			ruletest.Expect(t, ruletest.Run(t, inv, rule), tc.want...)
 		})
 	}
 }
@@ -69,21 +95,7 @@ var httpHook = corev1.Container{Name: "web", Lifecycle: &corev1.Lifecycle{PreSto
 // the policies could not be read it is unknown, not 0.
 func TestGatewayDrainNeedsThePolicies(t *testing.T) {
 	t.Parallel()
-	setup := func() (*inventory.Inventory, *inventory.Cluster) {
-		cl := ruletest.ProdCluster()
-		cl.Services = []corev1.Service{ruletest.Service("shop", "web", nil)}
-		cl.Gateways = []inventory.Gateway{ruletest.Gateway("shop", "gw", "gke-l7-global-external-managed")}
-		var r inventory.HTTPRoute
-		r.Namespace, r.Name = "shop", "web"
-		r.Spec.ParentRefs = []inventory.ParentReference{{Name: "gw"}}
-		r.Spec.Rules = append(r.Spec.Rules, inventory.HTTPRouteRule{BackendRefs: []inventory.BackendRef{{Name: "web", Port: ruletest.Ptr[int32](80)}}})
-		cl.HTTPRoutes = []inventory.HTTPRoute{r}
-		dep := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"}}
-		dep.Spec.Template.Labels = map[string]string{"app": "web"}
-		dep.Spec.Template.Spec.Containers = []corev1.Container{{Name: "web", Lifecycle: &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 10}}}}}
-		cl.Deployments = []appsv1.Deployment{dep}
-		return ruletest.Inventory(cl), cl
-	}
+	setup := gatewayDrainWorld
 	inv, _ := setup()
 	ruletest.Expect(t, ruletest.Run(t, inv, NEGDrainTimeoutUnset), "connection draining 0 (GCPBackendPolicy spec.default.connectionDraining.drainingTimeoutSec unset")
 	ruletest.Expect(t, ruletest.Run(t, inv, PreStopShorterThanDrain), "draining timeout 0 s + 60 s")
@@ -92,4 +104,23 @@ func TestGatewayDrainNeedsThePolicies(t *testing.T) {
 	ruletest.FailSource(inv, inventory.KubeGCPBackendPolicies, cl.Scope())
 	ruletest.Expect(t, ruletest.Run(t, inv, NEGDrainTimeoutUnset))
 	ruletest.Expect(t, ruletest.Run(t, inv, PreStopShorterThanDrain))
+}
+
+// gatewayDrainWorld is Service shop/web behind Gateway shop/gw, without a
+// backend service lbdiag can name and without a GCPBackendPolicy, and its
+// Deployment with a 10 s preStop sleep.
+func gatewayDrainWorld() (*inventory.Inventory, *inventory.Cluster) {
+	cl := ruletest.ProdCluster()
+	cl.Services = []corev1.Service{ruletest.Service("shop", "web", nil)}
+	cl.Gateways = []inventory.Gateway{ruletest.Gateway("shop", "gw", "gke-l7-global-external-managed")}
+	var r inventory.HTTPRoute
+	r.Namespace, r.Name = "shop", "web"
+	r.Spec.ParentRefs = []inventory.ParentReference{{Name: "gw"}}
+	r.Spec.Rules = append(r.Spec.Rules, inventory.HTTPRouteRule{BackendRefs: []inventory.BackendRef{{Name: "web", Port: ruletest.Ptr[int32](80)}}})
+	cl.HTTPRoutes = []inventory.HTTPRoute{r}
+	dep := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"}}
+	dep.Spec.Template.Labels = map[string]string{"app": "web"}
+	dep.Spec.Template.Spec.Containers = []corev1.Container{{Name: "web", Lifecycle: &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 10}}}}}
+	cl.Deployments = []appsv1.Deployment{dep}
+	return ruletest.Inventory(cl), cl
 }

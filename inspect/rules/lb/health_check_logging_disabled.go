@@ -16,6 +16,7 @@ import (
 var HealthCheckLoggingDisabled = &inspect.Rule{
 	ID:       "health-check-logging-disabled",
 	Severity: inspect.Info,
+	Needs:    []inventory.Source{inventory.ComputeBackendHealth},
 	Title:    "Health checks of backend services with unhealthy backends log their probes",
 	Doc: inspect.Doc{
 		Why:     `When backends are UNHEALTHY, the health check's logs say why, per endpoint: the probe's result (TIMEOUT, connection refused, an HTTP status), its detailed state and since when. Without health-check logging the only way to learn it is to guess from the configuration. Logging is off unless enabled on the health check; GKE's Ingress controller keeps the setting when it updates a health check it made.`,
@@ -25,7 +26,7 @@ var HealthCheckLoggingDisabled = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !healthChecksKnown(inv) {
+		if !healthChecksKnown(p) {
 			return
 		}
 		x := core.IndexOf(p)
@@ -35,7 +36,13 @@ var HealthCheckLoggingDisabled = &inspect.Rule{
 			var sick []string
 			for _, b := range bs.Backends {
 				h, ok := health[b.Group]
-				if !ok || len(h.HealthStatus) == 0 {
+				if !ok {
+					// Not read: unknown, never healthy. The pass says so
+					// when the health reads were not complete.
+					p.Known(inventory.ComputeBackendHealth, inventory.ProjectScope(inv.Project))
+					continue
+				}
+				if len(h.HealthStatus) == 0 {
 					continue
 				}
 				healthy := 0
@@ -53,7 +60,12 @@ var HealthCheckLoggingDisabled = &inspect.Rule{
 			}
 			for _, hcURL := range bs.HealthChecks {
 				hc := x.HealthCheck(hcURL)
-				if hc == nil || reported[hc.SelfLink] || probeOf(hc).logging {
+				if hc == nil {
+					continue
+				}
+				res := core.ResourceOf("HealthCheck", hc.SelfLink)
+				p.Judge(res)
+				if reported[hc.SelfLink] || probeOf(hc).logging {
 					continue
 				}
 				reported[hc.SelfLink] = true
@@ -64,7 +76,7 @@ var HealthCheckLoggingDisabled = &inspect.Rule{
 				sort.Strings(sick)
 				p.Report(inspect.Finding{
 					Message:     fmt.Sprintf("Health check %s does not log its probes, and backend service %s has unhealthy backends (%s): why they fail cannot be read", hc.Name, bs.Name, strings.Join(sick, "; ")),
-					Resource:    core.ResourceOf("HealthCheck", hc.SelfLink),
+					Resource:    res,
 					Evidence:    map[string]any{"logConfig.enable": false, "backendService": bs.Name, "unhealthy": sick},
 					Remediation: hcFix(bs, hc, "--enable-logging", k8s),
 				})

@@ -25,7 +25,8 @@ var HealthCheckPortMismatch = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !healthChecksKnown(inv) || !inv.Known(inventory.ComputeInstanceGroups, inventory.ProjectScope(inv.Project)) || !inv.Known(inventory.ComputeNEGs, inventory.ProjectScope(inv.Project)) {
+		ps := inventory.ProjectScope(inv.Project)
+		if !healthChecksKnown(p) || !p.Known(inventory.ComputeInstanceGroups, ps) || !p.Known(inventory.ComputeNEGs, ps) {
 			return
 		}
 		x, hx := core.IndexOf(p), hcIndexOf(p)
@@ -36,6 +37,7 @@ var HealthCheckPortMismatch = &inspect.Rule{
 			if !core.IsProxyBackendService(bs) {
 				continue
 			}
+			res := core.BackendServiceResource(bs)
 			for _, hcURL := range bs.HealthChecks {
 				hc := x.HealthCheck(hcURL)
 				if hc == nil {
@@ -43,8 +45,11 @@ var HealthCheckPortMismatch = &inspect.Rule{
 				}
 				pr := probeOf(hc)
 				if pr.spec == "SERVING" {
+					p.Judge(res) // it probes whatever port the backends serve
 					continue
 				}
+				// Judged once the port of one backend group is known.
+				checked := false
 				var bad []string
 				ev := map[string]any{"healthCheck": hc.Name, "portSpecification": pr.spec}
 				for _, b := range bs.Backends {
@@ -54,6 +59,7 @@ var HealthCheckPortMismatch = &inspect.Rule{
 						if !ok {
 							continue
 						}
+						checked = true
 						found := false
 						for _, np := range ig.NamedPorts {
 							found = found || np.Name == pr.portName
@@ -63,10 +69,11 @@ var HealthCheckPortMismatch = &inspect.Rule{
 						}
 						continue
 					}
-					sp, ok := hx.servingPortsOf(bs, b.Group)
+					sp, ok := hx.servingPortsOf(p, bs, b.Group)
 					if !ok {
 						continue
 					}
+					checked = true
 					if len(sp.ports) == 0 {
 						bad = append(bad, sp.what+" is not defined, so the backend service sends its traffic nowhere")
 						continue
@@ -78,6 +85,9 @@ var HealthCheckPortMismatch = &inspect.Rule{
 					if !match {
 						bad = append(bad, fmt.Sprintf("%s is %s", sp.what, joinInts(sp.ports)))
 					}
+				}
+				if checked {
+					p.Judge(res)
 				}
 				if len(bad) == 0 {
 					continue
@@ -97,7 +107,7 @@ var HealthCheckPortMismatch = &inspect.Rule{
 				p.Report(inspect.Finding{
 					Key:         hc.Name,
 					Message:     fmt.Sprintf("Health check %s of backend service %s probes %s, but %s: every probe fails and the backends stay UNHEALTHY", hc.Name, bs.Name, probe, strings.Join(bad, "; ")),
-					Resource:    core.BackendServiceResource(bs),
+					Resource:    res,
 					Evidence:    ev,
 					Remediation: hcFix(bs, hc, "--use-serving-port", k8s),
 				})

@@ -33,3 +33,19 @@ func TestHealthCheckPortMismatch(t *testing.T) {
 		}, nil},
 	})
 }
+
+func TestHealthCheckPortMismatchCounts(t *testing.T) {
+	t.Parallel()
+	// Proxy backend services whose probed port lbdiag can compare are
+	// judged: web (fixed 8080, the group serves 80) fails, api (serving
+	// port) passes; ext probes a fixed port of an internet NEG whose port
+	// lbdiag does not know, so it is not judged.
+	inv := hcBackend("HTTP", 80, "HTTP", fixedPort(8080))
+	addBackend(inv, "api", "HTTP", webIG, &compute.HealthCheck{Name: "api-hc", Type: "HTTP", HttpHealthCheck: servingPort})
+	addBackend(inv, "ext", "HTTPS", ruletest.G("global/networkEndpointGroups/ext-neg"), &compute.HealthCheck{Name: "ext-hc", Type: "HTTP", HttpHealthCheck: fixedPort(8080)})
+	ruletest.ExpectCounts(t, inv, HealthCheckPortMismatch, ruletest.Counts{Judged: 2, Passed: 1, Failed: 1})
+	// The instance groups unreadable: the project could not be checked.
+	ruletest.FailSource(inv, inventory.ComputeInstanceGroups, projectScope)
+	c := ruletest.ExpectCounts(t, inv, HealthCheckPortMismatch, ruletest.Counts{CouldNotCheck: 1})
+	expectReason(t, c, string(inventory.ComputeInstanceGroups))
+}

@@ -24,7 +24,7 @@ var HealthCheckProtocolMismatch = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !healthChecksKnown(inv) {
+		if !healthChecksKnown(p) {
 			return
 		}
 		x, hx := core.IndexOf(p), hcIndexOf(p)
@@ -32,9 +32,16 @@ var HealthCheckProtocolMismatch = &inspect.Rule{
 			if bs.Protocol == "" || bs.Protocol == "TCP" || bs.Protocol == "UDP" || bs.Protocol == "UNSPECIFIED" || bs.Protocol == "GRPC" {
 				continue
 			}
+			res := core.BackendServiceResource(bs)
 			for _, hcURL := range bs.HealthChecks {
 				hc := x.HealthCheck(hcURL)
-				if hc == nil || hc.Type == "TCP" || hc.Type == "GRPC" || hc.Type == "" {
+				if hc == nil {
+					continue
+				}
+				// A health check that was read: a TCP or gRPC one speaks
+				// no TLS question, and passes.
+				p.Judge(res)
+				if hc.Type == "TCP" || hc.Type == "GRPC" || hc.Type == "" {
 					continue
 				}
 				if tlsProtocol(hc.Type) == tlsProtocol(bs.Protocol) {
@@ -45,7 +52,7 @@ var HealthCheckProtocolMismatch = &inspect.Rule{
 				if pr.spec == "FIXED" {
 					// The same port as the traffic, for some backend group.
 					for _, b := range bs.Backends {
-						if sp, ok := hx.servingPortsOf(bs, b.Group); ok {
+						if sp, ok := hx.servingPortsOf(p, bs, b.Group); ok {
 							for _, port := range sp.ports {
 								onServing = onServing || port == pr.port
 							}
@@ -71,7 +78,7 @@ var HealthCheckProtocolMismatch = &inspect.Rule{
 					Key: hc.Name,
 					Message: fmt.Sprintf("Health check %s (%s) probes the port backend service %s serves with protocol %s: it speaks %s to a port that speaks %s, so every probe fails",
 						hc.Name, hc.Type, bs.Name, bs.Protocol, speaks, serves),
-					Resource:    core.BackendServiceResource(bs),
+					Resource:    res,
 					Evidence:    map[string]any{"healthCheck": hc.Name, "healthCheck.type": hc.Type, "backendService.protocol": bs.Protocol, "portSpecification": pr.spec},
 					Remediation: orGcloud(k8s, fmt.Sprintf("gcloud compute health-checks create %s %s-%s --use-serving-port %s --project %s && gcloud compute backend-services update %s %s --health-checks=%s-%s --project %s", strings.ToLower(bs.Protocol), hc.Name, strings.ToLower(bs.Protocol), core.GCloudLocationFlag(hc.SelfLink), inventory.ProjectOf(hc.SelfLink), bs.Name, core.GCloudScope(bs), hc.Name, strings.ToLower(bs.Protocol), inventory.ProjectOf(bs.SelfLink))),
 				})

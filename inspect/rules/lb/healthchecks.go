@@ -66,13 +66,15 @@ func probeOf(hc *compute.HealthCheck) probeSpec {
 // service's traffic on, as far as lbdiag can tell: an instance group's
 // named port of the backend service's portName, a zonal NEG's default
 // port, or the Pod port of the Service a GKE NEG was made for. what says
-// where they come from; ok is false when lbdiag cannot tell.
+// where they come from; ok is false when lbdiag cannot tell (and the pass
+// records it when that is because the NEG's cluster's Services were not
+// read).
 type servingPorts struct {
 	ports []int
 	what  string
 }
 
-func (x *hcIndex) servingPortsOf(bs *compute.BackendService, group string) (servingPorts, bool) {
+func (x *hcIndex) servingPortsOf(p *inspect.Pass, bs *compute.BackendService, group string) (servingPorts, bool) {
 	rel := inventory.RelativeName(group)
 	if ig, ok := x.igs[rel]; ok {
 		name := bs.PortName
@@ -105,7 +107,7 @@ func (x *hcIndex) servingPortsOf(bs *compute.BackendService, group string) (serv
 		return servingPorts{}, false
 	}
 	for _, cl := range x.inv.Clusters {
-		if cl.KubeSystemUID != d.ClusterUID || !x.inv.Known(inventory.KubeServices, cl.Scope()) {
+		if cl.KubeSystemUID != d.ClusterUID || !p.Known(inventory.KubeServices, cl.Scope()) {
 			continue
 		}
 		svc := core.FindService(cl, d.Namespace, d.Service)
@@ -161,8 +163,9 @@ func hcTypeOrTCP(hc *compute.HealthCheck) string {
 }
 
 // healthChecksKnown reports whether the lists the health-check rules need
-// were read.
-func healthChecksKnown(inv *inventory.Inventory) bool {
-	s := inventory.ProjectScope(inv.Project)
-	return inv.Known(inventory.ComputeBackendServices, s) && inv.Known(inventory.ComputeHealthChecks, s)
+// were read, recording that the rule could not check the project when
+// not.
+func healthChecksKnown(p *inspect.Pass) bool {
+	s := inventory.ProjectScope(p.Inventory.Project)
+	return p.Known(inventory.ComputeBackendServices, s) && p.Known(inventory.ComputeHealthChecks, s)
 }

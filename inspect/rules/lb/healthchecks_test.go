@@ -34,3 +34,16 @@ func fixedPort(port int64) *compute.HTTPHealthCheck {
 
 // servingPort is an HTTP health check of the serving port.
 var servingPort = &compute.HTTPHealthCheck{PortSpecification: "USE_SERVING_PORT", RequestPath: "/"}
+
+// addBackend adds to a project a backend service like hcBackend's, named
+// name, of protocol, on group, with its own health check hc.
+func addBackend(inv *inventory.Inventory, name, protocol, group string, hc *compute.HealthCheck) {
+	hc.SelfLink = ruletest.G("global/healthChecks/" + hc.Name)
+	inv.Compute.HealthChecks = append(inv.Compute.HealthChecks, hc)
+	inv.Compute.BackendServices = append(inv.Compute.BackendServices, &compute.BackendService{Name: name, SelfLink: ruletest.G("global/backendServices/" + name),
+		LoadBalancingScheme: "EXTERNAL_MANAGED", Protocol: protocol, PortName: "http", Backends: []*compute.Backend{{Group: group, BalancingMode: "RATE"}},
+		HealthChecks: []string{hc.SelfLink}})
+}
+
+// webIG is hcBackend's instance group.
+var webIG = ruletest.G("zones/us-east1-b/instanceGroups/web-ig")

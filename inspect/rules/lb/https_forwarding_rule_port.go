@@ -27,7 +27,7 @@ var HTTPSForwardingRulePort = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !inv.Known(inventory.ComputeForwardingRules, inventory.ProjectScope(inv.Project)) {
+		if !p.Known(inventory.ComputeForwardingRules, inventory.ProjectScope(inv.Project)) {
 			return
 		}
 		g := core.GraphOf(p)
@@ -44,7 +44,10 @@ var HTTPSForwardingRulePort = &inspect.Rule{
 			frs := g.FRsByTarget[target]
 			on443 := false
 			var ports []string
-			for _, fr := range frs {
+			res := make([]inspect.Resource, len(frs))
+			for i, fr := range frs {
+				res[i] = core.ResourceOf("ForwardingRule", fr.SelfLink)
+				p.Judge(res[i])
 				if portsInclude(fr, 443) {
 					on443 = true
 				}
@@ -53,11 +56,11 @@ var HTTPSForwardingRulePort = &inspect.Rule{
 			if on443 {
 				continue
 			}
-			for _, fr := range frs {
+			for i, fr := range frs {
 				p.Report(inspect.Finding{
 					Message: fmt.Sprintf("Forwarding rule %s (%s, %s) sends to %s %s, which no forwarding rule serves on port 443: HTTPS clients of https://%s/ cannot connect",
 						fr.Name, fr.IPAddress, frPorts(fr), kind, inventory.LastSegment(target), fr.IPAddress),
-					Resource:    core.ResourceOf("ForwardingRule", fr.SelfLink),
+					Resource:    res[i],
 					Evidence:    map[string]any{"portRange": fr.PortRange, "ports": fr.Ports, "target": target, "forwardingRules": ports},
 					Remediation: fmt.Sprintf("gcloud compute forwarding-rules create %s-443 %s --target-%s=%s --ports=443 --address=%s --load-balancing-scheme=%s --project %s   # then delete %s", fr.Name, core.GCloudLocationFlag(fr.SelfLink), proxyFlag(kind), inventory.LastSegment(target), fr.IPAddress, fr.LoadBalancingScheme, inventory.ProjectOf(fr.SelfLink), fr.Name),
 				})

@@ -24,3 +24,23 @@ func TestHTTPSForwardingRulePort(t *testing.T) {
 		}, nil},
 	})
 }
+
+func TestHTTPSForwardingRulePortCounts(t *testing.T) {
+	t.Parallel()
+	// The forwarding rules of HTTPS and SSL proxies are judged: https-80
+	// (proxy p, port 80 only) fails; a and b (proxy q, 8443 and 443) and
+	// tls (SSL proxy s, 443) pass; http sends to an HTTP proxy and is not
+	// judged.
+	inv := ruletest.LBProject()
+	inv.Compute.ForwardingRules = []*compute.ForwardingRule{
+		ruletest.ForwardingRuleTo("https-80", ruletest.G("global/targetHttpsProxies/p"), "34.1.1.3", "80-80"),
+		ruletest.ForwardingRuleTo("a", ruletest.G("global/targetHttpsProxies/q"), "34.1.1.4", "8443-8443"),
+		ruletest.ForwardingRuleTo("b", ruletest.G("global/targetHttpsProxies/q"), "34.1.1.4", "443-443"),
+		ruletest.ForwardingRuleTo("tls", ruletest.G("global/targetSslProxies/s"), "34.1.1.5", "443"),
+		ruletest.ForwardingRuleTo("http", ruletest.G("global/targetHttpProxies/h"), "34.1.1.3", "80-80"),
+	}
+	ruletest.ExpectCounts(t, inv, HTTPSForwardingRulePort, ruletest.Counts{Judged: 4, Passed: 3, Failed: 1})
+	ruletest.FailSource(inv, inventory.ComputeForwardingRules, projectScope)
+	c := ruletest.ExpectCounts(t, inv, HTTPSForwardingRulePort, ruletest.Counts{CouldNotCheck: 1})
+	expectReason(t, c, string(inventory.ComputeForwardingRules))
+}

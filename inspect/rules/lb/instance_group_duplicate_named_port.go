@@ -24,10 +24,12 @@ var InstanceGroupDuplicateNamedPort = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !inv.Known(inventory.ComputeInstanceGroups, inventory.ProjectScope(inv.Project)) {
+		if !p.Known(inventory.ComputeInstanceGroups, inventory.ProjectScope(inv.Project)) {
 			return
 		}
 		for _, ig := range inv.Compute.InstanceGroups {
+			res := core.ResourceOf("InstanceGroup", ig.SelfLink)
+			p.Judge(res)
 			ports := map[string][]int64{}
 			for _, np := range ig.NamedPorts {
 				ports[np.Name] = append(ports[np.Name], np.Port)
@@ -51,7 +53,7 @@ var InstanceGroupDuplicateNamedPort = &inspect.Rule{
 			}
 			p.Report(inspect.Finding{
 				Message:     fmt.Sprintf("Instance group %s defines named port %s: a backend service using that name reaches an undefined one of them", ig.Name, strings.Join(dups, ", ")),
-				Resource:    core.ResourceOf("InstanceGroup", ig.SelfLink),
+				Resource:    res,
 				Evidence:    map[string]any{"namedPorts": ig.NamedPorts},
 				Remediation: fmt.Sprintf("gcloud compute instance-groups set-named-ports %s --named-ports=%s %s --project %s   # keep the port each name should mean", ig.Name, strings.Join(keep, ","), core.GCloudLocationFlag(ig.SelfLink), inventory.ProjectOf(ig.SelfLink)),
 			})

@@ -26,17 +26,27 @@ var InternalForwardingRuleGlobalAccess = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !inv.Known(inventory.ComputeForwardingRules, inventory.ProjectScope(inv.Project)) {
+		if !p.Known(inventory.ComputeForwardingRules, inventory.ProjectScope(inv.Project)) {
 			return
 		}
 		for _, fr := range inv.Compute.ForwardingRules {
-			if fr.Region == "" || fr.AllowGlobalAccess || fr.IPAddress == "" || (fr.LoadBalancingScheme != "INTERNAL" && fr.LoadBalancingScheme != "INTERNAL_MANAGED") {
+			if fr.Region == "" || fr.IPAddress == "" || (fr.LoadBalancingScheme != "INTERNAL" && fr.LoadBalancingScheme != "INTERNAL_MANAGED") {
+				continue
+			}
+			res := core.ResourceOf("ForwardingRule", fr.SelfLink)
+			if fr.AllowGlobalAccess {
+				p.Judge(res)
 				continue
 			}
 			region := inventory.LastSegment(fr.Region)
 			var clients []string
+			unread := false // a cluster that could hold clients was not read
 			for _, cl := range inv.Clusters {
-				if cl.Region() == region || !inventory.SameResource(cl.NetworkURL(), fr.Network) || !inv.Known(inventory.KubeEndpointSlices, cl.Scope()) {
+				if cl.Region() == region || !inventory.SameResource(cl.NetworkURL(), fr.Network) {
+					continue
+				}
+				if !p.Known(inventory.KubeEndpointSlices, cl.Scope()) {
+					unread = true
 					continue
 				}
 				for _, es := range cl.EndpointSlices {
@@ -49,6 +59,9 @@ var InternalForwardingRuleGlobalAccess = &inspect.Rule{
 				}
 			}
 			if len(clients) == 0 {
+				if !unread {
+					p.Judge(res)
+				}
 				continue
 			}
 			clients = core.SortedUnique(clients)
@@ -60,7 +73,7 @@ var InternalForwardingRuleGlobalAccess = &inspect.Rule{
 			p.Report(inspect.Finding{
 				Message: fmt.Sprintf("Internal forwarding rule %s (%s, region %s) does not allow global access, but %s %s it from another region: those connections time out",
 					fr.Name, fr.IPAddress, region, strings.Join(clients, ", "), agree(len(clients), "sends to", "send to")),
-				Resource:    core.ResourceOf("ForwardingRule", fr.SelfLink),
+				Resource:    res,
 				Evidence:    map[string]any{"allowGlobalAccess": false, "IPAddress": fr.IPAddress, "clients": clients},
 				Remediation: fix,
 			})

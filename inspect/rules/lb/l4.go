@@ -3,6 +3,7 @@ package lb
 import (
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -16,12 +17,23 @@ type l4ServiceRef struct {
 }
 
 // l4ServicesByIP maps the IPv4 addresses of GKE LoadBalancer Services to
-// them.
+// them. It asks the inventory, not the pass, whether the Services were
+// read: they only name what sends to a backend service, and every backend
+// service is judged without them.
 func l4ServicesByIP(inv *inventory.Inventory) map[string]l4ServiceRef {
 	out := map[string]l4ServiceRef{}
-	for _, s := range core.L4Services(inv) {
-		for _, ip := range core.LBIngressIPs(s.Svc) {
-			out[ip] = l4ServiceRef{cl: s.Cl, svc: s.Svc}
+	for _, cl := range inv.Clusters {
+		if !inv.Known(inventory.KubeServices, cl.Scope()) {
+			continue
+		}
+		for i := range cl.Services {
+			svc := &cl.Services[i]
+			if !gke.IsGKEL4(svc) {
+				continue
+			}
+			for _, ip := range core.LBIngressIPs(svc) {
+				out[ip] = l4ServiceRef{cl: cl, svc: svc}
+			}
 		}
 	}
 	return out

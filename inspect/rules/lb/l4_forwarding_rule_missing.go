@@ -24,26 +24,31 @@ var L4ForwardingRuleMissing = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !inv.Known(inventory.ComputeForwardingRules, inventory.ProjectScope(inv.Project)) {
+		if !p.Known(inventory.ComputeForwardingRules, inventory.ProjectScope(inv.Project)) {
 			return
 		}
 		ips := map[string]bool{}
 		for _, fr := range inv.Compute.ForwardingRules {
 			ips[fr.IPAddress] = true
 		}
-		for _, s := range core.L4Services(inv) {
+		for _, s := range core.L4Services(p) {
 			if s.Cl.Project != inv.Project {
 				continue
 			}
+			res := core.KubeResource(s.Cl, "Service", s.Svc.ObjectMeta)
 			for _, ip := range core.LBIngressIPs(s.Svc) {
-				if a, err := netip.ParseAddr(ip); err != nil || !a.Is4() || ips[ip] {
+				if a, err := netip.ParseAddr(ip); err != nil || !a.Is4() {
+					continue
+				}
+				p.Judge(res) // it has an IPv4 address to look for
+				if ips[ip] {
 					continue
 				}
 				p.Report(inspect.Finding{
 					Key: ip,
 					Message: fmt.Sprintf("LoadBalancer Service %s/%s (%s) has address %s, but no forwarding rule of project %s has it: traffic to %s goes nowhere",
 						s.Svc.Namespace, s.Svc.Name, l4Kind(s), ip, inv.Project, ip),
-					Resource:    core.KubeResource(s.Cl, "Service", s.Svc.ObjectMeta),
+					Resource:    res,
 					Evidence:    map[string]any{"status.loadBalancer.ingress": core.LBIngressIPs(s.Svc), "forwardingRules": len(inv.Compute.ForwardingRules)},
 					Remediation: fmt.Sprintf(`kubectl annotate service %s -n %s lbdiag.dev/resync="$(date +%%s)" --overwrite   # any change makes GKE sync and rebuild the load balancer`, s.Svc.Name, s.Svc.Namespace),
 				})

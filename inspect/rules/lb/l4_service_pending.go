@@ -15,6 +15,7 @@ import (
 var L4ServicePending = &inspect.Rule{
 	ID:       "l4-service-pending",
 	Severity: inspect.Error,
+	Needs:    []inventory.Source{inventory.KubeEvents},
 	Title:    "Every LoadBalancer Service has its load balancer's address",
 	Doc: inspect.Doc{
 		Why:     `For a Service of type LoadBalancer, GKE builds a passthrough Network Load Balancer (forwarding rule, backend service or target pool, health check, firewall rules) and writes its address into status.loadBalancer.ingress, usually within a minute or two. A Service still without an address after that ("EXTERNAL-IP <pending>") has no load balancer: the controller failed, and says why in the Service's events (see l4-sync-error), most often a quota or the internal forwarding-rule limit, a loadBalancerIP that is not reserved or is in use, a subnet that does not exist or has the wrong purpose, or a dual-stack Service in a subnet without IPv6.`,
@@ -27,13 +28,19 @@ var L4ServicePending = &inspect.Rule{
 		if inv.CollectedAt.IsZero() {
 			return
 		}
-		for _, s := range core.L4Services(inv) {
-			if len(s.Svc.Status.LoadBalancer.Ingress) > 0 || s.Svc.CreationTimestamp.IsZero() {
+		for _, s := range core.L4Services(p) {
+			res := core.KubeResource(s.Cl, "Service", s.Svc.ObjectMeta)
+			if len(s.Svc.Status.LoadBalancer.Ingress) > 0 {
+				p.Judge(res)
 				continue
 			}
+			if s.Svc.CreationTimestamp.IsZero() {
+				continue // its age is unknown
+			}
+			p.Judge(res)
 			age := inv.CollectedAt.Sub(s.Svc.CreationTimestamp.Time)
 			if age < l4Pending {
-				continue
+				continue // still within the time GKE takes
 			}
 			ev := map[string]any{"type": l4Kind(s), "creationTimestamp": s.Svc.CreationTimestamp.UTC().Format(time.RFC3339), "status.loadBalancer.ingress": []string{}}
 			msg := fmt.Sprintf("LoadBalancer Service %s/%s (%s) has had no address for %s: GKE has not built its load balancer", s.Svc.Namespace, s.Svc.Name, l4Kind(s), humanDuration(age))
@@ -43,7 +50,7 @@ var L4ServicePending = &inspect.Rule{
 			}
 			p.Report(inspect.Finding{
 				Message:     msg,
-				Resource:    core.KubeResource(s.Cl, "Service", s.Svc.ObjectMeta),
+				Resource:    res,
 				Evidence:    ev,
 				Remediation: fmt.Sprintf("kubectl describe service %s -n %s   # fix what the SyncLoadBalancerFailed events name (lbdiag explain l4-sync-error)", s.Svc.Name, s.Svc.Namespace),
 			})

@@ -29,7 +29,7 @@ var LBResourceMissing = &inspect.Rule{
 		inv := p.Inventory
 		x := newComputeIndex(inv)
 		for _, cl := range inv.Clusters {
-			if !inv.Known(inventory.KubeIngresses, cl.Scope()) {
+			if !p.Known(inventory.KubeIngresses, cl.Scope()) {
 				continue
 			}
 			core.GKEIngresses(cl, func(ing *networkingv1.Ingress, class string) {
@@ -48,7 +48,7 @@ var LBResourceMissing = &inspect.Rule{
 				}
 				reportMissing(p, x, core.KubeResource(cl, "Ingress", ing.ObjectMeta), refs)
 			})
-			if !inv.Known(inventory.KubeGateways, cl.Scope()) {
+			if !p.Known(inventory.KubeGateways, cl.Scope()) {
 				continue
 			}
 			for _, gw := range cl.Gateways {
@@ -137,26 +137,35 @@ func resourceKey(path string) string {
 }
 
 // exists reports whether the resource at key exists; known is false when
-// its collection was not read.
-func (x *computeIndex) exists(key string) (exists, known bool) {
+// its collection was not read (the pass records it) or is not one lbdiag
+// lists.
+func (x *computeIndex) exists(p *inspect.Pass, key string) (exists, known bool) {
 	parts := strings.Split(key, "/")
 	coll := parts[len(parts)-2]
 	src, ok := collections[coll]
-	if !ok || !x.inv.Known(src, inventory.ProjectScope(x.inv.Project)) {
+	if !ok || !p.Known(src, inventory.ProjectScope(x.inv.Project)) {
 		return false, false
 	}
 	return x.byKey[key], true
 }
 
 // reportMissing reports the refs ("annotation=scope/collection/name") whose
-// resource does not exist, in one finding.
+// resource does not exist, in one finding. An owner without refs is not
+// judged, nor one with a ref lbdiag could not look up (unless another is
+// missing).
 func reportMissing(p *inspect.Pass, x *computeIndex, owner inspect.Resource, refs []string) {
 	var missing []string
+	decided := len(refs) > 0
 	for _, r := range refs {
 		ann, key, _ := strings.Cut(r, "=")
-		if exists, known := x.exists(key); known && !exists {
+		exists, known := x.exists(p, key)
+		decided = decided && known
+		if known && !exists {
 			missing = append(missing, fmt.Sprintf("%s names %s", ann, key))
 		}
+	}
+	if decided {
+		p.Judge(owner)
 	}
 	if len(missing) == 0 {
 		return

@@ -257,7 +257,7 @@ func checkOrphans(p *inspect.Pass) {
 		return
 	}
 	for _, cl := range inv.Clusters {
-		if !core.ClusterReadable(inv, cl) || !inv.Known(inventory.KubeServices, cl.Scope()) || !inv.Known(inventory.KubeNamespaces, cl.Scope()) {
+		if !clusterRead(inv, cl) {
 			p.CouldNotCheck(ps, "cluster "+cl.Location()+"/"+cl.Name()+" was not read completely", "orphaned load-balancing resources can only be found when every cluster of the project is inspected")
 			return
 		}
@@ -271,7 +271,14 @@ func checkOrphans(p *inspect.Pass) {
 	}
 	var orphans []orphan
 	consider := func(kind, selfLink, name, desc, coll string, src inventory.Source, tags []string) {
-		if !gke.Managed(name) || !inv.Known(src, inventory.ProjectScope(inventory.ProjectOf(selfLink))) || claimed[name] {
+		if !gke.Managed(name) || !p.Known(src, inventory.ProjectScope(inventory.ProjectOf(selfLink))) {
+			return
+		}
+		loc, flag := core.ScopeName(selfLink), core.GCloudLocationFlag(selfLink)
+		project := inventory.ProjectOf(selfLink)
+		res := inspect.Resource{Kind: kind, Project: project, Location: loc, Name: name}
+		if claimed[name] {
+			p.Judge(res) // a live object's annotations name it
 			return
 		}
 		o := ownerOf(ids, name, desc, tags)
@@ -280,18 +287,19 @@ func checkOrphans(p *inspect.Pass) {
 		case len(o.owners) == 0 && o.decided:
 			why = o.evidence
 		case len(o.owners) > 0:
+			// A listed cluster made it: it is left over there, or
+			// belongs to that live cluster.
+			p.Judge(res)
 			why = leftoverIn(o.owners, name, desc)
 		}
 		if why == "" {
 			return // owned, or lbdiag cannot tell: never "delete this"
 		}
-		loc, flag := core.ScopeName(selfLink), core.GCloudLocationFlag(selfLink)
 		if coll == "firewall-rules" {
 			flag = ""
 		}
-		project := inventory.ProjectOf(selfLink)
 		orphans = append(orphans, orphan{why: why,
-			res: inspect.Resource{Kind: kind, Project: project, Location: loc, Name: name},
+			res: res,
 			del: strings.Join(strings.Fields(fmt.Sprintf("gcloud compute %s delete %s %s --project %s", coll, name, flag, project)), " ")})
 	}
 	for _, r := range c.ForwardingRules {
@@ -381,6 +389,19 @@ func leftoverIn(owners []*clusterIdentity, name, desc string) string {
 }
 
 func hasIngress(cl *inventory.Cluster, ns, name string) bool { return cl.Ingress(ns, name) != nil }
+
+// clusterRead reports whether what ownership rests on was read in the
+// cluster: its Ingresses, Services, Gateways, HTTPRoutes and Namespaces.
+// It asks the inventory, not the pass: the rule records the cluster itself
+// (CouldNotCheck), once.
+func clusterRead(inv *inventory.Inventory, cl *inventory.Cluster) bool {
+	for _, s := range []inventory.Source{inventory.KubeIngresses, inventory.KubeServices, inventory.KubeGateways, inventory.KubeHTTPRoutes, inventory.KubeNamespaces} {
+		if !inv.Known(s, cl.Scope()) {
+			return false
+		}
+	}
+	return true
+}
 
 // claimedNames are the resource names live objects' controller annotations
 // name.

@@ -113,3 +113,32 @@ func TestLBResourceOrphaned(t *testing.T) {
 		})
 	}
 }
+
+func TestLBResourceOrphanedCounts(t *testing.T) {
+	t.Parallel()
+	const prodUID, goneUID = "8b0d6f3e-prod-kube-system", "1c2d3e4f-gone-kube-system"
+	cl := ruletest.ProdCluster()
+	cl.Info.Id = "1234abcd9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+	cl.KubeSystemUID = prodUID
+	site := ruletest.Ingress("shop", "site", "", "web")
+	site.Annotations["ingress.kubernetes.io/url-map"] = "k8s2-um-claimed"
+	cl.Ingresses = []networkingv1.Ingress{site}
+	cl.Services = []corev1.Service{ruletest.Service("shop", "web", nil)}
+	inv := ruletest.Inventory(cl)
+	for _, n := range []string{"k8s2-um-" + gke.V2LoadBalancerName(prodUID, "shop", "site"), "k8s2-um-" + gke.V2LoadBalancerName(prodUID, "shop", "old"),
+		"k8s2-um-" + gke.V2LoadBalancerName(goneUID, "shop", "site"), "k8s2-um-claimed", "hand-made"} {
+		inv.Compute.URLMaps = append(inv.Compute.URLMaps, &compute.UrlMap{Name: n, SelfLink: ruletest.G("global/urlMaps/" + n)})
+	}
+	inv.Compute.NEGs = []*compute.NetworkEndpointGroup{{Name: "k8s1-1234abcd-shop-web-80-aaaaaaaa", Description: `{"cluster-uid":"` + prodUID + `","namespace":"shop","service-name":"web","port":"80"}`,
+		SelfLink: ruletest.G("zones/europe-west1-b/networkEndpointGroups/k8s1-1234abcd-shop-web-80-aaaaaaaa")}}
+	// GKE's resources are judged: the URL maps of Ingress site (by its
+	// load balancer name) and of the Ingress's annotation (claimed), and
+	// the NEG of Service web pass; the URL maps of the Ingress prod no
+	// longer has and of the cluster that is gone fail; hand-made is not
+	// GKE's and is not judged.
+	ruletest.ExpectCounts(t, inv, LBResourceOrphaned, ruletest.Counts{Judged: 5, Passed: 3, Failed: 2})
+	// The kube-system UID not read: the project could not be checked.
+	ruletest.FailSource(inv, inventory.KubeNamespaces, cl.Scope())
+	c := ruletest.ExpectCounts(t, inv, LBResourceOrphaned, ruletest.Counts{CouldNotCheck: 1})
+	expectReason(t, c, "europe-west1/prod was not read completely")
+}

@@ -20,6 +20,7 @@ import (
 var LBTrafficErrors = &inspect.Rule{
 	ID:       "lb-traffic-errors",
 	Severity: inspect.Warning,
+	Needs:    []inventory.Source{inventory.LoggingRequests, inventory.LoggingHealthChecks, inventory.LoggingPassthrough},
 	Title:    "The load balancers' logs show no failure that lbdiag's configuration rules do not explain (--logs)",
 	Doc: inspect.Doc{
 		Why: `With --logs, lbdiag reads the window's request logs of the Application Load Balancers (resource types http_load_balancer, internal_http_lb_rule, http_external_regional_lb_rule: the server errors and the proxy's own failures, with their statusDetails) and the health checks' probe logs. statusDetails says who failed: backend_connection_closed_before_data_sent_to_client is a backend stopping with requests in flight (the drain, preStop and grace rules), failed_to_pick_backend means no healthy backend (the health and health-check rules), failed_to_connect_to_backend a firewall or port, backend_timeout the backend service's timeoutSec, response_sent_by_backend an error of the application itself. When a configuration rule explains the failure, its counts, time range and samples become that finding's evidence; otherwise this rule reports it. Client-side failures (client_disconnected_before_any_response, Cloud Armor's denials) are counted but never reported on their own. Backend services with request logging off give no evidence; coverage lists them (see backend-logging-disabled): no logs is never taken as no errors.`,
@@ -31,10 +32,31 @@ var LBTrafficErrors = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
+		ps := inventory.ProjectScope(inv.Project)
 		logs := inv.Logs
 		if logs == nil {
+			// Logs asked for (--logs) and not read are a place the rule
+			// could not check; logs not asked for are not.
+			for _, c := range inv.Coverage {
+				if c.Source == inventory.LoggingRequests && c.Scope == ps {
+					p.Known(inventory.LoggingRequests, ps)
+					break
+				}
+			}
 			return
 		}
+		// Each backend service whose request logs were read is judged:
+		// those of the project's Application Load Balancers with logging
+		// on. Probe logs add findings, not judgements; when they were not
+		// read, the pass says so.
+		if p.Known(inventory.LoggingRequests, ps) {
+			for _, bs := range inv.Compute.BackendServices {
+				if requestsLogged(inv, bs) {
+					p.Judge(core.BackendServiceResource(bs))
+				}
+			}
+		}
+		p.Known(inventory.LoggingHealthChecks, ps)
 		byKey := map[string]*compute.BackendService{}
 		for _, bs := range inv.Compute.BackendServices {
 			byKey[inventory.ScopedKey(bs.SelfLink)] = bs
@@ -164,6 +186,23 @@ var LBTrafficErrors = &inspect.Rule{
 			})
 		}
 	},
+}
+
+// requestsLogged reports whether lbdiag reads a backend service's request
+// logs: one of the project's, of an Application Load Balancer (the log
+// types http_load_balancer, internal_http_lb_rule,
+// http_external_regional_lb_rule), with logging on.
+func requestsLogged(inv *inventory.Inventory, bs *compute.BackendService) bool {
+	if inventory.ProjectOf(bs.SelfLink) != inv.Project || bs.LogConfig == nil || !bs.LogConfig.Enable {
+		return false
+	}
+	switch {
+	case bs.Region == "" && (bs.LoadBalancingScheme == "EXTERNAL" || bs.LoadBalancingScheme == "EXTERNAL_MANAGED"):
+		return true
+	case bs.Region != "" && (bs.LoadBalancingScheme == "INTERNAL_MANAGED" || bs.LoadBalancingScheme == "EXTERNAL_MANAGED"):
+		return true
+	}
+	return false
 }
 
 // maxProbeLines bounds the endpoints a probe message names; the evidence

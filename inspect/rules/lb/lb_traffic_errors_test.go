@@ -181,3 +181,28 @@ func TestTrafficEvidenceAttaches(t *testing.T) {
 		t.Errorf("backend-unhealthy: %s %v", f.Message, f.Evidence)
 	}
 }
+
+func TestLBTrafficErrorsCounts(t *testing.T) {
+	t.Parallel()
+	// The backend services whose request logs were read are judged: web
+	// (12 failed_to_pick_backend) fails, api (logged, nothing failed)
+	// passes; quiet has request logging off, so it is not judged.
+	inv := trafficProject(nil, failures(502, 12, "failed_to_pick_backend"))
+	api := webLike("api", nil)
+	api.LogConfig = &compute.BackendServiceLogConfig{Enable: true}
+	inv.Compute.BackendServices = append(inv.Compute.BackendServices, api, webLike("quiet", nil))
+	for _, s := range []inventory.Source{inventory.LoggingRequests, inventory.LoggingHealthChecks} {
+		inv.Coverage = append(inv.Coverage, inventory.Coverage{Source: s, Scope: projectScope, Status: inventory.StatusOK})
+	}
+	ruletest.ExpectCounts(t, inv, LBTrafficErrors, ruletest.Counts{Judged: 2, Passed: 1, Failed: 1})
+	// Without --logs nothing is judged and nothing is a gap: the logs
+	// were not asked for.
+	inv = trafficProject(nil)
+	inv.Logs = nil
+	ruletest.ExpectCounts(t, inv, LBTrafficErrors, ruletest.Counts{})
+	// Asked for and refused, the logs are the gap.
+	inv.Coverage = append(inv.Coverage, inventory.Coverage{Source: inventory.LoggingRequests, Scope: projectScope, Status: inventory.StatusError,
+		Error: "googleapi: Error 403: Permission 'logging.logEntries.list' denied"})
+	c := ruletest.ExpectCounts(t, inv, LBTrafficErrors, ruletest.Counts{CouldNotCheck: 1})
+	expectReason(t, c, string(inventory.LoggingRequests))
+}

@@ -28,12 +28,15 @@ Gateway: set it in the GCPBackendPolicy that targets the Service (create one if 
 	},
 	Check: func(p *inspect.Pass) {
 		seen := map[string]bool{}
-		for _, n := range core.IndexOf(p).NEGServings() {
+		for _, n := range negServings(p) {
 			if !n.BsKnown {
+				drainUnknown(p, n)
 				continue
 			}
 			ref, hasRef, refErr := gke.ParseBackendConfig(n.Svc)
 			for _, sb := range n.Backends {
+				res := core.BackendServiceResource(sb.BS)
+				p.Judge(res)
 				if (sb.BS.ConnectionDraining != nil && sb.BS.ConnectionDraining.DrainingTimeoutSec > 0) || seen[sb.BS.SelfLink] {
 					continue
 				}
@@ -70,19 +73,26 @@ Gateway: set it in the GCPBackendPolicy that targets the Service (create one if 
 				p.Report(inspect.Finding{
 					Message: fmt.Sprintf("Backend service of Service %s/%s port %s (%s) has connectionDraining.drainingTimeoutSec 0: requests in flight to a terminating Pod are dropped (502 during scale-down); %s",
 						svc.Namespace, svc.Name, core.PortName(sb.Port), strings.Join(n.Ingresses, ", "), field),
-					Resource:    core.BackendServiceResource(sb.BS),
+					Resource:    res,
 					Evidence:    map[string]any{"connectionDraining.drainingTimeoutSec": 0, "service": svc.Namespace + "/" + svc.Name, "cluster": n.Cl.Location() + "/" + n.Cl.Name(), "ingresses": n.Ingresses, "backendConfig": bcName},
 					Remediation: fix,
 				})
 			}
 			// Behind a Gateway without a backend service lbdiag can name,
 			// the GCPBackendPolicy says what the controller applies.
-			if n.Gateway && n.PolicyKnown && len(n.Backends) == 0 && core.PolicyDrain(n.Policy) == 0 {
-				field, fix := gatewayDrainFix(n)
+			if n.Gateway && len(n.Backends) == 0 && !n.PolicyKnown {
+				drainUnknown(p, n)
+			}
+			if n.Gateway && n.PolicyKnown && len(n.Backends) == 0 {
 				res := core.KubeResource(n.Cl, "Service", n.Svc.ObjectMeta)
 				if n.Policy != nil {
 					res = core.KubeResource(n.Cl, "GCPBackendPolicy", n.Policy.ObjectMeta)
 				}
+				p.Judge(res)
+				if core.PolicyDrain(n.Policy) > 0 {
+					continue
+				}
+				field, fix := gatewayDrainFix(n)
 				p.Report(inspect.Finding{
 					Message: fmt.Sprintf("Service %s/%s is reached through NEGs by %s with connection draining 0 (GCPBackendPolicy spec.default.connectionDraining.drainingTimeoutSec unset, whose default is 0): requests in flight to a terminating Pod are dropped; %s",
 						n.Svc.Namespace, n.Svc.Name, strings.Join(n.Ingresses, ", "), field),

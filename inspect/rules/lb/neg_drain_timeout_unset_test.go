@@ -56,3 +56,23 @@ func TestDrainFixNamesTheBackendConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestNEGDrainTimeoutUnsetCounts(t *testing.T) {
+	t.Parallel()
+	// Service shop/web has one NEG backend service: judged, it fails
+	// without draining and passes with it; with the backend services
+	// unreadable it is not judged and the project is the gap.
+	expectDrainCounts(t, NEGDrainTimeoutUnset, map[string]drainCount{
+		"draining unset": {drainCase{drain: 0, container: sleep(90)}, ruletest.Counts{Judged: 1, Failed: 1}},
+		"draining set":   {drainCase{drain: 30, container: sleep(90)}, ruletest.Counts{Judged: 1, Passed: 1}},
+		"unreadable":     {drainCase{drain: 0, failBS: true, container: sleep(90)}, ruletest.Counts{CouldNotCheck: 1}},
+	})
+	// Behind a Gateway without a nameable backend service, the Service
+	// (no GCPBackendPolicy) is judged; with the policies unreadable, the
+	// cluster's policies are the gap.
+	inv, cl := gatewayDrainWorld()
+	ruletest.ExpectCounts(t, inv, NEGDrainTimeoutUnset, ruletest.Counts{Judged: 1, Failed: 1})
+	ruletest.FailSource(inv, inventory.KubeGCPBackendPolicies, cl.Scope())
+	c := ruletest.ExpectCounts(t, inv, NEGDrainTimeoutUnset, ruletest.Counts{CouldNotCheck: 1})
+	expectReason(t, c, string(inventory.KubeGCPBackendPolicies))
+}

@@ -24,6 +24,8 @@ var PreStopHookMissing = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		workloadFindings(p, func(n core.NEGServing, w core.Workload) {
+			res := core.KubeResource(n.Cl, w.Kind, w.Meta)
+			p.Judge(res)
 			var missing []string
 			for _, c := range w.Template.Spec.Containers {
 				if !core.PreStopOf(c).Present {
@@ -41,7 +43,7 @@ var PreStopHookMissing = &inspect.Rule{
 				Message: fmt.Sprintf("%s %s of this %s %s no preStop hook, but %s %s its Pods through NEGs (Service %s): requests still routed to a terminating Pod fail during scale-down",
 					agree(len(missing), "Container", "Containers"), strings.Join(missing, ", "), w.Kind, agree(len(missing), "has", "have"),
 					strings.Join(n.Ingresses, ", "), agree(len(n.Ingresses), "reaches", "reach"), n.Svc.Name),
-				Resource:    core.KubeResource(n.Cl, w.Kind, w.Meta),
+				Resource:    res,
 				Evidence:    map[string]any{"containers": missing, "service": n.Svc.Namespace + "/" + n.Svc.Name, "ingresses": n.Ingresses},
 				Remediation: fmt.Sprintf("kubectl patch %s %s -n %s --type strategic -p '%s'", strings.ToLower(w.Kind), w.Meta.Name, w.Meta.Namespace, preStopPatch(missing, need, w.Template)),
 			})

@@ -23,25 +23,33 @@ var PreStopShorterThanDrain = &inspect.Rule{
 		workloadFindings(p, func(n core.NEGServing, w core.Workload) {
 			drain, ok := n.Drain()
 			if !ok {
+				drainUnknown(p, n)
 				return
 			}
 			need := float64(drain + negDetachLatency)
 			var short []string
 			var forms []string
+			timed := false // a hook whose duration lbdiag knows
 			for _, c := range w.Template.Spec.Containers {
 				ps := core.PreStopOf(c)
+				timed = timed || ps.Known
 				if ps.Known && ps.Seconds < need {
 					short = append(short, c.Name)
 					forms = append(forms, fmt.Sprintf("%s: %s", c.Name, ps.Form))
 				}
 			}
+			if !timed {
+				return
+			}
+			res := core.KubeResource(n.Cl, w.Kind, w.Meta)
+			p.Judge(res)
 			if len(short) == 0 {
 				return
 			}
 			p.Report(inspect.Finding{
 				Message: fmt.Sprintf("preStop hook of container %s is shorter than the backend service's draining timeout %d s + %d s of NEG detach latency = %d s (%s): the container can stop while the load balancer still sends it requests",
 					strings.Join(short, ", "), drain, negDetachLatency, int64(need), strings.Join(forms, "; ")),
-				Resource:    core.KubeResource(n.Cl, w.Kind, w.Meta),
+				Resource:    res,
 				Evidence:    map[string]any{"preStop": forms, "drainingTimeoutSec": drain, "requiredSeconds": int64(need), "service": n.Svc.Namespace + "/" + n.Svc.Name},
 				Remediation: fmt.Sprintf("kubectl patch %s %s -n %s --type strategic -p '%s'", strings.ToLower(w.Kind), w.Meta.Name, w.Meta.Namespace, preStopPatch(short, int64(need), w.Template)),
 			})

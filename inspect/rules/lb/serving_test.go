@@ -10,6 +10,7 @@ import (
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 // servingCase is Service shop/web's NEG backend service with logging on
@@ -21,27 +22,33 @@ type servingCase struct {
 	want    string
 }
 
-func runServingCases(t *testing.T, rule *inspect.Rule, tests []servingCase) {
-	t.Helper()
+// servingInventory is the world of a servingCase.
+func servingInventory(groups map[string]*compute.BackendServiceGroupHealth, logging bool) *inventory.Inventory {
 	group := func(zone string) string {
 		return ruletest.ComputeBase + ruletest.Project + "/zones/" + zone + "/networkEndpointGroups/k8s1-0123abcd-shop-web-80-9f8e7d6c"
 	}
+	cl, bs := ruletest.NEGService(30, corev1.Container{Name: "web"}, nil)
+	cl.Ingresses[0].Annotations[gke.AnnIngressBackends] = `{"` + bs.Name + `":"HEALTHY"}`
+	bs.Backends = nil
+	bs.LogConfig = &compute.BackendServiceLogConfig{Enable: logging}
+	inv := ruletest.Inventory(cl)
+	inv.Compute.BackendServices = []*compute.BackendService{bs}
+	inv.Compute.BackendHealth = map[string]map[string]*compute.BackendServiceGroupHealth{bs.SelfLink: {}}
+	for _, z := range core.SortedKeys(groups) {
+		bs.Backends = append(bs.Backends, &compute.Backend{Group: group(z)})
+		if h := groups[z]; h != nil {
+			inv.Compute.BackendHealth[bs.SelfLink][group(z)] = h
+		}
+	}
+	return inv
+}
+
+func runServingCases(t *testing.T, rule *inspect.Rule, tests []servingCase) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cl, bs := ruletest.NEGService(30, corev1.Container{Name: "web"}, nil)
-			cl.Ingresses[0].Annotations[gke.AnnIngressBackends] = `{"` + bs.Name + `":"HEALTHY"}`
-			bs.Backends = nil
-			bs.LogConfig = &compute.BackendServiceLogConfig{Enable: tc.logging}
-			inv := ruletest.Inventory(cl)
-			inv.Compute.BackendServices = []*compute.BackendService{bs}
-			inv.Compute.BackendHealth = map[string]map[string]*compute.BackendServiceGroupHealth{bs.SelfLink: {}}
-			for _, z := range core.SortedKeys(tc.groups) {
-				bs.Backends = append(bs.Backends, &compute.Backend{Group: group(z)})
-				if h := tc.groups[z]; h != nil {
-					inv.Compute.BackendHealth[bs.SelfLink][group(z)] = h
-				}
-			}
+			inv := servingInventory(tc.groups, tc.logging)
 			if tc.want == "" {
 				ruletest.Expect(t, ruletest.Run(t, inv, rule))
 				return

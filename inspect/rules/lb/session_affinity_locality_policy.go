@@ -23,7 +23,7 @@ var SessionAffinityLocalityPolicy = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !backendServicesKnown(inv) {
+		if !backendServicesKnown(p) {
 			return
 		}
 		for _, bs := range ownBackendServices(inv) {
@@ -32,7 +32,12 @@ var SessionAffinityLocalityPolicy = &inspect.Rule{
 			default:
 				continue
 			}
-			if !affinitySet(bs) || bs.LocalityLbPolicy == "MAGLEV" || bs.LocalityLbPolicy == "RING_HASH" {
+			if !affinitySet(bs) {
+				continue
+			}
+			res := core.BackendServiceResource(bs)
+			p.Judge(res)
+			if bs.LocalityLbPolicy == "MAGLEV" || bs.LocalityLbPolicy == "RING_HASH" {
 				continue
 			}
 			policy := bs.LocalityLbPolicy
@@ -46,7 +51,7 @@ var SessionAffinityLocalityPolicy = &inspect.Rule{
 			p.Report(inspect.Finding{
 				Message: fmt.Sprintf("Backend service %s (%s) has session affinity %s, but its localityLbPolicy is %s: the affinity does not take effect",
 					bs.Name, bs.LoadBalancingScheme, bs.SessionAffinity, policy),
-				Resource:    core.BackendServiceResource(bs),
+				Resource:    res,
 				Evidence:    map[string]any{"sessionAffinity": bs.SessionAffinity, "localityLbPolicy": bs.LocalityLbPolicy, "loadBalancingScheme": bs.LoadBalancingScheme},
 				Remediation: fix,
 			})

@@ -23,13 +23,15 @@ var SessionAffinityUtilization = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !backendServicesKnown(inv) {
+		if !backendServicesKnown(p) {
 			return
 		}
 		for _, bs := range ownBackendServices(inv) {
 			if !affinitySet(bs) {
 				continue
 			}
+			res := core.BackendServiceResource(bs)
+			p.Judge(res)
 			var groups []string
 			for _, b := range bs.Backends {
 				if b.BalancingMode == "UTILIZATION" {
@@ -53,7 +55,7 @@ var SessionAffinityUtilization = &inspect.Rule{
 			p.Report(inspect.Finding{
 				Message: fmt.Sprintf("Backend service %s has session affinity %s, but %s %s the UTILIZATION balancing mode: as utilization changes, sessions move to other backends",
 					bs.Name, bs.SessionAffinity, strings.Join(groups, ", "), agree(len(groups), "uses", "use")),
-				Resource: core.BackendServiceResource(bs),
+				Resource: res,
 				Evidence: map[string]any{"sessionAffinity": bs.SessionAffinity, "utilizationBackends": groups},
 				Remediation: fmt.Sprintf("gcloud compute backend-services update-backend %s %s --instance-group=%s --instance-group-%s --balancing-mode=%s %s --project %s   # each group listed; the numbers are the capacity per instance",
 					bs.Name, core.GCloudScope(bs), inventory.LastSegment(first.Group), strings.TrimPrefix(core.GCloudLocationFlag(first.Group), "--"), mode, flag, inventory.ProjectOf(bs.SelfLink)),

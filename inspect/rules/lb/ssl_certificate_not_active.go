@@ -27,14 +27,16 @@ var SSLCertificateNotActive = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !inv.Known(inventory.ComputeSSLCertificates, inventory.ProjectScope(inv.Project)) {
+		if !p.Known(inventory.ComputeSSLCertificates, inventory.ProjectScope(inv.Project)) {
 			return
 		}
 		g := core.GraphOf(p)
-		known := certsKnown(inv)
+		// Unread proxies and forwarding rules only change the words: a
+		// certificate is then judged as if presented.
+		known := certsRead(inv)
 		frsKnown := inv.Known(inventory.ComputeForwardingRules, inventory.ProjectScope(inv.Project))
 		for _, cert := range inv.Compute.SSLCertificates {
-			if cert.Type != "MANAGED" || cert.Managed == nil || cert.Managed.Status == "ACTIVE" {
+			if cert.Type != "MANAGED" || cert.Managed == nil {
 				continue
 			}
 			// A proxy whose certificate map wins presents it to no one.
@@ -46,6 +48,11 @@ var SSLCertificateNotActive = &inspect.Rule{
 			}
 			if known && len(users) == 0 {
 				continue // ssl-certificate-unattached's case
+			}
+			res := core.ResourceOf("SslCertificate", cert.SelfLink)
+			p.Judge(res)
+			if cert.Managed.Status == "ACTIVE" {
+				continue
 			}
 			var frs []*compute.ForwardingRule
 			var proxies []string
@@ -96,7 +103,7 @@ var SSLCertificateNotActive = &inspect.Rule{
 			if fix == "" {
 				fix = fmt.Sprintf("gcloud compute ssl-certificates describe %s %s --project %s   # read managed.domainStatus", cert.Name, core.GCloudLocationFlag(cert.SelfLink), inventory.ProjectOf(cert.SelfLink))
 			}
-			f := inspect.Finding{Severity: sev, Resource: core.ResourceOf("SslCertificate", cert.SelfLink), Evidence: ev, Remediation: fix}
+			f := inspect.Finding{Severity: sev, Resource: res, Evidence: ev, Remediation: fix}
 			if mc, cl, obj := managedCertificateOf(inv, cert.Name); mc != "" {
 				ev["managedCertificate"] = mc
 				msg += "; GKE's " + mc + " made it"

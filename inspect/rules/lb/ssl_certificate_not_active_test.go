@@ -35,3 +35,24 @@ func TestSSLCertificateNotActive(t *testing.T) {
 		}, []string{"lbdiag could not read every target proxy"}},
 	})
 }
+
+func TestSSLCertificateNotActiveCounts(t *testing.T) {
+	t.Parallel()
+	// Google-managed certificates a proxy presents are judged: www
+	// (FAILED_NOT_VISIBLE) fails, ok (ACTIVE) and new (PROVISIONING for an
+	// hour) pass; orphan (no proxy: ssl-certificate-unattached's) and
+	// self (self-managed) are not judged.
+	inv := ruletest.LBProject()
+	self := ruletest.ManagedCert("self", threeDaysAgo, nil)
+	self.Type, self.Managed = "SELF_MANAGED", nil
+	inv.Compute.SSLCertificates = []*compute.SslCertificate{ruletest.ManagedCert("www", threeDaysAgo, stuckDomains),
+		ruletest.ManagedCert("ok", threeDaysAgo, map[string]string{"ok.example.com": "ACTIVE"}),
+		ruletest.ManagedCert("new", anHourAgo, map[string]string{"new.example.com": "PROVISIONING"}),
+		ruletest.ManagedCert("orphan", threeDaysAgo, stuckDomains), self}
+	inv.Compute.TargetHTTPSProxies = []*compute.TargetHttpsProxy{ruletest.HTTPSProxy("p", "www", "ok", "new", "self")}
+	inv.Compute.ForwardingRules = []*compute.ForwardingRule{ruletest.ForwardingRuleTo("fr", ruletest.G("global/targetHttpsProxies/p"), "34.1.1.1", "443-443")}
+	ruletest.ExpectCounts(t, inv, SSLCertificateNotActive, ruletest.Counts{Judged: 3, Passed: 2, Failed: 1})
+	ruletest.FailSource(inv, inventory.ComputeSSLCertificates, projectScope)
+	c := ruletest.ExpectCounts(t, inv, SSLCertificateNotActive, ruletest.Counts{CouldNotCheck: 1})
+	expectReason(t, c, string(inventory.ComputeSSLCertificates))
+}

@@ -24,16 +24,18 @@ var SSLCertificateUnattached = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !certsKnown(inv) {
+		if !certsKnown(p) {
 			return
 		}
-		frsKnown := inv.Known(inventory.ComputeForwardingRules, inventory.ProjectScope(inv.Project))
+		ps := inventory.ProjectScope(inv.Project)
+		frsKnown := inv.Known(inventory.ComputeForwardingRules, ps)
 		g := core.GraphOf(p)
 		for _, cert := range inv.Compute.SSLCertificates {
 			if inventory.ProjectOf(cert.SelfLink) != inv.Project {
 				continue
 			}
 			users := g.ProxiesByCert[inventory.RelativeName(cert.SelfLink)]
+			res := core.ResourceOf("SslCertificate", cert.SelfLink)
 			var msg string
 			ev := map[string]any{"type": cert.Type}
 			switch {
@@ -49,12 +51,16 @@ var SSLCertificateUnattached = &inspect.Rule{
 					idle = append(idle, u.Kind+" "+u.Name)
 				}
 				if serving {
+					p.Judge(res)
 					continue
 				}
 				sort.Strings(idle)
 				ev["proxies"] = idle
 				msg = fmt.Sprintf("SSL certificate %s is presented only by %s, which no forwarding rule sends to (or whose certificate map replaces it)", cert.Name, strings.Join(idle, ", "))
 			default:
+				// Presented by proxies, and whether a forwarding rule
+				// sends to them is unknown.
+				p.Known(inventory.ComputeForwardingRules, ps)
 				continue
 			}
 			if cert.Type == "MANAGED" && cert.Managed != nil && cert.Managed.Status != "ACTIVE" {
@@ -68,7 +74,7 @@ var SSLCertificateUnattached = &inspect.Rule{
 				msg += "; GKE's " + mc + " made it"
 				fix = "reference the ManagedCertificate from an Ingress (annotation networking.gke.io/managed-certificates), or delete the ManagedCertificate: GKE then deletes the certificate"
 			}
-			p.Report(inspect.Finding{Message: msg, Resource: core.ResourceOf("SslCertificate", cert.SelfLink), Evidence: ev, Remediation: fix})
+			p.Report(inspect.Finding{Message: msg, Resource: res, Evidence: ev, Remediation: fix})
 		}
 	},
 }

@@ -25,7 +25,17 @@ var TargetProxyCertificateMapOverrides = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		s := inventory.ProjectScope(inv.Project)
-		report := func(kind, name, selfLink, certMap string, certs []string) {
+		// A proxy with a certificate map is judged: its certificates must
+		// be the map's alone.
+		check := func(kind, name, selfLink, certMap string, certs []string) {
+			if certMap == "" {
+				return
+			}
+			res := core.ResourceOf(kind, selfLink)
+			p.Judge(res)
+			if len(certs) == 0 {
+				return
+			}
 			var names []string
 			for _, c := range certs {
 				names = append(names, inventory.LastSegment(c))
@@ -38,23 +48,19 @@ var TargetProxyCertificateMapOverrides = &inspect.Rule{
 			p.Report(inspect.Finding{
 				Message: fmt.Sprintf("%s %s references certificate map %s and SSL certificates %s: the map wins, so %s %s never presented",
 					kind, name, inventory.LastSegment(certMap), strings.Join(names, ", "), strings.Join(names, ", "), agree(len(names), "is", "are")),
-				Resource:    core.ResourceOf(kind, selfLink),
+				Resource:    res,
 				Evidence:    map[string]any{"certificateMap": certMap, "sslCertificates": names},
 				Remediation: fmt.Sprintf("gcloud compute %s update %s %s --clear-ssl-certificates --project %s   # after adding what they served to the certificate map; or --clear-certificate-map to keep them", cmd, name, flag, inventory.ProjectOf(selfLink)),
 			})
 		}
-		if inv.Known(inventory.ComputeTargetHTTPSProxies, s) {
+		if p.Known(inventory.ComputeTargetHTTPSProxies, s) {
 			for _, px := range inv.Compute.TargetHTTPSProxies {
-				if px.CertificateMap != "" && len(px.SslCertificates) > 0 {
-					report("TargetHttpsProxy", px.Name, px.SelfLink, px.CertificateMap, px.SslCertificates)
-				}
+				check("TargetHttpsProxy", px.Name, px.SelfLink, px.CertificateMap, px.SslCertificates)
 			}
 		}
-		if inv.Known(inventory.ComputeTargetSSLProxies, s) {
+		if p.Known(inventory.ComputeTargetSSLProxies, s) {
 			for _, px := range inv.Compute.TargetSSLProxies {
-				if px.CertificateMap != "" && len(px.SslCertificates) > 0 {
-					report("TargetSslProxy", px.Name, px.SelfLink, px.CertificateMap, px.SslCertificates)
-				}
+				check("TargetSslProxy", px.Name, px.SelfLink, px.CertificateMap, px.SslCertificates)
 			}
 		}
 	},

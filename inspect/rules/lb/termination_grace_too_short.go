@@ -25,11 +25,19 @@ var TerminationGraceTooShort = &inspect.Rule{
 			grace, set := core.GracePeriod(w.Template)
 			var longest float64
 			var which string
+			timed := false // a hook whose duration lbdiag knows
 			for _, c := range w.Template.Spec.Containers {
-				if ps := core.PreStopOf(c); ps.Known && ps.Seconds > longest {
+				ps := core.PreStopOf(c)
+				timed = timed || ps.Known
+				if ps.Known && ps.Seconds > longest {
 					longest, which = ps.Seconds, c.Name+": "+ps.Form
 				}
 			}
+			if !timed {
+				return
+			}
+			res := core.KubeResource(n.Cl, w.Kind, w.Meta)
+			p.Judge(res)
 			if longest == 0 || float64(grace) >= longest+shutdownMargin {
 				return
 			}
@@ -41,7 +49,7 @@ var TerminationGraceTooShort = &inspect.Rule{
 			p.Report(inspect.Finding{
 				Message: fmt.Sprintf("terminationGracePeriodSeconds is %s but the preStop hook lasts %.0f s (%s): the container is killed before the hook ends and %d s of shutdown time",
 					graceText, longest, which, shutdownMargin),
-				Resource:    core.KubeResource(n.Cl, w.Kind, w.Meta),
+				Resource:    res,
 				Evidence:    map[string]any{"terminationGracePeriodSeconds": grace, "preStopSeconds": longest, "preStop": which},
 				Remediation: fmt.Sprintf(`kubectl patch %s %s -n %s -p '{"spec":{"template":{"spec":{"terminationGracePeriodSeconds":%d}}}}'`, strings.ToLower(w.Kind), w.Meta.Name, w.Meta.Namespace, want),
 			})

@@ -23,24 +23,35 @@ var AddressUnused = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !inv.Known(inventory.ComputeAddresses, inventory.ProjectScope(inv.Project)) {
+		if !p.Known(inventory.ComputeAddresses, inventory.ProjectScope(inv.Project)) {
 			return
 		}
 		// An address a Kubernetes object asks for is not left over; if any
 		// cluster's objects could not be read, lbdiag cannot tell.
-		if !inv.ClusterListComplete() {
+		if !p.ClusterListComplete() {
 			return
 		}
+		readable := true // every place not read is recorded, not only the first
 		for _, cl := range inv.Clusters {
 			for _, s := range []inventory.Source{inventory.KubeIngresses, inventory.KubeServices, inventory.KubeGateways} {
-				if !inv.Known(s, cl.Scope()) {
-					return
+				if !p.Known(s, cl.Scope()) {
+					readable = false
 				}
 			}
 		}
+		if !readable {
+			return
+		}
 		named := namedByKubernetes(inv)
 		for _, a := range inv.Compute.Addresses {
-			if a.Status != "RESERVED" || len(a.Users) > 0 || reservedElsewhere[a.Purpose] || inventory.ProjectOf(a.SelfLink) != inv.Project {
+			// Addresses of purposes used by what users does not show are
+			// not judged.
+			if reservedElsewhere[a.Purpose] || inventory.ProjectOf(a.SelfLink) != inv.Project {
+				continue
+			}
+			res := core.ResourceOf("Address", a.SelfLink)
+			p.Judge(res)
+			if a.Status != "RESERVED" || len(a.Users) > 0 {
 				continue
 			}
 			if named[a.Name] != "" || named[a.Address] != "" {
@@ -53,7 +64,7 @@ var AddressUnused = &inspect.Rule{
 			}
 			p.Report(inspect.Finding{
 				Message:     fmt.Sprintf("Reserved %s address %s (%s, %s) is used by nothing%s", kind, a.Name, a.Address, core.ScopeName(a.SelfLink), cost),
-				Resource:    core.ResourceOf("Address", a.SelfLink),
+				Resource:    res,
 				Evidence:    map[string]any{"status": a.Status, "address": a.Address, "addressType": a.AddressType, "purpose": a.Purpose, "users": []string{}},
 				Remediation: fmt.Sprintf("gcloud compute addresses delete %s %s --project %s   # once you are sure nothing will use it", a.Name, core.GCloudLocationFlag(a.SelfLink), inventory.ProjectOf(a.SelfLink)),
 			})

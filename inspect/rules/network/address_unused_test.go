@@ -1,6 +1,7 @@
 package network
 
 import (
+	"strings"
 	"testing"
 
 	compute "google.golang.org/api/compute/v1"
@@ -32,4 +33,42 @@ func TestAddressUnused(t *testing.T) {
 	cl.Services = nil
 	ruletest.FailSource(withCluster, inventory.KubeServices, cl.Scope())
 	ruletest.Expect(t, ruletest.Run(t, withCluster, AddressUnused))
+}
+
+func TestAddressUnusedCounts(t *testing.T) {
+	t.Parallel()
+	// Judged: the 3 addresses of the project whose use shows in users
+	// (vip IN_USE passes; spare and asked-for, RESERVED by nothing, fail).
+	// The peering range is used by what users does not show: not judged.
+	inv := ruletest.LBProject()
+	peering := ruletest.Address("google-managed-services", "", "RESERVED")
+	peering.Purpose, peering.AddressType = "VPC_PEERING", "INTERNAL"
+	inv.Compute.Addresses = []*compute.Address{ruletest.Address("spare", "us-east1", "RESERVED"), ruletest.Address("vip", "", "IN_USE", ruletest.G("global/forwardingRules/fr")),
+		ruletest.Address("asked-for", "us-east1", "RESERVED"), peering}
+	ruletest.ExpectCounts(t, inv, AddressUnused, ruletest.Counts{Judged: 3, Passed: 1, Failed: 2})
+
+	// A Service asks for 34.1.2.3, the address of all three: they pass.
+	cl := ruletest.Cluster("edge", "us-east1-b", ruletest.Project, "vpc", "nodes")
+	svc := ruletest.Service("pay", "edge", nil)
+	svc.Spec.Type, svc.Spec.LoadBalancerIP = corev1.ServiceTypeLoadBalancer, "34.1.2.3"
+	cl.Services = []corev1.Service{svc}
+	withCluster := ruletest.Inventory(cl)
+	withCluster.Compute = inv.Compute
+	ruletest.ExpectCounts(t, withCluster, AddressUnused, ruletest.Counts{Judged: 3, Passed: 3})
+
+	// The cluster's Services and Gateways not read: nothing judged, 2
+	// places not checked.
+	cl.Services = nil
+	ruletest.FailSource(withCluster, inventory.KubeServices, cl.Scope())
+	ruletest.FailSource(withCluster, inventory.KubeGateways, cl.Scope())
+	c := ruletest.ExpectCounts(t, withCluster, AddressUnused, ruletest.Counts{CouldNotCheck: 2})
+	expectReason(t, c, inventory.KubeServices)
+	expectReason(t, c, inventory.KubeGateways)
+
+	// --cluster narrowed the run: another cluster may ask for any.
+	inv.ClustersSelected = true
+	c = ruletest.ExpectCounts(t, inv, AddressUnused, ruletest.Counts{CouldNotCheck: 1})
+	if len(c.Reasons) != 1 || !strings.Contains(c.Reasons[0], "--cluster") {
+		t.Errorf("reasons %q", c.Reasons)
+	}
 }

@@ -29,20 +29,25 @@ func runStaticIPCases(t *testing.T, rule *inspect.Rule, tests []staticIPCase) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cl := ruletest.Cluster("prod", "europe-west1-b", ruletest.Project, "vpc", "nodes")
-			ing := ruletest.Ingress("shop", "site", tc.class, "web")
-			for k, v := range tc.ann {
-				ing.Annotations[k] = v
-			}
-			cl.Ingresses = []networkingv1.Ingress{ing}
-			inv := ruletest.Inventory(cl)
-			inv.Compute.Addresses, inv.Compute.ForwardingRules = tc.addrs, tc.frs
-			if tc.failFRs {
-				ruletest.FailSource(inv, inventory.ComputeForwardingRules, inventory.ProjectScope(ruletest.Project))
-			}
-			ruletest.Expect(t, ruletest.Run(t, inv, rule), tc.want...)
+			ruletest.Expect(t, ruletest.Run(t, staticIPInventory(tc), rule), tc.want...)
 		})
 	}
+}
+
+// staticIPInventory is the inventory of a static-IP case.
+func staticIPInventory(tc staticIPCase) *inventory.Inventory {
+	cl := ruletest.Cluster("prod", "europe-west1-b", ruletest.Project, "vpc", "nodes")
+	ing := ruletest.Ingress("shop", "site", tc.class, "web")
+	for k, v := range tc.ann {
+		ing.Annotations[k] = v
+	}
+	cl.Ingresses = []networkingv1.Ingress{ing}
+	inv := ruletest.Inventory(cl)
+	inv.Compute.Addresses, inv.Compute.ForwardingRules = tc.addrs, tc.frs
+	if tc.failFRs {
+		ruletest.FailSource(inv, inventory.ComputeForwardingRules, inventory.ProjectScope(ruletest.Project))
+	}
+	return inv
 }
 
 // globalFR is a global forwarding rule with a description.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/firewall"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
@@ -20,11 +21,14 @@ type nodeGroup struct {
 }
 
 // clusterNodes groups the cluster's node instances by tags and service
-// accounts. ok is false when lbdiag cannot tell which instances they are.
-func clusterNodes(inv *inventory.Inventory, cl *inventory.Cluster) ([]nodeGroup, bool) {
-	if !inv.Known(inventory.ComputeInstances, inventory.ProjectScope(cl.Project)) {
+// accounts. ok is false when lbdiag cannot tell which instances they are;
+// the pass records it when the instances were not read.
+func clusterNodes(p *inspect.Pass, cl *inventory.Cluster) ([]nodeGroup, bool) {
+	inv := p.Inventory
+	if !p.Known(inventory.ComputeInstances, inventory.ProjectScope(cl.Project)) {
 		return nil, false
 	}
+	// Without the Nodes, GKE's instance label finds them.
 	names := map[string]bool{}
 	if inv.Known(inventory.KubeNodes, cl.Scope()) {
 		for _, n := range cl.Nodes {
@@ -62,10 +66,20 @@ func clusterNodes(inv *inventory.Inventory, cl *inventory.Cluster) ([]nodeGroup,
 	return out, len(out) > 0
 }
 
+// clusterFirewall returns what a firewall verdict on the cluster rests on:
+// the rules that govern its VPC and its nodes. ok is false, and the pass
+// records what was not read, when either is unknown.
+func clusterFirewall(p *inspect.Pass, cl *inventory.Cluster) (firewall.Rules, []nodeGroup, bool) {
+	rules, ok := firewallRules(p, cl)
+	nodes, okNodes := clusterNodes(p, cl)
+	return rules, nodes, ok && okNodes
+}
+
 // firewallRules returns the rules that govern the cluster's VPC: the
 // effective firewalls when lbdiag read them, else the VPC firewall rules
-// alone. ok is false when neither was read.
-func firewallRules(inv *inventory.Inventory, cl *inventory.Cluster) (firewall.Rules, bool) {
+// alone. ok is false when neither was read, which the pass records.
+func firewallRules(p *inspect.Pass, cl *inventory.Cluster) (firewall.Rules, bool) {
+	inv := p.Inventory
 	network := cl.NetworkURL()
 	var r firewall.Rules
 	for _, n := range inv.Compute.Networks {
@@ -73,12 +87,14 @@ func firewallRules(inv *inventory.Inventory, cl *inventory.Cluster) (firewall.Ru
 			r.BeforeClassic = n.NetworkFirewallPolicyEnforcementOrder == "BEFORE_CLASSIC_FIREWALL"
 		}
 	}
+	// Effective firewalls not read: the VPC firewall rules are the
+	// fallback.
 	if ef, ok := inv.Compute.EffectiveFirewalls[network]; ok && inv.Known(inventory.ComputeEffectiveFirewalls, network) {
 		r.VPC, r.Policies, r.PoliciesKnown = ef.Firewalls, ef.FirewallPolicys, true
 		r.Prepare()
 		return r, true
 	}
-	if !inv.Known(inventory.ComputeFirewalls, inventory.ProjectScope(cl.NetworkProject())) {
+	if !p.Known(inventory.ComputeFirewalls, inventory.ProjectScope(cl.NetworkProject())) {
 		return r, false
 	}
 	r.VPC = inv.Compute.Firewalls

@@ -35,17 +35,7 @@ func runFirewallCases(t *testing.T, rule *inspect.Rule, tests []firewallCase) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			inv, cl := ruletest.FirewallSetup(tc.class, tc.port, tc.rules...)
-			if tc.noNodes {
-				ruletest.FailSource(inv, inventory.ComputeInstances, inventory.ProjectScope(ruletest.Project))
-			}
-			if tc.failFW {
-				ruletest.FailSource(inv, inventory.ComputeFirewalls, inventory.ProjectScope(ruletest.Project))
-			}
-			if tc.policies {
-				inv.Compute.EffectiveFirewalls = map[string]*compute.NetworksGetEffectiveFirewallsResponse{cl.NetworkURL(): {}}
-				inv.Coverage = append(inv.Coverage, inventory.Coverage{Source: inventory.ComputeEffectiveFirewalls, Scope: cl.NetworkURL(), Status: inventory.StatusOK})
-			}
+			inv, _ := firewallInventory(tc)
 			got := ruletest.Run(t, inv, rule)
 			if tc.want == "" {
 				ruletest.Expect(t, got)
@@ -60,4 +50,31 @@ func runFirewallCases(t *testing.T, rule *inspect.Rule, tests []firewallCase) {
 			}
 		})
 	}
+}
+
+// firewallInventory is the inventory of a firewall case.
+func firewallInventory(tc firewallCase) (*inventory.Inventory, *inventory.Cluster) {
+	inv, cl := ruletest.FirewallSetup(tc.class, tc.port, tc.rules...)
+	if tc.noNodes {
+		ruletest.FailSource(inv, inventory.ComputeInstances, inventory.ProjectScope(ruletest.Project))
+	}
+	if tc.failFW {
+		ruletest.FailSource(inv, inventory.ComputeFirewalls, inventory.ProjectScope(ruletest.Project))
+	}
+	if tc.policies {
+		inv.Compute.EffectiveFirewalls = map[string]*compute.NetworksGetEffectiveFirewallsResponse{cl.NetworkURL(): {}}
+		inv.Coverage = append(inv.Coverage, inventory.Coverage{Source: inventory.ComputeEffectiveFirewalls, Scope: cl.NetworkURL(), Status: inventory.StatusOK})
+	}
+	return inv, cl
+}
+
+// expectReason checks that one of a check's reasons names the source.
+func expectReason(t *testing.T, c inspect.Check, s inventory.Source) {
+	t.Helper()
+	for _, r := range c.Reasons {
+		if strings.Contains(r, string(s)) {
+			return
+		}
+	}
+	t.Errorf("rule %s: reasons %q do not mention %s", c.Rule, c.Reasons, s)
 }

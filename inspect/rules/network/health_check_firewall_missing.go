@@ -18,6 +18,7 @@ import (
 var HealthCheckFirewallMissing = &inspect.Rule{
 	ID:       "health-check-firewall-missing",
 	Severity: inspect.Error,
+	Needs:    []inventory.Source{inventory.ComputeEffectiveFirewalls},
 	Title:    "Google's health checkers (35.191.0.0/16, 130.211.0.0/22) can reach every load-balanced backend's health-check port",
 	Doc: inspect.Doc{
 		Why:     `Every Application Load Balancer probes its backends from 35.191.0.0/16 and 130.211.0.0/22 (for the classic external one, requests come from there too). If the VPC's firewall does not admit both ranges to the health-check port on the cluster's nodes (the NodePort for instance groups; the Pod port, or BackendConfig healthCheck.port, for NEGs), the backends never turn healthy and the load balancer answers 502 or "no healthy upstream".`,
@@ -28,16 +29,19 @@ var HealthCheckFirewallMissing = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			if !core.ClusterReadable(inv, cl) {
+			if !core.ClusterReadable(p, cl) {
 				continue
 			}
-			rules, ok := firewallRules(inv, cl)
-			nodes, okNodes := clusterNodes(inv, cl)
-			if !ok || !okNodes {
-				continue
+			// The health-check ports to check, before the firewall and
+			// nodes are asked for: a cluster without load-balanced
+			// backends needs neither.
+			type hcCheck struct {
+				b    core.LBBackend
+				port int
+				how  string
 			}
+			var checks []hcCheck
 			reported := map[string]bool{}
-			memo := blockageMemo{}
 			for _, b := range core.LBBackends(cl) {
 				port, how, ok := healthCheckPort(core.IndexOf(p), cl, b)
 				key := b.Owner.String() + "/" + strconv.Itoa(port)
@@ -45,6 +49,20 @@ var HealthCheckFirewallMissing = &inspect.Rule{
 					continue
 				}
 				reported[key] = true
+				checks = append(checks, hcCheck{b, port, how})
+			}
+			if len(checks) == 0 {
+				continue
+			}
+			rules, nodes, ok := clusterFirewall(p, cl)
+			if !ok {
+				continue
+			}
+			memo := blockageMemo{}
+			for _, c := range checks {
+				b, port, how := c.b, c.port, c.how
+				res := b.Owner
+				p.Judge(res)
 				blk := memo.get(healthCheckRanges, port, func() blockage { return evaluate(rules, nodes, healthCheckRanges, port) })
 				if len(blk.groups) == 0 {
 					continue
@@ -55,7 +73,7 @@ var HealthCheckFirewallMissing = &inspect.Rule{
 					Message: fmt.Sprintf("Health checks of Service %s port %s (%s %s/%s) probe port %d (%s), but %s cannot reach it on %d of the cluster's %d nodes: %s%s. The backends never turn healthy",
 						b.Svc.Name, core.PortName(b.Port), b.OwnerKind, b.Owner.Namespace, b.Owner.Name, port, how, strings.Join(which, " and "),
 						countInstances(blk.groups), countInstances(nodes), blk.blockedText(), blk.caveat()),
-					Resource: b.Owner,
+					Resource: res,
 					Evidence: map[string]any{"healthCheckPort": port, "portSource": how, "blockedRanges": which, "service": b.Svc.Namespace + "/" + b.Svc.Name,
 						"blocked": blk.blockedRanges(), "network": inventory.RelativeName(cl.NetworkURL()), "firewallPoliciesRead": rules.PoliciesKnown},
 					Remediation: firewallFix("allow-health-checks-"+cl.Name()+"-"+strconv.Itoa(port), cl, blk, port),

@@ -6,6 +6,7 @@ import (
 	compute "google.golang.org/api/compute/v1"
 
 	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 func TestHealthCheckFirewallMissing(t *testing.T) {
@@ -24,4 +25,28 @@ func TestHealthCheckFirewallMissing(t *testing.T) {
 		{name: "nodes unknown: silent", class: "gce-internal", port: 9000, noNodes: true},
 		{name: "firewalls unreadable: silent", class: "gce-internal", port: 9000, failFW: true},
 	})
+}
+
+func TestHealthCheckFirewallMissingCounts(t *testing.T) {
+	t.Parallel()
+	// One judged resource: Ingress shop/site, the owner of the one
+	// backend (Service shop/api, health-checked on its Pod port).
+	fw, hc := ruletest.Firewall, healthCheckSources
+	inv, _ := firewallInventory(firewallCase{class: "gce-internal", port: 9000, rules: []*compute.Firewall{fw("hc", 1000, hc)}})
+	ruletest.ExpectCounts(t, inv, HealthCheckFirewallMissing, ruletest.Counts{Judged: 1, Passed: 1})
+	inv, _ = firewallInventory(firewallCase{class: "gce", port: 8080, rules: []*compute.Firewall{fw("hc", 1000, "130.211.0.0/22", "8080")}})
+	ruletest.ExpectCounts(t, inv, HealthCheckFirewallMissing, ruletest.Counts{Judged: 1, Failed: 1})
+
+	// Neither the nodes nor the firewall rules read: not judged, both
+	// counted as not checked.
+	inv, _ = firewallInventory(firewallCase{class: "gce", port: 8080, noNodes: true, failFW: true})
+	c := ruletest.ExpectCounts(t, inv, HealthCheckFirewallMissing, ruletest.Counts{CouldNotCheck: 2})
+	expectReason(t, c, inventory.ComputeInstances)
+	expectReason(t, c, inventory.ComputeFirewalls)
+
+	// A cluster without load-balanced backends needs no firewall rule:
+	// nothing judged, and nothing left unchecked.
+	inv, cl := firewallInventory(firewallCase{class: "gce", port: 8080, failFW: true})
+	cl.Ingresses = nil
+	ruletest.ExpectCounts(t, inv, HealthCheckFirewallMissing, ruletest.Counts{})
 }

@@ -25,6 +25,7 @@ var (
 var L4HealthCheckFirewallMissing = &inspect.Rule{
 	ID:       "l4-health-check-firewall-missing",
 	Severity: inspect.Error,
+	Needs:    []inventory.Source{inventory.ComputeEffectiveFirewalls},
 	Title:    "Google's health checkers can reach the health port of every LoadBalancer Service's nodes",
 	Doc: inspect.Doc{
 		Why: `A passthrough Network Load Balancer for a LoadBalancer Service probes the cluster's nodes, not the Pods: with externalTrafficPolicy Local, the Service's spec.healthCheckNodePort (only nodes running a ready Pod answer 200); with Cluster, port 10256 (kube-proxy's health server). Internal load balancers probe from 35.191.0.0/16 and 130.211.0.0/22, external ones from 35.191.0.0/16, 209.85.152.0/22 and 209.85.204.0/22. GKE creates the firewall rules for them (k8s-...-node-http-hc, k8s2-...-fw); when one was deleted, or a deny rule or firewall policy of higher priority blocks them, every node is UNHEALTHY and the load balancer drops the Service's traffic. lbdiag evaluates the VPC's firewall rules and policies as Compute Engine does.`,
@@ -37,20 +38,22 @@ var L4HealthCheckFirewallMissing = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		byCluster := map[*inventory.Cluster][]core.L4Service{}
-		for _, s := range core.L4Services(inv) {
+		for _, s := range core.L4Services(p) {
 			byCluster[s.Cl] = append(byCluster[s.Cl], s)
 		}
 		for _, cl := range inv.Clusters {
 			services := byCluster[cl]
-			if len(services) == 0 || !core.ClusterReadable(inv, cl) {
+			if len(services) == 0 || !core.ClusterReadable(p, cl) {
 				continue
 			}
-			rules, ok := firewallRules(inv, cl)
-			nodes, okNodes := clusterNodes(inv, cl)
-			if !ok || !okNodes {
-				continue
+			// The Services to check, before the firewall and nodes are
+			// asked for.
+			type l4Check struct {
+				s    core.L4Service
+				port int
+				how  string
 			}
-			memo := blockageMemo{}
+			var checks []l4Check
 			for _, s := range services {
 				if len(s.Svc.Status.LoadBalancer.Ingress) == 0 {
 					continue // no load balancer yet: GKE creates its firewall rules with it
@@ -62,6 +65,20 @@ var L4HealthCheckFirewallMissing = &inspect.Rule{
 					}
 					port, how = int(s.Svc.Spec.HealthCheckNodePort), fmt.Sprintf("spec.healthCheckNodePort %d (externalTrafficPolicy Local)", s.Svc.Spec.HealthCheckNodePort)
 				}
+				checks = append(checks, l4Check{s, port, how})
+			}
+			if len(checks) == 0 {
+				continue
+			}
+			rules, nodes, ok := clusterFirewall(p, cl)
+			if !ok {
+				continue
+			}
+			memo := blockageMemo{}
+			for _, c := range checks {
+				s, port, how := c.s, c.port, c.how
+				res := core.KubeResource(cl, "Service", s.Svc.ObjectMeta)
+				p.Judge(res)
 				ranges, kind := l4ExternalHCRanges, "external"
 				if s.Internal {
 					ranges, kind = l4InternalHCRanges, "internal"
@@ -75,7 +92,7 @@ var L4HealthCheckFirewallMissing = &inspect.Rule{
 					Key: strconv.Itoa(port),
 					Message: fmt.Sprintf("The %s load balancer of LoadBalancer Service %s/%s probes the nodes on %s, but %s cannot reach it on %d of the cluster's %d nodes: %s%s. The nodes stay UNHEALTHY and the Service's traffic is dropped",
 						kind, s.Svc.Namespace, s.Svc.Name, how, strings.Join(which, " and "), countInstances(blk.groups), countInstances(nodes), blk.blockedText(), blk.caveat()),
-					Resource: core.KubeResource(cl, "Service", s.Svc.ObjectMeta),
+					Resource: res,
 					Evidence: map[string]any{"healthCheckPort": port, "portSource": how, "blockedRanges": which, "blocked": blk.blockedRanges(),
 						"network": inventory.RelativeName(cl.NetworkURL()), "firewallPoliciesRead": rules.PoliciesKnown},
 					Remediation: firewallFix("allow-l4-health-checks-"+cl.Name()+"-"+strconv.Itoa(port), cl, blk, port),

@@ -18,6 +18,7 @@ import (
 var ProxyOnlyFirewallMissing = &inspect.Rule{
 	ID:       "proxy-only-firewall-missing",
 	Severity: inspect.Error,
+	Needs:    []inventory.Source{inventory.ComputeEffectiveFirewalls},
 	Title:    "The proxy-only subnet of every internal or regional Ingress and Gateway can reach the Pods' port",
 	Doc: inspect.Doc{
 		Why: `Internal and regional external Application Load Balancers (Ingress classes gce-internal and gce-regional-external, regional Gateways) send requests from Envoy proxies whose addresses come from the region's proxy-only subnet. Unless the VPC's firewall admits that range on the Pods' port (the Service's targetPort, on the cluster's nodes), health checks may pass while every request times out: the "upstream request timeout" 504 of the troubleshooting guide. GKE's docs say the controller does not create this rule; lbdiag evaluates the firewall rules (and firewall policies, when it could read them) as Compute Engine does, whoever made them.`,
@@ -30,12 +31,18 @@ var ProxyOnlyFirewallMissing = &inspect.Rule{
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
 		for _, cl := range inv.Clusters {
-			if !core.ClusterReadable(inv, cl) || !inv.Known(inventory.ComputeSubnetworks, inventory.ProjectScope(cl.NetworkProject())) {
+			if !core.ClusterReadable(p, cl) {
 				continue
 			}
-			rules, ok := firewallRules(inv, cl)
-			nodes, okNodes := clusterNodes(inv, cl)
-			if !ok || !okNodes {
+			// Only Envoy-based load balancers send traffic from the
+			// proxy-only subnet; without one, nothing else is needed.
+			var regional []core.LBBackend
+			for _, b := range core.LBBackends(cl) {
+				if b.RegionalProxy {
+					regional = append(regional, b)
+				}
+			}
+			if len(regional) == 0 || !p.Known(inventory.ComputeSubnetworks, inventory.ProjectScope(cl.NetworkProject())) {
 				continue
 			}
 			var subnets []*compute.Subnetwork
@@ -44,12 +51,14 @@ var ProxyOnlyFirewallMissing = &inspect.Rule{
 					subnets = append(subnets, s)
 				}
 			}
+			type proxyCheck struct {
+				b                       core.LBBackend
+				port                    int
+				proxyRanges, proxyNames []string
+			}
+			var checks []proxyCheck
 			reported := map[string]bool{}
-			memo := blockageMemo{}
-			for _, b := range core.LBBackends(cl) {
-				if !b.RegionalProxy {
-					continue
-				}
+			for _, b := range regional {
 				var proxyRanges, proxyNames []string
 				for _, s := range subnets {
 					if core.Contains(proxyPurposes(b), s.Purpose) {
@@ -66,6 +75,20 @@ var ProxyOnlyFirewallMissing = &inspect.Rule{
 					continue
 				}
 				reported[key] = true
+				checks = append(checks, proxyCheck{b, port, proxyRanges, proxyNames})
+			}
+			if len(checks) == 0 {
+				continue
+			}
+			rules, nodes, ok := clusterFirewall(p, cl)
+			if !ok {
+				continue
+			}
+			memo := blockageMemo{}
+			for _, c := range checks {
+				b, port, proxyRanges := c.b, c.port, c.proxyRanges
+				res := b.Owner
+				p.Judge(res)
 				blk := memo.get(proxyRanges, port, func() blockage { return evaluate(rules, nodes, proxyRanges, port) })
 				if len(blk.groups) == 0 {
 					continue
@@ -73,9 +96,9 @@ var ProxyOnlyFirewallMissing = &inspect.Rule{
 				p.Report(inspect.Finding{
 					Key: b.Svc.Namespace + "/" + b.Svc.Name + "/" + strconv.Itoa(port),
 					Message: fmt.Sprintf("%s %s/%s (class %s) reaches Service %s port %s on Pod port %d, but traffic from the proxy-only subnet %s is not allowed to %d of the cluster's %d nodes: %s%s. Requests time out (504 upstream request timeout)",
-						b.OwnerKind, b.Owner.Namespace, b.Owner.Name, b.Class, b.Svc.Name, core.PortName(b.Port), port, strings.Join(proxyNames, ", "),
+						b.OwnerKind, b.Owner.Namespace, b.Owner.Name, b.Class, b.Svc.Name, core.PortName(b.Port), port, strings.Join(c.proxyNames, ", "),
 						countInstances(blk.groups), countInstances(nodes), blk.blockedText(), blk.caveat()),
-					Resource: b.Owner,
+					Resource: res,
 					Evidence: map[string]any{"proxyOnlyRanges": proxyRanges, "podPort": port, "service": b.Svc.Namespace + "/" + b.Svc.Name,
 						"blocked": blk.blockedRanges(), "nodes": countInstances(blk.groups), "network": inventory.RelativeName(cl.NetworkURL()), "firewallPoliciesRead": rules.PoliciesKnown},
 					Remediation: firewallFix("allow-proxy-only-"+cl.Region()+"-"+strconv.Itoa(port), cl, blk, port),

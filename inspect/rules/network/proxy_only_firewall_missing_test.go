@@ -46,7 +46,33 @@ func TestProxyOnlyFirewallCoversEveryRouteBackend(t *testing.T) {
 	cl.HTTPRoutes = []inventory.HTTPRoute{r}
 	got := ruletest.Run(t, inv, ProxyOnlyFirewallMissing)
 	ruletest.Expect(t, got, "Gateway shop/internal")
+	// One judged resource, the Gateway, failing for its backend on 9090;
+	// the gce Ingress has no proxies.
+	ruletest.ExpectCounts(t, inv, ProxyOnlyFirewallMissing, ruletest.Counts{Judged: 1, Failed: 1})
 	if !strings.Contains(got[0].Message, "9090") || strings.Contains(got[0].Message, "8080") || !strings.Contains(got[0].Remediation, "--rules=tcp:9090") {
 		t.Errorf("finding: %s\n%s", got[0].Message, got[0].Remediation)
 	}
+}
+
+func TestProxyOnlyFirewallMissingCounts(t *testing.T) {
+	t.Parallel()
+	// One judged resource: the gce-internal Ingress shop/site, whose
+	// proxies must reach Service shop/api's Pod port.
+	fw, hc := ruletest.Firewall, healthCheckSources
+	inv, _ := firewallInventory(firewallCase{class: "gce-internal", port: 8080, rules: []*compute.Firewall{fw("proxy", 1000, "10.129.0.0/23", "8080"), fw("hc", 1000, hc)}})
+	ruletest.ExpectCounts(t, inv, ProxyOnlyFirewallMissing, ruletest.Counts{Judged: 1, Passed: 1})
+	inv, _ = firewallInventory(firewallCase{class: "gce-internal", port: 9000, rules: []*compute.Firewall{fw("proxy", 1000, "10.129.0.0/23", "8080"), fw("hc", 1000, hc)}})
+	ruletest.ExpectCounts(t, inv, ProxyOnlyFirewallMissing, ruletest.Counts{Judged: 1, Failed: 1})
+
+	// An external Ingress has no proxies: nothing judged, and its
+	// unreadable firewall rules leave nothing unchecked.
+	inv, _ = firewallInventory(firewallCase{class: "gce", port: 9000, failFW: true})
+	ruletest.ExpectCounts(t, inv, ProxyOnlyFirewallMissing, ruletest.Counts{})
+
+	// The nodes, or the subnets, not read: not judged, one place each.
+	inv, _ = firewallInventory(firewallCase{class: "gce-internal", port: 9000, noNodes: true})
+	expectReason(t, ruletest.ExpectCounts(t, inv, ProxyOnlyFirewallMissing, ruletest.Counts{CouldNotCheck: 1}), inventory.ComputeInstances)
+	inv, _ = firewallInventory(firewallCase{class: "gce-internal", port: 9000})
+	ruletest.FailSource(inv, inventory.ComputeSubnetworks, inventory.ProjectScope(ruletest.Project))
+	expectReason(t, ruletest.ExpectCounts(t, inv, ProxyOnlyFirewallMissing, ruletest.Counts{CouldNotCheck: 1}), inventory.ComputeSubnetworks)
 }

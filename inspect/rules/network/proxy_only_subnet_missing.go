@@ -65,13 +65,18 @@ func proxyNeeds(cl *inventory.Cluster) []proxyNeed {
 func checkProxyOnlySubnet(p *inspect.Pass) {
 	inv := p.Inventory
 	for _, cl := range inv.Clusters {
+		// The needs come from the cluster's Ingresses and Gateways: where
+		// they were not read, the rule could not check (those read are
+		// still checked).
+		p.Known(inventory.KubeIngresses, cl.Scope())
+		p.Known(inventory.KubeGateways, cl.Scope())
 		needs := proxyNeeds(cl)
 		network := cl.NetworkURL()
 		if len(needs) == 0 || network == "" {
 			continue
 		}
 		hostProject := cl.NetworkProject()
-		if !inv.Known(inventory.ComputeSubnetworks, inventory.ProjectScope(hostProject)) {
+		if !p.Known(inventory.ComputeSubnetworks, inventory.ProjectScope(hostProject)) {
 			continue
 		}
 		region := cl.Region()
@@ -82,6 +87,7 @@ func checkProxyOnlySubnet(p *inspect.Pass) {
 			}
 		}
 		for _, n := range needs {
+			p.Judge(n.meta)
 			if hasActive(proxySubnets, n.purposes) {
 				continue
 			}

@@ -124,3 +124,33 @@ func assertFree(t *testing.T, inv *inventory.Inventory, cl *inventory.Cluster, c
 		}
 	}
 }
+
+func TestProxyOnlySubnetMissingCounts(t *testing.T) {
+	t.Parallel()
+	// Cluster ops (us-central1) serves a gce-internal Ingress, a
+	// gke-l7-rilb Gateway, and a gce Ingress (no proxies: not judged).
+	setup := func(subnets ...*compute.Subnetwork) (*inventory.Inventory, *inventory.Cluster) {
+		cl := ruletest.Cluster("ops", "us-central1-a", ruletest.Project, "vpc", "nodes")
+		cl.Ingresses = []networkingv1.Ingress{ruletest.Ingress("ops", "admin", "gce-internal", "admin-ui"), ruletest.Ingress("ops", "site", "gce", "web")}
+		cl.Gateways = []inventory.Gateway{ruletest.Gateway("ops", "gw", "gke-l7-rilb")}
+		inv := ruletest.Inventory(cl)
+		inv.Compute.Subnetworks = append([]*compute.Subnetwork{ruletest.Subnetwork(ruletest.Project, "us-central1", "nodes", "vpc", "10.40.0.0/20", "PRIVATE", "")}, subnets...)
+		return inv, cl
+	}
+	inv, _ := setup()
+	ruletest.ExpectCounts(t, inv, ProxyOnlySubnetMissing, ruletest.Counts{Judged: 2, Failed: 2})
+	inv, _ = setup(ruletest.Subnetwork(ruletest.Project, "us-central1", "proxy", "vpc", "10.129.0.0/23", "REGIONAL_MANAGED_PROXY", "ACTIVE"))
+	ruletest.ExpectCounts(t, inv, ProxyOnlySubnetMissing, ruletest.Counts{Judged: 2, Passed: 2})
+
+	// The subnets not read: nothing judged.
+	inv, _ = setup()
+	ruletest.FailSource(inv, inventory.ComputeSubnetworks, inventory.ProjectScope(ruletest.Project))
+	expectReason(t, ruletest.ExpectCounts(t, inv, ProxyOnlySubnetMissing, ruletest.Counts{CouldNotCheck: 1}), inventory.ComputeSubnetworks)
+
+	// The Ingresses not read (so none is there): the Gateway is still
+	// judged, and the Ingresses are a place not checked.
+	inv, cl := setup()
+	cl.Ingresses = nil
+	ruletest.FailSource(inv, inventory.KubeIngresses, cl.Scope())
+	expectReason(t, ruletest.ExpectCounts(t, inv, ProxyOnlySubnetMissing, ruletest.Counts{Judged: 1, Failed: 1, CouldNotCheck: 1}), inventory.KubeIngresses)
+}

@@ -24,6 +24,7 @@ const (
 var QuotaLimit = &inspect.Rule{
 	ID:           "quota-limit",
 	Severity:     inspect.Error,
+	Needs:        []inventory.Source{inventory.ComputeProject, inventory.ComputeRegions},
 	WholeProject: true,
 	Title:        "Every load-balancing quota of the project and its regions has room (below 80 %)",
 	Doc: inspect.Doc{
@@ -36,6 +37,7 @@ var QuotaLimit = &inspect.Rule{
 		inv := p.Inventory
 		project := inv.Project
 		check := func(res inspect.Resource, where string, quotas []*compute.Quota) {
+			p.Judge(res)
 			sorted := append([]*compute.Quota(nil), quotas...)
 			sort.Slice(sorted, func(i, j int) bool { return sorted[i].Metric < sorted[j].Metric })
 			for _, q := range sorted {
@@ -66,10 +68,10 @@ var QuotaLimit = &inspect.Rule{
 				})
 			}
 		}
-		if inv.Known(inventory.ComputeProject, inventory.ProjectScope(project)) && inv.Compute.Project != nil {
+		if p.Known(inventory.ComputeProject, inventory.ProjectScope(project)) && inv.Compute.Project != nil {
 			check(inspect.Resource{Kind: "Project", Project: project, Location: "global", Name: project}, "project "+project, inv.Compute.Project.Quotas)
 		}
-		if inv.Known(inventory.ComputeRegions, inventory.ProjectScope(project)) {
+		if p.Known(inventory.ComputeRegions, inventory.ProjectScope(project)) {
 			used := usedRegions(inv)
 			for _, r := range inv.Compute.Regions {
 				if used[r.Name] {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
+	"github.com/lbdiag/lbdiag/inventory"
 )
 
 func TestQuotaLimit(t *testing.T) {
@@ -31,4 +32,29 @@ func TestQuotaLimit(t *testing.T) {
 	// Quotas not read: nothing to judge.
 	inv = ruletest.LBProject()
 	ruletest.Expect(t, ruletest.Run(t, inv, QuotaLimit))
+}
+
+func TestQuotaLimitCounts(t *testing.T) {
+	t.Parallel()
+	// Judged: the project (2 quotas over 80 %: fails) and the 2 regions
+	// holding the project's addresses, us-east1 (exhausted: fails) and
+	// europe-west1 (1 of 8: passes). asia-east1 holds nothing of the
+	// project: not judged.
+	inv := ruletest.LBProject()
+	inv.Compute.Project = &compute.Project{Name: ruletest.Project, Quotas: []*compute.Quota{
+		{Metric: "FORWARDING_RULES", Usage: 12, Limit: 15}, {Metric: "BACKEND_SERVICES", Usage: 75, Limit: 75}, {Metric: "URL_MAPS", Usage: 5, Limit: 75}}}
+	inv.Compute.Regions = []*compute.Region{
+		{Name: "us-east1", Quotas: []*compute.Quota{{Metric: "IN_USE_ADDRESSES", Usage: 8, Limit: 8}}},
+		{Name: "europe-west1", Quotas: []*compute.Quota{{Metric: "IN_USE_ADDRESSES", Usage: 1, Limit: 8}}},
+		{Name: "asia-east1", Quotas: []*compute.Quota{{Metric: "IN_USE_ADDRESSES", Usage: 8, Limit: 8}}}}
+	inv.Compute.Addresses = []*compute.Address{ruletest.Address("spare", "us-east1", "RESERVED"), ruletest.Address("ew", "europe-west1", "IN_USE")}
+	ruletest.ExpectCounts(t, inv, QuotaLimit, ruletest.Counts{Judged: 3, Passed: 1, Failed: 2})
+
+	// The project's and the regions' quotas could not be read: nothing
+	// judged, 2 reads missing for the project.
+	ruletest.FailSource(inv, inventory.ComputeProject, inventory.ProjectScope(ruletest.Project))
+	ruletest.FailSource(inv, inventory.ComputeRegions, inventory.ProjectScope(ruletest.Project))
+	c := ruletest.ExpectCounts(t, inv, QuotaLimit, ruletest.Counts{CouldNotCheck: 2})
+	expectReason(t, c, inventory.ComputeProject)
+	expectReason(t, c, inventory.ComputeRegions)
 }

@@ -30,11 +30,11 @@ var StaticIPInUse = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !inv.Known(inventory.ComputeAddresses, inventory.ProjectScope(inv.Project)) {
+		if !p.Known(inventory.ComputeAddresses, inventory.ProjectScope(inv.Project)) {
 			return
 		}
 		frKnown := inv.Known(inventory.ComputeForwardingRules, inventory.ProjectScope(inv.Project))
-		core.ForIngresses(inv, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+		core.ForIngresses(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
 			ref, ok := gke.StaticIPOf(ing)
 			if !ok {
 				return
@@ -44,7 +44,12 @@ var StaticIPInUse = &inspect.Rule{
 			if !ref.Global {
 				addr = regional[cl.Region()]
 			}
-			if addr == nil || addr.Status != "IN_USE" || addr.Purpose == "SHARED_LOADBALANCER_VIP" {
+			if addr == nil {
+				return // static-ip-missing's case
+			}
+			res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+			if addr.Status != "IN_USE" || addr.Purpose == "SHARED_LOADBALANCER_VIP" {
+				p.Judge(res) // free to take, or meant to be shared
 				return
 			}
 			ours := map[string]bool{}
@@ -65,7 +70,10 @@ var StaticIPInUse = &inspect.Rule{
 					case fr != nil && gke.IngressOfDescription(fr.Description) == ing.Namespace+"/"+ing.Name:
 						continue
 					case fr == nil && !frKnown:
-						return // cannot tell whose rule it is
+						// Cannot tell whose rule it is: recorded as not
+						// checked.
+						p.Known(inventory.ComputeForwardingRules, inventory.ProjectScope(inv.Project))
+						return
 					}
 					owner := "not made by an Ingress"
 					if fr != nil {
@@ -80,6 +88,7 @@ var StaticIPInUse = &inspect.Rule{
 				}
 				others = append(others, inventory.RelativeName(u))
 			}
+			p.Judge(res)
 			if len(others) == 0 {
 				return
 			}
@@ -91,7 +100,7 @@ var StaticIPInUse = &inspect.Rule{
 			p.Report(inspect.Finding{
 				Message: fmt.Sprintf("%s names %q (%s), which is IN_USE by %s: the Ingress's forwarding rule cannot take it",
 					ref.Annotation, ref.Name, addr.Address, strings.Join(others, ", ")),
-				Resource: core.KubeResource(cl, "Ingress", ing.ObjectMeta),
+				Resource: res,
 				Evidence: map[string]any{"address": ref.Name, "ip": addr.Address, "status": addr.Status, "users": addr.Users},
 				Remediation: fmt.Sprintf("gcloud compute addresses create %s-%s %s --project %s && kubectl annotate ingress %s -n %s %s=%s-%s --overwrite   # or free %s first",
 					ing.Namespace, ing.Name, scope, inv.Project, ing.Name, ing.Namespace, ref.Annotation, ing.Namespace, ing.Name, ref.Name),

@@ -28,14 +28,16 @@ var StaticIPMissing = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		inv := p.Inventory
-		if !inv.Known(inventory.ComputeAddresses, inventory.ProjectScope(inv.Project)) {
+		if !p.Known(inventory.ComputeAddresses, inventory.ProjectScope(inv.Project)) {
 			return
 		}
-		core.ForIngresses(inv, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
+		core.ForIngresses(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
 			ref, ok := gke.StaticIPOf(ing)
 			if !ok {
 				return
 			}
+			res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
+			p.Judge(res)
 			global, regional := addressesNamed(inv, ref.Name)
 			region := cl.Region()
 			var msg, fix string
@@ -60,7 +62,7 @@ var StaticIPMissing = &inspect.Rule{
 			}
 			p.Report(inspect.Finding{
 				Message:     msg + ": the forwarding rule cannot be created and the Ingress gets no address",
-				Resource:    core.KubeResource(cl, "Ingress", ing.ObjectMeta),
+				Resource:    res,
 				Evidence:    map[string]any{"annotation": ref.Annotation, "address": ref.Name, "regionalAddressRegions": core.SortedKeys(regional), "globalAddressExists": global != nil},
 				Remediation: fix + fmt.Sprintf("   # or correct %s on Ingress %s/%s", ref.Annotation, ing.Namespace, ing.Name),
 			})

@@ -367,3 +367,35 @@ func Expect(t *testing.T, fs []inspect.Finding, want ...string) {
 
 // Ptr returns a pointer to v.
 func Ptr[T any](v T) *T { return &v }
+
+// Counts are a check's counts: resources judged, passed and failed, and
+// places the rule could not check.
+type Counts struct {
+	Judged, Passed, Failed, CouldNotCheck int
+}
+
+// CheckOf runs one rule alone and returns its check.
+func CheckOf(t *testing.T, inv *inventory.Inventory, r *inspect.Rule) inspect.Check {
+	t.Helper()
+	res := inspect.Run(inv, []*inspect.Rule{r})
+	if len(res.Checks) != 1 {
+		t.Fatalf("rule %s: %d checks, want 1", r.ID, len(res.Checks))
+	}
+	return res.Checks[0]
+}
+
+// ExpectCounts runs one rule alone and checks its counts against hand
+// counts of the inventory, and that Reasons name every place it could not
+// check.
+func ExpectCounts(t *testing.T, inv *inventory.Inventory, r *inspect.Rule, want Counts) inspect.Check {
+	t.Helper()
+	c := CheckOf(t, inv, r)
+	got := Counts{c.Judged, c.Passed, c.Failed, c.CouldNotCheck}
+	if got != want {
+		t.Errorf("rule %s counts %+v, want %+v (reasons %q)", r.ID, got, want, c.Reasons)
+	}
+	if c.CouldNotCheck > 0 && len(c.Reasons) == 0 {
+		t.Errorf("rule %s could not check %d places but gives no reason", r.ID, c.CouldNotCheck)
+	}
+	return c
+}

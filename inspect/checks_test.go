@@ -1,0 +1,117 @@
+package inspect
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+func res(name string) Resource {
+	return Resource{Kind: "Ingress", Project: "p", Namespace: "shop", Name: name}
+}
+
+// TestChecksCountJudgedPassedFailed: a rule that judges three resources
+// and reports on one (twice) passed two and failed one; a finding on a
+// resource it did not judge counts as judged.
+func TestChecksCountJudgedPassedFailed(t *testing.T) {
+	t.Parallel()
+	r := validRule("counts")
+	r.Check = func(p *Pass) {
+		for _, n := range []string{"web", "api", "shop", "web"} {
+			p.Judge(res(n))
+		}
+		p.Report(Finding{Message: "web is broken", Resource: res("web")})
+		p.Report(Finding{Message: "web is broken twice", Resource: res("web"), Key: "2"})
+		p.Report(Finding{Message: "cart was never judged", Resource: res("cart")})
+	}
+	out := Run(&inventory.Inventory{Project: "p"}, []*Rule{r})
+	c := out.Checks[0]
+	if c.Judged != 4 || c.Passed != 2 || c.Failed != 2 || c.CouldNotCheck != 0 {
+		t.Errorf("check %+v", c)
+	}
+	failed := map[string]bool{}
+	for _, v := range out.Verdicts {
+		failed[v.Resource.Name] = v.Failed
+	}
+	if len(out.Verdicts) != 4 || !failed["web"] || failed["api"] || failed["shop"] || !failed["cart"] {
+		t.Errorf("verdicts %+v", out.Verdicts)
+	}
+}
+
+// TestChecksRecordUnknownReads: a source the rule needed and was not read
+// is a place it could not check, with the coverage's error as the
+// reason; the inventory's own Known records nothing; CouldNotCheck
+// entries count too.
+func TestChecksRecordUnknownReads(t *testing.T) {
+	t.Parallel()
+	inv := &inventory.Inventory{Project: "p", Coverage: inventory.CoverageSet{
+		{Source: inventory.KubeIngresses, Scope: "projects/p/locations/l/clusters/a", Status: inventory.StatusOK},
+		{Source: inventory.KubeIngresses, Scope: "projects/p/locations/l/clusters/b", Status: inventory.StatusError, Error: "ingresses is forbidden"},
+		{Source: inventory.ComputeFirewalls, Scope: "projects/p", Status: inventory.StatusError, Error: "quota exceeded"},
+	}}
+	r := validRule("gaps")
+	r.Check = func(p *Pass) {
+		for _, cl := range []string{"a", "b", "c", "b"} {
+			p.Known(inventory.KubeIngresses, "projects/p/locations/l/clusters/"+cl)
+		}
+		p.Inventory.Known(inventory.ComputeFirewalls, "projects/p") // a fallback: not recorded
+		p.CouldNotCheck("projects/p", "the Ingress names an unknown class", "")
+	}
+	c := Run(inv, []*Rule{r}).Checks[0]
+	if c.CouldNotCheck != 3 {
+		t.Fatalf("could not check %d places, want 3 (b, c, the CouldNotCheck): %+v", c.CouldNotCheck, c.Gaps)
+	}
+	all := strings.Join(c.Reasons, "\n")
+	for _, want := range []string{"clusters/b: kubernetes.ingresses error: ingresses is forbidden", "clusters/c: kubernetes.ingresses was not read",
+		"projects/p: the Ingress names an unknown class"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("reasons %q lack %q", c.Reasons, want)
+		}
+	}
+}
+
+// TestChecksDerivedReplaysUnknownReads: derived data built by one rule
+// counts its unknown reads for every rule that uses it.
+func TestChecksDerivedReplaysUnknownReads(t *testing.T) {
+	t.Parallel()
+	index := NewDerived("index", func(p *Pass) int {
+		p.Known(inventory.ComputeURLMaps, "projects/p")
+		return 1
+	})
+	use := func(id string) *Rule {
+		r := validRule(id)
+		r.Check = func(p *Pass) { index.Of(p) }
+		return r
+	}
+	out := Run(&inventory.Inventory{Project: "p"}, []*Rule{use("first"), use("second")})
+	for _, c := range out.Checks {
+		if c.CouldNotCheck != 1 || !strings.Contains(c.Reasons[0], "compute.urlMaps was not read") {
+			t.Errorf("%s: %+v", c.Rule, c)
+		}
+	}
+}
+
+// TestChecksOfACrashedRule: a rule that panics judged nothing and could
+// not check the project.
+func TestChecksOfACrashedRule(t *testing.T) {
+	t.Parallel()
+	r := validRule("crashes")
+	r.Check = func(p *Pass) {
+		p.Judge(res("web"))
+		panic("boom")
+	}
+	c := Run(&inventory.Inventory{Project: "p"}, []*Rule{r}).Checks[0]
+	if c.Judged != 0 || c.CouldNotCheck != 1 || !strings.Contains(c.Reasons[0], "crashed") {
+		t.Errorf("check %+v", c)
+	}
+}
+
+func TestTotals(t *testing.T) {
+	t.Parallel()
+	checks := []Check{{Rule: "a", CouldNotCheck: 2}, {Rule: "b"}, {Rule: "c", CouldNotCheck: 1}}
+	verdicts := []Verdict{{Rule: "a", Resource: res("web")}, {Rule: "b", Resource: res("web")}, {Rule: "b", Resource: res("api")}}
+	if got := TotalsOf(checks, verdicts); got != (Totals{Rules: 3, Resources: 2, CouldNotCheck: 2}) {
+		t.Errorf("totals %+v", got)
+	}
+}

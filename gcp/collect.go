@@ -109,6 +109,18 @@ type Options struct {
 	// CertificateManagerEndpoint Certificate Manager's.
 	ResourceManagerEndpoint    string
 	CertificateManagerEndpoint string
+	// Metrics, when positive, is the window of Cloud Monitoring metrics to
+	// read (at most MaxMetricsWindow), at MonitoringEndpoint; Max5xxRatio
+	// is the ratio of server errors above which a load balancer's error
+	// rate is a finding (default DefaultMax5xxRatio).
+	Metrics            time.Duration
+	MonitoringEndpoint string
+	Max5xxRatio        float64
+	// Changes, when positive, is the window of Admin Activity audit
+	// entries to read (at most MaxChangesWindow); ShowPrincipals keeps the
+	// callers' emails whole instead of their domains.
+	Changes        time.Duration
+	ShowPrincipals bool
 	// Ignores are the run's suppressions, handed to the inventory for the
 	// rules that judge them.
 	Ignores *inventory.Ignores
@@ -140,6 +152,13 @@ func (o Options) skip(source inventory.Source) (string, bool) {
 // of the run needs it.
 func (c *collector) coverSkipped(source inventory.Source, scope, reason string) {
 	c.cover(inventory.Coverage{Source: source, Scope: scope, Status: inventory.StatusSkipped, Detail: reason})
+}
+
+func (o Options) max5xxRatio() float64 {
+	if o.Max5xxRatio > 0 {
+		return o.Max5xxRatio
+	}
+	return DefaultMax5xxRatio
 }
 
 func (o Options) logEntryCap() int {
@@ -187,6 +206,8 @@ type collector struct {
 	// --logs read.
 	collectedAt time.Time
 	logs        *inventory.Logs
+	metrics     *inventory.Metrics
+	changes     *inventory.Changes
 	// certMaps are the Certificate Manager maps read.
 	certMaps []string
 
@@ -233,6 +254,24 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		}()
 	}
 
+	if opts.Metrics > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-bsReady:
+				c.collectMetrics(ctx)
+			case <-ctx.Done():
+			}
+		}()
+	}
+	if opts.Changes > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.collectChanges(ctx)
+		}()
+	}
 	if reason, ok := opts.skip(inventory.LoggingRequests); ok && opts.Logs > 0 {
 		for _, s := range []inventory.Source{inventory.LoggingRequests, inventory.LoggingHealthChecks, inventory.LoggingPassthrough} {
 			c.coverSkipped(s, inventory.ProjectScope(opts.Project), reason)
@@ -351,6 +390,8 @@ func (c *collector) assemble(inv *inventory.Inventory) {
 	inv.Logs = c.logs
 	inv.CertificateMaps = c.certMaps
 	inv.Ignores = c.opts.Ignores
+	inv.Metrics = c.metrics
+	inv.Changes = c.changes
 	sortCompute(&inv.Compute)
 	inv.Coverage = c.coverage
 	sort.SliceStable(inv.Coverage, func(i, j int) bool {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -53,6 +54,12 @@ type Finding struct {
 	// Status, set when the run is compared with a baseline, is "new" or
 	// "ongoing".
 	Status string `json:"status,omitempty"`
+	// Impact, with --metrics, is the traffic of the load balancer the
+	// finding's resource serves: whether it hurts users now.
+	Impact *Impact `json:"impact,omitempty"`
+	// Changes, with --changes, are the last changes to the finding's
+	// resource and the load-balancing resources behind it, newest first.
+	Changes []ChangeNote `json:"changes,omitempty"`
 	// Key tells apart findings of one rule on one resource (the
 	// BackendConfig name, the Ingress field, ...); it enters the
 	// fingerprint, never the message.
@@ -67,6 +74,55 @@ type Finding struct {
 	// AttachNote, for a finding folded into another, is appended to that
 	// finding's message, so that the table shows the added proof too.
 	AttachNote string `json:"-"`
+}
+
+// Impact is the traffic over the metrics window of the load-balancing
+// resources a finding is about (summed when it is about several).
+type Impact struct {
+	// Window is the metrics window ("1h").
+	Window string `json:"window"`
+	// Resources are the resources whose traffic this is ("UrlMap NAME").
+	Resources []string `json:"resources"`
+	// RequestsPerSecond is the mean request rate over the window;
+	// Requests and Errors5xx count the requests and the 5xx answers.
+	RequestsPerSecond float64 `json:"requestsPerSecond"`
+	Requests          float64 `json:"requests"`
+	Errors5xx         float64 `json:"errors5xx"`
+	// Ratio5xx is Errors5xx / Requests (0 when idle).
+	Ratio5xx float64 `json:"ratio5xx"`
+	// P95LatencyMs is the highest 95th percentile of the backend latency
+	// among the resources, when Monitoring had one.
+	P95LatencyMs *float64 `json:"p95LatencyMs,omitempty"`
+	// Idle is set when the resources served no request in the window.
+	Idle bool `json:"idle"`
+}
+
+// ChangeNote is one change to a resource a finding names: from the Admin
+// Activity audit logs (Compute Engine), or from an object's managedFields
+// (Kubernetes).
+type ChangeNote struct {
+	At       time.Time `json:"at"`
+	Resource string    `json:"resource"`
+	// Method is the audit log's methodName, or, for a Kubernetes object,
+	// its field manager's operation ("kubectl-client-side-apply Update").
+	Method string `json:"method"`
+	// By is the caller (its email's domain unless --show-principals),
+	// or the Kubernetes field manager.
+	By     string `json:"by,omitempty"`
+	Failed bool   `json:"failed,omitempty"`
+}
+
+// rank orders findings of one severity: those on load balancers serving
+// traffic first (by requests per second), then those whose traffic is
+// unknown, then those on idle load balancers.
+func (i *Impact) rank() float64 {
+	switch {
+	case i == nil:
+		return 0
+	case i.Idle:
+		return -1
+	}
+	return 1 + i.RequestsPerSecond
 }
 
 // Attachment names the finding another finding belongs to; Or names
@@ -305,13 +361,17 @@ func runOne(inv *inventory.Inventory, r *Rule, shared map[any]any) (fs []Finding
 	return p.findings, p.skipped, check, verdicts, nil
 }
 
-// SortFindings orders findings by severity (most severe first), rule,
-// then resource.
+// SortFindings orders findings by severity (most severe first), then
+// impact (busiest load balancers first, idle ones last; see Impact), then
+// rule and resource.
 func SortFindings(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]
 		if a.Severity != b.Severity {
 			return a.Severity > b.Severity
+		}
+		if ra, rb := a.Impact.rank(), b.Impact.rank(); ra != rb {
+			return ra > rb
 		}
 		if a.Rule != b.Rule {
 			return a.Rule < b.Rule

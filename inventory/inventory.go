@@ -44,6 +44,12 @@ type Inventory struct {
 	// ("projects/P/locations/global/certificateMaps/NAME"), read only when
 	// a Gateway names one.
 	CertificateMaps []string
+	// Metrics is what Cloud Monitoring said of the load balancers' traffic
+	// (--metrics); nil when not asked for.
+	Metrics *Metrics
+	// Changes are the Admin Activity audit entries of the load-balancing
+	// resources (--changes); nil when not asked for.
+	Changes *Changes
 	// Ignores are the run's suppressions, nil without an ignore file.
 	Ignores *Ignores
 	// Partial is set when a trace read only the resources one request

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -291,6 +292,13 @@ func WriteLog(w io.Writer, f *Fleet) error {
 			}
 			if fd.Status != "" {
 				labels["status"] = fd.Status
+			}
+			// Impact as labels a log-based metric can use (strings, as
+			// every label).
+			if im := fd.Impact; im != nil {
+				labels["impact_idle"] = strconv.FormatBool(im.Idle)
+				labels["impact_rps"] = strconv.FormatFloat(im.RequestsPerSecond, 'f', 3, 64)
+				labels["impact_ratio_5xx"] = strconv.FormatFloat(im.Ratio5xx, 'f', 4, 64)
 			}
 			msg := fmt.Sprintf("%s: %s: %s", fd.Rule, fd.Resource, fd.Message)
 			if err := enc(map[string]any{"severity": strings.ToUpper(fd.Severity.String()), "message": msg, logLabels: labels, "finding": logFinding(fd)}); err != nil {

@@ -106,6 +106,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"style": func() template.CSS { return template.CSS(pageStyle) },
 	"time":  func(t interface{ Format(string) string }) string { return t.Format("2006-01-02 15:04:05 MST") },
 	"date":  func(t interface{ Format(string) string }) string { return t.Format("2006-01-02") },
+	"pct":   func(r float64) float64 { return 100 * r },
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -132,6 +133,8 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 <div>{{if eq .Status "new"}}<span class="badge new">new</span> {{else if eq .Status "ongoing"}}<span class="badge ongoing">ongoing</span> {{end}}<span class="rule">{{.Rule}}</span> — <span class="resource">{{.Resource.Kind}} {{if .Resource.Namespace}}{{.Resource.Namespace}}/{{end}}{{.Resource.Name}}{{if .Resource.Cluster}} · cluster {{.Resource.Location}}/{{.Resource.Cluster}}{{else if .Resource.Location}} · {{.Resource.Location}}{{end}} · project {{.Resource.Project}}</span></div>
 <p><em>{{.Title}}</em></p>
 <p class="message">{{.Message}}</p>
+{{with .Impact}}<p class="impact">{{if .Idle}}<span class="badge ongoing">idle</span> no request in the last {{.Window}} ({{range $i, $r := .Resources}}{{if $i}}, {{end}}{{$r}}{{end}}){{else}}<strong>Impact</strong> over the last {{.Window}}: {{printf "%.1f" .RequestsPerSecond}} requests a second, {{printf "%.1f" (pct .Ratio5xx)}}% server errors{{with .P95LatencyMs}}, p95 backend latency {{printf "%.0f" .}} ms{{end}} ({{range $i, $r := .Resources}}{{if $i}}, {{end}}{{$r}}{{end}}){{end}}</p>{{end}}
+{{with .Changes}}<div class="changes"><strong>Last changes</strong><ul>{{range .}}<li>{{time .At}}: {{.Method}} on {{.Resource}}{{with .By}} by {{.}}{{end}}{{if .Failed}} (failed){{end}}</li>{{end}}</ul></div>{{end}}
 <div><strong>Fix</strong></div>
 <pre class="fix">{{.Remediation}}</pre>
 {{with evidence .Evidence}}<details{{if $p.OpenEvidence}} open{{end}}><summary>Evidence</summary><pre>{{.}}</pre></details>{{end}}

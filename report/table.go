@@ -120,6 +120,9 @@ func writeFindingTable(w io.Writer, r *Report, width int, color bool) error {
 		if f.Status != "" {
 			cells[1] += "\n" + f.Status
 		}
+		if im := ImpactText(f.Impact); im != "" {
+			cells[1] += "\n" + wrap(im, widths[1])
+		}
 		if err := table.Append(cells); err != nil {
 			return err
 		}
@@ -170,6 +173,26 @@ func severityCell(s inspect.Severity, color bool) string {
 		return ansiYellow + s.String() + ansiReset
 	}
 	return ansiBlue + s.String() + ansiReset
+}
+
+// ImpactText renders a finding's impact shortly: "idle", or "12 rps 5.0%
+// 5xx" (the requests a second and the share of server errors).
+func ImpactText(im *inspect.Impact) string {
+	switch {
+	case im == nil:
+		return ""
+	case im.Idle:
+		return "idle"
+	}
+	rps := strconv.FormatFloat(im.RequestsPerSecond, 'f', 1, 64)
+	if im.RequestsPerSecond >= 10 {
+		rps = strconv.FormatFloat(im.RequestsPerSecond, 'f', 0, 64)
+	}
+	s := rps + " rps"
+	if im.Errors5xx > 0 {
+		s += fmt.Sprintf(" %.1f%% 5xx", 100*im.Ratio5xx)
+	}
+	return s
 }
 
 // resourceCell renders "Kind ns/name" and where it lives.
@@ -369,6 +392,9 @@ func writeList(w io.Writer, r *Report, width int, color bool) {
 		}
 		if f.Status != "" {
 			head += " (" + f.Status + ")"
+		}
+		if im := ImpactText(f.Impact); im != "" {
+			head += " [" + im + "]"
 		}
 		fmt.Fprintf(w, "[%d] %s %s\n", i+1, head, f.Rule)
 		fmt.Fprintln(w, indentLines(wrap(strings.ReplaceAll(resourceCell(f.Resource), "\n", ", "), width-2), "  ", "  "))

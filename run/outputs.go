@@ -181,6 +181,12 @@ func manifest(cfg Config, opts gcp.Options, inv *inventory.Inventory, recordedAt
 	if opts.Logs > 0 {
 		m.Logs = opts.Logs.String()
 	}
+	if opts.Metrics > 0 {
+		m.Metrics = opts.Metrics.String()
+	}
+	if opts.Changes > 0 {
+		m.Changes = opts.Changes.String()
+	}
 	for _, cl := range inv.Clusters {
 		if cl.Access != nil {
 			m.ClusterAccess = append(m.ClusterAccess, *cl.Access)

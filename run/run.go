@@ -34,7 +34,7 @@ import (
 
 // Endpoints override the Google APIs' base URLs ("" for the public one).
 type Endpoints struct {
-	Compute, Container, ResourceManager, Logging, CertificateManager string
+	Compute, Container, ResourceManager, Logging, CertificateManager, Monitoring string
 }
 
 // Config is everything one run decides. The zero value of a limit means
@@ -82,6 +82,15 @@ type Config struct {
 	// entries read per backend service and query.
 	Logs       time.Duration
 	LogEntries int
+	// Metrics is the window of Cloud Monitoring to read (0: none; a
+	// recording replays with its own); Max5xxRatio is the server-error
+	// ratio above which lb-5xx-rate reports a load balancer. Changes is
+	// the window of Admin Activity audit entries (0: none, but a
+	// recording's own), ShowPrincipals keeps callers' emails whole.
+	Metrics        time.Duration
+	Max5xxRatio    float64
+	Changes        time.Duration
+	ShowPrincipals bool
 	// ClusterEndpoint, ClusterConnectTimeout and Kubeconfig say how to
 	// reach the clusters' APIs (gcp.Options').
 	ClusterEndpoint       string
@@ -271,11 +280,20 @@ func collectError(ctx context.Context, project string, err error) error {
 
 // options are the collection options of one project.
 func (c *Config) options(project string) gcp.Options {
-	logs := c.Logs
-	if c.Replay != nil && logs == 0 {
-		// A recording of a run with --logs replays with its window (the
-		// demo holds an hour of logs).
-		logs = c.Replay.Manifest.LogsWindow()
+	logs, metrics, changes := c.Logs, c.Metrics, c.Changes
+	if c.Replay != nil {
+		// A recording of a run with --logs, --metrics or --changes
+		// replays with its windows (the demo holds an hour of logs and
+		// metrics, and a week of changes).
+		if logs == 0 {
+			logs = c.Replay.Manifest.LogsWindow()
+		}
+		if metrics == 0 {
+			metrics = c.Replay.Manifest.MetricsWindow()
+		}
+		if changes == 0 {
+			changes = c.Replay.Manifest.ChangesWindow()
+		}
 	}
 	return gcp.Options{Project: project, Clusters: c.Clusters, UserAgent: c.UserAgent(), Clock: c.Clock, Replay: c.Replay,
 		ComputeEndpoint: c.Endpoints.Compute, ContainerEndpoint: c.Endpoints.Container, TokenSource: c.TokenSource,
@@ -283,7 +301,8 @@ func (c *Config) options(project string) gcp.Options {
 		Logs: logs, LoggingEndpoint: c.Endpoints.Logging, LogEntryCap: c.LogEntries, Focus: c.Focus,
 		ClusterEndpoint: c.ClusterEndpoint, ClusterConnectTimeout: c.ClusterConnectTimeout, Kubeconfig: c.Kubeconfig,
 		ResourceManagerEndpoint: c.Endpoints.ResourceManager, CertificateManagerEndpoint: c.Endpoints.CertificateManager,
-		Ignores: c.ignores(), Skip: c.skippedReads()}
+		Ignores: c.ignores(), Skip: c.skippedReads(),
+		Metrics: metrics, MonitoringEndpoint: c.Endpoints.Monitoring, Max5xxRatio: c.Max5xxRatio, Changes: changes, ShowPrincipals: c.ShowPrincipals}
 }
 
 // rules are the run's rules.
@@ -386,6 +405,7 @@ func Project(ctx context.Context, cfg Config, project string) (*report.Report, e
 		}
 		res.Findings = kept
 	}
+	rules.Enrich(inv, res.Findings)
 	finished := cfg.now()
 	rep := report.New(cfg.Tool, inv, res, started, finished)
 	rep.Chains = rules.Chains(inv)

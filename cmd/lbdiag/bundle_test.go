@@ -451,5 +451,25 @@ func TestDemoEvidenceBundle(t *testing.T) {
 	if strings.Join(a, "\n") != strings.Join(b, "\n") || len(a) == 0 {
 		t.Errorf("the demo bundle replays differently:\n%v\n%v", a, b)
 	}
+	// The demo's metrics and audit logs travel in the bundle and replay to
+	// the same impact and changes; the bundle keeps no caller's address
+	// and only the domain of a caller's email.
+	for _, want := range []string{`"impact": {`, `"requestsPerSecond": 3`, `"method": "v1.compute.firewalls.patch"`, `"by": "…@acme-shop.example"`} {
+		if !strings.Contains(made.stdout, want) || !strings.Contains(replayed.stdout, want) {
+			t.Errorf("made or replayed report lacks %s", want)
+		}
+	}
+	raw, err := exec.Command("tar", "-xzOf", bundle).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte("timeSeries")) || !bytes.Contains(raw, []byte("cloudaudit.googleapis.com")) {
+		t.Error("the bundle lacks the metrics or the audit entries")
+	}
+	for _, secret := range []string{"dana@acme-shop.example", "ci-deployer@", "203.0.113.77"} {
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Errorf("the bundle keeps %s", secret)
+		}
+	}
 	os.Remove(bundle)
 }

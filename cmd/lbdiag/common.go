@@ -96,6 +96,43 @@ func firstNonEmpty(vals ...string) string {
 	return ""
 }
 
+// window is a duration flag that also takes days ("7d", "1d12h"), as
+// windows of logs and changes are said.
+type window time.Duration
+
+func (w *window) String() string { return time.Duration(*w).String() }
+func (w *window) Type() string   { return "duration" }
+
+func (w *window) Set(v string) error {
+	d, err := parseWindow(v)
+	if err != nil {
+		return err
+	}
+	*w = window(d)
+	return nil
+}
+
+// parseWindow reads a Go duration, optionally led by a number of days.
+func parseWindow(v string) (time.Duration, error) {
+	var days int64
+	rest := v
+	if i := strings.Index(v, "d"); i > 0 {
+		n, err := strconv.ParseInt(v[:i], 10, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("%q is not a duration such as 1h, 7d or 1d12h", v)
+		}
+		days, rest = n, v[i+1:]
+	}
+	d := time.Duration(0)
+	if rest != "" {
+		var err error
+		if d, err = time.ParseDuration(rest); err != nil {
+			return 0, fmt.Errorf("%q is not a duration such as 1h, 7d or 1d12h", v)
+		}
+	}
+	return time.Duration(days)*24*time.Hour + d, nil
+}
+
 // sourceFlags are the flags every command that reads a project shares:
 // where to read (the APIs, a recording, the demo), with which credentials,
 // how fast and for how long, and how to reach the clusters.
@@ -107,6 +144,7 @@ type sourceFlags struct {
 	crmEndpoint       string
 	loggingEndpoint   string
 	certEndpoint      string
+	monitorEndpoint   string
 	accessTokenFile   string
 	replay            string
 	demo              bool
@@ -130,6 +168,7 @@ func (s *sourceFlags) register(fl *pflag.FlagSet, verb, logsHelp string) {
 	fl.StringVar(&s.crmEndpoint, "resourcemanager-endpoint", "", "Cloud Resource Manager API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER or the public endpoint)")
 	fl.StringVar(&s.loggingEndpoint, "logging-endpoint", "", "Cloud Logging API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING or the public endpoint)")
 	fl.StringVar(&s.certEndpoint, "certificatemanager-endpoint", "", "Certificate Manager API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CERTIFICATEMANAGER or the public endpoint); read only when a Gateway names a certificate map")
+	fl.StringVar(&s.monitorEndpoint, "monitoring-endpoint", "", "Cloud Monitoring API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_MONITORING or the public endpoint); read only with --metrics")
 	fl.StringVar(&s.accessTokenFile, "access-token-file", "", "file holding an OAuth access token to use instead of Application Default Credentials (default: $CLOUDSDK_AUTH_ACCESS_TOKEN_FILE)")
 	fl.StringVar(&s.replay, "replay", "", verb+" a recording (--record directory or --evidence bundle) instead of calling the APIs")
 	fl.BoolVar(&s.demo, "demo", false, verb+" the embedded demo project (no credentials needed)")
@@ -200,8 +239,9 @@ func (s *sourceFlags) useAPIs(ctx context.Context, env *environment, cfg *run.Co
 	e.ResourceManager = firstNonEmpty(s.crmEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER"))
 	e.Logging = firstNonEmpty(s.loggingEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING"))
 	e.CertificateManager = firstNonEmpty(s.certEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CERTIFICATEMANAGER"))
+	e.Monitoring = firstNonEmpty(s.monitorEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_MONITORING"))
 	for _, c := range []struct{ api, url, suffix string }{{"compute", e.Compute, "/compute/v1/"}, {"container", e.Container, ""},
-		{"resourcemanager", e.ResourceManager, ""}, {"logging", e.Logging, ""}, {"certificatemanager", e.CertificateManager, ""}} {
+		{"resourcemanager", e.ResourceManager, ""}, {"logging", e.Logging, ""}, {"certificatemanager", e.CertificateManager, ""}, {"monitoring", e.Monitoring, ""}} {
 		if err := checkEndpoint(c.api, c.url, c.suffix); err != nil {
 			return err
 		}

@@ -630,7 +630,7 @@ func testLiveRun(t *testing.T, shift time.Duration) {
 			want = 1 // a 403 is final
 		}
 		if strings.HasPrefix(key, "logging ") {
-			want = 3 // two request-log queries and one of probe logs
+			want = 4 // two request-log queries, one of probe logs, one of audit logs (--logs implies --changes 7d)
 		}
 		if n != want {
 			t.Errorf("%s requested %d times, want %d", key, n, want)
@@ -845,7 +845,7 @@ func TestEndpointOverridesFromEnvironment(t *testing.T) {
 			t.Errorf("gap: %+v", c)
 		}
 	}
-	if hitsOf(f, "entries:list") != 3 || !strings.Contains(res.stdout, `"lb-traffic-errors"`) {
+	if hitsOf(f, "entries:list") != 4 || !strings.Contains(res.stdout, `"lb-traffic-errors"`) {
 		t.Errorf("the logging override was not used: %d calls", hitsOf(f, "entries:list"))
 	}
 }

@@ -487,8 +487,8 @@ var faultCases = []faultCase{
 					t.Errorf("traffic evidence without logs: %s on %s", fd.Rule, fd.Resource.Name)
 				}
 			}
-			if n := hitsOf(f, "entries:list"); n != 3 {
-				t.Errorf("%d entries.list calls, want 3 (a 403 is final)", n)
+			if n := hitsOf(f, "entries:list"); n != 4 {
+				t.Errorf("%d entries.list calls, want 4: requests, probes, audit logs (a 403 is final)", n)
 			}
 		},
 	},

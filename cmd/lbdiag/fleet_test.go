@@ -21,6 +21,7 @@ import (
 	"github.com/lbdiag/lbdiag/fixtures"
 	"github.com/lbdiag/lbdiag/gcp/recording"
 	"github.com/lbdiag/lbdiag/internal/fakelogging"
+	"github.com/lbdiag/lbdiag/internal/fakemonitoring"
 	"github.com/lbdiag/lbdiag/report"
 )
 
@@ -36,6 +37,7 @@ type fakeFleet struct {
 	compute   *httptest.Server
 	container *httptest.Server
 	logging   *httptest.Server            // Cloud Logging, with no entries
+	monitor   *httptest.Server            // Cloud Monitoring, with no series
 	kube      map[string]*httptest.Server // "project/location/name"
 
 	mu       sync.Mutex
@@ -84,6 +86,18 @@ func newFakeFleet(t *testing.T) *fakeFleet {
 	f.logging = serveHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.note(recording.APILogging, r)
 		logs.ServeHTTP(w, r)
+	}))
+	monitors := map[string]*fakemonitoring.Server{}
+	for _, p := range fleetProjects {
+		monitors[p] = fakemonitoring.New(p, nil)
+	}
+	f.monitor = serveHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.note(recording.APIMonitoring, r)
+		if m := monitors[projectOfPath(r.URL.Path, "/v3/projects/")]; m != nil {
+			m.ServeHTTP(w, r)
+			return
+		}
+		jsonAnswer(w, 403, `{"error":{"code":403,"message":"Permission monitoring.timeSeries.list denied (or the resource may not exist).","status":"PERMISSION_DENIED"}}`)
 	}))
 	return f
 }
@@ -255,7 +269,7 @@ func (f *fakeFleet) run(t *testing.T, env []string, args ...string) runResult {
 	tokenFile := filepath.Join(dir, "token")
 	os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600)
 	base := []string{"inspect", "--compute-endpoint", f.compute.URL + "/compute/v1/", "--container-endpoint", f.container.URL + "/",
-		"--resourcemanager-endpoint", f.crm.URL + "/", "--logging-endpoint", f.logging.URL + "/", "--access-token-file", tokenFile, "--now", "2026-11-27T02:12:00Z"}
+		"--resourcemanager-endpoint", f.crm.URL + "/", "--logging-endpoint", f.logging.URL + "/", "--monitoring-endpoint", f.monitor.URL + "/", "--access-token-file", tokenFile, "--now", "2026-11-27T02:12:00Z"}
 	return runLbdiagEnv(t, dir, env, append(base, args...)...)
 }
 

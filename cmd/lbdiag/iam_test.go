@@ -80,6 +80,8 @@ func iamPermissions(api, method, path string) (perms []string, ok bool) {
 		return []string{"resourcemanager.folders.list"}, true
 	case api == recording.APILogging && method == http.MethodPost && path == "/v2/entries:list":
 		return []string{"logging.logEntries.list"}, true
+	case api == recording.APIMonitoring && method == http.MethodGet && regexp.MustCompile(`^/v3/projects/[^/]+/timeSeries$`).MatchString(path):
+		return []string{"monitoring.timeSeries.list"}, true
 	case api == recording.APICertificateManager && method == http.MethodGet && strings.HasSuffix(path, "/locations/global/certificateMaps"):
 		return []string{"certificatemanager.certmaps.list"}, true
 	}
@@ -191,7 +193,7 @@ func TestIAMRoleMatchesCalls(t *testing.T) {
 	f := newFakeFleet(t)
 	env := []string{"STORAGE_EMULATOR_HOST=" + proxy.URL, "CLOUD_RUN_EXECUTION=exec-1"}
 	for run := range 2 {
-		res := f.run(t, env, "--organization", fleetOrg, "--format", "json", "--health", "all", "--logs", "1h", "--output", "gs://acme-lbdiag/reports", "--baseline", "auto")
+		res := f.run(t, env, "--organization", fleetOrg, "--format", "json", "--health", "all", "--logs", "1h", "--metrics", "1h", "--output", "gs://acme-lbdiag/reports", "--baseline", "auto")
 		if res.code == report.ExitError {
 			t.Fatalf("run %d: exit %d: %s", run, res.code, res.stderr)
 		}
@@ -258,11 +260,17 @@ func TestIAMRoleMatchesCalls(t *testing.T) {
 	}
 	var role struct {
 		Title               string
+		Description         string
 		Stage               string
 		IncludedPermissions []string `json:"includedPermissions"`
 	}
 	if err := yaml.Unmarshal(raw, &role); err != nil {
 		t.Fatal(err)
+	}
+	// IAM refuses a custom role whose title is over 100 characters or
+	// whose description is over 256.
+	if len(role.Title) > 100 || len(role.Description) > 256 {
+		t.Errorf("deploy/iam-role.yaml: title of %d characters (at most 100), description of %d (at most 256)", len(role.Title), len(role.Description))
 	}
 	if !sort.StringsAreSorted(role.IncludedPermissions) {
 		t.Error("deploy/iam-role.yaml: keep includedPermissions sorted")

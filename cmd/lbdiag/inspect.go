@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -45,6 +46,10 @@ type inspectFlags struct {
 	minSeverity      string
 	ignoreFile       string
 	explainPassed    string
+	metrics          window
+	max5xxRatio      float64
+	changes          window
+	showPrincipals   bool
 }
 
 func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
@@ -92,6 +97,10 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.StringVar(&f.minSeverity, "min-severity", "info", "judge only with rules of at least this severity, and report only findings at or above it: error, warning or info")
 	fl.StringVar(&f.ignoreFile, "ignore-file", "", "suppress the findings this YAML file's entries name (a path or gs://BUCKET/OBJECT; default: "+ignore.DefaultFile+" in the working directory, when present); each entry has a fingerprint or a rule selector, a reason and an expires date")
 	fl.StringVar(&f.explainPassed, "explain-passed", "", "instead of the report, print every rule that judged this resource and its verdict (KIND NAMESPACE/NAME, NAMESPACE/NAME, NAME or a resource URL), and where rules could not check")
+	fl.Var(&f.metrics, "metrics", "also read this window of Cloud Monitoring (at most 168h, e.g. 1h): each Application Load Balancer's requests, server errors and p95 backend latency, as the impact of the findings on it (busiest first, idle ones marked) and the rule lb-5xx-rate (a recording replays with the window it was recorded with)")
+	fl.Float64Var(&f.max5xxRatio, "max-5xx-ratio", gcp.DefaultMax5xxRatio, "with --metrics, the ratio of server errors above which lb-5xx-rate reports a load balancer")
+	fl.Var(&f.changes, "changes", "also read this window of Admin Activity audit logs (at most 30d, e.g. 7d or 24h; --logs without it means 7d): the last changes to each finding's resources, who made them and when (a recording replays with the window it was recorded with)")
+	fl.BoolVar(&f.showPrincipals, "show-principals", false, "with --changes, show the callers' whole emails instead of their domains")
 	fl.StringVar(&f.stats, "stats", "", "write the phases' wall and CPU times of a one-project run to this file (for benchmarks)")
 	fl.MarkHidden("stats")
 	return cmd
@@ -137,6 +146,10 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 	}
 	if err := inv.selectRules(); err != nil {
 		return nil, err
+	}
+	cfg.Metrics, cfg.Max5xxRatio, cfg.Changes, cfg.ShowPrincipals = time.Duration(f.metrics), f.max5xxRatio, time.Duration(f.changes), f.showPrincipals
+	if f.logs > 0 && f.changes == 0 {
+		cfg.Changes = gcp.DefaultChangesWindow
 	}
 	if cfg.Shard, err = parseShard(f.shard, env.getenv); err != nil {
 		return nil, err
@@ -240,6 +253,15 @@ func (r *invocation) validate() error {
 		if ns, name, ok := strings.Cut(ref, "/"); !ok || ns == "" || name == "" || strings.Contains(name, "/") {
 			return usagef("--ingress and --gateway take NAMESPACE/NAME, not %q", ref)
 		}
+	}
+	metrics, changes := time.Duration(f.metrics), time.Duration(f.changes)
+	switch {
+	case metrics < 0 || metrics > gcp.MaxMetricsWindow || (metrics > 0 && metrics < time.Minute):
+		return usagef("--metrics %s: give a window from 1m to 7d (e.g. 1h)", metrics)
+	case changes < 0 || changes > gcp.MaxChangesWindow:
+		return usagef("--changes %s: give a window up to 30d (e.g. 7d)", changes)
+	case f.max5xxRatio <= 0 || f.max5xxRatio >= 1:
+		return usagef("--max-5xx-ratio %g: give a ratio between 0 and 1 (0.01 is 1 %%)", f.max5xxRatio)
 	}
 	if f.explainPassed != "" {
 		if r.multi {
@@ -391,6 +413,12 @@ func evidenceFlags(f *inspectFlags) map[string]string {
 	}
 	if len(f.rules) > 0 {
 		m["rules"] = strings.Join(f.rules, ",")
+	}
+	if f.metrics > 0 {
+		m["metrics"] = f.metrics.String()
+	}
+	if f.changes > 0 {
+		m["changes"] = f.changes.String()
 	}
 	if len(f.skipRules) > 0 {
 		m["skip-rules"] = strings.Join(f.skipRules, ",")

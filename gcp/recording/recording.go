@@ -52,6 +52,8 @@ const (
 	// APICertificateManager is Certificate Manager (the maps Gateways
 	// name).
 	APICertificateManager = "certificatemanager"
+	// APIMonitoring is Cloud Monitoring (--metrics).
+	APIMonitoring = "monitoring"
 )
 
 // KubeAPI returns the API label of one cluster's Kubernetes API.
@@ -98,7 +100,11 @@ type Manifest struct {
 	Description string `json:"description,omitempty"`
 	// Logs is the window of Cloud Logging the run read, as a Go duration
 	// ("1h0m0s"), which a replay reads again; empty when it read none.
-	Logs      string     `json:"logsWindow,omitempty"`
+	Logs string `json:"logsWindow,omitempty"`
+	// Metrics and Changes are the windows of Cloud Monitoring and of
+	// audit entries the run read (--metrics, --changes).
+	Metrics   string     `json:"metricsWindow,omitempty"`
+	Changes   string     `json:"changesWindow,omitempty"`
 	Exchanges []Exchange `json:"exchanges"`
 
 	// ClusterAccess is how the run reached each cluster, which a replay
@@ -497,7 +503,18 @@ func WriteManifest(dir string, m Manifest) error {
 // manifest's logsWindow, else (bundles of lbdiag v0.2.0) its --logs flag;
 // 0 when it read none.
 func (m Manifest) LogsWindow() time.Duration {
-	for _, v := range []string{m.Logs, m.Flags["logs"]} {
+	return window(m.Logs, m.Flags["logs"])
+}
+
+// MetricsWindow is the window of Cloud Monitoring a recording's run read.
+func (m Manifest) MetricsWindow() time.Duration { return window(m.Metrics) }
+
+// ChangesWindow is the window of audit entries a recording's run read.
+func (m Manifest) ChangesWindow() time.Duration { return window(m.Changes) }
+
+// window is the first of the values that is a positive Go duration.
+func window(values ...string) time.Duration {
+	for _, v := range values {
 		if d, err := time.ParseDuration(v); err == nil && d > 0 {
 			return d
 		}

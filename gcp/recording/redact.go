@@ -3,6 +3,7 @@ package recording
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -55,12 +56,54 @@ func readAnnotation(key string) bool {
 //
 // A body that is not JSON is replaced whole. lbdiag never reads Secrets;
 // this guards against what other objects carry.
+//
+// A bundle also keeps of an audit log entry's caller only the domain of
+// its email (PrincipalDomain): lbdiag's reports show no more unless
+// --show-principals, and a bundle travels further than a report.
 func Redact(body []byte) []byte {
 	out, ok := redact(body, "  ")
 	if !ok {
 		return []byte(`"` + Redacted + `: not JSON"`)
 	}
+	if bytes.Contains(out, []byte(`"principalEmail"`)) {
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(out))
+		dec.UseNumber()
+		if dec.Decode(&v) == nil {
+			redactPrincipals(v)
+			if b, err := untrusted.Marshal(v, "  "); err == nil {
+				out = b
+			}
+		}
+	}
 	return append(out, '\n')
+}
+
+// PrincipalDomain keeps of an audit log's caller the domain of its email:
+// "…@example.com". A caller without one is kept whole (a Google-internal
+// service name).
+func PrincipalDomain(principal string) string {
+	if i := strings.LastIndex(principal, "@"); i >= 0 {
+		return "…" + principal[i:]
+	}
+	return principal
+}
+
+func redactPrincipals(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if s, ok := val.(string); ok && k == "principalEmail" {
+				x[k] = PrincipalDomain(s)
+				continue
+			}
+			redactPrincipals(val)
+		}
+	case []any:
+		for _, e := range x {
+			redactPrincipals(e)
+		}
+	}
 }
 
 // RedactAnswer redacts an API answer the way Redact does, compactly; ok is
@@ -244,6 +287,29 @@ func redactLogEntry(m map[string]any) {
 	}
 	if s, ok := m["textPayload"].(string); ok {
 		m["textPayload"] = untrusted.Scrub(s)
+	}
+	// An audit entry: no caller address; of the request, the response and
+	// the error only what lbdiag reads (the certificates a target proxy is
+	// given, the operation's status and error code), since a request body
+	// may carry headers and other secrets.
+	if p, ok := m["protoPayload"].(map[string]any); ok {
+		if rm, ok := p["requestMetadata"].(map[string]any); ok {
+			delete(rm, "callerIp")
+			delete(rm, "callerNetwork")
+		}
+		keepOnly := func(field string, keys ...string) {
+			if r, ok := p[field].(map[string]any); ok {
+				for k := range r {
+					if !slices.Contains(keys, k) {
+						delete(r, k)
+					}
+				}
+			}
+		}
+		keepOnly("request", "@type", "sslCertificates")
+		keepOnly("response", "@type", "status", "operationType")
+		// An error's message may quote the request: its code says enough.
+		keepOnly("status", "code")
 	}
 }
 

@@ -81,3 +81,40 @@ func compact(b []byte) string {
 	}
 	return buf.String()
 }
+
+// TestRedactAuditEntry: an audit log entry loses its caller's address and
+// every part of its request but the certificates lbdiag reads; a bundle
+// keeps only the domain of the caller's email, the answers lbdiag decodes
+// the whole email (for --show-principals).
+func TestRedactAuditEntry(t *testing.T) {
+	t.Parallel()
+	entry := `{"entries":[{"logName":"projects/p/logs/cloudaudit.googleapis.com%2Factivity","timestamp":"2026-11-25T03:12:04Z",
+	  "protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"v1.compute.backendServices.patch",
+	    "resourceName":"projects/p/global/backendServices/web","authenticationInfo":{"principalEmail":"dana@acme-shop.example"},
+	    "requestMetadata":{"callerIp":"203.0.113.77","callerSuppliedUserAgent":"gcloud/548.0.0"},
+	    "request":{"@type":"type.googleapis.com/compute.backendServices.patch","customRequestHeaders":["X-Api-Key: s3cr3t"],"sslCertificates":["projects/p/global/sslCertificates/c"]},
+	    "response":{"@type":"type.googleapis.com/operation","status":"RUNNING","user":"dana@acme-shop.example","selfLinkWithId":"x"},
+	    "status":{"code":3,"message":"Invalid value for field 'resource.customRequestHeaders[0]': 'X-Api-Key: s3cr3t'"}}}]}`
+	for _, tc := range []struct {
+		name   string
+		out    string
+		keep   []string
+		remove []string
+	}{
+		{"bundle", string(Redact([]byte(entry))), []string{`"principalEmail": "…@acme-shop.example"`, `"sslCertificates"`, `"callerSuppliedUserAgent"`, `"status": "RUNNING"`},
+			[]string{"dana@", "203.0.113.77", "s3cr3t", "selfLinkWithId"}},
+		{"answer", func() string { b, _ := RedactAnswer([]byte(entry)); return string(b) }(), []string{`"principalEmail":"dana@acme-shop.example"`, `"sslCertificates"`},
+			[]string{"203.0.113.77", "s3cr3t", "selfLinkWithId"}},
+	} {
+		for _, k := range tc.keep {
+			if !strings.Contains(tc.out, k) {
+				t.Errorf("%s: lost %s:\n%s", tc.name, k, tc.out)
+			}
+		}
+		for _, r := range tc.remove {
+			if strings.Contains(tc.out, r) {
+				t.Errorf("%s: kept %s:\n%s", tc.name, r, tc.out)
+			}
+		}
+	}
+}

@@ -121,8 +121,9 @@ func All() []*inspect.Rule {
 		events.LBSyncError,
 		events.L4SyncError,
 		events.GatewaySyncError,
-		// Traffic (--logs).
+		// Traffic (--logs, --metrics).
 		lb.LBTrafficErrors,
+		lb.LB5xxRate,
 		// lbdiag's own configuration.
 		config.SuppressionExpired,
 	}

@@ -2,6 +2,8 @@ package fakelogging
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -9,7 +11,8 @@ import (
 
 // Expr is a parsed Logging query: the boolean operators AND, OR and NOT,
 // parentheses, implicit AND between terms, comparisons
-// (=, !=, <, <=, >, >=, :) of a field path with a value or with a
+// (=, !=, <, <=, >, >=, :, and the RE2 matches =~ and !~) of a field path
+// with a value or with a
 // parenthesised OR of values ("field=(a OR b)"), and presence
 // ("field:*"). Timestamps compare as times, numbers as numbers.
 type Expr struct {
@@ -68,7 +71,8 @@ func tokenize(s string) ([]token, error) {
 		case strings.ContainsRune("()", rune(c)):
 			out = append(out, token{text: string(c)})
 			i++
-		case strings.HasPrefix(s[i:], ">=") || strings.HasPrefix(s[i:], "<=") || strings.HasPrefix(s[i:], "!="):
+		case strings.HasPrefix(s[i:], ">=") || strings.HasPrefix(s[i:], "<=") || strings.HasPrefix(s[i:], "!=") ||
+			strings.HasPrefix(s[i:], "=~") || strings.HasPrefix(s[i:], "!~"):
 			out = append(out, token{text: s[i : i+2]})
 			i += 2
 		case strings.ContainsRune("=<>:", rune(c)):
@@ -171,7 +175,7 @@ func (p *parser) comparison() (*Expr, error) {
 	}
 	p.i++
 	op, ok := p.peek()
-	if !ok || !strings.Contains("= != < <= > >= :", op.text) || op.quoted {
+	if !ok || !slices.Contains([]string{"=", "!=", "<", "<=", ">", ">=", ":", "=~", "!~"}, op.text) || op.quoted {
 		return nil, fmt.Errorf("expected a comparison after %s", f.text)
 	}
 	p.i++
@@ -243,6 +247,12 @@ func lookup(m map[string]any, path string) (any, bool) {
 
 func compare(field string, have any, op, want string) bool {
 	hs := fmt.Sprint(have)
+	if op == "=~" || op == "!~" {
+		// RE2, matching anywhere in the value, as the Logging query
+		// language's regular expressions do.
+		re, err := regexp.Compile(want)
+		return err == nil && re.MatchString(hs) == (op == "=~")
+	}
 	if field == "timestamp" || field == "receiveTimestamp" {
 		a, err1 := time.Parse(time.RFC3339Nano, hs)
 		b, err2 := time.Parse(time.RFC3339Nano, want)

@@ -33,6 +33,10 @@ func TestFilter(t *testing.T) {
 		{`httpRequest.status>=500 OR logName="projects/p/logs/requests"`, true, false},
 		{`httpRequest.requestUrl:"https://x"`, true, false},
 		{`httpRequest.status!=502`, false, true},
+		{`jsonPayload.statusDetails=~"^backend_.*_client$"`, true, false},
+		{`jsonPayload.statusDetails=~"[.](nothing|closed)[.]"`, false, false},
+		{`jsonPayload.statusDetails=~"(closed|sent)_"`, true, true},
+		{`jsonPayload.statusDetails!~"by_backend"`, true, false},
 	}
 	for _, c := range cases {
 		e, err := Parse(c.filter)

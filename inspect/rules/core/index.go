@@ -79,6 +79,10 @@ func (x *Index) HealthCheck(url string) *compute.HealthCheck {
 	return x.hcByLink[inventory.RelativeName(url)]
 }
 
+// BackendService returns the project's backend service of a scoped key
+// ("global/backendServices/N", "regions/R/backendServices/N"), or nil.
+func (x *Index) BackendService(key string) *compute.BackendService { return x.bsByKey[key] }
+
 // IndexOf returns the run's index.
 func IndexOf(p *inspect.Pass) *Index { return index.Of(p) }
 

@@ -27,6 +27,9 @@ type LBGraph struct {
 	// UsedBS lists the backend services any URL map, proxy or forwarding
 	// rule references (relative names).
 	UsedBS map[string]bool
+	// MapBackends maps a URL map's relative name to the backend services
+	// it sends to (relative names, in the map's order).
+	MapBackends map[string][]string
 }
 
 // CertUser is a target proxy presenting a certificate, and the forwarding
@@ -47,7 +50,7 @@ var lbGraph = inspect.NewDerived("core.lbgraph", func(p *inspect.Pass) *LBGraph 
 // NewLBGraph builds the graph from the inventory.
 func NewLBGraph(inv *inventory.Inventory) *LBGraph {
 	g := &LBGraph{Inv: inv, FRsByTarget: map[string][]*compute.ForwardingRule{}, ProxiesByCert: map[string][]CertUser{},
-		BSOwners: map[string][]string{}, UsedBS: map[string]bool{}}
+		BSOwners: map[string][]string{}, UsedBS: map[string]bool{}, MapBackends: map[string][]string{}}
 	c := &inv.Compute
 	for _, fr := range c.ForwardingRules {
 		if fr.Target != "" {
@@ -68,25 +71,27 @@ func NewLBGraph(inv *inventory.Inventory) *LBGraph {
 	}
 	for _, um := range c.URLMaps {
 		owner := "URL map " + um.Name
-		if um.DefaultService != "" {
-			own(um.DefaultService, owner)
-		}
-		for _, pm := range um.PathMatchers {
-			if pm.DefaultService != "" {
-				own(pm.DefaultService, owner)
+		key := inventory.RelativeName(um.SelfLink)
+		sends := func(bsURL string) {
+			if bsURL == "" {
+				return
 			}
+			own(bsURL, owner)
+			if rel := inventory.RelativeName(bsURL); !Contains(g.MapBackends[key], rel) {
+				g.MapBackends[key] = append(g.MapBackends[key], rel)
+			}
+		}
+		sends(um.DefaultService)
+		for _, pm := range um.PathMatchers {
+			sends(pm.DefaultService)
 			for _, pr := range pm.PathRules {
-				if pr.Service != "" {
-					own(pr.Service, owner)
-				}
+				sends(pr.Service)
 			}
 			for _, rr := range pm.RouteRules {
-				if rr.Service != "" {
-					own(rr.Service, owner)
-				}
+				sends(rr.Service)
 				if rr.RouteAction != nil {
 					for _, w := range rr.RouteAction.WeightedBackendServices {
-						own(w.BackendService, owner)
+						sends(w.BackendService)
 					}
 				}
 			}

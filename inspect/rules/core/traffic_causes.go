@@ -28,7 +28,26 @@ var (
 	ProbeTimeoutRules   = []string{"health-check-firewall-missing", "health-check-port-mismatch", "backend-unhealthy"}
 	ProbeUnhealthyRules = []string{"readiness-probe-health-check-mismatch", "health-check-protocol-mismatch", "health-check-port-mismatch", "backend-unhealthy"}
 	connectRules        = []string{"proxy-only-firewall-missing", "health-check-firewall-missing", "ingress-service-port-missing"}
+	// ServerErrorRules are the rules whose findings can explain a load
+	// balancer's server errors, causes first: nothing reaches the
+	// backends, no backend is healthy, backends stop with requests in
+	// flight, requests run out of time; what the request logs say last.
+	ServerErrorRules = UniqueInOrder(connectRules, healthRules, drainRules, []string{"backend-timeout-too-long", "lb-traffic-errors"})
 )
+
+// UniqueInOrder concatenates lists, keeping each value's first
+// place.
+func UniqueInOrder(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		for _, v := range l {
+			if !Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
 
 // TrafficCauses maps the statusDetails of the load balancers' request logs
 // (global and classic external: the snake_case messages; the regional,

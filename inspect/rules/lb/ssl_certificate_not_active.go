@@ -2,6 +2,7 @@ package lb
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ var SSLCertificateNotActive = &inspect.Rule{
 				proxies = append(proxies, u.Kind+" "+u.Name)
 			}
 			ips := frIPs(frs)
-			age, aged := certAge(inv, cert)
+			age, aged, attached := certAge(inv, cert)
 			var whys, fixes []string
 			failed := false
 			for _, d := range core.SortedKeys(cert.Managed.DomainStatus) {
@@ -90,7 +91,11 @@ var SSLCertificateNotActive = &inspect.Rule{
 				sev, serving = inspect.Warning, "which "+strings.Join(proxies, ", ")+" present, though no forwarding rule sends to them yet"
 			}
 			msg := fmt.Sprintf("Google-managed certificate %s, %s, is %s", cert.Name, serving, cert.Managed.Status)
-			if aged {
+			switch {
+			case aged && attached != nil:
+				msg += fmt.Sprintf(" %s after it was given to %s %s (%s at %s)", humanDuration(age), attachedKind(attached.Resource),
+					inventory.LastSegment(attached.Resource), attached.Method, attached.At.UTC().Format(time.RFC3339))
+			case aged:
 				msg += fmt.Sprintf(" %s after its creation", humanDuration(age))
 			}
 			if len(whys) > 0 {
@@ -99,6 +104,9 @@ var SSLCertificateNotActive = &inspect.Rule{
 			msg += ". HTTPS clients of its domains get certificate errors until it is ACTIVE"
 			ev := map[string]any{"managed.status": cert.Managed.Status, "managed.domainStatus": cert.Managed.DomainStatus, "proxies": proxies,
 				"forwardingRuleIPs": ips, "creationTimestamp": cert.CreationTimestamp}
+			if attached != nil {
+				ev["attachedAt"], ev["attachedBy"] = attached.At.UTC().Format(time.RFC3339), attached.Method+" on "+attached.Resource
+			}
 			fix := strings.Join(core.SortedUnique(fixes), "; ")
 			if fix == "" {
 				fix = fmt.Sprintf("gcloud compute ssl-certificates describe %s %s --project %s   # read managed.domainStatus", cert.Name, core.GCloudLocationFlag(cert.SelfLink), inventory.ProjectOf(cert.SelfLink))
@@ -158,11 +166,45 @@ func domainProblem(domain, status string, ips []string) (why, fix string) {
 	return "", ""
 }
 
-// certAge is how long before the collection the certificate was created.
-func certAge(inv *inventory.Inventory, cert *compute.SslCertificate) (time.Duration, bool) {
+// certAge is how long before the collection the certificate started
+// provisioning: since it was given to a target proxy, when the audit logs
+// (--changes) say so, else since its creation. Provisioning starts when a
+// load balancer presents the certificate, so a certificate made long ago
+// and attached an hour ago is young (gcpdiag counts from the proxy change
+// too). attached is that change, nil when the window holds none.
+func certAge(inv *inventory.Inventory, cert *compute.SslCertificate) (age time.Duration, ok bool, attached *inventory.Change) {
 	t, err := time.Parse(time.RFC3339, cert.CreationTimestamp)
 	if err != nil || inv.CollectedAt.IsZero() {
-		return 0, false
+		return 0, false, nil
 	}
-	return inv.CollectedAt.Sub(t), true
+	if inv.Changes != nil {
+		rel := inventory.RelativeName(cert.SelfLink)
+		for _, list := range inv.Changes.ByResource {
+			for i := range list {
+				c := &list[i]
+				if !c.Failed && slices.Contains(c.Certificates, rel) && c.At.After(t) && (attached == nil || c.At.After(attached.At)) {
+					attached = c
+				}
+			}
+		}
+	}
+	if attached != nil {
+		t = attached.At
+	}
+	return inv.CollectedAt.Sub(t), true, attached
+}
+
+// attachedKind names the kind of a target proxy's relative name.
+func attachedKind(rel string) string {
+	parts := strings.Split(rel, "/")
+	if len(parts) < 2 {
+		return "target proxy"
+	}
+	switch parts[len(parts)-2] {
+	case "targetHttpsProxies":
+		return "target HTTPS proxy"
+	case "targetSslProxies":
+		return "target SSL proxy"
+	}
+	return "target proxy"
 }

@@ -2,6 +2,7 @@ package lb
 
 import (
 	"testing"
+	"time"
 
 	compute "google.golang.org/api/compute/v1"
 
@@ -25,6 +26,16 @@ func TestSSLCertificateNotActive(t *testing.T) {
 			inv.Compute.SSLCertificates = []*compute.SslCertificate{ruletest.ManagedCert("www", threeDaysAgo, map[string]string{"www.example.com": "PROVISIONING"})}
 			inv.Compute.TargetHTTPSProxies = []*compute.TargetHttpsProxy{ruletest.HTTPSProxy("p", "www")}
 		}, []string{"is PROVISIONING 3 days after its creation"}},
+		{"created three days ago, given to the proxy two hours ago (--changes): normal", func(inv *inventory.Inventory) {
+			inv.Compute.SSLCertificates = []*compute.SslCertificate{ruletest.ManagedCert("www", threeDaysAgo, map[string]string{"www.example.com": "PROVISIONING"})}
+			inv.Compute.TargetHTTPSProxies = []*compute.TargetHttpsProxy{ruletest.HTTPSProxy("p", "www")}
+			inv.Changes = attachedAt(ruletest.Now.Add(-2 * time.Hour))
+		}, nil},
+		{"given to the proxy 30 hours ago: counted from then", func(inv *inventory.Inventory) {
+			inv.Compute.SSLCertificates = []*compute.SslCertificate{ruletest.ManagedCert("www", threeDaysAgo, map[string]string{"www.example.com": "PROVISIONING"})}
+			inv.Compute.TargetHTTPSProxies = []*compute.TargetHttpsProxy{ruletest.HTTPSProxy("p", "www")}
+			inv.Changes = attachedAt(ruletest.Now.Add(-30 * time.Hour))
+		}, []string{"is PROVISIONING 30 hours after it was given to target HTTPS proxy p (v1.compute.targetHttpsProxies.setSslCertificates at 2026-11-27T03:00:00Z)"}},
 		{"active", func(inv *inventory.Inventory) {
 			inv.Compute.SSLCertificates = []*compute.SslCertificate{ruletest.ManagedCert("www", threeDaysAgo, map[string]string{"www.example.com": "ACTIVE"})}
 			inv.Compute.TargetHTTPSProxies = []*compute.TargetHttpsProxy{ruletest.HTTPSProxy("p", "www")}
@@ -34,6 +45,16 @@ func TestSSLCertificateNotActive(t *testing.T) {
 			ruletest.FailSource(inv, inventory.ComputeTargetSSLProxies, inventory.ProjectScope(ruletest.Project))
 		}, []string{"lbdiag could not read every target proxy"}},
 	})
+}
+
+// attachedAt is the audit log of the certificate www given to the proxy p
+// at a time; a failed attempt later is no attachment.
+func attachedAt(at time.Time) *inventory.Changes {
+	proxy := "projects/" + ruletest.Project + "/global/targetHttpsProxies/p"
+	cert := "projects/" + ruletest.Project + "/global/sslCertificates/www"
+	return &inventory.Changes{Since: ruletest.Now.Add(-7 * 24 * time.Hour), Until: ruletest.Now, ByResource: map[string][]inventory.Change{proxy: {
+		{At: ruletest.Now.Add(-time.Minute), Method: "v1.compute.targetHttpsProxies.setSslCertificates", Resource: proxy, Certificates: []string{cert}, Failed: true},
+		{At: at, Method: "v1.compute.targetHttpsProxies.setSslCertificates", Resource: proxy, Certificates: []string{cert}, Principal: "…@example.com"}}}}
 }
 
 func TestSSLCertificateNotActiveCounts(t *testing.T) {

@@ -72,6 +72,7 @@ func All() []*inspect.Rule {
 		lb.LBResourceMissing,
 		lb.LBResourceOrphaned,
 		ingress.NEGMissing,
+		lb.NEGEndpointDrift,
 		// Certificates.
 		ingress.ManagedCertificateMissing,
 		ingress.ManagedCertificateNotActive,

@@ -121,6 +121,17 @@ type Options struct {
 	// callers' emails whole instead of their domains.
 	Changes        time.Duration
 	ShowPrincipals bool
+	// NetworkAnalyzer reads Network Analyzer's load-balancer insights
+	// through the Recommender API, at RecommenderEndpoint.
+	NetworkAnalyzer     bool
+	RecommenderEndpoint string
+	// DNS resolves, in a live run, the domains of the Google-managed
+	// certificates that are not ACTIVE and the hosts of external Ingresses
+	// and Gateways (gcp/dns.go) at Resolver (HOST:PORT; "" is the system's
+	// resolver). A replay answers them from the recording whatever DNS
+	// says; Skip (--no-dns) turns both off.
+	DNS      bool
+	Resolver string
 	// Ignores are the run's suppressions, handed to the inventory for the
 	// rules that judge them.
 	Ignores *inventory.Ignores
@@ -208,8 +219,14 @@ type collector struct {
 	logs        *inventory.Logs
 	metrics     *inventory.Metrics
 	changes     *inventory.Changes
+	insights    *inventory.Insights
 	// certMaps are the Certificate Manager maps read.
 	certMaps []string
+	// dns is what the DNS lookups answered.
+	dns *inventory.DNS
+	// firewallsRead holds the VPCs (relative names) whose effective
+	// firewalls the run has read or is reading.
+	firewallsRead sync.Map
 
 	numberCache
 }
@@ -233,26 +250,49 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		return nil, err
 	}
 
-	// The backend service list gates the health reads: bsReady closes when
-	// it is in.
-	bsReady := make(chan struct{})
-	// With --logs, the health checks' list says which give no probe logs.
-	hcReady := make(chan struct{})
+	// Some reads wait for lists: listed[source] closes when it is in. The
+	// backend service list gates the health reads; with --logs, the
+	// health checks' list says which give no probe logs; the backend
+	// groups' lists name the VPCs whose firewalls govern backends.
+	listed := map[inventory.Source]chan struct{}{}
+	for _, t := range projectTasks {
+		listed[t.source] = make(chan struct{})
+	}
+	bsReady, hcReady := listed[inventory.ComputeBackendServices], listed[inventory.ComputeHealthChecks]
 	health := newHealthReader(c, svc)
 	var wg sync.WaitGroup
+	// listsDone closes when every list of the project is in.
+	var lists sync.WaitGroup
+	listsDone := make(chan struct{})
 	for _, t := range projectTasks {
 		wg.Add(1)
+		lists.Add(1)
 		go func() {
 			defer wg.Done()
+			defer lists.Done()
 			c.runComputeTask(ctx, svc, opts.Project, t, true)
-			switch t.source {
-			case inventory.ComputeBackendServices:
-				close(bsReady)
-			case inventory.ComputeHealthChecks:
-				close(hcReady)
-			}
+			close(listed[t.source])
 		}()
 	}
+	// Every VPC with load-balanced backends, not only the clusters'.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for _, s := range []inventory.Source{inventory.ComputeBackendServices, inventory.ComputeInstanceGroups, inventory.ComputeNEGs} {
+			select {
+			case <-listed[s]:
+			case <-ctx.Done():
+				return
+			}
+		}
+		for _, n := range c.backendNetworks() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.readEffectiveFirewallsOnce(ctx, svc, n)
+			}()
+		}
+	}()
 
 	if opts.Metrics > 0 {
 		wg.Add(1)
@@ -265,6 +305,11 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 			}
 		}()
 	}
+	go func() {
+		lists.Wait()
+		close(listsDone)
+	}()
+	c.startInsights(ctx, &wg, listsDone)
 	if opts.Changes > 0 {
 		wg.Add(1)
 		go func() {
@@ -322,6 +367,17 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		// Auto mode chooses among every cluster's candidates: once the
 		// clusters are read, whatever other list is still running.
 		cwg.Wait()
+		// The DNS names of certificates and hosts, once the certificate
+		// list is in too.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-listed[inventory.ComputeSSLCertificates]:
+				c.collectDNS(ctx, inv.Clusters)
+			case <-ctx.Done():
+			}
+		}()
 		// The Certificate Manager maps, when a Gateway names one.
 		if reason, ok := opts.skip(inventory.CertificateManagerMaps); ok && namesCertMap(inv.Clusters) {
 			c.coverSkipped(inventory.CertificateManagerMaps, inventory.ProjectScope(opts.Project), reason)
@@ -378,7 +434,7 @@ func (c *collector) readNetwork(ctx context.Context, svc *compute.Service, cl *i
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.collectEffectiveFirewalls(ctx, svc, n)
+			c.readEffectiveFirewallsOnce(ctx, svc, n)
 		}()
 	}
 }
@@ -392,6 +448,8 @@ func (c *collector) assemble(inv *inventory.Inventory) {
 	inv.Ignores = c.opts.Ignores
 	inv.Metrics = c.metrics
 	inv.Changes = c.changes
+	inv.DNS = c.dns
+	inv.Insights = c.insights
 	sortCompute(&inv.Compute)
 	inv.Coverage = c.coverage
 	sort.SliceStable(inv.Coverage, func(i, j int) bool {

@@ -71,11 +71,28 @@ var kubeResources = []kubeResource{
 		decode: into(func(c *inventory.Cluster) *[]inventory.GCPTrafficDistributionPolicy { return &c.TrafficPolicies }, func(o *inventory.GCPTrafficDistributionPolicy) *metav1.ObjectMeta { return &o.ObjectMeta })},
 	{source: inventory.KubeNamespaceList, gvr: gvr("", "v1", "namespaces"), decode: into(func(c *inventory.Cluster) *[]corev1.Namespace { return &c.Namespaces }, func(o *corev1.Namespace) *metav1.ObjectMeta { return &o.ObjectMeta })},
 	{source: inventory.KubeEndpointSlices, gvr: gvr("discovery.k8s.io", "v1", "endpointslices"), decode: into(func(c *inventory.Cluster) *[]discoveryv1.EndpointSlice { return &c.EndpointSlices }, func(o *discoveryv1.EndpointSlice) *metav1.ObjectMeta { return &o.ObjectMeta })},
+	// Pods: only those with GKE's NEG readiness gate are kept, and of
+	// them only what the gate's rule reads.
+	{source: inventory.KubePods, gvr: gvr("", "v1", "pods"), decode: gatedPod},
 	{source: inventory.KubeEvents, gvr: gvr("", "v1", "events"), fieldSelectors: inventory.EventSelectors(),
 		decode: into(func(c *inventory.Cluster) *[]corev1.Event { return &c.Events }, func(o *corev1.Event) *metav1.ObjectMeta { return &o.ObjectMeta })},
 }
 
 func metaOfIngress(o *networkingv1.Ingress) *metav1.ObjectMeta { return &o.ObjectMeta }
+
+// gatedPod decodes a Pod into a GatedPod, kept when it has the NEG
+// readiness gate.
+func gatedPod(c *inventory.Cluster, raw []byte) (string, string, error) {
+	var pod inventory.GatedPod
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &pod); err != nil {
+		ns, name := objectName(raw)
+		return ns, name, err
+	}
+	if pod.Gated() {
+		c.GatedPods = append(c.GatedPods, pod)
+	}
+	return pod.Metadata.Namespace, pod.Metadata.Name, nil
+}
 
 func gvr(group, version, resource string) schema.GroupVersionResource {
 	return schema.GroupVersionResource{Group: group, Version: version, Resource: resource}

@@ -74,6 +74,12 @@ type Finding struct {
 	// AttachNote, for a finding folded into another, is appended to that
 	// finding's message, so that the table shows the added proof too.
 	AttachNote string `json:"-"`
+	// ReportPassed, for a finding with AttachTo that no finding takes (a
+	// second opinion, such as Network Analyzer's), asks Run to say which
+	// rules its attachment names (Rule "" names none) judged their
+	// resources and found no problem: in the message, and in the evidence
+	// as "passedBy".
+	ReportPassed bool `json:"-"`
 }
 
 // Impact is the traffic over the metrics window of the load-balancing
@@ -126,7 +132,8 @@ func (i *Impact) rank() float64 {
 }
 
 // Attachment names the finding another finding belongs to; Or names
-// others, tried in order when there is no such finding.
+// others, tried in order when there is no such finding. Rule "" names the
+// most severe finding on Resource, whatever its rule.
 type Attachment struct {
 	Rule     string
 	Resource Resource
@@ -260,6 +267,7 @@ func Run(inv *inventory.Inventory, rules []*Rule) Result {
 		res.Findings = append(res.Findings, fs...)
 	}
 	res.Findings = attach(res.Findings)
+	reportPassed(res.Findings, res.Verdicts)
 	SortFindings(res.Findings)
 	SetFingerprints(res.Findings)
 	return res
@@ -298,32 +306,77 @@ func SetFingerprints(fs []Finding) {
 }
 
 // attach folds findings with AttachTo into the first finding of the rule
-// and resource they name; those with no such finding stay as they are.
+// and resource they name (Rule "": the most severe finding on the
+// resource); those with no such finding stay as they are, and can then
+// take others in turn: a symptom that found no cause stands, and the
+// evidence meant for it (a backend-unhealthy finding, say, which folds
+// into a firewall finding when there is one) reaches it.
 func attach(fs []Finding) []Finding {
 	key := func(rule string, r Resource) string {
 		return strings.Join([]string{rule, r.Kind, r.Project, r.Location, r.Cluster, r.Namespace, r.Name}, "\x00")
 	}
 	index := map[string]int{}
+	standing := func(i int) {
+		if _, seen := index[key(fs[i].Rule, fs[i].Resource)]; !seen {
+			index[key(fs[i].Rule, fs[i].Resource)] = i
+		}
+		if j, seen := index[key("", fs[i].Resource)]; !seen || fs[i].Severity > fs[j].Severity {
+			index[key("", fs[i].Resource)] = i
+		}
+	}
 	for i := range fs {
 		if fs[i].AttachTo == nil {
-			if _, seen := index[key(fs[i].Rule, fs[i].Resource)]; !seen {
-				index[key(fs[i].Rule, fs[i].Resource)] = i
+			standing(i)
+		}
+	}
+	target := func(i int) (int, bool) {
+		a := fs[i].AttachTo
+		for _, c := range append([]Attachment{{Rule: a.Rule, Resource: a.Resource}}, a.Or...) {
+			if j, ok := index[key(c.Rule, c.Resource)]; ok && j != i {
+				return j, true
+			}
+		}
+		return -1, false
+	}
+	into := make([]int, len(fs))
+	for i := range into {
+		into[i] = -1
+	}
+	// First against the findings that attach to nothing; then those that
+	// found no target stand, and are tried again against each other.
+	var unplaced []int
+	for i := range fs {
+		if fs[i].AttachTo == nil {
+			continue
+		}
+		if j, ok := target(i); ok {
+			into[i] = j
+		} else {
+			unplaced = append(unplaced, i)
+		}
+	}
+	if len(unplaced) > 0 {
+		index = map[string]int{}
+		for i := range fs {
+			if into[i] < 0 {
+				standing(i)
 			}
 		}
 	}
-	drop := make([]bool, len(fs))
-	for i := range fs {
-		a := fs[i].AttachTo
-		if a == nil {
+	// A finding that takes another's evidence no longer moves, and one
+	// that moved takes none.
+	taken := make([]bool, len(fs))
+	for _, i := range unplaced {
+		if taken[i] {
 			continue
 		}
-		j, ok := -1, false
-		for _, c := range append([]Attachment{{Rule: a.Rule, Resource: a.Resource}}, a.Or...) {
-			if j, ok = index[key(c.Rule, c.Resource)]; ok {
-				break
-			}
+		if j, ok := target(i); ok && into[j] < 0 && fs[j].AttachTo != nil {
+			into[i], taken[j] = j, true
 		}
-		if !ok {
+	}
+	for i := range fs {
+		j := into[i]
+		if j < 0 {
 			continue
 		}
 		if fs[i].AttachNote != "" {
@@ -334,11 +387,10 @@ func attach(fs []Finding) []Finding {
 		}
 		list, _ := fs[j].Evidence[fs[i].Rule].([]map[string]any)
 		fs[j].Evidence[fs[i].Rule] = append(list, fs[i].Evidence)
-		drop[i] = true
 	}
 	out := make([]Finding, 0, len(fs))
 	for i := range fs {
-		if !drop[i] {
+		if into[i] < 0 {
 			out = append(out, fs[i])
 		}
 	}
@@ -385,4 +437,47 @@ func SortFindings(fs []Finding) {
 		}
 		return false
 	})
+}
+
+// maxPassedNamed bounds the passing rules a message names; the evidence
+// lists them all.
+const maxPassedNamed = 3
+
+// reportPassed tells, on each finding that asked (ReportPassed) and that
+// no other finding took, which rules its attachment names judged their
+// resources and passed them: where lbdiag disagrees with a second
+// opinion, rather than did not look.
+func reportPassed(fs []Finding, verdicts []Verdict) {
+	for i := range fs {
+		f := &fs[i]
+		if !f.ReportPassed || f.AttachTo == nil {
+			continue
+		}
+		var passed []string
+		seen := map[string]bool{}
+		for _, c := range append([]Attachment{{Rule: f.AttachTo.Rule, Resource: f.AttachTo.Resource}}, f.AttachTo.Or...) {
+			for _, v := range verdicts {
+				if c.Rule == "" || v.Rule != c.Rule || v.Failed || v.Resource != c.Resource {
+					continue
+				}
+				p := v.Rule + " (" + v.Resource.String() + ")"
+				if !seen[p] {
+					seen[p] = true
+					passed = append(passed, p)
+				}
+			}
+		}
+		if len(passed) == 0 {
+			continue
+		}
+		named := passed
+		if len(named) > maxPassedNamed {
+			named = append(append([]string(nil), named[:maxPassedNamed]...), fmt.Sprintf("%d more", len(passed)-maxPassedNamed))
+		}
+		f.Message += "; lbdiag checked it and found no problem: " + strings.Join(named, ", ")
+		if f.Evidence == nil {
+			f.Evidence = map[string]any{}
+		}
+		f.Evidence["passedBy"] = passed
+	}
 }

@@ -103,8 +103,9 @@ type Rule struct {
 // reads are always made.
 var OptionalReads = []inventory.Source{
 	inventory.ComputeBackendHealth, inventory.ComputeEffectiveFirewalls, inventory.ComputeProject, inventory.ComputeRegions,
-	inventory.CertificateManagerMaps, inventory.KubeEvents,
+	inventory.CertificateManagerMaps, inventory.KubeEvents, inventory.KubePods,
 	inventory.LoggingRequests, inventory.LoggingHealthChecks, inventory.LoggingPassthrough,
+	inventory.RecommenderLBInsights, inventory.DNSLookups,
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)

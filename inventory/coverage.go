@@ -95,6 +95,9 @@ const (
 	KubeNamespaceList  Source = "kubernetes.namespaces.list"
 	KubeEvents         Source = "kubernetes.events"
 	KubeEndpointSlices Source = "kubernetes.endpointslices"
+	// KubePods is the Pod list, of which lbdiag keeps the Pods with GKE's
+	// NEG readiness gate (GatedPods).
+	KubePods Source = "kubernetes.pods"
 	// KubeNamespaces is the kube-system Namespace, whose UID names the
 	// cluster's load-balancing resources (one get, nothing listed).
 	KubeNamespaces Source = "kubernetes.namespaces"

@@ -50,8 +50,14 @@ type Inventory struct {
 	// Changes are the Admin Activity audit entries of the load-balancing
 	// resources (--changes); nil when not asked for.
 	Changes *Changes
+	// Insights are Network Analyzer's load-balancer insights
+	// (--network-analyzer); nil when not asked for.
+	Insights *Insights
 	// Ignores are the run's suppressions, nil without an ignore file.
 	Ignores *Ignores
+	// DNS is what the DNS lookups of certificates' domains and hosts
+	// answered; nil when none were made.
+	DNS *DNS
 	// Partial is set when a trace read only the resources one request
 	// meets: the project's lists are not whole (their coverage is
 	// StatusPartial), so rules that judge the whole project do not run.
@@ -206,6 +212,9 @@ type Cluster struct {
 	// Events are the Warning and Normal events recorded by the
 	// load-balancing controllers (EventSelectors).
 	Events []corev1.Event
+	// GatedPods are the Pods with GKE's NEG readiness gate, as much of
+	// them as the gate's rule reads (the others are not kept).
+	GatedPods []GatedPod
 	// Access is how lbdiag reached the cluster's API (nil when a replayed
 	// recording does not say).
 	Access *ClusterAccess

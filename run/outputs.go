@@ -187,6 +187,13 @@ func manifest(cfg Config, opts gcp.Options, inv *inventory.Inventory, recordedAt
 	if opts.Changes > 0 {
 		m.Changes = opts.Changes.String()
 	}
+	m.NetworkAnalyzer = opts.NetworkAnalyzer
+	m.DNS = inv.DNS
+	for _, c := range inv.Coverage {
+		if c.Source == inventory.DNSLookups && c.Scope == inventory.ProjectScope(opts.Project) && c.Status == inventory.StatusSkipped {
+			m.DNSSkipped = c.Detail
+		}
+	}
 	for _, cl := range inv.Clusters {
 		if cl.Access != nil {
 			m.ClusterAccess = append(m.ClusterAccess, *cl.Access)

@@ -35,6 +35,8 @@ import (
 // Endpoints override the Google APIs' base URLs ("" for the public one).
 type Endpoints struct {
 	Compute, Container, ResourceManager, Logging, CertificateManager, Monitoring string
+	// Recommender is the Recommender API's (--network-analyzer).
+	Recommender string
 }
 
 // Config is everything one run decides. The zero value of a limit means
@@ -91,6 +93,17 @@ type Config struct {
 	Max5xxRatio    float64
 	Changes        time.Duration
 	ShowPrincipals bool
+	// NetworkAnalyzer reads Network Analyzer's load-balancer insights (a
+	// recording replays them when it holds them).
+	NetworkAnalyzer bool
+	// DNS resolves, in a live run, the domains of the Google-managed
+	// certificates that are not ACTIVE and the hosts of external Ingresses
+	// and Gateways, at Resolver (HOST:PORT; "" is the system's resolver).
+	// NoDNS turns the lookups off, and a replay's too, and the coverage
+	// says so; without it a replay answers them from the recording.
+	DNS      bool
+	Resolver string
+	NoDNS    bool
 	// ClusterEndpoint, ClusterConnectTimeout and Kubeconfig say how to
 	// reach the clusters' APIs (gcp.Options').
 	ClusterEndpoint       string
@@ -280,7 +293,7 @@ func collectError(ctx context.Context, project string, err error) error {
 
 // options are the collection options of one project.
 func (c *Config) options(project string) gcp.Options {
-	logs, metrics, changes := c.Logs, c.Metrics, c.Changes
+	logs, metrics, changes, analyzer := c.Logs, c.Metrics, c.Changes, c.NetworkAnalyzer
 	if c.Replay != nil {
 		// A recording of a run with --logs, --metrics or --changes
 		// replays with its windows (the demo holds an hour of logs and
@@ -294,6 +307,7 @@ func (c *Config) options(project string) gcp.Options {
 		if changes == 0 {
 			changes = c.Replay.Manifest.ChangesWindow()
 		}
+		analyzer = analyzer || c.Replay.Manifest.NetworkAnalyzer
 	}
 	return gcp.Options{Project: project, Clusters: c.Clusters, UserAgent: c.UserAgent(), Clock: c.Clock, Replay: c.Replay,
 		ComputeEndpoint: c.Endpoints.Compute, ContainerEndpoint: c.Endpoints.Container, TokenSource: c.TokenSource,
@@ -301,8 +315,9 @@ func (c *Config) options(project string) gcp.Options {
 		Logs: logs, LoggingEndpoint: c.Endpoints.Logging, LogEntryCap: c.LogEntries, Focus: c.Focus,
 		ClusterEndpoint: c.ClusterEndpoint, ClusterConnectTimeout: c.ClusterConnectTimeout, Kubeconfig: c.Kubeconfig,
 		ResourceManagerEndpoint: c.Endpoints.ResourceManager, CertificateManagerEndpoint: c.Endpoints.CertificateManager,
-		Ignores: c.ignores(), Skip: c.skippedReads(),
-		Metrics: metrics, MonitoringEndpoint: c.Endpoints.Monitoring, Max5xxRatio: c.Max5xxRatio, Changes: changes, ShowPrincipals: c.ShowPrincipals}
+		Ignores: c.ignores(), Skip: c.skippedReads(), DNS: c.DNS, Resolver: c.Resolver,
+		Metrics: metrics, MonitoringEndpoint: c.Endpoints.Monitoring, Max5xxRatio: c.Max5xxRatio, Changes: changes, ShowPrincipals: c.ShowPrincipals,
+		NetworkAnalyzer: analyzer, RecommenderEndpoint: c.Endpoints.Recommender}
 }
 
 // rules are the run's rules.
@@ -313,12 +328,20 @@ func (c *Config) rules() []*inspect.Rule {
 	return rules.All()
 }
 
-// skippedReads are the optional reads no rule of the run needs.
+// skippedReads are the optional reads no rule of the run needs, and
+// those the run turns off (--no-dns).
 func (c *Config) skippedReads() map[inventory.Source]string {
-	if c.Rules == nil {
-		return nil
+	var skip map[inventory.Source]string
+	if c.Rules != nil {
+		skip = rules.SkippedReads(c.Rules)
 	}
-	return rules.SkippedReads(c.Rules)
+	if c.NoDNS {
+		if skip == nil {
+			skip = map[inventory.Source]string{}
+		}
+		skip[inventory.DNSLookups] = "--no-dns: the names of certificates and hosts were not resolved; the DNS rules stay silent"
+	}
+	return skip
 }
 
 // ignores are the run's suppressions, judged at the run's clock.

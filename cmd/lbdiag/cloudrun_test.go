@@ -98,7 +98,8 @@ func TestCloudRunJob(t *testing.T) {
 	tokenFile := filepath.Join(dir, "token")
 	os.WriteFile(tokenFile, []byte(testToken), 0o600)
 	cmd := exec.Command(static, append(jobArgs, "--compute-endpoint", f.compute.URL+"/compute/v1/", "--container-endpoint", f.container.URL+"/",
-		"--resourcemanager-endpoint", f.crm.URL+"/", "--monitoring-endpoint", f.monitor.URL+"/", "--access-token-file", tokenFile, "--now", "2026-11-27T02:12:00Z")...)
+		"--resourcemanager-endpoint", f.crm.URL+"/", "--monitoring-endpoint", f.monitor.URL+"/", "--access-token-file", tokenFile, "--now", "2026-11-27T02:12:00Z",
+		"--no-dns")...) // the job resolves (DNS is on by default); no test asks the system's resolver
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GCE_METADATA_HOST=127.0.0.1:9", "STORAGE_EMULATOR_HOST=" + srv.URL(),
 		"CLOUD_RUN_JOB=lbdiag-nightly", "CLOUD_RUN_EXECUTION=lbdiag-nightly-x7k2p", "CLOUD_RUN_TASK_INDEX=0", "CLOUD_RUN_TASK_ATTEMPT=0",

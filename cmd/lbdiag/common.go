@@ -145,6 +145,7 @@ type sourceFlags struct {
 	loggingEndpoint   string
 	certEndpoint      string
 	monitorEndpoint   string
+	recommenderURL    string
 	accessTokenFile   string
 	replay            string
 	demo              bool
@@ -169,6 +170,7 @@ func (s *sourceFlags) register(fl *pflag.FlagSet, verb, logsHelp string) {
 	fl.StringVar(&s.loggingEndpoint, "logging-endpoint", "", "Cloud Logging API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING or the public endpoint)")
 	fl.StringVar(&s.certEndpoint, "certificatemanager-endpoint", "", "Certificate Manager API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CERTIFICATEMANAGER or the public endpoint); read only when a Gateway names a certificate map")
 	fl.StringVar(&s.monitorEndpoint, "monitoring-endpoint", "", "Cloud Monitoring API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_MONITORING or the public endpoint); read only with --metrics")
+	fl.StringVar(&s.recommenderURL, "recommender-endpoint", "", "Recommender API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_RECOMMENDER or the public endpoint); read only with --network-analyzer")
 	fl.StringVar(&s.accessTokenFile, "access-token-file", "", "file holding an OAuth access token to use instead of Application Default Credentials (default: $CLOUDSDK_AUTH_ACCESS_TOKEN_FILE)")
 	fl.StringVar(&s.replay, "replay", "", verb+" a recording (--record directory or --evidence bundle) instead of calling the APIs")
 	fl.BoolVar(&s.demo, "demo", false, verb+" the embedded demo project (no credentials needed)")
@@ -240,8 +242,10 @@ func (s *sourceFlags) useAPIs(ctx context.Context, env *environment, cfg *run.Co
 	e.Logging = firstNonEmpty(s.loggingEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING"))
 	e.CertificateManager = firstNonEmpty(s.certEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CERTIFICATEMANAGER"))
 	e.Monitoring = firstNonEmpty(s.monitorEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_MONITORING"))
+	e.Recommender = firstNonEmpty(s.recommenderURL, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_RECOMMENDER"))
 	for _, c := range []struct{ api, url, suffix string }{{"compute", e.Compute, "/compute/v1/"}, {"container", e.Container, ""},
-		{"resourcemanager", e.ResourceManager, ""}, {"logging", e.Logging, ""}, {"certificatemanager", e.CertificateManager, ""}, {"monitoring", e.Monitoring, ""}} {
+		{"resourcemanager", e.ResourceManager, ""}, {"logging", e.Logging, ""}, {"certificatemanager", e.CertificateManager, ""}, {"monitoring", e.Monitoring, ""},
+		{"recommender", e.Recommender, ""}} {
 		if err := checkEndpoint(c.api, c.url, c.suffix); err != nil {
 			return err
 		}

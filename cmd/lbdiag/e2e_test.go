@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -421,6 +422,11 @@ func (f *fakeProject) runCommand(t *testing.T, command, token string, env []stri
 		"--container-endpoint", f.container.URL + "/",
 		"--logging-endpoint", f.logging.URL + "/",
 		"--access-token-file", tokenFile, "--now", f.now().Format(time.RFC3339)}
+	// No test asks the system's resolver: an inspect without --resolver
+	// or --no-dns asks a loopback server that knows no name (NXDOMAIN).
+	if command == "inspect" && !slices.Contains(args, "--resolver") && !slices.Contains(args, "--no-dns") {
+		base = append(base, "--resolver", serveZone(t, nil).addr)
+	}
 	return runLbdiagEnv(t, dir, env, append(base, args...)...)
 }
 
@@ -832,7 +838,7 @@ func TestEndpointOverridesFromEnvironment(t *testing.T) {
 		"CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER=" + f.container.URL + "/",
 		"CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING=" + f.logging.URL + "/"}
 	res := runLbdiagEnv(t, dir, env, "inspect", "--project", "acme-shop-prod", "--access-token-file", tokenFile,
-		"--now", f.now().Format(time.RFC3339), "--logs", "1h", "--format", "json")
+		"--now", f.now().Format(time.RFC3339), "--logs", "1h", "--format", "json", "--no-dns")
 	if res.code != report.ExitFindings {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}

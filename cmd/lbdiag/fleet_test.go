@@ -269,7 +269,8 @@ func (f *fakeFleet) run(t *testing.T, env []string, args ...string) runResult {
 	tokenFile := filepath.Join(dir, "token")
 	os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600)
 	base := []string{"inspect", "--compute-endpoint", f.compute.URL + "/compute/v1/", "--container-endpoint", f.container.URL + "/",
-		"--resourcemanager-endpoint", f.crm.URL + "/", "--logging-endpoint", f.logging.URL + "/", "--monitoring-endpoint", f.monitor.URL + "/", "--access-token-file", tokenFile, "--now", "2026-11-27T02:12:00Z"}
+		"--resourcemanager-endpoint", f.crm.URL + "/", "--logging-endpoint", f.logging.URL + "/", "--monitoring-endpoint", f.monitor.URL + "/", "--access-token-file", tokenFile, "--now", "2026-11-27T02:12:00Z",
+		"--no-dns"} // no test resolves through the system's resolver
 	return runLbdiagEnv(t, dir, env, append(base, args...)...)
 }
 

@@ -84,6 +84,9 @@ func iamPermissions(api, method, path string) (perms []string, ok bool) {
 		return []string{"monitoring.timeSeries.list"}, true
 	case api == recording.APICertificateManager && method == http.MethodGet && strings.HasSuffix(path, "/locations/global/certificateMaps"):
 		return []string{"certificatemanager.certmaps.list"}, true
+	case api == recording.APIRecommender && method == http.MethodGet &&
+		regexp.MustCompile(`^/v1/projects/[^/]+/locations/[^/]+/insightTypes/google\.networkanalyzer\.networkservices\.loadBalancerInsight/insights$`).MatchString(path):
+		return []string{"recommender.networkAnalyzerLoadBalancerInsights.list"}, true
 	}
 	return nil, false
 }
@@ -105,6 +108,12 @@ var pathPermissions = map[string][]string{
 // gatewayCertMapPermissions are read only when a Gateway names a
 // Certificate Manager map (TestGatewayReferences).
 var gatewayCertMapPermissions = []string{"certificatemanager.certmaps.list"}
+
+// networkAnalyzerPermissions are read only with --network-analyzer
+// (TestNetworkAnalyzerE2E): insights.list, and .get, which Network
+// Analyzer's documentation lists with it for the insight type and which
+// the findings' gcloud recommender insights describe needs.
+var networkAnalyzerPermissions = []string{"recommender.networkAnalyzerLoadBalancerInsights.list", "recommender.networkAnalyzerLoadBalancerInsights.get"}
 
 var traceOnlyPermissions = []string{"compute.instanceGroups.get", "compute.regionNetworkEndpointGroups.get", "compute.globalNetworkEndpointGroups.get",
 	"compute.regionTargetHttpsProxies.get", "compute.regionSslCertificates.get"}
@@ -247,6 +256,9 @@ func TestIAMRoleMatchesCalls(t *testing.T) {
 	}
 	for _, p := range gatewayCertMapPermissions {
 		used[p] = append(used[p], "a Gateway naming a certificate map (TestGatewayReferences)")
+	}
+	for _, p := range networkAnalyzerPermissions {
+		used[p] = append(used[p], "--network-analyzer (TestNetworkAnalyzerE2E)")
 	}
 	for via, perms := range pathPermissions {
 		for _, p := range perms {

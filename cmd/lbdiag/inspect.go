@@ -50,6 +50,9 @@ type inspectFlags struct {
 	max5xxRatio      float64
 	changes          window
 	showPrincipals   bool
+	resolver         string
+	noDNS            bool
+	networkAnalyzer  bool
 }
 
 func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
@@ -101,6 +104,9 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.Float64Var(&f.max5xxRatio, "max-5xx-ratio", gcp.DefaultMax5xxRatio, "with --metrics, the ratio of server errors above which lb-5xx-rate reports a load balancer")
 	fl.Var(&f.changes, "changes", "also read this window of Admin Activity audit logs (at most 30d, e.g. 7d or 24h; --logs without it means 7d): the last changes to each finding's resources, who made them and when (a recording replays with the window it was recorded with)")
 	fl.BoolVar(&f.showPrincipals, "show-principals", false, "with --changes, show the callers' whole emails instead of their domains")
+	fl.BoolVar(&f.networkAnalyzer, "network-analyzer", false, "also read Network Analyzer's load-balancer insights (Recommender API, global and the load balancers' regions) as a second opinion: each insight becomes evidence of lbdiag's finding on the same resource, or the finding network-analyzer-insight when lbdiag has none (a recording replays them when it holds them)")
+	fl.BoolVar(&f.noDNS, "no-dns", false, "do not resolve the domains of Google-managed certificates that are not ACTIVE (A, AAAA, CAA) and the hosts of external Ingresses and Gateways (A, AAAA); by default lbdiag asks the system's resolver (/etc/resolv.conf), and a replay answers from the recording")
+	fl.StringVar(&f.resolver, "resolver", "", "resolve certificates' domains and hosts with this DNS server (HOST[:PORT], default port 53) instead of the system's")
 	fl.StringVar(&f.stats, "stats", "", "write the phases' wall and CPU times of a one-project run to this file (for benchmarks)")
 	fl.MarkHidden("stats")
 	return cmd
@@ -151,6 +157,16 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 	if f.logs > 0 && f.changes == 0 {
 		cfg.Changes = gcp.DefaultChangesWindow
 	}
+	cfg.NetworkAnalyzer = f.networkAnalyzer
+	cfg.DNS, cfg.NoDNS = !f.noDNS, f.noDNS
+	if f.resolver != "" {
+		if f.noDNS {
+			return nil, usagef("--resolver and --no-dns: choose one")
+		}
+		if cfg.Resolver, err = resolverAddress(f.resolver); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Shard, err = parseShard(f.shard, env.getenv); err != nil {
 		return nil, err
 	}
@@ -166,6 +182,9 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 			return nil, err
 		}
 		defer cleanup()
+		if f.resolver != "" {
+			fmt.Fprintln(env.stderr, "lbdiag: --resolver: a recording is not resolved again; its DNS answers are judged")
+		}
 	} else {
 		if err := f.useAPIs(ctx, env, cfg); err != nil {
 			return nil, err
@@ -420,8 +439,14 @@ func evidenceFlags(f *inspectFlags) map[string]string {
 	if f.changes > 0 {
 		m["changes"] = f.changes.String()
 	}
+	if f.networkAnalyzer {
+		m["network-analyzer"] = "true"
+	}
 	if len(f.skipRules) > 0 {
 		m["skip-rules"] = strings.Join(f.skipRules, ",")
+	}
+	if f.noDNS {
+		m["no-dns"] = "true"
 	}
 	if f.minSeverity != "" && f.minSeverity != "info" {
 		m["min-severity"] = f.minSeverity

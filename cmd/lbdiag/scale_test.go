@@ -555,7 +555,7 @@ func runScale(t *testing.T, s scaleSpec, latency time.Duration, health, logs, mo
 	statsFile := filepath.Join(dir, "stats.json")
 	cmd := exec.Command(binary, "inspect", "--project", scaleProject, "--compute-endpoint", f.compute.URL+"/compute/v1/",
 		"--container-endpoint", f.container.URL+"/", "--access-token-file", tokenFile, "--now", "2026-11-30T12:00:00Z",
-		"--format", "json", "--health", health, "--stats", statsFile, "--timeout", "60m")
+		"--format", "json", "--health", health, "--stats", statsFile, "--timeout", "60m", "--no-dns")
 	if logs != "0" {
 		cmd.Args = append(cmd.Args, "--logs", logs, "--logging-endpoint", f.logging.URL+"/")
 	}

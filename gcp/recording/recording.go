@@ -54,6 +54,8 @@ const (
 	APICertificateManager = "certificatemanager"
 	// APIMonitoring is Cloud Monitoring (--metrics).
 	APIMonitoring = "monitoring"
+	// APIRecommender is the Recommender API (--network-analyzer).
+	APIRecommender = "recommender"
 )
 
 // KubeAPI returns the API label of one cluster's Kubernetes API.
@@ -110,6 +112,16 @@ type Manifest struct {
 	// ClusterAccess is how the run reached each cluster, which a replay
 	// reports again (it makes no attempt of its own).
 	ClusterAccess []inventory.ClusterAccess `json:"clusterAccess,omitempty"`
+
+	// DNS is what the run's DNS lookups answered, which a replay answers
+	// again (it resolves nothing); nil when the run made none, and
+	// DNSSkipped then says why (--no-dns), which a replay says again.
+	DNS        *inventory.DNS `json:"dns,omitempty"`
+	DNSSkipped string         `json:"dnsSkipped,omitempty"`
+
+	// NetworkAnalyzer is set when the run read Network Analyzer's
+	// insights (--network-analyzer), which a replay reads again.
+	NetworkAnalyzer bool `json:"networkAnalyzer,omitempty"`
 
 	// The fields below describe the run of an evidence bundle.
 	FinishedAt *time.Time        `json:"finishedAt,omitempty"`

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/lbdiag/lbdiag/inspect/rules/events"
 	"github.com/lbdiag/lbdiag/inspect/rules/gateway"
 	"github.com/lbdiag/lbdiag/inspect/rules/ingress"
+	"github.com/lbdiag/lbdiag/inspect/rules/lb"
 	"github.com/lbdiag/lbdiag/inspect/rules/network"
 	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
 	"github.com/lbdiag/lbdiag/inventory"
@@ -128,5 +130,72 @@ func TestNoRuleCrashesOnResourceBackends(t *testing.T) {
 	}
 	if n != 6 {
 		t.Errorf("%d resource-backend findings, want 6", n)
+	}
+}
+
+// TestUnhealthyBackendFoldsIntoItsCause: a backend service of VMs whose
+// health checkers the firewall blocks is one row, the firewall finding,
+// with getHealth's verdict as its evidence; without the cause, the
+// unhealthy backend stands on its own.
+func TestUnhealthyBackendFoldsIntoItsCause(t *testing.T) {
+	t.Parallel()
+	build := func(ports ...string) *inventory.Inventory {
+		inv := ruletest.LBProject()
+		c := &inv.Compute
+		hc := &compute.HealthCheck{Name: "web-hc", SelfLink: ruletest.G("global/healthChecks/web-hc"), Type: "HTTP",
+			HttpHealthCheck: &compute.HTTPHealthCheck{PortSpecification: "USE_SERVING_PORT", RequestPath: "/healthz"}}
+		ig := ruletest.G("zones/us-central1-a/instanceGroups/web-ig")
+		bs := &compute.BackendService{Name: "web", SelfLink: ruletest.G("global/backendServices/web"), LoadBalancingScheme: "EXTERNAL_MANAGED",
+			Protocol: "HTTP", PortName: "http", HealthChecks: []string{hc.SelfLink}, Backends: []*compute.Backend{{Group: ig}}}
+		vm := &compute.Instance{Name: "web-1", SelfLink: ruletest.G("zones/us-central1-a/instances/web-1"), Tags: &compute.Tags{Items: []string{"web"}},
+			NetworkInterfaces: []*compute.NetworkInterface{{Network: ruletest.G("global/networks/prod-vpc"), NetworkIP: "10.0.0.2"}}}
+		c.HealthChecks, c.BackendServices, c.Instances = []*compute.HealthCheck{hc}, []*compute.BackendService{bs}, []*compute.Instance{vm}
+		c.InstanceGroups = []*compute.InstanceGroup{{Name: "web-ig", SelfLink: ig, Zone: ruletest.G("zones/us-central1-a"), Network: ruletest.G("global/networks/prod-vpc"),
+			NamedPorts: []*compute.NamedPort{{Name: "http", Port: 8080}}}}
+		c.URLMaps = []*compute.UrlMap{{Name: "web-map", SelfLink: ruletest.G("global/urlMaps/web-map"), DefaultService: bs.SelfLink}}
+		c.BackendHealth = map[string]map[string]*compute.BackendServiceGroupHealth{bs.SelfLink: {ig: {HealthStatus: []*compute.HealthStatus{
+			{Instance: vm.SelfLink, IpAddress: "10.0.0.2", Port: 8080, HealthState: "UNHEALTHY"}}}}}
+		fw := ruletest.Firewall("allow-hc", 1000, "35.191.0.0/16,130.211.0.0/22", ports...)
+		fw.Network, fw.Direction = ruletest.G("global/networks/prod-vpc"), "INGRESS"
+		c.Firewalls = []*compute.Firewall{fw}
+		return inv
+	}
+	res := ruletest.RunAll(build("80"), network.HealthCheckFirewallMissing, lb.BackendUnhealthy)
+	if len(res.Findings) != 1 || res.Findings[0].Rule != "health-check-firewall-missing" {
+		t.Fatalf("findings: %v", ruletest.Messages(res.Findings))
+	}
+	f := res.Findings[0]
+	if ev, _ := f.Evidence["backend-unhealthy"].([]map[string]any); len(ev) != 1 || !strings.Contains(f.Message, "getHealth: no healthy endpoint in 1 of the 1 backend groups of web") {
+		t.Errorf("backend-unhealthy not folded in: %q %v", f.Message, f.Evidence)
+	}
+	// The firewall admits the port: the backend is unhealthy for a reason
+	// lbdiag does not see, and says so on its own.
+	res = ruletest.RunAll(build("8080"), network.HealthCheckFirewallMissing, lb.BackendUnhealthy)
+	if len(res.Findings) != 1 || res.Findings[0].Rule != "backend-unhealthy" {
+		t.Fatalf("findings: %v", ruletest.Messages(res.Findings))
+	}
+}
+
+// TestXPNEventFoldsIntoFirewallFinding: the command GKE's XPN event asks
+// the host project's security admin to run joins the firewall finding on
+// the same Ingress.
+func TestXPNEventFoldsIntoFirewallFinding(t *testing.T) {
+	t.Parallel()
+	inv, cl := ruletest.FirewallSetup("gce", 8080)
+	inv.CollectedAt = ruletest.Now
+	cmd := "gcloud compute firewall-rules create k8s-fw-l7--0123456789abcdef --network vpc --description \"GCE L7 firewall rule\" --allow tcp:30000-32767,tcp:8080 --source-ranges 130.211.0.0/22,35.191.0.0/16 --target-tags gke-prod-1234-node --project acme-test"
+	cl.Events = []corev1.Event{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "site.1"}, Type: "Normal", Reason: "XPN",
+		Message: "Firewall change required by security admin: `" + cmd + "`", Count: 4, Source: corev1.EventSource{Component: "loadbalancer-controller"},
+		LastTimestamp: metav1.NewTime(ruletest.Now.Add(-time.Minute)), InvolvedObject: corev1.ObjectReference{Kind: "Ingress", Namespace: "shop", Name: "site"}}}
+	res := ruletest.RunAll(inv, network.HealthCheckFirewallMissing, events.FirewallChangeRequired)
+	if len(res.Findings) != 1 || res.Findings[0].Rule != "health-check-firewall-missing" {
+		t.Fatalf("findings: %v", ruletest.Messages(res.Findings))
+	}
+	f := res.Findings[0]
+	if !strings.Contains(f.Message, "GKE asks the host project's security admin (event XPN") || !strings.Contains(f.Message, cmd) {
+		t.Errorf("message lacks the event's command: %q", f.Message)
+	}
+	if ev, _ := f.Evidence["firewall-change-required"].([]map[string]any); len(ev) != 1 || ev[0]["command"] != cmd {
+		t.Errorf("evidence = %v", f.Evidence["firewall-change-required"])
 	}
 }

@@ -22,13 +22,16 @@ import (
 // then sorts the findings by severity and impact. It reads the inventory
 // only.
 func Enrich(inv *inventory.Inventory, fs []inspect.Finding) {
-	if inv.Metrics == nil && inv.Changes == nil {
+	if inv.Metrics == nil && inv.Changes == nil && inv.Insights == nil {
 		return
 	}
 	x := newEnrichIndex(inv)
 	for i := range fs {
 		f := &fs[i]
 		refs := x.refsOf(f.Resource)
+		if inv.Insights != nil {
+			x.noteInsights(f, refs) // --network-analyzer: insights.go
+		}
 		if inv.Metrics != nil {
 			if im := x.impact(refs); im != nil {
 				f.Impact = im

@@ -73,11 +73,14 @@ func All() []*inspect.Rule {
 		lb.LBResourceOrphaned,
 		ingress.NEGMissing,
 		lb.NEGEndpointDrift,
+		lb.NEGReadinessGateStuck,
 		// Certificates.
 		ingress.ManagedCertificateMissing,
 		ingress.ManagedCertificateNotActive,
 		ingress.PreSharedCertMissing,
 		lb.SSLCertificateNotActive,
+		lb.CertificateDNSMismatch,
+		lb.CertificateCAAForbids,
 		lb.SSLCertificateUnattached,
 		lb.TargetProxyCertificateMapOverrides,
 		lb.HTTPSForwardingRulePort,
@@ -122,9 +125,12 @@ func All() []*inspect.Rule {
 		events.LBSyncError,
 		events.L4SyncError,
 		events.GatewaySyncError,
+		events.FirewallChangeRequired,
 		// Traffic (--logs, --metrics).
 		lb.LBTrafficErrors,
 		lb.LB5xxRate,
+		// A second opinion (--network-analyzer).
+		lb.NetworkAnalyzerInsight,
 		// lbdiag's own configuration.
 		config.SuppressionExpired,
 	}

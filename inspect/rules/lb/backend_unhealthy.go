@@ -17,7 +17,7 @@ var BackendUnhealthy = &inspect.Rule{
 	Needs:    []inventory.Source{inventory.ComputeBackendHealth},
 	Title:    "Every backend group of a load balancer has a healthy endpoint",
 	Doc: inspect.Doc{
-		Why:     `A backend group (a zonal NEG or instance group) whose endpoints all fail the load balancer's health check receives no traffic; when every group of a backend service is unhealthy, its requests fail with 502 or "no healthy upstream". The ingress.kubernetes.io/backends annotation says HEALTHY as soon as one endpoint anywhere is, so lbdiag asks Compute Engine (backendServices.getHealth, once per group of each backend service, within the health budget) for the full picture. Load balancers GKE did not build are judged the same way.`,
+		Why:     `A backend group (a zonal NEG or instance group) whose endpoints all fail the load balancer's health check receives no traffic; when every group of a backend service is unhealthy, its requests fail with 502 or "no healthy upstream". The ingress.kubernetes.io/backends annotation says HEALTHY as soon as one endpoint anywhere is, so lbdiag asks Compute Engine (backendServices.getHealth, once per group of each backend service, within the health budget) for the full picture. Load balancers GKE did not build are judged the same way. When another rule names the cause (the firewall blocks the health checkers, the health check probes the wrong port or protocol, the readiness probe and health check disagree, the NEG is missing), this finding becomes that one's evidence instead of a row of its own; with --logs, the probe logs' state joins it.`,
 		Fix:     `Check the Pods' readiness and the health check's path and port (kubectl describe pods; gcloud compute backend-services get-health NAME --global), and that Google's health checkers can reach them (see health-check-firewall-missing).`,
 		Sources: []string{core.SrcTroubleshoot, "kubernetes/ingress-gce pkg/backends/backends.go (the backends annotation's health string)"},
 		URL:     core.DocTroubleshootLB,
@@ -76,7 +76,15 @@ var BackendUnhealthy = &inspect.Rule{
 			case healthyTotal == 0 && read == len(sb.bs.Backends):
 				msg += ": no endpoint anywhere is healthy, every request to it fails"
 			}
+			// The cause, when a rule found one, is the row; the health
+			// it explains is its evidence.
+			note := fmt.Sprintf("getHealth: no healthy endpoint in %d of the %d backend groups of %s", len(sick), len(sb.bs.Backends), sb.bs.Name)
+			if len(sick) == 0 {
+				note = fmt.Sprintf("getHealth: no endpoint at all in the %d backend groups of %s", read, sb.bs.Name)
+			}
 			p.Report(inspect.Finding{
+				AttachTo:    unhealthyAttachment(p, sb),
+				AttachNote:  note,
 				Message:     msg,
 				Resource:    res,
 				Evidence:    map[string]any{"healthByZone": perZone, "owners": sb.owners, "healthChecks": sb.bs.HealthChecks},
@@ -84,6 +92,37 @@ var BackendUnhealthy = &inspect.Rule{
 			})
 		}
 	},
+}
+
+// unhealthyCauses are the rules whose findings say why a backend group has
+// no healthy endpoint, causes first: the first that fired on the backend
+// service, its Service or its Ingress takes backend-unhealthy's evidence.
+var unhealthyCauses = []string{"health-check-firewall-missing", "l4-health-check-firewall-missing", "health-check-port-mismatch",
+	"health-check-protocol-mismatch", "readiness-probe-health-check-mismatch", "neg-missing"}
+
+// unhealthyAttachment is where backend-unhealthy's finding goes when a
+// cause fired: the findings of unhealthyCauses on the backend service, its
+// Service, its Ingresses and Gateways, and the LoadBalancer Services it
+// serves.
+func unhealthyAttachment(p *inspect.Pass, sb servingBackend) *inspect.Attachment {
+	a := ownersOf(p, sb.bs).attachments(unhealthyCauses)
+	if sb.cl == nil {
+		return a
+	}
+	for _, o := range sb.owners {
+		ref, ok := strings.CutPrefix(o, "LoadBalancer Service ")
+		if !ok {
+			continue
+		}
+		ns, name, _ := strings.Cut(ref, "/")
+		l4 := inspect.Attachment{Rule: "l4-health-check-firewall-missing", Resource: core.KubeResource(sb.cl, "Service", core.MetaOf(ns, name))}
+		if a == nil {
+			a = &l4
+			continue
+		}
+		a.Or = append(a.Or, l4)
+	}
+	return a
 }
 
 // backendKindWord names what stands behind a backend service's groups.

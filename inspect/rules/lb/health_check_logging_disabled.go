@@ -65,7 +65,7 @@ var HealthCheckLoggingDisabled = &inspect.Rule{
 				}
 				res := core.ResourceOf("HealthCheck", hc.SelfLink)
 				p.Judge(res)
-				if reported[hc.SelfLink] || probeOf(hc).logging {
+				if reported[hc.SelfLink] || core.ProbeOf(hc).Logging {
 					continue
 				}
 				reported[hc.SelfLink] = true

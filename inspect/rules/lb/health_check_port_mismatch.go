@@ -43,18 +43,18 @@ var HealthCheckPortMismatch = &inspect.Rule{
 				if hc == nil {
 					continue
 				}
-				pr := probeOf(hc)
-				if pr.spec == "SERVING" {
+				pr := core.ProbeOf(hc)
+				if pr.Spec == "SERVING" {
 					p.Judge(res) // it probes whatever port the backends serve
 					continue
 				}
 				// Judged once the port of one backend group is known.
 				checked := false
 				var bad []string
-				ev := map[string]any{"healthCheck": hc.Name, "portSpecification": pr.spec}
+				ev := map[string]any{"healthCheck": hc.Name, "portSpecification": pr.Spec}
 				for _, b := range bs.Backends {
 					rel := inventory.RelativeName(b.Group)
-					if pr.spec == "NAMED" {
+					if pr.Spec == "NAMED" {
 						ig, ok := hx.igs[rel]
 						if !ok {
 							continue
@@ -62,10 +62,10 @@ var HealthCheckPortMismatch = &inspect.Rule{
 						checked = true
 						found := false
 						for _, np := range ig.NamedPorts {
-							found = found || np.Name == pr.portName
+							found = found || np.Name == pr.PortName
 						}
 						if !found {
-							bad = append(bad, fmt.Sprintf("instance group %s has no named port %q", ig.Name, pr.portName))
+							bad = append(bad, fmt.Sprintf("instance group %s has no named port %q", ig.Name, pr.PortName))
 						}
 						continue
 					}
@@ -80,7 +80,7 @@ var HealthCheckPortMismatch = &inspect.Rule{
 					}
 					match := false
 					for _, port := range sp.ports {
-						match = match || port == pr.port
+						match = match || port == pr.Port
 					}
 					if !match {
 						bad = append(bad, fmt.Sprintf("%s is %s", sp.what, joinInts(sp.ports)))
@@ -92,11 +92,11 @@ var HealthCheckPortMismatch = &inspect.Rule{
 				if len(bad) == 0 {
 					continue
 				}
-				probe := fmt.Sprintf("fixed port %d", pr.port)
-				if pr.spec == "NAMED" {
-					probe = fmt.Sprintf("named port %q", pr.portName)
+				probe := fmt.Sprintf("fixed port %d", pr.Port)
+				if pr.Spec == "NAMED" {
+					probe = fmt.Sprintf("named port %q", pr.PortName)
 				}
-				ev["port"], ev["portName"], ev["mismatches"] = pr.port, pr.portName, bad
+				ev["port"], ev["portName"], ev["mismatches"] = pr.Port, pr.PortName, bad
 				k8s := ""
 				switch maker, svc := gke.BackendServiceMaker(bs); maker {
 				case "Ingress":

@@ -47,14 +47,14 @@ var HealthCheckProtocolMismatch = &inspect.Rule{
 				if tlsProtocol(hc.Type) == tlsProtocol(bs.Protocol) {
 					continue
 				}
-				pr := probeOf(hc)
-				onServing := pr.spec == "SERVING"
-				if pr.spec == "FIXED" {
+				pr := core.ProbeOf(hc)
+				onServing := pr.Spec == "SERVING"
+				if pr.Spec == "FIXED" {
 					// The same port as the traffic, for some backend group.
 					for _, b := range bs.Backends {
 						if sp, ok := hx.servingPortsOf(p, bs, b.Group); ok {
 							for _, port := range sp.ports {
-								onServing = onServing || port == pr.port
+								onServing = onServing || port == pr.Port
 							}
 						}
 					}
@@ -79,7 +79,7 @@ var HealthCheckProtocolMismatch = &inspect.Rule{
 					Message: fmt.Sprintf("Health check %s (%s) probes the port backend service %s serves with protocol %s: it speaks %s to a port that speaks %s, so every probe fails",
 						hc.Name, hc.Type, bs.Name, bs.Protocol, speaks, serves),
 					Resource:    res,
-					Evidence:    map[string]any{"healthCheck": hc.Name, "healthCheck.type": hc.Type, "backendService.protocol": bs.Protocol, "portSpecification": pr.spec},
+					Evidence:    map[string]any{"healthCheck": hc.Name, "healthCheck.type": hc.Type, "backendService.protocol": bs.Protocol, "portSpecification": pr.Spec},
 					Remediation: orGcloud(k8s, fmt.Sprintf("gcloud compute health-checks create %s %s-%s --use-serving-port %s --project %s && gcloud compute backend-services update %s %s --health-checks=%s-%s --project %s", strings.ToLower(bs.Protocol), hc.Name, strings.ToLower(bs.Protocol), core.GCloudLocationFlag(hc.SelfLink), inventory.ProjectOf(hc.SelfLink), bs.Name, core.GCloudScope(bs), hc.Name, strings.ToLower(bs.Protocol), inventory.ProjectOf(bs.SelfLink))),
 				})
 			}

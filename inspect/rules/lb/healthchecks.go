@@ -15,53 +15,6 @@ import (
 
 const docHealthChecks = "https://cloud.google.com/load-balancing/docs/health-check-concepts"
 
-// probeSpec is what a health check probes: the protocol, and the port by
-// specification (USE_SERVING_PORT, USE_FIXED_PORT, USE_NAMED_PORT).
-type probeSpec struct {
-	protocol string // HTTP, HTTPS, HTTP2, TCP, SSL, GRPC
-	spec     string // SERVING, FIXED, NAMED
-	port     int
-	portName string
-	logging  bool
-}
-
-// probeOf reads a health check's probe.
-func probeOf(hc *compute.HealthCheck) probeSpec {
-	s := probeSpec{protocol: hc.Type, logging: hc.LogConfig != nil && hc.LogConfig.Enable}
-	var port int64
-	var ps, name string
-	switch {
-	case hc.HttpHealthCheck != nil:
-		port, ps, name = hc.HttpHealthCheck.Port, hc.HttpHealthCheck.PortSpecification, hc.HttpHealthCheck.PortName
-	case hc.HttpsHealthCheck != nil:
-		port, ps, name = hc.HttpsHealthCheck.Port, hc.HttpsHealthCheck.PortSpecification, hc.HttpsHealthCheck.PortName
-	case hc.Http2HealthCheck != nil:
-		port, ps, name = hc.Http2HealthCheck.Port, hc.Http2HealthCheck.PortSpecification, hc.Http2HealthCheck.PortName
-	case hc.TcpHealthCheck != nil:
-		port, ps, name = hc.TcpHealthCheck.Port, hc.TcpHealthCheck.PortSpecification, hc.TcpHealthCheck.PortName
-	case hc.SslHealthCheck != nil:
-		port, ps, name = hc.SslHealthCheck.Port, hc.SslHealthCheck.PortSpecification, hc.SslHealthCheck.PortName
-	case hc.GrpcHealthCheck != nil:
-		port, ps, name = hc.GrpcHealthCheck.Port, hc.GrpcHealthCheck.PortSpecification, hc.GrpcHealthCheck.PortName
-	}
-	switch {
-	case ps == "USE_SERVING_PORT":
-		s.spec = "SERVING"
-	case ps == "USE_NAMED_PORT" || (ps == "" && port == 0 && name != ""):
-		s.spec, s.portName = "NAMED", name
-	case port > 0:
-		s.spec, s.port = "FIXED", int(port)
-	default:
-		// Nothing set: the API defaults the port to 80 (443 for HTTPS
-		// and SSL); a fixed port all the same.
-		s.spec, s.port = "FIXED", 80
-		if hc.Type == "HTTPS" || hc.Type == "SSL" || hc.Type == "HTTP2" {
-			s.port = 443
-		}
-	}
-	return s
-}
-
 // servingPorts are the ports a backend group receives the backend
 // service's traffic on, as far as lbdiag can tell: an instance group's
 // named port of the backend service's portName, a zonal NEG's default

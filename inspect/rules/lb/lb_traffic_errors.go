@@ -299,7 +299,11 @@ func (o bsOwnerResources) attachments(rules []string) *inspect.Attachment {
 			for _, r := range o.owners {
 				cands = append(cands, inspect.Attachment{Rule: rule, Resource: r})
 			}
-		case "readiness-probe-health-check-mismatch", "neg-missing":
+			// A backend service GKE did not build: the finding is on it.
+			if rule == "health-check-firewall-missing" {
+				cands = append(cands, inspect.Attachment{Rule: rule, Resource: o.bs})
+			}
+		case "readiness-probe-health-check-mismatch", "neg-missing", "l4-health-check-firewall-missing":
 			if o.service != nil {
 				cands = append(cands, inspect.Attachment{Rule: rule, Resource: *o.service})
 			}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	compute "google.golang.org/api/compute/v1"
+
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/firewall"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
@@ -35,16 +37,26 @@ func clusterNodes(p *inspect.Pass, cl *inventory.Cluster) ([]nodeGroup, bool) {
 			names[n.Name] = true
 		}
 	}
-	groups := map[string]*nodeGroup{}
+	var mine []*compute.Instance
 	for _, in := range inv.Compute.Instances {
-		mine := names[in.Name]
+		ok := names[in.Name]
 		if len(names) == 0 {
-			mine = in.Labels["goog-k8s-cluster-name"] == cl.Name()
+			ok = in.Labels["goog-k8s-cluster-name"] == cl.Name()
 		}
-		if !mine {
-			continue
+		if ok {
+			mine = append(mine, in)
 		}
-		t := firewall.Target{Network: cl.NetworkURL()}
+	}
+	out := groupByTarget(cl.NetworkURL(), mine)
+	return out, len(out) > 0
+}
+
+// groupByTarget groups instances of a network by what firewall rules see
+// of them: their tags and service accounts.
+func groupByTarget(network string, instances []*compute.Instance) []nodeGroup {
+	groups := map[string]*nodeGroup{}
+	for _, in := range instances {
+		t := firewall.Target{Network: network}
 		if in.Tags != nil {
 			t.Tags = append(t.Tags, in.Tags.Items...)
 		}
@@ -63,7 +75,7 @@ func clusterNodes(p *inspect.Pass, cl *inventory.Cluster) ([]nodeGroup, bool) {
 	for _, k := range core.SortedKeys(groups) {
 		out = append(out, *groups[k])
 	}
-	return out, len(out) > 0
+	return out
 }
 
 // clusterFirewall returns what a firewall verdict on the cluster rests on:
@@ -75,12 +87,18 @@ func clusterFirewall(p *inspect.Pass, cl *inventory.Cluster) (firewall.Rules, []
 	return rules, nodes, ok && okNodes
 }
 
-// firewallRules returns the rules that govern the cluster's VPC: the
-// effective firewalls when lbdiag read them, else the VPC firewall rules
-// alone. ok is false when neither was read, which the pass records.
+// firewallRules returns the rules that govern the cluster's VPC (see
+// firewallRulesFor).
 func firewallRules(p *inspect.Pass, cl *inventory.Cluster) (firewall.Rules, bool) {
+	return firewallRulesFor(p, cl.NetworkURL())
+}
+
+// firewallRulesFor returns the rules that govern a VPC (its relative
+// name): the effective firewalls when lbdiag read them, else the VPC
+// firewall rules alone. ok is false when neither was read, which the pass
+// records.
+func firewallRulesFor(p *inspect.Pass, network string) (firewall.Rules, bool) {
 	inv := p.Inventory
-	network := cl.NetworkURL()
 	var r firewall.Rules
 	for _, n := range inv.Compute.Networks {
 		if inventory.SameResource(n.SelfLink, network) {
@@ -94,7 +112,7 @@ func firewallRules(p *inspect.Pass, cl *inventory.Cluster) (firewall.Rules, bool
 		r.Prepare()
 		return r, true
 	}
-	if !p.Known(inventory.ComputeFirewalls, inventory.ProjectScope(cl.NetworkProject())) {
+	if !p.Known(inventory.ComputeFirewalls, inventory.ProjectScope(inventory.ProjectOf(network))) {
 		return r, false
 	}
 	r.VPC = inv.Compute.Firewalls
@@ -240,12 +258,18 @@ func fwRuleName(parts ...string) string {
 }
 
 func firewallFix(name string, cl *inventory.Cluster, b blockage, port int) string {
+	return firewallFixFor(fwRuleName(name), cl.NetworkURL(), b, port)
+}
+
+// firewallFixFor is the allow rule to add to a VPC (its relative name) for
+// what b found blocked.
+func firewallFixFor(name, network string, b blockage, port int) string {
 	prio := ""
 	if b.denyPrio > 0 {
 		prio = fmt.Sprintf(" --priority=%d", b.denyPrio-1)
 	}
 	return fmt.Sprintf("gcloud compute firewall-rules create %s --network=%s --direction=INGRESS --action=ALLOW --rules=tcp:%d --source-ranges=%s %s%s --project=%s",
-		fwRuleName(name), inventory.LastSegment(cl.NetworkURL()), port, strings.Join(b.blockedRanges(), ","), targetFlag(b.groups), prio, cl.NetworkProject())
+		name, inventory.LastSegment(network), port, strings.Join(b.blockedRanges(), ","), targetFlag(b.groups), prio, inventory.ProjectOf(network))
 }
 
 // blockageMemo remembers evaluations of one cluster's nodes: many backends

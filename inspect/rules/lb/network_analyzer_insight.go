@@ -1,0 +1,258 @@
+package lb
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	compute "google.golang.org/api/compute/v1"
+
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// NetworkAnalyzerInsight reports Network Analyzer's active load-balancer
+// insights, as a second opinion: each one joins lbdiag's finding on the
+// same resource as evidence, and stands on its own, unconfirmed, when
+// lbdiag has none.
+var NetworkAnalyzerInsight = &inspect.Rule{
+	ID:       "network-analyzer-insight",
+	Severity: inspect.Warning,
+	Needs:    []inventory.Source{inventory.RecommenderLBInsights},
+	Title:    "Network Analyzer has no active load-balancer insight that lbdiag's own findings do not show (--network-analyzer)",
+	Doc: inspect.Doc{
+		Why: `With --network-analyzer, lbdiag reads Network Analyzer's load-balancer insights (Recommender insight type google.networkanalyzer.networkservices.loadBalancerInsight) in "global" and every region of the project's load balancers. Network Analyzer checks the deployed configuration on its own schedule: health-check firewalls not configured, blocking, partially blocking or inconsistent across backends (HEALTH_CHECK_FIREWALL_*), health checks probing another port than the backends serve (HEALTH_CHECK_PORT_MISMATCH), balancing modes that break session affinity (BALANCING_MODE_BREAKS_SESSION_AFFINITY). An active insight on a resource lbdiag reports on becomes evidence of lbdiag's finding; one lbdiag has no finding for is reported here, with its description, as not confirmed by lbdiag, and says which of lbdiag's rules checked the same thing and found no problem, when one did. The other way round, a finding of lbdiag on a load balancer whose location was read and has no insight says so in its evidence (networkAnalyzer). Only ACTIVE insights count: accepted and dismissed ones are someone's decision. A location whose read failed (the Recommender API disabled, the permission denied) is a coverage gap, never "no insight".`,
+		Fix: `Read the insight (gcloud recommender insights describe ID --insight-type=google.networkanalyzer.networkservices.loadBalancerInsight --location=LOCATION --project=PROJECT), check what it names against the resource, and fix the configuration; when the insight is wrong or accepted, mark it (gcloud recommender insights mark-accepted) so that it stops being ACTIVE.`,
+		Sources: []string{"Network Analyzer load balancer insights (" + docNALBInsights + ")",
+			"Network Analyzer insight groups and types: loadBalancerInsight subtypes (cloud.google.com/network-intelligence-center/docs/network-analyzer/insight-groups-types)",
+			"Recommender API: projects.locations.insightTypes.insights.list (cloud.google.com/recommender/docs/reference/rest/v1/projects.locations.insightTypes.insights/list)"},
+		URL: docNALBInsights,
+	},
+	Check: func(p *inspect.Pass) {
+		inv := p.Inventory
+		ins := inv.Insights
+		if ins == nil {
+			// Insights asked for (--network-analyzer) and not read are a
+			// place the rule could not check; not asked for, they are not.
+			for _, c := range inv.Coverage {
+				if c.Source == inventory.RecommenderLBInsights && c.Status != inventory.StatusSkipped {
+					p.Known(inventory.RecommenderLBInsights, c.Scope)
+				}
+			}
+			return
+		}
+		read := map[string]bool{}
+		for _, loc := range ins.Locations {
+			read[loc] = p.Known(inventory.RecommenderLBInsights, inventory.InsightScope(inv.Project, loc))
+		}
+		// Judged: the project's load balancers in the locations read;
+		// each passes unless an insight speaks of it.
+		judge := func(kind, link string) {
+			if inventory.ProjectOf(link) == inv.Project && read[inventory.InsightLocation(link)] {
+				p.Judge(core.ResourceOf(kind, link))
+			}
+		}
+		for _, x := range inv.Compute.URLMaps {
+			judge("UrlMap", x.SelfLink)
+		}
+		for _, x := range inv.Compute.BackendServices {
+			judge("BackendService", x.SelfLink)
+		}
+		for _, x := range inv.Compute.ForwardingRules {
+			judge("ForwardingRule", x.SelfLink)
+		}
+		for _, loc := range ins.Locations {
+			if !read[loc] {
+				continue
+			}
+			for _, in := range ins.ByLocation[loc] {
+				if in.Active() {
+					p.Report(insightFinding(p, in))
+				}
+			}
+		}
+	},
+}
+
+const docNALBInsights = "https://cloud.google.com/network-intelligence-center/docs/network-analyzer/insights/network-services/load-balancer"
+
+// insightRules are lbdiag's rules that check what an insight subtype
+// says, by subtype prefix: an insight joins their finding first, and
+// their passing verdict is lbdiag's disagreement.
+var insightRules = []struct {
+	prefix string
+	rules  []string
+}{
+	{"HEALTH_CHECK_FIREWALL_", []string{"health-check-firewall-missing", "l4-health-check-firewall-missing", "backend-unhealthy"}},
+	{"HEALTH_CHECK_PORT_MISMATCH", []string{"health-check-port-mismatch", "readiness-probe-health-check-mismatch", "backend-unhealthy"}},
+	{"BALANCING_MODE_BREAKS_SESSION_AFFINITY", []string{"session-affinity-utilization", "session-affinity-locality-policy"}},
+}
+
+// insightFixes say what to check, by subtype prefix.
+var insightFixes = []struct{ prefix, fix string }{
+	{"HEALTH_CHECK_FIREWALL_", "check that the VPC's firewall admits Google's health-check ranges (35.191.0.0/16 and 130.211.0.0/22) to every backend's health-check port, and that no higher-priority rule denies them"},
+	{"HEALTH_CHECK_PORT_MISMATCH", "check that the health check probes the port the backends serve (the backend service's named port, or --use-serving-port)"},
+	{"BALANCING_MODE_BREAKS_SESSION_AFFINITY", "check the backends' balancing mode: with session affinity, use RATE or CONNECTION rather than UTILIZATION"},
+}
+
+// computeKinds are the finding kinds of the Compute Engine collections an
+// insight can name.
+var computeKinds = map[string]string{"backendServices": "BackendService", "urlMaps": "UrlMap", "forwardingRules": "ForwardingRule",
+	"globalForwardingRules": "ForwardingRule", "healthChecks": "HealthCheck", "targetHttpsProxies": "TargetHttpsProxy",
+	"targetHttpProxies": "TargetHttpProxy", "targetSslProxies": "TargetSslProxy", "targetTcpProxies": "TargetTcpProxy"}
+
+// insightResource names the resource a relative name of an insight
+// designates, as lbdiag's findings do.
+func insightResource(rel string) (inspect.Resource, bool) {
+	parts := strings.Split(rel, "/")
+	if len(parts) < 2 {
+		return inspect.Resource{}, false
+	}
+	kind, ok := computeKinds[parts[len(parts)-2]]
+	if !ok {
+		return inspect.Resource{}, false
+	}
+	return core.ResourceOf(kind, rel), true
+}
+
+// insightFinding is the finding of one insight: on its first resource,
+// attached to a finding of the rules that check its subtype on the load
+// balancer's resources or their owners, else to any finding on its
+// resources.
+func insightFinding(p *inspect.Pass, in inventory.Insight) inspect.Finding {
+	inv := p.Inventory
+	var resources []inspect.Resource
+	var names []string
+	for _, rel := range in.Resources {
+		if r, ok := insightResource(rel); ok {
+			resources = append(resources, r)
+			names = append(names, kindWords(r.Kind)+" "+r.Name)
+		}
+	}
+	res := inspect.Resource{Kind: "Project", Project: inv.Project, Location: "global", Name: inv.Project}
+	about := "project " + inv.Project
+	if len(resources) > 0 {
+		res, about = resources[0], names[0]
+		if resources[0].Location != "global" {
+			about += " (" + resources[0].Location + ")"
+		}
+	}
+	var rules []string
+	for _, r := range insightRules {
+		if strings.HasPrefix(in.Subtype, r.prefix) {
+			rules = r.rules
+		}
+	}
+	// Candidates: the subtype's rules on the resources and what owns
+	// their backend services, then any finding on the resources.
+	var cands []inspect.Attachment
+	for _, r := range resources {
+		for _, rule := range rules {
+			cands = append(cands, inspect.Attachment{Rule: rule, Resource: r})
+		}
+	}
+	if len(rules) > 0 {
+		for _, bs := range insightBackends(p, in.Resources) {
+			if a := ownersOf(p, bs).attachments(rules); a != nil {
+				cands = append(cands, append([]inspect.Attachment{{Rule: a.Rule, Resource: a.Resource}}, a.Or...)...)
+			}
+		}
+	}
+	for _, r := range resources {
+		cands = append(cands, inspect.Attachment{Resource: r})
+	}
+	refreshed := "unknown"
+	if !in.LastRefresh.IsZero() {
+		refreshed = in.LastRefresh.Format(time.RFC3339)
+	}
+	subtype := in.Subtype
+	if subtype == "" {
+		subtype = "an insight"
+	}
+	ev := map[string]any{"insight": in.Name, "insightId": in.ID(), "insightType": inventory.LBInsightType, "location": in.Location,
+		"subtype": in.Subtype, "description": in.Description, "lastRefreshTime": refreshed, "observationPeriod": in.ObservationPeriod,
+		"state": in.State, "severity": in.Severity, "category": in.Category, "resources": in.Resources, "content": in.Content}
+	if len(names) > 1 {
+		about += " and " + strings.Join(names[1:], ", ")
+	}
+	check := "check what it names against the resource"
+	for _, f := range insightFixes {
+		if strings.HasPrefix(in.Subtype, f.prefix) {
+			check = f.fix
+		}
+	}
+	f := inspect.Finding{
+		Key:      "insight:" + in.ID(),
+		Resource: res,
+		Evidence: ev,
+		Message: fmt.Sprintf("Network Analyzer reports %s on %s: %q (insight %s, refreshed %s); lbdiag did not confirm it",
+			subtype, about, in.Description, in.ID(), refreshed),
+		Remediation: fmt.Sprintf("gcloud recommender insights describe %s --insight-type=%s --location=%s --project=%s   # then %s; if the insight is wrong, mark it: gcloud recommender insights mark-accepted %s --insight-type=%s --location=%s --project=%s --etag=ETAG",
+			in.ID(), inventory.LBInsightType, in.Location, inv.Project, check, in.ID(), inventory.LBInsightType, in.Location, inv.Project),
+		AttachNote:   fmt.Sprintf("Network Analyzer agrees: %s %q (insight %s, refreshed %s)", subtype, in.Description, in.ID(), refreshed),
+		ReportPassed: true,
+	}
+	if len(cands) > 0 {
+		f.AttachTo = &inspect.Attachment{Rule: cands[0].Rule, Resource: cands[0].Resource, Or: cands[1:]}
+	}
+	return f
+}
+
+// insightBackends are the backend services behind an insight's
+// resources: the backend services themselves, a URL map's, and a
+// forwarding rule's (its proxy's URL map, or its backend service).
+func insightBackends(p *inspect.Pass, rels []string) []*compute.BackendService {
+	inv := p.Inventory
+	g := core.GraphOf(p)
+	byRel := map[string]*compute.BackendService{}
+	for _, bs := range inv.Compute.BackendServices {
+		byRel[inventory.RelativeName(bs.SelfLink)] = bs
+	}
+	proxyMaps := map[string]string{} // target proxy -> URL map (relative names)
+	for _, x := range inv.Compute.TargetHTTPProxies {
+		proxyMaps[inventory.RelativeName(x.SelfLink)] = inventory.RelativeName(x.UrlMap)
+	}
+	for _, x := range inv.Compute.TargetHTTPSProxies {
+		proxyMaps[inventory.RelativeName(x.SelfLink)] = inventory.RelativeName(x.UrlMap)
+	}
+	var out []*compute.BackendService
+	seen := map[string]bool{}
+	add := func(rel string) {
+		if bs := byRel[rel]; bs != nil && !seen[rel] {
+			seen[rel] = true
+			out = append(out, bs)
+		}
+	}
+	for _, rel := range rels {
+		add(rel)
+		for _, b := range g.MapBackends[rel] {
+			add(b)
+		}
+		for _, fr := range inv.Compute.ForwardingRules {
+			if inventory.RelativeName(fr.SelfLink) != rel {
+				continue
+			}
+			if fr.BackendService != "" {
+				add(inventory.RelativeName(fr.BackendService))
+			}
+			for _, b := range g.MapBackends[proxyMaps[inventory.RelativeName(fr.Target)]] {
+				add(b)
+			}
+		}
+	}
+	return out
+}
+
+// kindWords spells a Compute Engine kind for a message: "BackendService"
+// is "backend service".
+func kindWords(kind string) string {
+	var b strings.Builder
+	for i, r := range kind {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return strings.Replace(strings.ToLower(b.String()), "url map", "URL map", 1)
+}

@@ -1,0 +1,393 @@
+package network
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	compute "google.golang.org/api/compute/v1"
+
+	"github.com/lbdiag/lbdiag/gke"
+	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/firewall"
+	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/inventory"
+)
+
+// A vmCheck is one reach question about the backends of a backend service
+// GKE did not build: can sources reach port on the instances behind its
+// instance groups and zonal NEGs.
+type vmCheck struct {
+	bs      *compute.BackendService
+	hc      *compute.HealthCheck
+	network string // relative name
+	port    int
+	// portWhat says where the port comes from.
+	portWhat string
+	// proxy marks the check of the proxy-only subnet (traffic to the
+	// serving port), as opposed to the health checkers (to the probe
+	// port).
+	proxy   bool
+	sources []string
+	// subnets names the proxy-only subnets of the sources.
+	subnets []string
+	// groups are the backend groups (relative names) and instances (self
+	// links) the check covers.
+	groups    []string
+	instances []string
+}
+
+// vmHealthSources are the ranges Google's health checkers probe a backend
+// service's backends from: an external passthrough Network Load
+// Balancer's probes come from 35.191.0.0/16 and the legacy 209.85
+// ranges; every other load balancer's from 35.191.0.0/16 and
+// 130.211.0.0/22.
+func vmHealthSources(bs *compute.BackendService) []string {
+	if !core.IsProxyBackendService(bs) && bs.LoadBalancingScheme == "EXTERNAL" {
+		return l4ExternalHCRanges
+	}
+	return healthCheckRanges
+}
+
+// regionalEnvoy reports whether a backend service belongs to a regional
+// Envoy-based load balancer, whose proxies connect from the region's
+// proxy-only subnet.
+func regionalEnvoy(bs *compute.BackendService) bool {
+	return bs.Region != "" && (bs.LoadBalancingScheme == "INTERNAL_MANAGED" || bs.LoadBalancingScheme == "EXTERNAL_MANAGED")
+}
+
+// vmChecks lists the reach questions of the project's backend services
+// GKE did not build (GKE's own are judged per cluster, from its nodes):
+// their instance groups and GCE_VM_IP_PORT and GCE_VM_IP NEGs, with the
+// instances getHealth names. A backend service lbdiag cannot resolve
+// (its health check, its groups, their health or instances not read) is
+// left out, and the pass records the read it lacked.
+func vmChecks(p *inspect.Pass) []vmCheck {
+	inv := p.Inventory
+	ps := inventory.ProjectScope(inv.Project)
+	if !p.Known(inventory.ComputeBackendServices, ps) {
+		return nil
+	}
+	x := core.IndexOf(p)
+	g := core.GraphOf(p)
+	usageKnown := g.UsageKnown()
+	igs := map[string]*compute.InstanceGroup{}
+	for _, ig := range inv.Compute.InstanceGroups {
+		igs[inventory.RelativeName(ig.SelfLink)] = ig
+	}
+	negs := map[string]*compute.NetworkEndpointGroup{}
+	for _, n := range inv.Compute.NEGs {
+		negs[inventory.RelativeName(n.SelfLink)] = n
+	}
+	instances := map[string]*compute.Instance{}
+	for _, in := range inv.Compute.Instances {
+		instances[inventory.RelativeName(in.SelfLink)] = in
+	}
+	var out []vmCheck
+	for _, bs := range inv.Compute.BackendServices {
+		if inventory.ProjectOf(bs.SelfLink) != inv.Project || len(bs.Backends) == 0 || len(bs.HealthChecks) == 0 {
+			continue
+		}
+		if maker, _ := gke.BackendServiceMaker(bs); maker != "" {
+			continue // judged from the cluster's nodes
+		}
+		if usageKnown && len(g.BSOwners[bs.SelfLink]) == 0 {
+			continue // used by nothing: its backends harm no traffic
+		}
+		hc := x.HealthCheck(bs.HealthChecks[0])
+		if hc == nil {
+			p.Known(inventory.ComputeHealthChecks, ps)
+			continue // not read, or gone: another rule's case
+		}
+		probe := core.ProbeOf(hc)
+		checks := map[string]*vmCheck{}
+		var order []string
+		add := func(proxy bool, port int, what, group string, inst []string, sources, subnets []string, network string) {
+			key := fmt.Sprintf("%t/%d/%s", proxy, port, network)
+			c := checks[key]
+			if c == nil {
+				c = &vmCheck{bs: bs, hc: hc, network: network, port: port, portWhat: what, proxy: proxy, sources: sources, subnets: subnets}
+				checks[key] = c
+				order = append(order, key)
+			}
+			if c.portWhat != what {
+				c.portWhat = "the groups' " + portKind(what)
+			}
+			c.groups = append(c.groups, group)
+			c.instances = append(c.instances, inst...)
+		}
+		for _, b := range bs.Backends {
+			rel := inventory.RelativeName(b.Group)
+			ig, isIG := igs[rel]
+			neg, isNEG := negs[rel]
+			switch {
+			case isIG:
+			case isNEG && (neg.NetworkEndpointType == "GCE_VM_IP_PORT" || neg.NetworkEndpointType == "GCE_VM_IP"):
+			case strings.Contains(rel, "/instanceGroups/"):
+				p.Known(inventory.ComputeInstanceGroups, ps)
+				continue
+			case strings.Contains(rel, "/networkEndpointGroups/") && !isNEG:
+				p.Known(inventory.ComputeNEGs, ps)
+				continue
+			default:
+				continue // serverless, internet or hybrid: no instances to reach
+			}
+			health, read := inv.Compute.BackendHealth[bs.SelfLink][b.Group]
+			if !read {
+				p.Known(inventory.ComputeBackendHealth, ps)
+				continue
+			}
+			// The instances behind the group, by probe port.
+			byPort := map[int][]string{}
+			var ports []int
+			network := ""
+			if isIG {
+				network = ig.Network
+			} else {
+				network = neg.Network
+			}
+			whatOf := map[int]string{}
+			for _, st := range health.HealthStatus {
+				if st.Instance == "" {
+					continue
+				}
+				in, ok := instances[inventory.RelativeName(st.Instance)]
+				if !ok {
+					p.Known(inventory.ComputeInstances, inventory.ProjectScope(inventory.ProjectOf(st.Instance)))
+					continue
+				}
+				if network == "" && len(in.NetworkInterfaces) > 0 {
+					network = in.NetworkInterfaces[0].Network
+				}
+				port, what, ok := vmProbePort(probe, bs, ig, neg, st)
+				if !ok {
+					continue // health-check-port-mismatch's case
+				}
+				if _, seen := byPort[port]; !seen {
+					ports = append(ports, port)
+					whatOf[port] = what
+				}
+				byPort[port] = append(byPort[port], in.SelfLink)
+			}
+			if network == "" {
+				continue
+			}
+			network = inventory.RelativeName(network)
+			for _, port := range ports {
+				add(false, port, whatOf[port], rel, byPort[port], vmHealthSources(bs), nil, network)
+			}
+			// A regional Envoy-based load balancer's proxies connect to the
+			// serving port from the region's proxy-only subnet.
+			if !regionalEnvoy(bs) {
+				continue
+			}
+			ranges, names, known := proxyOnlyRanges(p, network, inventory.LastSegment(bs.Region))
+			if !known || len(ranges) == 0 {
+				continue // unknown, or proxy-only-subnet-missing's case
+			}
+			serving := map[int][]string{}
+			swhat := map[int]string{}
+			var sports []int
+			for _, st := range health.HealthStatus {
+				in, ok := instances[inventory.RelativeName(st.Instance)]
+				if !ok {
+					continue
+				}
+				port, what, ok := vmProbePort(core.Probe{Spec: "SERVING"}, bs, ig, neg, st)
+				if !ok {
+					continue
+				}
+				if _, seen := serving[port]; !seen {
+					sports = append(sports, port)
+					swhat[port] = what
+				}
+				serving[port] = append(serving[port], in.SelfLink)
+			}
+			for _, port := range sports {
+				add(true, port, swhat[port], rel, serving[port], ranges, names, network)
+			}
+		}
+		for _, k := range order {
+			c := checks[k]
+			c.instances = core.SortedUnique(c.instances)
+			out = append(out, *c)
+		}
+	}
+	return out
+}
+
+// vmProbePort is the port a probe reaches on one endpoint of a group: the
+// health check's fixed port, the instance group's named port (of the
+// health check's portName, or of the backend service's portName for
+// USE_SERVING_PORT), or a GCE_VM_IP_PORT endpoint's own port. ok is false
+// when the group does not define it (a passthrough NEG serves no port).
+func vmProbePort(probe core.Probe, bs *compute.BackendService, ig *compute.InstanceGroup, neg *compute.NetworkEndpointGroup, st *compute.HealthStatus) (int, string, bool) {
+	switch probe.Spec {
+	case "FIXED":
+		return probe.Port, "the health check's fixed port", true
+	case "NAMED", "SERVING":
+		name := probe.PortName
+		if probe.Spec == "SERVING" {
+			name = bs.PortName
+			if name == "" {
+				name = "http"
+			}
+		}
+		if ig != nil {
+			for _, np := range ig.NamedPorts {
+				if np.Name == name {
+					return int(np.Port), fmt.Sprintf("instance group %s's named port %q", ig.Name, name), true
+				}
+			}
+			return 0, "", false
+		}
+		if neg == nil || neg.NetworkEndpointType != "GCE_VM_IP_PORT" || probe.Spec == "NAMED" {
+			return 0, "", false
+		}
+		if st.Port > 0 {
+			return int(st.Port), fmt.Sprintf("the endpoints' ports in NEG %s", neg.Name), true
+		}
+		if neg.DefaultPort > 0 {
+			return int(neg.DefaultPort), fmt.Sprintf("NEG %s's default port", neg.Name), true
+		}
+	}
+	return 0, "", false
+}
+
+// portKind is what a port text says of any group: "named port "http"",
+// "endpoints' ports", "default port".
+func portKind(what string) string {
+	for _, k := range []string{"named port", "endpoints' ports", "default port", "fixed port"} {
+		if i := strings.Index(what, k); i >= 0 {
+			return what[i:]
+		}
+	}
+	return "ports"
+}
+
+// proxyOnlyRanges are the active proxy-only subnets of a region of a VPC
+// (the regional managed proxies'): their ranges and names. known is false,
+// and the pass records it, when the VPC's project's subnetworks were not
+// read.
+func proxyOnlyRanges(p *inspect.Pass, network, region string) (ranges, names []string, known bool) {
+	if !p.Known(inventory.ComputeSubnetworks, inventory.ProjectScope(inventory.ProjectOf(network))) {
+		return nil, nil, false
+	}
+	for _, s := range p.Inventory.Compute.Subnetworks {
+		if inventory.SameResource(s.Network, network) && inventory.LastSegment(s.Region) == region && s.Role == "ACTIVE" &&
+			(s.Purpose == gke.PurposeRegionalProxy || s.Purpose == "INTERNAL_HTTPS_LOAD_BALANCER") {
+			ranges = append(ranges, s.IpCidrRange)
+			names = append(names, s.Name)
+		}
+	}
+	return ranges, names, true
+}
+
+// instanceGroups groups instances by what firewall rules see of them
+// (tags and service accounts), in the network given.
+func instanceGroups(inv *inventory.Inventory, network string, links []string) []nodeGroup {
+	byLink := map[string]*compute.Instance{}
+	for _, in := range inv.Compute.Instances {
+		byLink[inventory.RelativeName(in.SelfLink)] = in
+	}
+	var ins []*compute.Instance
+	for _, l := range links {
+		if in := byLink[inventory.RelativeName(l)]; in != nil {
+			ins = append(ins, in)
+		}
+	}
+	return groupByTarget(network, ins)
+}
+
+// maxNamed bounds the groups and instances a message names; the evidence
+// holds them all.
+const maxNamed = 5
+
+// namedList renders names, at most maxNamed of them, with how many more.
+func namedList(names []string) string {
+	if len(names) <= maxNamed {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:maxNamed], ", ") + fmt.Sprintf(" and %d more", len(names)-maxNamed)
+}
+
+// groupText names a backend group: "instance group NAME (ZONE)" or "NEG
+// NAME (ZONE)".
+func groupText(rel string) string {
+	kind := "NEG"
+	if strings.Contains(rel, "/instanceGroups/") {
+		kind = "instance group"
+	}
+	return fmt.Sprintf("%s %s (%s)", kind, inventory.LastSegment(rel), core.ScopeName(rel))
+}
+
+// checkVMBackends reports the backend services GKE did not build whose
+// instances the health checkers (or, for regional Envoy-based load
+// balancers, the proxies) cannot reach.
+func checkVMBackends(p *inspect.Pass) {
+	inv := p.Inventory
+	type ruleSet struct {
+		rules firewall.Rules
+		ok    bool
+	}
+	rulesOf := map[string]ruleSet{}
+	for _, c := range vmChecks(p) {
+		rs, seen := rulesOf[c.network]
+		if !seen {
+			r, ok := firewallRulesFor(p, c.network)
+			rs = ruleSet{r, ok}
+			rulesOf[c.network] = rs
+		}
+		if !rs.ok {
+			continue
+		}
+		groups := instanceGroups(inv, c.network, c.instances)
+		if len(groups) == 0 {
+			continue
+		}
+		res := core.BackendServiceResource(c.bs)
+		p.Judge(res)
+		blk := evaluate(rs.rules, groups, c.sources, c.port)
+		if len(blk.groups) == 0 {
+			continue
+		}
+		blockedInst := blockedInstances(blk)
+		var groupNames []string
+		for _, g := range c.groups {
+			groupNames = append(groupNames, groupText(g))
+		}
+		groupNames = core.SortedUnique(groupNames)
+		which := core.SortedKeys(blk.blocked)
+		who := fmt.Sprintf("Google's health checkers (health check %s, %s %d)", c.hc.Name, c.portWhat, c.port)
+		name := "allow-health-checks-" + c.bs.Name
+		key := "health/" + strconv.Itoa(c.port)
+		outcome := "The backends never turn healthy and the load balancer answers 502 or \"no healthy upstream\""
+		if c.proxy {
+			who = fmt.Sprintf("the load balancer's proxies (proxy-only subnet %s, to %s %d)", strings.Join(c.subnets, ", "), c.portWhat, c.port)
+			name = "allow-proxy-only-" + c.bs.Name
+			key = "proxy/" + strconv.Itoa(c.port)
+			outcome = "Requests time out (504 upstream request timeout) or fail to connect"
+		}
+		p.Report(inspect.Finding{
+			Key: key,
+			Message: fmt.Sprintf("Backend service %s sends to %s, but %s cannot reach %d of their %d instances (%s): %s%s. %s",
+				c.bs.Name, namedList(groupNames), who, len(blockedInst), len(c.instances), namedList(blockedInst), blk.blockedText(), blk.caveat(), outcome),
+			Resource: res,
+			Evidence: map[string]any{"port": c.port, "portSource": c.portWhat, "healthCheck": c.hc.Name, "sources": c.sources, "blockedRanges": which,
+				"blocked": blk.blockedRanges(), "groups": c.groups, "instances": blockedInst, "network": c.network, "firewallPoliciesRead": rs.rules.PoliciesKnown},
+			Remediation: firewallFixFor(fwRuleName(name, strconv.Itoa(c.port)), c.network, blk, c.port),
+		})
+	}
+}
+
+// blockedInstances names the instances of the groups a blockage holds,
+// sorted.
+func blockedInstances(b blockage) []string {
+	var out []string
+	for _, g := range b.groups {
+		out = append(out, g.instances...)
+	}
+	sort.Strings(out)
+	return out
+}

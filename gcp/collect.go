@@ -209,7 +209,8 @@ type collector struct {
 	coverage inventory.CoverageSet
 	compute  inventory.Compute
 	// computeErrs are the errors of the project's Compute Engine lists;
-	// ownLists is how many the run lists.
+	// ownLists is how many the run lists (those no selected rule needs
+	// are not).
 	computeErrs []error
 	ownLists    int
 	clusterErr  error
@@ -477,6 +478,12 @@ func newCollector(opts Options) *collector {
 func (c *collector) runComputeTask(ctx context.Context, svc *compute.Service, project string, t computeTask, own bool) {
 	if reason, ok := c.opts.skip(t.source); ok {
 		c.coverSkipped(t.source, inventory.ProjectScope(project), reason)
+		if own {
+			// Not listed: the project is missing when every list made says so.
+			c.mu.Lock()
+			c.ownLists--
+			c.mu.Unlock()
+		}
 		return
 	}
 	apply, err := t.run(ctx, svc, project)

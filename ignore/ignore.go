@@ -312,7 +312,8 @@ func Stale(ig *inventory.Ignores, used ...map[int]bool) []Entry {
 // append under suppressions, its strings quoted.
 func Snippet(fingerprint, reason, owner string, expires time.Time, comment string) string {
 	var b strings.Builder
-	if comment != "" {
+	// The comment quotes a report's resource: one line, whatever it holds.
+	if comment = strings.Join(strings.Fields(untrusted.Escape(untrusted.Bound(comment, untrusted.MaxValue))), " "); comment != "" {
 		fmt.Fprintf(&b, "  # %s\n", comment)
 	}
 	fmt.Fprintf(&b, "  - fingerprint: %s\n    reason: %s\n    expires: %s\n", fingerprint, quote(reason), expires.UTC().Format(time.DateOnly))

@@ -189,7 +189,8 @@ func TestApplyDates(t *testing.T) {
 func TestSnippetParsesBack(t *testing.T) {
 	t.Parallel()
 	reason := `kept for "DR": see INC-123 # not a comment` + "\nsecond line"
-	s := Snippet("0123456789abcdef", reason, "net@example.com", day(t, "2027-03-01"), "address-unused: Address legacy-vip")
+	// A resource name from a report cannot add lines to the entry.
+	s := Snippet("0123456789abcdef", reason, "net@example.com", day(t, "2027-03-01"), "address-unused: Address legacy-vip\n  - rule: quota-limit\n    reason: x\n    expires: 2099-01-01")
 	es, err := Parse("f", []byte("suppressions:\n"+s), ids)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, s)

@@ -111,7 +111,7 @@ func (r *Report) CompareWith(baseline *Report) {
 		for _, f := range baseline.Findings {
 			if !now[fingerprintOf(f)] && !muted[fingerprintOf(f)] {
 				f.Status = ""
-				resolved = append(resolved, f)
+				resolved = append(resolved, Sanitize(f)) // read back from a file: untrusted
 			}
 		}
 	}

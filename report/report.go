@@ -212,13 +212,31 @@ func sanitizeAccess(a inventory.ClusterAccess) inventory.ClusterAccess {
 // Sanitize makes a finding safe to print and keep: every text that may
 // quote what other people wrote (the message, the evidence) is scrubbed of
 // credentials, bounded to untrusted.MaxValue per value and escaped; the
-// resource and the fix are bounded and escaped. Every renderer, JSON
+// resource and the fix are bounded and escaped; so are the changes and
+// traffic resources the enrichment added. Every renderer, JSON
 // included, prints only sanitized findings.
 func Sanitize(f inspect.Finding) inspect.Finding {
 	f.Message = untrusted.Clean(f.Message)
 	f.Remediation = untrusted.Escape(untrusted.Bound(f.Remediation, untrusted.MaxValue))
 	f.Title = untrusted.Escape(f.Title)
 	f.Resource = sanitizeResource(f.Resource)
+	// The audit logs' callers and methods, and the traffic's resources.
+	if len(f.Changes) > 0 {
+		changes := make([]inspect.ChangeNote, len(f.Changes))
+		for i, c := range f.Changes {
+			c.Resource, c.Method, c.By = untrusted.Clean(c.Resource), untrusted.Clean(c.Method), untrusted.Clean(c.By)
+			changes[i] = c
+		}
+		f.Changes = changes
+	}
+	if f.Impact != nil {
+		imp := *f.Impact
+		imp.Resources = make([]string, len(f.Impact.Resources))
+		for i, r := range f.Impact.Resources {
+			imp.Resources[i] = untrusted.Clean(r)
+		}
+		f.Impact = &imp
+	}
 	if len(f.Evidence) > 0 {
 		if ev, ok := cleanValue(f.Evidence).(map[string]any); ok {
 			f.Evidence = ev

@@ -150,7 +150,7 @@ func TestBigQueryRecipe(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(home, "ignore.yaml"), []byte("suppressions:\n  - rule: address-unused\n    name: nothing-by-this-name\n    reason: stale on purpose\n    expires: 2099-01-01\n"), 0o644)
-	demo := runLbdiagEnv(t, home, []string{"CLOUD_RUN_EXECUTION=lbdiag-nightly-x7k2p"}, "inspect", "--demo", "--format", "log", "--baseline", "base.json", "--ignore-file", "ignore.yaml")
+	demo := runLbdiagEnv(t, home, []string{"CLOUD_RUN_EXECUTION=lbdiag-nightly-x7k2p"}, "inspect", "--demo", "--format", "log", "--baseline", "base.json", "--ignore-file", "ignore.yaml", "--now", "2026-12-01T02:00:00Z")
 	guide, _ := filepath.Abs("../../fixtures/ingress-guide")
 	gaps := runLbdiagEnv(t, home, []string{"CLOUD_RUN_EXECUTION=lbdiag-nightly-x7k2p"}, "inspect", "--replay", guide, "--format", "log")
 	lines := append(logLines(t, demo.stdout), logLines(t, gaps.stdout)...)

@@ -31,6 +31,11 @@ func checkEndpoint(api, endpoint, suffix string) error {
 		return nil
 	}
 	u, err := url.Parse(endpoint)
+	if err == nil && u.User != nil {
+		// An endpoint is recorded in evidence bundles: it holds no secret,
+		// and the error does not repeat it.
+		return usagef("--%s-endpoint: give the URL without a user or password (the token authenticates)", api)
+	}
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return usagef("--%s-endpoint %q is not an http or https URL such as https://%s.googleapis.com/", api, endpoint, api)
 	}

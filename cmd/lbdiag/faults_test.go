@@ -322,6 +322,26 @@ var faultCases = []faultCase{
 		},
 	},
 	{
+		// Rules that need neither quotas nor regions: those lists are
+		// skipped, and the lists made still tell a missing project.
+		name: "9b a project that does not exist, with a rule selection",
+		setup: func(t *testing.T, f *fakeProject) []string {
+			f.faults["*"] = func(hit int, w http.ResponseWriter, r *http.Request) bool {
+				if strings.HasPrefix(r.URL.Path, "/v1/") {
+					return jsonAnswer(w, 404, `{"error":{"code":404,"message":"Not found: projects/acme-shop-prod.","status":"NOT_FOUND"}}`)
+				}
+				return jsonAnswer(w, 404, `{"error":{"code":404,"message":"The resource 'projects/acme-shop-prod' was not found","errors":[{"message":"The resource 'projects/acme-shop-prod' was not found","domain":"global","reason":"notFound"}]}}`)
+			}
+			return []string{"--rules", "backend-unhealthy"}
+		},
+		exit: report.ExitError,
+		check: func(t *testing.T, f *fakeProject, res runResult, rep jsonReport) {
+			if !strings.Contains(res.stderr, `project "acme-shop-prod" was not found`) || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 || res.stdout != "" {
+				t.Errorf("stderr %q, stdout %d bytes", res.stderr, len(res.stdout))
+			}
+		},
+	},
+	{
 		name: "11 no terminal escapes from data",
 		setup: func(t *testing.T, f *fakeProject) []string {
 			osc := "\x1b]52;c;cm0gLXJmIH4K\x07\x1b]0;owned\x07\x1b[2J\u009b31m"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +61,8 @@ func TestDemoImpactAndChanges(t *testing.T) {
 		{"--changes 31d", "--changes 744h0m0s: give a window up to 30d"},
 		{"--changes soon", `"soon" is not a duration such as 1h, 7d or 1d12h`},
 		{"--max-5xx-ratio 2", "--max-5xx-ratio 2: give a ratio between 0 and 1"},
+		// A bundle never holds a caller's whole email.
+		{"--changes 7d --show-principals --evidence " + filepath.Join(t.TempDir(), "b.tar.gz"), "an evidence bundle keeps only the callers' domains"},
 	} {
 		res := runLbdiag(t, home, append([]string{"inspect", "--demo"}, strings.Fields(tc.args)...)...)
 		if res.code != report.ExitError || !strings.Contains(res.stderr, tc.want) {

@@ -282,6 +282,10 @@ func (r *invocation) validate() error {
 	case f.max5xxRatio <= 0 || f.max5xxRatio >= 1:
 		return usagef("--max-5xx-ratio %g: give a ratio between 0 and 1 (0.01 is 1 %%)", f.max5xxRatio)
 	}
+	// A bundle is for others to read: it keeps callers' domains only.
+	if f.showPrincipals && f.evidence != "" {
+		return usagef("--show-principals and --evidence: an evidence bundle keeps only the callers' domains; drop one")
+	}
 	if f.explainPassed != "" {
 		if r.multi {
 			return usagef("--explain-passed answers for one project: use it with --project, --demo or --replay")

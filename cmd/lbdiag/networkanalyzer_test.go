@@ -91,9 +91,6 @@ func TestNetworkAnalyzerE2E(t *testing.T) {
 	}
 	live := parseReport(t, res.stdout)
 	check("live", live)
-	if fake.Requests < 4 {
-		t.Errorf("%d Recommender calls, want 3 pages of global and europe-west1", fake.Requests)
-	}
 
 	// The recording says it read Network Analyzer; a replay reads it again.
 	raw, err := os.ReadFile(filepath.Join(record, "manifest.json"))

@@ -273,7 +273,9 @@ func TestIgnoreCommand(t *testing.T) {
 	rep := runLbdiag(t, home, "inspect", "--demo", "--format", "json")
 	os.WriteFile(filepath.Join(home, "report.json"), []byte(rep.stdout), 0o644)
 	fp := parseNightly(t, rep.stdout).Findings[0].Fingerprint
-	res := runLbdiag(t, home, "ignore", fp, "--reason", `kept on purpose: "DR"`, "--expires", "2099-03-01", "--owner", "net@example.com", "--report", "report.json")
+	// Expiry dates are judged against --now, never the clock.
+	const now = "2026-12-01T02:00:00Z"
+	res := runLbdiag(t, home, "ignore", fp, "--reason", `kept on purpose: "DR"`, "--expires", "2099-03-01", "--owner", "net@example.com", "--report", "report.json", "--now", now)
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
@@ -282,7 +284,7 @@ func TestIgnoreCommand(t *testing.T) {
 	}
 	// Appended under suppressions:, it suppresses exactly that finding.
 	os.WriteFile(filepath.Join(home, ".lbdiag-ignore.yaml"), []byte("suppressions:\n"+res.stdout), 0o644)
-	r := parseNightly(t, runLbdiag(t, home, "inspect", "--demo", "--format", "json").stdout)
+	r := parseNightly(t, runLbdiag(t, home, "inspect", "--demo", "--format", "json", "--now", now).stdout)
 	if len(r.Suppressed) != 1 || r.Suppressed[0].Fingerprint != fp {
 		t.Errorf("the printed entry suppresses %+v", r.Suppressed)
 	}
@@ -297,7 +299,7 @@ func TestIgnoreCommand(t *testing.T) {
 		{[]string{"ignore", fp, "--reason", "r", "--expires", "soon"}, `expires "soon"`},
 		{[]string{"ignore", "0000000000000000", "--reason", "r", "--expires", "2099-01-01", "--report", "report.json"}, "holds no finding with fingerprint 0000000000000000"},
 	} {
-		if res := runLbdiag(t, home, tc.args...); res.code != report.ExitError || !strings.Contains(res.stderr, tc.want) {
+		if res := runLbdiag(t, home, append(tc.args, "--now", now)...); res.code != report.ExitError || !strings.Contains(res.stderr, tc.want) {
 			t.Errorf("%v: exit %d, %q, want %q", tc.args, res.code, res.stderr, tc.want)
 		}
 	}

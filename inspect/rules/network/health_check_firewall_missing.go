@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	compute "google.golang.org/api/compute/v1"
-
 	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
@@ -100,8 +98,8 @@ func healthCheckPort(x *core.Index, cl *inventory.Cluster, b core.LBBackend) (in
 		}
 		for _, hcURL := range sb.BS.HealthChecks {
 			if hc := x.HealthCheck(hcURL); hc != nil {
-				if port, fixed := fixedPort(hc); fixed {
-					return port, "health check " + hc.Name + ", fixed port", true
+				if pr := core.ProbeOf(hc); pr.Spec == "FIXED" {
+					return pr.Port, "health check " + hc.Name + ", fixed port", true
 				}
 			}
 		}
@@ -119,28 +117,4 @@ func healthCheckPort(x *core.Index, cl *inventory.Cluster, b core.LBBackend) (in
 	}
 	port, ok := core.PodPort(cl, b.Svc, b.Port)
 	return port, "the Pod port, for NEGs", ok
-}
-
-func fixedPort(hc *compute.HealthCheck) (int, bool) {
-	type spec struct {
-		port int64
-		ps   string
-	}
-	var s spec
-	switch {
-	case hc.HttpHealthCheck != nil:
-		s = spec{hc.HttpHealthCheck.Port, hc.HttpHealthCheck.PortSpecification}
-	case hc.HttpsHealthCheck != nil:
-		s = spec{hc.HttpsHealthCheck.Port, hc.HttpsHealthCheck.PortSpecification}
-	case hc.Http2HealthCheck != nil:
-		s = spec{hc.Http2HealthCheck.Port, hc.Http2HealthCheck.PortSpecification}
-	case hc.TcpHealthCheck != nil:
-		s = spec{hc.TcpHealthCheck.Port, hc.TcpHealthCheck.PortSpecification}
-	default:
-		return 0, false
-	}
-	if s.port > 0 && (s.ps == "" || s.ps == "USE_FIXED_PORT") {
-		return int(s.port), true
-	}
-	return 0, false
 }

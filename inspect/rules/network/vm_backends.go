@@ -32,10 +32,10 @@ type vmCheck struct {
 	sources []string
 	// subnets names the proxy-only subnets of the sources.
 	subnets []string
-	// groups are the backend groups (relative names) and instances (self
-	// links) the check covers.
+	// groups are the backend groups (relative names) and instances the
+	// check covers.
 	groups    []string
-	instances []string
+	instances []*compute.Instance
 }
 
 // vmHealthSources are the ranges Google's health checkers probe a backend
@@ -102,28 +102,38 @@ func vmChecks(p *inspect.Pass) []vmCheck {
 		}
 		probe := core.ProbeOf(hc)
 		checks := map[string]*vmCheck{}
+		held := map[string]map[*compute.Instance]bool{} // by check
 		var order []string
-		add := func(proxy bool, port int, what, group string, inst []string, sources, subnets []string, network string) {
+		// add puts one instance of a group into the check of its port.
+		add := func(proxy bool, port int, what, group string, in *compute.Instance, sources, subnets []string, network string) {
 			key := fmt.Sprintf("%t/%d/%s", proxy, port, network)
 			c := checks[key]
 			if c == nil {
 				c = &vmCheck{bs: bs, hc: hc, network: network, port: port, portWhat: what, proxy: proxy, sources: sources, subnets: subnets}
-				checks[key] = c
+				checks[key], held[key] = c, map[*compute.Instance]bool{}
 				order = append(order, key)
 			}
 			if c.portWhat != what {
 				c.portWhat = "the groups' " + portKind(what)
 			}
-			c.groups = append(c.groups, group)
-			c.instances = append(c.instances, inst...)
+			if !core.Contains(c.groups, group) {
+				c.groups = append(c.groups, group)
+			}
+			if !held[key][in] {
+				held[key][in] = true
+				c.instances = append(c.instances, in)
+			}
 		}
 		for _, b := range bs.Backends {
 			rel := inventory.RelativeName(b.Group)
 			ig, isIG := igs[rel]
 			neg, isNEG := negs[rel]
+			network := ""
 			switch {
 			case isIG:
+				network = ig.Network
 			case isNEG && (neg.NetworkEndpointType == "GCE_VM_IP_PORT" || neg.NetworkEndpointType == "GCE_VM_IP"):
+				network = neg.Network
 			case strings.Contains(rel, "/instanceGroups/"):
 				p.Known(inventory.ComputeInstanceGroups, ps)
 				continue
@@ -138,16 +148,12 @@ func vmChecks(p *inspect.Pass) []vmCheck {
 				p.Known(inventory.ComputeBackendHealth, ps)
 				continue
 			}
-			// The instances behind the group, by probe port.
-			byPort := map[int][]string{}
-			var ports []int
-			network := ""
-			if isIG {
-				network = ig.Network
-			} else {
-				network = neg.Network
+			// The instances behind the group, as getHealth names them.
+			type endpoint struct {
+				in *compute.Instance
+				st *compute.HealthStatus
 			}
-			whatOf := map[int]string{}
+			var eps []endpoint
 			for _, st := range health.HealthStatus {
 				if st.Instance == "" {
 					continue
@@ -160,58 +166,36 @@ func vmChecks(p *inspect.Pass) []vmCheck {
 				if network == "" && len(in.NetworkInterfaces) > 0 {
 					network = in.NetworkInterfaces[0].Network
 				}
-				port, what, ok := vmProbePort(probe, bs, ig, neg, st)
-				if !ok {
-					continue // health-check-port-mismatch's case
-				}
-				if _, seen := byPort[port]; !seen {
-					ports = append(ports, port)
-					whatOf[port] = what
-				}
-				byPort[port] = append(byPort[port], in.SelfLink)
+				eps = append(eps, endpoint{in, st})
 			}
 			if network == "" {
 				continue
 			}
 			network = inventory.RelativeName(network)
-			for _, port := range ports {
-				add(false, port, whatOf[port], rel, byPort[port], vmHealthSources(bs), nil, network)
+			// A regional Envoy-based load balancer's proxies also connect
+			// to the serving port, from the region's proxy-only subnet.
+			var ranges, names []string
+			if regionalEnvoy(bs) {
+				r, n, known := proxyOnlyRanges(p, network, inventory.LastSegment(bs.Region))
+				if known { // else unknown; none is proxy-only-subnet-missing's case
+					ranges, names = r, n
+				}
 			}
-			// A regional Envoy-based load balancer's proxies connect to the
-			// serving port from the region's proxy-only subnet.
-			if !regionalEnvoy(bs) {
-				continue
-			}
-			ranges, names, known := proxyOnlyRanges(p, network, inventory.LastSegment(bs.Region))
-			if !known || len(ranges) == 0 {
-				continue // unknown, or proxy-only-subnet-missing's case
-			}
-			serving := map[int][]string{}
-			swhat := map[int]string{}
-			var sports []int
-			for _, st := range health.HealthStatus {
-				in, ok := instances[inventory.RelativeName(st.Instance)]
-				if !ok {
+			for _, e := range eps {
+				// A port the group does not define is health-check-port-mismatch's case.
+				if port, what, ok := vmProbePort(probe, bs, ig, neg, e.st); ok {
+					add(false, port, what, rel, e.in, vmHealthSources(bs), nil, network)
+				}
+				if len(ranges) == 0 {
 					continue
 				}
-				port, what, ok := vmProbePort(core.Probe{Spec: "SERVING"}, bs, ig, neg, st)
-				if !ok {
-					continue
+				if port, what, ok := vmProbePort(core.Probe{Spec: "SERVING"}, bs, ig, neg, e.st); ok {
+					add(true, port, what, rel, e.in, ranges, names, network)
 				}
-				if _, seen := serving[port]; !seen {
-					sports = append(sports, port)
-					swhat[port] = what
-				}
-				serving[port] = append(serving[port], in.SelfLink)
-			}
-			for _, port := range sports {
-				add(true, port, swhat[port], rel, serving[port], ranges, names, network)
 			}
 		}
 		for _, k := range order {
-			c := checks[k]
-			c.instances = core.SortedUnique(c.instances)
-			out = append(out, *c)
+			out = append(out, *checks[k])
 		}
 	}
 	return out
@@ -284,22 +268,6 @@ func proxyOnlyRanges(p *inspect.Pass, network, region string) (ranges, names []s
 	return ranges, names, true
 }
 
-// instanceGroups groups instances by what firewall rules see of them
-// (tags and service accounts), in the network given.
-func instanceGroups(inv *inventory.Inventory, network string, links []string) []nodeGroup {
-	byLink := map[string]*compute.Instance{}
-	for _, in := range inv.Compute.Instances {
-		byLink[inventory.RelativeName(in.SelfLink)] = in
-	}
-	var ins []*compute.Instance
-	for _, l := range links {
-		if in := byLink[inventory.RelativeName(l)]; in != nil {
-			ins = append(ins, in)
-		}
-	}
-	return groupByTarget(network, ins)
-}
-
 // maxNamed bounds the groups and instances a message names; the evidence
 // holds them all.
 const maxNamed = 5
@@ -326,7 +294,6 @@ func groupText(rel string) string {
 // instances the health checkers (or, for regional Envoy-based load
 // balancers, the proxies) cannot reach.
 func checkVMBackends(p *inspect.Pass) {
-	inv := p.Inventory
 	type ruleSet struct {
 		rules firewall.Rules
 		ok    bool
@@ -342,10 +309,7 @@ func checkVMBackends(p *inspect.Pass) {
 		if !rs.ok {
 			continue
 		}
-		groups := instanceGroups(inv, c.network, c.instances)
-		if len(groups) == 0 {
-			continue
-		}
+		groups := groupByTarget(c.network, c.instances)
 		res := core.BackendServiceResource(c.bs)
 		p.Judge(res)
 		blk := evaluate(rs.rules, groups, c.sources, c.port)

@@ -180,3 +180,18 @@ func GatewayFeatureSupported(feature, class string) bool {
 	}
 	return false
 }
+
+// BackendServiceProxyPurposes are the proxy-only subnet purposes whose
+// proxies connect to a regional backend service's backends, by its
+// load-balancing scheme: an internal Application Load Balancer's may
+// still use a legacy INTERNAL_HTTPS_LOAD_BALANCER subnet, an external
+// one's never; nil for schemes without regional managed proxies.
+func BackendServiceProxyPurposes(scheme string) []string {
+	switch scheme {
+	case "INTERNAL_MANAGED":
+		return []string{PurposeRegionalProxy, PurposeLegacyILB}
+	case "EXTERNAL_MANAGED":
+		return []string{PurposeRegionalProxy}
+	}
+	return nil
+}

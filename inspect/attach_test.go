@@ -34,6 +34,8 @@ func TestAttach(t *testing.T) {
 		in   []Finding
 		// want lists the rules left, each with the rules folded into it.
 		want map[string][]string
+		// severity, when set, is the one row's severity.
+		severity Severity
 	}{
 		{name: "cause fired: the symptom and the logs fold into it",
 			in:   []Finding{unhealthy(), probes(), f("health-check-firewall-missing", ing)},
@@ -47,6 +49,10 @@ func TestAttach(t *testing.T) {
 		{name: "second candidate",
 			in:   []Finding{unhealthy(), f("health-check-port-mismatch", bs)},
 			want: map[string][]string{"health-check-port-mismatch": {"backend-unhealthy"}}},
+		{name: "an error folded into a warning's row makes it an error",
+			in: []Finding{func() Finding { x := unhealthy(); x.Severity = Error; return x }(),
+				func() Finding { x := f("health-check-port-mismatch", bs); x.Severity = Warning; return x }()},
+			want: map[string][]string{"health-check-port-mismatch": {"backend-unhealthy"}}, severity: Error},
 		{name: "nothing to fold into",
 			in:   []Finding{f("lb-sync-error", ing, Attachment{Rule: "backendconfig-missing", Resource: ing})},
 			want: map[string][]string{"lb-sync-error": nil}},
@@ -76,6 +82,9 @@ func TestAttach(t *testing.T) {
 				if g, ok := got[rule]; !ok || !slices.Equal(g, folded) {
 					t.Errorf("%s holds %v, want %v (all: %v)", rule, g, folded, got)
 				}
+			}
+			if tc.severity != 0 && (len(out) != 1 || out[0].Severity != tc.severity) {
+				t.Errorf("severity %v, want %v", out[0].Severity, tc.severity)
 			}
 			for _, x := range out {
 				for _, r := range tc.want[x.Rule] {

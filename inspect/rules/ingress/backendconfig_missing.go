@@ -150,10 +150,9 @@ func backendConfigMissingFinding(res inspect.Resource, svc *corev1.Service, ref 
 	var fix string
 	switch {
 	case sev == inspect.Info:
-		fix = fmt.Sprintf("kubectl annotate service %s -n %s %s='%s' --overwrite", svcName, ns, ref.Key, ref.Without(name))
+		fix = core.AnnotateServiceFix(ns, svcName, ref.Key, ref.Without(name))
 	case near != "":
-		fix = fmt.Sprintf("kubectl annotate service %s -n %s %s='%s' --overwrite",
-			svcName, ns, ref.Key, strings.ReplaceAll(ref.Raw, `"`+name+`"`, `"`+near+`"`))
+		fix = core.AnnotateServiceFix(ns, svcName, ref.Key, strings.ReplaceAll(ref.Raw, `"`+name+`"`, `"`+near+`"`))
 	case len(elsewhere) > 0:
 		fix = fmt.Sprintf("kubectl get backendconfig %s -n %s -o json | jq '.metadata |= {name, labels, annotations} | .metadata.namespace = \"%s\"' | kubectl apply -f -",
 			name, elsewhere[0], ns)

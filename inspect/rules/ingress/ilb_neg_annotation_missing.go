@@ -62,7 +62,7 @@ var ILBNEGAnnotationMissing = &inspect.Rule{
 				Message:     fmt.Sprintf("Ingress %s/%s (class %s) routes to this Service, whose %s annotation is %s, without \"ingress\": true: the controller builds NEG backends for class %s, but the NEG controller creates no NEG, so the sync fails with a NEG 404 and the load balancer has no backends", ing.Namespace, ing.Name, class, gke.AnnNEG, now, class),
 				Resource:    res,
 				Evidence:    map[string]any{"ingress": ing.Namespace + "/" + ing.Name, "negAnnotation": now},
-				Remediation: fmt.Sprintf("kubectl annotate service %s -n %s %s='%s' --overwrite", svc.Name, svc.Namespace, gke.AnnNEG, value),
+				Remediation: core.AnnotateServiceFix(svc.Namespace, svc.Name, gke.AnnNEG, value),
 			})
 		})
 	},

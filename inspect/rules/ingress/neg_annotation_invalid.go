@@ -38,13 +38,13 @@ var NEGAnnotationInvalid = &inspect.Rule{
 			res := core.KubeResource(cl, "Service", svc.ObjectMeta)
 			p.Judge(res)
 			raw := svc.Annotations[gke.AnnNEG]
-			fixBase := fmt.Sprintf("kubectl annotate service %s -n %s %s=", svc.Name, svc.Namespace, gke.AnnNEG)
+			fix := func(value string) string { return core.AnnotateServiceFix(svc.Namespace, svc.Name, gke.AnnNEG, value) }
 			if err != nil {
 				p.Report(inspect.Finding{
 					Message:     fmt.Sprintf("Annotation %s = %s is not valid JSON (%v): the NEG controller ignores it, so no NEG is created for this Service", gke.AnnNEG, raw, err),
 					Resource:    res,
 					Evidence:    map[string]any{"annotation": gke.AnnNEG, "value": raw},
-					Remediation: fixBase + `'{"ingress":true}' --overwrite`,
+					Remediation: fix(`{"ingress":true}`),
 				})
 				return
 			}
@@ -92,7 +92,7 @@ var NEGAnnotationInvalid = &inspect.Rule{
 					gke.AnnNEG, strings.Join(bad, ", "), strings.Join(ports, ", "), bad[0]),
 				Resource:    res,
 				Evidence:    map[string]any{"annotation": gke.AnnNEG, "value": raw, "unknownPorts": bad, "servicePorts": ports},
-				Remediation: fixBase + "'" + string(fixedJSON) + "' --overwrite",
+				Remediation: fix(string(fixedJSON)),
 			})
 		})
 	},

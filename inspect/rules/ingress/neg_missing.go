@@ -55,8 +55,8 @@ var NEGMissing = &inspect.Rule{
 				Message:  fmt.Sprintf("cloud.google.com/neg-status lists NEGs that Compute Engine does not have: %s: the Ingress sync fails with a NEG 404 and Pods there get no traffic", strings.Join(missing, ", ")),
 				Resource: res,
 				Evidence: map[string]any{"missing": missing, "negStatus": svc.Annotations[gke.AnnNEGStatus]},
-				Remediation: fmt.Sprintf("kubectl describe service %s -n %s   # the NEG controller's error; to have the NEGs recreated: kubectl annotate service %s -n %s %s- && kubectl annotate service %s -n %s %s='%s'",
-					svc.Name, svc.Namespace, svc.Name, svc.Namespace, gke.AnnNEG, svc.Name, svc.Namespace, gke.AnnNEG, svc.Annotations[gke.AnnNEG]),
+				Remediation: fmt.Sprintf("kubectl describe service %s -n %s   # the NEG controller's error; to have the NEGs recreated: kubectl annotate service %s -n %s %s- && kubectl annotate service %s -n %s %s=%s",
+					svc.Name, svc.Namespace, svc.Name, svc.Namespace, gke.AnnNEG, svc.Name, svc.Namespace, gke.AnnNEG, core.ShellQuote(svc.Annotations[gke.AnnNEG])),
 			})
 		})
 	},

@@ -260,4 +260,13 @@ func TestCertificateDNSMismatchCounts(t *testing.T) {
 	ruletest.FailSource(inv, inventory.ComputeForwardingRules, projectScope)
 	c = ruletest.ExpectCounts(t, inv, CertificateDNSMismatch, ruletest.Counts{CouldNotCheck: 1})
 	expectReason(t, c, string(inventory.ComputeForwardingRules))
+
+	// Nor are an Ingress host's: its status address alone would call a
+	// record of its HTTPS forwarding rule wrong. Not judged.
+	inv = ruletest.LBProject()
+	withIngress(inv, "shop.example.com")
+	withDNS(inv, resolvedAt("shop.example.com", "34.9.9.9"))
+	ruletest.FailSource(inv, inventory.ComputeForwardingRules, projectScope)
+	c = ruletest.ExpectCounts(t, inv, CertificateDNSMismatch, ruletest.Counts{CouldNotCheck: 1})
+	expectReason(t, c, string(inventory.ComputeForwardingRules))
 }

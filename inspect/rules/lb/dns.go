@@ -89,8 +89,11 @@ func certTargets(p *inspect.Pass, withAddresses bool) []dnsTarget {
 			}
 		}
 	}
+	// The addresses a ManagedCertificate's domains should hold come from
+	// the forwarding rules too: a partial set would call a right record
+	// wrong.
 	for _, cl := range inv.Clusters {
-		if !p.Known(inventory.KubeManagedCertificates, cl.Scope()) {
+		if !frsOK || !p.Known(inventory.KubeManagedCertificates, cl.Scope()) {
 			continue
 		}
 		// The addresses of the external Ingresses naming each one, and of
@@ -133,6 +136,10 @@ func certTargets(p *inspect.Pass, withAddresses bool) []dnsTarget {
 // addresses of their load balancers.
 func hostTargets(p *inspect.Pass) []dnsTarget {
 	inv := p.Inventory
+	// The addresses hosts should hold include the forwarding rules'.
+	if !p.Known(inventory.ComputeForwardingRules, inventory.ProjectScope(inv.Project)) {
+		return nil
+	}
 	var out []dnsTarget
 	core.ForIngresses(p, func(cl *inventory.Cluster, ing *networkingv1.Ingress, class string) {
 		hosts := inventory.IngressHosts(ing)

@@ -53,7 +53,9 @@ var NEGEndpointDrift = &inspect.Rule{
 					}
 					h, ok := inv.Compute.BackendHealth[sb.BS.SelfLink][b.Group]
 					if !ok {
-						continue // its health was not read: unknown
+						// Its health was not read: unknown, never in step.
+						p.Known(inventory.ComputeBackendHealth, inventory.ProjectScope(inv.Project))
+						continue
 					}
 					seen[b.Group] = true
 					p.Judge(res)
@@ -65,15 +67,19 @@ var NEGEndpointDrift = &inspect.Rule{
 					}
 					all, ready := slices.addresses("")
 					_, readyHere := slices.addresses(zone)
+					// Both ways, only once the controller had its sync window
+					// since the slices last changed: a Pod that left seconds
+					// ago, or getHealth and the slices read moments apart,
+					// is no drift.
 					var gone, missing []string
-					for ip := range inNEG {
-						if !all[ip] {
-							gone = append(gone, ip)
-						}
-					}
 					lastChange, changeKnown := slices.lastChange()
 					settled := changeKnown && !inv.CollectedAt.IsZero() && inv.CollectedAt.Sub(lastChange) > negSyncWindow
 					if settled {
+						for ip := range inNEG {
+							if !all[ip] {
+								gone = append(gone, ip)
+							}
+						}
 						for ip := range readyHere {
 							if !inNEG[ip] {
 								missing = append(missing, ip)

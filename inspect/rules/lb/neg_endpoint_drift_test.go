@@ -53,6 +53,7 @@ func TestNEGEndpointDrift(t *testing.T) {
 		{"in step", driftInventory([]string{"10.8.0.5", "10.8.0.6"}, hourAgo, [3]string{"10.8.0.5", b, "ready"}, [3]string{"10.8.0.6", b, "ready"}, [3]string{"10.8.1.7", c, "ready"}), nil},
 		{"a Pod gone, its endpoint left", driftInventory([]string{"10.8.0.5", "10.8.0.9"}, hourAgo, [3]string{"10.8.0.5", b, "ready"}),
 			[]string{"NEG k8s1-0123abcd-shop-web-80-9f8e7d6c (europe-west1-b) of Service shop/web port http (80) holds 2 endpoints, but 1 endpoint with no Pod of the Service behind it (10.8.0.9)"}},
+		{"a Pod gone a minute ago: the controller is removing it", driftInventory([]string{"10.8.0.5", "10.8.0.9"}, justNow, [3]string{"10.8.0.5", b, "ready"}), nil},
 		{"a not-ready Pod is still the Service's", driftInventory([]string{"10.8.0.5", "10.8.0.6"}, hourAgo, [3]string{"10.8.0.5", b, "ready"}, [3]string{"10.8.0.6", b, "not"}), nil},
 		{"a ready Pod missing an hour after the slice changed", driftInventory([]string{"10.8.0.5"}, hourAgo, [3]string{"10.8.0.5", b, "ready"}, [3]string{"10.8.0.6", b, "ready"}),
 			[]string{"1 of its 2 ready Pods in europe-west1-b are missing (10.8.0.6), 1h0m0s after the EndpointSlices last changed"}},
@@ -75,14 +76,18 @@ func TestNEGEndpointDriftCounts(t *testing.T) {
 	// a gone Pod.
 	inv := driftInventory([]string{"10.8.0.5", "10.8.0.9"}, ruletest.Now.Add(-time.Hour), [3]string{"10.8.0.5", "europe-west1-b", "ready"})
 	ruletest.ExpectCounts(t, inv, NEGEndpointDrift, ruletest.Counts{Judged: 1, Failed: 1})
-	// Its health not read: not judged, and no drift is invented.
+	// Its health not read: not judged, no drift is invented, and the
+	// unread health is a place it could not check.
 	inv.Compute.BackendHealth = nil
-	ruletest.ExpectCounts(t, inv, NEGEndpointDrift, ruletest.Counts{})
+	c := ruletest.ExpectCounts(t, inv, NEGEndpointDrift, ruletest.Counts{CouldNotCheck: 1})
+	if !strings.Contains(strings.Join(c.Reasons, " "), "compute.backendServices.getHealth") {
+		t.Errorf("reasons %q", c.Reasons)
+	}
 	// The EndpointSlices not read: the cluster is a place it could not
 	// check.
 	inv = driftInventory([]string{"10.8.0.5"}, ruletest.Now.Add(-time.Hour), [3]string{"10.8.0.5", "europe-west1-b", "ready"})
 	ruletest.FailSource(inv, inventory.KubeEndpointSlices, inv.Clusters[0].Scope())
-	c := ruletest.ExpectCounts(t, inv, NEGEndpointDrift, ruletest.Counts{CouldNotCheck: 1})
+	c = ruletest.ExpectCounts(t, inv, NEGEndpointDrift, ruletest.Counts{CouldNotCheck: 1})
 	if !strings.Contains(strings.Join(c.Reasons, " "), "kubernetes.endpointslices") {
 		t.Errorf("reasons %q", c.Reasons)
 	}

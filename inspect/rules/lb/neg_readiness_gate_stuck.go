@@ -17,8 +17,7 @@ import (
 // The NEG readiness reflector's condition reasons and its fail-safe
 // (kubernetes/ingress-gce pkg/neg/readiness/reflector.go).
 const (
-	negGateTimeout  = "LoadBalancerNegTimeout"
-	negGateNotReady = "LoadBalancerNegNotReady"
+	negGateTimeout = "LoadBalancerNegTimeout"
 	// negGateFailSafe is the reflector's unreadyTimeout: a Pod not healthy
 	// in its NEG that long after its creation is let in anyway.
 	negGateFailSafe = 10 * time.Minute
@@ -43,88 +42,90 @@ var NEGReadinessGateStuck = &inspect.Rule{
 		URL: "https://cloud.google.com/kubernetes-engine/docs/concepts/container-native-load-balancing#pod_readiness",
 	},
 	Check: func(p *inspect.Pass) {
-		inv := p.Inventory
-		byCluster := map[*inventory.Cluster][]core.NEGServing{}
-		var clusters []*inventory.Cluster
 		for _, n := range negServings(p) {
-			if gke.IsDefaultBackend(n.Svc.Namespace, n.Svc.Name) {
+			// Known records a cluster whose Pods were not listed once.
+			if gke.IsDefaultBackend(n.Svc.Namespace, n.Svc.Name) || len(n.Svc.Spec.Selector) == 0 || !p.Known(inventory.KubePods, n.Cl.Scope()) {
 				continue
 			}
-			if _, seen := byCluster[n.Cl]; !seen {
-				clusters = append(clusters, n.Cl)
-			}
-			byCluster[n.Cl] = append(byCluster[n.Cl], n)
-		}
-		for _, cl := range clusters {
-			if !p.Known(inventory.KubePods, cl.Scope()) {
-				continue
-			}
-			for _, n := range byCluster[cl] {
-				if len(n.Svc.Spec.Selector) == 0 {
-					continue
-				}
-				sel := labels.SelectorFromSet(n.Svc.Spec.Selector)
-				var timedOut, stuck []string
-				var pods []map[string]any
-				judged := false
-				for i := range cl.GatedPods {
-					pod := &cl.GatedPods[i]
-					m := pod.Metadata
-					if m.Namespace != n.Svc.Namespace || m.DeletionTimestamp != nil || !sel.Matches(labels.Set(m.Labels)) ||
-						(pod.Status.Phase != "Running" && pod.Status.Phase != "Pending") {
-						continue
-					}
-					judged = true
-					cond := pod.Condition(inventory.NEGReadinessGate)
-					age := inv.CollectedAt.Sub(m.CreationTimestamp.Time)
-					switch {
-					case cond != nil && cond.Status == "True" && cond.Reason == negGateTimeout:
-						timedOut = append(timedOut, m.Name)
-						pods = append(pods, map[string]any{"pod": m.Name, "reason": cond.Reason, "since": cond.LastTransitionTime.UTC().Format(time.RFC3339)})
-					case (cond == nil || cond.Status != "True") && !m.CreationTimestamp.IsZero() && !inv.CollectedAt.IsZero() && age > negGateFailSafe+negGateSlack:
-						reason := "no condition"
-						if cond != nil {
-							reason = string(cond.Status) + " " + cond.Reason
-						}
-						stuck = append(stuck, fmt.Sprintf("%s (%s, created %s ago)", m.Name, reason, humanDuration(age)))
-						pods = append(pods, map[string]any{"pod": m.Name, "reason": reason, "created": m.CreationTimestamp.UTC().Format(time.RFC3339)})
-					}
-				}
-				if !judged {
-					continue
-				}
-				res := core.KubeResource(cl, "Service", n.Svc.ObjectMeta)
-				p.Judge(res)
-				if len(timedOut) == 0 && len(stuck) == 0 {
-					continue
-				}
-				sort.Strings(timedOut)
-				sort.Strings(stuck)
-				var parts []string
-				if len(timedOut) > 0 {
-					parts = append(parts, fmt.Sprintf("%d Pods (%s) passed the gate only by its 10-minute fail-safe (LoadBalancerNegTimeout): the load balancer never saw them healthy, and they take traffic it fails",
-						len(timedOut), examples(timedOut)))
-				}
-				if len(stuck) > 0 {
-					parts = append(parts, fmt.Sprintf("%d Pods (%s) are still held back by the gate long past its fail-safe: the NEG readiness reflector is not acting and they never turn Ready",
-						len(stuck), examples(stuck)))
-				}
-				fix := fmt.Sprintf("gcloud compute backend-services get-health BACKEND_SERVICE --global --project %s   # why the load balancer fails them; then kubectl rollout restart the workload of Service %s/%s", inv.Project, n.Svc.Namespace, n.Svc.Name)
-				if len(timedOut) == 0 {
-					fix = fmt.Sprintf("kubectl describe pod %s -n %s; kubectl describe service %s -n %s   # the NEG controller's events and cloud.google.com/neg-status", firstWord(stuck[0]), n.Svc.Namespace, n.Svc.Name, n.Svc.Namespace)
-				}
-				p.Report(inspect.Finding{
-					Message:     fmt.Sprintf("Service %s/%s is exposed through NEGs with the readiness gate %s, but %s", n.Svc.Namespace, n.Svc.Name, inventory.NEGReadinessGate, strings.Join(parts, "; ")),
-					Resource:    res,
-					Evidence:    map[string]any{"readinessGate": inventory.NEGReadinessGate, "pods": pods, "timedOut": len(timedOut), "heldBack": len(stuck)},
-					Remediation: fix,
-				})
-			}
+			checkGatedPods(p, n)
 		}
 	},
 }
 
-func firstWord(s string) string {
-	w, _, _ := strings.Cut(s, " ")
-	return w
+// checkGatedPods judges the gated Pods of one NEG-served Service.
+func checkGatedPods(p *inspect.Pass, n core.NEGServing) {
+	inv := p.Inventory
+	sel := labels.SelectorFromSet(n.Svc.Spec.Selector)
+	var timedOut, stuck, stuckWhy []string
+	var pods []map[string]any
+	judged := false
+	for i := range n.Cl.GatedPods {
+		pod := &n.Cl.GatedPods[i]
+		m := pod.Metadata
+		if m.Namespace != n.Svc.Namespace || m.DeletionTimestamp != nil || !sel.Matches(labels.Set(m.Labels)) ||
+			(pod.Status.Phase != "Running" && pod.Status.Phase != "Pending") {
+			continue
+		}
+		judged = true
+		cond := pod.Condition(inventory.NEGReadinessGate)
+		age := inv.CollectedAt.Sub(m.CreationTimestamp.Time)
+		switch {
+		case cond != nil && cond.Status == "True" && cond.Reason == negGateTimeout:
+			timedOut = append(timedOut, m.Name)
+			pods = append(pods, map[string]any{"pod": m.Name, "reason": cond.Reason, "since": cond.LastTransitionTime.UTC().Format(time.RFC3339)})
+		case (cond == nil || cond.Status != "True") && !m.CreationTimestamp.IsZero() && !inv.CollectedAt.IsZero() && age > negGateFailSafe+negGateSlack:
+			reason := "no condition"
+			if cond != nil {
+				reason = string(cond.Status) + " " + cond.Reason
+			}
+			stuck = append(stuck, m.Name)
+			stuckWhy = append(stuckWhy, fmt.Sprintf("%s (%s, created %s ago)", m.Name, reason, humanDuration(age)))
+			pods = append(pods, map[string]any{"pod": m.Name, "reason": reason, "created": m.CreationTimestamp.UTC().Format(time.RFC3339)})
+		}
+	}
+	if !judged {
+		return // no Pod of the Service carries the gate
+	}
+	res := core.KubeResource(n.Cl, "Service", n.Svc.ObjectMeta)
+	p.Judge(res)
+	if len(timedOut) == 0 && len(stuck) == 0 {
+		return
+	}
+	sort.Strings(timedOut)
+	sort.Strings(stuckWhy)
+	var parts []string
+	if len(timedOut) > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s (%s) passed the gate only by its 10-minute fail-safe (LoadBalancerNegTimeout): the load balancer never saw them healthy, and they take traffic it fails",
+			len(timedOut), agree(len(timedOut), "Pod", "Pods"), examples(timedOut)))
+	}
+	if len(stuck) > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s (%s) %s still held back by the gate long past its fail-safe: the NEG readiness reflector is not acting and they never turn Ready",
+			len(stuck), agree(len(stuck), "Pod", "Pods"), examples(stuckWhy), agree(len(stuck), "is", "are")))
+	}
+	fix := fmt.Sprintf("kubectl describe pod %s -n %s; kubectl describe service %s -n %s   # the NEG controller's events and cloud.google.com/neg-status", stuck0(stuck), n.Svc.Namespace, n.Svc.Name, n.Svc.Namespace)
+	if len(timedOut) > 0 {
+		var gets []string
+		for _, sb := range n.Backends {
+			gets = append(gets, fmt.Sprintf("gcloud compute backend-services get-health %s %s --project %s", sb.BS.Name, core.GCloudScope(sb.BS), inventory.ProjectOf(sb.BS.SelfLink)))
+		}
+		if len(gets) == 0 {
+			gets = []string{"gcloud compute backend-services get-health BACKEND_SERVICE --global --project " + inv.Project}
+		}
+		fix = fmt.Sprintf("%s   # why the load balancer fails them; then kubectl rollout restart the workload of Service %s/%s", strings.Join(core.SortedUnique(gets), " && "), n.Svc.Namespace, n.Svc.Name)
+	}
+	p.Report(inspect.Finding{
+		Message:     fmt.Sprintf("Service %s/%s is exposed through NEGs with the readiness gate %s, but %s", n.Svc.Namespace, n.Svc.Name, inventory.NEGReadinessGate, strings.Join(parts, "; ")),
+		Resource:    res,
+		Evidence:    map[string]any{"readinessGate": inventory.NEGReadinessGate, "pods": pods, "timedOut": len(timedOut), "heldBack": len(stuck)},
+		Remediation: fix,
+	})
+}
+
+// stuck0 is the first held-back Pod, for the fix ("POD" when none).
+func stuck0(stuck []string) string {
+	if len(stuck) == 0 {
+		return "POD"
+	}
+	sort.Strings(stuck)
+	return stuck[0]
 }

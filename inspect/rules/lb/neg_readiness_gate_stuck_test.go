@@ -21,9 +21,8 @@ func gatedPod(name string, age time.Duration, status corev1.ConditionStatus, rea
 	p.Metadata.Namespace, p.Metadata.Name = "shop", name
 	p.Metadata.Labels = map[string]string{"app": "web", "pod-template-hash": "7c9d8b6f5"}
 	p.Metadata.CreationTimestamp = metav1.NewTime(ruletest.Now.Add(-age))
-	p.Spec.NodeName = "gke-prod-default-pool-1234abcd-x1y2"
 	p.Spec.ReadinessGates = []corev1.PodReadinessGate{{ConditionType: inventory.NEGReadinessGate}}
-	p.Status.Phase, p.Status.PodIP = "Running", "10.20.1.7"
+	p.Status.Phase = "Running"
 	ready := corev1.ConditionTrue
 	if status != "True" {
 		ready = corev1.ConditionFalse
@@ -60,7 +59,7 @@ func TestNEGReadinessGateStuck(t *testing.T) {
 	}{
 		{name: "every Pod seen healthy", pods: []inventory.GatedPod{gatedPod("web-1", time.Hour, "True", "LoadBalancerNegReady"), gatedPod("web-2", time.Hour, "True", "LoadBalancerNegReady")}},
 		{name: "let in by the fail-safe", pods: []inventory.GatedPod{gatedPod("web-1", time.Hour, "True", "LoadBalancerNegTimeout"), gatedPod("web-2", time.Hour, "True", "LoadBalancerNegReady")},
-			want: []string{"1 Pods (web-1) passed the gate only by its 10-minute fail-safe (LoadBalancerNegTimeout)"}},
+			want: []string{"1 Pod (web-1) passed the gate only by its 10-minute fail-safe (LoadBalancerNegTimeout)"}},
 		{name: "still waiting, within the fail-safe", pods: []inventory.GatedPod{gatedPod("web-1", 4*time.Minute, "False", "LoadBalancerNegNotReady")}},
 		{name: "held back long past the fail-safe", pods: []inventory.GatedPod{gatedPod("web-1", 40*time.Minute, "False", "LoadBalancerNegNotReady"), gatedPod("web-2", 2*time.Hour, "", "")},
 			want: []string{"2 Pods (web-1 (False LoadBalancerNegNotReady, created 40m0s ago), web-2 (no condition, created 2 hours ago)) are still held back"}},

@@ -47,10 +47,25 @@ var NetworkAnalyzerInsight = &inspect.Rule{
 			read[loc] = p.Known(inventory.RecommenderLBInsights, inventory.InsightScope(inv.Project, loc))
 		}
 		// Judged: the project's load balancers in the locations read;
-		// each passes unless an insight speaks of it.
+		// each passes unless an active insight speaks of it (the finding
+		// judges the insight's first resource; the others it names have
+		// not passed).
+		named := map[inspect.Resource]bool{}
+		for _, loc := range ins.Locations {
+			for _, in := range ins.ByLocation[loc] {
+				if !read[loc] || !in.Active() {
+					continue
+				}
+				for _, rel := range in.Resources {
+					if r, ok := insightResource(rel); ok {
+						named[r] = true
+					}
+				}
+			}
+		}
 		judge := func(kind, link string) {
-			if inventory.ProjectOf(link) == inv.Project && read[inventory.InsightLocation(link)] {
-				p.Judge(core.ResourceOf(kind, link))
+			if r := core.ResourceOf(kind, link); inventory.ProjectOf(link) == inv.Project && read[inventory.InsightLocation(link)] && !named[r] {
+				p.Judge(r)
 			}
 		}
 		for _, x := range inv.Compute.URLMaps {

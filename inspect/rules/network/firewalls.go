@@ -126,7 +126,9 @@ type blockage struct {
 	groups   []nodeGroup
 	blocked  map[string][]firewall.Segment // by source range
 	verdicts []firewall.Verdict
-	denyPrio int64 // lowest priority of a deny rule that blocked, 0 if none
+	// deny is the VPC deny rule that blocked with the lowest priority
+	// number (the strongest), if any.
+	deny *compute.Firewall
 }
 
 func evaluate(rules firewall.Rules, nodes []nodeGroup, sources []string, port int) blockage {
@@ -141,8 +143,8 @@ func evaluate(rules firewall.Rules, nodes []nodeGroup, sources []string, port in
 				b.blocked[s] = append(b.blocked[s], seg)
 				if name, ok := strings.CutPrefix(seg.By, "firewall rule "); ok {
 					for _, fw := range rules.VPC {
-						if fw.Name == name && (b.denyPrio == 0 || fw.Priority < b.denyPrio) {
-							b.denyPrio = fw.Priority
+						if fw.Name == name && (b.deny == nil || fw.Priority < b.deny.Priority) {
+							b.deny = fw
 						}
 					}
 				}
@@ -265,8 +267,13 @@ func firewallFix(name string, cl *inventory.Cluster, b blockage, port int) strin
 // what b found blocked.
 func firewallFixFor(name, network string, b blockage, port int) string {
 	prio := ""
-	if b.denyPrio > 0 {
-		prio = fmt.Sprintf(" --priority=%d", b.denyPrio-1)
+	if b.deny != nil && b.deny.Priority == 0 {
+		// Nothing outranks a deny at priority 0: it must change.
+		return fmt.Sprintf("gcloud compute firewall-rules delete %s --project=%s   # or narrow it: a deny at priority 0 wins over every allow rule",
+			b.deny.Name, inventory.ProjectOf(network))
+	}
+	if b.deny != nil {
+		prio = fmt.Sprintf(" --priority=%d", b.deny.Priority-1)
 	}
 	return fmt.Sprintf("gcloud compute firewall-rules create %s --network=%s --direction=INGRESS --action=ALLOW --rules=tcp:%d --source-ranges=%s %s%s --project=%s",
 		name, inventory.LastSegment(network), port, strings.Join(b.blockedRanges(), ","), targetFlag(b.groups), prio, inventory.ProjectOf(network))

@@ -21,7 +21,7 @@ var HealthCheckFirewallMissing = &inspect.Rule{
 	Needs: []inventory.Source{inventory.ComputeEffectiveFirewalls, inventory.ComputeBackendHealth},
 	Title: "Google's health checkers (35.191.0.0/16, 130.211.0.0/22) can reach every load-balanced backend's health-check port, on GKE nodes and on VMs",
 	Doc: inspect.Doc{
-		Why:     `Every Application Load Balancer probes its backends from 35.191.0.0/16 and 130.211.0.0/22 (for the classic external one, requests come from there too). If the VPC's firewall does not admit both ranges to the health-check port on the cluster's nodes (the NodePort for instance groups; the Pod port, or BackendConfig healthCheck.port, for NEGs), the backends never turn healthy and the load balancer answers 502 or "no healthy upstream". The same holds for every backend service GKE did not build: lbdiag takes the instances of its instance groups and zonal NEGs from getHealth, the probe port from the health check (fixed, the instance group's named port, or the endpoint's port), and evaluates the VPC's firewall rules, hierarchical and network firewall policies on the instances' tags and service accounts, in the VPC's enforcement order (external passthrough Network Load Balancers probe from 35.191.0.0/16, 209.85.152.0/22 and 209.85.204.0/22). For a regional Envoy-based load balancer (INTERNAL_MANAGED or EXTERNAL_MANAGED in a region), the proxies connect to the serving port from the region's proxy-only subnet, which must be admitted too.`,
+		Why:     `Every Application Load Balancer probes its backends from 35.191.0.0/16 and 130.211.0.0/22 (for the classic external one, requests come from there too). If the VPC's firewall does not admit both ranges to the health-check port on the cluster's nodes (the NodePort for instance groups; the Pod port, or BackendConfig healthCheck.port, for NEGs), the backends never turn healthy and the load balancer answers 502 or "no healthy upstream". The same holds for every backend service GKE did not build: lbdiag takes the instances of its instance groups and zonal NEGs from getHealth, the probe port from the health check (fixed, the instance group's named port, or the endpoint's port), and evaluates the VPC's firewall rules, hierarchical and network firewall policies on the instances' tags and service accounts, in the VPC's enforcement order (external passthrough Network Load Balancers probe from 35.191.0.0/16, 209.85.152.0/22 and 209.85.204.0/22).`,
 		Fix:     `gcloud compute firewall-rules create allow-health-checks --network=VPC --direction=INGRESS --action=ALLOW --rules=tcp:PORT --source-ranges=35.191.0.0/16,130.211.0.0/22 --target-tags=NODE_TAG --project=PROJECT`,
 		Sources: []string{"Cloud Load Balancing: firewall rules for health checks (cloud.google.com/load-balancing/docs/health-checks#firewall_rules)", core.SrcTroubleshoot},
 		URL:     "https://cloud.google.com/load-balancing/docs/health-checks#firewall_rules",
@@ -80,7 +80,7 @@ var HealthCheckFirewallMissing = &inspect.Rule{
 				})
 			}
 		}
-		checkVMBackends(p)
+		checkVMBackends(p, false)
 	},
 }
 

@@ -27,6 +27,9 @@ type vmLB struct {
 	// only the VPC rules were read.
 	effective *compute.NetworksGetEffectiveFirewallsResponse
 	vpc       []*compute.Firewall
+	// legacySubnet makes the region's proxy-only subnet a legacy
+	// INTERNAL_HTTPS_LOAD_BALANCER one.
+	legacySubnet bool
 }
 
 func vmInstance(zone, name string, tags ...string) *compute.Instance {
@@ -51,7 +54,11 @@ func (l vmLB) inventory() *inventory.Inventory {
 		c.URLMaps[0].Region = ruletest.G("regions/us-central1")
 	}
 	c.BackendHealth = map[string]map[string]*compute.BackendServiceGroupHealth{l.bs.SelfLink: {}}
-	c.Subnetworks = []*compute.Subnetwork{ruletest.Subnetwork(ruletest.Project, "us-central1", "proxy-only-uc1", "prod-vpc", "10.129.0.0/23", "REGIONAL_MANAGED_PROXY", "ACTIVE")}
+	purpose := "REGIONAL_MANAGED_PROXY"
+	if l.legacySubnet {
+		purpose = "INTERNAL_HTTPS_LOAD_BALANCER"
+	}
+	c.Subnetworks = []*compute.Subnetwork{ruletest.Subnetwork(ruletest.Project, "us-central1", "proxy-only-uc1", "prod-vpc", "10.129.0.0/23", purpose, "ACTIVE")}
 	seen := map[string]bool{}
 	for group, statuses := range l.groups {
 		l.bs.Backends = append(l.bs.Backends, &compute.Backend{Group: group, BalancingMode: "UTILIZATION"})
@@ -122,6 +129,8 @@ func TestHealthCheckFirewallVMBackends(t *testing.T) {
 		fix  string
 		// counts
 		judged, failed, unknown int
+		// proxy runs proxy-only-firewall-missing instead.
+		proxy bool
 	}{
 		{name: "VPC rule admits the health checkers to the named port", judged: 1,
 			lb: func() vmLB {
@@ -158,7 +167,7 @@ func TestHealthCheckFirewallVMBackends(t *testing.T) {
 					vpc: []*compute.Firewall{hcAllow}, effective: &compute.NetworksGetEffectiveFirewallsResponse{}}
 			},
 			want: []string{"(health check web-hc, the health check's fixed port 9000)", "(the implied deny: no rule allows it)"}},
-		{name: "regional internal load balancer: the proxy-only subnet is blocked", judged: 1, failed: 1,
+		{name: "regional internal load balancer: the proxy-only subnet is blocked", judged: 1, failed: 1, proxy: true,
 			lb: func() vmLB {
 				hc := &compute.HealthCheck{Name: "web-hc", SelfLink: ruletest.G("regions/us-central1/healthChecks/web-hc"), Region: ruletest.G("regions/us-central1"), Type: "HTTP",
 					HttpHealthCheck: &compute.HTTPHealthCheck{PortSpecification: "USE_SERVING_PORT"}}
@@ -173,6 +182,15 @@ func TestHealthCheckFirewallVMBackends(t *testing.T) {
 			},
 			want: []string{"the load balancer's proxies (proxy-only subnet proxy-only-uc1, to the endpoints' ports in NEG web-neg-a 8443)", "from 10.129.0.0/23"},
 			fix:  "--source-ranges=10.129.0.0/23"},
+		{name: "regional external load balancer: a legacy internal subnet is not its proxies'", proxy: true,
+			lb: func() vmLB {
+				hc := &compute.HealthCheck{Name: "web-hc", SelfLink: ruletest.G("regions/us-central1/healthChecks/web-hc"), Region: ruletest.G("regions/us-central1"), Type: "HTTP",
+					HttpHealthCheck: &compute.HTTPHealthCheck{PortSpecification: "USE_SERVING_PORT"}}
+				bs := &compute.BackendService{Name: "web", SelfLink: ruletest.G("regions/us-central1/backendServices/web"), Region: ruletest.G("regions/us-central1"),
+					LoadBalancingScheme: "EXTERNAL_MANAGED", Protocol: "HTTP", HealthChecks: []string{hc.SelfLink}}
+				return vmLB{bs: bs, hc: hc, groups: map[string][]*compute.HealthStatus{negA: {statusOf(web1, 8443, "UNHEALTHY")}}, legacySubnet: true,
+					vpc: []*compute.Firewall{}, effective: &compute.NetworksGetEffectiveFirewallsResponse{}}
+			}},
 		{name: "health not read: could not check", unknown: 1,
 			lb: func() vmLB {
 				return vmLB{bs: globalBS("web", serving), hc: serving, groups: map[string][]*compute.HealthStatus{igA: nil}, vpc: []*compute.Firewall{}}
@@ -188,7 +206,11 @@ func TestHealthCheckFirewallVMBackends(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			inv := tc.lb().inventory()
-			fs := ruletest.Run(t, inv, HealthCheckFirewallMissing)
+			rule := HealthCheckFirewallMissing
+			if tc.proxy {
+				rule = ProxyOnlyFirewallMissing
+			}
+			fs := ruletest.Run(t, inv, rule)
 			if len(tc.want) == 0 {
 				if len(fs) != 0 {
 					t.Fatalf("findings: %v", ruletest.Messages(fs))
@@ -209,7 +231,7 @@ func TestHealthCheckFirewallVMBackends(t *testing.T) {
 					t.Errorf("remediation %q lacks %q", fs[0].Remediation, tc.fix)
 				}
 			}
-			c := ruletest.ExpectCounts(t, inv, HealthCheckFirewallMissing, ruletest.Counts{Judged: tc.judged, Passed: tc.judged - tc.failed, Failed: tc.failed, CouldNotCheck: tc.unknown})
+			c := ruletest.ExpectCounts(t, inv, rule, ruletest.Counts{Judged: tc.judged, Passed: tc.judged - tc.failed, Failed: tc.failed, CouldNotCheck: tc.unknown})
 			if tc.unknown > 0 {
 				expectReason(t, c, inventory.ComputeBackendHealth)
 			}

@@ -18,10 +18,12 @@ import (
 var ProxyOnlyFirewallMissing = &inspect.Rule{
 	ID:       "proxy-only-firewall-missing",
 	Severity: inspect.Error,
-	Needs:    []inventory.Source{inventory.ComputeEffectiveFirewalls},
-	Title:    "The proxy-only subnet of every internal or regional Ingress and Gateway can reach the Pods' port",
+	// getHealth names the instances behind backend services GKE did not
+	// build.
+	Needs: []inventory.Source{inventory.ComputeEffectiveFirewalls, inventory.ComputeBackendHealth},
+	Title: "The proxy-only subnet of every internal or regional Ingress, Gateway and Envoy-based load balancer can reach its backends' port",
 	Doc: inspect.Doc{
-		Why: `Internal and regional external Application Load Balancers (Ingress classes gce-internal and gce-regional-external, regional Gateways) send requests from Envoy proxies whose addresses come from the region's proxy-only subnet. Unless the VPC's firewall admits that range on the Pods' port (the Service's targetPort, on the cluster's nodes), health checks may pass while every request times out: the "upstream request timeout" 504 of the troubleshooting guide. GKE's docs say the controller does not create this rule; lbdiag evaluates the firewall rules (and firewall policies, when it could read them) as Compute Engine does, whoever made them.`,
+		Why: `Internal and regional external Application Load Balancers (Ingress classes gce-internal and gce-regional-external, regional Gateways) send requests from Envoy proxies whose addresses come from the region's proxy-only subnet. Unless the VPC's firewall admits that range on the Pods' port (the Service's targetPort, on the cluster's nodes), health checks may pass while every request times out: the "upstream request timeout" 504 of the troubleshooting guide. GKE's docs say the controller does not create this rule; lbdiag evaluates the firewall rules (and firewall policies, when it could read them) as Compute Engine does, whoever made them. Regional INTERNAL_MANAGED and EXTERNAL_MANAGED backend services GKE did not build are judged the same way, on the instances getHealth names behind their instance groups and zonal NEGs, to their serving port (an external one's proxies use REGIONAL_MANAGED_PROXY subnets only; an internal one's also a legacy INTERNAL_HTTPS_LOAD_BALANCER subnet).`,
 		Fix: `Allow the proxy-only range to the Pods' port on the cluster's nodes:
   gcloud compute firewall-rules create allow-proxy-only-REGION --network=VPC --direction=INGRESS --action=ALLOW --rules=tcp:PORT --source-ranges=PROXY_RANGE --target-tags=NODE_TAG --project=PROJECT`,
 		Sources: []string{"Configuring Ingress for internal Application Load Balancers: firewall rules (" + core.DocInternalIngress + ")",
@@ -105,6 +107,7 @@ var ProxyOnlyFirewallMissing = &inspect.Rule{
 				})
 			}
 		}
+		checkVMBackends(p, true)
 	},
 }
 

@@ -50,20 +50,15 @@ func vmHealthSources(bs *compute.BackendService) []string {
 	return healthCheckRanges
 }
 
-// regionalEnvoy reports whether a backend service belongs to a regional
-// Envoy-based load balancer, whose proxies connect from the region's
-// proxy-only subnet.
-func regionalEnvoy(bs *compute.BackendService) bool {
-	return bs.Region != "" && (bs.LoadBalancingScheme == "INTERNAL_MANAGED" || bs.LoadBalancingScheme == "EXTERNAL_MANAGED")
-}
-
 // vmChecks lists the reach questions of the project's backend services
 // GKE did not build (GKE's own are judged per cluster, from its nodes):
 // their instance groups and GCE_VM_IP_PORT and GCE_VM_IP NEGs, with the
-// instances getHealth names. A backend service lbdiag cannot resolve
+// instances getHealth names. proxy asks about the proxy-only subnets of
+// regional Envoy-based load balancers, to the serving port; else about
+// the health checkers, to the probe port. A backend service lbdiag cannot resolve
 // (its health check, its groups, their health or instances not read) is
 // left out, and the pass records the read it lacked.
-func vmChecks(p *inspect.Pass) []vmCheck {
+func vmChecks(p *inspect.Pass, proxy bool) []vmCheck {
 	inv := p.Inventory
 	ps := inventory.ProjectScope(inv.Project)
 	if !p.Known(inventory.ComputeBackendServices, ps) {
@@ -94,6 +89,10 @@ func vmChecks(p *inspect.Pass) []vmCheck {
 		}
 		if usageKnown && len(g.BSOwners[bs.SelfLink]) == 0 {
 			continue // used by nothing: its backends harm no traffic
+		}
+		purposes := gke.BackendServiceProxyPurposes(bs.LoadBalancingScheme)
+		if proxy && (bs.Region == "" || purposes == nil) {
+			continue // no regional managed proxies
 		}
 		hc := x.HealthCheck(bs.HealthChecks[0])
 		if hc == nil {
@@ -172,23 +171,23 @@ func vmChecks(p *inspect.Pass) []vmCheck {
 				continue
 			}
 			network = inventory.RelativeName(network)
-			// A regional Envoy-based load balancer's proxies also connect
-			// to the serving port, from the region's proxy-only subnet.
-			var ranges, names []string
-			if regionalEnvoy(bs) {
-				r, n, known := proxyOnlyRanges(p, network, inventory.LastSegment(bs.Region))
-				if known { // else unknown; none is proxy-only-subnet-missing's case
-					ranges, names = r, n
+			if !proxy {
+				for _, e := range eps {
+					// A port the group does not define is health-check-port-mismatch's case.
+					if port, what, ok := vmProbePort(probe, bs, ig, neg, e.st); ok {
+						add(false, port, what, rel, e.in, vmHealthSources(bs), nil, network)
+					}
 				}
+				continue
+			}
+			// The proxies connect to the serving port from the region's
+			// proxy-only subnets; none (or unread) is
+			// proxy-only-subnet-missing's case.
+			ranges, names, known := proxyOnlyRanges(p, network, inventory.LastSegment(bs.Region), purposes)
+			if !known || len(ranges) == 0 {
+				continue
 			}
 			for _, e := range eps {
-				// A port the group does not define is health-check-port-mismatch's case.
-				if port, what, ok := vmProbePort(probe, bs, ig, neg, e.st); ok {
-					add(false, port, what, rel, e.in, vmHealthSources(bs), nil, network)
-				}
-				if len(ranges) == 0 {
-					continue
-				}
 				if port, what, ok := vmProbePort(core.Probe{Spec: "SERVING"}, bs, ig, neg, e.st); ok {
 					add(true, port, what, rel, e.in, ranges, names, network)
 				}
@@ -251,16 +250,15 @@ func portKind(what string) string {
 }
 
 // proxyOnlyRanges are the active proxy-only subnets of a region of a VPC
-// (the regional managed proxies'): their ranges and names. known is false,
+// with one of the purposes given: their ranges and names. known is false,
 // and the pass records it, when the VPC's project's subnetworks were not
 // read.
-func proxyOnlyRanges(p *inspect.Pass, network, region string) (ranges, names []string, known bool) {
+func proxyOnlyRanges(p *inspect.Pass, network, region string, purposes []string) (ranges, names []string, known bool) {
 	if !p.Known(inventory.ComputeSubnetworks, inventory.ProjectScope(inventory.ProjectOf(network))) {
 		return nil, nil, false
 	}
 	for _, s := range p.Inventory.Compute.Subnetworks {
-		if inventory.SameResource(s.Network, network) && inventory.LastSegment(s.Region) == region && s.Role == "ACTIVE" &&
-			(s.Purpose == gke.PurposeRegionalProxy || s.Purpose == "INTERNAL_HTTPS_LOAD_BALANCER") {
+		if inventory.SameResource(s.Network, network) && inventory.LastSegment(s.Region) == region && s.Role == "ACTIVE" && core.Contains(purposes, s.Purpose) {
 			ranges = append(ranges, s.IpCidrRange)
 			names = append(names, s.Name)
 		}
@@ -291,15 +289,15 @@ func groupText(rel string) string {
 }
 
 // checkVMBackends reports the backend services GKE did not build whose
-// instances the health checkers (or, for regional Envoy-based load
-// balancers, the proxies) cannot reach.
-func checkVMBackends(p *inspect.Pass) {
+// instances the health checkers (proxy false) or the regional Envoy-based
+// load balancers' proxies (proxy true) cannot reach.
+func checkVMBackends(p *inspect.Pass, proxy bool) {
 	type ruleSet struct {
 		rules firewall.Rules
 		ok    bool
 	}
 	rulesOf := map[string]ruleSet{}
-	for _, c := range vmChecks(p) {
+	for _, c := range vmChecks(p, proxy) {
 		rs, seen := rulesOf[c.network]
 		if !seen {
 			r, ok := firewallRulesFor(p, c.network)

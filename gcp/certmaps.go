@@ -41,12 +41,13 @@ func (c *collector) collectCertificateMaps(ctx context.Context) []string {
 		return nil
 	}
 	var out []string
+	var guard pageGuard
 	err = svc.Projects.Locations.CertificateMaps.List("projects/"+project+"/locations/global").PageSize(100).
 		Pages(ctx, func(resp *certificatemanager.ListCertificateMapsResponse) error {
 			for _, m := range resp.CertificateMaps {
 				out = append(out, m.Name)
 			}
-			return nil
+			return guard.next(resp.NextPageToken)
 		})
 	if err != nil {
 		cov.Status, cov.Error = inventory.StatusError, c.errorText(err)

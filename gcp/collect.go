@@ -159,6 +159,15 @@ func (o Options) skip(source inventory.Source) (string, bool) {
 	return reason, ok
 }
 
+// coverCancelled records sources the run asked for but never began
+// because it ran out of time: gaps, never "nothing there".
+func (c *collector) coverCancelled(ctx context.Context, sources ...inventory.Source) {
+	for _, s := range sources {
+		c.cover(inventory.Coverage{Source: s, Scope: inventory.ProjectScope(c.opts.Project), Status: inventory.StatusError,
+			Error: c.errorText(ctx.Err()), Hint: commonHint(ctx, ctx.Err())})
+	}
+}
+
 // coverSkipped records that source was not read in scope because no rule
 // of the run needs it.
 func (c *collector) coverSkipped(source inventory.Source, scope, reason string) {
@@ -303,6 +312,7 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 			case <-bsReady:
 				c.collectMetrics(ctx)
 			case <-ctx.Done():
+				c.coverCancelled(ctx, inventory.MonitoringTraffic)
 			}
 		}()
 	}
@@ -330,6 +340,7 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 			case <-bsReady:
 				c.collectLogs(ctx, hcReady)
 			case <-ctx.Done():
+				c.coverCancelled(ctx, inventory.LoggingRequests, inventory.LoggingHealthChecks, inventory.LoggingPassthrough)
 			}
 		}()
 	}
@@ -377,6 +388,7 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 			case <-listed[inventory.ComputeSSLCertificates]:
 				c.collectDNS(ctx, inv.Clusters)
 			case <-ctx.Done():
+				c.coverCancelled(ctx, inventory.DNSLookups)
 			}
 		}()
 		// The Certificate Manager maps, when a Gateway names one.

@@ -23,6 +23,30 @@ const maxComputePages = 2000
 // twice: following it would request the same page forever.
 var errRepeatedPageToken = errors.New("the API returned the same page token again: the list was stopped")
 
+// pageGuard stops a client library's Pages loop that an API never ends
+// (the libraries follow any token): call next with each page's
+// NextPageToken and return its error from the page function.
+type pageGuard struct {
+	seen map[string]bool
+}
+
+func (g *pageGuard) next(token string) error {
+	if token == "" {
+		return nil
+	}
+	if g.seen == nil {
+		g.seen = map[string]bool{}
+	}
+	if g.seen[token] {
+		return errRepeatedPageToken
+	}
+	if len(g.seen) == maxComputePages {
+		return fmt.Errorf("the list did not end after %d pages: it was stopped", maxComputePages)
+	}
+	g.seen[token] = true
+	return nil
+}
+
 // listFunc reads one page of a Compute Engine list, from token.
 type listFunc[P any] func(ctx context.Context, s *compute.Service, project, token string) (P, error)
 

@@ -107,8 +107,14 @@ func (c *collector) collectDNS(ctx context.Context, clusters []*inventory.Cluste
 	out := &inventory.DNS{Resolver: resolver}
 	if len(names) > MaxDNSNames {
 		for _, n := range names[MaxDNSNames:] {
-			c.cover(inventory.Coverage{Source: inventory.DNSLookups, Scope: inventory.DNSScope(c.opts.Project, n.name), Status: inventory.StatusSkipped,
-				Detail: fmt.Sprintf("not resolved: a run resolves at most %d names", MaxDNSNames)})
+			// Not resolved is unknown, and a gap: the user asked for it.
+			c.cover(inventory.Coverage{Source: inventory.DNSLookups, Scope: inventory.DNSScope(c.opts.Project, n.name), Status: inventory.StatusUnknown,
+				Error: fmt.Sprintf("not resolved: a run resolves at most %d names", MaxDNSNames),
+				Hint:  "narrow the run (--cluster, --namespace, --ingress) or check these names with dig"})
+			if n.caa {
+				c.cover(inventory.Coverage{Source: inventory.DNSLookups, Scope: inventory.CAAScope(c.opts.Project, n.name), Status: inventory.StatusUnknown,
+					Error: fmt.Sprintf("not resolved: a run resolves at most %d names", MaxDNSNames)})
+			}
 		}
 		out.Capped = len(names) - MaxDNSNames
 		names = names[:MaxDNSNames]

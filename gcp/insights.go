@@ -3,6 +3,7 @@ package gcp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -126,9 +127,11 @@ func (c *collector) collectInsights(ctx context.Context) {
 			}
 			cov.Detail = fmt.Sprintf("%d insights of %s, %d active", len(list), inventory.LBInsightType, active)
 			if capped {
-				cov.Detail += fmt.Sprintf("; stopped at the cap of %d insights", maxInsights)
+				// The rest were not read: no insight is known absent.
+				cov.Status, cov.Error = inventory.StatusUnknown, fmt.Sprintf("more than %d active insights: the rest were not read", maxInsights)
 			}
 			if err != nil {
+				cov.Detail = ""
 				cov.Status, cov.Error = inventory.StatusError, c.errorText(err)
 				cov.Hint = c.googleHint(ctx, err, "recommender", project, insightsPermission, insightsRole)
 			} else {
@@ -150,28 +153,34 @@ func (c *collector) collectInsights(ctx context.Context) {
 func (c *collector) listInsights(ctx context.Context, svc *recommender.Service, location string) ([]inventory.Insight, bool, error) {
 	parent := "projects/" + c.opts.Project + "/locations/" + location + "/insightTypes/" + inventory.LBInsightType
 	var out []inventory.Insight
-	capped := false
+	capped, active := false, 0
+	var guard pageGuard
 	err := svc.Projects.Locations.InsightTypes.Insights.List(parent).Context(ctx).Pages(ctx, func(resp *recommender.GoogleCloudRecommenderV1ListInsightsResponse) error {
 		for _, raw := range resp.Insights {
 			if raw == nil {
 				continue
 			}
-			if len(out) == maxInsights {
-				capped = true
-				return errStopPages
+			// Dismissed and accepted insights are kept but do not count.
+			in := insightOf(location, raw)
+			if in.Active() {
+				if active == maxInsights {
+					capped = true
+					return errStopPages
+				}
+				active++
 			}
-			out = append(out, insightOf(location, raw))
+			out = append(out, in)
 		}
-		return nil
+		return guard.next(resp.NextPageToken)
 	})
-	if err == errStopPages {
+	if errors.Is(err, errStopPages) {
 		err = nil
 	}
 	return out, capped, err
 }
 
 // errStopPages ends a Pages loop at the cap.
-var errStopPages = fmt.Errorf("lbdiag: stop paging")
+var errStopPages = errors.New("lbdiag: stop paging")
 
 // insightOf keeps what lbdiag uses of an insight, every text cleaned.
 func insightOf(location string, raw *recommender.GoogleCloudRecommenderV1Insight) inventory.Insight {

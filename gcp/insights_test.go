@@ -3,6 +3,8 @@ package gcp
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -270,5 +272,58 @@ func TestInsightOfUntrusted(t *testing.T) {
 	}
 	if strings.ContainsRune(i.Content, 0x1b) || !i.LastRefresh.IsZero() || !slices.Equal(i.Resources, []string{"projects/p/global/urlMaps/m"}) {
 		t.Errorf("insight %+v", i)
+	}
+}
+
+// TestCollectInsightsCap: past maxInsights active insights a location's
+// read stops, and it is unknown, never "no insight"; dismissed insights do
+// not count toward the cap.
+func TestCollectInsightsCap(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 27, 2, 12, 0, 0, time.UTC)
+	fake := fakerecommender.New(logsProject, "123456789012")
+	for i := 0; i < maxInsights; i++ {
+		old := fakerecommender.PortMismatch(logsProject, fmt.Sprintf("global/backendServices/old-%d", i), "global/healthChecks/web", 88, "2026-11-20T00:00:00Z")
+		old["stateInfo"] = map[string]any{"state": "DISMISSED"}
+		fake.Add("global", inventory.LBInsightType, fmt.Sprintf("old-%d", i), old)
+	}
+	for i := 0; i <= maxInsights; i++ {
+		fake.Add("global", inventory.LBInsightType, fmt.Sprintf("port-%d", i),
+			fakerecommender.PortMismatch(logsProject, fmt.Sprintf("global/backendServices/web-%d", i), "global/healthChecks/web", 88, "2026-11-27T01:02:04Z"))
+	}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	opts := lbProjectOptions(t, now)
+	opts.RecommenderEndpoint, opts.NetworkAnalyzer = srv.URL+"/", true
+	inv, err := Collect(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cov := insightCoverage(inv)[inventory.InsightScope(logsProject, "global")]
+	if cov.Status != inventory.StatusUnknown || !strings.Contains(cov.Error, "the rest were not read") || inv.Known(inventory.RecommenderLBInsights, cov.Scope) {
+		t.Errorf("capped location: %+v", cov)
+	}
+	active := 0
+	for _, in := range inv.Insights.ByLocation["global"] {
+		if in.Active() {
+			active++
+		}
+	}
+	if active != maxInsights {
+		t.Errorf("%d active insights kept, want the cap %d (dismissed ones not counted)", active, maxInsights)
+	}
+}
+
+// TestPageGuard: a page token seen before stops a Pages loop.
+func TestPageGuard(t *testing.T) {
+	t.Parallel()
+	var g pageGuard
+	for _, tok := range []string{"a", "b", ""} {
+		if err := g.next(tok); err != nil {
+			t.Fatalf("%q: %v", tok, err)
+		}
+	}
+	if err := g.next("a"); !errors.Is(err, errRepeatedPageToken) {
+		t.Errorf("repeated token: %v", err)
 	}
 }

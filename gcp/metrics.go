@@ -245,6 +245,7 @@ func (c *collector) readSeries(ctx context.Context, svc *monitoring.Service, t l
 		AggregationAlignmentPeriod(period).AggregationPerSeriesAligner(q.aligner).AggregationCrossSeriesReducer(q.reducer).
 		AggregationGroupByFields(q.groupBy...).View("FULL").Context(ctx)
 	n := 0
+	var guard pageGuard
 	err := call.Pages(ctx, func(resp *monitoring.ListTimeSeriesResponse) error {
 		for _, s := range resp.TimeSeries {
 			if s == nil || s.Resource == nil || len(s.Points) == 0 {
@@ -265,7 +266,7 @@ func (c *collector) readSeries(ctx context.Context, svc *monitoring.Service, t l
 				}
 			}
 		}
-		return nil
+		return guard.next(resp.NextPageToken)
 	})
 	return n, err
 }

@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -459,9 +460,28 @@ func TestDemoEvidenceBundle(t *testing.T) {
 			t.Errorf("made or replayed report lacks %s", want)
 		}
 	}
+	files := untar(t, bundle)
 	var raw []byte
-	for _, b := range untar(t, bundle) {
+	for _, b := range files {
 		raw = append(raw, b...)
+	}
+	// The README's cost of the demo ("What a night costs") is what the
+	// bundle's call log counts.
+	var m struct {
+		Calls []struct{ API, URL string }
+	}
+	if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
+		t.Fatal(err)
+	}
+	byAPI, health := map[string]int{}, 0
+	for _, c := range m.Calls {
+		byAPI[strings.SplitN(c.API, "/", 2)[0]]++
+		if strings.Contains(c.URL, "/getHealth") {
+			health++
+		}
+	}
+	if want := map[string]int{"compute": 33, "container": 1, "kubernetes": 56, "logging": 4, "monitoring": 6}; len(m.Calls) != 100 || health != 12 || !maps.Equal(byAPI, want) {
+		t.Errorf("the demo made %d calls (%d getHealth): %v; the README says 100 (12): %v", len(m.Calls), health, byAPI, want)
 	}
 	if !bytes.Contains(raw, []byte("timeSeries")) || !bytes.Contains(raw, []byte("cloudaudit.googleapis.com")) {
 		t.Error("the bundle lacks the metrics or the audit entries")

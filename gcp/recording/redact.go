@@ -293,9 +293,13 @@ func redactLogEntry(m map[string]any) {
 	// given, the operation's status and error code), since a request body
 	// may carry headers and other secrets.
 	if p, ok := m["protoPayload"].(map[string]any); ok {
-		if rm, ok := p["requestMetadata"].(map[string]any); ok {
-			delete(rm, "callerIp")
-			delete(rm, "callerNetwork")
+		// Only the fields lbdiag reads (gcp.auditPayload): the caller's
+		// subject, service account keys, request metadata and
+		// authorization details go.
+		for k := range p {
+			if !slices.Contains([]string{"@type", "methodName", "resourceName", "serviceName", "authenticationInfo", "request", "response", "status"}, k) {
+				delete(p, k)
+			}
 		}
 		keepOnly := func(field string, keys ...string) {
 			if r, ok := p[field].(map[string]any); ok {
@@ -306,6 +310,7 @@ func redactLogEntry(m map[string]any) {
 				}
 			}
 		}
+		keepOnly("authenticationInfo", "principalEmail")
 		keepOnly("request", "@type", "sslCertificates")
 		keepOnly("response", "@type", "status", "operationType")
 		// An error's message may quote the request: its code says enough.

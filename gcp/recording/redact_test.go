@@ -90,7 +90,8 @@ func TestRedactAuditEntry(t *testing.T) {
 	t.Parallel()
 	entry := `{"entries":[{"logName":"projects/p/logs/cloudaudit.googleapis.com%2Factivity","timestamp":"2026-11-25T03:12:04Z",
 	  "protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"v1.compute.backendServices.patch",
-	    "resourceName":"projects/p/global/backendServices/web","authenticationInfo":{"principalEmail":"dana@acme-shop.example"},
+	    "resourceName":"projects/p/global/backendServices/web","authenticationInfo":{"principalEmail":"dana@acme-shop.example","principalSubject":"user:dana@acme-shop.example","serviceAccountKeyName":"//iam.googleapis.com/projects/p/serviceAccounts/ci@p.iam.gserviceaccount.com/keys/k1"},
+	    "authorizationInfo":[{"permission":"compute.backendServices.update","resource":"projects/p/global/backendServices/web","granted":true}],
 	    "requestMetadata":{"callerIp":"203.0.113.77","callerSuppliedUserAgent":"gcloud/548.0.0"},
 	    "request":{"@type":"type.googleapis.com/compute.backendServices.patch","customRequestHeaders":["X-Api-Key: s3cr3t"],"sslCertificates":["projects/p/global/sslCertificates/c"]},
 	    "response":{"@type":"type.googleapis.com/operation","status":"RUNNING","user":"dana@acme-shop.example","selfLinkWithId":"x"},
@@ -101,10 +102,10 @@ func TestRedactAuditEntry(t *testing.T) {
 		keep   []string
 		remove []string
 	}{
-		{"bundle", string(Redact([]byte(entry))), []string{`"principalEmail": "…@acme-shop.example"`, `"sslCertificates"`, `"callerSuppliedUserAgent"`, `"status": "RUNNING"`},
-			[]string{"dana@", "203.0.113.77", "s3cr3t", "selfLinkWithId"}},
+		{"bundle", string(Redact([]byte(entry))), []string{`"principalEmail": "…@acme-shop.example"`, `"sslCertificates"`, `"methodName"`, `"status": "RUNNING"`},
+			[]string{"dana@", "203.0.113.77", "s3cr3t", "selfLinkWithId", "principalSubject", "keys/k1", "authorizationInfo", "callerSuppliedUserAgent"}},
 		{"answer", func() string { b, _ := RedactAnswer([]byte(entry)); return string(b) }(), []string{`"principalEmail":"dana@acme-shop.example"`, `"sslCertificates"`},
-			[]string{"203.0.113.77", "s3cr3t", "selfLinkWithId"}},
+			[]string{"203.0.113.77", "s3cr3t", "selfLinkWithId", "principalSubject", "keys/k1"}},
 	} {
 		for _, k := range tc.keep {
 			if !strings.Contains(tc.out, k) {

@@ -84,6 +84,8 @@ func (c *collector) collectDNS(ctx context.Context, clusters []*inventory.Cluste
 		rd.Sort()
 		q, resolver = recordedDNS{&rd}, untrusted.Bound(untrusted.Escape(rd.Resolver), 200)
 	case !c.opts.DNS:
+		// A library caller that did not ask: said so, never a silent hole.
+		c.coverSkipped(inventory.DNSLookups, scope, "this run was not asked to resolve names (Options.DNS)")
 		return
 	}
 

@@ -3,112 +3,25 @@ package gcp
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
 	compute "google.golang.org/api/compute/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/lbdiag/lbdiag/gcp/recording"
+	"github.com/lbdiag/lbdiag/internal/dnstest"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
-// testZone is a recursive resolver's view of the world, served on a
-// loopback port: records in zone-file form, names that fail (SERVFAIL)
-// or never answer, and answers truncated over UDP. Every other name is
-// NXDOMAIN; a name with records of other types only answers NOERROR with
-// none.
-type testZone struct {
-	records  []string
-	servfail []string
-	silent   []string
-	truncate []string
-
-	mu      sync.Mutex
-	queries []string // "TYPE name udp|tcp"
-}
-
-// serve starts the zone on UDP and TCP on one loopback port and returns
-// its address.
-func (z *testZone) serve(t *testing.T) string {
-	t.Helper()
-	var rrs []dns.RR
-	for _, s := range z.records {
-		rr, err := dns.NewRR(s)
-		if err != nil {
-			t.Fatalf("record %q: %v", s, err)
-		}
-		rrs = append(rrs, rr)
-	}
-	h := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-		q := r.Question[0]
-		name := strings.TrimSuffix(strings.ToLower(q.Name), ".")
-		z.mu.Lock()
-		z.queries = append(z.queries, dns.TypeToString[q.Qtype]+" "+name+" "+w.LocalAddr().Network())
-		z.mu.Unlock()
-		m := new(dns.Msg)
-		m.SetReply(r)
-		m.RecursionAvailable = true
-		switch {
-		case slices.Contains(z.silent, name):
-			return
-		case slices.Contains(z.servfail, name):
-			m.Rcode = dns.RcodeServerFailure
-		case slices.Contains(z.truncate, name) && w.LocalAddr().Network() == "udp":
-			m.Truncated = true
-		default:
-			// Follow aliases, as a recursive resolver does.
-			owner, exists := q.Name, false
-			for hops := 0; hops < 8; hops++ {
-				var cname dns.RR
-				for _, rr := range rrs {
-					if !strings.EqualFold(rr.Header().Name, owner) {
-						continue
-					}
-					exists = true
-					switch {
-					case rr.Header().Rrtype == q.Qtype:
-						m.Answer = append(m.Answer, rr)
-					case rr.Header().Rrtype == dns.TypeCNAME:
-						cname = rr
-					}
-				}
-				if cname == nil || len(m.Answer) > 0 {
-					break
-				}
-				m.Answer = append(m.Answer, cname)
-				owner = cname.(*dns.CNAME).Target
-			}
-			if !exists {
-				m.Rcode = dns.RcodeNameError
-			}
-		}
-		w.WriteMsg(m)
-	})
-	pc, l := listenUDPAndTCP(t)
-	// A server serves one of them.
-	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: h}, {Listener: l, Handler: h}} {
-		started := make(chan struct{})
-		srv.NotifyStartedFunc = func() { close(started) }
-		go srv.ActivateAndServe()
-		<-started
-		t.Cleanup(func() { srv.Shutdown() })
-	}
-	return pc.LocalAddr().String()
-}
-
-func (z *testZone) asked() []string {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	out := append([]string(nil), z.queries...)
+// asked are the queries a zone got, sorted.
+func asked(z *dnstest.Zone) []string {
+	out := z.Queries()
 	slices.Sort(out)
 	return out
 }
@@ -117,8 +30,8 @@ func (z *testZone) asked() []string {
 // domain) points elsewhere and its parent's CAA records allow another
 // authority; shop.example.com (an Ingress host) is an alias of the load
 // balancer; broken.example.com fails; gone.example.com does not exist.
-func dnsWorld() *testZone {
-	return &testZone{records: []string{
+func dnsWorld() *dnstest.Zone {
+	return &dnstest.Zone{Records: []string{
 		"www.example.com. 60 IN A 198.51.100.7",
 		"example.com. 60 IN A 34.1.1.1",
 		`example.com. 60 IN CAA 0 issue "digicert.com"`,
@@ -126,7 +39,7 @@ func dnsWorld() *testZone {
 		"shop.example.com. 60 IN CNAME lb.example.net.",
 		"lb.example.net. 60 IN A 34.2.2.2",
 		"lb.example.net. 60 IN AAAA 2600:1901::2",
-	}, servfail: []string{"broken.example.com"}}
+	}, ServFail: []string{"broken.example.com"}}
 }
 
 // dnsCollector is a collector of a live run whose certificate www (not
@@ -162,7 +75,7 @@ func coverageOf(c *collector, scope string) inventory.Coverage {
 func TestCollectDNS(t *testing.T) {
 	t.Parallel()
 	z := dnsWorld()
-	addr := z.serve(t)
+	addr := z.Serve(t)
 	c, clusters := dnsCollector(Options{DNS: true, Resolver: addr}, "shop.example.com", "broken.example.com", "*.example.com", "10.0.0.1")
 	c.collectDNS(context.Background(), clusters)
 
@@ -216,7 +129,7 @@ func TestCollectDNS(t *testing.T) {
 	want := []string{"A broken.example.com udp", "A gone.example.com udp", "A shop.example.com udp", "A www.example.com udp",
 		"AAAA broken.example.com udp", "AAAA gone.example.com udp", "AAAA shop.example.com udp", "AAAA www.example.com udp",
 		"CAA example.com udp", "CAA gone.example.com udp", "CAA www.example.com udp"}
-	if got := z.asked(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+	if got := asked(z); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("queries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
@@ -225,16 +138,16 @@ func TestCollectDNS(t *testing.T) {
 // that does not answer is a timeout, and the next server is asked.
 func TestDNSClient(t *testing.T) {
 	t.Parallel()
-	z := &testZone{records: []string{"big.example.com. 60 IN A 203.0.113.1", "big.example.com. 60 IN A 203.0.113.2"},
-		truncate: []string{"big.example.com"}, silent: []string{"slow.example.com"}}
-	addr := z.serve(t)
+	z := &dnstest.Zone{Records: []string{"big.example.com. 60 IN A 203.0.113.1", "big.example.com. 60 IN A 203.0.113.2"},
+		Truncate: []string{"big.example.com"}, Silent: []string{"slow.example.com"}}
+	addr := z.Serve(t)
 	ctx := context.Background()
 	cl := &dnsClient{servers: []string{addr}, timeout: 200 * time.Millisecond}
 	a := cl.query(ctx, "big.example.com", inventory.DNSTypeA)
 	if !a.Answered() || strings.Join(a.Addresses, ",") != "203.0.113.1,203.0.113.2" {
 		t.Errorf("truncated answer: %+v", a)
 	}
-	if got := z.asked(); strings.Join(got, ",") != "A big.example.com tcp,A big.example.com udp" {
+	if got := asked(z); strings.Join(got, ",") != "A big.example.com tcp,A big.example.com udp" {
 		t.Errorf("queries: %v", got)
 	}
 	a = cl.query(ctx, "slow.example.com", inventory.DNSTypeA)
@@ -242,8 +155,8 @@ func TestDNSClient(t *testing.T) {
 		t.Errorf("timeout: %+v", a)
 	}
 	// A dead server first: the next one answers.
-	dead := &testZone{silent: []string{"big.example.com"}}
-	cl = &dnsClient{servers: []string{dead.serve(t), addr}, timeout: 200 * time.Millisecond}
+	dead := &dnstest.Zone{Silent: []string{"big.example.com"}}
+	cl = &dnsClient{servers: []string{dead.Serve(t), addr}, timeout: 200 * time.Millisecond}
 	if a := cl.query(ctx, "big.example.com", inventory.DNSTypeA); !a.Answered() || len(a.Addresses) != 2 {
 		t.Errorf("second server: %+v", a)
 	}
@@ -286,7 +199,7 @@ func TestDNSSkipAndReplay(t *testing.T) {
 	}
 	c, clusters = dnsCollector(Options{})
 	c.collectDNS(ctx, clusters)
-	if len(c.coverage) != 0 || c.dns != nil {
+	if cov := coverageOf(c, inventory.ProjectScope("p")); cov.Status != inventory.StatusSkipped || !strings.Contains(cov.Detail, "not asked") || c.dns != nil {
 		t.Errorf("no DNS asked: %+v", c.coverage)
 	}
 	// Nothing to resolve: no query, no resolver needed, a complete read.
@@ -303,10 +216,10 @@ func TestDNSSkipAndReplay(t *testing.T) {
 
 	// Record a live run's answers, then replay them with no server.
 	z := dnsWorld()
-	addr := z.serve(t)
+	addr := z.Serve(t)
 	live, clusters := dnsCollector(Options{DNS: true, Resolver: addr}, "shop.example.com")
 	live.collectDNS(ctx, clusters)
-	n := len(z.asked())
+	n := len(asked(z))
 	// In any order: a hand-made recording need not sort its answers.
 	recorded := *live.dns
 	recorded.Answers = append([]inventory.DNSAnswer(nil), live.dns.Answers...)
@@ -314,8 +227,8 @@ func TestDNSSkipAndReplay(t *testing.T) {
 	rec := &recording.Recording{Manifest: recording.Manifest{Project: "p", DNS: &recorded}}
 	replay, clusters := dnsCollector(Options{Replay: rec, Resolver: addr}, "shop.example.com", "new.example.com")
 	replay.collectDNS(ctx, clusters)
-	if len(z.asked()) != n {
-		t.Errorf("the replay asked the server: %v", z.asked()[n:])
+	if len(asked(z)) != n {
+		t.Errorf("the replay asked the server: %v", asked(z)[n:])
 	}
 	for _, name := range []string{"www.example.com", "shop.example.com"} {
 		for _, qt := range []string{inventory.DNSTypeA, inventory.DNSTypeAAAA} {
@@ -348,8 +261,8 @@ func TestDNSSkipAndReplay(t *testing.T) {
 // first; the rest are unknown (gaps), and say why.
 func TestDNSCap(t *testing.T) {
 	t.Parallel()
-	z := &testZone{}
-	addr := z.serve(t)
+	z := &dnstest.Zone{}
+	addr := z.Serve(t)
 	var hosts []string
 	for i := 0; i < MaxDNSNames+5; i++ {
 		hosts = append(hosts, fmt.Sprintf("h%03d.example.com", i))
@@ -388,23 +301,4 @@ func TestDNSServers(t *testing.T) {
 	if _, err := dnsServers("", filepath.Join(dir, "missing")); err == nil {
 		t.Error("a missing resolv.conf is no error")
 	}
-}
-
-// listenUDPAndTCP listens on one loopback port for UDP and TCP: a port
-// free for UDP may be taken for TCP, so it tries a few.
-func listenUDPAndTCP(t *testing.T) (net.PacketConn, net.Listener) {
-	t.Helper()
-	for range 20 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := net.Listen("tcp", pc.LocalAddr().String())
-		if err == nil {
-			return pc, l
-		}
-		pc.Close()
-	}
-	t.Fatal("no loopback port free for both UDP and TCP")
-	return nil, nil
 }

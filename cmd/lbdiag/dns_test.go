@@ -2,91 +2,33 @@ package main
 
 import (
 	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
-
+	"github.com/lbdiag/lbdiag/internal/dnstest"
 	"github.com/lbdiag/lbdiag/report"
 )
 
-// dnsServer is a recursive resolver on a loopback port (UDP and TCP): it
-// answers the records it holds (zone-file lines), SERVFAIL for the names
-// it is told to fail, and NXDOMAIN for every other name; it counts the
-// queries it gets.
+// dnsServer is a loopback resolver (internal/dnstest) answering the
+// records it holds, SERVFAIL for the names it is told to fail, NXDOMAIN
+// for every other name.
 type dnsServer struct {
-	addr    string
-	servers []*dns.Server
-	mu      sync.Mutex
-	queries []string
+	*dnstest.Zone
+	addr string
 }
 
 func serveZone(t *testing.T, records []string, servfail ...string) *dnsServer {
 	t.Helper()
-	var rrs []dns.RR
-	for _, r := range records {
-		rr, err := dns.NewRR(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rrs = append(rrs, rr)
-	}
-	s := &dnsServer{}
-	h := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-		q := r.Question[0]
-		s.mu.Lock()
-		s.queries = append(s.queries, dns.TypeToString[q.Qtype]+" "+q.Name)
-		s.mu.Unlock()
-		m := new(dns.Msg)
-		m.SetReply(r)
-		exists := false
-		for _, rr := range rrs {
-			if strings.EqualFold(rr.Header().Name, q.Name) {
-				exists = true
-				if rr.Header().Rrtype == q.Qtype {
-					m.Answer = append(m.Answer, rr)
-				}
-			}
-		}
-		for _, n := range servfail {
-			if strings.EqualFold(n+".", q.Name) {
-				m.Rcode = dns.RcodeServerFailure
-			}
-		}
-		if !exists && m.Rcode == dns.RcodeSuccess {
-			m.Rcode = dns.RcodeNameError
-		}
-		w.WriteMsg(m)
-	})
-	pc, l := listenUDPAndTCP(t)
-	s.addr = pc.LocalAddr().String()
-	s.servers = []*dns.Server{{PacketConn: pc, Handler: h}, {Listener: l, Handler: h}}
-	for _, srv := range s.servers {
-		started := make(chan struct{})
-		srv.NotifyStartedFunc = func() { close(started) }
-		go srv.ActivateAndServe()
-		<-started
-	}
-	t.Cleanup(s.stop)
-	return s
+	z := &dnstest.Zone{Records: records, ServFail: servfail}
+	return &dnsServer{Zone: z, addr: z.Serve(t)}
 }
 
-func (s *dnsServer) stop() {
-	for _, srv := range s.servers {
-		srv.Shutdown()
-	}
-}
+func (s *dnsServer) count() int { return len(s.Queries()) }
 
-func (s *dnsServer) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.queries)
-}
+func (s *dnsServer) stop() { s.Stop() }
 
 // TestDNSChecks runs lbdiag against the fake project with its resolver
 // at a loopback DNS server: the ManagedCertificate of Ingress shop/web,
@@ -211,23 +153,4 @@ func TestNoDNS(t *testing.T) {
 	if res := f.run(t, "--no-dns", "--resolver", "127.0.0.1:53"); res.code != report.ExitError || !strings.Contains(res.stderr, "--resolver and --no-dns") {
 		t.Errorf("--resolver with --no-dns: exit %d: %s", res.code, res.stderr)
 	}
-}
-
-// listenUDPAndTCP listens on one loopback port for UDP and TCP: a port
-// free for UDP may be taken for TCP, so it tries a few.
-func listenUDPAndTCP(t *testing.T) (net.PacketConn, net.Listener) {
-	t.Helper()
-	for range 20 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := net.Listen("tcp", pc.LocalAddr().String())
-		if err == nil {
-			return pc, l
-		}
-		pc.Close()
-	}
-	t.Fatal("no loopback port free for both UDP and TCP")
-	return nil, nil
 }

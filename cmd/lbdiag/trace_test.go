@@ -3,11 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 
-	"golang.org/x/net/dns/dnsmessage"
+	"github.com/lbdiag/lbdiag/internal/dnstest"
 )
 
 // The demo project's names the trace tests use.
@@ -105,55 +104,17 @@ func (r traceJSON) hop(t *testing.T, i int, kind, name string) (h struct {
 	return h
 }
 
-// serveDNS answers A queries from a table on a loopback UDP port (every
+// serveDNS answers A queries from a table on a loopback port (every
 // other name is NXDOMAIN) and returns its address for --resolver.
 func serveDNS(t *testing.T, answers map[string][]string) string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, addr, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			var p dnsmessage.Parser
-			h, err := p.Start(buf[:n])
-			if err != nil {
-				continue
-			}
-			q, err := p.Question()
-			if err != nil {
-				continue
-			}
-			name := strings.TrimSuffix(strings.ToLower(q.Name.String()), ".")
-			ips, ok := answers[name]
-			resp := dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true, RecursionAvailable: true}
-			if !ok {
-				resp.RCode = dnsmessage.RCodeNameError
-			}
-			b := dnsmessage.NewBuilder(nil, resp)
-			b.EnableCompression()
-			b.StartQuestions()
-			b.Question(q)
-			b.StartAnswers()
-			for _, ip := range ips {
-				a := net.ParseIP(ip).To4()
-				if q.Type == dnsmessage.TypeA && a != nil {
-					b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 60}, dnsmessage.AResource{A: [4]byte(a)})
-				}
-			}
-			msg, err := b.Finish()
-			if err == nil {
-				pc.WriteTo(msg, addr)
-			}
+	var records []string
+	for name, ips := range answers {
+		for _, ip := range ips {
+			records = append(records, name+". 60 IN A "+ip)
 		}
-	}()
-	return pc.LocalAddr().String()
+	}
+	return (&dnstest.Zone{Records: records}).Serve(t)
 }
 
 // traceProject is the demo project with gets answered, and what a test

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lbdiag/lbdiag/internal/fakegoogle"
 )
 
 // Server answers entries.list over its entries. PageLimit, when set,
@@ -69,28 +71,17 @@ type listRequest struct {
 	PageToken     string   `json:"pageToken"`
 }
 
-// Error writes a Google API error the way Cloud Logging does.
-func Error(w http.ResponseWriter, code int, status, message string, details ...map[string]any) {
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.WriteHeader(code)
-	body := map[string]any{"code": code, "message": message, "status": status}
-	if len(details) > 0 {
-		body["details"] = details
-	}
-	json.NewEncoder(w).Encode(map[string]any{"error": body})
-}
-
 // PermissionDenied writes the 403 entries.list answers without
 // logging.logEntries.list.
 func PermissionDenied(w http.ResponseWriter, project string) {
-	Error(w, http.StatusForbidden, "PERMISSION_DENIED", "Permission 'logging.logEntries.list' denied on resource (or it may not exist).",
+	fakegoogle.Error(w, http.StatusForbidden, "PERMISSION_DENIED", "Permission 'logging.logEntries.list' denied on resource (or it may not exist).",
 		map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "IAM_PERMISSION_DENIED", "domain": "iam.googleapis.com",
 			"metadata": map[string]any{"permission": "logging.logEntries.list", "resource": "projects/" + project}})
 }
 
 // QuotaExceeded writes the 429 of the read quota (60 a minute).
 func QuotaExceeded(w http.ResponseWriter, project string) {
-	Error(w, http.StatusTooManyRequests, "RESOURCE_EXHAUSTED",
+	fakegoogle.Error(w, http.StatusTooManyRequests, "RESOURCE_EXHAUSTED",
 		"Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'logging.googleapis.com' for consumer 'project:"+project+"'.",
 		map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED", "domain": "googleapis.com",
 			"metadata": map[string]any{"quota_metric": "logging.googleapis.com/read_requests", "quota_limit": "ReadRequestsPerMinutePerProject", "service": "logging.googleapis.com"}})
@@ -98,22 +89,22 @@ func QuotaExceeded(w http.ResponseWriter, project string) {
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/v2/entries:list" {
-		Error(w, http.StatusNotFound, "NOT_FOUND", "Method not found.")
+		fakegoogle.Error(w, http.StatusNotFound, "NOT_FOUND", "Method not found.")
 		return
 	}
 	if r.Method != http.MethodPost {
-		Error(w, http.StatusMethodNotAllowed, "INVALID_ARGUMENT", "entries.list is a POST")
+		fakegoogle.Error(w, http.StatusMethodNotAllowed, "INVALID_ARGUMENT", "entries.list is a POST")
 		return
 	}
 	b, _ := io.ReadAll(r.Body)
 	var req listRequest
 	if err := json.Unmarshal(b, &req); err != nil {
-		Error(w, http.StatusBadRequest, "INVALID_ARGUMENT", "Invalid JSON payload received. "+err.Error())
+		fakegoogle.Error(w, http.StatusBadRequest, "INVALID_ARGUMENT", "Invalid JSON payload received. "+err.Error())
 		return
 	}
 	names := append(req.ResourceNames, prefixed(req.ProjectIDs)...)
 	if len(names) == 0 {
-		Error(w, http.StatusBadRequest, "INVALID_ARGUMENT", "resource_names: must specify at least one resource name")
+		fakegoogle.Error(w, http.StatusBadRequest, "INVALID_ARGUMENT", "resource_names: must specify at least one resource name")
 		return
 	}
 	s.mu.Lock()
@@ -130,7 +121,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.PageSize < 0 || req.PageSize > 1000 {
-		Error(w, http.StatusBadRequest, "INVALID_ARGUMENT", fmt.Sprintf("page_size must be between 0 and 1000, got %d", req.PageSize))
+		fakegoogle.Error(w, http.StatusBadRequest, "INVALID_ARGUMENT", fmt.Sprintf("page_size must be between 0 and 1000, got %d", req.PageSize))
 		return
 	}
 	desc := false
@@ -139,12 +130,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "timestamp desc":
 		desc = true
 	default:
-		Error(w, http.StatusBadRequest, "INVALID_ARGUMENT", "Invalid order_by: "+req.OrderBy)
+		fakegoogle.Error(w, http.StatusBadRequest, "INVALID_ARGUMENT", "Invalid order_by: "+req.OrderBy)
 		return
 	}
 	expr, err := Parse(req.Filter)
 	if err != nil {
-		Error(w, http.StatusBadRequest, "INVALID_ARGUMENT", "Unparseable filter: "+err.Error())
+		fakegoogle.Error(w, http.StatusBadRequest, "INVALID_ARGUMENT", "Unparseable filter: "+err.Error())
 		return
 	}
 	s.mu.Lock()
@@ -173,7 +164,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if req.PageToken != "" {
 		off, ok := decodeToken(req.PageToken, req.Filter)
 		if !ok {
-			Error(w, http.StatusBadRequest, "INVALID_ARGUMENT", "page_token doesn't match arguments from the request")
+			fakegoogle.Error(w, http.StatusBadRequest, "INVALID_ARGUMENT", "page_token doesn't match arguments from the request")
 			return
 		}
 		offset = off

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lbdiag/lbdiag/internal/fakegoogle"
 )
 
 // Series is one raw time series: per-minute DELTA points.
@@ -62,16 +64,6 @@ func New(project string, series []Series) *Server {
 	return &Server{project: project, series: series}
 }
 
-func apiError(w http.ResponseWriter, code int, status, msg string, details ...map[string]any) {
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.WriteHeader(code)
-	body := map[string]any{"code": code, "message": msg, "status": status}
-	if len(details) > 0 {
-		body["details"] = details
-	}
-	json.NewEncoder(w).Encode(map[string]any{"error": body})
-}
-
 var filterTerm = regexp.MustCompile(`^(metric\.type|resource\.type|resource\.labels?\.[a-z_]+|metric\.labels?\.[a-z_]+)\s*=\s*"([^"]*)"$`)
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -80,26 +72,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.Requests++
 	s.Queries = append(s.Queries, r.URL.RawQuery)
 	if r.Method != http.MethodGet {
-		apiError(w, 405, "INVALID_ARGUMENT", "method not allowed")
+		fakegoogle.Error(w, 405, "INVALID_ARGUMENT", "method not allowed")
 		return
 	}
 	name, ok := strings.CutPrefix(r.URL.Path, "/v3/")
 	if !ok || !strings.HasSuffix(name, "/timeSeries") {
-		apiError(w, 404, "NOT_FOUND", "not found: "+r.URL.Path)
+		fakegoogle.Error(w, 404, "NOT_FOUND", "not found: "+r.URL.Path)
 		return
 	}
 	name = strings.TrimSuffix(name, "/timeSeries")
 	switch {
 	case s.Disabled:
-		apiError(w, 403, "PERMISSION_DENIED", fmt.Sprintf("Cloud Monitoring API has not been used in project %s before or it is disabled.", s.project),
+		fakegoogle.Error(w, 403, "PERMISSION_DENIED", fmt.Sprintf("Cloud Monitoring API has not been used in project %s before or it is disabled.", s.project),
 			map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED", "domain": "googleapis.com"})
 		return
 	case s.Denied || name != "projects/"+s.project:
-		apiError(w, 403, "PERMISSION_DENIED", fmt.Sprintf("Permission monitoring.timeSeries.list denied (or the resource may not exist). %s", name))
+		fakegoogle.Error(w, 403, "PERMISSION_DENIED", fmt.Sprintf("Permission monitoring.timeSeries.list denied (or the resource may not exist). %s", name))
 		return
 	}
 	q := r.URL.Query()
-	bad := func(format string, args ...any) { apiError(w, 400, "INVALID_ARGUMENT", fmt.Sprintf(format, args...)) }
+	bad := func(format string, args ...any) {
+		fakegoogle.Error(w, 400, "INVALID_ARGUMENT", fmt.Sprintf(format, args...))
+	}
 	conds := map[string]string{}
 	for _, term := range strings.Split(q.Get("filter"), " AND ") {
 		m := filterTerm.FindStringSubmatch(strings.TrimSpace(term))

@@ -19,6 +19,8 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+
+	"github.com/lbdiag/lbdiag/internal/fakegoogle"
 )
 
 // Server answers insights.list for one project.
@@ -63,35 +65,25 @@ func (s *Server) Add(location, insightType, id string, insight map[string]any) {
 
 var listPath = regexp.MustCompile(`^/v1/projects/([^/]+)/locations/([^/]+)/insightTypes/([^/]+)/insights$`)
 
-func apiError(w http.ResponseWriter, code int, status, msg string, details ...map[string]any) {
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.WriteHeader(code)
-	body := map[string]any{"code": code, "message": msg, "status": status}
-	if len(details) > 0 {
-		body["details"] = details
-	}
-	json.NewEncoder(w).Encode(map[string]any{"error": body})
-}
-
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.Requests++
 	s.Paths = append(s.Paths, r.URL.Path+"?"+r.URL.RawQuery)
 	if r.Method != http.MethodGet {
-		apiError(w, 405, "INVALID_ARGUMENT", "method not allowed")
+		fakegoogle.Error(w, 405, "INVALID_ARGUMENT", "method not allowed")
 		return
 	}
 	m := listPath.FindStringSubmatch(r.URL.Path)
 	if m == nil {
-		apiError(w, 404, "NOT_FOUND", "The requested URL "+r.URL.Path+" was not found on this server.")
+		fakegoogle.Error(w, 404, "NOT_FOUND", "The requested URL "+r.URL.Path+" was not found on this server.")
 		return
 	}
 	project, location, insightType := m[1], m[2], m[3]
 	parent := fmt.Sprintf("projects/%s/locations/%s/insightTypes/%s", project, location, insightType)
 	switch {
 	case s.Disabled:
-		apiError(w, 403, "PERMISSION_DENIED",
+		fakegoogle.Error(w, 403, "PERMISSION_DENIED",
 			fmt.Sprintf("Recommender API has not been used in project %s before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/recommender.googleapis.com/overview?project=%s then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.", s.number, s.number),
 			map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED", "domain": "googleapis.com",
 				"metadata": map[string]any{"service": "recommender.googleapis.com", "consumer": "projects/" + s.number, "serviceTitle": "Recommender API",
@@ -103,7 +95,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case s.Denied[location] || (project != s.project && project != s.number):
 		perm := "recommender.networkAnalyzerLoadBalancerInsights.list"
-		apiError(w, 403, "PERMISSION_DENIED",
+		fakegoogle.Error(w, 403, "PERMISSION_DENIED",
 			fmt.Sprintf("Permission '%s' denied on resource '//recommender.googleapis.com/%s' (or it may not exist).", perm, parent),
 			map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "IAM_PERMISSION_DENIED", "domain": "iam.googleapis.com",
 				"metadata": map[string]any{"permission": perm, "resource": parent}})
@@ -115,7 +107,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("pageSize"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			apiError(w, 400, "INVALID_ARGUMENT", fmt.Sprintf("Invalid value at 'page_size' (TYPE_INT32), %q", v))
+			fakegoogle.Error(w, 400, "INVALID_ARGUMENT", fmt.Sprintf("Invalid value at 'page_size' (TYPE_INT32), %q", v))
 			return
 		}
 		if n > 0 {
@@ -130,7 +122,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b, err := base64.RawURLEncoding.DecodeString(tok)
 		n, err2 := strconv.Atoi(string(b))
 		if err != nil || err2 != nil || n < 0 || n > len(all) {
-			apiError(w, 400, "INVALID_ARGUMENT", "Invalid page token.")
+			fakegoogle.Error(w, 400, "INVALID_ARGUMENT", "Invalid page token.")
 			return
 		}
 		start = n

@@ -3,7 +3,9 @@ package core
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lbdiag/lbdiag/internal/untrusted"
 )
@@ -125,4 +127,16 @@ func ShellQuote(s string) string {
 // annotation to value (quoted for the shell).
 func AnnotateServiceFix(ns, name, key, value string) string {
 	return fmt.Sprintf("kubectl annotate service %s -n %s %s=%s --overwrite", name, ns, key, ShellQuote(value))
+}
+
+// HumanDuration renders an age for a message: "3 days", "5 hours", or,
+// under two hours, minutes ("40m0s").
+func HumanDuration(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return strconv.Itoa(int(d/(24*time.Hour))) + " days"
+	case d >= 2*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + " hours"
+	}
+	return d.Round(time.Minute).String()
 }

@@ -94,7 +94,7 @@ var ManagedCertificateNotActive = &inspect.Rule{
 				}
 				msg := fmt.Sprintf("ManagedCertificate %s (%s) is %s", k, usedBy, st)
 				if aged {
-					msg += " after " + humanAge(age)
+					msg += " after " + core.HumanDuration(age)
 				}
 				if len(whys) > 0 {
 					msg += ": " + strings.Join(whys, "; ")
@@ -127,12 +127,4 @@ var mcDomainWhy = map[string]string{
 	"FailedCaaForbidden": "its CAA records do not allow Google's certificate authorities (pki.goog, letsencrypt.org)",
 	"FailedRateLimited":  "the certificate authority refused more certificates for it for now",
 	"Provisioning":       "still provisioning",
-}
-
-// humanAge says an age in days or hours.
-func humanAge(d time.Duration) string {
-	if d >= 48*time.Hour {
-		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
-	}
-	return fmt.Sprintf("%d hours", int(d/time.Hour))
 }

@@ -47,7 +47,12 @@ var CertificateCAAForbids = &inspect.Rule{
 				continue
 			}
 			var lines []string
-			for _, r := range blocking {
+			for i, r := range blocking {
+				// A few records; the evidence holds them all.
+				if i == maxProbeLines {
+					lines = append(lines, fmt.Sprintf("%d more", len(blocking)-i))
+					break
+				}
 				lines = append(lines, owner+". CAA "+r.String())
 			}
 			where := owner

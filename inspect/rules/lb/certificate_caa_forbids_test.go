@@ -38,6 +38,11 @@ func TestCertificateCAAForbids(t *testing.T) {
 		}, []string{
 			`CAA record example.com. CAA 0 issue "digicert.com" at example.com (the relevant CAA records of www.example.com, found up the tree) allows neither pki.goog nor letsencrypt.org: Google's certificate authorities (pki.goog, letsencrypt.org) may not issue for www.example.com, so Google-managed certificate www (PROVISIONING) cannot become ACTIVE`,
 			`CAA record example.com. CAA 0 issue "digicert.com" at example.com allows neither pki.goog nor letsencrypt.org: Google's certificate authorities (pki.goog, letsencrypt.org) may not issue for example.com`}},
+		{"many authorities: a few named, the verdict kept", func(inv *inventory.Inventory) {
+			presented(inv)
+			withDNS(inv, caaTree(`0 issue "a.example"`, `0 issue "b.example"`, `0 issue "c.example"`, `0 issue "d.example"`, `0 issue "e.example"`,
+				`0 issue "f.example"`, `0 issue "g.example"`))
+		}, []string{`0 issue "e.example"; 2 more at example.com (the relevant`, `0 issue "e.example"; 2 more at example.com allows neither`}},
 		{"pki.goog allowed", func(inv *inventory.Inventory) {
 			presented(inv)
 			withDNS(inv, caaTree(`0 issue "digicert.com"`, `0 issue "pki.goog"`))

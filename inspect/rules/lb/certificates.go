@@ -2,8 +2,6 @@ package lb
 
 import (
 	"fmt"
-	"strconv"
-	"time"
 
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
@@ -51,15 +49,4 @@ func managedCertificateOf(inv *inventory.Inventory, cert string) (string, *inven
 		}
 	}
 	return "", nil, nil
-}
-
-// humanDuration says a duration in days or hours.
-func humanDuration(d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour:
-		return strconv.Itoa(int(d/(24*time.Hour))) + " days"
-	case d >= 2*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + " hours"
-	}
-	return d.Round(time.Minute).String()
 }

@@ -43,7 +43,7 @@ var L4ServicePending = &inspect.Rule{
 				continue // still within the time GKE takes
 			}
 			ev := map[string]any{"type": l4Kind(s), "creationTimestamp": s.Svc.CreationTimestamp.UTC().Format(time.RFC3339), "status.loadBalancer.ingress": []string{}}
-			msg := fmt.Sprintf("LoadBalancer Service %s/%s (%s) has had no address for %s: GKE has not built its load balancer", s.Svc.Namespace, s.Svc.Name, l4Kind(s), humanDuration(age))
+			msg := fmt.Sprintf("LoadBalancer Service %s/%s (%s) has had no address for %s: GKE has not built its load balancer", s.Svc.Namespace, s.Svc.Name, l4Kind(s), core.HumanDuration(age))
 			if last := lastL4Failure(inv, s.Cl, s.Svc); last != "" {
 				ev["lastFailure"] = last
 				msg += "; the controller's last message: " + last

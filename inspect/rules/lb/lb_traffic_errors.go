@@ -92,13 +92,19 @@ var LBTrafficErrors = &inspect.Rule{
 				sort.Slice(g.failures, func(i, j int) bool { return g.failures[i].Count > g.failures[j].Count })
 				var parts []string
 				first, last := g.failures[0].First, g.failures[0].Last
-				for _, f := range g.failures {
-					parts = append(parts, fmt.Sprintf("%d× %d %s", f.Count, f.Status, detailsText(f.Details)))
+				for i, f := range g.failures {
 					if f.First.Before(first) {
 						first = f.First
 					}
 					if f.Last.After(last) {
 						last = f.Last
+					}
+					// The busiest few; the evidence holds them all.
+					switch {
+					case i < maxProbeLines:
+						parts = append(parts, fmt.Sprintf("%d× %d %s", f.Count, f.Status, detailsText(f.Details)))
+					case i == maxProbeLines:
+						parts = append(parts, fmt.Sprintf("%d more kinds", len(g.failures)-i))
 					}
 				}
 				summary := fmt.Sprintf("%s in the last %s (%s to %s)", strings.Join(parts, ", "), window, first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339))

@@ -101,7 +101,7 @@ var NEGEndpointDrift = &inspect.Rule{
 					}
 					if len(missing) > 0 {
 						parts = append(parts, fmt.Sprintf("%d of its %d ready Pods in %s are missing (%s), %s after the EndpointSlices last changed: they get no traffic",
-							len(missing), len(readyHere), zone, examples(missing), humanDuration(inv.CollectedAt.Sub(lastChange))))
+							len(missing), len(readyHere), zone, examples(missing), core.HumanDuration(inv.CollectedAt.Sub(lastChange))))
 					}
 					neg := inventory.LastSegment(b.Group)
 					p.Report(inspect.Finding{

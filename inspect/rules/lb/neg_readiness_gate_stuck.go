@@ -79,7 +79,7 @@ func checkGatedPods(p *inspect.Pass, n core.NEGServing) {
 				reason = string(cond.Status) + " " + cond.Reason
 			}
 			stuck = append(stuck, m.Name)
-			stuckWhy = append(stuckWhy, fmt.Sprintf("%s (%s, created %s ago)", m.Name, reason, humanDuration(age)))
+			stuckWhy = append(stuckWhy, fmt.Sprintf("%s (%s, created %s ago)", m.Name, reason, core.HumanDuration(age)))
 			pods = append(pods, map[string]any{"pod": m.Name, "reason": reason, "created": m.CreationTimestamp.UTC().Format(time.RFC3339)})
 		}
 	}

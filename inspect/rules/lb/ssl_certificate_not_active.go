@@ -93,10 +93,10 @@ var SSLCertificateNotActive = &inspect.Rule{
 			msg := fmt.Sprintf("Google-managed certificate %s, %s, is %s", cert.Name, serving, cert.Managed.Status)
 			switch {
 			case aged && attached != nil:
-				msg += fmt.Sprintf(" %s after it was given to %s %s (%s at %s)", humanDuration(age), attachedKind(attached.Resource),
+				msg += fmt.Sprintf(" %s after it was given to %s %s (%s at %s)", core.HumanDuration(age), attachedKind(attached.Resource),
 					inventory.LastSegment(attached.Resource), attached.Method, attached.At.UTC().Format(time.RFC3339))
 			case aged:
-				msg += fmt.Sprintf(" %s after its creation", humanDuration(age))
+				msg += fmt.Sprintf(" %s after its creation", core.HumanDuration(age))
 			}
 			if len(whys) > 0 {
 				msg += ": " + strings.Join(whys, "; ")

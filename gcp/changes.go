@@ -65,12 +65,11 @@ func (c *collector) collectChanges(ctx context.Context) {
 	scope := inventory.ProjectScope(c.opts.Project)
 	cov := inventory.Coverage{Source: inventory.AuditChanges, Scope: scope, Status: inventory.StatusOK}
 	defer func() { c.cover(cov) }()
-	until := c.collectedAt
-	if until.IsZero() {
-		cov.Status, cov.Error = inventory.StatusUnknown, "the recording has no collection time, so the window of changes to read is unknown"
+	since, until, unknown := c.window(c.opts.Changes, "changes")
+	if unknown != "" {
+		cov.Status, cov.Error = inventory.StatusUnknown, unknown
 		return
 	}
-	since := until.Add(-c.opts.Changes)
 	svc, err := logging.NewService(ctx, c.clientOptions(recording.APILogging, c.opts.LoggingEndpoint, DefaultLoggingEndpoint)...)
 	if err != nil {
 		cov.Status, cov.Error = inventory.StatusError, c.errorText(err)

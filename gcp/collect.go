@@ -159,6 +159,15 @@ func (o Options) skip(source inventory.Source) (string, bool) {
 	return reason, ok
 }
 
+// window is the d before the run's collection time; unknown says why
+// there is none (a recording without a collection time).
+func (c *collector) window(d time.Duration, what string) (since, until time.Time, unknown string) {
+	if c.collectedAt.IsZero() {
+		return time.Time{}, time.Time{}, "the recording has no collection time, so the window of " + what + " to read is unknown"
+	}
+	return c.collectedAt.Add(-d), c.collectedAt, ""
+}
+
 // coverCancelled records sources the run asked for but never began
 // because it ran out of time: gaps, never "nothing there".
 func (c *collector) coverCancelled(ctx context.Context, sources ...inventory.Source) {
@@ -611,13 +620,4 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
-}
-
-func containsString(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
 }

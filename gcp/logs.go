@@ -102,13 +102,11 @@ func (c *collector) collectLogs(ctx context.Context, hcReady <-chan struct{}) {
 		c.cover(inventory.Coverage{Source: inventory.LoggingRequests, Scope: inventory.ProjectScope(c.opts.Project), Status: inventory.StatusError, Error: c.errorText(err)})
 		return
 	}
-	until := c.collectedAt
-	if until.IsZero() {
-		c.cover(inventory.Coverage{Source: inventory.LoggingRequests, Scope: inventory.ProjectScope(c.opts.Project), Status: inventory.StatusUnknown,
-			Error: "the recording has no collection time, so the window of logs to read is unknown"})
+	since, until, unknown := c.window(window, "logs")
+	if unknown != "" {
+		c.cover(inventory.Coverage{Source: inventory.LoggingRequests, Scope: inventory.ProjectScope(c.opts.Project), Status: inventory.StatusUnknown, Error: unknown})
 		return
 	}
-	since := until.Add(-window)
 	logs := &inventory.Logs{Since: since, Until: until, Requests: map[string][]inventory.RequestFailures{}, CappedRequests: map[string]bool{},
 		Probes: map[string][]inventory.ProbeResult{}}
 	scope := inventory.ProjectScope(c.opts.Project)

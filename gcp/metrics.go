@@ -71,13 +71,12 @@ func (c *collector) collectMetrics(ctx context.Context) {
 	scope := inventory.ProjectScope(c.opts.Project)
 	cov := inventory.Coverage{Source: inventory.MonitoringTraffic, Scope: scope, Status: inventory.StatusOK}
 	defer func() { c.cover(cov) }()
-	until := c.collectedAt
-	if until.IsZero() {
-		cov.Status, cov.Error = inventory.StatusUnknown, "the recording has no collection time, so the window of metrics to read is unknown"
+	window := c.opts.Metrics
+	since, until, unknown := c.window(window, "metrics")
+	if unknown != "" {
+		cov.Status, cov.Error = inventory.StatusUnknown, unknown
 		return
 	}
-	window := c.opts.Metrics
-	since := until.Add(-window)
 	c.mu.Lock()
 	types := map[string]bool{}
 	for _, bs := range c.compute.BackendServices {

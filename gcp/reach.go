@@ -229,9 +229,6 @@ type reached struct {
 	client *kubeClient
 	access inventory.ClusterAccess
 	probe  *probeAnswer
-	// err is the API server's rejection of lbdiag's credentials (401),
-	// when that ended the search.
-	err error
 }
 
 // reach tries the cluster's paths in order (or the one --cluster-endpoint
@@ -262,8 +259,7 @@ func (c *collector) reach(ctx context.Context, cl *inventory.Cluster) reached {
 			case res == inventory.ReachOK:
 				out.client, out.probe, out.access.Via, out.access.Endpoint = client, probe, p.via, p.endpoint
 				done = true
-			case stop:
-				out.err = errors.New(detail)
+			case stop: // the API server rejected lbdiag's credentials
 				done = true
 			}
 		}

@@ -1,6 +1,7 @@
 package gcp
 
 import (
+	"slices"
 	"sync"
 
 	"golang.org/x/oauth2"
@@ -23,7 +24,7 @@ func (t *TokenMemo) Token() (*oauth2.Token, error) {
 	tok, err := t.src.Token()
 	if err == nil && tok != nil {
 		t.mu.Lock()
-		if !containsString(t.got, tok.AccessToken) {
+		if !slices.Contains(t.got, tok.AccessToken) {
 			t.got = append(t.got, tok.AccessToken)
 		}
 		t.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -132,7 +133,7 @@ func CollectTrace(ctx context.Context, opts Options, scope TraceScope) (*invento
 	var gmu sync.Mutex
 	var bwg sync.WaitGroup
 	for _, fr := range frs {
-		if !containsString(chosen, fr.SelfLink) {
+		if !slices.Contains(chosen, fr.SelfLink) {
 			continue
 		}
 		bwg.Add(1)

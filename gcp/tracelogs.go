@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,15 +40,19 @@ func frontendLogType(fr *compute.ForwardingRule) string {
 func (c *collector) collectTraceLogs(ctx context.Context, traced *url.URL, chosen []string) {
 	scope := inventory.ProjectScope(c.opts.Project)
 	cov := inventory.Coverage{Source: inventory.LoggingRequests, Scope: scope, Status: inventory.StatusOK}
-	until := c.collectedAt
-	since := until.Add(-c.opts.Logs)
+	since, until, unknown := c.window(c.opts.Logs, "logs")
+	if unknown != "" {
+		cov.Status, cov.Error = inventory.StatusUnknown, unknown
+		c.cover(cov)
+		return
+	}
 	ts := since.UTC().Format(time.RFC3339)
 	c.mu.Lock()
 	var names, types []string
 	seenType := map[string]bool{}
 	for _, fr := range c.compute.ForwardingRules {
 		t := frontendLogType(fr)
-		if !containsString(chosen, fr.SelfLink) || t == "" {
+		if !slices.Contains(chosen, fr.SelfLink) || t == "" {
 			continue
 		}
 		names = append(names, fr.Name)

@@ -21,10 +21,9 @@ import (
 // (name and --project only). The legacy service-controller writes the
 // same message with reason LoadBalancerManualChange.
 const (
-	ReasonXPN                 = "XPN"
-	ReasonManualChange        = "LoadBalancerManualChange"
-	xpnPrefix                 = "Firewall change required by security admin: `"
-	AnnSuppressFirewallXPNErr = "networking.gke.io/suppress-firewall-xpn-error"
+	ReasonXPN          = "XPN"
+	ReasonManualChange = "LoadBalancerManualChange"
+	xpnPrefix          = "Firewall change required by security admin: `"
 )
 
 // FirewallChange is the firewall rule change an XPN event asks for.

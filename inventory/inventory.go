@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -456,14 +457,14 @@ func (f Focus) Includes(owner string) bool {
 	}
 	kind, ref, _ := strings.Cut(owner, " ")
 	ns, _, _ := strings.Cut(ref, "/")
-	if containsString(f.Namespaces, ns) {
+	if slices.Contains(f.Namespaces, ns) {
 		return true
 	}
 	switch kind {
 	case "Ingress":
-		return containsString(f.Ingresses, ref)
+		return slices.Contains(f.Ingresses, ref)
 	case "Gateway":
-		return containsString(f.Gateways, ref)
+		return slices.Contains(f.Gateways, ref)
 	}
 	return false
 }
@@ -492,7 +493,7 @@ func (f Focus) Services(cl *Cluster) map[string]bool {
 		}
 	}
 	for i := range cl.Services {
-		if containsString(f.Namespaces, cl.Services[i].Namespace) {
+		if slices.Contains(f.Namespaces, cl.Services[i].Namespace) {
 			out[cl.Services[i].Namespace+"/"+cl.Services[i].Name] = true
 		}
 	}

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/lbdiag/lbdiag/gke"
@@ -27,7 +28,7 @@ func ScopedKey(path string) string {
 func ServingBackendServices(cl *Cluster) map[string][]string {
 	out := map[string][]string{}
 	add := func(key, owner string) {
-		if key != "" && !containsString(out[key], owner) {
+		if key != "" && !slices.Contains(out[key], owner) {
 			out[key] = append(out[key], owner)
 		}
 	}
@@ -52,13 +53,4 @@ func ServingBackendServices(cl *Cluster) map[string][]string {
 		}
 	}
 	return out
-}
-
-func containsString(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
 }

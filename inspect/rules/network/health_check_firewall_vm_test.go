@@ -82,14 +82,18 @@ func (l vmLB) inventory() *inventory.Inventory {
 			}
 		}
 	}
+	// Copies: a rule may be shared by parallel cases.
+	var vpc []*compute.Firewall
 	for _, r := range l.vpc {
+		r := *r
 		r.Network = ruletest.ComputeBase + ruletest.Project + "/global/networks/prod-vpc"
 		r.Direction = "INGRESS"
 		r.SelfLink = ruletest.G("global/firewalls/" + r.Name)
+		vpc = append(vpc, &r)
 	}
-	c.Firewalls = l.vpc
+	c.Firewalls = vpc
 	if l.effective != nil {
-		l.effective.Firewalls = l.vpc
+		l.effective.Firewalls = vpc
 		c.EffectiveFirewalls = map[string]*compute.NetworksGetEffectiveFirewallsResponse{vmNet: l.effective}
 		inv.Coverage = append(inv.Coverage, inventory.Coverage{Source: inventory.ComputeEffectiveFirewalls, Scope: vmNet, Status: inventory.StatusOK})
 	}

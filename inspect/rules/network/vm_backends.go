@@ -104,8 +104,8 @@ func vmChecks(p *inspect.Pass, proxy bool) []vmCheck {
 		held := map[string]map[*compute.Instance]bool{} // by check
 		var order []string
 		// add puts one instance of a group into the check of its port.
-		add := func(proxy bool, port int, what, group string, in *compute.Instance, sources, subnets []string, network string) {
-			key := fmt.Sprintf("%t/%d/%s", proxy, port, network)
+		add := func(port int, what, group string, in *compute.Instance, sources, subnets []string, network string) {
+			key := fmt.Sprintf("%d/%s", port, network)
 			c := checks[key]
 			if c == nil {
 				c = &vmCheck{bs: bs, hc: hc, network: network, port: port, portWhat: what, proxy: proxy, sources: sources, subnets: subnets}
@@ -175,7 +175,7 @@ func vmChecks(p *inspect.Pass, proxy bool) []vmCheck {
 				for _, e := range eps {
 					// A port the group does not define is health-check-port-mismatch's case.
 					if port, what, ok := vmProbePort(probe, bs, ig, neg, e.st); ok {
-						add(false, port, what, rel, e.in, vmHealthSources(bs), nil, network)
+						add(port, what, rel, e.in, vmHealthSources(bs), nil, network)
 					}
 				}
 				continue
@@ -189,7 +189,7 @@ func vmChecks(p *inspect.Pass, proxy bool) []vmCheck {
 			}
 			for _, e := range eps {
 				if port, what, ok := vmProbePort(core.Probe{Spec: "SERVING"}, bs, ig, neg, e.st); ok {
-					add(true, port, what, rel, e.in, ranges, names, network)
+					add(port, what, rel, e.in, ranges, names, network)
 				}
 			}
 		}

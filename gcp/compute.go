@@ -47,59 +47,27 @@ func (g *pageGuard) next(token string) error {
 	return nil
 }
 
-// listFunc reads one page of a Compute Engine list, from token.
-type listFunc[P any] func(ctx context.Context, s *compute.Service, project, token string) (P, error)
-
-// listAll reads every page of a list and returns the items ingest finds
-// in each. A repeated page token or more than maxComputePages pages stop
-// it with an error.
-func listAll[P any, T any](ctx context.Context, s *compute.Service, project string, list listFunc[P], ingest func(P) []T) ([]T, error) {
-	var out []T
-	seen := map[string]bool{}
-	token := ""
-	for n := 0; ; n++ {
-		if n == maxComputePages {
-			return out, fmt.Errorf("the list did not end after %d pages: it was stopped", maxComputePages)
-		}
-		page, err := list(ctx, s, project, token)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, ingest(page)...)
-		token = nextPageToken(page)
-		if token == "" {
-			return out, nil
-		}
-		if seen[token] {
-			return out, errRepeatedPageToken
-		}
-		seen[token] = true
-	}
-}
-
-// tokenPager is a list call that can start from a page token.
-type tokenPager[C any] interface{ PageToken(string) C }
-
-// page sets the page token of a list call, unless it is the first page:
-// the first request carries no pageToken at all.
-func page[C tokenPager[C]](call C, token string) C {
-	if token == "" {
-		return call
-	}
-	return call.PageToken(token)
-}
-
 // nextPageToken reads the NextPageToken field every Compute Engine list
 // answer has.
-func nextPageToken(page any) string {
-	v := reflect.ValueOf(page)
+func nextPageToken(page any) string { return stringField(page, "NextPageToken") }
+
+// selfLinkOf reads the SelfLink field every Compute Engine resource has.
+func selfLinkOf(item any) string { return stringField(item, "SelfLink") }
+
+// stringField reads the string field name of a struct or a pointer to
+// one ("" when it has none).
+func stringField(x any, name string) string {
+	v := reflect.ValueOf(x)
 	if v.Kind() == reflect.Pointer {
 		if v.IsNil() {
 			return ""
 		}
 		v = v.Elem()
 	}
-	if f := v.FieldByName("NextPageToken"); f.IsValid() && f.Kind() == reflect.String {
+	if v.Kind() != reflect.Struct {
+		return ""
+	}
+	if f := v.FieldByName(name); f.IsValid() && f.Kind() == reflect.String {
 		return f.String()
 	}
 	return ""
@@ -215,7 +183,7 @@ type computeTask struct {
 // task builds a computeTask that lists a collection and stores it with set.
 func task[P any, T any](source inventory.Source, list listFunc[P], ingest func(P) []T, set func(c *inventory.Compute, items []T)) computeTask {
 	return computeTask{source: source, run: func(ctx context.Context, svc *compute.Service, project string) (func(*inventory.Compute), error) {
-		items, err := listAll(ctx, svc, project, list, ingest)
+		items, err := listSplit(ctx, svc, project, list, ingest)
 		if err != nil {
 			return nil, err
 		}
@@ -225,60 +193,60 @@ func task[P any, T any](source inventory.Source, list listFunc[P], ingest func(P
 
 // projectTasks are the collections read from the inspected project.
 var projectTasks = []computeTask{
-	task(inventory.ComputeBackendServices, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.BackendServiceAggregatedList, error) {
-		return page(s.BackendServices.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeBackendServices, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.BackendServiceAggregatedList, error) {
+		return page(s.BackendServices.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestBackendServices, func(c *inventory.Compute, v []*compute.BackendService) {
 		c.BackendServices = append(c.BackendServices, v...)
 	}),
-	task(inventory.ComputeForwardingRules, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.ForwardingRuleAggregatedList, error) {
-		return page(s.ForwardingRules.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeForwardingRules, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.ForwardingRuleAggregatedList, error) {
+		return page(s.ForwardingRules.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestForwardingRules, func(c *inventory.Compute, v []*compute.ForwardingRule) {
 		c.ForwardingRules = append(c.ForwardingRules, v...)
 	}),
-	task(inventory.ComputeNEGs, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.NetworkEndpointGroupAggregatedList, error) {
-		return page(s.NetworkEndpointGroups.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeNEGs, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.NetworkEndpointGroupAggregatedList, error) {
+		return page(s.NetworkEndpointGroups.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestNEGs, func(c *inventory.Compute, v []*compute.NetworkEndpointGroup) { c.NEGs = append(c.NEGs, v...) }),
 	subnetworksTask,
-	task(inventory.ComputeSecurityPolicies, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.SecurityPoliciesAggregatedList, error) {
-		return page(s.SecurityPolicies.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeSecurityPolicies, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.SecurityPoliciesAggregatedList, error) {
+		return page(s.SecurityPolicies.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestSecurityPolicies, func(c *inventory.Compute, v []*compute.SecurityPolicy) {
 		c.SecurityPolicies = append(c.SecurityPolicies, v...)
 	}),
-	task(inventory.ComputeHealthChecks, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.HealthChecksAggregatedList, error) {
-		return page(s.HealthChecks.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeHealthChecks, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.HealthChecksAggregatedList, error) {
+		return page(s.HealthChecks.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestHealthChecks, func(c *inventory.Compute, v []*compute.HealthCheck) { c.HealthChecks = append(c.HealthChecks, v...) }),
-	task(inventory.ComputeURLMaps, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.UrlMapsAggregatedList, error) {
-		return page(s.UrlMaps.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeURLMaps, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.UrlMapsAggregatedList, error) {
+		return page(s.UrlMaps.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestURLMaps, func(c *inventory.Compute, v []*compute.UrlMap) { c.URLMaps = append(c.URLMaps, v...) }),
-	task(inventory.ComputeTargetHTTPProxies, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.TargetHttpProxyAggregatedList, error) {
-		return page(s.TargetHttpProxies.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeTargetHTTPProxies, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.TargetHttpProxyAggregatedList, error) {
+		return page(s.TargetHttpProxies.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestTargetHTTPProxies, func(c *inventory.Compute, v []*compute.TargetHttpProxy) {
 		c.TargetHTTPProxies = append(c.TargetHTTPProxies, v...)
 	}),
-	task(inventory.ComputeTargetHTTPSProxies, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.TargetHttpsProxyAggregatedList, error) {
-		return page(s.TargetHttpsProxies.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeTargetHTTPSProxies, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.TargetHttpsProxyAggregatedList, error) {
+		return page(s.TargetHttpsProxies.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestTargetHTTPSProxies, func(c *inventory.Compute, v []*compute.TargetHttpsProxy) {
 		c.TargetHTTPSProxies = append(c.TargetHTTPSProxies, v...)
 	}),
-	task(inventory.ComputeSSLCertificates, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.SslCertificateAggregatedList, error) {
-		return page(s.SslCertificates.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeSSLCertificates, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.SslCertificateAggregatedList, error) {
+		return page(s.SslCertificates.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestSSLCertificates, func(c *inventory.Compute, v []*compute.SslCertificate) {
 		c.SSLCertificates = append(c.SSLCertificates, v...)
 	}),
-	task(inventory.ComputeAddresses, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.AddressAggregatedList, error) {
-		return page(s.Addresses.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeAddresses, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.AddressAggregatedList, error) {
+		return page(s.Addresses.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestAddresses, func(c *inventory.Compute, v []*compute.Address) { c.Addresses = append(c.Addresses, v...) }),
-	task(inventory.ComputeInstanceGroups, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.InstanceGroupAggregatedList, error) {
-		return page(s.InstanceGroups.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeInstanceGroups, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.InstanceGroupAggregatedList, error) {
+		return page(s.InstanceGroups.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestInstanceGroups, func(c *inventory.Compute, v []*compute.InstanceGroup) {
 		c.InstanceGroups = append(c.InstanceGroups, v...)
 	}),
-	task(inventory.ComputeInstances, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.InstanceAggregatedList, error) {
-		return page(s.Instances.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeInstances, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.InstanceAggregatedList, error) {
+		return page(s.Instances.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestInstances, func(c *inventory.Compute, v []*compute.Instance) { c.Instances = append(c.Instances, v...) }),
 	firewallsTask,
-	task(inventory.ComputeTargetSSLProxies, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.TargetSslProxyList, error) {
-		return page(s.TargetSslProxies.List(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeTargetSSLProxies, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.TargetSslProxyList, error) {
+		return page(s.TargetSslProxies.List(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestTargetSSLProxies, func(c *inventory.Compute, v []*compute.TargetSslProxy) {
 		c.TargetSSLProxies = append(c.TargetSSLProxies, v...)
 	}),
@@ -292,20 +260,20 @@ var projectTasks = []computeTask{
 		}
 		return func(c *inventory.Compute) { c.Project = p }, nil
 	}},
-	task(inventory.ComputeRegions, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.RegionList, error) {
-		return page(s.Regions.List(p).MaxResults(pageSize).Fields("items(name,status,quotas)", "nextPageToken"), tok).Context(ctx).Do()
+	task(inventory.ComputeRegions, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.RegionList, error) {
+		return page(s.Regions.List(p).MaxResults(pageSize).Fields("items(name,status,quotas)", "nextPageToken"), filter, tok).Context(ctx).Do()
 	}, IngestRegions, func(c *inventory.Compute, v []*compute.Region) { c.Regions = append(c.Regions, v...) }),
-	task(inventory.ComputeNetworks, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.NetworkList, error) {
-		return page(s.Networks.List(p).MaxResults(pageSize), tok).Context(ctx).Do()
+	task(inventory.ComputeNetworks, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.NetworkList, error) {
+		return page(s.Networks.List(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 	}, IngestNetworks, func(c *inventory.Compute, v []*compute.Network) { c.Networks = append(c.Networks, v...) }),
 }
 
-var subnetworksTask = task(inventory.ComputeSubnetworks, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.SubnetworkAggregatedList, error) {
-	return page(s.Subnetworks.AggregatedList(p).MaxResults(pageSize), tok).Context(ctx).Do()
+var subnetworksTask = task(inventory.ComputeSubnetworks, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.SubnetworkAggregatedList, error) {
+	return page(s.Subnetworks.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 }, IngestSubnetworks, func(c *inventory.Compute, v []*compute.Subnetwork) { c.Subnetworks = append(c.Subnetworks, v...) })
 
-var firewallsTask = task(inventory.ComputeFirewalls, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.FirewallList, error) {
-	return page(s.Firewalls.List(p).MaxResults(pageSize), tok).Context(ctx).Do()
+var firewallsTask = task(inventory.ComputeFirewalls, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.FirewallList, error) {
+	return page(s.Firewalls.List(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 }, IngestFirewalls, func(c *inventory.Compute, v []*compute.Firewall) { c.Firewalls = append(c.Firewalls, v...) })
 
 // hostProjectTasks are the collections read from a Shared VPC host project.

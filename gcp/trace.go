@@ -254,12 +254,8 @@ func (t *tracer) listForwardingRules(ctx context.Context, addresses []string) {
 	}
 	filter := strings.Join(terms, " OR ")
 	list := func(filter string) ([]*compute.ForwardingRule, error) {
-		return listAll(ctx, t.svc, project, func(ctx context.Context, s *compute.Service, p, tok string) (*compute.ForwardingRuleAggregatedList, error) {
-			call := s.ForwardingRules.AggregatedList(p).MaxResults(pageSize)
-			if filter != "" {
-				call = call.Filter(filter)
-			}
-			return page(call, tok).Context(ctx).Do()
+		return listAll(ctx, t.svc, project, filter, func(ctx context.Context, s *compute.Service, p, filter, tok string) (*compute.ForwardingRuleAggregatedList, error) {
+			return page(s.ForwardingRules.AggregatedList(p).MaxResults(pageSize), filter, tok).Context(ctx).Do()
 		}, IngestForwardingRules)
 	}
 	frs, err := list(filter)

@@ -78,7 +78,7 @@ func newBaseTransport() http.RoundTripper {
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   16,
+		MaxIdleConnsPerHost:   DefaultConcurrency,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 60 * time.Second,
@@ -86,21 +86,23 @@ func newBaseTransport() http.RoundTripper {
 }
 
 // limiter returns the limiter of an API in this run's project: MaxQPS
-// requests per second to Compute Engine and GKE (burst DefaultBurst), 50
-// to each cluster; Concurrency calls in flight each.
+// requests per second to Compute Engine and GKE (burst BurstFor(MaxQPS)),
+// Concurrency calls in flight each; 50 a second to each cluster, with
+// kubeConcurrency in flight.
 func (c *collector) limiter(api string) *Limiter {
 	c.lmu.Lock()
 	defer c.lmu.Unlock()
 	if l, ok := c.limiters[api]; ok {
 		return l
 	}
-	qps, burst := c.opts.MaxQPS, DefaultBurst
+	qps := c.opts.MaxQPS
 	if qps <= 0 {
 		qps = DefaultMaxQPS
 	}
+	burst, inflight := BurstFor(qps), c.opts.concurrency()
 	switch {
 	case strings.HasPrefix(api, "kubernetes/"):
-		qps, burst = 50, 50
+		qps, burst, inflight = 50, 50, c.opts.kubeConcurrency()
 	case api == recording.APILogging:
 		// Cloud Logging allows about 60 entries.list calls a minute.
 		qps, burst = 1, 5
@@ -108,7 +110,7 @@ func (c *collector) limiter(api string) *Limiter {
 			qps = c.opts.LoggingQPS
 		}
 	}
-	l := NewLimiter(qps, burst, c.opts.concurrency())
+	l := NewLimiter(qps, burst, inflight)
 	c.limiters[api] = l
 	return l
 }

@@ -39,14 +39,33 @@ const (
 )
 
 // DefaultMaxQPS is the default request rate to each Google API, per
-// project: 20 a second, with a burst of DefaultBurst. Compute Engine counts
-// read requests per project and minute (by default about 1,500): the burst
-// plus 20 a second for a minute is at most 200 + 60 × 20 = 1,400, under
-// it in any minute, leaving room for other tools. Kubernetes API servers get
-// 50 a second each.
+// project: 15 a second, after a burst of BurstFor(15) = 500. Compute Engine
+// counts read requests per project and minute (by default about 1,500):
+// a token bucket lets through at most its burst plus a minute of its rate
+// in any 60 seconds, 500 + 60 × 15 = 1,400, under the quota in any minute
+// and leaving room for other tools. The burst is large so that a big
+// project's first few hundred reads (a large project's lists and its
+// health budget) are not paced at all: they take as long as the API takes
+// to answer them. Kubernetes API servers get 50 a second each.
 const (
-	DefaultMaxQPS = 20
-	DefaultBurst  = 200
+	DefaultMaxQPS = 15
+	DefaultBurst  = 500
+)
+
+// BurstFor is the burst of a rate of qps requests a second: a third of a
+// minute's worth (DefaultBurst at DefaultMaxQPS). At most qps × (100/3 +
+// 60), about 93 × qps, requests go out in any minute.
+func BurstFor(qps float64) int {
+	return max(1, int(qps*100/3+0.5))
+}
+
+// DefaultConcurrency is how many calls to a Google API are in flight at
+// once, by default; DefaultKubeConcurrency how many to one cluster's API
+// server. At half a second an answer, 96 calls in flight are 192 a second:
+// the rate limit, not the wait for answers, bounds a run.
+const (
+	DefaultConcurrency     = 96
+	DefaultKubeConcurrency = 8
 )
 
 // Options configure one collection.
@@ -69,7 +88,9 @@ type Options struct {
 	CallLog *recording.CallLog
 	// Retry bounds retries; the zero value means DefaultRetryPolicy.
 	Retry RetryPolicy
-	// Concurrency bounds the calls in flight per API (default 8).
+	// Concurrency bounds the calls in flight to each Google API (default
+	// DefaultConcurrency); each cluster's API server gets at most
+	// DefaultKubeConcurrency, or Concurrency when it is lower.
 	Concurrency int
 	// MaxQPS is the request rate to each Google API (default
 	// DefaultMaxQPS).
@@ -201,7 +222,11 @@ func (o Options) concurrency() int {
 	if o.Concurrency > 0 {
 		return o.Concurrency
 	}
-	return 8
+	return DefaultConcurrency
+}
+
+func (o Options) kubeConcurrency() int {
+	return min(o.concurrency(), DefaultKubeConcurrency)
 }
 
 func (o Options) kubePageSize() int {

@@ -110,7 +110,55 @@ func redactPrincipals(v any) {
 // false when the body is not JSON (it is then left for the decoder to
 // refuse).
 func RedactAnswer(body []byte) ([]byte, bool) {
+	if !mayNeedRedaction(body) {
+		if json.Valid(body) {
+			return body, true
+		}
+		return nil, false
+	}
 	return redact(body, "")
+}
+
+// redactionKeys are the keys and the value redactObject and redactValue
+// act on, quoted as JSON spells them. An answer that holds none of them,
+// and spells no ASCII character as an escape (which could hide one), is
+// kept as it is: redacting it would decode and encode it again for
+// nothing, as for nearly every Compute Engine page.
+var redactionKeys = [][]byte{
+	[]byte(`"data"`), []byte(`"stringData"`), []byte(`"binaryData"`), []byte(`"image"`),
+	[]byte(`"preStop"`), []byte(`"postStart"`), []byte(`"livenessProbe"`), []byte(`"readinessProbe"`), []byte(`"startupProbe"`),
+	[]byte(`"annotations"`), []byte(`"logName"`), []byte(`"involvedObject"`), []byte(`compute#metadata`),
+	[]byte(`"nodeConfig"`), []byte(`"config"`), []byte(`"nodeConfigDefaults"`), []byte(`"masterAuth"`),
+	[]byte(`"env"`), []byte(`"customRequestHeaders"`), []byte(`"customResponseHeaders"`), []byte(`"headers"`), []byte(`"httpHeaders"`),
+}
+
+// mayNeedRedaction reports whether body holds a key redaction acts on, or
+// an escape that could spell one.
+func mayNeedRedaction(body []byte) bool {
+	for _, k := range redactionKeys {
+		if bytes.Contains(body, k) {
+			return true
+		}
+	}
+	// \uXXXX spelling a printable ASCII character other than the <, > and
+	// & that encoders escape for HTML.
+	for rest := body; ; {
+		i := bytes.Index(rest, []byte(`\u`))
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+2:]
+		if len(rest) < 4 {
+			return true
+		}
+		r, err := strconv.ParseUint(string(rest[:4]), 16, 32)
+		if err != nil {
+			return true
+		}
+		if r >= 0x20 && r < 0x80 && r != '<' && r != '>' && r != '&' {
+			return true
+		}
+	}
 }
 
 func redact(body []byte, indent string) ([]byte, bool) {

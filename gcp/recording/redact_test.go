@@ -3,6 +3,10 @@ package recording
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -117,5 +121,70 @@ func TestRedactAuditEntry(t *testing.T) {
 				t.Errorf("%s: kept %s:\n%s", tc.name, r, tc.out)
 			}
 		}
+	}
+}
+
+// TestRedactAnswerShortcut: an answer with no key redaction acts on is
+// kept as it is. Over every recorded body of the fixtures and the
+// gcpdiag corpus, what the shortcut gives decodes to what redacting gives.
+func TestRedactAnswerShortcut(t *testing.T) {
+	t.Parallel()
+	decode := func(b []byte) any {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		return v
+	}
+	kept, redacted := 0, 0
+	walk := func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
+			return err
+		}
+		body, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		full, ok := redact(body, "")
+		got, gotOK := RedactAnswer(body)
+		if ok != gotOK {
+			t.Errorf("%s: RedactAnswer ok = %v, redact ok = %v", path, gotOK, ok)
+			return nil
+		}
+		if !ok {
+			return nil
+		}
+		if mayNeedRedaction(body) {
+			redacted++
+		} else {
+			kept++
+		}
+		if !reflect.DeepEqual(decode(got), decode(full)) {
+			t.Errorf("%s: the shortcut's answer differs from the redacted one", path)
+		}
+		return nil
+	}
+	for _, root := range []string{filepath.Join("..", "..", "fixtures"), filepath.Join("..", "testdata", "gcpdiag-corpus")} {
+		if err := filepath.WalkDir(root, walk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d bodies kept as they are, %d redacted", kept, redacted)
+	if kept == 0 || redacted == 0 {
+		t.Fatalf("%d bodies kept, %d redacted: the test compares nothing", kept, redacted)
+	}
+	// A key spelled with escapes is redacted all the same.
+	for _, in := range []string{`{"items":[{"\u0064ata":{"k":"SECRET"}}]}`, `{"kind":"compute\u0023metadata","items":[{"key":"k","value":"SECRET"}]}`} {
+		out, ok := RedactAnswer([]byte(in))
+		if !ok || bytes.Contains(out, []byte("SECRET")) {
+			t.Errorf("RedactAnswer(%s) = %s", in, out)
+		}
+	}
+	// HTML escapes, as Go's encoder writes them, do not.
+	in := []byte(`{"description":"\u003cb\u003e \u0026ServiceBackendPort"}`)
+	if mayNeedRedaction(in) {
+		t.Errorf("%s needs no redaction", in)
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lbdiag/lbdiag/inventory"
@@ -146,7 +148,7 @@ type Pass struct {
 	rule      *Rule
 	findings  []Finding
 	skipped   []inventory.Coverage
-	shared    map[any]any
+	shared    *derivedSet
 
 	judged       map[Resource]bool
 	judgedOrder  []Resource
@@ -183,24 +185,46 @@ func NewDerived[T any](name string, build func(p *Pass) T) *Derived[T] {
 func (d *Derived[T]) Name() string { return d.name }
 
 // Of returns the run's value, building it on first use. The reads its
-// build found unknown count for every rule that uses it.
+// build found unknown count for every rule that uses it. Rules run side
+// by side: the first to ask builds it, the others wait for it.
 func (d *Derived[T]) Of(p *Pass) T {
-	if e, ok := p.shared[d].(derivedEntry); ok {
-		for _, u := range e.unknown {
-			p.noteUnknown(u.source, u.scope)
-		}
-		return e.value.(T)
-	}
-	p.captures = append(p.captures, nil)
-	v := d.build(p)
-	n := len(p.captures) - 1
-	unknown := p.captures[n]
-	p.captures = p.captures[:n]
-	p.shared[d] = derivedEntry{value: v, unknown: unknown}
-	for _, u := range unknown {
+	slot := p.shared.slot(d)
+	slot.once.Do(func() {
+		p.captures = append(p.captures, nil)
+		v := d.build(p)
+		n := len(p.captures) - 1
+		slot.entry = derivedEntry{value: v, unknown: p.captures[n]}
+		p.captures = p.captures[:n]
+	})
+	for _, u := range slot.entry.unknown {
 		p.noteUnknown(u.source, u.scope)
 	}
-	return v
+	return slot.entry.value.(T)
+}
+
+// derivedSet holds a run's derived data, for rules that run side by side.
+type derivedSet struct {
+	mu    sync.Mutex
+	slots map[any]*derivedSlot
+}
+
+type derivedSlot struct {
+	once  sync.Once
+	entry derivedEntry
+}
+
+func (s *derivedSet) slot(key any) *derivedSlot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.slots == nil {
+		s.slots = map[any]*derivedSlot{}
+	}
+	sl, ok := s.slots[key]
+	if !ok {
+		sl = &derivedSlot{}
+		s.slots[key] = sl
+	}
+	return sl
 }
 
 // CouldNotCheck records that the rule could not decide in scope, and why:
@@ -247,24 +271,73 @@ type Result struct {
 // (errors first), rule, and resource.
 func Run(inv *inventory.Inventory, rules []*Rule) Result {
 	var res Result
-	shared := map[any]any{}
-	for _, r := range rules {
+	shared := &derivedSet{}
+	// The rules run side by side, one per CPU (they only read the
+	// inventory); their results are joined in the rules' order, so the
+	// result does not depend on which finished first.
+	type outcome struct {
+		ran      bool
+		fs       []Finding
+		skipped  []inventory.Coverage
+		check    Check
+		verdicts []Verdict
+		err      error
+	}
+	out := make([]outcome, len(rules))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(rules)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				o := &out[i]
+				o.ran = true
+				o.fs, o.skipped, o.check, o.verdicts, o.err = runOne(inv, rules[i], shared)
+			}
+		}()
+	}
+	for i, r := range rules {
 		if r.WholeProject && inv.Partial {
 			continue
 		}
-		fs, skipped, check, verdicts, err := runOne(inv, r, shared)
-		res.Failures = append(res.Failures, skipped...)
-		res.Checks = append(res.Checks, check)
-		res.Verdicts = append(res.Verdicts, verdicts...)
-		if err != nil {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	// Each rule's verdicts are joined once: appended rule by rule, the
+	// slice would grow by doubling to hundreds of thousands on a big
+	// project, copied at each step.
+	var perRule [][]Verdict
+	for i, r := range rules {
+		o := &out[i]
+		if !o.ran {
+			continue
+		}
+		res.Failures = append(res.Failures, o.skipped...)
+		res.Checks = append(res.Checks, o.check)
+		perRule = append(perRule, o.verdicts)
+		if o.err != nil {
 			res.Failures = append(res.Failures, inventory.Coverage{
 				Source: inventory.Source("inspect." + r.ID), Scope: inventory.ProjectScope(inv.Project),
-				Status: inventory.StatusError, Error: err.Error(),
+				Status: inventory.StatusError, Error: o.err.Error(),
 				Hint: "this rule crashed, so what it checks is unknown; this is a bug in lbdiag, please report it",
 			})
 			continue
 		}
-		res.Findings = append(res.Findings, fs...)
+		res.Findings = append(res.Findings, o.fs...)
+		*o = outcome{}
+	}
+	n := 0
+	for _, v := range perRule {
+		n += len(v)
+	}
+	if n > 0 {
+		res.Verdicts = make([]Verdict, 0, n)
+	}
+	for i, v := range perRule {
+		res.Verdicts = append(res.Verdicts, v...)
+		perRule[i] = nil
 	}
 	res.Findings = attach(res.Findings)
 	reportPassed(res.Findings, res.Verdicts)
@@ -400,7 +473,7 @@ func attach(fs []Finding) []Finding {
 	return out
 }
 
-func runOne(inv *inventory.Inventory, r *Rule, shared map[any]any) (fs []Finding, skipped []inventory.Coverage, check Check, verdicts []Verdict, err error) {
+func runOne(inv *inventory.Inventory, r *Rule, shared *derivedSet) (fs []Finding, skipped []inventory.Coverage, check Check, verdicts []Verdict, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("rule %s panicked: %v\n%s", r.ID, v, debug.Stack())

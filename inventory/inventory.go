@@ -383,9 +383,11 @@ func EventReporter(e *corev1.Event) string {
 
 // Workload is a Deployment, StatefulSet or DaemonSet and its Pod template.
 type Workload struct {
-	Kind     string
-	Meta     metav1.ObjectMeta
-	Template corev1.PodTemplateSpec
+	Kind string
+	// Meta and Template point into the cluster's objects: a copy of each
+	// workload would double what the index holds.
+	Meta     *metav1.ObjectMeta
+	Template *corev1.PodTemplateSpec
 }
 
 // clusterIndex is derived from a cluster's objects on first use: lookups
@@ -407,14 +409,17 @@ func (c *Cluster) index() *clusterIndex {
 			s := &c.Services[i]
 			x.services[s.Namespace+"/"+s.Name] = s
 		}
-		for _, d := range c.Deployments {
-			x.workloads[d.Namespace] = append(x.workloads[d.Namespace], Workload{Kind: "Deployment", Meta: d.ObjectMeta, Template: d.Spec.Template})
+		for i := range c.Deployments {
+			d := &c.Deployments[i]
+			x.workloads[d.Namespace] = append(x.workloads[d.Namespace], Workload{Kind: "Deployment", Meta: &d.ObjectMeta, Template: &d.Spec.Template})
 		}
-		for _, s := range c.StatefulSets {
-			x.workloads[s.Namespace] = append(x.workloads[s.Namespace], Workload{Kind: "StatefulSet", Meta: s.ObjectMeta, Template: s.Spec.Template})
+		for i := range c.StatefulSets {
+			s := &c.StatefulSets[i]
+			x.workloads[s.Namespace] = append(x.workloads[s.Namespace], Workload{Kind: "StatefulSet", Meta: &s.ObjectMeta, Template: &s.Spec.Template})
 		}
-		for _, d := range c.DaemonSets {
-			x.workloads[d.Namespace] = append(x.workloads[d.Namespace], Workload{Kind: "DaemonSet", Meta: d.ObjectMeta, Template: d.Spec.Template})
+		for i := range c.DaemonSets {
+			d := &c.DaemonSets[i]
+			x.workloads[d.Namespace] = append(x.workloads[d.Namespace], Workload{Kind: "DaemonSet", Meta: &d.ObjectMeta, Template: &d.Spec.Template})
 		}
 		c.idx = x
 	})

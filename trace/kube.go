@@ -377,7 +377,7 @@ func (t *tracer) kubeService(bs *compute.BackendService, _ reach, health map[str
 	}
 	t.c.Hops = append(t.c.Hops, t.endpoints(cl, svc, port, h, health))
 	for _, w := range core.WorkloadsOf(cl, svc) {
-		wh := t.hop(w.Kind, w.Meta.Namespace+"/"+w.Meta.Name, "", core.KubeResource(cl, w.Kind, w.Meta), depth+1)
+		wh := t.hop(w.Kind, w.Meta.Namespace+"/"+w.Meta.Name, "", core.KubeResource(cl, w.Kind, *w.Meta), depth+1)
 		wh.Cluster, wh.Branch = h.Cluster, branch
 		wh.Reason = "its Pods match the Service's selector " + selectorText(svc.Spec.Selector)
 		t.c.Hops = append(t.c.Hops, wh)

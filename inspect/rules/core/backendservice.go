@@ -24,12 +24,20 @@ type serviceBackend struct {
 // description names the Service. Backend service names embed the cluster,
 // descriptions do not; the annotations tie both to this cluster.
 func BackendServicesOf(x *Index, cl *inventory.Cluster, svc *corev1.Service) []serviceBackend {
-	if out, ok := x.bsOf[svc]; ok {
+	x.mu.Lock()
+	out, ok := x.bsOf[svc]
+	x.mu.Unlock()
+	if ok {
 		return out
 	}
-	out := backendServicesOf(x, cl, svc)
+	out = backendServicesOf(x, cl, svc)
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	if x.bsOf == nil {
 		x.bsOf = map[*corev1.Service][]serviceBackend{}
+	}
+	if prev, ok := x.bsOf[svc]; ok {
+		return prev
 	}
 	x.bsOf[svc] = out
 	return out

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"sync"
+
 	compute "google.golang.org/api/compute/v1"
 	corev1 "k8s.io/api/core/v1"
 
@@ -27,7 +29,11 @@ type Index struct {
 	// the Ingresses that route to it, in each Ingress class's scope.
 	ingressBS map[string][]string
 	negs      []NEGServing
-	negsDone  bool
+	negsOnce  sync.Once
+	// mu guards the caches below: rules run side by side. A value is
+	// computed outside the lock (computing one may need another) and the
+	// first stored wins; every computation gives the same value.
+	mu sync.Mutex
 	// used caches usedServicePorts per cluster scope.
 	used map[string]map[string][]PortUse
 	// bsOf caches BackendServicesOf per Service (callers must not modify
@@ -91,21 +97,27 @@ var index = inspect.NewDerived("core.index", func(p *inspect.Pass) *Index { retu
 // UsedPorts returns the Service ports the cluster's GKE Ingresses route
 // to, computed once per cluster.
 func (x *Index) UsedPorts(cl *inventory.Cluster) map[string][]PortUse {
+	x.mu.Lock()
+	u, ok := x.used[cl.Scope()]
+	x.mu.Unlock()
+	if ok {
+		return u
+	}
+	u = usedServicePorts(cl)
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	if x.used == nil {
 		x.used = map[string]map[string][]PortUse{}
 	}
-	u, ok := x.used[cl.Scope()]
-	if !ok {
-		u = usedServicePorts(cl)
-		x.used[cl.Scope()] = u
+	if prev, ok := x.used[cl.Scope()]; ok {
+		return prev
 	}
+	x.used[cl.Scope()] = u
 	return u
 }
 
 // negServings returns the Services reached through NEGs, computed once.
 func (x *Index) NEGServings() []NEGServing {
-	if !x.negsDone {
-		x.negs, x.negsDone = computeNEGServings(x), true
-	}
+	x.negsOnce.Do(func() { x.negs = computeNEGServings(x) })
 	return x.negs
 }

@@ -284,7 +284,7 @@ func ownersOf(p *inspect.Pass, bs *compute.BackendService) bsOwnerResources {
 			r := core.KubeResource(cl, "Service", svc.ObjectMeta)
 			out.service = &r
 			for _, w := range core.WorkloadsOf(cl, svc) {
-				out.workloads = append(out.workloads, core.KubeResource(cl, w.Kind, w.Meta))
+				out.workloads = append(out.workloads, core.KubeResource(cl, w.Kind, *w.Meta))
 			}
 		}
 	}

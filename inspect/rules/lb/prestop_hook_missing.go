@@ -24,7 +24,7 @@ var PreStopHookMissing = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		workloadFindings(p, func(n core.NEGServing, w core.Workload) {
-			res := core.KubeResource(n.Cl, w.Kind, w.Meta)
+			res := core.KubeResource(n.Cl, w.Kind, *w.Meta)
 			p.Judge(res)
 			var missing []string
 			for _, c := range w.Template.Spec.Containers {
@@ -45,7 +45,7 @@ var PreStopHookMissing = &inspect.Rule{
 					strings.Join(n.Ingresses, ", "), agree(len(n.Ingresses), "reaches", "reach"), n.Svc.Name),
 				Resource:    res,
 				Evidence:    map[string]any{"containers": missing, "service": n.Svc.Namespace + "/" + n.Svc.Name, "ingresses": n.Ingresses},
-				Remediation: fmt.Sprintf("kubectl patch %s %s -n %s --type strategic -p '%s'", strings.ToLower(w.Kind), w.Meta.Name, w.Meta.Namespace, preStopPatch(missing, need, w.Template)),
+				Remediation: fmt.Sprintf("kubectl patch %s %s -n %s --type strategic -p '%s'", strings.ToLower(w.Kind), w.Meta.Name, w.Meta.Namespace, preStopPatch(missing, need, *w.Template)),
 			})
 		})
 	},

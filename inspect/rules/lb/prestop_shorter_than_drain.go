@@ -41,7 +41,7 @@ var PreStopShorterThanDrain = &inspect.Rule{
 			if !timed {
 				return
 			}
-			res := core.KubeResource(n.Cl, w.Kind, w.Meta)
+			res := core.KubeResource(n.Cl, w.Kind, *w.Meta)
 			p.Judge(res)
 			if len(short) == 0 {
 				return
@@ -51,7 +51,7 @@ var PreStopShorterThanDrain = &inspect.Rule{
 					strings.Join(short, ", "), drain, negDetachLatency, int64(need), strings.Join(forms, "; ")),
 				Resource:    res,
 				Evidence:    map[string]any{"preStop": forms, "drainingTimeoutSec": drain, "requiredSeconds": int64(need), "service": n.Svc.Namespace + "/" + n.Svc.Name},
-				Remediation: fmt.Sprintf("kubectl patch %s %s -n %s --type strategic -p '%s'", strings.ToLower(w.Kind), w.Meta.Name, w.Meta.Namespace, preStopPatch(short, int64(need), w.Template)),
+				Remediation: fmt.Sprintf("kubectl patch %s %s -n %s --type strategic -p '%s'", strings.ToLower(w.Kind), w.Meta.Name, w.Meta.Namespace, preStopPatch(short, int64(need), *w.Template)),
 			})
 		})
 	},

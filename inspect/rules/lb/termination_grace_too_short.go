@@ -22,7 +22,7 @@ var TerminationGraceTooShort = &inspect.Rule{
 	},
 	Check: func(p *inspect.Pass) {
 		workloadFindings(p, func(n core.NEGServing, w core.Workload) {
-			grace, set := core.GracePeriod(w.Template)
+			grace, set := core.GracePeriod(*w.Template)
 			var longest float64
 			var which string
 			timed := false // a hook whose duration lbdiag knows
@@ -36,7 +36,7 @@ var TerminationGraceTooShort = &inspect.Rule{
 			if !timed {
 				return
 			}
-			res := core.KubeResource(n.Cl, w.Kind, w.Meta)
+			res := core.KubeResource(n.Cl, w.Kind, *w.Meta)
 			p.Judge(res)
 			if longest == 0 || float64(grace) >= longest+shutdownMargin {
 				return

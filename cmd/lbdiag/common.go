@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -261,4 +262,31 @@ func (s *sourceFlags) useAPIs(ctx context.Context, env *environment, cfg *run.Co
 	}
 	cfg.TokenSource = gcp.RememberTokens(ts)
 	return nil
+}
+
+// startProfiles starts a CPU profile into cpu and returns the function
+// that stops it and writes a heap profile into heap (either may be "").
+func startProfiles(cpu, heap string) (stop func(), err error) {
+	var cpuFile *os.File
+	if cpu != "" {
+		if cpuFile, err = os.Create(cpu); err != nil {
+			return nil, usagef("--cpu-profile: %v", err)
+		}
+		if err := pprof.StartCPUProfile(cpuFile); err != nil {
+			cpuFile.Close()
+			return nil, usagef("--cpu-profile: %v", err)
+		}
+	}
+	return func() {
+		if cpuFile != nil {
+			pprof.StopCPUProfile()
+			cpuFile.Close()
+		}
+		if heap != "" {
+			if f, err := os.Create(heap); err == nil {
+				pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+		}
+	}, nil
 }

@@ -195,6 +195,8 @@ func (x *computeIndex) aggregated(w http.ResponseWriter, r *http.Request, projec
 		"selfLink": "https://www.googleapis.com/compute/v1/projects/" + project + "/aggregated/" + coll})
 }
 
+var regexTerm = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_.]*) (eq|ne) ("([^"]*)"|\S+)$`)
+
 var filterTerm = regexp.MustCompile(`^\(?\s*([A-Za-z][A-Za-z0-9_.]*)\s*(=|!=)\s*("([^"]*)"|[^\s)]+)\s*\)?$`)
 
 // parseComputeFilter reads a filter of terms "field = value" (or !=),
@@ -202,6 +204,23 @@ var filterTerm = regexp.MustCompile(`^\(?\s*([A-Za-z][A-Za-z0-9_.]*)\s*(=|!=)\s*
 func parseComputeFilter(f string) (func(map[string]any) bool, error) {
 	if strings.TrimSpace(f) == "" {
 		return func(map[string]any) bool { return true }, nil
+	}
+	// The regular-expression form: "field eq RE" or "field ne RE", RE
+	// (RE2, quoted or not) matching the whole field.
+	if m := regexTerm.FindStringSubmatch(strings.TrimSpace(f)); m != nil {
+		expr := m[3]
+		if strings.HasPrefix(expr, `"`) {
+			expr = m[4]
+		}
+		re, err := regexp.Compile("^(?:" + expr + ")$")
+		if err != nil {
+			return nil, err
+		}
+		eq := m[2] == "eq"
+		return func(o map[string]any) bool {
+			v, ok := o[m[1]].(string)
+			return ok && re.MatchString(v) == eq
+		}, nil
 	}
 	type term struct{ field, op, value string }
 	var terms []term

@@ -41,6 +41,8 @@ type inspectFlags struct {
 	ingresses        []string
 	gateways         []string
 	stats            string
+	cpuProfile       string
+	heapProfile      string
 	rules            []string
 	skipRules        []string
 	minSeverity      string
@@ -109,6 +111,10 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.StringVar(&f.resolver, "resolver", "", "resolve certificates' domains and hosts with this DNS server (HOST[:PORT], default port 53) instead of the system's")
 	fl.StringVar(&f.stats, "stats", "", "write the phases' wall and CPU times of a one-project run to this file (for benchmarks)")
 	fl.MarkHidden("stats")
+	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of the run to this file (go tool pprof)")
+	fl.StringVar(&f.heapProfile, "heap-profile", "", "write a heap profile to this file when the run ends, with what the report still holds (go tool pprof)")
+	fl.MarkHidden("cpu-profile")
+	fl.MarkHidden("heap-profile")
 	return cmd
 }
 
@@ -125,6 +131,11 @@ type invocation struct {
 }
 
 func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcome, error) {
+	stop, err := startProfiles(f.cpuProfile, f.heapProfile)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
 	clock, err := newClock(f.now)
 	if err != nil {
 		return nil, err

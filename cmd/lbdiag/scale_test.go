@@ -37,8 +37,15 @@ import (
 //
 //	go test ./cmd/lbdiag -run TestScale -scale S,M,L -latency 0,50ms -health auto,all -v -timeout 120m
 //
-// -mode live,record,replay adds a run with --record and one with --replay
-// of that recording, for their peak memory.
+// A latency "500ms/100ms" delays Compute Engine's and GKE's answers 500 ms
+// and each cluster's 100 ms. -mode live,record,replay adds a run with
+// --record and one with --replay of that recording, for their peak
+// memory; -mode evidence a run with --evidence.
+//
+// BenchmarkScale runs S, M and L at both latency profiles and reports
+// each run's wall time, reads and peak memory:
+//
+//	go test ./cmd/lbdiag -run '^$' -bench Scale -benchtime 1x
 //
 // Without flags (as CI runs it) it runs S and M at 0 latency with the
 // default settings and fails when a scale's request count grows beyond
@@ -47,10 +54,12 @@ var (
 	scaleFlag   = flag.String("scale", "S,M", "scales to run: S, M, L")
 	latencyFlag = flag.String("latency", "0", "latencies injected per request, comma separated")
 	healthFlag  = flag.String("health", "auto", "--health modes to run, comma separated")
-	modeFlag    = flag.String("mode", "live", "live, or live,record,replay: also run with --record, then --replay of that recording")
+	modeFlag    = flag.String("mode", "live", "live, or live,record,replay: also run with --record, then --replay of that recording; evidence: with --evidence")
 	updateScale = flag.Bool("update-scale", false, "rewrite testdata/scale-requests.json")
 	logsFlag    = flag.String("logs", "0", "--logs windows to run, comma separated (0: without --logs)")
 	logsLatency = flag.Duration("logs-latency", 0, "latency of each Cloud Logging answer (default: -latency's)")
+	scaleBinary = flag.String("scale-binary", "", "run this lbdiag executable instead of the one built from this tree (to compare builds)")
+	profileDir  = flag.String("profile-dir", "", "write each run's CPU and heap profiles into this directory (--cpu-profile, --heap-profile)")
 )
 
 // scaleSpec is a synthetic project: clusters, Ingresses (each with two
@@ -211,13 +220,15 @@ func (y synth) computeLists() map[string]computeList {
 // Kubernetes API server per cluster, each answer delayed by latency, every
 // request counted.
 type scaleFake struct {
-	y         synth
-	latency   time.Duration
-	compute   *httptest.Server
-	container *httptest.Server
-	logging   *httptest.Server
-	kube      []*httptest.Server
-	counts    sync.Map // category -> *atomic.Int64
+	y       synth
+	latency time.Duration
+	// kubeLatency delays each cluster's answers.
+	kubeLatency time.Duration
+	compute     *httptest.Server
+	container   *httptest.Server
+	logging     *httptest.Server
+	kube        []*httptest.Server
+	counts      sync.Map // category -> *atomic.Int64
 	// logs is the Cloud Logging API: every tenth backend service failed
 	// 30 times in the last hour, and each of those has an endpoint whose
 	// probes time out.
@@ -226,11 +237,47 @@ type scaleFake struct {
 	// byName indexes the objects for gets (a trace).
 	indexOnce sync.Once
 	byName    map[string]int
+	// The objects, generated once: the fake's CPU is the test process's,
+	// and on a small machine it competes with the run it measures.
+	listsOnce sync.Once
+	lists     map[string]computeList
+	filtered  sync.Map // collection|filter -> []int
+	kubeCache sync.Map // cluster|resource -> []any
+	firewalls []any
+	// timeline is when each request came, with -profile-dir.
+	tmu      sync.Mutex
+	started  time.Time
+	timeline []string
+}
+
+// computeLists are the synthetic project's lists, each item generated
+// once.
+func (f *scaleFake) computeLists() map[string]computeList {
+	f.listsOnce.Do(func() {
+		f.lists = map[string]computeList{}
+		for coll, l := range f.y.computeLists() {
+			scopes, objs := make([]string, l.count), make([]map[string]any, l.count)
+			for k := range l.count {
+				scopes[k], objs[k] = l.item(k)
+			}
+			l.item = func(k int) (string, map[string]any) { return scopes[k], objs[k] }
+			f.lists[coll] = l
+		}
+		for k := 0; k < f.y.s.firewall; k++ {
+			f.firewalls = append(f.firewalls, f.y.firewall(k))
+		}
+	})
+	return f.lists
 }
 
 func (f *scaleFake) count(cat string) {
 	v, _ := f.counts.LoadOrStore(cat, new(atomic.Int64))
 	v.(*atomic.Int64).Add(1)
+	if *profileDir != "" {
+		f.tmu.Lock()
+		f.timeline = append(f.timeline, fmt.Sprintf("%.3f %s", time.Since(f.started).Seconds(), cat))
+		f.tmu.Unlock()
+	}
 }
 
 func (f *scaleFake) get(cat string) int64 {
@@ -241,13 +288,21 @@ func (f *scaleFake) get(cat string) int64 {
 	return v.(*atomic.Int64).Load()
 }
 
-func newScaleFake(t testing.TB, s scaleSpec, latency time.Duration) *scaleFake {
-	f := &scaleFake{y: synth{s}, latency: latency}
+func newScaleFake(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration) *scaleFake {
+	f := &scaleFake{y: synth{s}, latency: latency, kubeLatency: kubeLatency}
 	f.compute = serveHTTP(t, http.HandlerFunc(f.serveCompute))
 	for cl := 0; cl < s.clusters; cl++ {
 		f.kube = append(f.kube, serveTLS(t, f.serveKube(cl)))
 	}
 	f.container = serveHTTP(t, http.HandlerFunc(f.serveContainer))
+	// Everything the fake serves is generated before a run starts, so that
+	// the run's time is lbdiag's.
+	f.computeLists()
+	for cl := range s.clusters {
+		for _, res := range []string{"ingresses", "services", "deployments", "endpointslices", "nodes"} {
+			f.kubeCache.Store(fmt.Sprint(cl, "|", res), f.kubeObjects(cl, res))
+		}
+	}
 	f.logs = fakelogging.New(scaleProject, f.y.logEntries())
 	f.logsLatency = latency
 	if *logsLatency > 0 {
@@ -302,11 +357,8 @@ func (f *scaleFake) serveCompute(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.HasSuffix(path, "getEffectiveFirewalls") {
 		f.count("compute")
-		var fws []any
-		for k := 0; k < f.y.s.firewall; k++ {
-			fws = append(fws, f.y.firewall(k))
-		}
-		writeJSON(w, map[string]any{"firewalls": fws})
+		f.computeLists()
+		writeJSON(w, map[string]any{"firewalls": f.firewalls})
 		return
 	}
 	f.count("compute")
@@ -323,23 +375,30 @@ func (f *scaleFake) serveCompute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	coll := strings.TrimPrefix(strings.TrimPrefix(path, "aggregated/"), "global/")
-	lists := f.y.computeLists()
+	f.count("chain " + coll + "|" + q.Get("filter"))
+	lists := f.computeLists()
 	l, ok := lists[coll]
 	if filter := q.Get("filter"); ok && filter != "" {
-		// A filtered list: the items that pass, paged the same way.
-		match, err := parseComputeFilter(filter)
-		if err != nil {
-			writeGoogleError(w, http.StatusBadRequest, "invalid", "Invalid value for field 'filter': '"+filter+"'.")
-			return
-		}
-		var keep []int
-		for k := 0; k < l.count; k++ {
-			if _, o := l.item(k); match(o) {
-				keep = append(keep, k)
+		if keep, done := f.filtered.Load(coll + "|" + filter); done {
+			item, keep := l.item, keep.([]int)
+			l.count, l.item = len(keep), func(k int) (string, map[string]any) { return item(keep[k]) }
+		} else {
+			// A filtered list: the items that pass, paged the same way.
+			match, err := parseComputeFilter(filter)
+			if err != nil {
+				writeGoogleError(w, http.StatusBadRequest, "invalid", "Invalid value for field 'filter': '"+filter+"'.")
+				return
 			}
+			var keep []int
+			for k := 0; k < l.count; k++ {
+				if _, o := l.item(k); match(o) {
+					keep = append(keep, k)
+				}
+			}
+			f.filtered.Store(coll+"|"+filter, keep)
+			item := l.item
+			l.count, l.item = len(keep), func(k int) (string, map[string]any) { return item(keep[k]) }
 		}
-		item := l.item
-		l.count, l.item = len(keep), func(k int) (string, map[string]any) { return item(keep[k]) }
 	}
 	if !ok {
 		// Every other list is empty.
@@ -385,7 +444,7 @@ var scalePath = regexp.MustCompile(`^(global|regions/[^/]+|zones/[^/]+)/([A-Za-z
 func (f *scaleFake) object(coll, scope, name string) map[string]any {
 	f.indexOnce.Do(func() {
 		f.byName = map[string]int{}
-		for c, l := range f.y.computeLists() {
+		for c, l := range f.computeLists() {
 			for k := 0; k < l.count; k++ {
 				sc, o := l.item(k)
 				f.byName[c+"|"+sc+"|"+o["name"].(string)] = k
@@ -396,7 +455,7 @@ func (f *scaleFake) object(coll, scope, name string) map[string]any {
 	if !ok {
 		return nil
 	}
-	_, o := f.y.computeLists()[coll].item(at)
+	_, o := f.computeLists()[coll].item(at)
 	return o
 }
 
@@ -475,7 +534,7 @@ func (f *scaleFake) kubeObjects(cl int, resource string) []any {
 
 func (f *scaleFake) serveKube(cl int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(f.latency)
+		time.Sleep(f.kubeLatency)
 		f.count("kubernetes")
 		if r.URL.Query().Get("continue") != "" {
 			f.count("kubernetes pages")
@@ -486,7 +545,12 @@ func (f *scaleFake) serveKube(cl int) http.Handler {
 			writeJSON(w, map[string]any{"kind": "Namespace", "apiVersion": "v1", "metadata": map[string]any{"name": "kube-system", "uid": f.y.ksUID(cl)}})
 			return
 		}
-		all := f.kubeObjects(cl, resource)
+		key := fmt.Sprint(cl, "|", resource)
+		cached, ok := f.kubeCache.Load(key)
+		if !ok {
+			cached, _ = f.kubeCache.LoadOrStore(key, f.kubeObjects(cl, resource))
+		}
+		all := cached.([]any)
 		start, _ := strconv.Atoi(r.URL.Query().Get("continue"))
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 		if limit == 0 {
@@ -506,35 +570,54 @@ func (f *scaleFake) serveKube(cl int) http.Handler {
 }
 
 // bound is the least wall time the run can take: the longest chain of
-// dependent requests times the latency, or every request to Compute Engine
-// (lists, pages and getHealth) paced by the limiter at gcp.DefaultMaxQPS
-// after its burst of gcp.DefaultBurst, whichever is longer.
+// dependent requests times its latency (a list's chain is its unfiltered
+// pages and then its longest filtered chain, as the run made them), or
+// the backend service list's chain and then every Compute Engine request,
+// paced by the limiter at gcp.DefaultMaxQPS after its burst of
+// gcp.DefaultBurst and gcp.DefaultConcurrency at a time, whichever is
+// longer.
 func (f *scaleFake) bound(computeCalls, healthCalls int64) (time.Duration, string) {
 	pages := func(n, size int) int { return max(1, int(math.Ceil(float64(n)/float64(size)))) }
+	chains := map[string]int{} // collection -> its chain, as the run made it
+	filtered := map[string]int64{}
+	f.counts.Range(func(k, v any) bool {
+		coll, filter, ok := strings.Cut(strings.TrimPrefix(k.(string), "chain "), "|")
+		if !ok || !strings.HasPrefix(k.(string), "chain ") {
+			return true
+		}
+		n := v.(*atomic.Int64).Load()
+		if filter == "" {
+			chains[coll] += int(n)
+		} else if n > filtered[coll] {
+			filtered[coll] = n
+		}
+		return true
+	})
 	chain, name := 0, ""
-	for coll, l := range f.y.computeLists() {
-		if p := pages(l.count, 500); p > chain {
-			chain, name = p, "compute "+coll+" ("+strconv.Itoa(p)+" pages)"
+	for coll, n := range chains {
+		if n += int(filtered[coll]); n > chain {
+			chain, name = n, fmt.Sprintf("compute %s (%d requests)", coll, n)
 		}
 	}
-	// GKE list, then a cluster's first Ingress page, then its longest list.
-	kubeChain := 2 + pages(2*f.y.s.ingresses/f.y.s.clusters, 500)
-	if kubeChain > chain {
-		chain, name = kubeChain, fmt.Sprintf("clusters.list, then a cluster's Ingresses and Services (%d requests)", kubeChain)
-	}
 	listBound := time.Duration(chain) * f.latency
-	bsPages := pages(f.y.services(), 500)
+	// GKE list, then a cluster's first Ingress page, then its longest list.
+	kubeChain := 1 + pages(2*f.y.s.ingresses/f.y.s.clusters, 500)
+	if kb := f.latency + time.Duration(kubeChain)*f.kubeLatency; kb > listBound {
+		listBound, name = kb, fmt.Sprintf("clusters.list, then a cluster's Ingresses and Services (%d requests)", kubeChain)
+	}
+	bsChain := chains["backendServices"] + int(filtered["backendServices"])
 	total := computeCalls + healthCalls
 	paced := time.Duration(float64(max(0, total-gcp.DefaultBurst)) / gcp.DefaultMaxQPS * float64(time.Second))
-	if healthBound := time.Duration(bsPages)*f.latency + paced; healthBound > listBound {
-		return healthBound, fmt.Sprintf("%d Compute Engine calls (%d getHealth) at %d a second after a burst of %d", total, healthCalls, gcp.DefaultMaxQPS, gcp.DefaultBurst)
+	inflight := time.Duration(total) * f.latency / gcp.DefaultConcurrency
+	if healthBound := time.Duration(bsChain)*f.latency + max(paced, inflight); healthBound > listBound {
+		return healthBound, fmt.Sprintf("%d Compute Engine calls (%d getHealth), %d at a time, at %d a second after a burst of %d", total, healthCalls, gcp.DefaultConcurrency, gcp.DefaultMaxQPS, gcp.DefaultBurst)
 	}
 	return listBound, name
 }
 
 type scaleResult struct {
 	scale, health, mode, logs          string
-	latency                            time.Duration
+	latency, kubeLatency               time.Duration
 	exit                               int
 	wall, bound                        time.Duration
 	chain                              string
@@ -542,18 +625,23 @@ type scaleResult struct {
 	logging                            int64
 	rssMB                              float64
 	collectCPU, rulesCPU, rulesWall    float64
+	collectWall                        float64
 	findings, gaps                     int
 }
 
 // runScale runs the binary once. mode "record" records into recDir,
-// "replay" replays it.
-func runScale(t *testing.T, s scaleSpec, latency time.Duration, health, logs, mode, recDir string) scaleResult {
-	f := newScaleFake(t, s, latency)
+// "replay" replays it, "evidence" writes an evidence bundle.
+func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, health, logs, mode, recDir string) scaleResult {
+	f := newScaleFake(t, s, latency, kubeLatency)
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")
 	os.WriteFile(tokenFile, []byte(testToken), 0o600)
 	statsFile := filepath.Join(dir, "stats.json")
-	cmd := exec.Command(binary, "inspect", "--project", scaleProject, "--compute-endpoint", f.compute.URL+"/compute/v1/",
+	bin := binary
+	if *scaleBinary != "" {
+		bin = *scaleBinary
+	}
+	cmd := exec.Command(bin, "inspect", "--project", scaleProject, "--compute-endpoint", f.compute.URL+"/compute/v1/",
 		"--container-endpoint", f.container.URL+"/", "--access-token-file", tokenFile, "--now", "2026-11-30T12:00:00Z",
 		"--format", "json", "--health", health, "--stats", statsFile, "--timeout", "60m", "--no-dns")
 	if logs != "0" {
@@ -562,16 +650,33 @@ func runScale(t *testing.T, s scaleSpec, latency time.Duration, health, logs, mo
 	switch mode {
 	case "record":
 		cmd.Args = append(cmd.Args, "--record", recDir)
+	case "evidence":
+		cmd.Args = append(cmd.Args, "--evidence", filepath.Join(dir, "evidence.tar.gz"))
 	case "replay":
-		cmd.Args = []string{binary, "inspect", "--replay", recDir, "--now", "2026-11-30T12:00:00Z",
+		cmd.Args = []string{bin, "inspect", "--replay", recDir, "--now", "2026-11-30T12:00:00Z",
 			"--format", "json", "--health", health, "--stats", statsFile}
+	}
+	if *profileDir != "" {
+		base := filepath.Join(*profileDir, fmt.Sprintf("%s-%s-%s", s.name, strings.ReplaceAll(latencyName(latency, kubeLatency), "/", "-"), mode))
+		cmd.Args = append(cmd.Args, "--cpu-profile", base+".cpu.pprof", "--heap-profile", base+".heap.pprof")
 	}
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GCE_METADATA_HOST=127.0.0.1:9"}
-	var out strings.Builder
-	cmd.Stdout = &out
+	// The Go runtime's settings pass through, to measure them.
+	for _, k := range []string{"GODEBUG", "GOGC", "GOMEMLIMIT", "GOMAXPROCS"} {
+		if v, ok := os.LookupEnv(k); ok {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	var out, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &stderr
 	start := time.Now()
+	f.started = start
 	err := cmd.Run()
+	if *profileDir != "" {
+		os.WriteFile(filepath.Join(*profileDir, fmt.Sprintf("%s-%s-%s.timeline", s.name, strings.ReplaceAll(latencyName(latency, kubeLatency), "/", "-"), mode)), []byte(strings.Join(f.timeline, "\n")), 0o644)
+		os.WriteFile(filepath.Join(*profileDir, fmt.Sprintf("%s-%s-%s.stderr", s.name, strings.ReplaceAll(latencyName(latency, kubeLatency), "/", "-"), mode)), []byte(stderr.String()), 0o644)
+	}
 	wall := time.Since(start)
 	exit := 0
 	if ee, ok := err.(*exec.ExitError); ok {
@@ -579,7 +684,7 @@ func runScale(t *testing.T, s scaleSpec, latency time.Duration, health, logs, mo
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	res := scaleResult{scale: s.name, health: health, logs: logs, mode: mode, latency: latency, exit: exit, wall: wall,
+	res := scaleResult{scale: s.name, health: health, logs: logs, mode: mode, latency: latency, kubeLatency: kubeLatency, exit: exit, wall: wall,
 		compute: f.get("compute"), pages: f.get("compute pages"), health_: f.get("getHealth"), kube: f.get("kubernetes"), gke: f.get("container"), logging: f.get("logging")}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		res.rssMB = float64(ru.Maxrss) / 1024
@@ -590,6 +695,7 @@ func runScale(t *testing.T, s scaleSpec, latency time.Duration, health, logs, mo
 	var stats map[string]float64
 	if b, err := os.ReadFile(statsFile); err == nil && json.Unmarshal(b, &stats) == nil {
 		res.collectCPU, res.rulesCPU, res.rulesWall = stats["collectCPUSeconds"], stats["rulesCPUSeconds"], stats["rulesWallSeconds"]
+		res.collectWall = stats["collectWallSeconds"]
 	}
 	var rep struct {
 		Findings []any
@@ -620,15 +726,15 @@ func TestScale(t *testing.T) {
 			t.Fatalf("no scale %q", name)
 		}
 		for _, ls := range strings.Split(*latencyFlag, ",") {
-			lat, err := time.ParseDuration(strings.TrimSpace(ls))
+			lat, kubeLat, err := parseLatency(ls)
 			if err != nil {
-				t.Fatalf("latency %q: %v", ls, err)
+				t.Fatal(err)
 			}
 			for _, h := range strings.Split(*healthFlag, ",") {
 				for _, logs := range strings.Split(*logsFlag, ",") {
 					recDir := filepath.Join(t.TempDir(), "recording")
 					for _, mode := range strings.Split(*modeFlag, ",") {
-						r := runScale(t, s, lat, strings.TrimSpace(h), strings.TrimSpace(logs), strings.TrimSpace(mode), recDir)
+						r := runScale(t, s, lat, kubeLat, strings.TrimSpace(h), strings.TrimSpace(logs), strings.TrimSpace(mode), recDir)
 						if r.exit != report.ExitOK && r.exit != report.ExitFindings {
 							t.Errorf("%s %s %s %s: exit %d, an incomplete report (%d gaps)", r.scale, r.latency, r.health, r.mode, r.exit, r.gaps)
 						}
@@ -639,16 +745,16 @@ func TestScale(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "| scale | latency | --health | --logs | mode | exit | lists (pages) | getHealth | Kubernetes | entries.list | findings | wall | bound | wall/bound | longest chain | peak RSS | CPU collect | CPU rules (wall) |\n")
+	fmt.Fprintf(&b, "| scale | latency | --health | --logs | mode | exit | lists (pages) | getHealth | Kubernetes | entries.list | findings | wall | bound | wall/bound | longest chain | peak RSS | collect wall (CPU) | rules wall (CPU) |\n")
 	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		ratio := "—"
 		if r.bound > 0 {
 			ratio = fmt.Sprintf("%.2f", r.wall.Seconds()/r.bound.Seconds())
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %d (%d) | %d | %d | %d | %d | %.1f s | %.1f s | %s | %s | %.0f MB | %.1f s | %.2f s (%.2f s) |\n",
-			r.scale, r.latency, r.health, r.logs, r.mode, r.exit, r.compute-r.pages+r.gke, r.pages, r.health_, r.kube, r.logging, r.findings, r.wall.Seconds(), r.bound.Seconds(),
-			ratio, r.chain, r.rssMB, r.collectCPU, r.rulesCPU, r.rulesWall)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %d (%d) | %d | %d | %d | %d | %.1f s | %.1f s | %s | %s | %.0f MB | %.1f s (%.1f s) | %.2f s (%.2f s) |\n",
+			r.scale, latencyName(r.latency, r.kubeLatency), r.health, r.logs, r.mode, r.exit, r.compute-r.pages+r.gke, r.pages, r.health_, r.kube, r.logging, r.findings, r.wall.Seconds(), r.bound.Seconds(),
+			ratio, r.chain, r.rssMB, r.collectWall, r.collectCPU, r.rulesWall, r.rulesCPU)
 	}
 	t.Logf("synthetic projects on %d CPUs (%s/%s):\n%s", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, b.String())
 
@@ -707,7 +813,7 @@ func TestScaleTrace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := newScaleFake(t, s, lat)
+			f := newScaleFake(t, s, lat, lat)
 			dir := t.TempDir()
 			tokenFile := filepath.Join(dir, "token")
 			os.WriteFile(tokenFile, []byte(testToken), 0o600)
@@ -751,4 +857,70 @@ func TestScaleTrace(t *testing.T) {
 		}
 	}
 	t.Logf("lbdiag trace on %d CPUs:\n%s", runtime.NumCPU(), b.String())
+}
+
+// parseLatency reads a latency of the -latency flag: "50ms" for every
+// answer, "500ms/100ms" for Compute Engine's and GKE's, then each
+// cluster's.
+func parseLatency(s string) (google, kube time.Duration, err error) {
+	g, k, two := strings.Cut(strings.TrimSpace(s), "/")
+	if google, err = time.ParseDuration(g); err != nil {
+		return 0, 0, fmt.Errorf("latency %q: %v", s, err)
+	}
+	kube = google
+	if two {
+		if kube, err = time.ParseDuration(k); err != nil {
+			return 0, 0, fmt.Errorf("latency %q: %v", s, err)
+		}
+	}
+	return google, kube, nil
+}
+
+func latencyName(google, kube time.Duration) string {
+	if google == kube {
+		return google.String()
+	}
+	return google.String() + "/" + kube.String()
+}
+
+// BenchmarkScale runs the built binary on S, M and L at 50 ms an answer,
+// and at 500 ms a Compute Engine or GKE answer and 100 ms a Kubernetes
+// one; at L also with --logs 1h and --evidence. Each run reports its wall
+// time, its reads (Compute Engine lists and pages, getHealth, Kubernetes)
+// and the process's peak resident memory:
+//
+//	go test ./cmd/lbdiag -run '^$' -bench Scale -benchtime 1x -timeout 60m
+func BenchmarkScale(b *testing.B) {
+	type run struct{ scale, latency, logs, mode string }
+	var runs []run
+	for _, lat := range []string{"50ms", "500ms/100ms"} {
+		for _, sc := range []string{"S", "M", "L"} {
+			runs = append(runs, run{sc, lat, "0", "live"})
+		}
+		runs = append(runs, run{"L", lat, "1h", "evidence"})
+	}
+	for _, r := range runs {
+		name := r.scale + "/" + strings.ReplaceAll(r.latency, "/", "-")
+		if r.mode != "live" {
+			name += "/logs-evidence"
+		}
+		b.Run(name, func(b *testing.B) {
+			lat, kubeLat, err := parseLatency(r.latency)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				res := runScale(b, scaleSpecs[r.scale], lat, kubeLat, "auto", r.logs, r.mode, "")
+				if res.exit != report.ExitOK && res.exit != report.ExitFindings {
+					b.Fatalf("exit %d, an incomplete report (%d gaps)", res.exit, res.gaps)
+				}
+				b.ReportMetric(res.wall.Seconds(), "wall-s")
+				b.ReportMetric(float64(res.compute+res.gke), "compute-reads")
+				b.ReportMetric(float64(res.health_), "getHealth")
+				b.ReportMetric(float64(res.kube), "kube-reads")
+				b.ReportMetric(res.rssMB, "peak-RSS-MB")
+				b.ReportMetric(float64(res.findings), "findings")
+			}
+		})
+	}
 }

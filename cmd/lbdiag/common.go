@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -265,8 +266,9 @@ func (s *sourceFlags) useAPIs(ctx context.Context, env *environment, cfg *run.Co
 }
 
 // startProfiles starts a CPU profile into cpu and returns the function
-// that stops it and writes a heap profile into heap (either may be "").
-func startProfiles(cpu, heap string) (stop func(), err error) {
+// that stops it, writes a heap profile into heap and adds the process's
+// peak resident memory to the stats file (any may be "").
+func startProfiles(cpu, heap, stats string) (stop func(), err error) {
 	var cpuFile *os.File
 	if cpu != "" {
 		if cpuFile, err = os.Create(cpu); err != nil {
@@ -288,5 +290,37 @@ func startProfiles(cpu, heap string) (stop func(), err error) {
 				f.Close()
 			}
 		}
+		if stats != "" {
+			addPeakRSS(stats)
+		}
 	}, nil
+}
+
+// addPeakRSS adds to a stats file the process's peak resident memory so
+// far (Linux's VmHWM, in MB), once the run has written its report. The
+// rusage a parent reads after the exit is no measure: on Linux it counts
+// the memory of the process that started lbdiag, as it was at the fork.
+func addPeakRSS(stats string) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	var kb float64
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ = strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+		}
+	}
+	b, err := os.ReadFile(stats)
+	if err != nil || kb == 0 {
+		return
+	}
+	m := map[string]float64{}
+	if json.Unmarshal(b, &m) != nil {
+		return
+	}
+	m["peakRSSMB"] = kb / 1024
+	if out, err := json.Marshal(m); err == nil {
+		os.WriteFile(stats, out, 0o644)
+	}
 }

@@ -131,7 +131,7 @@ type invocation struct {
 }
 
 func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcome, error) {
-	stop, err := startProfiles(f.cpuProfile, f.heapProfile)
+	stop, err := startProfiles(f.cpuProfile, f.heapProfile, f.stats)
 	if err != nil {
 		return nil, err
 	}

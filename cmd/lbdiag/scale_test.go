@@ -696,6 +696,11 @@ func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, hea
 	if b, err := os.ReadFile(statsFile); err == nil && json.Unmarshal(b, &stats) == nil {
 		res.collectCPU, res.rulesCPU, res.rulesWall = stats["collectCPUSeconds"], stats["rulesCPUSeconds"], stats["rulesWallSeconds"]
 		res.collectWall = stats["collectWallSeconds"]
+		// lbdiag's own peak (VmHWM): the rusage above also counts this
+		// test process, as it was when it started lbdiag.
+		if mb, ok := stats["peakRSSMB"]; ok {
+			res.rssMB = mb
+		}
 	}
 	var rep struct {
 		Findings []any
@@ -886,8 +891,8 @@ func latencyName(google, kube time.Duration) string {
 // BenchmarkScale runs the built binary on S, M and L at 50 ms an answer,
 // and at 500 ms a Compute Engine or GKE answer and 100 ms a Kubernetes
 // one; at L also with --logs 1h and --evidence. Each run reports its wall
-// time, its reads (Compute Engine lists and pages, getHealth, Kubernetes)
-// and the process's peak resident memory:
+// time, its reads (list-reads: Compute Engine's and GKE's lists, pages
+// and gets; getHealth; Kubernetes) and its peak resident memory:
 //
 //	go test ./cmd/lbdiag -run '^$' -bench Scale -benchtime 1x -timeout 60m
 func BenchmarkScale(b *testing.B) {
@@ -915,7 +920,7 @@ func BenchmarkScale(b *testing.B) {
 					b.Fatalf("exit %d, an incomplete report (%d gaps)", res.exit, res.gaps)
 				}
 				b.ReportMetric(res.wall.Seconds(), "wall-s")
-				b.ReportMetric(float64(res.compute+res.gke), "compute-reads")
+				b.ReportMetric(float64(res.compute+res.gke), "list-reads")
 				b.ReportMetric(float64(res.health_), "getHealth")
 				b.ReportMetric(float64(res.kube), "kube-reads")
 				b.ReportMetric(res.rssMB, "peak-RSS-MB")

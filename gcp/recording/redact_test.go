@@ -149,11 +149,15 @@ func TestRedactAnswerShortcut(t *testing.T) {
 		}
 		full, ok := redact(body, "")
 		got, gotOK := RedactAnswer(body)
-		if ok != gotOK {
-			t.Errorf("%s: RedactAnswer ok = %v, redact ok = %v", path, gotOK, ok)
+		if !ok {
+			// Not JSON: left for the decoder either way.
+			if gotOK && !bytes.Equal(got, body) {
+				t.Errorf("%s: RedactAnswer changed a body that is not JSON", path)
+			}
 			return nil
 		}
-		if !ok {
+		if !gotOK {
+			t.Errorf("%s: RedactAnswer refused JSON", path)
 			return nil
 		}
 		if mayNeedRedaction(body) {

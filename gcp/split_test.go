@@ -16,6 +16,8 @@ import (
 
 	compute "google.golang.org/api/compute/v1"
 	"google.golang.org/api/option"
+
+	"github.com/lbdiag/lbdiag/gcp/recording"
 )
 
 // negLister serves networkEndpointGroups.aggregatedList as Compute Engine
@@ -348,5 +350,48 @@ func TestNamePiecesPartition(t *testing.T) {
 		if kept != 1 {
 			t.Errorf("%q is kept by %d pieces", n, kept)
 		}
+	}
+}
+
+// TestListSplitReplaysAnUnsplitRecording: a recording made before lists
+// were split holds the list's pages as one chain; replayed, every piece
+// is "not recorded" and the chain goes on from its second page.
+func TestListSplitReplaysAnUnsplitRecording(t *testing.T) {
+	t.Parallel()
+	page := func(from, to int, next string) string {
+		var negs []string
+		for i := from; i < to; i++ {
+			negs = append(negs, fmt.Sprintf(`{"kind":"compute#networkEndpointGroup","name":"neg-%d","selfLink":"https://www.googleapis.com/compute/v1/projects/p/zones/us-central1-a/networkEndpointGroups/neg-%d"}`, i, i))
+		}
+		body := `{"kind":"compute#networkEndpointGroupAggregatedList","items":{"zones/us-central1-a":{"networkEndpointGroups":[` + strings.Join(negs, ",") + `]}}`
+		if next != "" {
+			body += `,"nextPageToken":"` + next + `"`
+		}
+		return body + "}"
+	}
+	path := "/compute/v1/projects/p/aggregated/networkEndpointGroups"
+	rec := recordingOf(t, "p", map[recording.Exchange]string{
+		get("compute", path, "maxResults=500", 200):              page(0, 500, "t1"),
+		get("compute", path, "maxResults=500&pageToken=t1", 200): page(500, 1000, "t2"),
+		get("compute", path, "maxResults=500&pageToken=t2", 200): page(1000, 1200, ""),
+	})
+	svc, err := compute.NewService(context.Background(), option.WithEndpoint("https://compute.googleapis.com/compute/v1/"),
+		option.WithHTTPClient(&http.Client{Transport: rec.Transport("compute")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := listSplit(context.Background(), svc, "p", negTask, IngestNEGs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, n := range got {
+		if seen[n.Name] {
+			t.Errorf("%s read twice", n.Name)
+		}
+		seen[n.Name] = true
+	}
+	if len(seen) != 1200 {
+		t.Errorf("%d NEGs read, want the recording's 1,200", len(seen))
 	}
 }

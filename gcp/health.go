@@ -55,6 +55,9 @@ type healthReader struct {
 	uses       map[string]map[string]string // backend service selfLink -> group -> groupKey
 	fromAnn    map[string]bool              // backend services judged HEALTHY by the annotation and not read
 	offered    bool
+	// byKey indexes the backend service list (backendServices).
+	indexOnce sync.Once
+	byKey     map[string]*compute.BackendService
 }
 
 // healthRead is one getHealth call and its answer.
@@ -134,11 +137,11 @@ func (h *healthReader) readCluster(ctx context.Context, cl *inventory.Cluster) {
 	}
 	focus := h.c.opts.Focus
 	focusedSvcs := focus.Services(cl)
-	h.c.mu.Lock()
+	byKey := h.backendServices()
 	var list []*compute.BackendService
 	owners := map[*compute.BackendService][]string{}
-	for _, bs := range h.c.compute.BackendServices {
-		os, ok := serving[inventory.ScopedKey(bs.SelfLink)]
+	for key, os := range serving {
+		bs, ok := byKey[key]
 		if !ok {
 			continue
 		}
@@ -158,7 +161,9 @@ func (h *healthReader) readCluster(ctx context.Context, cl *inventory.Cluster) {
 			owners[bs] = kept
 		}
 	}
-	h.c.mu.Unlock()
+	// In the order of their selfLinks, whatever order the API listed
+	// them in: the budget's round robin takes them in this order.
+	sort.Slice(list, func(i, j int) bool { return list[i].SelfLink < list[j].SelfLink })
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -183,6 +188,21 @@ func (h *healthReader) readCluster(ctx context.Context, cl *inventory.Cluster) {
 	}
 }
 
+// backendServices indexes the project's backend services by scoped key
+// ("global/backendServices/N"), once the list is in: each cluster looks up
+// the few it serves instead of scanning them all.
+func (h *healthReader) backendServices() map[string]*compute.BackendService {
+	h.indexOnce.Do(func() {
+		h.c.mu.Lock()
+		defer h.c.mu.Unlock()
+		h.byKey = make(map[string]*compute.BackendService, len(h.c.compute.BackendServices))
+		for _, bs := range h.c.compute.BackendServices {
+			h.byKey[inventory.ScopedKey(bs.SelfLink)] = bs
+		}
+	})
+	return h.byKey
+}
+
 // readProject offers the backend groups of every other backend service of
 // the project with a health check and a user: the load balancers no
 // inspected Ingress or Gateway names, GKE's or not. Focus flags and
@@ -203,6 +223,7 @@ func (h *healthReader) readProject(ctx context.Context) {
 		}
 	}
 	h.c.mu.Unlock()
+	sort.Slice(list, func(i, j int) bool { return list[i].SelfLink < list[j].SelfLink })
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, bs := range list {

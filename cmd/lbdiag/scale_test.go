@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"sort"
@@ -243,11 +244,24 @@ type scaleFake struct {
 	lists     map[string]computeList
 	filtered  sync.Map // collection|filter -> []int
 	kubeCache sync.Map // cluster|resource -> []any
+	encoded   sync.Map // object (map pointer) -> json.RawMessage
 	firewalls []any
 	// timeline is when each request came, with -profile-dir.
 	tmu      sync.Mutex
 	started  time.Time
 	timeline []string
+}
+
+// raw is an object encoded, once: the fake serves pages of encoded
+// objects, so that its own CPU time stays small beside lbdiag's.
+func (f *scaleFake) raw(obj map[string]any) json.RawMessage {
+	key := reflect.ValueOf(obj).Pointer()
+	if b, ok := f.encoded.Load(key); ok {
+		return b.(json.RawMessage)
+	}
+	b, _ := json.Marshal(obj)
+	f.encoded.Store(key, json.RawMessage(b))
+	return b
 }
 
 // computeLists are the synthetic project's lists, each item generated
@@ -297,10 +311,22 @@ func newScaleFake(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration)
 	f.container = serveHTTP(t, http.HandlerFunc(f.serveContainer))
 	// Everything the fake serves is generated before a run starts, so that
 	// the run's time is lbdiag's.
-	f.computeLists()
+	for _, l := range f.computeLists() {
+		for k := range l.count {
+			_, o := l.item(k)
+			f.raw(o)
+		}
+	}
+	for _, fw := range f.firewalls {
+		f.raw(fw.(map[string]any))
+	}
 	for cl := range s.clusters {
 		for _, res := range []string{"ingresses", "services", "deployments", "endpointslices", "nodes"} {
-			f.kubeCache.Store(fmt.Sprint(cl, "|", res), f.kubeObjects(cl, res))
+			objs := f.kubeObjects(cl, res)
+			for _, o := range objs {
+				f.raw(o.(map[string]any))
+			}
+			f.kubeCache.Store(fmt.Sprint(cl, "|", res), objs)
 		}
 	}
 	f.logs = fakelogging.New(scaleProject, f.y.logEntries())
@@ -358,7 +384,11 @@ func (f *scaleFake) serveCompute(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(path, "getEffectiveFirewalls") {
 		f.count("compute")
 		f.computeLists()
-		writeJSON(w, map[string]any{"firewalls": f.firewalls})
+		fws := make([]json.RawMessage, len(f.firewalls))
+		for i, fw := range f.firewalls {
+			fws[i] = f.raw(fw.(map[string]any))
+		}
+		writeJSON(w, map[string]any{"firewalls": fws})
 		return
 	}
 	f.count("compute")
@@ -413,10 +443,10 @@ func (f *scaleFake) serveCompute(w http.ResponseWriter, r *http.Request) {
 	end := min(start+500, l.count)
 	body := map[string]any{}
 	if l.aggregated {
-		byScope := map[string][]any{}
+		byScope := map[string][]json.RawMessage{}
 		for k := start; k < end; k++ {
 			scope, obj := l.item(k)
-			byScope[scope] = append(byScope[scope], obj)
+			byScope[scope] = append(byScope[scope], f.raw(obj))
 		}
 		items := map[string]any{}
 		for scope, objs := range byScope {
@@ -424,10 +454,10 @@ func (f *scaleFake) serveCompute(w http.ResponseWriter, r *http.Request) {
 		}
 		body["items"] = items
 	} else {
-		var objs []any
+		objs := []json.RawMessage{}
 		for k := start; k < end; k++ {
 			_, obj := l.item(k)
-			objs = append(objs, obj)
+			objs = append(objs, f.raw(obj))
 		}
 		body["items"] = objs
 	}
@@ -561,9 +591,9 @@ func (f *scaleFake) serveKube(cl int) http.Handler {
 		if end < len(all) {
 			meta["continue"] = strconv.Itoa(end)
 		}
-		items := all[start:end]
-		if items == nil {
-			items = []any{}
+		items := []json.RawMessage{}
+		for _, o := range all[start:end] {
+			items = append(items, f.raw(o.(map[string]any)))
 		}
 		writeJSON(w, map[string]any{"kind": "List", "apiVersion": "v1", "metadata": meta, "items": items})
 	})

@@ -200,12 +200,12 @@ func tryOnce(next http.RoundTripper, req *http.Request, body []byte, timeout tim
 	if err != nil {
 		return nil, err
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	b, err := readBody(resp.Body)
 	resp.Body.Close()
 	if err != nil {
 		return nil, &bodyReadError{err: err}
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.Body = newAnswerBody(b)
 	resp.ContentLength = int64(len(b))
 	return resp, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -190,5 +191,87 @@ func TestRedactAnswerShortcut(t *testing.T) {
 	in := []byte(`{"description":"\u003cb\u003e \u0026ServiceBackendPort"}`)
 	if mayNeedRedaction(in) {
 		t.Errorf("%s needs no redaction", in)
+	}
+}
+
+// TestMayNeedRedactionScansOnce: looking at each run between two quotes
+// once says what searching the body for each quoted key says.
+func TestMayNeedRedactionScansOnce(t *testing.T) {
+	t.Parallel()
+	searchEach := func(body []byte) bool {
+		for k := range redactionKeys {
+			if bytes.Contains(body, []byte(`"`+k+`"`)) {
+				return true
+			}
+		}
+		return false
+	}
+	pieces := []string{`"`, `\"`, `\\`, `:`, `,`, `{`, `}`, `[`, `]`, "data", "image", "imag", "compute#metadata", "env", "envs", "x", " ",
+		"customResponseHeaders", "annotations", "é", `"name"`, `"data"`, `"config`}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 50000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		body := []byte(b.String())
+		if bytes.Contains(body, []byte(`\u`)) {
+			continue
+		}
+		if got, want := mayNeedRedaction(body), searchEach(body); got != want {
+			t.Fatalf("mayNeedRedaction(%s) = %v, searching each key says %v", body, got, want)
+		}
+	}
+}
+
+// TestAppendJSON: what appendJSON writes decodes to the value it was
+// given, strings of every byte and nesting included.
+func TestAppendJSON(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	var gen func(depth int) any
+	gen = func(depth int) any {
+		switch k := rng.IntN(7); {
+		case k == 0 || depth > 3:
+			var b []rune
+			for range rng.IntN(6) {
+				b = append(b, []rune{'"', '\\', '\n', '\t', '\r', 0, 0x1f, 0x7f, 'a', 'é', 0x2028, 0x9b, '<', '&'}[rng.IntN(14)])
+			}
+			return string(b)
+		case k == 1:
+			return json.Number([]string{"0", "-1.5e3", "12345678901234567890", "3.25"}[rng.IntN(4)])
+		case k == 2:
+			return rng.IntN(2) == 0
+		case k == 3:
+			return nil
+		case k == 4:
+			var l []any
+			for range rng.IntN(4) {
+				l = append(l, gen(depth+1))
+			}
+			if l == nil {
+				l = []any{}
+			}
+			return l
+		default:
+			m := map[string]any{}
+			for range rng.IntN(4) {
+				m[gen(9).(string)] = gen(depth + 1)
+			}
+			return m
+		}
+	}
+	for range 5000 {
+		v := gen(0)
+		b := appendJSON(nil, v)
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var got any
+		if err := dec.Decode(&got); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		if !reflect.DeepEqual(got, v) {
+			t.Fatalf("appendJSON(%#v) = %s, decodes to %#v", v, b, got)
+		}
 	}
 }

@@ -279,16 +279,39 @@ func firewallFixFor(name, network string, b blockage, port int) string {
 		name, inventory.LastSegment(network), port, strings.Join(b.blockedRanges(), ","), targetFlag(b.groups), prio, inventory.ProjectOf(network))
 }
 
-// blockageMemo remembers evaluations of one cluster's nodes: many backends
-// share a port.
-type blockageMemo map[string]blockage
+// reach is what a rule checks on a cluster's nodes: that ranges reach
+// port, judged on res.
+type reach struct {
+	res    inspect.Resource
+	ranges []string
+	port   int
+}
 
-func (m blockageMemo) get(sources []string, port int, eval func() blockage) blockage {
-	key := strings.Join(sources, ",") + "/" + strconv.Itoa(port)
-	if b, ok := m[key]; ok {
-		return b
+// clusterReach judges each check on the cluster's nodes. It reads the
+// cluster's firewall and nodes once, and only when there is something to
+// check; when either could not be read it judges nothing (clusterFirewall
+// has noted what is unknown). Checks of the same ranges and port share one
+// evaluation. blocked is called for each check that some nodes refuse.
+func clusterReach[C any](p *inspect.Pass, cl *inventory.Cluster, checks []C, reachOf func(C) reach, blocked func(c C, blk blockage, rules firewall.Rules, nodes []nodeGroup)) {
+	if len(checks) == 0 {
+		return
 	}
-	b := eval()
-	m[key] = b
-	return b
+	rules, nodes, ok := clusterFirewall(p, cl)
+	if !ok {
+		return
+	}
+	memo := map[string]blockage{}
+	for _, c := range checks {
+		r := reachOf(c)
+		p.Judge(r.res)
+		key := strings.Join(r.ranges, ",") + "/" + strconv.Itoa(r.port)
+		blk, ok := memo[key]
+		if !ok {
+			blk = evaluate(rules, nodes, r.ranges, r.port)
+			memo[key] = blk
+		}
+		if len(blk.groups) > 0 {
+			blocked(c, blk, rules, nodes)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/firewall"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -51,22 +52,8 @@ var HealthCheckFirewallMissing = &inspect.Rule{
 				reported[key] = true
 				checks = append(checks, hcCheck{b, port, how})
 			}
-			if len(checks) == 0 {
-				continue
-			}
-			rules, nodes, ok := clusterFirewall(p, cl)
-			if !ok {
-				continue
-			}
-			memo := blockageMemo{}
-			for _, c := range checks {
-				b, port, how := c.b, c.port, c.how
-				res := b.Owner
-				p.Judge(res)
-				blk := memo.get(healthCheckRanges, port, func() blockage { return evaluate(rules, nodes, healthCheckRanges, port) })
-				if len(blk.groups) == 0 {
-					continue
-				}
+			clusterReach(p, cl, checks, func(c hcCheck) reach { return reach{c.b.Owner, healthCheckRanges, c.port} }, func(c hcCheck, blk blockage, rules firewall.Rules, nodes []nodeGroup) {
+				b, port, how, res := c.b, c.port, c.how, c.b.Owner
 				which := core.SortedKeys(blk.blocked)
 				p.Report(inspect.Finding{
 					Key: b.Svc.Namespace + "/" + b.Svc.Name + "/" + strconv.Itoa(port),
@@ -78,7 +65,7 @@ var HealthCheckFirewallMissing = &inspect.Rule{
 						"blocked": blk.blockedRanges(), "instances": blockedInstances(blk), "network": inventory.RelativeName(cl.NetworkURL()), "firewallPoliciesRead": rules.PoliciesKnown},
 					Remediation: firewallFix("allow-health-checks-"+cl.Name()+"-"+strconv.Itoa(port), cl, blk, port),
 				})
-			}
+			})
 		}
 		checkVMBackends(p, false)
 	},

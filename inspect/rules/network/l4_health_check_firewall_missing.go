@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/firewall"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -67,25 +68,14 @@ var L4HealthCheckFirewallMissing = &inspect.Rule{
 				}
 				checks = append(checks, l4Check{s, port, how})
 			}
-			if len(checks) == 0 {
-				continue
-			}
-			rules, nodes, ok := clusterFirewall(p, cl)
-			if !ok {
-				continue
-			}
-			memo := blockageMemo{}
-			for _, c := range checks {
+			clusterReach(p, cl, checks, func(c l4Check) reach {
+				return reach{core.KubeResource(cl, "Service", c.s.Svc.ObjectMeta), l4Ranges(c.s), c.port}
+			}, func(c l4Check, blk blockage, rules firewall.Rules, nodes []nodeGroup) {
 				s, port, how := c.s, c.port, c.how
 				res := core.KubeResource(cl, "Service", s.Svc.ObjectMeta)
-				p.Judge(res)
-				ranges, kind := l4ExternalHCRanges, "external"
+				kind := "external"
 				if s.Internal {
-					ranges, kind = l4InternalHCRanges, "internal"
-				}
-				blk := memo.get(ranges, port, func() blockage { return evaluate(rules, nodes, ranges, port) })
-				if len(blk.groups) == 0 {
-					continue
+					kind = "internal"
 				}
 				which := core.SortedKeys(blk.blocked)
 				p.Report(inspect.Finding{
@@ -97,9 +87,17 @@ var L4HealthCheckFirewallMissing = &inspect.Rule{
 						"network": inventory.RelativeName(cl.NetworkURL()), "firewallPoliciesRead": rules.PoliciesKnown},
 					Remediation: firewallFix("allow-l4-health-checks-"+cl.Name()+"-"+strconv.Itoa(port), cl, blk, port),
 				})
-			}
+			})
 		}
 	},
+}
+
+// l4Ranges are the ranges an L4 load balancer of the Service probes from.
+func l4Ranges(s core.L4Service) []string {
+	if s.Internal {
+		return l4InternalHCRanges
+	}
+	return l4ExternalHCRanges
 }
 
 // kubeProxyHealthPort is the node port GKE's L4 health checks probe for

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lbdiag/lbdiag/gke"
 	"github.com/lbdiag/lbdiag/inspect"
+	"github.com/lbdiag/lbdiag/inspect/firewall"
 	"github.com/lbdiag/lbdiag/inspect/rules/core"
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -79,22 +80,8 @@ var ProxyOnlyFirewallMissing = &inspect.Rule{
 				reported[key] = true
 				checks = append(checks, proxyCheck{b, port, proxyRanges, proxyNames})
 			}
-			if len(checks) == 0 {
-				continue
-			}
-			rules, nodes, ok := clusterFirewall(p, cl)
-			if !ok {
-				continue
-			}
-			memo := blockageMemo{}
-			for _, c := range checks {
-				b, port, proxyRanges := c.b, c.port, c.proxyRanges
-				res := b.Owner
-				p.Judge(res)
-				blk := memo.get(proxyRanges, port, func() blockage { return evaluate(rules, nodes, proxyRanges, port) })
-				if len(blk.groups) == 0 {
-					continue
-				}
+			clusterReach(p, cl, checks, func(c proxyCheck) reach { return reach{c.b.Owner, c.proxyRanges, c.port} }, func(c proxyCheck, blk blockage, rules firewall.Rules, nodes []nodeGroup) {
+				b, port, proxyRanges, res := c.b, c.port, c.proxyRanges, c.b.Owner
 				p.Report(inspect.Finding{
 					Key: b.Svc.Namespace + "/" + b.Svc.Name + "/" + strconv.Itoa(port),
 					Message: fmt.Sprintf("%s %s/%s (class %s) reaches Service %s port %s on Pod port %d, but traffic from the proxy-only subnet %s is not allowed to %d of the cluster's %d nodes: %s%s. Requests time out (504 upstream request timeout)",
@@ -105,7 +92,7 @@ var ProxyOnlyFirewallMissing = &inspect.Rule{
 						"blocked": blk.blockedRanges(), "nodes": countInstances(blk.groups), "network": inventory.RelativeName(cl.NetworkURL()), "firewallPoliciesRead": rules.PoliciesKnown},
 					Remediation: firewallFix("allow-proxy-only-"+cl.Region()+"-"+strconv.Itoa(port), cl, blk, port),
 				})
-			}
+			})
 		}
 		checkVMBackends(p, true)
 	},

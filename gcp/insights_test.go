@@ -48,12 +48,7 @@ func TestCollectInsights(t *testing.T) {
 	dismissed["stateInfo"] = map[string]any{"state": "DISMISSED"}
 	fake.Add("global", inventory.LBInsightType, "old-1", dismissed)
 	fake.Denied["us-central1"] = true
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
-	opts := lbProjectOptions(t, now)
-	opts.RecommenderEndpoint, opts.NetworkAnalyzer = srv.URL+"/", true
-	opts.Retry = RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, AttemptTimeout: 5 * time.Second}
-	inv, err := Collect(context.Background(), opts)
+	inv, err := Collect(context.Background(), insightOptions(t, now, fake))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,11 +123,7 @@ func TestCollectInsightsErrors(t *testing.T) {
 	now := time.Date(2026, 11, 27, 2, 12, 0, 0, time.UTC)
 	fake := fakerecommender.New(logsProject, "123456789012")
 	fake.Disabled = true
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
-	opts := lbProjectOptions(t, now)
-	opts.RecommenderEndpoint, opts.NetworkAnalyzer = srv.URL+"/", true
-	opts.Retry = RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, AttemptTimeout: 5 * time.Second}
+	opts := insightOptions(t, now, fake)
 	inv, err := Collect(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -291,11 +282,7 @@ func TestCollectInsightsCap(t *testing.T) {
 		fake.Add("global", inventory.LBInsightType, fmt.Sprintf("port-%d", i),
 			fakerecommender.PortMismatch(logsProject, fmt.Sprintf("global/backendServices/web-%d", i), "global/healthChecks/web", 88, "2026-11-27T01:02:04Z"))
 	}
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
-	opts := lbProjectOptions(t, now)
-	opts.RecommenderEndpoint, opts.NetworkAnalyzer = srv.URL+"/", true
-	inv, err := Collect(context.Background(), opts)
+	inv, err := Collect(context.Background(), insightOptions(t, now, fake))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,4 +313,16 @@ func TestPageGuard(t *testing.T) {
 	if err := g.next("a"); !errors.Is(err, errRepeatedPageToken) {
 		t.Errorf("repeated token: %v", err)
 	}
+}
+
+// insightOptions are the options of a live run against the load-balancer
+// project with --network-analyzer, the Recommender API served by fake,
+// and quick retries.
+func insightOptions(t *testing.T, now time.Time, fake *fakerecommender.Server) Options {
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	opts := lbProjectOptions(t, now)
+	opts.RecommenderEndpoint, opts.NetworkAnalyzer = srv.URL+"/", true
+	opts.Retry = RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, AttemptTimeout: 5 * time.Second}
+	return opts
 }

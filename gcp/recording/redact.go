@@ -117,13 +117,11 @@ func RedactAnswer(body []byte) ([]byte, bool) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return body, true
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, ok := decodeRedacted(body)
+	if !ok {
 		return nil, false
 	}
-	return appendJSON(make([]byte, 0, len(body)), redactValue(v, "")), true
+	return appendJSON(make([]byte, 0, len(body)), v), true
 }
 
 // appendJSON encodes a decoded JSON value (maps, lists, strings,
@@ -258,18 +256,27 @@ func redact(body []byte, indent string) ([]byte, bool) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return body, true
 	}
+	v, ok := decodeRedacted(body)
+	if !ok {
+		return nil, false
+	}
+	out, err := untrusted.Marshal(v, indent)
+	if err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// decodeRedacted decodes the first JSON value of body, numbers as they are
+// written, and redacts it; ok is false when body is not JSON.
+func decodeRedacted(body []byte) (any, bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, false
 	}
-	v = redactValue(v, "")
-	out, err := untrusted.Marshal(v, indent)
-	if err != nil {
-		return nil, false
-	}
-	return out, true
+	return redactValue(v, ""), true
 }
 
 func redactValue(v any, key string) any {

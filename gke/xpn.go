@@ -96,7 +96,10 @@ func ParseFirewallChange(msg string) (FirewallChange, bool) {
 				v = `""`
 			}
 			d, err := strconv.Unquote(v)
-			if err != nil || len(d) > 2048 {
+			// Command renders the description in double quotes, where a
+			// shell still expands $, ` and (interactively) !: an event's
+			// text is anyone's to write, and the command is pasted.
+			if err != nil || len(d) > 2048 || strings.ContainsAny(d, "$`!") {
 				return FirewallChange{}, false
 			}
 			fc.Description = d

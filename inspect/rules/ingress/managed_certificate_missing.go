@@ -78,7 +78,7 @@ var ManagedCertificateMissing = &inspect.Rule{
 						Resource: res,
 						Evidence: map[string]any{"annotation": gke.AnnManagedCerts, "name": name, "managedCertificatesInNamespace": inNS, "hosts": hosts},
 						Remediation: fmt.Sprintf("kubectl apply -f - <<'EOF'\napiVersion: networking.gke.io/v1\nkind: ManagedCertificate\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  domains:\n%s\nEOF",
-							name, ing.Namespace, domains),
+							core.NameOr(name, "NAME"), ing.Namespace, domains),
 					})
 				}
 			})

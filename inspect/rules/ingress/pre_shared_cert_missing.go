@@ -68,9 +68,10 @@ var PreSharedCertMissing = &inspect.Rule{
 					} else if near := core.Nearest(name, byScope[scope]); near != "" {
 						msg += fmt.Sprintf("; %q exists there (a typo?)", near)
 					}
-					fix := fmt.Sprintf("gcloud compute ssl-certificates create %s --certificate=CERT.pem --private-key=KEY.pem %s --project %s   # or remove %s from the annotation", name, flag, inv.Project, name)
+					safe := core.NameOr(name, "NAME")
+					fix := fmt.Sprintf("gcloud compute ssl-certificates create %s --certificate=CERT.pem --private-key=KEY.pem %s --project %s   # or remove %s from the annotation", safe, flag, inv.Project, safe)
 					if strings.HasPrefix(name, "mcrt-") {
-						fix = fmt.Sprintf("kubectl get managedcertificate -n %s   # %s was made by a ManagedCertificate: delete and re-create that ManagedCertificate, and remove %s from the annotation", ing.Namespace, name, name)
+						fix = fmt.Sprintf("kubectl get managedcertificate -n %s   # %s was made by a ManagedCertificate: delete and re-create that ManagedCertificate, and remove %s from the annotation", ing.Namespace, safe, safe)
 					}
 					p.Report(inspect.Finding{
 						Key:         name,

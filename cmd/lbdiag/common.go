@@ -32,17 +32,21 @@ func checkEndpoint(api, endpoint, suffix string) error {
 	if endpoint == "" {
 		return nil
 	}
+	// An endpoint is recorded in evidence bundles: it holds no secret (no
+	// user or password, no query, where API keys go), and no error
+	// repeats what was given, which may hold one.
 	u, err := url.Parse(endpoint)
-	if err == nil && u.User != nil {
-		// An endpoint is recorded in evidence bundles: it holds no secret,
-		// and the error does not repeat it.
+	if err == nil && (u.User != nil || strings.Contains(u.Opaque, "@")) {
 		return usagef("--%s-endpoint: give the URL without a user or password (the token authenticates)", api)
 	}
+	if err == nil && (u.RawQuery != "" || u.ForceQuery || u.Fragment != "") {
+		return usagef("--%s-endpoint: give the URL without a query or fragment (the token authenticates)", api)
+	}
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return usagef("--%s-endpoint %q is not an http or https URL such as https://%s.googleapis.com/", api, endpoint, api)
+		return usagef("--%s-endpoint is not an http or https URL such as https://%s.googleapis.com/", api, api)
 	}
 	if suffix != "" && !strings.HasSuffix(u.Path, suffix) {
-		return usagef("--%s-endpoint %q must end in %s", api, endpoint, suffix)
+		return usagef("--%s-endpoint %s://%s%s must end in %s", api, u.Scheme, u.Host, u.Path, suffix)
 	}
 	return nil
 }

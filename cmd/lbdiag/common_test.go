@@ -16,6 +16,11 @@ func TestCheckEndpoint(t *testing.T) {
 		// A password would be written into every evidence bundle's flags.
 		{"https://user:s3cret@proxy.example.com/", "", "without a user or password"},
 		{"ftp://user:s3cret@proxy.example.com/", "", "without a user or password"},
+		// Without a scheme, "user:s3cret@host" parses as scheme "user".
+		{"user:s3cret@proxy.example.com", "", "without a user or password"},
+		{"https://compute.googleapis.com/compute/v1/?key=s3cret", "", "without a query"},
+		{"https://compute.googleapis.com/compute/v1/#s3cret", "", "without a query or fragment"},
+		{"s3cret", "", "is not an http or https URL"},
 	} {
 		err := checkEndpoint("compute", tc.endpoint, tc.suffix)
 		switch {

@@ -191,11 +191,22 @@ func (d *Derived[T]) Of(p *Pass) T {
 	slot := p.shared.slot(d)
 	slot.once.Do(func() {
 		p.captures = append(p.captures, nil)
-		v := d.build(p)
 		n := len(p.captures) - 1
+		defer func() {
+			// A build that crashed crashes every rule that needs it, each
+			// saying where, not just the first.
+			if v := recover(); v != nil {
+				slot.panicked = fmt.Sprintf("derived data %s panicked: %v\n%s", d.name, v, debug.Stack())
+				p.captures = p.captures[:n]
+			}
+		}()
+		v := d.build(p)
 		slot.entry = derivedEntry{value: v, unknown: p.captures[n]}
 		p.captures = p.captures[:n]
 	})
+	if slot.panicked != "" {
+		panic(slot.panicked)
+	}
 	for _, u := range slot.entry.unknown {
 		p.noteUnknown(u.source, u.scope)
 	}
@@ -211,6 +222,8 @@ type derivedSet struct {
 type derivedSlot struct {
 	once  sync.Once
 	entry derivedEntry
+	// panicked says how the build crashed.
+	panicked string
 }
 
 func (s *derivedSet) slot(key any) *derivedSlot {

@@ -45,6 +45,13 @@ var NEGEndpointDrift = &inspect.Rule{
 			}
 			slices := serviceSlices(n.Cl, n.Svc.Namespace, n.Svc.Name)
 			res := core.KubeResource(n.Cl, "Service", n.Svc.ObjectMeta)
+			all, ready := slices.addresses("")
+			// Both ways, only once the controller had its sync window since
+			// the slices last changed: a Pod that left seconds ago, or
+			// getHealth and the slices read moments apart, is no drift. A
+			// Service not settled yet is not judged, passed or failed.
+			lastChange, changeKnown := slices.lastChange()
+			settled := changeKnown && !inv.CollectedAt.IsZero() && inv.CollectedAt.Sub(lastChange) > negSyncWindow
 			for _, sb := range n.Backends {
 				for _, b := range sb.BS.Backends {
 					zone := inventory.LocationOf(b.Group)
@@ -58,6 +65,9 @@ var NEGEndpointDrift = &inspect.Rule{
 						continue
 					}
 					seen[b.Group] = true
+					if !settled {
+						continue
+					}
 					p.Judge(res)
 					inNEG := map[string]bool{}
 					for _, st := range h.HealthStatus {
@@ -65,25 +75,16 @@ var NEGEndpointDrift = &inspect.Rule{
 							inNEG[st.IpAddress] = true
 						}
 					}
-					all, ready := slices.addresses("")
 					_, readyHere := slices.addresses(zone)
-					// Both ways, only once the controller had its sync window
-					// since the slices last changed: a Pod that left seconds
-					// ago, or getHealth and the slices read moments apart,
-					// is no drift.
 					var gone, missing []string
-					lastChange, changeKnown := slices.lastChange()
-					settled := changeKnown && !inv.CollectedAt.IsZero() && inv.CollectedAt.Sub(lastChange) > negSyncWindow
-					if settled {
-						for ip := range inNEG {
-							if !all[ip] {
-								gone = append(gone, ip)
-							}
+					for ip := range inNEG {
+						if !all[ip] {
+							gone = append(gone, ip)
 						}
-						for ip := range readyHere {
-							if !inNEG[ip] {
-								missing = append(missing, ip)
-							}
+					}
+					for ip := range readyHere {
+						if !inNEG[ip] {
+							missing = append(missing, ip)
 						}
 					}
 					if len(gone) == 0 && len(missing) == 0 {

@@ -76,6 +76,10 @@ func TestNEGEndpointDriftCounts(t *testing.T) {
 	// a gone Pod.
 	inv := driftInventory([]string{"10.8.0.5", "10.8.0.9"}, ruletest.Now.Add(-time.Hour), [3]string{"10.8.0.5", "europe-west1-b", "ready"})
 	ruletest.ExpectCounts(t, inv, NEGEndpointDrift, ruletest.Counts{Judged: 1, Failed: 1})
+	// The slices changed a minute ago: too soon to compare, so neither
+	// passed nor failed.
+	recent := driftInventory([]string{"10.8.0.5"}, ruletest.Now.Add(-time.Minute), [3]string{"10.8.0.5", "europe-west1-b", "ready"})
+	ruletest.ExpectCounts(t, recent, NEGEndpointDrift, ruletest.Counts{})
 	// Its health not read: not judged, no drift is invented, and the
 	// unread health is a place it could not check.
 	inv.Compute.BackendHealth = nil

@@ -84,6 +84,9 @@ type IgnoreSummary struct {
 	// Stale are the entries no finding of the run (this shard's projects)
 	// matched: delete them, or they may one day suppress something new.
 	Stale []ignore.Entry `json:"stale"`
+	// StaleNotJudged, when set, says why no entry is called stale: the
+	// run saw only part of what the file covers.
+	StaleNotJudged string `json:"staleNotJudged,omitempty"`
 }
 
 // Checked is the sum of a report's checks: the rules that ran, the
@@ -180,18 +183,28 @@ func (r *Report) Suppress(ig *inventory.Ignores) {
 // StaleInRun lists the entries of ig no finding of the run's reports
 // matched, and sets it in each report: an entry is stale only when no
 // project of the run used it.
-func StaleInRun(ig *inventory.Ignores, reports []*Report) *IgnoreSummary {
+//
+// narrowed, when not empty, says how the run saw only part of what the
+// file covers (another shard's projects, a rule selection, a severity
+// floor, focus flags, --cluster): an entry this run did not use may be in
+// use elsewhere, so none is called stale, and each report says why.
+func StaleInRun(ig *inventory.Ignores, reports []*Report, narrowed string) *IgnoreSummary {
 	if ig == nil {
 		return nil
 	}
-	var used []map[int]bool
-	for _, r := range reports {
-		used = append(used, r.IgnoreUsed)
+	sum := &IgnoreSummary{File: untrusted.Escape(ig.File), Entries: len(ig.Entries)}
+	if narrowed != "" {
+		sum.StaleNotJudged = "no entry is called stale: " + narrowed
+	} else {
+		var used []map[int]bool
+		for _, r := range reports {
+			used = append(used, r.IgnoreUsed)
+		}
+		sum.Stale = ignore.Stale(ig, used...)
 	}
-	sum := &IgnoreSummary{File: untrusted.Escape(ig.File), Entries: len(ig.Entries), Stale: ignore.Stale(ig, used...)}
 	for _, r := range reports {
 		if r.Ignore != nil {
-			r.Ignore.Stale = sum.Stale
+			r.Ignore.Stale, r.Ignore.StaleNotJudged = sum.Stale, sum.StaleNotJudged
 		}
 	}
 	return sum

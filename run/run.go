@@ -222,7 +222,7 @@ func Inspect(ctx context.Context, cfg Config) (*report.Fleet, error) {
 	fleet := &report.Fleet{SchemaVersion: report.SchemaVersion, Tool: cfg.Tool,
 		StartedAt: started.UTC(), FinishedAt: cfg.now().UTC(), RunID: cfg.RunID, Shard: cfg.Shard,
 		Coverage: report.FleetCoverage(gaps), Projects: reports}
-	fleet.Ignore = report.StaleInRun(cfg.Ignores, reports)
+	fleet.Ignore = report.StaleInRun(cfg.Ignores, reports, cfg.narrowed())
 	codes := []int{}
 	for _, rep := range reports {
 		codes = append(codes, rep.Exit)
@@ -321,6 +321,31 @@ func (c *Config) options(project string) gcp.Options {
 }
 
 // rules are the run's rules.
+// narrowed says how the run sees only part of what an ignore file
+// covers, or "" when it sees all of it.
+func (c *Config) narrowed() string {
+	var why []string
+	if c.Shard.Count > 1 {
+		why = append(why, fmt.Sprintf("this is shard %d of %d", c.Shard.Index, c.Shard.Count))
+	}
+	if c.Rules != nil {
+		why = append(why, "the rules were selected")
+	}
+	if c.MinSeverity > inspect.Info {
+		why = append(why, "findings below "+c.MinSeverity.String()+" were dropped")
+	}
+	if !c.Focus.Empty() {
+		why = append(why, "the run was focused on namespaces or objects")
+	}
+	if len(c.Clusters) > 0 {
+		why = append(why, "the clusters were selected")
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return "the run saw part of what the file covers (" + strings.Join(why, "; ") + ")"
+}
+
 func (c *Config) rules() []*inspect.Rule {
 	if c.Rules != nil {
 		return c.Rules

@@ -326,6 +326,9 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 			select {
 			case <-listed[s]:
 			case <-ctx.Done():
+				// Which VPCs have backends is unknown, and so are their
+				// firewalls: a gap, not nothing to read.
+				c.coverCancelled(ctx, inventory.ComputeEffectiveFirewalls)
 				return
 			}
 		}

@@ -537,23 +537,34 @@ const maxPassedNamed = 3
 // resources and passed them: where lbdiag disagrees with a second
 // opinion, rather than did not look.
 func reportPassed(fs []Finding, verdicts []Verdict) {
+	type judged struct {
+		rule string
+		res  Resource
+	}
+	var passes map[judged]bool // built once, when a finding asks
 	for i := range fs {
 		f := &fs[i]
 		if !f.ReportPassed || f.AttachTo == nil {
 			continue
 		}
+		if passes == nil {
+			passes = map[judged]bool{}
+			for _, v := range verdicts {
+				if !v.Failed {
+					passes[judged{v.Rule, v.Resource}] = true
+				}
+			}
+		}
 		var passed []string
 		seen := map[string]bool{}
 		for _, c := range append([]Attachment{{Rule: f.AttachTo.Rule, Resource: f.AttachTo.Resource}}, f.AttachTo.Or...) {
-			for _, v := range verdicts {
-				if c.Rule == "" || v.Rule != c.Rule || v.Failed || v.Resource != c.Resource {
-					continue
-				}
-				p := v.Rule + " (" + v.Resource.String() + ")"
-				if !seen[p] {
-					seen[p] = true
-					passed = append(passed, p)
-				}
+			if c.Rule == "" || !passes[judged{c.Rule, c.Resource}] {
+				continue
+			}
+			p := c.Rule + " (" + c.Resource.String() + ")"
+			if !seen[p] {
+				seen[p] = true
+				passed = append(passed, p)
 			}
 		}
 		if len(passed) == 0 {

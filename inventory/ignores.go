@@ -35,11 +35,3 @@ type IgnoreEntry struct {
 
 // Expired reports whether the entry no longer suppresses at now.
 func (e IgnoreEntry) Expired(now time.Time) bool { return !now.Before(e.Expires) }
-
-// NowOr is the ignores' Now, or t without ignores.
-func (ig *Ignores) NowOr(t time.Time) time.Time {
-	if ig == nil || ig.Now.IsZero() {
-		return t
-	}
-	return ig.Now
-}

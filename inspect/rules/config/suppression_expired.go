@@ -61,7 +61,7 @@ var SuppressionExpired = &inspect.Rule{
 				Resource:    res,
 				Key:         strconv.Itoa(e.Line),
 				Evidence:    ev,
-				Remediation: fmt.Sprintf("Fix the findings the entry named, then delete the entry at line %d of %s; or, if it is still intentional, set a new date: expires: %s", e.Line, ig.File, e.Expires.AddDate(0, 3, 0).Format(time.DateOnly)),
+				Remediation: fmt.Sprintf("Fix the findings the entry named, then delete the entry at line %d of %s; or, if it is still intentional, set a new date: expires: %s", e.Line, ig.File, ig.Now.AddDate(0, 3, 0).Format(time.DateOnly)),
 			})
 		}
 	},

@@ -415,10 +415,13 @@ func attach(fs []Finding) []Finding {
 			standing(i)
 		}
 	}
+	// target is the finding i folds into. A finding never folds into one
+	// of its own rule: two second opinions on one resource are two rows,
+	// not one agreeing with the other.
 	target := func(i int) (int, bool) {
 		a := fs[i].AttachTo
 		for _, c := range append([]Attachment{{Rule: a.Rule, Resource: a.Resource}}, a.Or...) {
-			if j, ok := index[key(c.Rule, c.Resource)]; ok && j != i {
+			if j, ok := index[key(c.Rule, c.Resource)]; ok && j != i && fs[j].Rule != fs[i].Rule {
 				return j, true
 			}
 		}

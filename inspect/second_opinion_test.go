@@ -38,6 +38,14 @@ func TestAttachAnyRule(t *testing.T) {
 	if len(out) != 2 {
 		t.Errorf("folded into another resource's finding: %+v", out)
 	}
+	// Two insights on the resource and nothing else: two rows, neither
+	// "agreeing" with the other.
+	twin := second
+	twin.Message, twin.Evidence = "another insight", map[string]any{"insightId": "y"}
+	out = attach([]Finding{second, twin})
+	if len(out) != 2 || strings.Contains(out[0].Message+out[1].Message, "agrees") {
+		t.Errorf("an insight folded into another: %+v", out)
+	}
 }
 
 // TestReportPassed: a second opinion that no finding took says which of

@@ -172,7 +172,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if tok := q.Get("pageToken"); tok != "" {
 		b, err := base64.RawURLEncoding.DecodeString(tok)
 		n, err2 := strconv.Atoi(string(b))
-		if err != nil || err2 != nil || n > len(out) {
+		if err != nil || err2 != nil || n < 0 || n > len(out) {
 			bad("Field pageToken had an invalid value of %q", tok)
 			return
 		}

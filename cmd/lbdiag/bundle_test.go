@@ -386,8 +386,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 			t.Errorf("the page is not self-contained: it has %q", external)
 		}
 	}
-	artifacts, _ := filepath.Abs(filepath.Join("..", "..", "test-artifacts"))
-	os.MkdirAll(artifacts, 0o755)
+	artifacts := artifactDir(t)
 	page := filepath.Join(artifacts, "demo-report.html")
 	os.WriteFile(page, []byte(html), 0o644)
 	flags := chromiumFlags(t)
@@ -492,4 +491,19 @@ func TestDemoEvidenceBundle(t *testing.T) {
 		}
 	}
 	os.Remove(bundle)
+}
+
+// artifactDir is where a test keeps what a person may want to look at (a
+// rendered report, its screenshot): LBDIAG_TEST_ARTIFACTS when set (.ci/run
+// sets it to the checkout's test-artifacts/), else the test's own temporary
+// directory.
+func artifactDir(t *testing.T) string {
+	dir := os.Getenv("LBDIAG_TEST_ARTIFACTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

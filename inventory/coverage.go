@@ -1,6 +1,10 @@
 package inventory
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/lbdiag/lbdiag/internal/untrusted"
+)
 
 // Status says whether a source was read.
 type Status string
@@ -186,4 +190,13 @@ func ObjectScope(clusterScope, resource, ns, name string) string {
 // ClusterScope returns the coverage scope of a GKE cluster.
 func ClusterScope(project, location, name string) string {
 	return "projects/" + project + "/locations/" + location + "/clusters/" + name
+}
+
+// Sanitized is the entry safe to print and keep: its scope escaped, its
+// texts (which quote what APIs and errors said) scrubbed of credentials,
+// bounded and escaped.
+func (c Coverage) Sanitized() Coverage {
+	c.Scope = untrusted.Escape(c.Scope)
+	c.Detail, c.Error, c.Hint = untrusted.Clean(c.Detail), untrusted.Clean(c.Error), untrusted.Clean(c.Hint)
+	return c
 }

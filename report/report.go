@@ -138,8 +138,8 @@ func New(tool Tool, inv *inventory.Inventory, res inspect.Result, started, finis
 		}
 	}
 	for _, c := range append(append(inventory.CoverageSet(nil), inv.Coverage...), res.Failures...) {
-		rc := Coverage{Source: string(c.Source), Scope: untrusted.Escape(c.Scope), Status: string(c.Status), Detail: untrusted.Clean(c.Detail),
-			Error: untrusted.Clean(c.Error), Hint: untrusted.Clean(c.Hint)}
+		c = c.Sanitized()
+		rc := Coverage{Source: string(c.Source), Scope: c.Scope, Status: string(c.Status), Detail: c.Detail, Error: c.Error, Hint: c.Hint}
 		if c.Status == inventory.StatusNotInstalled {
 			rc.Status, rc.Detail = string(inventory.StatusOK), "not installed"
 		}

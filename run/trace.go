@@ -12,7 +12,6 @@ import (
 	"github.com/lbdiag/lbdiag/gcp"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules"
-	"github.com/lbdiag/lbdiag/internal/untrusted"
 	"github.com/lbdiag/lbdiag/inventory"
 	"github.com/lbdiag/lbdiag/report"
 	"github.com/lbdiag/lbdiag/trace"
@@ -80,7 +79,7 @@ func Trace(ctx context.Context, cfg Config, project string, tr TraceRequest) (*t
 		res.Findings[i] = report.Sanitize(res.Findings[i])
 	}
 	for i := range res.Failures {
-		res.Failures[i].Error, res.Failures[i].Hint = untrusted.Clean(res.Failures[i].Error), untrusted.Clean(res.Failures[i].Hint)
+		res.Failures[i] = res.Failures[i].Sanitized()
 	}
 	return trace.Trace(trace.Input{Tool: cfg.Tool, Inventory: inv, Findings: res.Findings, Failures: res.Failures, Request: req,
 		IP: tr.IP, Addresses: addresses, ResolveError: resolveErr}), nil

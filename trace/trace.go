@@ -170,7 +170,8 @@ func gapsOf(inv *inventory.Inventory, failures []inventory.Coverage, related []s
 			continue
 		}
 		if in[c.Scope] || related == nil {
-			out = append(out, c)
+			// The collectors' errors quote what APIs said.
+			out = append(out, c.Sanitized())
 		}
 	}
 	return out

@@ -37,9 +37,16 @@ var CertificateCAAForbids = &inspect.Rule{
 			if !p.Known(inventory.DNSLookups, inventory.CAAScope(inv.Project, t.Name)) {
 				continue
 			}
-			owner, records, _, ok := inv.DNS.RelevantCAA(t.Name)
+			owner, records, failed, ok := inv.DNS.RelevantCAA(t.Name)
 			if !ok {
-				continue // the collector covers every lookup of the climb
+				// A lookup of the climb was not answered, or not made:
+				// which CAA records apply is unknown.
+				why := "the CAA lookup of " + failed.Name + " was not made"
+				if failed.Error != "" {
+					why = "the CAA lookup of " + failed.Name + " failed: " + failed.Error
+				}
+				p.CouldNotCheck(inventory.CAAScope(inv.Project, t.Name), why, "")
+				continue
 			}
 			p.Judge(t.Res)
 			blocking, why := caaForbids(records)

@@ -118,4 +118,12 @@ func TestCertificateCAAForbidsCounts(t *testing.T) {
 	}
 	c := ruletest.ExpectCounts(t, inv, CertificateCAAForbids, ruletest.Counts{CouldNotCheck: 2})
 	expectReason(t, c, "SERVFAIL")
+
+	// The collector said the climb was read, but an answer on the way is
+	// missing: the rule says it could not check, rather than nothing.
+	inv = ruletest.LBProject()
+	presented(inv)
+	withDNS(inv, []inventory.DNSAnswer{caaAt("www.example.com")})
+	c = ruletest.ExpectCounts(t, inv, CertificateCAAForbids, ruletest.Counts{CouldNotCheck: 2})
+	expectReason(t, c, "the CAA lookup of example.com was not made")
 }

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/lbdiag/lbdiag/gcp/recording"
 )
 
 // TestDefaultRateStaysUnderTheReadQuota: a client that sends as fast as
@@ -13,9 +13,16 @@ import (
 // read quota is about 1,500 a minute), and sends its first 500 at once.
 func TestDefaultRateStaysUnderTheReadQuota(t *testing.T) {
 	t.Parallel()
-	for _, qps := range []float64{DefaultMaxQPS, 5, 40} {
-		burst := BurstFor(qps)
-		lim := rate.NewLimiter(rate.Limit(qps), burst)
+	if BurstFor(DefaultMaxQPS) != DefaultBurst {
+		t.Errorf("BurstFor(%d) = %d, DefaultBurst %d", DefaultMaxQPS, BurstFor(DefaultMaxQPS), DefaultBurst)
+	}
+	for _, qps := range []float64{0, 5, 40} { // 0: the default
+		// The limiter a run gives Compute Engine, driven on a simulated
+		// clock.
+		lim := newCollector(Options{MaxQPS: qps}).limiter(recording.APICompute).rate
+		if qps == 0 {
+			qps = DefaultMaxQPS
+		}
 		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		var sent []time.Duration
 		for at := time.Duration(0); at < 3*time.Minute; at += time.Millisecond {
@@ -33,6 +40,7 @@ func TestDefaultRateStaysUnderTheReadQuota(t *testing.T) {
 				first++
 			}
 		}
+		// A third of a minute's worth up front, then a minute of the rate.
 		if limit := int(qps*(100.0/3+60) + 1); most > limit {
 			t.Errorf("%g a second: %d requests in one minute, more than %d", qps, most, limit)
 		}

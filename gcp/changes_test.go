@@ -118,10 +118,17 @@ func TestCollectChangesDenied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	found := false
 	for _, c := range inv.Coverage {
-		if c.Source == inventory.AuditChanges && (c.Status != inventory.StatusError || !strings.Contains(c.Hint, "grant roles/logging.viewer")) {
-			t.Errorf("coverage %+v", c)
+		if c.Source == inventory.AuditChanges {
+			found = true
+			if c.Status != inventory.StatusError || !strings.Contains(c.Hint, "grant roles/logging.viewer") {
+				t.Errorf("coverage %+v", c)
+			}
 		}
+	}
+	if !found {
+		t.Error("no coverage entry for the refused read")
 	}
 	if inv.Changes != nil {
 		t.Error("changes from a refused read")

@@ -348,7 +348,7 @@ func (c *collector) endLogQuery(ctx context.Context, cov *inventory.Coverage, hi
 // follows it.
 func (c *collector) listEntries(ctx context.Context, svc *logging.Service, filter string, limit int, each func(*logging.LogEntry) bool) (n int, hit bool, err error) {
 	token := ""
-	seen := map[string]bool{}
+	var guard pageGuard
 	for {
 		req := &logging.ListLogEntriesRequest{ResourceNames: []string{"projects/" + c.opts.Project}, Filter: filter, OrderBy: "timestamp desc",
 			PageSize: int64(min(1000, limit-n)), PageToken: token}
@@ -371,10 +371,10 @@ func (c *collector) listEntries(ctx context.Context, svc *logging.Service, filte
 			return n, false, nil
 		case n >= limit:
 			return n, true, nil
-		case seen[token]:
-			return n, false, errRepeatedPageToken
 		}
-		seen[token] = true
+		if err := guard.next(token); err != nil {
+			return n, false, err
+		}
 	}
 }
 

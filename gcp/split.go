@@ -3,7 +3,6 @@ package gcp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -71,13 +70,13 @@ type chain[T any] struct {
 	filter   string
 	items    []T
 	seen     map[string]bool
-	tokens   map[string]bool
+	guard    pageGuard
 	pages    int
 	restarts int
 }
 
 func newChain[T any](filter string) *chain[T] {
-	return &chain[T]{filter: filter, seen: map[string]bool{}, tokens: map[string]bool{}}
+	return &chain[T]{filter: filter, seen: map[string]bool{}}
 }
 
 // read follows the chain from token until it ends, or until it has read
@@ -89,16 +88,12 @@ func newChain[T any](filter string) *chain[T] {
 // nothing kept, at most maxRestarts times.
 func (c *chain[T]) read(ctx context.Context, s *compute.Service, project string, list listFunc[any], ingest func(any) []T, token string, stopAfter int) (string, error) {
 	for {
-		if c.pages == maxComputePages {
-			return "", fmt.Errorf("the list did not end after %d pages: it was stopped", maxComputePages)
-		}
 		p, err := list(ctx, s, project, c.filter, token)
 		if err != nil {
 			if token != "" && invalidPageToken(err) && c.restarts < maxRestarts {
 				c.restarts++
-				c.items, c.pages = nil, 0
+				c.items, c.pages, c.guard = nil, 0, pageGuard{}
 				clear(c.seen)
-				clear(c.tokens)
 				token = ""
 				continue
 			}
@@ -118,10 +113,9 @@ func (c *chain[T]) read(ctx context.Context, s *compute.Service, project string,
 		if token == "" {
 			return "", nil
 		}
-		if c.tokens[token] {
-			return "", errRepeatedPageToken
+		if err := c.guard.next(token); err != nil {
+			return "", err
 		}
-		c.tokens[token] = true
 		if stopAfter > 0 && c.pages >= stopAfter {
 			return token, nil
 		}
@@ -130,7 +124,7 @@ func (c *chain[T]) read(ctx context.Context, s *compute.Service, project string,
 
 // listAll reads every page of a list as one chain, with filter. A
 // repeated page token or more than maxComputePages pages stop it with an
-// error.
+// error (pageGuard).
 func listAll[P any, T any](ctx context.Context, s *compute.Service, project, filter string, list listFunc[P], ingest func(P) []T) ([]T, error) {
 	c := newChain[T](filter)
 	_, err := c.read(ctx, s, project, anyList(list), anyIngest(ingest), "", 0)

@@ -198,6 +198,7 @@ func insightOf(location string, raw *recommender.GoogleCloudRecommenderV1Insight
 	seen := map[string]bool{}
 	add := func(uri string) {
 		rel, ok := lbResourceName(uri)
+		rel = clean(rel, maxInsightText) // a real name is unchanged
 		if ok && !seen[rel] && len(i.Resources) < maxInsightResources {
 			seen[rel] = true
 			i.Resources = append(i.Resources, rel)

@@ -50,6 +50,10 @@ func (e *Error) Error() string {
 
 var fingerprintPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
 
+// ValidFingerprint reports whether s is a finding's fingerprint: 16
+// lower-case hexadecimal digits.
+func ValidFingerprint(s string) bool { return fingerprintPattern.MatchString(s) }
+
 // keys are an entry's fields; any other key is an error (a misspelt
 // "expires" must not go unnoticed).
 var keys = []string{"fingerprint", "rule", "project", "resource", "namespace", "name", "reason", "expires", "owner"}
@@ -143,7 +147,7 @@ func parseEntry(item *yaml.Node, ruleIDs []string, fail func(int, string, ...any
 		return e, fail(line("rule"), "a fingerprint names one finding: give either fingerprint or rule (with project, resource, namespace, name), not both")
 	case e.Fingerprint != "" && (e.Project != "" || e.Kind != "" || e.Namespace != "" || e.Name != ""):
 		return e, fail(item.Line, "a fingerprint names one finding: project, resource, namespace and name go with rule")
-	case e.Fingerprint != "" && !fingerprintPattern.MatchString(e.Fingerprint):
+	case e.Fingerprint != "" && !ValidFingerprint(e.Fingerprint):
 		return e, fail(line("fingerprint"), "fingerprint %q is not 16 hexadecimal digits (copy it from the report, or use lbdiag ignore)", e.Fingerprint)
 	case e.Reason == "":
 		return e, fail(item.Line, "the entry gives no reason: say why the finding is intentional")

@@ -47,7 +47,7 @@ func runIgnore(env *environment, f *ignoreFlags, fingerprint string) error {
 	if err != nil {
 		return err
 	}
-	if len(fingerprint) != 16 || strings.Trim(fingerprint, "0123456789abcdef") != "" {
+	if !ignore.ValidFingerprint(fingerprint) {
 		return usagef("%q is not a fingerprint: 16 hexadecimal digits, from the report's fingerprint column or field", fingerprint)
 	}
 	if strings.TrimSpace(f.reason) == "" {

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -126,10 +127,8 @@ func groupGaps(gaps []GapLine) []gapGroup {
 	var out []gapGroup
 	index := map[string]int{}
 	add := func(list []string, v string) []string {
-		for _, x := range list {
-			if x == v {
-				return list
-			}
+		if slices.Contains(list, v) {
+			return list
 		}
 		return append(list, v)
 	}

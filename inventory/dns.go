@@ -260,18 +260,8 @@ func GatewayHosts(cl *Cluster, gw *Gateway) []string {
 			hosts = append(hosts, *l.Hostname)
 		}
 	}
-	for i := range cl.HTTPRoutes {
-		r := &cl.HTTPRoutes[i]
-		for _, p := range r.Spec.ParentRefs {
-			ns := r.Namespace
-			if p.Namespace != nil {
-				ns = *p.Namespace
-			}
-			if p.Name == gw.Name && ns == gw.Namespace && (p.Kind == nil || *p.Kind == "Gateway") {
-				hosts = append(hosts, r.Spec.Hostnames...)
-				break
-			}
-		}
+	for _, r := range cl.RoutesOf(gw) {
+		hosts = append(hosts, r.Spec.Hostnames...)
 	}
 	return hostList(hosts)
 }

@@ -426,6 +426,26 @@ func (c *Cluster) index() *clusterIndex {
 	return c.idx
 }
 
+// RoutesOf returns the HTTPRoutes that name the Gateway as a parent (a
+// parentRef's namespace defaults to the route's, its kind to Gateway).
+func (c *Cluster) RoutesOf(gw *Gateway) []*HTTPRoute {
+	var out []*HTTPRoute
+	for i := range c.HTTPRoutes {
+		r := &c.HTTPRoutes[i]
+		for _, p := range r.Spec.ParentRefs {
+			ns := r.Namespace
+			if p.Namespace != nil {
+				ns = *p.Namespace
+			}
+			if p.Name == gw.Name && ns == gw.Namespace && (p.Kind == nil || *p.Kind == "Gateway") {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // Service returns the Service ns/name, or nil.
 func (c *Cluster) Service(ns, name string) *corev1.Service {
 	return c.index().services[ns+"/"+name]

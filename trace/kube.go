@@ -173,7 +173,7 @@ type routeMatch struct {
 // request.
 func (t *tracer) bestRouteRule(cl *inventory.Cluster, gw *inventory.Gateway) *routeMatch {
 	var all []routeMatch
-	for _, rt := range core.RoutesOf(cl, gw) {
+	for _, rt := range cl.RoutesOf(gw) {
 		if !routeHostMatches(rt.Spec.Hostnames, t.r.Host) {
 			continue
 		}

@@ -89,7 +89,7 @@ func InFocus(inv *inventory.Inventory) func(inspect.Finding) bool {
 			}
 			clusters[cl.Location()+"/"+cl.Name()] = true
 			kube[key("Gateway", gw.Namespace, gw.Name)] = true
-			for _, r := range core.RoutesOf(cl, gw) {
+			for _, r := range cl.RoutesOf(gw) {
 				kube[key("HTTPRoute", r.Namespace, r.Name)] = true
 				for _, rule := range r.Spec.Rules {
 					for _, ref := range rule.BackendRefs {

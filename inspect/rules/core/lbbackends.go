@@ -62,7 +62,7 @@ func LBBackends(cl *inventory.Cluster) []LBBackend {
 		if !gke.IsGKEGatewayClass(gw.Spec.GatewayClassName) {
 			continue
 		}
-		for _, r := range RoutesOf(cl, gw) {
+		for _, r := range cl.RoutesOf(gw) {
 			for _, rule := range r.Spec.Rules {
 				for _, ref := range rule.BackendRefs {
 					if (ref.Kind != nil && *ref.Kind != "Service") || (ref.Group != nil && *ref.Group != "") {
@@ -83,25 +83,6 @@ func LBBackends(cl *inventory.Cluster) []LBBackend {
 						}
 					}
 				}
-			}
-		}
-	}
-	return out
-}
-
-// RoutesOf returns the HTTPRoutes that name the Gateway as a parent.
-func RoutesOf(cl *inventory.Cluster, gw *inventory.Gateway) []*inventory.HTTPRoute {
-	var out []*inventory.HTTPRoute
-	for i := range cl.HTTPRoutes {
-		r := &cl.HTTPRoutes[i]
-		for _, p := range r.Spec.ParentRefs {
-			ns := r.Namespace
-			if p.Namespace != nil {
-				ns = *p.Namespace
-			}
-			if p.Name == gw.Name && ns == gw.Namespace && (p.Kind == nil || *p.Kind == "Gateway") {
-				out = append(out, r)
-				break
 			}
 		}
 	}

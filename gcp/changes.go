@@ -128,12 +128,8 @@ func (c *collector) collectChanges(ctx context.Context) {
 	}
 	cov.Detail = fmt.Sprintf("%d audit log entries, %d operations on %d resources, %s to %s", n, len(order), len(ch.ByResource),
 		since.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339))
-	if hit {
-		cov.Detail += fmt.Sprintf("; stopped at the cap of %d entries: older changes in the window are not listed", changeEntries)
-	}
+	c.endLogQuery(ctx, &cov, changeEntries, ": older changes in the window are not listed", hit, err)
 	if err != nil {
-		cov.Status, cov.Error = inventory.StatusError, c.errorText(err)
-		cov.Hint = c.googleHint(ctx, err, "logging", c.opts.Project, "logging.logEntries.list", "roles/logging.viewer")
 		return
 	}
 	c.mu.Lock()

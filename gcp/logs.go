@@ -238,7 +238,7 @@ func (c *collector) collectLogs(ctx context.Context, hcReady <-chan struct{}) {
 	if !bsKnown {
 		cov.Status, cov.Error = inventory.StatusUnknown, "the backend services could not be listed, so lbdiag could not tell which request logs to read"
 	}
-	c.endLogQuery(ctx, &cov, false, failure)
+	c.endLogQuery(ctx, &cov, c.opts.logEntryCap(), "", false, failure)
 	c.cover(cov)
 
 	wg.Wait()
@@ -284,7 +284,7 @@ func (c *collector) readProbeLogs(ctx context.Context, svc *logging.Service, log
 		hcov.Detail += fmt.Sprintf("; no probe logs from %d health checks whose logging is off (%s): see health-check-logging-disabled",
 			len(hcUnlogged), strings.Join(firstN(hcUnlogged, 5), ", "))
 	}
-	c.endLogQuery(ctx, &hcov, hit, err)
+	c.endLogQuery(ctx, &hcov, c.opts.logEntryCap(), "", hit, err)
 	lmu.Lock()
 	defer lmu.Unlock()
 	for group, eps := range probes {
@@ -325,15 +325,15 @@ func (c *collector) readPassthroughLogs(ctx context.Context, svc *logging.Servic
 		}
 		cov.Detail += "; by LoadBalancer Service: " + strings.Join(firstN(names, 5), ", ")
 	}
-	c.endLogQuery(ctx, &cov, hit, err)
+	c.endLogQuery(ctx, &cov, c.opts.logEntryCap(), "", hit, err)
 	c.cover(cov)
 }
 
-// endLogQuery completes a log query's coverage: the cap that stopped it,
-// or its error with the hint.
-func (c *collector) endLogQuery(ctx context.Context, cov *inventory.Coverage, hit bool, err error) {
+// endLogQuery completes a log query's coverage: the cap of limit entries
+// that stopped it (with what that leaves out), or its error with the hint.
+func (c *collector) endLogQuery(ctx context.Context, cov *inventory.Coverage, limit int, left string, hit bool, err error) {
 	if hit {
-		cov.Detail += fmt.Sprintf("; stopped at the cap of %d entries", c.opts.logEntryCap())
+		cov.Detail += fmt.Sprintf("; stopped at the cap of %d entries%s", limit, left)
 	}
 	if err != nil {
 		cov.Status, cov.Error = inventory.StatusError, c.errorText(err)

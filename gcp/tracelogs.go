@@ -131,7 +131,7 @@ func (c *collector) collectTraceLogs(ctx context.Context, traced *url.URL, chose
 	})
 	out.Capped = hit || err != nil
 	cov.Detail = fmt.Sprintf("%d request log entries of %s on %s, %s to %s", n, want, strings.Join(names, ", "), ts, until.UTC().Format(time.RFC3339))
-	c.endLogQuery(ctx, &cov, hit, err)
+	c.endLogQuery(ctx, &cov, c.opts.logEntryCap(), "", hit, err)
 }
 
 // sameRequestURL reports whether a logged request URL has the traced

@@ -470,11 +470,7 @@ type jsonReport struct {
 
 func parseReport(t *testing.T, out string) jsonReport {
 	t.Helper()
-	var r jsonReport
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("stdout is not a JSON report: %v\n%s", err, out)
-	}
-	return r
+	return decodeOutput[jsonReport](t, out)
 }
 
 func findingKeys(r jsonReport) []string {
@@ -854,4 +850,15 @@ func TestEndpointOverridesFromEnvironment(t *testing.T) {
 	if hitsOf(f, "entries:list") != 4 || !strings.Contains(res.stdout, `"lb-traffic-errors"`) {
 		t.Errorf("the logging override was not used: %d calls", hitsOf(f, "entries:list"))
 	}
+}
+
+// decodeOutput decodes a command's JSON output into T, the fields a test
+// pins, or fails the test with the output.
+func decodeOutput[T any](t *testing.T, out string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("the output is not the JSON expected: %v\n%.2000s", err, out)
+	}
+	return v
 }

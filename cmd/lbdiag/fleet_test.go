@@ -291,11 +291,7 @@ type fleetJSON struct {
 
 func parseFleet(t *testing.T, out string) fleetJSON {
 	t.Helper()
-	var f fleetJSON
-	if err := json.Unmarshal([]byte(out), &f); err != nil {
-		t.Fatalf("not a fleet report: %v\n%.2000s", err, out)
-	}
-	return f
+	return decodeOutput[fleetJSON](t, out)
 }
 
 // TestFleetOrganizationAndShards enumerates the organization, inspects each

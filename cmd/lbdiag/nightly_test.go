@@ -57,11 +57,7 @@ type nightlyReport struct {
 
 func parseNightly(t *testing.T, out string) nightlyReport {
 	t.Helper()
-	var r nightlyReport
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("not a JSON report: %v\n%.2000s", err, out)
-	}
-	return r
+	return decodeOutput[nightlyReport](t, out)
 }
 
 func TestRuleSelection(t *testing.T) {

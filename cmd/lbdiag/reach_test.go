@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -292,11 +291,7 @@ type accessJSON struct {
 
 func parseAccess(t *testing.T, out string) accessJSON {
 	t.Helper()
-	var a accessJSON
-	if err := json.Unmarshal([]byte(out), &a); err != nil {
-		t.Fatalf("not a JSON report: %v\n%s", err, out)
-	}
-	return a
+	return decodeOutput[accessJSON](t, out)
 }
 
 // access returns a cluster's access entry as "via endpoint | via:result ...".

@@ -71,11 +71,7 @@ type traceJSON struct {
 
 func parseTrace(t *testing.T, out string) traceJSON {
 	t.Helper()
-	var r traceJSON
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("trace JSON: %v\n%s", err, out)
-	}
-	return r
+	return decodeOutput[traceJSON](t, out)
 }
 
 // hopKinds lists a candidate's hops as "Kind verdict".

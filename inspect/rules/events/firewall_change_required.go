@@ -152,26 +152,30 @@ func reportFirewallChange(p *inspect.Pass, cl *inventory.Cluster, obj inspect.Re
 		}
 	}
 	state := "lbdiag could not read the host project's firewall rules to compare"
+	// Unverified, the request is a warning: the admin may have made the
+	// change since (Shared VPC callers often cannot list the host's rules).
+	severity := inspect.Warning
 	var diffs []string
 	switch {
 	case !known:
 	case fc.Verb == "delete" && existing == nil:
 		return // done
 	case fc.Verb == "delete":
-		state = fmt.Sprintf("firewall rule %s, which GKE no longer needs, still exists in %s", fc.Name, fc.Project)
+		state, severity = fmt.Sprintf("firewall rule %s, which GKE no longer needs, still exists in %s", fc.Name, fc.Project), inspect.Error
 	case existing == nil:
-		state = fmt.Sprintf("firewall rule %s does not exist in %s", fc.Name, fc.Project)
+		state, severity = fmt.Sprintf("firewall rule %s does not exist in %s", fc.Name, fc.Project), inspect.Error
 	default:
 		diffs = firewallDiffs(fc, existing)
 		if len(diffs) == 0 {
 			return // made: the event is older than the change
 		}
-		state = fmt.Sprintf("firewall rule %s in %s differs: %s", fc.Name, fc.Project, strings.Join(diffs, "; "))
+		state, severity = fmt.Sprintf("firewall rule %s in %s differs: %s", fc.Name, fc.Project, strings.Join(diffs, "; ")), inspect.Error
 		ev["differences"] = diffs
 	}
 	ev["hostRule"] = state
 	p.Report(inspect.Finding{
-		Key: "rule:" + fc.Name,
+		Severity: severity,
+		Key:      "rule:" + fc.Name,
 		Message: fmt.Sprintf("GKE cannot change the Shared VPC host project's firewall and asks its security admin to %s firewall rule %s (Normal %s from %s, %d×, last %s): %s",
 			fc.Verb, fc.Name, c.last.Reason, inventory.EventReporter(c.last), c.count, when, state),
 		Resource:    obj,

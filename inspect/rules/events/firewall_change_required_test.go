@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/lbdiag/lbdiag/gke"
+	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules/ruletest"
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -92,6 +93,10 @@ func TestFirewallChangeRequired(t *testing.T) {
 			} else {
 				if len(got) != 1 {
 					t.Fatalf("findings: %v", ruletest.Messages(got))
+				}
+				// Compared and not made: an error; not compared: a warning.
+				if want := map[bool]inspect.Severity{false: inspect.Error, true: inspect.Warning}[tc.noHost]; got[0].Severity != want {
+					t.Errorf("severity %v, want %v", got[0].Severity, want)
 				}
 				for _, w := range tc.want {
 					if !strings.Contains(got[0].Message, w) {

@@ -9,6 +9,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // Marshal encodes v as JSON without escaping &, < and > (Go's default
@@ -16,7 +20,14 @@ import (
 // in reports unreadable), but with DEL and the C1 control characters
 // escaped (\u007f, \u009b, ...), which Go leaves raw: the output is safe to
 // print on a terminal. indent, when not empty, indents nested values.
+//
+// A decoded JSON value (maps, lists, strings, json.Number, booleans and
+// null, as a decoder with UseNumber gives them) is encoded without
+// reflection, to the same bytes: a bundle re-encodes every answer.
 func Marshal(v any, indent string) ([]byte, error) {
+	if b, ok := appendValue(nil, v, indent, 0); ok {
+		return escapeC1(b), nil
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -55,4 +66,132 @@ func escapeC1(b []byte) []byte {
 		}
 	}
 	return out
+}
+
+// appendValue encodes a decoded JSON value as encoding/json does with
+// HTML escaping off: keys sorted, the same string escapes, and with indent
+// the layout of json.Indent. ok is false, with b unspecified, when v holds
+// anything else (a struct, a float), which encoding/json must encode.
+func appendValue(b []byte, v any, indent string, depth int) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), true
+	case bool:
+		return strconv.AppendBool(b, x), true
+	case json.Number:
+		if x == "" {
+			return append(b, '0'), true
+		}
+		// Left to encoding/json, which refuses it, unless it is a number.
+		if strings.Trim(string(x), "0123456789+-.eE") != "" || !json.Valid([]byte(x)) {
+			return b, false
+		}
+		return append(b, x...), true
+	case string:
+		return appendString(b, x), true
+	case []any:
+		if len(x) == 0 {
+			return append(b, "[]"...), true
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = newline(b, indent, depth+1)
+			var ok bool
+			if b, ok = appendValue(b, e, indent, depth+1); !ok {
+				return b, false
+			}
+		}
+		return append(newline(b, indent, depth), ']'), true
+	case map[string]any:
+		if len(x) == 0 {
+			return append(b, "{}"...), true
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(appendString(newline(b, indent, depth+1), k), ':')
+			if indent != "" {
+				b = append(b, ' ')
+			}
+			var ok bool
+			if b, ok = appendValue(b, x[k], indent, depth+1); !ok {
+				return b, false
+			}
+		}
+		return append(newline(b, indent, depth), '}'), true
+	}
+	return b, false
+}
+
+func newline(b []byte, indent string, depth int) []byte {
+	if indent == "" {
+		return b
+	}
+	b = append(b, '\n')
+	for range depth {
+		b = append(b, indent...)
+	}
+	return b
+}
+
+// appendString quotes s as encoding/json does without HTML escaping.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(append(b, s[start:i]...), `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		// U+2028 and U+2029, which encoding/json always escapes.
+		if r == '\u2028' || r == '\u2029' {
+			b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

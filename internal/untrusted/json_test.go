@@ -1,0 +1,140 @@
+package untrusted
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// slowMarshal is Marshal by encoding/json alone, which the fast path of
+// decoded values must agree with byte for byte.
+func slowMarshal(t *testing.T, v any, indent string) string {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return string(escapeC1(bytes.TrimSuffix(b.Bytes(), []byte("\n"))))
+}
+
+// TestMarshalDecodedAgrees: a decoded JSON value encodes to the bytes
+// encoding/json gives, indented or not: every escape (\b, \f, U+2028,
+// invalid UTF-8, DEL and C1, HTML characters), key order, empty and nested
+// containers, numbers as written.
+func TestMarshalDecodedAgrees(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 8))
+	runes := []rune{'"', '\\', '\b', '\f', '\n', '\t', '\r', 0, 0x1f, ' ', 0x7f, 'a', 'Z', 'é', 0x2028, 0x2029, 0x9b, 0x85, '<', '>', '&', '😀', 0xfffd}
+	var gen func(depth int) any
+	gen = func(depth int) any {
+		switch k := rng.IntN(7); {
+		case k == 0 || depth > 4:
+			var b []byte
+			for range rng.IntN(8) {
+				if rng.IntN(12) == 0 {
+					b = append(b, []byte{0xff, 0xc0, 0xe2, 0x80}[rng.IntN(4)]) // invalid UTF-8
+					continue
+				}
+				b = append(b, string(runes[rng.IntN(len(runes))])...)
+			}
+			return string(b)
+		case k == 1:
+			return json.Number([]string{"0", "-1.5e3", "12345678901234567890", "3.25", "1E+2", ""}[rng.IntN(6)])
+		case k == 2:
+			return rng.IntN(2) == 0
+		case k == 3:
+			return nil
+		case k == 4:
+			l := []any{}
+			for range rng.IntN(4) {
+				l = append(l, gen(depth+1))
+			}
+			return l
+		default:
+			m := map[string]any{}
+			for range rng.IntN(5) {
+				m[gen(9).(string)] = gen(depth + 1)
+			}
+			return m
+		}
+	}
+	for i := range 20000 {
+		v := gen(0)
+		for _, indent := range []string{"", "  ", "\t"} {
+			got, err := Marshal(v, indent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := slowMarshal(t, v, indent); string(got) != want {
+				t.Fatalf("value %d, indent %q: Marshal(%#v)\n= %s\nwant %s", i, indent, v, got, want)
+			}
+		}
+	}
+}
+
+// TestMarshalDecodedRecorded: every recorded answer of the fixtures,
+// decoded as Redact decodes it, encodes to encoding/json's bytes.
+func TestMarshalDecodedRecorded(t *testing.T) {
+	t.Parallel()
+	n := 0
+	filepath.WalkDir("../../fixtures", func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return err
+		}
+		body, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		var v any
+		if dec.Decode(&v) != nil {
+			return nil
+		}
+		n++
+		got, err := Marshal(v, "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := slowMarshal(t, v, "  "); string(got) != want {
+			t.Fatalf("%s: fast and encoding/json encodings differ", p)
+		}
+		return nil
+	})
+	if n < 100 {
+		t.Fatalf("only %d recorded answers under fixtures/", n)
+	}
+}
+
+// TestMarshalOtherValues: what is not a decoded value (structs, floats,
+// invalid numbers) still goes through encoding/json, with its errors.
+func TestMarshalOtherValues(t *testing.T) {
+	t.Parallel()
+	type s struct {
+		A string `json:"a"`
+		B float64
+	}
+	for _, v := range []any{s{"<x>", 1.5}, map[string]any{"k": 1.25, "s": []any{s{}}}, []any{3}} {
+		got, err := Marshal(v, "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := slowMarshal(t, v, "  "); string(got) != want {
+			t.Fatalf("Marshal(%#v) = %s, want %s", v, got, want)
+		}
+	}
+	for _, n := range []json.Number{"1 ", "abc", "true", "--1", "1e"} {
+		if _, err := Marshal(map[string]any{"n": n}, ""); err == nil {
+			t.Errorf("Marshal of json.Number %q: no error", n)
+		}
+	}
+}

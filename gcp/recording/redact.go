@@ -138,7 +138,7 @@ func appendJSON(b []byte, v any) []byte {
 	case json.Number:
 		return append(b, x...)
 	case string:
-		return appendJSONString(b, x)
+		return untrusted.AppendString(b, x)
 	case []any:
 		b = append(b, '[')
 		for i, e := range x {
@@ -156,7 +156,7 @@ func appendJSON(b []byte, v any) []byte {
 				b = append(b, ',')
 			}
 			first = false
-			b = append(appendJSONString(b, k), ':')
+			b = append(untrusted.AppendString(b, k), ':')
 			b = appendJSON(b, e)
 		}
 		return append(b, '}')
@@ -167,37 +167,6 @@ func appendJSON(b []byte, v any) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, out...)
-}
-
-// appendJSONString quotes s as JSON: quote, backslash and control
-// characters escaped, everything else (valid UTF-8, as a decoder gives it)
-// as it is.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\r':
-			b = append(b, '\\', 'r')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // redactionKeys are the keys and the value redactObject and redactValue

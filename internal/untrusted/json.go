@@ -88,7 +88,7 @@ func appendValue(b []byte, v any, indent string, depth int) ([]byte, bool) {
 		}
 		return append(b, x...), true
 	case string:
-		return appendString(b, x), true
+		return AppendString(b, x), true
 	case []any:
 		if len(x) == 0 {
 			return append(b, "[]"...), true
@@ -119,7 +119,7 @@ func appendValue(b []byte, v any, indent string, depth int) ([]byte, bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(appendString(newline(b, indent, depth+1), k), ':')
+			b = append(AppendString(newline(b, indent, depth+1), k), ':')
 			if indent != "" {
 				b = append(b, ' ')
 			}
@@ -144,8 +144,8 @@ func newline(b []byte, indent string, depth int) []byte {
 	return b
 }
 
-// appendString quotes s as encoding/json does without HTML escaping.
-func appendString(b []byte, s string) []byte {
+// AppendString quotes s as encoding/json does without HTML escaping.
+func AppendString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/lbdiag/lbdiag/gcp"
 	"github.com/lbdiag/lbdiag/gcp/recording"
 	"github.com/lbdiag/lbdiag/internal/untrusted"
@@ -220,14 +222,13 @@ func writeEvidence(cfg Config, opts gcp.Options, inv *inventory.Inventory, rep *
 	m := manifest(cfg, opts, inv, recordedAt)
 	end := finished.UTC()
 	m.FinishedAt, m.Clusters, m.Flags, m.Coverage, m.Calls = &end, rep.Clusters, cfg.Flags, cov, opts.CallLog.Calls()
+	// The three renderings only read the report: side by side.
 	var js, txt, html bytes.Buffer
-	if err := report.WriteJSON(&js, rep); err != nil {
-		return err
-	}
-	if err := report.WriteTable(&txt, rep, report.TableOptions{Width: 160}); err != nil {
-		return err
-	}
-	if err := report.WriteHTML(&html, rep); err != nil {
+	var g errgroup.Group
+	g.Go(func() error { return report.WriteJSON(&js, rep) })
+	g.Go(func() error { return report.WriteTable(&txt, rep, report.TableOptions{Width: 160}) })
+	g.Go(func() error { return report.WriteHTML(&html, rep) })
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(cfg.Evidence), ".lbdiag-evidence-*")

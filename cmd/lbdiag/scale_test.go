@@ -722,8 +722,13 @@ func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, hea
 	f.started = start
 	err := cmd.Run()
 	if *profileDir != "" {
-		os.WriteFile(filepath.Join(*profileDir, fmt.Sprintf("%s-%s-%s.timeline", s.name, strings.ReplaceAll(latencyName(latency, kubeLatency), "/", "-"), mode)), []byte(strings.Join(f.timeline, "\n")), 0o644)
-		os.WriteFile(filepath.Join(*profileDir, fmt.Sprintf("%s-%s-%s.stderr", s.name, strings.ReplaceAll(latencyName(latency, kubeLatency), "/", "-"), mode)), []byte(stderr.String()), 0o644)
+		base := filepath.Join(*profileDir, fmt.Sprintf("%s-%s-%s", s.name, strings.ReplaceAll(latencyName(latency, kubeLatency), "/", "-"), mode))
+		os.WriteFile(base+".timeline", []byte(strings.Join(f.timeline, "\n")), 0o644)
+		os.WriteFile(base+".stderr", []byte(stderr.String()), 0o644)
+		if mode == "evidence" {
+			// The bundle, to measure its size and what writing it costs.
+			os.Rename(filepath.Join(dir, "evidence.tar.gz"), base+".evidence.tar.gz")
+		}
 	}
 	wall := time.Since(start)
 	exit := 0

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -125,4 +127,57 @@ func resum(f map[string][]byte) []byte {
 		lines = append(lines, sumLine(f[name], name))
 	}
 	return []byte(strings.Join(lines, "\n") + "\n")
+}
+
+// TestBundleManyBodies: bodies redacted side by side are written in name
+// order, each the redaction of its own body; a body that cannot be read
+// fails the bundle with its name, however far ahead the others are.
+func TestBundleManyBodies(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)
+	m := Manifest{Project: "p", RecordedAt: &at}
+	bodies := fstest.MapFS{}
+	for i := range 200 {
+		file := fmt.Sprintf("kubernetes/c/deployments-%03d.json", i)
+		m.Exchanges = append(m.Exchanges, Exchange{API: "kubernetes/c", Method: "GET", Path: fmt.Sprintf("/apis/apps/v1/deployments/%d", i), Status: 200, File: file})
+		bodies[file] = &fstest.MapFile{Data: []byte(fmt.Sprintf(`{"metadata":{"name":"d%d","annotations":{"other.example/k":"secret-%d"}},"spec":{"template":{"spec":{"containers":[{"name":"c","env":[{"name":"E","value":"v%d"}]}]}}}}`, i, i, i))}
+	}
+	var buf bytes.Buffer
+	if err := WriteBundle(&buf, m, bodies, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	gz, err := gzip.NewReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		names = append(names, h.Name)
+		got, _ := io.ReadAll(tr)
+		if f, ok := bodies[h.Name]; ok {
+			if want := Redact(f.Data); !bytes.Equal(got, want) || bytes.Contains(got, []byte("secret-")) {
+				t.Fatalf("%s = %s, want %s", h.Name, got, want)
+			}
+		}
+	}
+	if len(names) != 202 || !sort.StringsAreSorted(names[:201]) || names[201] != SumsName {
+		t.Fatalf("bundle files: %d, sorted %v, last %s", len(names), sort.StringsAreSorted(names[:201]), names[len(names)-1])
+	}
+
+	delete(bodies, "kubernetes/c/deployments-150.json")
+	err = WriteBundle(io.Discard, m, bodies, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "deployments-150.json") {
+		t.Fatalf("WriteBundle without one body: %v", err)
+	}
 }

@@ -69,10 +69,22 @@ type enrichIndex struct {
 	// byName maps "kind/name" to the relative names of the Compute Engine
 	// resources of that kind and name.
 	byName map[string][]string
+	// proxies maps a target HTTP(S) proxy's name to the proxies of that
+	// name.
+	proxies map[string][]*compute.TargetHttpsProxy
+	// served maps, per cluster, "Ingress ns/name" and "Gateway ns/name"
+	// to the keys of the backend services the controllers' annotations
+	// name for it: built once per cluster, not once per finding, which
+	// parsed every Ingress's annotations for each of 10,000 findings.
+	served map[*inventory.Cluster]map[string][]string
 }
 
 func newEnrichIndex(inv *inventory.Inventory) *enrichIndex {
-	x := &enrichIndex{inv: inv, graph: core.NewLBGraph(inv), x: core.NewIndex(inv), alb: map[string]bool{}, byName: map[string][]string{}}
+	x := &enrichIndex{inv: inv, graph: core.NewLBGraph(inv), x: core.NewIndex(inv), alb: map[string]bool{}, byName: map[string][]string{},
+		proxies: map[string][]*compute.TargetHttpsProxy{}, served: map[*inventory.Cluster]map[string][]string{}}
+	for _, p := range append(append([]*compute.TargetHttpsProxy(nil), inv.Compute.TargetHTTPSProxies...), httpAsHTTPS(inv.Compute.TargetHTTPProxies)...) {
+		x.proxies[p.Name] = append(x.proxies[p.Name], p)
+	}
 	add := func(kind, link string) {
 		k := kind + "/" + inventory.LastSegment(link)
 		x.byName[k] = append(x.byName[k], inventory.RelativeName(link))
@@ -127,8 +139,8 @@ func (x *enrichIndex) refsOf(r inspect.Resource) lbRefs {
 			out.frs = []string{rel}
 		}
 	case "TargetHttpsProxy", "TargetHttpProxy":
-		for _, p := range append(append([]*compute.TargetHttpsProxy(nil), x.inv.Compute.TargetHTTPSProxies...), httpAsHTTPS(x.inv.Compute.TargetHTTPProxies)...) {
-			if p.Name == r.Name && core.ScopeName(p.SelfLink) == r.Location && p.UrlMap != "" {
+		for _, p := range x.proxies[r.Name] {
+			if core.ScopeName(p.SelfLink) == r.Location && p.UrlMap != "" {
 				out.urlMaps = append(out.urlMaps, inventory.RelativeName(p.UrlMap))
 			}
 		}
@@ -137,12 +149,9 @@ func (x *enrichIndex) refsOf(r inspect.Resource) lbRefs {
 		if cl == nil {
 			return out
 		}
-		owner := r.Kind + " " + r.Namespace + "/" + r.Name
-		for key, owners := range inventory.ServingBackendServices(cl) {
-			if core.Contains(owners, owner) {
-				if bs := x.x.BackendService(key); bs != nil {
-					out.backends = append(out.backends, inventory.RelativeName(bs.SelfLink))
-				}
+		for _, key := range x.servedBy(cl)[r.Kind+" "+r.Namespace+"/"+r.Name] {
+			if bs := x.x.BackendService(key); bs != nil {
+				out.backends = append(out.backends, inventory.RelativeName(bs.SelfLink))
 			}
 		}
 		switch r.Kind {
@@ -174,6 +183,22 @@ func (x *enrichIndex) refsOf(r inspect.Resource) lbRefs {
 	}
 	sort.Strings(out.backends)
 	return out
+}
+
+// servedBy inverts inventory.ServingBackendServices of a cluster: owner
+// to backend service keys.
+func (x *enrichIndex) servedBy(cl *inventory.Cluster) map[string][]string {
+	if m, ok := x.served[cl]; ok {
+		return m
+	}
+	m := map[string][]string{}
+	for key, owners := range inventory.ServingBackendServices(cl) {
+		for _, o := range owners {
+			m[o] = append(m[o], key)
+		}
+	}
+	x.served[cl] = m
+	return m
 }
 
 func httpAsHTTPS(ps []*compute.TargetHttpProxy) []*compute.TargetHttpsProxy {

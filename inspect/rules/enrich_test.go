@@ -148,3 +148,42 @@ func TestEnrichChanges(t *testing.T) {
 		t.Errorf("changes without --changes: %+v", fs[0])
 	}
 }
+
+// TestEnrichServedBackends: a finding on an Ingress or a Gateway hears of
+// changes to the backend services its controller's annotation names, and
+// not of another's; two findings on one Ingress both do (the served
+// backends are indexed once per cluster).
+func TestEnrichServedBackends(t *testing.T) {
+	t.Parallel()
+	inv := enrichProject()
+	cl := inv.Clusters[0]
+	api := ruletest.Ingress("shop", "api", gke.ClassGCE, "api")
+	api.Annotations[gke.AnnIngressBackends] = `{"k8s1-0a1b2c3d-shop-api-80-4e5f6a7b":"HEALTHY"}`
+	cl.Ingresses = append(cl.Ingresses, api)
+	gw := ruletest.Gateway("shop", "gw", "gke-l7-global-external-managed")
+	gw.Annotations = map[string]string{gke.AnnGatewayBackendServices: "gkegw1-0a1b-shop-store-8080-xyz"}
+	cl.Gateways = append(cl.Gateways, gw)
+	p := "projects/" + ruletest.Project
+	for _, name := range []string{"k8s1-0a1b2c3d-shop-api-80-4e5f6a7b", "gkegw1-0a1b-shop-store-8080-xyz"} {
+		inv.Compute.BackendServices = append(inv.Compute.BackendServices, &compute.BackendService{Name: name, SelfLink: ruletest.G("global/backendServices/" + name)})
+		inv.Changes.ByResource[p+"/global/backendServices/"+name] = []inventory.Change{{At: ruletest.Now.Add(-2 * time.Hour), Method: "v1.compute.backendServices.patch",
+			Principal: "…@example.com", Resource: p + "/global/backendServices/" + name}}
+	}
+	inv.Metrics = nil
+	ingress := core.KubeResource(cl, "Ingress", metav1.ObjectMeta{Namespace: "shop", Name: "api"})
+	gateway := core.KubeResource(cl, "Gateway", metav1.ObjectMeta{Namespace: "shop", Name: "gw"})
+	fs := []inspect.Finding{finding("a-rule", inspect.Error, ingress), finding("b-rule", inspect.Error, ingress), finding("c-rule", inspect.Error, gateway)}
+	Enrich(inv, fs)
+	want := map[string]string{"a-rule": "k8s1-0a1b2c3d-shop-api-80-4e5f6a7b", "b-rule": "k8s1-0a1b2c3d-shop-api-80-4e5f6a7b", "c-rule": "gkegw1-0a1b-shop-store-8080-xyz"}
+	for _, f := range fs {
+		var got []string
+		for _, c := range f.Changes {
+			if strings.Contains(c.Resource, "/backendServices/") {
+				got = append(got, inventory.LastSegment(c.Resource))
+			}
+		}
+		if len(got) != 1 || got[0] != want[f.Rule] {
+			t.Errorf("%s on %s: backend service changes %v, want %s", f.Rule, f.Resource, got, want[f.Rule])
+		}
+	}
+}

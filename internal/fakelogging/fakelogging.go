@@ -8,14 +8,12 @@
 package fakelogging
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -162,7 +160,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	offset := 0
 	if req.PageToken != "" {
-		off, ok := decodeToken(req.PageToken, req.Filter)
+		off, ok := fakegoogle.PageOffset(req.PageToken, req.Filter, len(match))
 		if !ok {
 			fakegoogle.Error(w, http.StatusBadRequest, "INVALID_ARGUMENT", "page_token doesn't match arguments from the request")
 			return
@@ -178,14 +176,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := map[string]any{}
 	if empty && req.PageToken == "" && len(match) > 0 {
-		resp["nextPageToken"] = encodeToken(0, req.Filter)
+		resp["nextPageToken"] = fakegoogle.PageToken(0, req.Filter)
 	} else {
 		end := min(offset+size, len(match))
 		if offset < end {
 			resp["entries"] = match[offset:end]
 		}
 		if end < len(match) {
-			resp["nextPageToken"] = encodeToken(end, req.Filter)
+			resp["nextPageToken"] = fakegoogle.PageToken(end, req.Filter)
 		}
 	}
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
@@ -207,24 +205,6 @@ func prefixed(ids []string) []string {
 		out[i] = "projects/" + id
 	}
 	return out
-}
-
-// Tokens are opaque to clients and bound to the query that made them.
-func encodeToken(offset int, filter string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(offset) + "\x00" + filter))
-}
-
-func decodeToken(tok, filter string) (int, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return 0, false
-	}
-	off, f, ok := strings.Cut(string(b), "\x00")
-	if !ok || f != filter {
-		return 0, false
-	}
-	n, err := strconv.Atoi(off)
-	return n, err == nil
 }
 
 func timestampOf(e map[string]any) time.Time {

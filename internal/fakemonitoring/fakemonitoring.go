@@ -9,7 +9,6 @@
 package fakemonitoring
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -170,9 +169,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	offset := 0
 	if tok := q.Get("pageToken"); tok != "" {
-		b, err := base64.RawURLEncoding.DecodeString(tok)
-		n, err2 := strconv.Atoi(string(b))
-		if err != nil || err2 != nil || n < 0 || n > len(out) {
+		n, ok := fakegoogle.PageOffset(tok, "", len(out))
+		if !ok {
 			bad("Field pageToken had an invalid value of %q", tok)
 			return
 		}
@@ -194,7 +192,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp["timeSeries"] = page
 	}
 	if i < len(out) {
-		resp["nextPageToken"] = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(i)))
+		resp["nextPageToken"] = fakegoogle.PageToken(i, "")
 	}
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	json.NewEncoder(w).Encode(resp)

@@ -12,7 +12,6 @@
 package fakerecommender
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -119,9 +118,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := 0
 	if tok := q.Get("pageToken"); tok != "" {
-		b, err := base64.RawURLEncoding.DecodeString(tok)
-		n, err2 := strconv.Atoi(string(b))
-		if err != nil || err2 != nil || n < 0 || n > len(all) {
+		n, ok := fakegoogle.PageOffset(tok, "", len(all))
+		if !ok {
 			fakegoogle.Error(w, 400, "INVALID_ARGUMENT", "Invalid page token.")
 			return
 		}
@@ -133,7 +131,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp["insights"] = all[start:end]
 	}
 	if end < len(all) {
-		resp["nextPageToken"] = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end)))
+		resp["nextPageToken"] = fakegoogle.PageToken(end, "")
 	}
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	json.NewEncoder(w).Encode(resp)

@@ -176,7 +176,7 @@ func syncFinding(cl *inventory.Cluster, obj inspect.Resource, cause *core.SyncCa
 	case cause == nil:
 		ev["cause"] = "unknown"
 		f.Message = msg + " — a cause lbdiag does not recognise"
-		f.Remediation = fmt.Sprintf("kubectl describe %s %s -n %s   # read the controller's message above and fix what it names", strings.ToLower(obj.Kind), obj.Name, obj.Namespace)
+		f.Remediation = describeFix(obj, "read the controller's message above and fix what it names")
 	case cause.Rule == "":
 		ev["cause"] = cause.Label
 		f.Message = msg + " — cause: " + cause.Label
@@ -196,4 +196,13 @@ func syncFinding(cl *inventory.Cluster, obj inspect.Resource, cause *core.SyncCa
 		}
 	}
 	return f
+}
+
+// describeFix is the kubectl command that shows an event's object, with a
+// note. The object is the event's involvedObject, which anyone who may
+// write events writes, unchecked: a kind, name or namespace that could not
+// name an object becomes a placeholder, not shell text.
+func describeFix(obj inspect.Resource, note string) string {
+	return fmt.Sprintf("kubectl describe %s %s -n %s   # %s", core.NameOr(strings.ToLower(obj.Kind), "KIND"), core.NameOr(obj.Name, "NAME"),
+		core.NameOr(obj.Namespace, "NAMESPACE"), note)
 }

@@ -134,7 +134,7 @@ func reportFirewallChange(p *inspect.Pass, cl *inventory.Cluster, obj inspect.Re
 			Message:     fmt.Sprintf("Normal %s from %s (%d×, last %s) asks the security admin for a firewall change that is not one GKE makes for this cluster's VPC (%s/%s), or that lbdiag cannot read: %s", c.last.Reason, inventory.EventReporter(c.last), c.count, when, cl.NetworkProject(), inventory.LastSegment(cl.NetworkURL()), msg),
 			Resource:    obj,
 			Evidence:    ev,
-			Remediation: fmt.Sprintf("kubectl describe %s %s -n %s   # check the command in the event before anyone runs it", strings.ToLower(obj.Kind), obj.Name, obj.Namespace),
+			Remediation: describeFix(obj, "check the command in the event before anyone runs it"),
 			AttachTo:    attach,
 			AttachNote:  "GKE asks the security admin for a firewall change (event " + c.last.Reason + ")",
 		})

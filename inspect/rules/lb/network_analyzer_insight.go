@@ -160,7 +160,10 @@ func insightFinding(p *inspect.Pass, in inventory.Insight) inspect.Finding {
 		}
 	}
 	// Candidates: the subtype's rules on the resources and what owns
-	// their backend services, then any finding on the resources.
+	// their backend services; for a subtype no rule checks, any finding
+	// on the resources. An insight a rule checks never folds into another
+	// rule's finding: it would "agree" with what it is not about, and the
+	// rule's own verdict (ReportPassed) would go unsaid.
 	var cands []inspect.Attachment
 	for _, r := range resources {
 		for _, rule := range rules {
@@ -174,8 +177,10 @@ func insightFinding(p *inspect.Pass, in inventory.Insight) inspect.Finding {
 			}
 		}
 	}
-	for _, r := range resources {
-		cands = append(cands, inspect.Attachment{Resource: r})
+	if len(rules) == 0 {
+		for _, r := range resources {
+			cands = append(cands, inspect.Attachment{Resource: r})
+		}
 	}
 	refreshed := "unknown"
 	if !in.LastRefresh.IsZero() {
@@ -197,6 +202,9 @@ func insightFinding(p *inspect.Pass, in inventory.Insight) inspect.Finding {
 			check = f.fix
 		}
 	}
+	// The insight's name is the API's text (or a bundle's): into the
+	// command only as a name.
+	id, loc := core.NameOr(in.ID(), "INSIGHT_ID"), core.NameOr(in.Location, "LOCATION")
 	f := inspect.Finding{
 		Key:      "insight:" + in.ID(),
 		Resource: res,
@@ -204,8 +212,8 @@ func insightFinding(p *inspect.Pass, in inventory.Insight) inspect.Finding {
 		Message: fmt.Sprintf("Network Analyzer reports %s on %s: %q (insight %s, refreshed %s); lbdiag did not confirm it",
 			subtype, about, in.Description, in.ID(), refreshed),
 		Remediation: fmt.Sprintf("gcloud recommender insights describe %s --insight-type=%s --location=%s --project=%s   # then %s; if the insight is wrong, mark it: gcloud recommender insights mark-accepted %s --insight-type=%s --location=%s --project=%s --etag=ETAG",
-			in.ID(), inventory.LBInsightType, in.Location, inv.Project, check, in.ID(), inventory.LBInsightType, in.Location, inv.Project),
-		AttachNote:   fmt.Sprintf("Network Analyzer agrees: %s %q (insight %s, refreshed %s)", subtype, in.Description, in.ID(), refreshed),
+			id, inventory.LBInsightType, loc, inv.Project, check, id, inventory.LBInsightType, loc, inv.Project),
+		AttachNote:   fmt.Sprintf("%s: %s %q (insight %s, refreshed %s)", map[bool]string{true: "Network Analyzer agrees", false: "Network Analyzer also reports"}[len(rules) > 0], subtype, in.Description, in.ID(), refreshed),
 		ReportPassed: true,
 	}
 	if len(cands) > 0 {

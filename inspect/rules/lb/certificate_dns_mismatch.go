@@ -47,14 +47,24 @@ var CertificateDNSMismatch = &inspect.Rule{
 // addresses of its load balancer.
 func judgeAddresses(p *inspect.Pass, t dnsTarget, reported map[string]bool) {
 	inv := p.Inventory
+	scope := inventory.DNSScope(inv.Project, t.Name)
+	if t.Unread != "" {
+		p.CouldNotCheck(scope, t.Unread, "")
+		return
+	}
 	if len(t.Expected) == 0 {
 		return // no address to compare with (no forwarding rule yet)
 	}
-	if !p.Known(inventory.DNSLookups, inventory.DNSScope(inv.Project, t.Name)) {
+	if !p.Known(inventory.DNSLookups, scope) {
 		return
 	}
-	a4, _ := inv.DNS.Answer(t.Name, inventory.DNSTypeA)
-	a6, _ := inv.DNS.Answer(t.Name, inventory.DNSTypeAAAA)
+	a4, ok4 := inv.DNS.Answer(t.Name, inventory.DNSTypeA)
+	a6, ok6 := inv.DNS.Answer(t.Name, inventory.DNSTypeAAAA)
+	if !ok4 || !ok6 {
+		// Not "no record": the lookup was not made (an older recording).
+		p.CouldNotCheck(scope, "the A and AAAA lookups of "+t.Name+" were not both made", "")
+		return
+	}
 	none := len(a4.Addresses)+len(a6.Addresses) == 0
 	if none && !t.Cert {
 		return // a host without records is not published: nothing to compare

@@ -269,4 +269,22 @@ func TestCertificateDNSMismatchCounts(t *testing.T) {
 	ruletest.FailSource(inv, inventory.ComputeForwardingRules, projectScope)
 	c = ruletest.ExpectCounts(t, inv, CertificateDNSMismatch, ruletest.Counts{CouldNotCheck: 1})
 	expectReason(t, c, string(inventory.ComputeForwardingRules))
+
+	// The target proxies unread: which load balancers present the
+	// certificate is unknown, so neither of its names is judged (a
+	// partial set of addresses would call a right record wrong).
+	inv = ruletest.LBProject()
+	presented(inv)
+	withDNS(inv, resolvedAt("www.example.com", "198.51.100.7"), resolvedAt("example.com", "34.1.1.1"))
+	ruletest.FailSource(inv, inventory.ComputeTargetHTTPSProxies, projectScope)
+	c = ruletest.ExpectCounts(t, inv, CertificateDNSMismatch, ruletest.Counts{CouldNotCheck: 2})
+	expectReason(t, c, "target proxies")
+
+	// A name whose AAAA lookup was never made (an older recording) is not
+	// "without records".
+	inv = ruletest.LBProject()
+	presented(inv)
+	withDNS(inv, []inventory.DNSAnswer{addrAnswer("www.example.com", inventory.DNSTypeA)}, resolvedAt("example.com", "34.1.1.1"))
+	c = ruletest.ExpectCounts(t, inv, CertificateDNSMismatch, ruletest.Counts{Judged: 1, Passed: 1, CouldNotCheck: 1})
+	expectReason(t, c, "were not both made")
 }

@@ -33,8 +33,13 @@ type dnsTarget struct {
 	Cert   bool
 	Status string
 	// Expected are the addresses of the load balancer that serves the
-	// name, sorted (empty when unknown: the name is then not judged).
+	// name, sorted (empty when it has none yet: the name is then not
+	// judged).
 	Expected []string
+	// Unread, when set, says what was not read that Expected comes from:
+	// a partial set would call a right record wrong, so the name is a
+	// place the rule could not check.
+	Unread string
 	// Attach is the not-ACTIVE finding a certificate's DNS finding
 	// belongs to.
 	Attach *inspect.Attachment
@@ -69,8 +74,12 @@ func certTargets(p *inspect.Pass, withAddresses bool) []dnsTarget {
 	g := core.GraphOf(p)
 	certsOK := p.Known(inventory.ComputeSSLCertificates, ps)
 	frsOK := !withAddresses || p.Known(inventory.ComputeForwardingRules, ps)
+	known := certsRead(inv)
+	unread := ""
+	if withAddresses && !known {
+		unread = "the target proxies presenting certificates were not all read"
+	}
 	if certsOK && frsOK {
-		known := certsRead(inv)
 		for _, cert := range inv.Compute.SSLCertificates {
 			if !inventory.PendingManagedCert(cert) {
 				continue
@@ -85,7 +94,7 @@ func certTargets(p *inspect.Pass, withAddresses bool) []dnsTarget {
 			res := core.ResourceOf("SslCertificate", cert.SelfLink)
 			for _, d := range inventory.CertDomains(cert) {
 				out = append(out, dnsTarget{Res: res, What: "Google-managed certificate " + cert.Name, Name: d, Cert: true, Status: cert.Managed.Status,
-					Expected: frAddresses(usersFRs(users)), Attach: &inspect.Attachment{Rule: SSLCertificateNotActive.ID, Resource: res}})
+					Expected: frAddresses(usersFRs(users)), Unread: unread, Attach: &inspect.Attachment{Rule: SSLCertificateNotActive.ID, Resource: res}})
 			}
 		}
 	}
@@ -98,6 +107,10 @@ func certTargets(p *inspect.Pass, withAddresses bool) []dnsTarget {
 		}
 		// The addresses of the external Ingresses naming each one, and of
 		// the forwarding rules presenting the certificate it made.
+		mcUnread := unread
+		if withAddresses && !p.Inventory.Known(inventory.KubeIngresses, cl.Scope()) {
+			mcUnread = "the cluster's Ingresses, whose load balancers present it, were not read"
+		}
 		addrs := map[string][]string{}
 		core.GKEIngresses(cl, func(ing *networkingv1.Ingress, class string) {
 			if class == gke.ClassInternal {
@@ -124,7 +137,7 @@ func certTargets(p *inspect.Pass, withAddresses bool) []dnsTarget {
 			res := core.KubeResource(cl, "ManagedCertificate", mc.ObjectMeta)
 			for _, d := range inventory.ManagedCertificateDomains(mc) {
 				out = append(out, dnsTarget{Res: res, What: fmt.Sprintf("ManagedCertificate %s/%s of cluster %s/%s", mc.Namespace, mc.Name, cl.Location(), cl.Name()),
-					Name: d, Cert: true, Status: core.OrDash(mc.Status.CertificateStatus), Expected: sortedAddresses(exp),
+					Name: d, Cert: true, Status: core.OrDash(mc.Status.CertificateStatus), Expected: sortedAddresses(exp), Unread: mcUnread,
 					Attach: &inspect.Attachment{Rule: "managed-certificate-not-active", Resource: res}})
 			}
 		}

@@ -396,6 +396,7 @@ type clusterIndex struct {
 	services  map[string]*corev1.Service // "ns/name"
 	ingresses map[string]*networkingv1.Ingress
 	workloads map[string][]Workload // by namespace
+	gatedPods map[string][]*GatedPod // by namespace
 }
 
 func (c *Cluster) index() *clusterIndex {
@@ -420,6 +421,11 @@ func (c *Cluster) index() *clusterIndex {
 		for i := range c.DaemonSets {
 			d := &c.DaemonSets[i]
 			x.workloads[d.Namespace] = append(x.workloads[d.Namespace], Workload{Kind: "DaemonSet", Meta: &d.ObjectMeta, Template: &d.Spec.Template})
+		}
+		x.gatedPods = map[string][]*GatedPod{}
+		for i := range c.GatedPods {
+			pod := &c.GatedPods[i]
+			x.gatedPods[pod.Metadata.Namespace] = append(x.gatedPods[pod.Metadata.Namespace], pod)
 		}
 		c.idx = x
 	})
@@ -459,6 +465,11 @@ func (c *Cluster) Ingress(ns, name string) *networkingv1.Ingress {
 // WorkloadsIn returns the workloads of a namespace.
 func (c *Cluster) WorkloadsIn(ns string) []Workload {
 	return c.index().workloads[ns]
+}
+
+// GatedPodsIn returns the Pods of a namespace with the NEG readiness gate.
+func (c *Cluster) GatedPodsIn(ns string) []*GatedPod {
+	return c.index().gatedPods[ns]
 }
 
 // Focus is what the user narrowed a run to: namespaces, Ingresses and

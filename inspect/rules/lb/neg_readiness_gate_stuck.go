@@ -59,10 +59,9 @@ func checkGatedPods(p *inspect.Pass, n core.NEGServing) {
 	var timedOut, stuck, stuckWhy []string
 	var pods []map[string]any
 	judged := false
-	for i := range n.Cl.GatedPods {
-		pod := &n.Cl.GatedPods[i]
+	for _, pod := range n.Cl.GatedPodsIn(n.Svc.Namespace) {
 		m := pod.Metadata
-		if m.Namespace != n.Svc.Namespace || m.DeletionTimestamp != nil || !sel.Matches(labels.Set(m.Labels)) ||
+		if m.DeletionTimestamp != nil || !sel.Matches(labels.Set(m.Labels)) ||
 			(pod.Status.Phase != "Running" && pod.Status.Phase != "Pending") {
 			continue
 		}
@@ -73,7 +72,11 @@ func checkGatedPods(p *inspect.Pass, n core.NEGServing) {
 		case cond != nil && cond.Status == "True" && cond.Reason == negGateTimeout:
 			timedOut = append(timedOut, m.Name)
 			pods = append(pods, map[string]any{"pod": m.Name, "reason": cond.Reason, "since": cond.LastTransitionTime.UTC().Format(time.RFC3339)})
-		case (cond == nil || cond.Status != "True") && !m.CreationTimestamp.IsZero() && !inv.CollectedAt.IsZero() && age > negGateFailSafe+negGateSlack:
+		// Held back: only a Running Pod is one the reflector should have
+		// let in. A Pending one (unschedulable, pulling its image) has
+		// no endpoint in any NEG yet, and is not Ready for its own
+		// reasons.
+		case pod.Status.Phase == "Running" && (cond == nil || cond.Status != "True") && !m.CreationTimestamp.IsZero() && !inv.CollectedAt.IsZero() && age > negGateFailSafe+negGateSlack:
 			reason := "no condition"
 			if cond != nil {
 				reason = string(cond.Status) + " " + cond.Reason

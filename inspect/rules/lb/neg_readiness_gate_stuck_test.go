@@ -63,6 +63,17 @@ func TestNEGReadinessGateStuck(t *testing.T) {
 		{name: "still waiting, within the fail-safe", pods: []inventory.GatedPod{gatedPod("web-1", 4*time.Minute, "False", "LoadBalancerNegNotReady")}},
 		{name: "held back long past the fail-safe", pods: []inventory.GatedPod{gatedPod("web-1", 40*time.Minute, "False", "LoadBalancerNegNotReady"), gatedPod("web-2", 2*time.Hour, "", "")},
 			want: []string{"2 Pods (web-1 (False LoadBalancerNegNotReady, created 40m0s ago), web-2 (no condition, created 2 hours ago)) are still held back"}},
+		{name: "a Pending Pod (unschedulable) is not held back by the gate", pods: []inventory.GatedPod{func() inventory.GatedPod {
+			p := gatedPod("web-3", 2*time.Hour, "", "")
+			p.Status.Phase = "Pending"
+			p.Status.Conditions = []corev1.PodCondition{{Type: "PodScheduled", Status: corev1.ConditionFalse, Reason: "Unschedulable"}}
+			return p
+		}()}},
+		{name: "another namespace's Pod", pods: []inventory.GatedPod{func() inventory.GatedPod {
+			p := gatedPod("web-1", time.Hour, "True", "LoadBalancerNegTimeout")
+			p.Metadata.Namespace = "other"
+			return p
+		}()}},
 		{name: "another Service's Pod", pods: []inventory.GatedPod{func() inventory.GatedPod {
 			p := gatedPod("api-1", time.Hour, "True", "LoadBalancerNegTimeout")
 			p.Metadata.Labels = map[string]string{"app": "api"}

@@ -266,17 +266,20 @@ func firewallFix(name string, cl *inventory.Cluster, b blockage, port int) strin
 // firewallFixFor is the allow rule to add to a VPC (its relative name) for
 // what b found blocked.
 func firewallFixFor(name, network string, b blockage, port int) string {
-	prio := ""
-	if b.deny != nil && b.deny.Priority == 0 {
-		// Nothing outranks a deny at priority 0: it must change.
-		return fmt.Sprintf("gcloud compute firewall-rules delete %s --project=%s   # or narrow it: a deny at priority 0 wins over every allow rule",
-			b.deny.Name, inventory.ProjectOf(network))
-	}
-	if b.deny != nil {
+	prio, first, note := "", "", ""
+	switch {
+	case b.deny != nil && b.deny.Priority == 0:
+		// Nothing outranks a deny at priority 0 (a deny wins a tie): it
+		// moves to 1, and the allow takes 0. It is not deleted: it may be
+		// someone's control, and still denies everything else.
+		first = fmt.Sprintf("gcloud compute firewall-rules update %s --priority=1 --project=%s && ", b.deny.Name, inventory.ProjectOf(network))
+		prio = " --priority=0"
+		note = "   # the deny then yields only to allow rules at priority 0: this one, and any already there"
+	case b.deny != nil:
 		prio = fmt.Sprintf(" --priority=%d", b.deny.Priority-1)
 	}
-	return fmt.Sprintf("gcloud compute firewall-rules create %s --network=%s --direction=INGRESS --action=ALLOW --rules=tcp:%d --source-ranges=%s %s%s --project=%s",
-		name, inventory.LastSegment(network), port, strings.Join(b.blockedRanges(), ","), targetFlag(b.groups), prio, inventory.ProjectOf(network))
+	return fmt.Sprintf("%sgcloud compute firewall-rules create %s --network=%s --direction=INGRESS --action=ALLOW --rules=tcp:%d --source-ranges=%s %s%s --project=%s%s",
+		first, name, inventory.LastSegment(network), port, strings.Join(b.blockedRanges(), ","), targetFlag(b.groups), prio, inventory.ProjectOf(network), note)
 }
 
 // reach is what a rule checks on a cluster's nodes: that ranges reach

@@ -229,8 +229,11 @@ func ManagedCertificateDomains(mc *ManagedCertificate) []string {
 }
 
 // IngressHosts are the hosts of an external GKE Ingress (classes gce and
-// gce-regional-external): those of its rules and TLS sections, canonical,
-// sorted, without wildcards; nil for any other Ingress.
+// gce-regional-external), canonical, sorted, without wildcards; nil for
+// any other Ingress. They are its rules' hosts. ingress-gce ignores
+// spec.tls[].hosts, so a TLS host counts only for an Ingress whose rules
+// name none: all its traffic goes to its default backend, and the TLS
+// hosts are the names it is meant to serve.
 func IngressHosts(ing *networkingv1.Ingress) []string {
 	class, ok := gke.GKEIngress(ing)
 	if !ok || class == gke.ClassInternal {
@@ -238,10 +241,14 @@ func IngressHosts(ing *networkingv1.Ingress) []string {
 	}
 	var hosts []string
 	for _, r := range ing.Spec.Rules {
-		hosts = append(hosts, r.Host)
+		if r.Host != "" {
+			hosts = append(hosts, r.Host)
+		}
 	}
-	for _, t := range ing.Spec.TLS {
-		hosts = append(hosts, t.Hosts...)
+	if len(hosts) == 0 {
+		for _, t := range ing.Spec.TLS {
+			hosts = append(hosts, t.Hosts...)
+		}
 	}
 	return hostList(hosts)
 }

@@ -74,8 +74,16 @@ func TestNamesResolved(t *testing.T) {
 	}
 	ing := networkingv1.Ingress{Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: "shop.example.com"}, {Host: "*.example.com"}, {}},
 		TLS: []networkingv1.IngressTLS{{Hosts: []string{"shop.example.com", "tls.example.com"}}}}}
-	if got := strings.Join(IngressHosts(&ing), ","); got != "shop.example.com,tls.example.com" {
+	// ingress-gce ignores spec.tls[].hosts: a TLS host its rules do not
+	// name is not one it serves by name.
+	if got := strings.Join(IngressHosts(&ing), ","); got != "shop.example.com" {
 		t.Errorf("Ingress hosts: %s", got)
+	}
+	// An Ingress whose rules name no host serves every name from its
+	// default backend: its TLS hosts are the names it is meant for.
+	only := networkingv1.Ingress{Spec: networkingv1.IngressSpec{TLS: ing.Spec.TLS}}
+	if got := strings.Join(IngressHosts(&only), ","); got != "shop.example.com,tls.example.com" {
+		t.Errorf("default-backend Ingress hosts: %s", got)
 	}
 	ing.Annotations = map[string]string{gke.AnnIngressClass: gke.ClassInternal}
 	if got := IngressHosts(&ing); got != nil {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,11 @@ func TestSuppressionExpired(t *testing.T) {
 		"IgnoreEntry /.lbdiag-ignore.yaml:6: The suppression at .lbdiag-ignore.yaml:6 (rule address-unused, project "+ruletest.Project+", name legacy-*) expired on 2026-12-07")
 	if fs[1].Key != "6" || fs[1].Evidence["reason"] != "migration" {
 		t.Errorf("key %q evidence %v", fs[1].Key, fs[1].Evidence)
+	}
+	// The new date counts from the run's day, not from the old expiry
+	// (2020-04-01 would be expired already).
+	if !strings.HasSuffix(fs[0].Remediation, "set a new date: expires: 2027-03-07") {
+		t.Errorf("remediation %q", fs[0].Remediation)
 	}
 	// Judged: the entries of lines 2, 6 and 15 (those naming this
 	// project or none); 6 and 15 fail.

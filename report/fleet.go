@@ -335,6 +335,11 @@ func WriteLog(w io.Writer, f *Fleet) error {
 		}
 	}
 	if ig := f.Ignore; ig != nil {
+		if ig.StaleNotJudged != "" {
+			if err := enc(map[string]any{"severity": "INFO", "message": "stale suppressions: " + ig.StaleNotJudged, logLabels: map[string]string{"ignore_file": ig.File}}); err != nil {
+				return err
+			}
+		}
 		for _, e := range ig.Stale {
 			msg := fmt.Sprintf("stale suppression %s:%d matched nothing in this run: delete it", e.File, e.Line)
 			if err := enc(map[string]any{"severity": "INFO", "message": msg, logLabels: map[string]string{"ignore_file": e.File}, "staleSuppression": e}); err != nil {

@@ -169,7 +169,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 <h3>Stale suppressions</h3>
 <p>These entries of {{.File}} matched nothing in this run: delete them, or one day they may suppress something new.</p>
 <ul id="stale">{{range .Stale}}<li>{{.File}}:{{.Line}}: {{if .Fingerprint}}fingerprint {{.Fingerprint}}{{else}}rule {{.Rule}}{{end}} (until {{date .Expires}}) — {{.Reason}}</li>{{end}}</ul>
-{{end}}{{end}}
+{{end}}{{if .StaleNotJudged}}<p id="stale-not-judged">Stale suppressions: {{.StaleNotJudged}}.</p>{{end}}{{end}}
 
 {{with .R.Checked}}
 <h2>Checked and passed</h2>

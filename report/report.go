@@ -84,8 +84,8 @@ type IgnoreSummary struct {
 	// Stale are the entries no finding of the run (this shard's projects)
 	// matched: delete them, or they may one day suppress something new.
 	Stale []ignore.Entry `json:"stale"`
-	// StaleNotJudged, when set, says why no entry is called stale: the
-	// run saw only part of what the file covers.
+	// StaleNotJudged, when set, says which entries were not judged stale
+	// and why: the run saw only part of what the file covers.
 	StaleNotJudged string `json:"staleNotJudged,omitempty"`
 }
 
@@ -176,6 +176,8 @@ func (r *Report) Suppress(ig *inventory.Ignores) {
 	for i := range r.Checks {
 		r.Checks[i].Suppressed = n[r.Checks[i].Rule]
 	}
+	// Stale as far as this report goes; a run's StaleInRun says it for
+	// all its projects, and for what the run saw.
 	r.Ignore = &IgnoreSummary{File: untrusted.Escape(ig.File), Entries: len(ig.Entries), Stale: ignore.Stale(ig, res.Used)}
 	r.SumChecks()
 }
@@ -184,23 +186,29 @@ func (r *Report) Suppress(ig *inventory.Ignores) {
 // matched, and sets it in each report: an entry is stale only when no
 // project of the run used it.
 //
-// narrowed, when not empty, says how the run saw only part of what the
-// file covers (another shard's projects, a rule selection, a severity
-// floor, focus flags, --cluster): an entry this run did not use may be in
-// use elsewhere, so none is called stale, and each report says why.
-func StaleInRun(ig *inventory.Ignores, reports []*Report, narrowed string) *IgnoreSummary {
+// Only the entries judge accepts are judged (none when judge is nil):
+// in a run that saw only part of what the file covers (another shard's
+// projects, a rule selection, a severity floor, focus flags, --cluster)
+// an entry this run did not use may be in use elsewhere. notJudged then
+// says why, and each report says it too.
+func StaleInRun(ig *inventory.Ignores, reports []*Report, judge func(inventory.IgnoreEntry) bool, notJudged string) *IgnoreSummary {
 	if ig == nil {
 		return nil
 	}
-	sum := &IgnoreSummary{File: untrusted.Escape(ig.File), Entries: len(ig.Entries)}
-	if narrowed != "" {
-		sum.StaleNotJudged = "no entry is called stale: " + narrowed
-	} else {
+	sum := &IgnoreSummary{File: untrusted.Escape(ig.File), Entries: len(ig.Entries), StaleNotJudged: notJudged}
+	if judge != nil {
+		judged := *ig
+		judged.Entries = nil
+		for _, e := range ig.Entries {
+			if judge(e) {
+				judged.Entries = append(judged.Entries, e)
+			}
+		}
 		var used []map[int]bool
 		for _, r := range reports {
 			used = append(used, r.IgnoreUsed)
 		}
-		sum.Stale = ignore.Stale(ig, used...)
+		sum.Stale = ignore.Stale(&judged, used...)
 	}
 	for _, r := range reports {
 		if r.Ignore != nil {

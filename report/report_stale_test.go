@@ -20,14 +20,40 @@ func TestStaleInRunNarrowed(t *testing.T) {
 		return &Report{Ignore: &IgnoreSummary{File: ig.File, Entries: 1}, IgnoreUsed: map[int]bool{}}
 	}
 
+	all := func(inventory.IgnoreEntry) bool { return true }
 	whole := rep()
-	sum := StaleInRun(ig, []*Report{whole}, "")
+	sum := StaleInRun(ig, []*Report{whole}, all, "")
 	if len(sum.Stale) != 1 || sum.Stale[0].Line != 3 || len(whole.Ignore.Stale) != 1 || sum.StaleNotJudged != "" {
 		t.Errorf("a whole run: %+v, report %+v", sum, whole.Ignore)
 	}
 	part := rep()
-	sum = StaleInRun(ig, []*Report{part}, "the run saw part of what the file covers (this is shard 1 of 4)")
-	if len(sum.Stale) != 0 || len(part.Ignore.Stale) != 0 || !strings.Contains(part.Ignore.StaleNotJudged, "shard 1 of 4") {
-		t.Errorf("a shard: %+v, report %+v", sum, part.Ignore)
+	sum = StaleInRun(ig, []*Report{part}, nil, "no entry is called stale: the run saw part of what the file covers (the rules were selected)")
+	if len(sum.Stale) != 0 || len(part.Ignore.Stale) != 0 || !strings.Contains(part.Ignore.StaleNotJudged, "rules were selected") {
+		t.Errorf("a narrowed run: %+v, report %+v", sum, part.Ignore)
+	}
+	// Judged in part: only the entries judge accepts can be stale, and
+	// every output says so.
+	ig.Entries = append(ig.Entries, inventory.IgnoreEntry{Line: 7, Rule: "neg-missing", Project: "shop-prod", Reason: "r", Expires: ig.Entries[0].Expires})
+	part = rep()
+	part.Project = "shop-prod"
+	sum = StaleInRun(ig, []*Report{part}, func(e inventory.IgnoreEntry) bool { return e.Project == "shop-prod" }, "only entries naming one project of this shard are called stale")
+	if len(sum.Stale) != 1 || sum.Stale[0].Line != 7 {
+		t.Errorf("a shard: %+v", sum)
+	}
+	fleet := &Fleet{Projects: []*Report{part}, Ignore: sum}
+	var table, log, html strings.Builder
+	if err := WriteTable(&table, part, TableOptions{Width: 120}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteLog(&log, fleet); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTML(&html, part); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"table": table.String(), "log": log.String(), "html": html.String()} {
+		if !strings.Contains(out, "only entries naming one project of this shard are called stale") {
+			t.Errorf("%s does not say which entries were judged:\n%s", name, out)
+		}
 	}
 }

@@ -242,6 +242,9 @@ func writeSummary(w io.Writer, r *Report, o TableOptions) error {
 			b.WriteString(indentLines(wrap(staleLine(e), width-4), "  - ", "    ") + "\n")
 		}
 	}
+	if r.Ignore != nil && r.Ignore.StaleNotJudged != "" {
+		b.WriteString("\n" + wrap("Stale suppressions: "+r.Ignore.StaleNotJudged+".", width) + "\n")
+	}
 	if len(gaps) > 0 {
 		b.WriteString("\nCould not check:\n")
 		for _, g := range gaps {

@@ -9,8 +9,8 @@ import (
 	"github.com/lbdiag/lbdiag/report"
 )
 
-// TestNarrowed: a run sees all an ignore file covers only without shards,
-// rule selection, severity floor, focus or --cluster.
+// TestNarrowed: a run sees all an ignore file covers only without rule
+// selection, severity floor, focus or --cluster.
 func TestNarrowed(t *testing.T) {
 	t.Parallel()
 	if why := (&Config{Shard: report.Shard{Index: 0, Count: 1}}).narrowed(); why != "" {
@@ -20,7 +20,6 @@ func TestNarrowed(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{Config{Shard: report.Shard{Index: 1, Count: 4}}, "shard 1 of 4"},
 		{Config{Rules: []*inspect.Rule{}}, "rules were selected"},
 		{Config{MinSeverity: inspect.Error}, "findings below error"},
 		{Config{Focus: inventory.Focus{Namespaces: []string{"shop"}}}, "focused"},
@@ -29,5 +28,25 @@ func TestNarrowed(t *testing.T) {
 		if why := tc.cfg.narrowed(); !strings.Contains(why, tc.want) {
 			t.Errorf("%+v: %q, want %q", tc.cfg, why, tc.want)
 		}
+	}
+}
+
+// TestStaleJudgement: a whole run judges every entry; a narrowed one none;
+// a shard the entries naming one project it inspected, and says so.
+func TestStaleJudgement(t *testing.T) {
+	t.Parallel()
+	reports := []*report.Report{{Project: "shop-prod"}, {Project: "shop-dev"}}
+	mine, other, glob := inventory.IgnoreEntry{Project: "shop-prod"}, inventory.IgnoreEntry{Project: "bank-prod"}, inventory.IgnoreEntry{Project: "shop-*"}
+	judge, why := (&Config{}).staleJudgement(reports)
+	if why != "" || !judge(mine) || !judge(other) || !judge(glob) {
+		t.Errorf("a whole run: %q", why)
+	}
+	judge, why = (&Config{Shard: report.Shard{Index: 1, Count: 4}}).staleJudgement(reports)
+	if !judge(mine) || judge(other) || judge(glob) || !strings.Contains(why, "shard 1 of 4") {
+		t.Errorf("a shard: %q", why)
+	}
+	judge, why = (&Config{Shard: report.Shard{Index: 1, Count: 4}, MinSeverity: inspect.Error}).staleJudgement(reports)
+	if judge != nil || !strings.Contains(why, "no entry is called stale") {
+		t.Errorf("a narrowed shard: %q", why)
 	}
 }

@@ -222,7 +222,8 @@ func Inspect(ctx context.Context, cfg Config) (*report.Fleet, error) {
 	fleet := &report.Fleet{SchemaVersion: report.SchemaVersion, Tool: cfg.Tool,
 		StartedAt: started.UTC(), FinishedAt: cfg.now().UTC(), RunID: cfg.RunID, Shard: cfg.Shard,
 		Coverage: report.FleetCoverage(gaps), Projects: reports}
-	fleet.Ignore = report.StaleInRun(cfg.Ignores, reports, cfg.narrowed())
+	judge, why := cfg.staleJudgement(reports)
+	fleet.Ignore = report.StaleInRun(cfg.Ignores, reports, judge, why)
 	codes := []int{}
 	for _, rep := range reports {
 		codes = append(codes, rep.Exit)
@@ -320,14 +321,10 @@ func (c *Config) options(project string) gcp.Options {
 		NetworkAnalyzer: analyzer, RecommenderEndpoint: c.Endpoints.Recommender}
 }
 
-// rules are the run's rules.
 // narrowed says how the run sees only part of what an ignore file
-// covers, or "" when it sees all of it.
+// covers, besides its shard, or "" when it sees all of it.
 func (c *Config) narrowed() string {
 	var why []string
-	if c.Shard.Count > 1 {
-		why = append(why, fmt.Sprintf("this is shard %d of %d", c.Shard.Index, c.Shard.Count))
-	}
 	if c.Rules != nil {
 		why = append(why, "the rules were selected")
 	}
@@ -345,6 +342,28 @@ func (c *Config) narrowed() string {
 	}
 	return "the run saw part of what the file covers (" + strings.Join(why, "; ") + ")"
 }
+
+// staleJudgement says which entries of the ignore file the run may call
+// stale, and, when not all, why. A run narrowed by rules, severity, focus
+// or clusters judges none: an entry it did not use may be in use in what
+// it did not see. A shard judges the entries that name one project it
+// inspected (no glob): no other shard sees that project.
+func (c *Config) staleJudgement(reports []*report.Report) (judge func(inventory.IgnoreEntry) bool, why string) {
+	if why := c.narrowed(); why != "" {
+		return nil, "no entry is called stale: " + why
+	}
+	if c.Shard.Count <= 1 {
+		return func(inventory.IgnoreEntry) bool { return true }, ""
+	}
+	inspected := map[string]bool{}
+	for _, r := range reports {
+		inspected[r.Project] = true
+	}
+	return func(e inventory.IgnoreEntry) bool { return inspected[e.Project] },
+		fmt.Sprintf("only entries naming one project of this shard are called stale: this is shard %d of %d, and other shards may use the others", c.Shard.Index, c.Shard.Count)
+}
+
+// rules are the run's rules.
 
 func (c *Config) rules() []*inspect.Rule {
 	if c.Rules != nil {

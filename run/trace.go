@@ -78,9 +78,7 @@ func Trace(ctx context.Context, cfg Config, project string, tr TraceRequest) (*t
 	for i := range res.Findings {
 		res.Findings[i] = report.Sanitize(res.Findings[i])
 	}
-	for i := range res.Failures {
-		res.Failures[i] = res.Failures[i].Sanitized()
-	}
+	// The rules' failures are cleaned with the collectors' gaps (gapsOf).
 	return trace.Trace(trace.Input{Tool: cfg.Tool, Inventory: inv, Findings: res.Findings, Failures: res.Failures, Request: req,
 		IP: tr.IP, Addresses: addresses, ResolveError: resolveErr}), nil
 }

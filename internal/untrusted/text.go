@@ -58,12 +58,20 @@ func Bound(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}
+	// Bounded already (a report read back, text cleaned twice): the
+	// marker keeps the first count.
+	if m := cutMarker.FindStringIndex(s); m != nil && m[0] <= max {
+		return s
+	}
 	cut := max
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return s[:cut] + fmt.Sprintf("…[%d more bytes cut by lbdiag]", len(s)-cut)
 }
+
+// cutMarker is the end Bound gives a text it cut.
+var cutMarker = regexp.MustCompile(`…\[\d+ more bytes cut by lbdiag\]$`)
 
 // Redacted replaces a secret lbdiag removed from text.
 const Redacted = "REDACTED"

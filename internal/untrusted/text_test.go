@@ -65,6 +65,10 @@ func TestBoundAndClean(t *testing.T) {
 	if len(got) > MaxValue+64 || !strings.Contains(got, "more bytes cut by lbdiag") || !strings.HasPrefix(big, strings.Split(got, "…")[0]) {
 		t.Errorf("Bound: %d bytes, %q...", len(got), got[len(got)-40:])
 	}
+	// Bounding again keeps the first cut's count (a report read back).
+	if again := Bound(got, MaxValue); again != got {
+		t.Errorf("Bound twice: ...%q, want ...%q", again[len(again)-40:], got[len(got)-40:])
+	}
 	if Bound("short", 10) != "short" {
 		t.Error("a short value must stay whole")
 	}

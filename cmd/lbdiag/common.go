@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -271,8 +273,9 @@ func (s *sourceFlags) useAPIs(ctx context.Context, env *environment, cfg *run.Co
 
 // startProfiles starts a CPU profile into cpu and returns the function
 // that stops it, writes a heap profile into heap and adds the process's
-// peak resident memory to the stats file (any may be "").
-func startProfiles(cpu, heap, stats string) (stop func(), err error) {
+// peak resident memory to the stats file (any may be ""); what it cannot
+// write it says on stderr.
+func startProfiles(cpu, heap, stats string, stderr io.Writer) (stop func(), err error) {
 	var cpuFile *os.File
 	if cpu != "" {
 		if cpuFile, err = os.Create(cpu); err != nil {
@@ -289,9 +292,18 @@ func startProfiles(cpu, heap, stats string) (stop func(), err error) {
 			cpuFile.Close()
 		}
 		if heap != "" {
-			if f, err := os.Create(heap); err == nil {
-				pprof.Lookup("heap").WriteTo(f, 0)
-				f.Close()
+			// What the run still holds: the in-use figures are those of
+			// the last collection.
+			runtime.GC()
+			f, err := os.Create(heap)
+			if err == nil {
+				err = pprof.Lookup("heap").WriteTo(f, 0)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "lbdiag: --heap-profile: %v\n", err)
 			}
 		}
 		if stats != "" {

@@ -131,7 +131,7 @@ type invocation struct {
 }
 
 func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcome, error) {
-	stop, err := startProfiles(f.cpuProfile, f.heapProfile, f.stats)
+	stop, err := startProfiles(f.cpuProfile, f.heapProfile, f.stats, env.stderr)
 	if err != nil {
 		return nil, err
 	}

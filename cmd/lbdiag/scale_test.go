@@ -704,26 +704,36 @@ func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, hea
 		cmd.Args = []string{bin, "inspect", "--replay", recDir, "--now", "2026-11-30T12:00:00Z",
 			"--format", "json", "--health", health, "--stats", statsFile}
 	}
+	base := filepath.Join(*profileDir, fmt.Sprintf("%s-%s-%s", s.name, strings.ReplaceAll(latencyName(latency, kubeLatency), "/", "-"), mode))
 	if *profileDir != "" {
-		base := filepath.Join(*profileDir, fmt.Sprintf("%s-%s-%s", s.name, strings.ReplaceAll(latencyName(latency, kubeLatency), "/", "-"), mode))
+		if err := os.MkdirAll(*profileDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		cmd.Args = append(cmd.Args, "--cpu-profile", base+".cpu.pprof", "--heap-profile", base+".heap.pprof")
 	}
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GCE_METADATA_HOST=127.0.0.1:9"}
-	// The Go runtime's settings pass through, to measure them.
-	for _, k := range []string{"GODEBUG", "GOGC", "GOMEMLIMIT", "GOMAXPROCS"} {
+	// The Go runtime's settings pass through, to measure them, and
+	// AUTOMEMLIMIT, which sets the soft limit from a container's.
+	for _, k := range []string{"GODEBUG", "GOGC", "GOMEMLIMIT", "GOMAXPROCS", "AUTOMEMLIMIT"} {
 		if v, ok := os.LookupEnv(k); ok {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
 	}
 	var out, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &stderr
+	f.tmu.Lock()
 	start := time.Now()
 	f.started = start
+	f.tmu.Unlock()
 	err := cmd.Run()
 	if *profileDir != "" {
-		base := filepath.Join(*profileDir, fmt.Sprintf("%s-%s-%s", s.name, strings.ReplaceAll(latencyName(latency, kubeLatency), "/", "-"), mode))
-		os.WriteFile(base+".timeline", []byte(strings.Join(f.timeline, "\n")), 0o644)
+		// Under the lock: a request lbdiag gave up on may still be
+		// sleeping out its latency.
+		f.tmu.Lock()
+		timeline := strings.Join(f.timeline, "\n")
+		f.tmu.Unlock()
+		os.WriteFile(base+".timeline", []byte(timeline), 0o644)
 		os.WriteFile(base+".stderr", []byte(stderr.String()), 0o644)
 		if mode == "evidence" {
 			// The bundle, to measure its size and what writing it costs.
@@ -864,11 +874,11 @@ func TestScaleTrace(t *testing.T) {
 	for _, name := range strings.Split(*scaleFlag, ",") {
 		s := scaleSpecs[strings.TrimSpace(name)]
 		for _, ls := range strings.Split(*latencyFlag, ",") {
-			lat, err := time.ParseDuration(strings.TrimSpace(ls))
+			lat, kubeLat, err := parseLatency(ls)
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := newScaleFake(t, s, lat, lat)
+			f := newScaleFake(t, s, lat, kubeLat)
 			dir := t.TempDir()
 			tokenFile := filepath.Join(dir, "token")
 			os.WriteFile(tokenFile, []byte(testToken), 0o600)
@@ -895,7 +905,7 @@ func TestScaleTrace(t *testing.T) {
 			}
 			json.Unmarshal([]byte(out.String()), &r)
 			if exit == 2 || len(r.Candidates) != 1 || !strings.Contains(r.Answer, "of team-3/app-3-web:80") {
-				t.Errorf("%s %s: exit %d, answer %q", s.name, lat, exit, r.Answer)
+				t.Errorf("%s %s: exit %d, answer %q", s.name, latencyName(lat, kubeLat), exit, r.Answer)
 			}
 			kube, compute := f.get("kubernetes"), f.get("compute")
 			// One cluster read whole (about 20 lists and their pages)
@@ -908,7 +918,7 @@ func TestScaleTrace(t *testing.T) {
 			if fwPages := int64(s.firewall/500 + 1); compute > fwPages+25 {
 				t.Errorf("%s: %d Compute Engine requests", s.name, compute)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %d | %d (%d) | %d | %d | %d | %.2f s |\n", s.name, lat, exit, compute, f.get("compute pages"), f.get("getHealth"), kube, f.get("container"), wall.Seconds())
+			fmt.Fprintf(&b, "| %s | %s | %d | %d (%d) | %d | %d | %d | %.2f s |\n", s.name, latencyName(lat, kubeLat), exit, compute, f.get("compute pages"), f.get("getHealth"), kube, f.get("container"), wall.Seconds())
 		}
 	}
 	t.Logf("lbdiag trace on %d CPUs:\n%s", runtime.NumCPU(), b.String())

@@ -91,6 +91,13 @@ func (c *collector) collectDNS(ctx context.Context, clusters []*inventory.Cluste
 
 	c.mu.Lock()
 	names := dnsNames(c.compute, clusters)
+	// What the names come from, and what of it was not read.
+	partial := !c.read(inventory.ComputeSSLCertificates, scope)
+	for _, cl := range clusters {
+		for _, s := range []inventory.Source{inventory.KubeIngresses, inventory.KubeGateways, inventory.KubeHTTPRoutes, inventory.KubeManagedCertificates} {
+			partial = partial || !c.read(s, cl.Scope())
+		}
+	}
 	c.mu.Unlock()
 	if q == nil {
 		// Live: the system's resolver, read only when there is a name to
@@ -112,7 +119,7 @@ func (c *collector) collectDNS(ctx context.Context, clusters []*inventory.Cluste
 			// Not resolved is unknown, and a gap: the user asked for it.
 			c.cover(inventory.Coverage{Source: inventory.DNSLookups, Scope: inventory.DNSScope(c.opts.Project, n.name), Status: inventory.StatusUnknown,
 				Error: fmt.Sprintf("not resolved: a run resolves at most %d names", MaxDNSNames),
-				Hint:  "narrow the run (--cluster, --namespace, --ingress) or check these names with dig"})
+				Hint:  "narrow the run to fewer clusters (--cluster), or check these names with dig"})
 			if n.caa {
 				c.cover(inventory.Coverage{Source: inventory.DNSLookups, Scope: inventory.CAAScope(c.opts.Project, n.name), Status: inventory.StatusUnknown,
 					Error: fmt.Sprintf("not resolved: a run resolves at most %d names", MaxDNSNames)})
@@ -135,8 +142,13 @@ func (c *collector) collectDNS(ctx context.Context, clusters []*inventory.Cluste
 	out.Answers = r.all()
 	out.Sort()
 	detail := fmt.Sprintf("%d names at %s", len(names), resolver)
-	if len(names) == 0 {
+	switch {
+	case len(names) == 0 && partial:
+		detail = "no name to resolve in what was read: the SSL certificates, or some clusters' Ingresses, Gateways, HTTPRoutes or ManagedCertificates, were not read (see their gaps)"
+	case len(names) == 0:
 		detail = "no name to resolve: no Google-managed certificate is pending, and no external Ingress or Gateway names a host"
+	case partial:
+		detail += " (the SSL certificates, or some clusters' Ingresses, Gateways, HTTPRoutes or ManagedCertificates, were not read: their names were not resolved)"
 	}
 	if out.Capped > 0 {
 		detail += fmt.Sprintf("; %d more not resolved (at most %d a run)", out.Capped, MaxDNSNames)
@@ -299,10 +311,40 @@ func dnsServers(resolver, conf string) ([]string, error) {
 }
 
 // dnsClient asks DNS servers, in order until one answers, over UDP (TCP
-// when the answer is truncated).
+// when the answer is truncated). A server that let a query time out is
+// asked after the others for the rest of the run: a dead first nameserver
+// (a stale VPN entry) would otherwise cost every query its timeout.
 type dnsClient struct {
 	servers []string
 	timeout time.Duration
+
+	mu     sync.Mutex
+	silent map[string]bool
+}
+
+// order is the servers to ask: those that answered first, in their order.
+func (d *dnsClient) order() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]string, 0, len(d.servers))
+	for _, silent := range []bool{false, true} {
+		for _, s := range d.servers {
+			if d.silent[s] == silent {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// heard records whether a server answered.
+func (d *dnsClient) heard(server string, answered bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.silent == nil {
+		d.silent = map[string]bool{}
+	}
+	d.silent[server] = !answered
 }
 
 var dnsTypes = map[string]uint16{inventory.DNSTypeA: dns.TypeA, inventory.DNSTypeAAAA: dns.TypeAAAA, inventory.DNSTypeCAA: dns.TypeCAA}
@@ -313,16 +355,21 @@ func (d *dnsClient) query(ctx context.Context, name, qtype string) inventory.DNS
 	m.SetQuestion(dns.Fqdn(name), dnsTypes[qtype])
 	m.SetEdns0(1232, false)
 	var errs []string
-	for _, server := range d.servers {
+	for _, server := range d.order() {
 		resp, err := d.exchange(ctx, m, server)
 		if err != nil && ctx.Err() != nil {
 			errs = append(errs, "the run's --timeout ended before an answer")
 			break
 		}
+		var ne net.Error
 		if err != nil {
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+				d.heard(server, false)
+			}
 			errs = append(errs, server+": "+dnsErrorText(err, d.timeout))
 			continue
 		}
+		d.heard(server, true)
 		out.RCode = dns.RcodeToString[resp.Rcode]
 		if out.RCode == "" {
 			out.RCode = "RCODE" + strconv.Itoa(resp.Rcode)

@@ -56,7 +56,24 @@ func dnsCollector(opts Options, hosts ...string) (*collector, []*inventory.Clust
 	for _, h := range hosts {
 		ing.Spec.Rules = append(ing.Spec.Rules, networkingv1.IngressRule{Host: h})
 	}
-	return c, []*inventory.Cluster{{Ingresses: []networkingv1.Ingress{ing}}}
+	cl := &inventory.Cluster{Ingresses: []networkingv1.Ingress{ing}}
+	// Everything the names come from was read.
+	c.coverage = append(c.coverage, inventory.Coverage{Source: inventory.ComputeSSLCertificates, Scope: inventory.ProjectScope("p"), Status: inventory.StatusOK})
+	for _, s := range []inventory.Source{inventory.KubeIngresses, inventory.KubeGateways, inventory.KubeHTTPRoutes, inventory.KubeManagedCertificates} {
+		c.coverage = append(c.coverage, inventory.Coverage{Source: s, Scope: cl.Scope(), Status: inventory.StatusOK})
+	}
+	return c, []*inventory.Cluster{cl}
+}
+
+// dnsEntries are the DNS entries a collector recorded.
+func dnsEntries(c *collector) []inventory.Coverage {
+	var out []inventory.Coverage
+	for _, cov := range c.coverage {
+		if cov.Source == inventory.DNSLookups {
+			out = append(out, cov)
+		}
+	}
+	return out
 }
 
 func coverageOf(c *collector, scope string) inventory.Coverage {
@@ -160,6 +177,23 @@ func TestDNSClient(t *testing.T) {
 	if a := cl.query(ctx, "big.example.com", inventory.DNSTypeA); !a.Answered() || len(a.Addresses) != 2 {
 		t.Errorf("second server: %+v", a)
 	}
+	// It timed out once: for the rest of the run it is asked after the
+	// one that answers, so the next queries cost no timeout.
+	for range 5 {
+		if a := cl.query(ctx, "big.example.com", inventory.DNSTypeA); !a.Answered() {
+			t.Errorf("later query: %+v", a)
+		}
+	}
+	if got := asked(dead); len(got) != 1 {
+		t.Errorf("the dead server was asked %d times: %v", len(got), got)
+	}
+	// When the one that answered stops answering, the other is still
+	// asked: a slow server is last, never skipped.
+	slow := &dnsClient{servers: []string{addr}, timeout: 200 * time.Millisecond}
+	slow.heard(addr, false)
+	if a := slow.query(ctx, "big.example.com", inventory.DNSTypeA); !a.Answered() {
+		t.Errorf("a server that once timed out is no longer asked: %+v", a)
+	}
 }
 
 // TestDNSUntrustedAnswers: what a server says is bounded and escaped.
@@ -186,7 +220,7 @@ func TestDNSUntrustedAnswers(t *testing.T) {
 }
 
 // TestDNSSkipAndReplay: --no-dns and a recording without answers skip the
-// lookups (no gap); a library run that asks for none records nothing; a
+// lookups (no gap); a library run that asks for none says so (skipped); a
 // replay answers from the recording and makes no query; a query the
 // recording lacks is a gap.
 func TestDNSSkipAndReplay(t *testing.T) {
@@ -194,7 +228,7 @@ func TestDNSSkipAndReplay(t *testing.T) {
 	ctx := context.Background()
 	c, clusters := dnsCollector(Options{DNS: true, Resolver: "127.0.0.1:9", Skip: map[inventory.Source]string{inventory.DNSLookups: "--no-dns"}})
 	c.collectDNS(ctx, clusters)
-	if cov := coverageOf(c, inventory.ProjectScope("p")); cov.Status != inventory.StatusSkipped || cov.Detail != "--no-dns" || c.dns != nil || len(c.coverage) != 1 {
+	if cov := coverageOf(c, inventory.ProjectScope("p")); cov.Status != inventory.StatusSkipped || cov.Detail != "--no-dns" || c.dns != nil || len(dnsEntries(c)) != 1 {
 		t.Errorf("--no-dns: %+v %v", c.coverage, c.dns)
 	}
 	c, clusters = dnsCollector(Options{})
@@ -248,6 +282,14 @@ func TestDNSSkipAndReplay(t *testing.T) {
 	}
 	if a, b := coverageOf(live, inventory.ProjectScope("p")), coverageOf(replay, inventory.ProjectScope("p")); a.Detail != "3 names at "+addr || b.Detail != "4 names at "+addr {
 		t.Errorf("coverage: live %+v, replayed %+v", a, b)
+	}
+	// The Ingresses unread: no name is not "no Ingress names a host".
+	c, clusters = dnsCollector(Options{Replay: rec, Resolver: addr})
+	c.compute.SSLCertificates = nil
+	c.coverage = slices.DeleteFunc(c.coverage, func(cov inventory.Coverage) bool { return cov.Source == inventory.KubeIngresses })
+	c.collectDNS(ctx, clusters)
+	if cov := coverageOf(c, inventory.ProjectScope("p")); !strings.HasPrefix(cov.Detail, "no name to resolve in what was read") {
+		t.Errorf("names from unread lists: %+v", cov)
 	}
 	// A recording of a run with --no-dns says so again.
 	c, clusters = dnsCollector(Options{Replay: &recording.Recording{Manifest: recording.Manifest{Project: "p", DNSSkipped: "--no-dns: off"}}})

@@ -190,9 +190,14 @@ func (c *collector) window(d time.Duration, what string) (since, until time.Time
 }
 
 // coverCancelled records sources the run asked for but never began
-// because it ran out of time: gaps, never "nothing there".
+// because it ran out of time: gaps, never "nothing there". A source the
+// run skipped on purpose (--no-dns, a rule selection) stays skipped.
 func (c *collector) coverCancelled(ctx context.Context, sources ...inventory.Source) {
 	for _, s := range sources {
+		if reason, ok := c.opts.skip(s); ok {
+			c.coverSkipped(s, inventory.ProjectScope(c.opts.Project), reason)
+			continue
+		}
 		c.cover(inventory.Coverage{Source: s, Scope: inventory.ProjectScope(c.opts.Project), Status: inventory.StatusError,
 			Error: c.errorText(ctx.Err()), Hint: commonHint(ctx, ctx.Err())})
 	}

@@ -344,3 +344,24 @@ func TestDNSServers(t *testing.T) {
 		t.Error("a missing resolv.conf is no error")
 	}
 }
+
+// TestCoverCancelledKeepsSkips: a run that ran out of time before a read
+// records it as a gap, but a read it skipped on purpose (--no-dns) stays
+// skipped, as the README promises.
+func TestCoverCancelledKeepsSkips(t *testing.T) {
+	t.Parallel()
+	c := newCollector(Options{Project: "p", Skip: map[inventory.Source]string{inventory.DNSLookups: "--no-dns"}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c.coverCancelled(ctx, inventory.DNSLookups, inventory.MonitoringTraffic)
+	got := map[inventory.Source]inventory.Coverage{}
+	for _, cov := range c.coverage {
+		got[cov.Source] = cov
+	}
+	if cov := got[inventory.DNSLookups]; cov.Status != inventory.StatusSkipped || cov.Detail != "--no-dns" {
+		t.Errorf("skipped DNS after the timeout: %+v", cov)
+	}
+	if cov := got[inventory.MonitoringTraffic]; cov.Status != inventory.StatusError || !strings.Contains(cov.Error, "context canceled") {
+		t.Errorf("cancelled Monitoring read: %+v", cov)
+	}
+}

@@ -133,7 +133,11 @@ func ParseFirewallChange(msg string) (FirewallChange, bool) {
 			return FirewallChange{}, false
 		}
 	}
-	if fc.Project == "" || (fc.Verb == "create" && fc.Network == "") || (fc.Verb != "delete" && (len(fc.Allow) == 0 || len(fc.SourceRanges) == 0)) {
+	// Without target tags the controller's command renders
+	// "--target-tags  --project", which gcloud refuses, and the rule would
+	// admit the ranges to every VM of the VPC: never repeated.
+	if fc.Project == "" || (fc.Verb == "create" && fc.Network == "") ||
+		(fc.Verb != "delete" && (len(fc.Allow) == 0 || len(fc.SourceRanges) == 0 || len(fc.TargetTags) == 0)) {
 		return FirewallChange{}, false
 	}
 	return fc, true

@@ -275,3 +275,56 @@ func TestAppendJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactAnswerEveryRule: one small answer per thing redaction acts on.
+// Each must be changed by RedactAnswer, so none takes the shortcut for
+// answers with nothing to redact; and every key of redactionKeys is one
+// of them, so the shortcut's list and the redaction stay in step. A new
+// redaction needs its answer here, and its key in redactionKeys.
+func TestRedactAnswerEveryRule(t *testing.T) {
+	t.Parallel()
+	bodies := map[string]string{
+		"data":                  `{"kind":"ConfigMap","data":{"k":"v"}}`,
+		"stringData":            `{"stringData":{"k":"v"}}`,
+		"binaryData":            `{"binaryData":{"k":"dg=="}}`,
+		"image":                 `{"containers":[{"name":"c","image":"app:1","command":["run","--password=p"],"args":["x"]}]}`,
+		"preStop":               `{"lifecycle":{"preStop":{"exec":{"command":["sh","-c","curl https://x?token=t; sleep 5"]}}}}`,
+		"postStart":             `{"lifecycle":{"postStart":{"exec":{"command":["sh","-c","echo secret"]}}}}`,
+		"livenessProbe":         `{"livenessProbe":{"exec":{"command":["check","--key=k"]}}}`,
+		"readinessProbe":        `{"readinessProbe":{"exec":{"command":["check","--key=k"]}}}`,
+		"startupProbe":          `{"startupProbe":{"exec":{"command":["check","--key=k"]}}}`,
+		"annotations":           `{"metadata":{"annotations":{"example.com/token":"s3cr3t"}}}`,
+		"logName":               `{"logName":"projects/p/logs/requests","httpRequest":{"requestUrl":"https://shop.example.com/?token=t","remoteIp":"198.51.100.1"}}`,
+		"involvedObject":        `{"involvedObject":{"kind":"Ingress"},"message":"fetching https://x/?access_token=abcdefgh"}`,
+		"compute#metadata":      `{"metadata":{"kind":"compute#metadata","items":[{"key":"startup-script","value":"echo secret"}]}}`,
+		"nodeConfig":            `{"nodeConfig":{"metadata":{"k":"v"}}}`,
+		"config":                `{"config":{"metadata":{"k":"v"}}}`,
+		"nodeConfigDefaults":    `{"nodeConfigDefaults":{"metadata":{"k":"v"}}}`,
+		"masterAuth":            `{"masterAuth":{"password":"p","clusterCaCertificate":"c"}}`,
+		"env":                   `{"env":[{"name":"DB_PASSWORD","value":"p"}]}`,
+		"customRequestHeaders":  `{"customRequestHeaders":["X-Api-Key:k"]}`,
+		"customResponseHeaders": `{"customResponseHeaders":["Set-Cookie:s"]}`,
+		"headers":               `{"headers":["Authorization:Bearer abcdefgh"]}`,
+		"httpHeaders":           `{"httpGet":{"httpHeaders":[{"name":"Authorization","value":"Bearer abcdefgh"}]}}`,
+	}
+	for key := range redactionKeys {
+		if _, ok := bodies[key]; !ok {
+			t.Errorf("redactionKeys holds %q, which no answer here exercises", key)
+		}
+	}
+	for key, body := range bodies {
+		if !redactionKeys[key] {
+			t.Errorf("%s is redacted, but redactionKeys lacks it: answers holding it would skip redaction", key)
+		}
+		got, ok := RedactAnswer([]byte(body))
+		if !ok {
+			t.Fatalf("%s: not JSON", key)
+		}
+		var before, after any
+		json.Unmarshal([]byte(body), &before)
+		json.Unmarshal(got, &after)
+		if reflect.DeepEqual(before, after) {
+			t.Errorf("%s: RedactAnswer left %s as it was", key, body)
+		}
+	}
+}

@@ -82,9 +82,8 @@ func ListProjects(ctx context.Context, opts Options, endpoint, parent string) ([
 // listAllCRM reads every page of a Resource Manager list.
 func listAllCRM[R any, T any](ctx context.Context, page func(tok string) (R, error), items func(R) ([]T, string)) ([]T, error) {
 	var out []T
-	seen := map[string]bool{}
-	tok := ""
-	for n := 0; n < maxComputePages; n++ {
+	var guard pageGuard
+	for tok := ""; ; {
 		r, err := page(tok)
 		if err != nil {
 			return out, err
@@ -94,13 +93,11 @@ func listAllCRM[R any, T any](ctx context.Context, page func(tok string) (R, err
 		if next == "" {
 			return out, nil
 		}
-		if seen[next] {
-			return out, errRepeatedPageToken
+		if err := guard.next(next); err != nil {
+			return out, err
 		}
-		seen[next] = true
 		tok = next
 	}
-	return out, fmt.Errorf("the list did not end after %d pages", maxComputePages)
 }
 
 func (c *collector) crmGap(ctx context.Context, parent, what string, err error) inventory.Coverage {

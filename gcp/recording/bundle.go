@@ -38,7 +38,7 @@ type BundleFile struct {
 }
 
 // WriteBundle writes a gzipped tar of the recording (manifest and every
-// body, read from bodies and redacted one at a time), the extra files and
+// body, read from bodies and redacted), the extra files and
 // SHA256SUMS over all of them. secrets (the access token the run used) are
 // removed from every file wherever they occur. Files are written in name
 // order with the manifest's start time, so that a bundle is reproducible.

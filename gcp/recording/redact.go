@@ -111,10 +111,8 @@ func redactPrincipals(v any) {
 // refuse). A body with nothing to redact comes back as it is, unchecked:
 // the decoder refuses it just the same if it is not JSON.
 func RedactAnswer(body []byte) ([]byte, bool) {
+	// An empty or blank body has no quote: it comes back here too.
 	if !mayNeedRedaction(body) {
-		return body, true
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
 		return body, true
 	}
 	v, ok := decodeRedacted(body)

@@ -179,18 +179,17 @@ var errStopPages = errors.New("lbdiag: stop paging")
 
 // insightOf keeps what lbdiag uses of an insight, every text cleaned.
 func insightOf(location string, raw *recommender.GoogleCloudRecommenderV1Insight) inventory.Insight {
-	clean := func(s string, max int) string { return untrusted.Escape(untrusted.Bound(untrusted.Scrub(s), max)) }
 	i := inventory.Insight{
-		Name:              clean(raw.Name, maxInsightText),
+		Name:              untrusted.CleanN(raw.Name, maxInsightText),
 		Location:          location,
-		Subtype:           clean(raw.InsightSubtype, 200),
-		Description:       clean(raw.Description, maxInsightText),
-		Category:          clean(raw.Category, 100),
-		Severity:          clean(raw.Severity, 100),
-		ObservationPeriod: clean(raw.ObservationPeriod, 100),
+		Subtype:           untrusted.CleanN(raw.InsightSubtype, 200),
+		Description:       untrusted.CleanN(raw.Description, maxInsightText),
+		Category:          untrusted.CleanN(raw.Category, 100),
+		Severity:          untrusted.CleanN(raw.Severity, 100),
+		ObservationPeriod: untrusted.CleanN(raw.ObservationPeriod, 100),
 	}
 	if raw.StateInfo != nil {
-		i.State = clean(raw.StateInfo.State, 100)
+		i.State = untrusted.CleanN(raw.StateInfo.State, 100)
 	}
 	if t, err := time.Parse(time.RFC3339Nano, raw.LastRefreshTime); err == nil {
 		i.LastRefresh = t.UTC()
@@ -198,7 +197,7 @@ func insightOf(location string, raw *recommender.GoogleCloudRecommenderV1Insight
 	seen := map[string]bool{}
 	add := func(uri string) {
 		rel, ok := lbResourceName(uri)
-		rel = clean(rel, maxInsightText) // a real name is unchanged
+		rel = untrusted.CleanN(rel, maxInsightText) // a real name is unchanged
 		if ok && !seen[rel] && len(i.Resources) < maxInsightResources {
 			seen[rel] = true
 			i.Resources = append(i.Resources, rel)
@@ -217,7 +216,7 @@ func insightOf(location string, raw *recommender.GoogleCloudRecommenderV1Insight
 				add(u)
 			}
 			if b, err := untrusted.Marshal(content, ""); err == nil {
-				i.Content = untrusted.Escape(untrusted.Bound(untrusted.Scrub(string(b)), maxInsightContent))
+				i.Content = untrusted.CleanN(string(b), maxInsightContent)
 			}
 		}
 	}

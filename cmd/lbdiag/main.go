@@ -59,5 +59,5 @@ func oneLine(err error) string {
 		s = u.Error()
 	}
 	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
-	return untrusted.Escape(untrusted.Bound(untrusted.Scrub(s), untrusted.MaxValue))
+	return untrusted.Clean(s)
 }

@@ -155,7 +155,12 @@ func scrubURL(u string) string {
 // Clean is what every untrusted text goes through before lbdiag prints or
 // keeps it: scrubbed of credentials, bounded to MaxValue, and escaped.
 func Clean(s string, secrets ...string) string {
-	return Escape(Bound(Scrub(s, secrets...), MaxValue))
+	return CleanN(s, MaxValue, secrets...)
+}
+
+// CleanN is Clean with a bound of its own.
+func CleanN(s string, max int, secrets ...string) string {
+	return Escape(Bound(Scrub(s, secrets...), max))
 }
 
 // ScrubParams redacts the values of query parameters that look like

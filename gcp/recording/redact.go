@@ -119,52 +119,12 @@ func RedactAnswer(body []byte) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	return appendJSON(make([]byte, 0, len(body)), v), true
-}
-
-// appendJSON encodes a decoded JSON value (maps, lists, strings,
-// json.Number, booleans, null) for a decoder: without the reflection,
-// the key sorting and the HTML escapes of encoding/json, which were most
-// of a large project's redaction time. Redact's bundles keep the sorted,
-// escaped form of untrusted.Marshal.
-func appendJSON(b []byte, v any) []byte {
-	switch x := v.(type) {
-	case nil:
-		return append(b, "null"...)
-	case bool:
-		return strconv.AppendBool(b, x)
-	case json.Number:
-		return append(b, x...)
-	case string:
-		return untrusted.AppendString(b, x)
-	case []any:
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSON(b, e)
-		}
-		return append(b, ']')
-	case map[string]any:
-		b = append(b, '{')
-		first := true
-		for k, e := range x {
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = append(untrusted.AppendString(b, k), ':')
-			b = appendJSON(b, e)
-		}
-		return append(b, '}')
+	if out, ok := untrusted.AppendJSON(make([]byte, 0, len(body)), v); ok {
+		return out, true
 	}
 	// Nothing else comes out of a decoder; encode it the slow way.
 	out, err := json.Marshal(v)
-	if err != nil {
-		return append(b, "null"...)
-	}
-	return append(b, out...)
+	return out, err == nil
 }
 
 // redactionKeys are the keys and the value redactObject and redactValue

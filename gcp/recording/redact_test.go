@@ -224,58 +224,6 @@ func TestMayNeedRedactionScansOnce(t *testing.T) {
 	}
 }
 
-// TestAppendJSON: what appendJSON writes decodes to the value it was
-// given, strings of every byte and nesting included.
-func TestAppendJSON(t *testing.T) {
-	t.Parallel()
-	rng := rand.New(rand.NewPCG(5, 6))
-	var gen func(depth int) any
-	gen = func(depth int) any {
-		switch k := rng.IntN(7); {
-		case k == 0 || depth > 3:
-			var b []rune
-			for range rng.IntN(6) {
-				b = append(b, []rune{'"', '\\', '\n', '\t', '\r', 0, 0x1f, 0x7f, 'a', 'é', 0x2028, 0x9b, '<', '&'}[rng.IntN(14)])
-			}
-			return string(b)
-		case k == 1:
-			return json.Number([]string{"0", "-1.5e3", "12345678901234567890", "3.25"}[rng.IntN(4)])
-		case k == 2:
-			return rng.IntN(2) == 0
-		case k == 3:
-			return nil
-		case k == 4:
-			var l []any
-			for range rng.IntN(4) {
-				l = append(l, gen(depth+1))
-			}
-			if l == nil {
-				l = []any{}
-			}
-			return l
-		default:
-			m := map[string]any{}
-			for range rng.IntN(4) {
-				m[gen(9).(string)] = gen(depth + 1)
-			}
-			return m
-		}
-	}
-	for range 5000 {
-		v := gen(0)
-		b := appendJSON(nil, v)
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		var got any
-		if err := dec.Decode(&got); err != nil {
-			t.Fatalf("%v: %s", err, b)
-		}
-		if !reflect.DeepEqual(got, v) {
-			t.Fatalf("appendJSON(%#v) = %s, decodes to %#v", v, b, got)
-		}
-	}
-}
-
 // TestRedactAnswerEveryRule: one small answer per thing redaction acts on.
 // Each must be changed by RedactAnswer, so none takes the shortcut for
 // answers with nothing to redact; and every key of redactionKeys is one

@@ -25,7 +25,7 @@ import (
 // null, as a decoder with UseNumber gives them) is encoded without
 // reflection, to the same bytes: a bundle re-encodes every answer.
 func Marshal(v any, indent string) ([]byte, error) {
-	if b, ok := appendValue(nil, v, indent, 0); ok {
+	if b, ok := appendValue(nil, v, indent, 0, true); ok {
 		return escapeC1(b), nil
 	}
 	var b bytes.Buffer
@@ -68,11 +68,19 @@ func escapeC1(b []byte) []byte {
 	return out
 }
 
+// AppendJSON appends a decoded JSON value, compactly and with its keys in
+// map order: for a decoder to read again, not for a person or a
+// reproducible file (use Marshal). ok is false, with b unspecified, when v
+// holds anything a decoder does not give.
+func AppendJSON(b []byte, v any) ([]byte, bool) {
+	return appendValue(b, v, "", 0, false)
+}
+
 // appendValue encodes a decoded JSON value as encoding/json does with
-// HTML escaping off: keys sorted, the same string escapes, and with indent
-// the layout of json.Indent. ok is false, with b unspecified, when v holds
+// HTML escaping off: keys sorted (when sorted), the same string escapes,
+// and with indent the layout of json.Indent. ok is false, with b unspecified, when v holds
 // anything else (a struct, a float), which encoding/json must encode.
-func appendValue(b []byte, v any, indent string, depth int) ([]byte, bool) {
+func appendValue(b []byte, v any, indent string, depth int, sorted bool) ([]byte, bool) {
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...), true
@@ -100,7 +108,7 @@ func appendValue(b []byte, v any, indent string, depth int) ([]byte, bool) {
 			}
 			b = newline(b, indent, depth+1)
 			var ok bool
-			if b, ok = appendValue(b, e, indent, depth+1); !ok {
+			if b, ok = appendValue(b, e, indent, depth+1, sorted); !ok {
 				return b, false
 			}
 		}
@@ -113,7 +121,9 @@ func appendValue(b []byte, v any, indent string, depth int) ([]byte, bool) {
 		for k := range x {
 			keys = append(keys, k)
 		}
-		slices.Sort(keys)
+		if sorted {
+			slices.Sort(keys)
+		}
 		b = append(b, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -124,7 +134,7 @@ func appendValue(b []byte, v any, indent string, depth int) ([]byte, bool) {
 				b = append(b, ' ')
 			}
 			var ok bool
-			if b, ok = appendValue(b, x[k], indent, depth+1); !ok {
+			if b, ok = appendValue(b, x[k], indent, depth+1, sorted); !ok {
 				return b, false
 			}
 		}

@@ -6,9 +6,42 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
+
+// normalized is v as a decoder gives it back (an empty json.Number is
+// encoded as 0), and whether every string of it is valid UTF-8: invalid
+// bytes come back as U+FFFD, and two keys may then become one.
+func normalized(v any) (any, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		if x == "" {
+			return json.Number("0"), true
+		}
+	case string:
+		return x, utf8.ValidString(x)
+	case []any:
+		out, valid := make([]any, len(x)), true
+		for i, e := range x {
+			var ok bool
+			out[i], ok = normalized(e)
+			valid = valid && ok
+		}
+		return out, valid
+	case map[string]any:
+		out, valid := map[string]any{}, true
+		for k, e := range x {
+			var ok bool
+			out[k], ok = normalized(e)
+			valid = valid && ok && utf8.ValidString(k)
+		}
+		return out, valid
+	}
+	return v, true
+}
 
 // slowMarshal is Marshal by encoding/json alone, which the fast path of
 // decoded values must agree with byte for byte.
@@ -69,6 +102,18 @@ func TestMarshalDecodedAgrees(t *testing.T) {
 	}
 	for i := range 20000 {
 		v := gen(0)
+		// Compact and in map order, what AppendJSON writes decodes to
+		// the value it was given.
+		b, ok := AppendJSON(nil, v)
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var back any
+		if err := dec.Decode(&back); !ok || err != nil {
+			t.Fatalf("AppendJSON(%#v) = %s: %v", v, b, err)
+		}
+		if want, valid := normalized(v); valid && !reflect.DeepEqual(back, want) {
+			t.Fatalf("AppendJSON(%#v) = %s, decodes to %#v", v, b, back)
+		}
 		for _, indent := range []string{"", "  ", "\t"} {
 			got, err := Marshal(v, indent)
 			if err != nil {

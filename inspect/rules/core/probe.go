@@ -2,10 +2,9 @@ package core
 
 import compute "google.golang.org/api/compute/v1"
 
-// Probe is what a health check probes: the protocol, and the port by
-// specification (USE_SERVING_PORT, USE_FIXED_PORT, USE_NAMED_PORT).
+// Probe is what a health check probes: the port by specification
+// (USE_SERVING_PORT, USE_FIXED_PORT, USE_NAMED_PORT), and whether it logs.
 type Probe struct {
-	Protocol string // HTTP, HTTPS, HTTP2, TCP, SSL, GRPC
 	Spec     string // SERVING, FIXED, NAMED
 	Port     int
 	PortName string
@@ -14,7 +13,7 @@ type Probe struct {
 
 // ProbeOf reads a health check's probe.
 func ProbeOf(hc *compute.HealthCheck) Probe {
-	s := Probe{Protocol: hc.Type, Logging: hc.LogConfig != nil && hc.LogConfig.Enable}
+	s := Probe{Logging: hc.LogConfig != nil && hc.LogConfig.Enable}
 	var port int64
 	var ps, name string
 	switch {

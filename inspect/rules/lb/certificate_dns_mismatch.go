@@ -93,14 +93,14 @@ func judgeAddresses(p *inspect.Pass, t dnsTarget, reported map[string]bool) {
 	reported[t.Name] = true
 
 	aliases := aliasOf(a4, a6)
-	found := "DNS record " + t.Name + " " + quoteList(wrong)
+	found := "DNS record " + t.Name + " " + strings.Join(wrong, ", ")
 	switch {
 	case none:
 		found = fmt.Sprintf("%s has no A or AAAA record (%s)", t.Name, noRecordText(a4.RCode))
 	case len(aliases) > 0:
-		found = fmt.Sprintf("DNS record %s (an alias of %s) %s", t.Name, aliases[len(aliases)-1], quoteList(wrong))
+		found = fmt.Sprintf("DNS record %s (an alias of %s) %s", t.Name, aliases[len(aliases)-1], strings.Join(wrong, ", "))
 	}
-	want := quoteList(t.Expected)
+	want := strings.Join(t.Expected, ", ")
 	var set []string
 	for _, ip := range want4 {
 		set = append(set, dnsRecord(t.Name, inventory.DNSTypeA, ip))

@@ -3,7 +3,6 @@ package lb
 import (
 	"fmt"
 	"net/netip"
-	"strings"
 
 	compute "google.golang.org/api/compute/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -309,5 +308,3 @@ func resolverNote(inv *inventory.Inventory) string {
 	return inv.DNS.Resolver
 }
 
-// quoteList joins values for a message.
-func quoteList(vals []string) string { return strings.Join(vals, ", ") }

@@ -88,10 +88,15 @@ func (z *Zone) Serve(t testing.TB) string {
 	pc, l := listenUDPAndTCP(t)
 	// A server serves one of them.
 	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: h}, {Listener: l, Handler: h}} {
-		started := make(chan struct{})
+		started, failed := make(chan struct{}), make(chan error, 1)
 		srv.NotifyStartedFunc = func() { close(started) }
-		go srv.ActivateAndServe()
-		<-started
+		go func() { failed <- srv.ActivateAndServe() }()
+		// A server that fails before it starts fails the test, not hangs it.
+		select {
+		case <-started:
+		case err := <-failed:
+			t.Fatalf("dnstest: serving: %v", err)
+		}
 		z.mu.Lock()
 		z.servers = append(z.servers, srv)
 		z.mu.Unlock()

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path"
 	"regexp"
 	"strconv"
 	"sync"
@@ -169,7 +170,7 @@ func FirewallNotConfigured(project, forwardingRule, urlMap string, refreshed str
 		"content": map[string]any{
 			"forwardingRuleUri": "//compute.googleapis.com/projects/" + project + "/" + forwardingRule,
 			"loadBalancerType":  "EXTERNAL_HTTP_PROXY",
-			"loadBalancerName":  lastSegment(urlMap),
+			"loadBalancerName":  path.Base(urlMap),
 			"loadBalancerUri":   "//compute.googleapis.com/projects/" + project + "/" + urlMap,
 			"healthCheckFirewallInfo": map[string]any{
 				"misconfiguredInstanceUris": []any{"//compute.googleapis.com/projects/" + project + "/zones/us-east1-b/instances/vm-m5q1"},
@@ -185,13 +186,4 @@ func FirewallNotConfigured(project, forwardingRule, urlMap string, refreshed str
 		"etag":              `"5abfcf123b1d11e6"`,
 		"severity":          "MEDIUM",
 	}
-}
-
-func lastSegment(s string) string {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '/' {
-			return s[i+1:]
-		}
-	}
-	return s
 }

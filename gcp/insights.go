@@ -152,14 +152,14 @@ func (c *collector) listInsights(ctx context.Context, svc *recommender.Service, 
 			if raw == nil {
 				continue
 			}
-			// Dismissed and accepted insights are not kept: no rule reads
-			// them, and so they cannot crowd out active ones or grow
-			// without bound.
-			in := insightOf(location, raw)
-			if !in.Active() {
+			// Dismissed and accepted insights are not kept (nor built):
+			// no rule reads them, and so they cannot crowd out active
+			// ones or grow without bound.
+			if raw.StateInfo == nil || !strings.EqualFold(raw.StateInfo.State, "ACTIVE") {
 				inactive++
 				continue
 			}
+			in := insightOf(location, raw)
 			if len(out) == maxInsights {
 				capped = true
 				return errStopPages

@@ -22,8 +22,12 @@ type Index struct {
 	// inspected project: names are unique only within a scope.
 	bsByKey map[string]*compute.BackendService
 	bsDesc  map[*compute.BackendService]gke.BackendServiceDescription
-	// hcByLink maps a health check's relative name to it.
-	hcByLink map[string]*compute.HealthCheck
+	// hcByLink maps a health check's relative name to it; igs, negs and
+	// instances map those of instance groups, NEGs and instances.
+	hcByLink  map[string]*compute.HealthCheck
+	igs       map[string]*compute.InstanceGroup
+	negByLink map[string]*compute.NetworkEndpointGroup
+	instances map[string]*compute.Instance
 	// ingressBS maps cluster scope + "/" + namespace + "/" + Service to the
 	// scoped keys of the backend services in the backends annotation of
 	// the Ingresses that route to it, in each Ingress class's scope.
@@ -55,6 +59,18 @@ func NewIndex(inv *inventory.Inventory) *Index {
 	for _, hc := range inv.Compute.HealthChecks {
 		x.hcByLink[inventory.RelativeName(hc.SelfLink)] = hc
 	}
+	x.igs = make(map[string]*compute.InstanceGroup, len(inv.Compute.InstanceGroups))
+	for _, ig := range inv.Compute.InstanceGroups {
+		x.igs[inventory.RelativeName(ig.SelfLink)] = ig
+	}
+	x.negByLink = make(map[string]*compute.NetworkEndpointGroup, len(inv.Compute.NEGs))
+	for _, n := range inv.Compute.NEGs {
+		x.negByLink[inventory.RelativeName(n.SelfLink)] = n
+	}
+	x.instances = make(map[string]*compute.Instance, len(inv.Compute.Instances))
+	for _, in := range inv.Compute.Instances {
+		x.instances[inventory.RelativeName(in.SelfLink)] = in
+	}
 	for _, cl := range inv.Clusters {
 		for i := range cl.Ingresses {
 			ing := &cl.Ingresses[i]
@@ -83,6 +99,23 @@ func NewIndex(inv *inventory.Inventory) *Index {
 // nil when lbdiag did not read it.
 func (x *Index) HealthCheck(url string) *compute.HealthCheck {
 	return x.hcByLink[inventory.RelativeName(url)]
+}
+
+// InstanceGroup returns the instance group of a URL or relative name, or
+// nil when lbdiag did not read it.
+func (x *Index) InstanceGroup(link string) *compute.InstanceGroup {
+	return x.igs[inventory.RelativeName(link)]
+}
+
+// NEG returns the network endpoint group of a URL or relative name, or
+// nil.
+func (x *Index) NEG(link string) *compute.NetworkEndpointGroup {
+	return x.negByLink[inventory.RelativeName(link)]
+}
+
+// Instance returns the instance of a URL or relative name, or nil.
+func (x *Index) Instance(link string) *compute.Instance {
+	return x.instances[inventory.RelativeName(link)]
 }
 
 // BackendService returns the project's backend service of a scoped key

@@ -29,7 +29,7 @@ var HealthCheckPortMismatch = &inspect.Rule{
 		if !healthChecksKnown(p) || !p.Known(inventory.ComputeInstanceGroups, ps) || !p.Known(inventory.ComputeNEGs, ps) {
 			return
 		}
-		x, hx := core.IndexOf(p), hcIndexOf(p)
+		x := core.IndexOf(p)
 		for _, bs := range inv.Compute.BackendServices {
 			// Passthrough load balancers deliver to the client's
 			// destination port; named ports and serving ports are the
@@ -55,8 +55,8 @@ var HealthCheckPortMismatch = &inspect.Rule{
 				for _, b := range bs.Backends {
 					rel := inventory.RelativeName(b.Group)
 					if pr.Spec == "NAMED" {
-						ig, ok := hx.igs[rel]
-						if !ok {
+						ig := x.InstanceGroup(rel)
+						if ig == nil {
 							continue
 						}
 						checked = true
@@ -69,7 +69,7 @@ var HealthCheckPortMismatch = &inspect.Rule{
 						}
 						continue
 					}
-					sp, ok := hx.servingPortsOf(p, bs, b.Group)
+					sp, ok := servingPortsOf(p, x, bs, b.Group)
 					if !ok {
 						continue
 					}

@@ -27,7 +27,7 @@ var HealthCheckProtocolMismatch = &inspect.Rule{
 		if !healthChecksKnown(p) {
 			return
 		}
-		x, hx := core.IndexOf(p), hcIndexOf(p)
+		x := core.IndexOf(p)
 		for _, bs := range inv.Compute.BackendServices {
 			if bs.Protocol == "" || bs.Protocol == "TCP" || bs.Protocol == "UDP" || bs.Protocol == "UNSPECIFIED" || bs.Protocol == "GRPC" {
 				continue
@@ -52,7 +52,7 @@ var HealthCheckProtocolMismatch = &inspect.Rule{
 				if pr.Spec == "FIXED" {
 					// The same port as the traffic, for some backend group.
 					for _, b := range bs.Backends {
-						if sp, ok := hx.servingPortsOf(p, bs, b.Group); ok {
+						if sp, ok := servingPortsOf(p, x, bs, b.Group); ok {
 							for _, port := range sp.ports {
 								onServing = onServing || port == pr.Port
 							}

@@ -27,9 +27,8 @@ type servingPorts struct {
 	what  string
 }
 
-func (x *hcIndex) servingPortsOf(p *inspect.Pass, bs *compute.BackendService, group string) (servingPorts, bool) {
-	rel := inventory.RelativeName(group)
-	if ig, ok := x.igs[rel]; ok {
+func servingPortsOf(p *inspect.Pass, x *core.Index, bs *compute.BackendService, group string) (servingPorts, bool) {
+	if ig := x.InstanceGroup(group); ig != nil {
 		name := bs.PortName
 		if name == "" {
 			name = "http"
@@ -42,8 +41,8 @@ func (x *hcIndex) servingPortsOf(p *inspect.Pass, bs *compute.BackendService, gr
 		}
 		return servingPorts{ports: ports, what: fmt.Sprintf("instance group %s's named port %q", ig.Name, name)}, true
 	}
-	neg, ok := x.negs[rel]
-	if !ok || neg.NetworkEndpointType != "GCE_VM_IP_PORT" {
+	neg := x.NEG(group)
+	if neg == nil || neg.NetworkEndpointType != "GCE_VM_IP_PORT" {
 		return servingPorts{}, false
 	}
 	if neg.DefaultPort > 0 {
@@ -59,7 +58,7 @@ func (x *hcIndex) servingPortsOf(p *inspect.Pass, bs *compute.BackendService, gr
 	if !gke.DecodeJSON("neg-description", neg.Description, &d) || d.Service == "" {
 		return servingPorts{}, false
 	}
-	for _, cl := range x.inv.Clusters {
+	for _, cl := range x.Inv.Clusters {
 		if cl.KubeSystemUID != d.ClusterUID || !p.Known(inventory.KubeServices, cl.Scope()) {
 			continue
 		}
@@ -77,27 +76,6 @@ func (x *hcIndex) servingPortsOf(p *inspect.Pass, bs *compute.BackendService, gr
 	}
 	return servingPorts{}, false
 }
-
-// hcIndex finds instance groups and NEGs by relative name.
-type hcIndex struct {
-	inv  *inventory.Inventory
-	igs  map[string]*compute.InstanceGroup
-	negs map[string]*compute.NetworkEndpointGroup
-}
-
-func hcIndexOf(p *inspect.Pass) *hcIndex { return hcIndexes.Of(p) }
-
-var hcIndexes = inspect.NewDerived("lb.hcindex", func(p *inspect.Pass) *hcIndex {
-	inv := p.Inventory
-	x := &hcIndex{inv: inv, igs: map[string]*compute.InstanceGroup{}, negs: map[string]*compute.NetworkEndpointGroup{}}
-	for _, ig := range inv.Compute.InstanceGroups {
-		x.igs[inventory.RelativeName(ig.SelfLink)] = ig
-	}
-	for _, n := range inv.Compute.NEGs {
-		x.negs[inventory.RelativeName(n.SelfLink)] = n
-	}
-	return x
-})
 
 // hcFix is how to change a health check: through the Kubernetes object
 // that owns it when GKE made it, else with gcloud.

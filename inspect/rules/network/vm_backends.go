@@ -67,18 +67,6 @@ func vmChecks(p *inspect.Pass, proxy bool) []vmCheck {
 	x := core.IndexOf(p)
 	g := core.GraphOf(p)
 	usageKnown := g.UsageKnown()
-	igs := map[string]*compute.InstanceGroup{}
-	for _, ig := range inv.Compute.InstanceGroups {
-		igs[inventory.RelativeName(ig.SelfLink)] = ig
-	}
-	negs := map[string]*compute.NetworkEndpointGroup{}
-	for _, n := range inv.Compute.NEGs {
-		negs[inventory.RelativeName(n.SelfLink)] = n
-	}
-	instances := map[string]*compute.Instance{}
-	for _, in := range inv.Compute.Instances {
-		instances[inventory.RelativeName(in.SelfLink)] = in
-	}
 	var out []vmCheck
 	for _, bs := range inv.Compute.BackendServices {
 		if inventory.ProjectOf(bs.SelfLink) != inv.Project || len(bs.Backends) == 0 || len(bs.HealthChecks) == 0 {
@@ -125,8 +113,8 @@ func vmChecks(p *inspect.Pass, proxy bool) []vmCheck {
 		}
 		for _, b := range bs.Backends {
 			rel := inventory.RelativeName(b.Group)
-			ig, isIG := igs[rel]
-			neg, isNEG := negs[rel]
+			ig, neg := x.InstanceGroup(rel), x.NEG(rel)
+			isIG, isNEG := ig != nil, neg != nil
 			network := ""
 			switch {
 			case isIG:
@@ -157,8 +145,8 @@ func vmChecks(p *inspect.Pass, proxy bool) []vmCheck {
 				if st.Instance == "" {
 					continue
 				}
-				in, ok := instances[inventory.RelativeName(st.Instance)]
-				if !ok {
+				in := x.Instance(st.Instance)
+				if in == nil {
 					p.Known(inventory.ComputeInstances, inventory.ProjectScope(inventory.ProjectOf(st.Instance)))
 					continue
 				}

@@ -342,17 +342,10 @@ func (x *enrichIndex) changes(f *inspect.Finding, refs lbRefs) []inspect.ChangeN
 	return out
 }
 
-// computeCollections are the collections of the Compute Engine kinds
-// findings name.
-var computeCollections = map[string]string{"BackendService": "backendServices", "UrlMap": "urlMaps", "ForwardingRule": "forwardingRules",
-	"TargetHttpsProxy": "targetHttpsProxies", "TargetHttpProxy": "targetHttpProxies", "TargetSslProxy": "targetSslProxies",
-	"HealthCheck": "healthChecks", "SslCertificate": "sslCertificates", "Firewall": "firewalls", "Address": "addresses",
-	"SecurityPolicy": "securityPolicies", "NetworkEndpointGroup": "networkEndpointGroups", "Subnetwork": "subnetworks"}
-
 // computeRelative is the relative name of a Compute Engine resource a
 // finding names, from its kind, project, location and name.
 func computeRelative(r inspect.Resource) string {
-	coll, ok := computeCollections[r.Kind]
+	coll, ok := core.CollectionOf(r.Kind)
 	if !ok || r.Namespace != "" || r.Cluster != "" || r.Project == "" {
 		return ""
 	}

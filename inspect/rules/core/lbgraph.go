@@ -164,6 +164,36 @@ func (g *LBGraph) UsageKnown() bool {
 	return g.Inv.Known(inventory.ComputeURLMaps, s) && g.Inv.Known(inventory.ComputeForwardingRules, s) && g.Inv.Known(inventory.ComputeTargetSSLProxies, s)
 }
 
+// collections are the Compute Engine collections of the kinds findings
+// name; kinds is the other way round (an insight names a global
+// forwarding rule's collection globalForwardingRules).
+var (
+	collections = map[string]string{"BackendService": "backendServices", "UrlMap": "urlMaps", "ForwardingRule": "forwardingRules",
+		"TargetHttpsProxy": "targetHttpsProxies", "TargetHttpProxy": "targetHttpProxies", "TargetSslProxy": "targetSslProxies",
+		"TargetTcpProxy": "targetTcpProxies", "HealthCheck": "healthChecks", "SslCertificate": "sslCertificates", "Firewall": "firewalls",
+		"Address": "addresses", "SecurityPolicy": "securityPolicies", "NetworkEndpointGroup": "networkEndpointGroups", "Subnetwork": "subnetworks"}
+	kinds = func() map[string]string {
+		m := map[string]string{"globalForwardingRules": "ForwardingRule"}
+		for kind, coll := range collections {
+			m[coll] = kind
+		}
+		return m
+	}()
+)
+
+// CollectionOf is the Compute Engine collection of a finding's kind
+// ("BackendService": "backendServices").
+func CollectionOf(kind string) (string, bool) {
+	c, ok := collections[kind]
+	return c, ok
+}
+
+// KindOf is the finding kind of a Compute Engine collection.
+func KindOf(collection string) (string, bool) {
+	k, ok := kinds[collection]
+	return k, ok
+}
+
 // ResourceOf names a Compute Engine resource of a kind by its self link:
 // its project, its zone, region or "global", and its name.
 func ResourceOf(kind, selfLink string) inspect.Resource {

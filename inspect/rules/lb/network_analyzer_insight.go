@@ -111,12 +111,6 @@ var insightFixes = []struct{ prefix, fix string }{
 	{"BALANCING_MODE_BREAKS_SESSION_AFFINITY", "check the backends' balancing mode: with session affinity, use RATE or CONNECTION rather than UTILIZATION"},
 }
 
-// computeKinds are the finding kinds of the Compute Engine collections an
-// insight can name.
-var computeKinds = map[string]string{"backendServices": "BackendService", "urlMaps": "UrlMap", "forwardingRules": "ForwardingRule",
-	"globalForwardingRules": "ForwardingRule", "healthChecks": "HealthCheck", "targetHttpsProxies": "TargetHttpsProxy",
-	"targetHttpProxies": "TargetHttpProxy", "targetSslProxies": "TargetSslProxy", "targetTcpProxies": "TargetTcpProxy"}
-
 // insightResource names the resource a relative name of an insight
 // designates, as lbdiag's findings do.
 func insightResource(rel string) (inspect.Resource, bool) {
@@ -124,7 +118,7 @@ func insightResource(rel string) (inspect.Resource, bool) {
 	if len(parts) < 2 {
 		return inspect.Resource{}, false
 	}
-	kind, ok := computeKinds[parts[len(parts)-2]]
+	kind, ok := core.KindOf(parts[len(parts)-2])
 	if !ok {
 		return inspect.Resource{}, false
 	}

@@ -26,10 +26,6 @@ func serveZone(t *testing.T, records []string, servfail ...string) *dnsServer {
 	return &dnsServer{Zone: z, addr: z.Serve(t)}
 }
 
-func (s *dnsServer) count() int { return len(s.Queries()) }
-
-func (s *dnsServer) stop() { s.Stop() }
-
 // TestDNSChecks runs lbdiag against the fake project with its resolver
 // at a loopback DNS server: the ManagedCertificate of Ingress shop/web,
 // still provisioning, has shop.example.com, whose A record points
@@ -93,7 +89,7 @@ func TestDNSChecks(t *testing.T) {
 			t.Errorf("%s: %s", scope, status)
 		}
 	}
-	asked := srv.count()
+	asked := len(srv.Queries())
 	if asked == 0 {
 		t.Fatal("the resolver was not asked")
 	}
@@ -112,7 +108,7 @@ func TestDNSChecks(t *testing.T) {
 	}
 
 	// Offline: no DNS server, no API.
-	srv.stop()
+	srv.Stop()
 	f.compute.Close()
 	f.container.Close()
 	for _, s := range f.kube {
@@ -127,7 +123,7 @@ func TestDNSChecks(t *testing.T) {
 			t.Errorf("the replay of %s differs from the live run:\nlive:\n%s\nreplayed:\n%s", filepath.Base(from), a, b)
 		}
 	}
-	if srv.count() != asked {
+	if len(srv.Queries()) != asked {
 		t.Errorf("a replay asked the resolver")
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/lbdiag/lbdiag/internal/dnstest"
 )
 
 // The demo project's names the trace tests use.
@@ -100,17 +98,15 @@ func (r traceJSON) hop(t *testing.T, i int, kind, name string) (h struct {
 	return h
 }
 
-// serveDNS answers A queries from a table on a loopback port (every
-// other name is NXDOMAIN) and returns its address for --resolver.
-func serveDNS(t *testing.T, answers map[string][]string) string {
-	t.Helper()
+// aRecords are the A records of a table, for serveZone.
+func aRecords(answers map[string][]string) []string {
 	var records []string
 	for name, ips := range answers {
 		for _, ip := range ips {
 			records = append(records, name+". 60 IN A "+ip)
 		}
 	}
-	return (&dnstest.Zone{Records: records}).Serve(t)
+	return records
 }
 
 // traceProject is the demo project with gets answered, and what a test
@@ -151,7 +147,7 @@ func (f *fakeProject) requests(s string) []string {
 func TestTraceIngress(t *testing.T) {
 	t.Parallel()
 	f := traceProject(t)
-	dns := serveDNS(t, map[string][]string{"shop.example.com": {"34.111.42.7"}})
+	dns := serveZone(t, aRecords(map[string][]string{"shop.example.com": {"34.111.42.7"}})).addr
 	res, r := f.trace(t, "--resolver", dns, "https://shop.example.com/checkout/cart?id=7&token=s3cr3t", "-H", "Authorization: Bearer abc.def")
 	if r.SchemaVersion != 1 || r.Project != "acme-shop-prod" || r.Selection.Method != "dns" || strings.Join(r.Selection.Addresses, ",") != "34.111.42.7" {
 		t.Fatalf("selection: %+v", r.Selection)
@@ -255,7 +251,7 @@ func TestTraceRedirectMap(t *testing.T) {
 	f.index.put(map[string]any{"kind": "compute#targetHttpProxy", "id": "7710003", "name": "k8s2-tp-" + webLB,
 		"selfLink": demoGC + "/global/targetHttpProxies/k8s2-tp-" + webLB, "urlMap": rm,
 		"description": `{"kubernetes.io/ingress-name": "shop/web"}`, "fingerprint": "q8s1Vb0dL2k="})
-	dns := serveDNS(t, map[string][]string{"shop.example.com": {"34.111.42.7"}})
+	dns := serveZone(t, aRecords(map[string][]string{"shop.example.com": {"34.111.42.7"}})).addr
 	res, r := f.trace(t, "--resolver", dns, "http://shop.example.com/checkout/cart?lang=de")
 	if len(r.Candidates) != 1 || r.Candidates[0].ForwardingRule.Name != "k8s2-fr-"+webLB {
 		t.Fatalf("candidates: %+v", r.Candidates)
@@ -524,7 +520,7 @@ func TestTraceUnreadableCluster(t *testing.T) {
 func TestTraceNoLoadBalancer(t *testing.T) {
 	t.Parallel()
 	f := traceProject(t)
-	dns := serveDNS(t, map[string][]string{"shop.example.com": {"203.0.113.9"}, "blog.example.org": {"198.51.100.20"}})
+	dns := serveZone(t, aRecords(map[string][]string{"shop.example.com": {"203.0.113.9"}, "blog.example.org": {"198.51.100.20"}})).addr
 
 	res, r := f.trace(t, "--resolver", dns, "https://shop.example.com/")
 	if res.code != 2 || r.ExitCode != 2 || len(r.Candidates) != 0 ||
@@ -553,7 +549,7 @@ func TestTraceNoLoadBalancer(t *testing.T) {
 func TestTraceHostRuleFallback(t *testing.T) {
 	t.Parallel()
 	f := traceProject(t)
-	dns := serveDNS(t, map[string][]string{})
+	dns := serveZone(t, aRecords(map[string][]string{})).addr
 	_, r := f.trace(t, "--resolver", dns, "https://shop.example.com/")
 	if r.Selection.Method != "host-rule" || len(r.Candidates) != 1 || r.Candidates[0].ForwardingRule.Name != "k8s2-fs-"+webLB {
 		t.Fatalf("selection %+v candidates %d", r.Selection, len(r.Candidates))

@@ -117,7 +117,7 @@ func certTargets(p *inspect.Pass, withAddresses bool) []dnsTarget {
 			}
 			for _, name := range gke.ManagedCertificateNames(ing) {
 				k := ing.Namespace + "/" + name
-				addrs[k] = append(addrs[k], ingressAddresses(inv, ing)...)
+				addrs[k] = append(addrs[k], ingressAddresses(frsByName.Of(p), ing)...)
 			}
 		})
 		for i := range cl.ManagedCertificates {
@@ -159,7 +159,7 @@ func hostTargets(p *inspect.Pass) []dnsTarget {
 			return
 		}
 		res := core.KubeResource(cl, "Ingress", ing.ObjectMeta)
-		exp := sortedAddresses(ingressAddresses(inv, ing))
+		exp := sortedAddresses(ingressAddresses(frsByName.Of(p), ing))
 		for _, h := range hosts {
 			out = append(out, dnsTarget{Res: res, What: "Ingress " + ing.Namespace + "/" + ing.Name, Name: h, Expected: exp})
 		}
@@ -175,7 +175,7 @@ func hostTargets(p *inspect.Pass) []dnsTarget {
 				continue
 			}
 			res := core.KubeResource(cl, "Gateway", gw.ObjectMeta)
-			exp := sortedAddresses(gatewayAddresses(inv, gw))
+			exp := sortedAddresses(gatewayAddresses(frsByName.Of(p), gw))
 			for _, h := range hosts {
 				out = append(out, dnsTarget{Res: res, What: "Gateway " + gw.Namespace + "/" + gw.Name, Name: h, Expected: exp})
 			}
@@ -214,15 +214,15 @@ func frAddresses(frs []*compute.ForwardingRule) []string {
 }
 
 // ingressAddresses are an Ingress's addresses: its status's, and those of
-// the forwarding rules its annotations name.
-func ingressAddresses(inv *inventory.Inventory, ing *networkingv1.Ingress) []string {
+// the forwarding rules its annotations name (byName: frsByName).
+func ingressAddresses(byName map[string][]string, ing *networkingv1.Ingress) []string {
 	var out []string
 	for _, in := range ing.Status.LoadBalancer.Ingress {
 		out = append(out, in.IP)
 	}
 	for _, k := range []string{gke.AnnIngressForwardingRule, gke.AnnIngressHTTPSForwardingRule} {
 		if name := ing.Annotations[k]; name != "" {
-			out = append(out, namedFRAddresses(inv, name)...)
+			out = append(out, byName[name]...)
 		}
 	}
 	return out
@@ -231,7 +231,7 @@ func ingressAddresses(inv *inventory.Inventory, ing *networkingv1.Ingress) []str
 // gatewayAddresses are a Gateway's addresses: its status's, and those of
 // the forwarding rules its networking.gke.io/forwarding-rules annotation
 // names.
-func gatewayAddresses(inv *inventory.Inventory, gw *inventory.Gateway) []string {
+func gatewayAddresses(byName map[string][]string, gw *inventory.Gateway) []string {
 	var out []string
 	for _, a := range gw.Status.Addresses {
 		if a.Type == nil || *a.Type == "IPAddress" {
@@ -239,22 +239,23 @@ func gatewayAddresses(inv *inventory.Inventory, gw *inventory.Gateway) []string 
 		}
 	}
 	for _, fr := range gke.GatewayAnnotationPaths(gw.Annotations[gke.AnnGatewayForwardingRules]) {
-		out = append(out, namedFRAddresses(inv, inventory.LastSegment(fr))...)
+		out = append(out, byName[inventory.LastSegment(fr)]...)
 	}
 	return out
 }
 
-// namedFRAddresses are the addresses of the project's forwarding rules
-// of a name.
-func namedFRAddresses(inv *inventory.Inventory, name string) []string {
-	var out []string
+// frsByName maps a name to the addresses of the project's forwarding
+// rules of that name: built once, not scanned for each Ingress.
+var frsByName = inspect.NewDerived("lb.frAddressesByName", func(p *inspect.Pass) map[string][]string {
+	inv := p.Inventory
+	out := map[string][]string{}
 	for _, fr := range inv.Compute.ForwardingRules {
-		if fr.Name == name && inventory.ProjectOf(fr.SelfLink) == inv.Project {
-			out = append(out, fr.IPAddress)
+		if inventory.ProjectOf(fr.SelfLink) == inv.Project {
+			out[fr.Name] = append(out[fr.Name], fr.IPAddress)
 		}
 	}
 	return out
-}
+})
 
 // sortedAddresses parses, deduplicates and sorts addresses, IPv4 first.
 func sortedAddresses(addrs []string) []string {

@@ -220,23 +220,11 @@ func insightFinding(p *inspect.Pass, in inventory.Insight) inspect.Finding {
 // resources: the backend services themselves, a URL map's, and a
 // forwarding rule's (its proxy's URL map, or its backend service).
 func insightBackends(p *inspect.Pass, rels []string) []*compute.BackendService {
-	inv := p.Inventory
-	g := core.GraphOf(p)
-	byRel := map[string]*compute.BackendService{}
-	for _, bs := range inv.Compute.BackendServices {
-		byRel[inventory.RelativeName(bs.SelfLink)] = bs
-	}
-	proxyMaps := map[string]string{} // target proxy -> URL map (relative names)
-	for _, x := range inv.Compute.TargetHTTPProxies {
-		proxyMaps[inventory.RelativeName(x.SelfLink)] = inventory.RelativeName(x.UrlMap)
-	}
-	for _, x := range inv.Compute.TargetHTTPSProxies {
-		proxyMaps[inventory.RelativeName(x.SelfLink)] = inventory.RelativeName(x.UrlMap)
-	}
+	g, x := core.GraphOf(p), insightIndexes.Of(p)
 	var out []*compute.BackendService
 	seen := map[string]bool{}
 	add := func(rel string) {
-		if bs := byRel[rel]; bs != nil && !seen[rel] {
+		if bs := x.bs[rel]; bs != nil && !seen[rel] {
 			seen[rel] = true
 			out = append(out, bs)
 		}
@@ -246,20 +234,45 @@ func insightBackends(p *inspect.Pass, rels []string) []*compute.BackendService {
 		for _, b := range g.MapBackends[rel] {
 			add(b)
 		}
-		for _, fr := range inv.Compute.ForwardingRules {
-			if inventory.RelativeName(fr.SelfLink) != rel {
-				continue
-			}
+		for _, fr := range x.frs[rel] {
 			if fr.BackendService != "" {
 				add(inventory.RelativeName(fr.BackendService))
 			}
-			for _, b := range g.MapBackends[proxyMaps[inventory.RelativeName(fr.Target)]] {
+			for _, b := range g.MapBackends[x.proxyMaps[inventory.RelativeName(fr.Target)]] {
 				add(b)
 			}
 		}
 	}
 	return out
 }
+
+// insightIndex finds, by relative name, the backend services and
+// forwarding rules an insight names, and a target proxy's URL map: built
+// once a run, not once an insight.
+type insightIndex struct {
+	bs        map[string]*compute.BackendService
+	frs       map[string][]*compute.ForwardingRule
+	proxyMaps map[string]string
+}
+
+var insightIndexes = inspect.NewDerived("lb.insightIndex", func(p *inspect.Pass) *insightIndex {
+	inv := p.Inventory
+	x := &insightIndex{bs: map[string]*compute.BackendService{}, frs: map[string][]*compute.ForwardingRule{}, proxyMaps: map[string]string{}}
+	for _, bs := range inv.Compute.BackendServices {
+		x.bs[inventory.RelativeName(bs.SelfLink)] = bs
+	}
+	for _, fr := range inv.Compute.ForwardingRules {
+		rel := inventory.RelativeName(fr.SelfLink)
+		x.frs[rel] = append(x.frs[rel], fr)
+	}
+	for _, t := range inv.Compute.TargetHTTPProxies {
+		x.proxyMaps[inventory.RelativeName(t.SelfLink)] = inventory.RelativeName(t.UrlMap)
+	}
+	for _, t := range inv.Compute.TargetHTTPSProxies {
+		x.proxyMaps[inventory.RelativeName(t.SelfLink)] = inventory.RelativeName(t.UrlMap)
+	}
+	return x
+})
 
 // kindWords spells a Compute Engine kind for a message: "BackendService"
 // is "backend service".

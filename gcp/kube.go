@@ -397,7 +397,7 @@ func (k *kubeClient) get(ctx context.Context, path string, into any) error {
 		return err
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp.Body)
+	body, err := recording.ReadBody(resp.Body)
 	if err != nil {
 		return &bodyReadError{err: err}
 	}

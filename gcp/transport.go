@@ -180,9 +180,6 @@ type bodyReadError struct{ err error }
 func (e *bodyReadError) Error() string { return "reading the answer: " + e.err.Error() }
 func (e *bodyReadError) Unwrap() error { return e.err }
 
-// maxBody bounds one answer's body.
-const maxBody = 256 << 20
-
 // tryOnce sends one try and reads its whole answer within timeout.
 func tryOnce(next http.RoundTripper, req *http.Request, body []byte, timeout time.Duration) (*http.Response, error) {
 	ctx, cancel := context.WithCancel(req.Context())
@@ -200,12 +197,12 @@ func tryOnce(next http.RoundTripper, req *http.Request, body []byte, timeout tim
 	if err != nil {
 		return nil, err
 	}
-	b, err := readBody(resp.Body)
+	b, err := recording.ReadBody(resp.Body)
 	resp.Body.Close()
 	if err != nil {
 		return nil, &bodyReadError{err: err}
 	}
-	resp.Body = newAnswerBody(b)
+	resp.Body = recording.NewAnswerBody(b)
 	resp.ContentLength = int64(len(b))
 	return resp, nil
 }

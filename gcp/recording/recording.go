@@ -410,12 +410,12 @@ func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		}
 		return nil, rtErr
 	}
-	body, err := io.ReadAll(resp.Body)
+	body, err := ReadBody(resp.Body)
 	resp.Body.Close()
 	if err != nil {
 		return nil, fmt.Errorf("reading response of %s %s: %w", req.Method, req.URL.Path, err)
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.Body = NewAnswerBody(body)
 	e.Status = resp.StatusCode
 	e.ContentType = resp.Header.Get("Content-Type")
 	e.RetryAfter = resp.Header.Get("Retry-After")

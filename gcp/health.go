@@ -163,7 +163,7 @@ func (h *healthReader) readCluster(ctx context.Context, cl *inventory.Cluster) {
 	}
 	// In the order of their selfLinks, whatever order the API listed
 	// them in: the budget's round robin takes them in this order.
-	sort.Slice(list, func(i, j int) bool { return list[i].SelfLink < list[j].SelfLink })
+	bySelfLink(list, func(bs *compute.BackendService) string { return bs.SelfLink })
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -223,7 +223,7 @@ func (h *healthReader) readProject(ctx context.Context) {
 		}
 	}
 	h.c.mu.Unlock()
-	sort.Slice(list, func(i, j int) bool { return list[i].SelfLink < list[j].SelfLink })
+	bySelfLink(list, func(bs *compute.BackendService) string { return bs.SelfLink })
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, bs := range list {

@@ -53,9 +53,9 @@ func GatewayRegionalProxy(class string) bool {
 func GatewayProxyPurposes(class string) []string {
 	switch gatewayClassBase(class) {
 	case GatewayClassRegionalInternal:
-		return []string{PurposeRegionalProxy, PurposeLegacyILB}
+		return regionalProxyPurposes(true)
 	case GatewayClassRegionalExternal:
-		return []string{PurposeRegionalProxy}
+		return regionalProxyPurposes(false)
 	case GatewayClassCrossRegionalInternal:
 		return []string{PurposeGlobalProxy}
 	}
@@ -67,11 +67,22 @@ func GatewayProxyPurposes(class string) []string {
 func IngressProxyPurposes(class string) []string {
 	switch class {
 	case ClassInternal:
-		return []string{PurposeRegionalProxy, PurposeLegacyILB}
+		return regionalProxyPurposes(true)
 	case ClassRegionalExternal:
-		return []string{PurposeRegionalProxy}
+		return regionalProxyPurposes(false)
 	}
 	return nil
+}
+
+// regionalProxyPurposes are the purposes of the proxy-only subnets a
+// regional Application Load Balancer's proxies run in: an internal one's
+// may still be a legacy INTERNAL_HTTPS_LOAD_BALANCER subnet, an external
+// one's never.
+func regionalProxyPurposes(internal bool) []string {
+	if internal {
+		return []string{PurposeRegionalProxy, PurposeLegacyILB}
+	}
+	return []string{PurposeRegionalProxy}
 }
 
 // GatewayClasses are GKE's GatewayClass names, single- and multi-cluster.
@@ -189,9 +200,9 @@ func GatewayFeatureSupported(feature, class string) bool {
 func BackendServiceProxyPurposes(scheme string) []string {
 	switch scheme {
 	case "INTERNAL_MANAGED":
-		return []string{PurposeRegionalProxy, PurposeLegacyILB}
+		return regionalProxyPurposes(true)
 	case "EXTERNAL_MANAGED":
-		return []string{PurposeRegionalProxy}
+		return regionalProxyPurposes(false)
 	}
 	return nil
 }

@@ -150,26 +150,26 @@ func parseWindow(v string) (time.Duration, error) {
 // where to read (the APIs, a recording, the demo), with which credentials,
 // how fast and for how long, and how to reach the clusters.
 type sourceFlags struct {
-	project           string
-	timeout           time.Duration
-	computeEndpoint   string
-	containerEndpoint string
-	crmEndpoint       string
-	loggingEndpoint   string
-	certEndpoint      string
-	monitorEndpoint   string
-	recommenderURL    string
-	accessTokenFile   string
-	replay            string
-	demo              bool
-	now               string
-	maxQPS            float64
-	kubePageSize      int
-	logs              time.Duration
-	logEntries        int
-	clusterEndpoint   string
-	connectTimeout    time.Duration
-	kubeconfig        string
+	project             string
+	timeout             time.Duration
+	computeEndpoint     string
+	containerEndpoint   string
+	crmEndpoint         string
+	loggingEndpoint     string
+	certEndpoint        string
+	monitorEndpoint     string
+	recommenderEndpoint string
+	accessTokenFile     string
+	replay              string
+	demo                bool
+	now                 string
+	maxQPS              float64
+	kubePageSize        int
+	logs                time.Duration
+	logEntries          int
+	clusterEndpoint     string
+	connectTimeout      time.Duration
+	kubeconfig          string
 }
 
 // register defines the flags; verb is what the command does to a project
@@ -183,7 +183,7 @@ func (s *sourceFlags) register(fl *pflag.FlagSet, verb, logsHelp string) {
 	fl.StringVar(&s.loggingEndpoint, "logging-endpoint", "", "Cloud Logging API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING or the public endpoint)")
 	fl.StringVar(&s.certEndpoint, "certificatemanager-endpoint", "", "Certificate Manager API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_CERTIFICATEMANAGER or the public endpoint); read only when a Gateway names a certificate map")
 	fl.StringVar(&s.monitorEndpoint, "monitoring-endpoint", "", "Cloud Monitoring API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_MONITORING or the public endpoint); read only with --metrics")
-	fl.StringVar(&s.recommenderURL, "recommender-endpoint", "", "Recommender API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_RECOMMENDER or the public endpoint); read only with --network-analyzer")
+	fl.StringVar(&s.recommenderEndpoint, "recommender-endpoint", "", "Recommender API base URL (default: $CLOUDSDK_API_ENDPOINT_OVERRIDES_RECOMMENDER or the public endpoint); read only with --network-analyzer")
 	fl.StringVar(&s.accessTokenFile, "access-token-file", "", "file holding an OAuth access token to use instead of Application Default Credentials (default: $CLOUDSDK_AUTH_ACCESS_TOKEN_FILE)")
 	fl.StringVar(&s.replay, "replay", "", verb+" a recording (--record directory or --evidence bundle) instead of calling the APIs")
 	fl.BoolVar(&s.demo, "demo", false, verb+" the embedded demo project (no credentials needed)")
@@ -255,7 +255,7 @@ func (s *sourceFlags) useAPIs(ctx context.Context, env *environment, cfg *run.Co
 	e.Logging = firstNonEmpty(s.loggingEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING"))
 	e.CertificateManager = firstNonEmpty(s.certEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_CERTIFICATEMANAGER"))
 	e.Monitoring = firstNonEmpty(s.monitorEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_MONITORING"))
-	e.Recommender = firstNonEmpty(s.recommenderURL, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_RECOMMENDER"))
+	e.Recommender = firstNonEmpty(s.recommenderEndpoint, env.getenv("CLOUDSDK_API_ENDPOINT_OVERRIDES_RECOMMENDER"))
 	for _, c := range []struct{ api, url, suffix string }{{"compute", e.Compute, "/compute/v1/"}, {"container", e.Container, ""},
 		{"resourcemanager", e.ResourceManager, ""}, {"logging", e.Logging, ""}, {"certificatemanager", e.CertificateManager, ""}, {"monitoring", e.Monitoring, ""},
 		{"recommender", e.Recommender, ""}} {

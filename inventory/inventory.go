@@ -395,7 +395,7 @@ type Workload struct {
 type clusterIndex struct {
 	services  map[string]*corev1.Service // "ns/name"
 	ingresses map[string]*networkingv1.Ingress
-	workloads map[string][]Workload // by namespace
+	workloads map[string][]Workload  // by namespace
 	gatedPods map[string][]*GatedPod // by namespace
 }
 

@@ -308,4 +308,3 @@ func resolverNote(inv *inventory.Inventory) string {
 	}
 	return inv.DNS.Resolver
 }
-

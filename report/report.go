@@ -5,6 +5,8 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"path"
 	"time"
 
 	"github.com/lbdiag/lbdiag/ignore"
@@ -199,9 +201,26 @@ func StaleInRun(ig *inventory.Ignores, reports []*Report, judge func(inventory.I
 	if judge != nil {
 		judged := *ig
 		judged.Entries = nil
+		blind := 0
 		for _, e := range ig.Entries {
-			if judge(e) {
-				judged.Entries = append(judged.Entries, e)
+			if !judge(e) {
+				continue
+			}
+			// Unknown is not absent: an entry whose rule could not check
+			// somewhere it applies may name a finding the run could not
+			// make.
+			if couldNotCheck(e, reports) {
+				blind++
+				continue
+			}
+			judged.Entries = append(judged.Entries, e)
+		}
+		if blind > 0 {
+			why := fmt.Sprintf("not called stale: %s whose rule could not check everywhere the entry applies", plural(blind, "suppression"))
+			if sum.StaleNotJudged == "" {
+				sum.StaleNotJudged = why
+			} else {
+				sum.StaleNotJudged += "; " + why
 			}
 		}
 		var used []map[int]bool
@@ -216,6 +235,25 @@ func StaleInRun(ig *inventory.Ignores, reports []*Report, judge func(inventory.I
 		}
 	}
 	return sum
+}
+
+// couldNotCheck reports whether an entry's rule could not check in a
+// project the entry applies to. A fingerprint names no rule or project
+// lbdiag can read: any rule that could not check anywhere counts.
+func couldNotCheck(e inventory.IgnoreEntry, reports []*Report) bool {
+	for _, r := range reports {
+		if e.Project != "" {
+			if ok, _ := path.Match(e.Project, r.Project); !ok {
+				continue
+			}
+		}
+		for _, c := range r.Checks {
+			if c.CouldNotCheck > 0 && (e.Fingerprint != "" || c.Rule == e.Rule) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // sanitizeAccess escapes and bounds what a cluster's access quotes: the

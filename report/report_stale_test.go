@@ -1,10 +1,12 @@
 package report
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inventory"
 )
 
@@ -55,5 +57,33 @@ func TestStaleInRunNarrowed(t *testing.T) {
 		if !strings.Contains(out, "only entries naming one project of this shard are called stale") {
 			t.Errorf("%s does not say which entries were judged:\n%s", name, out)
 		}
+	}
+}
+
+// TestStaleInRunUnknown: an entry whose rule could not check in a project
+// it applies to is not called stale (the finding it names may be one the
+// run could not make), nor is a fingerprint entry when any rule could not
+// check; the reports say how many were left unjudged.
+func TestStaleInRunUnknown(t *testing.T) {
+	t.Parallel()
+	exp := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	ig := &inventory.Ignores{File: "lbdiag-ignore.yaml", Now: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Entries: []inventory.IgnoreEntry{
+		{Line: 3, Rule: "neg-missing", Project: "shop-*", Reason: "r", Expires: exp},
+		{Line: 7, Rule: "address-unused", Reason: "r", Expires: exp},
+		{Line: 11, Fingerprint: "0123456789abcdef", Reason: "r", Expires: exp},
+		{Line: 15, Rule: "neg-missing", Project: "bank-prod", Reason: "r", Expires: exp},
+	}}
+	rep := &Report{Project: "shop-prod", Ignore: &IgnoreSummary{File: ig.File, Entries: 4}, IgnoreUsed: map[int]bool{},
+		Checks: []inspect.Check{{Rule: "neg-missing", CouldNotCheck: 1}, {Rule: "address-unused", Judged: 3, Passed: 3}}}
+	all := func(inventory.IgnoreEntry) bool { return true }
+	sum := StaleInRun(ig, []*Report{rep}, all, "")
+	var lines []int
+	for _, e := range sum.Stale {
+		lines = append(lines, e.Line)
+	}
+	// 7: its rule checked everything; 15: names another project, where
+	// neg-missing could check.
+	if !slices.Equal(lines, []int{7, 15}) || !strings.Contains(sum.StaleNotJudged, "2 suppressions whose rule could not check") {
+		t.Errorf("stale %v, not judged %q", lines, sum.StaleNotJudged)
 	}
 }

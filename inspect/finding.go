@@ -150,8 +150,8 @@ type Pass struct {
 	skipped   []inventory.Coverage
 	shared    *derivedSet
 
-	judged       map[Resource]bool
-	judgedOrder  []Resource
+	// judged are the resources the rule judged, in order, with repeats.
+	judged       []Resource
 	unknown      map[unknownRead]bool
 	unknownOrder []unknownRead
 	// captures collect the unknown reads met while derived data is built,

@@ -13,6 +13,9 @@ func WriteJSON(w io.Writer, r *Report) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
+	if _, err = w.Write(b); err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "\n")
 	return err
 }

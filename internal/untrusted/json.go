@@ -31,13 +31,21 @@ func Marshal(v any, indent string) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if indent != "" {
-		enc.SetIndent("", indent)
-	}
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return escapeC1(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
+	compact := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	if indent == "" {
+		return escapeC1(compact), nil
+	}
+	// Indented here, into room made for it once, rather than by the
+	// encoder, whose buffer grows by doubling: a big project's report is
+	// tens of megabytes.
+	var out bytes.Buffer
+	if err := json.Indent(&out, compact, "", indent); err != nil {
+		return nil, err
+	}
+	return escapeC1(out.Bytes()), nil
 }
 
 // escapeC1 rewrites DEL and C1 characters of encoded JSON as \u escapes.

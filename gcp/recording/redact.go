@@ -115,6 +115,9 @@ func RedactAnswer(body []byte) ([]byte, bool) {
 	if !mayNeedRedaction(body) {
 		return body, true
 	}
+	if out, ok := redactSpliced(body); ok {
+		return out, true
+	}
 	v, ok := decodeRedacted(body)
 	if !ok {
 		return nil, false

@@ -1,0 +1,177 @@
+package recording
+
+import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// decodeNumbers decodes the first JSON value of b, numbers as written.
+func decodeNumbers(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
+}
+
+// agreeSpliced fails t unless redactSpliced either refuses body or gives
+// what the slow redaction gives, once decoded.
+func agreeSpliced(t *testing.T, body []byte) bool {
+	t.Helper()
+	got, ok := redactSpliced(body)
+	if !ok {
+		return false
+	}
+	full, fullOK := redact(body, "")
+	if !fullOK {
+		t.Fatalf("redactSpliced took %q, which the slow redaction refuses as not JSON", body)
+	}
+	a, err := decodeNumbers(got)
+	if err != nil {
+		t.Fatalf("redactSpliced(%q) = %q, not JSON: %v", body, got, err)
+	}
+	b, _ := decodeNumbers(full)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("redactSpliced(%q)\n = %s\nslow redaction gives\n   %s", body, got, full)
+	}
+	return true
+}
+
+// TestRedactSplicedAgreesOnRecordedAnswers: every recorded answer of the
+// fixtures and the gcpdiag corpus that redaction acts on is redacted the
+// same by splicing as by decoding it whole, and splicing takes nearly all.
+func TestRedactSplicedAgreesOnRecordedAnswers(t *testing.T) {
+	t.Parallel()
+	spliced, refused := 0, 0
+	walk := func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
+			return err
+		}
+		body, err := os.ReadFile(path)
+		if err != nil || !mayNeedRedaction(body) {
+			return err
+		}
+		if agreeSpliced(t, body) {
+			spliced++
+		} else {
+			refused++
+		}
+		return nil
+	}
+	for _, root := range []string{filepath.Join("..", "..", "fixtures"), filepath.Join("..", "testdata", "gcpdiag-corpus")} {
+		if err := filepath.WalkDir(root, walk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d answers spliced, %d left to the slow redaction", spliced, refused)
+	if spliced < 50 || refused > spliced/10 {
+		t.Fatalf("%d answers spliced, %d refused", spliced, refused)
+	}
+}
+
+// TestRedactSplicedAgreesOnGenerated: random documents built of the keys
+// and values redaction acts on, at every depth, in objects and arrays,
+// with escapes, numbers and space, redact the same both ways.
+func TestRedactSplicedAgreesOnGenerated(t *testing.T) {
+	t.Parallel()
+	keys := []string{"metadata", "spec", "containers", "items", "x", "name", "kind", "exec", "command", "args", "value", "message", "note",
+		"httpRequest", "requestUrl", "remoteIp", "jsonPayload", "textPayload", "protoPayload", "metadata", "password", "items", "key"}
+	for k := range redactionKeys {
+		keys = append(keys, k)
+	}
+	for k := range actsOnKey {
+		keys = append(keys, k)
+	}
+	strs := []string{`"sleep"`, `"sh"`, `"-c"`, `"sleep 5; curl x"`, `"compute#metadata"`, `"compute#instance"`, `"https://x/?token=abcdefgh"`,
+		`"a\"b"`, `"\u00e9\n"`, `"Authorization:Bearer abcdefgh"`, `"kubectl.kubernetes.io/last-applied-configuration"`, `"cloud.google.com/neg"`,
+		`"app:1"`, `""`, `"\/"`}
+	scalars := []string{"0", "-1.5e3", "12", "true", "false", "null"}
+	rng := rand.New(rand.NewPCG(11, 12))
+	sp := func() string { return []string{"", "", " ", "\n  "}[rng.IntN(4)] }
+	var gen func(depth int) string
+	gen = func(depth int) string {
+		switch r := rng.IntN(10); {
+		case depth > 5 || r < 3:
+			if rng.IntN(2) == 0 {
+				return strs[rng.IntN(len(strs))]
+			}
+			return scalars[rng.IntN(len(scalars))]
+		case r < 5:
+			var parts []string
+			for range rng.IntN(4) {
+				parts = append(parts, sp()+gen(depth+1)+sp())
+			}
+			return "[" + strings.Join(parts, ",") + "]"
+		default:
+			var parts []string
+			for range rng.IntN(5) {
+				k := keys[rng.IntN(len(keys))]
+				parts = append(parts, sp()+strconv.Quote(k)+sp()+":"+sp()+gen(depth+1))
+			}
+			return "{" + strings.Join(parts, ",") + sp() + "}"
+		}
+	}
+	spliced := 0
+	for range 20000 {
+		body := []byte(sp() + gen(0) + sp())
+		if !json.Valid(body) {
+			t.Fatalf("generated %q is not JSON", body)
+		}
+		if agreeSpliced(t, body) {
+			spliced++
+		}
+	}
+	if spliced < 15000 {
+		t.Fatalf("only %d of 20000 generated documents spliced", spliced)
+	}
+}
+
+// TestRedactSplicedRefuses: what is not one JSON value, or holds what the
+// splicer does not read, is left to the slow redaction, which decides; a
+// key or kind spelled with escapes is redacted whole.
+func TestRedactSplicedRefuses(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		`{"a":1} x`, `{"a":1}{}`, `{"a":tru}`, `{"a":01}`, `{"a":1.}`, `{"a":-}`, `{"a":"\x"}`, `{"a":"\u12"}`, "{\"a\":\"\x01\"}",
+		`{"a" 1}`, `{"a":1,}`, `[1,]`, `{"a":[1 2]}`, `{"a":"b`, `{"a":{"image":"x"`, `{"image":}`, `{'a':1}`, `{"a":1]`,
+		strings.Repeat("[", maxSpliceDepth+1) + strings.Repeat("]", maxSpliceDepth+1),
+	} {
+		if out, ok := redactSpliced([]byte(in)); ok {
+			t.Errorf("redactSpliced(%.40q) = %.40q, want it refused", in, out)
+		}
+	}
+	for _, in := range []string{`{"items":[{"\u0064ata":{"k":"SECRET"}}]}`, `{"kind":"compute\u0023metadata","items":[{"key":"k","value":"SECRET"}]}`,
+		`{"metadata":{"annotations":{"example.com/t":"SECRET"}}}`, `{"spec":{"containers":[{"name":"c","env":[{"name":"P","value":"SECRET"}],"image":"i"}]}}`,
+		`{"c":[{"command":["SECRET"],"name":"c","image":"i"}]}`, `{"x":{"data":{"k":"SECRET"}}}`} {
+		out, ok := redactSpliced([]byte(in))
+		if !ok || bytes.Contains(out, []byte("SECRET")) {
+			t.Errorf("redactSpliced(%s) = %s, %v", in, out, ok)
+		}
+		agreeSpliced(t, []byte(in))
+	}
+	// Deep nesting within the limit is spliced.
+	deep := strings.Repeat(`{"a":[`, 100) + `{"image":"i","args":["SECRET"]}` + strings.Repeat(`]}`, 100)
+	if out, ok := redactSpliced([]byte(deep)); !ok || bytes.Contains(out, []byte("SECRET")) {
+		t.Errorf("deep document: %v", ok)
+	}
+}
+
+// FuzzRedactSpliced: whatever the splicer takes, it redacts as the slow
+// redaction does.
+func FuzzRedactSpliced(f *testing.F) {
+	for _, s := range []string{`{"metadata":{"annotations":{"a":"b"}},"spec":{"containers":[{"image":"i","command":["x"]}]}}`,
+		`[{"env":[{"name":"a","value":"b"}]}]`, `{"kind":"compute#metadata","items":[{"value":"v"}]}`, `{"a":"\u0041","b":-0.5e-3}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		agreeSpliced(t, body)
+	})
+}

@@ -397,7 +397,12 @@ type clusterIndex struct {
 	ingresses map[string]*networkingv1.Ingress
 	workloads map[string][]Workload  // by namespace
 	gatedPods map[string][]*GatedPod // by namespace
+	// labeled are the workloads by namespace and one label of their Pod
+	// template, in the order of workloads.
+	labeled map[workloadLabel][]Workload
 }
+
+type workloadLabel struct{ namespace, key, value string }
 
 func (c *Cluster) index() *clusterIndex {
 	c.indexOnce.Do(func() {
@@ -421,6 +426,15 @@ func (c *Cluster) index() *clusterIndex {
 		for i := range c.DaemonSets {
 			d := &c.DaemonSets[i]
 			x.workloads[d.Namespace] = append(x.workloads[d.Namespace], Workload{Kind: "DaemonSet", Meta: &d.ObjectMeta, Template: &d.Spec.Template})
+		}
+		x.labeled = map[workloadLabel][]Workload{}
+		for ns, ws := range x.workloads {
+			for _, w := range ws {
+				for k, v := range w.Template.Labels {
+					l := workloadLabel{ns, k, v}
+					x.labeled[l] = append(x.labeled[l], w)
+				}
+			}
 		}
 		x.gatedPods = map[string][]*GatedPod{}
 		for i := range c.GatedPods {
@@ -462,9 +476,11 @@ func (c *Cluster) Ingress(ns, name string) *networkingv1.Ingress {
 	return c.index().ingresses[ns+"/"+name]
 }
 
-// WorkloadsIn returns the workloads of a namespace.
-func (c *Cluster) WorkloadsIn(ns string) []Workload {
-	return c.index().workloads[ns]
+// WorkloadsLabeled returns the workloads of a namespace whose Pod template
+// has the label key=value: its Deployments, StatefulSets and DaemonSets in
+// the order listed.
+func (c *Cluster) WorkloadsLabeled(ns, key, value string) []Workload {
+	return c.index().labeled[workloadLabel{ns, key, value}]
 }
 
 // GatedPodsIn returns the Pods of a namespace with the NEG readiness gate.

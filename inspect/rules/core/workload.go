@@ -20,7 +20,12 @@ func WorkloadsOf(cl *inventory.Cluster, svc *corev1.Service) []Workload {
 		return nil
 	}
 	var out []Workload
-	ws := cl.WorkloadsIn(svc.Namespace)
+	// Only the workloads with one of the selector's labels can match.
+	var ws []Workload
+	for k, v := range svc.Spec.Selector {
+		ws = cl.WorkloadsLabeled(svc.Namespace, k, v)
+		break
+	}
 	for i := range ws {
 		// A Service selector matches the labels it lists, each equal.
 		match := true

@@ -1,12 +1,72 @@
 package core
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/lbdiag/lbdiag/inventory"
 )
+
+// TestWorkloadsOf: a Service selects the workloads of its namespace whose
+// Pod template has every label of its selector, each equal, in the order
+// the cluster lists them (Deployments, StatefulSets, DaemonSets).
+func TestWorkloadsOf(t *testing.T) {
+	t.Parallel()
+	template := func(labels map[string]string) corev1.PodTemplateSpec {
+		return corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}}
+	}
+	deploy := func(ns, name string, labels map[string]string) appsv1.Deployment {
+		return appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: appsv1.DeploymentSpec{Template: template(labels)}}
+	}
+	cl := &inventory.Cluster{
+		Deployments: []appsv1.Deployment{
+			deploy("shop", "web", map[string]string{"app": "web", "tier": "front"}),
+			deploy("shop", "web-canary", map[string]string{"app": "web", "tier": "front", "track": "canary"}),
+			deploy("shop", "web-old", map[string]string{"app": "web"}),
+			deploy("other", "web", map[string]string{"app": "web", "tier": "front"}),
+			deploy("shop", "api", map[string]string{"app": "api", "tier": "front"}),
+		},
+		StatefulSets: []appsv1.StatefulSet{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "cache"},
+			Spec: appsv1.StatefulSetSpec{Template: template(map[string]string{"tier": "front", "app": "web"})}}},
+		DaemonSets: []appsv1.DaemonSet{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "agent"},
+			Spec: appsv1.DaemonSetSpec{Template: template(map[string]string{"app": "web", "tier": "back"})}}},
+	}
+	names := func(ws []Workload) []string {
+		var out []string
+		for _, w := range ws {
+			out = append(out, w.Kind+"/"+w.Meta.Name)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		selector map[string]string
+		ns       string
+		want     []string
+	}{
+		{map[string]string{"app": "web", "tier": "front"}, "shop", []string{"Deployment/web", "Deployment/web-canary", "StatefulSet/cache"}},
+		{map[string]string{"tier": "front", "app": "web"}, "shop", []string{"Deployment/web", "Deployment/web-canary", "StatefulSet/cache"}},
+		{map[string]string{"app": "web"}, "shop", []string{"Deployment/web", "Deployment/web-canary", "Deployment/web-old", "StatefulSet/cache", "DaemonSet/agent"}},
+		{map[string]string{"app": "web", "track": "canary"}, "shop", []string{"Deployment/web-canary"}},
+		{map[string]string{"app": "web", "tier": "back"}, "shop", []string{"DaemonSet/agent"}},
+		{map[string]string{"app": "web", "tier": "front"}, "other", []string{"Deployment/web"}},
+		{map[string]string{"app": "web", "tier": "middle"}, "shop", nil},
+		{map[string]string{"app": "web"}, "none", nil},
+		{nil, "shop", nil},
+	} {
+		for range 5 { // map order varies from call to call
+			svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: tc.ns, Name: "s"}, Spec: corev1.ServiceSpec{Selector: tc.selector}}
+			if got := names(WorkloadsOf(cl, svc)); !slices.Equal(got, tc.want) {
+				t.Fatalf("selector %v in %s: %v, want %v", tc.selector, tc.ns, got, tc.want)
+			}
+		}
+	}
+}
 
 func TestPreStopOf(t *testing.T) {
 	t.Parallel()

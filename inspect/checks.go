@@ -59,14 +59,13 @@ const maxReasons = 5
 // reports a finding on it. Call it for every resource the rule's test
 // applies to, before or after deciding.
 func (p *Pass) Judge(res Resource) {
-	// Repeats are dropped once, when the rule is done (account): a map
-	// grown call by call, keyed by six strings, cost a rule judging
-	// 10,000 resources more than its own work. A repeat of the last one is
-	// dropped here.
-	if n := len(p.judged); n > 0 && p.judged[n-1] == res {
+	// Repeats are dropped once, when the rule is done (account); a repeat
+	// of the last one here.
+	if len(p.judged) > 0 && p.lastJudged == res {
 		return
 	}
-	p.judged = append(p.judged, res)
+	p.judged = append(p.judged, p.shared.resources.id(res))
+	p.lastJudged = res
 }
 
 // Known reports whether source was read completely in scope, and, when
@@ -166,24 +165,28 @@ func clusterDown(inv *inventory.Inventory, scope string) (inventory.Coverage, bo
 	return inventory.Coverage{}, false
 }
 
-// account builds the rule's check and verdicts from its pass.
-func (p *Pass) account() (Check, []Verdict) {
+// account builds the rule's check and its verdicts, numbered (see
+// resourceTable).
+func (p *Pass) account() (Check, []uint32) {
 	r, inv := p.rule, p.Inventory
 	c := Check{Rule: r.ID, Severity: r.Severity}
-	failed := make(map[Resource]bool, len(p.findings))
+	failed := make(map[uint32]bool, len(p.findings))
 	for _, f := range p.findings {
-		failed[f.Resource] = true
 		p.Judge(f.Resource)
+		failed[p.judged[len(p.judged)-1]] = true
 	}
 	// The judged resources in the order first judged, each once.
-	seen := make(map[Resource]struct{}, len(p.judged))
-	verdicts := make([]Verdict, 0, len(p.judged))
-	for _, res := range p.judged {
-		if _, dup := seen[res]; dup {
+	seen := make(map[uint32]struct{}, len(p.judged))
+	verdicts := make([]uint32, 0, len(p.judged))
+	for _, id := range p.judged {
+		if _, dup := seen[id]; dup {
 			continue
 		}
-		seen[res] = struct{}{}
-		verdicts = append(verdicts, Verdict{Rule: r.ID, Resource: res, Failed: failed[res]})
+		seen[id] = struct{}{}
+		if failed[id] {
+			id |= verdictFailed
+		}
+		verdicts = append(verdicts, id)
 	}
 	p.judged = nil
 	c.Judged, c.Failed = len(verdicts), len(failed)

@@ -150,8 +150,10 @@ type Pass struct {
 	skipped   []inventory.Coverage
 	shared    *derivedSet
 
-	// judged are the resources the rule judged, in order, with repeats.
-	judged       []Resource
+	// judged are the resources the rule judged, in order, with repeats, by
+	// their number in shared.resources; lastJudged is the last of them.
+	judged       []uint32
+	lastJudged   Resource
 	unknown      map[unknownRead]bool
 	unknownOrder []unknownRead
 	// captures collect the unknown reads met while derived data is built,
@@ -217,6 +219,38 @@ func (d *Derived[T]) Of(p *Pass) T {
 type derivedSet struct {
 	mu    sync.Mutex
 	slots map[any]*derivedSlot
+	// resources numbers the resources the rules judge.
+	resources resourceTable
+}
+
+// resourceTable numbers the resources the rules of a run judge, so that
+// each rule keeps its verdicts as numbers: on a big project the rules
+// judge hundreds of thousands of resources, most of them several times.
+type resourceTable struct {
+	mu  sync.Mutex
+	ids map[Resource]uint32
+	all []Resource
+}
+
+// verdictFailed marks, in a rule's numbered verdict, that it failed.
+const verdictFailed = 1 << 31
+
+func (t *resourceTable) id(r Resource) uint32 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if id, ok := t.ids[r]; ok {
+		return id
+	}
+	if t.ids == nil {
+		t.ids = map[Resource]uint32{}
+	}
+	if len(t.all) >= verdictFailed {
+		panic("more than 2^31 resources judged")
+	}
+	id := uint32(len(t.all))
+	t.ids[r] = id
+	t.all = append(t.all, r)
+	return id
 }
 
 type derivedSlot struct {
@@ -293,7 +327,7 @@ func Run(inv *inventory.Inventory, rules []*Rule) Result {
 		fs       []Finding
 		skipped  []inventory.Coverage
 		check    Check
-		verdicts []Verdict
+		verdicts []uint32 // numbered, see resourceTable
 		err      error
 	}
 	out := make([]outcome, len(rules))
@@ -321,7 +355,8 @@ func Run(inv *inventory.Inventory, rules []*Rule) Result {
 	// Each rule's verdicts are joined once: appended rule by rule, the
 	// slice would grow by doubling to hundreds of thousands on a big
 	// project, copied at each step.
-	var perRule [][]Verdict
+	var perRule [][]uint32
+	var ruleOf []string
 	for i, r := range rules {
 		o := &out[i]
 		if !o.ran {
@@ -329,7 +364,7 @@ func Run(inv *inventory.Inventory, rules []*Rule) Result {
 		}
 		res.Failures = append(res.Failures, o.skipped...)
 		res.Checks = append(res.Checks, o.check)
-		perRule = append(perRule, o.verdicts)
+		perRule, ruleOf = append(perRule, o.verdicts), append(ruleOf, r.ID)
 		if o.err != nil {
 			res.Failures = append(res.Failures, inventory.Coverage{
 				Source: inventory.Source("inspect." + r.ID), Scope: inventory.ProjectScope(inv.Project),
@@ -348,8 +383,11 @@ func Run(inv *inventory.Inventory, rules []*Rule) Result {
 	if n > 0 {
 		res.Verdicts = make([]Verdict, 0, n)
 	}
-	for i, v := range perRule {
-		res.Verdicts = append(res.Verdicts, v...)
+	all := shared.resources.all
+	for i, vs := range perRule {
+		for _, v := range vs {
+			res.Verdicts = append(res.Verdicts, Verdict{Rule: ruleOf[i], Resource: all[v&^verdictFailed], Failed: v&verdictFailed != 0})
+		}
 		perRule[i] = nil
 	}
 	res.Findings = attach(res.Findings)
@@ -489,7 +527,7 @@ func attach(fs []Finding) []Finding {
 	return out
 }
 
-func runOne(inv *inventory.Inventory, r *Rule, shared *derivedSet) (fs []Finding, skipped []inventory.Coverage, check Check, verdicts []Verdict, err error) {
+func runOne(inv *inventory.Inventory, r *Rule, shared *derivedSet) (fs []Finding, skipped []inventory.Coverage, check Check, verdicts []uint32, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("rule %s panicked: %v\n%s", r.ID, v, debug.Stack())

@@ -439,6 +439,10 @@ func Project(ctx context.Context, cfg Config, project string) (*report.Report, e
 	rulesStart, rulesCPU := time.Now(), cpuTime()
 	res := inspect.Run(inv, cfg.rules())
 	rulesWall, rulesCPUUsed := time.Since(rulesStart), cpuTime()-rulesCPU
+	// The report's chains read only the inventory: they are drawn on
+	// another CPU while the findings are enriched and the report built.
+	chains := make(chan []inspect.Chain, 1)
+	go func() { chains <- rules.Chains(inv) }()
 	if cfg.Stats != "" {
 		b, _ := untrusted.Marshal(map[string]float64{"collectWallSeconds": collectWall.Seconds(), "collectCPUSeconds": collectCPUUsed.Seconds(),
 			"rulesWallSeconds": rulesWall.Seconds(), "rulesCPUSeconds": rulesCPUUsed.Seconds()}, "")
@@ -475,7 +479,7 @@ func Project(ctx context.Context, cfg Config, project string) (*report.Report, e
 	rules.Enrich(inv, res.Findings)
 	finished := cfg.now()
 	rep := report.New(cfg.Tool, inv, res, started, finished)
-	rep.Chains = rules.Chains(inv)
+	rep.Chains = <-chains
 	rep.Suppress(inv.Ignores)
 
 	policy := cfg.Policy

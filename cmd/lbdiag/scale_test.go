@@ -229,6 +229,7 @@ type scaleFake struct {
 	container   *httptest.Server
 	logging     *httptest.Server
 	kube        []*httptest.Server
+	ca          *testCA  // the clusters' CA
 	counts      sync.Map // category -> *atomic.Int64
 	// logs is the Cloud Logging API: every tenth backend service failed
 	// 30 times in the last hour, and each of those has an endpoint whose
@@ -305,8 +306,12 @@ func (f *scaleFake) get(cat string) int64 {
 func newScaleFake(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration) *scaleFake {
 	f := &scaleFake{y: synth{s}, latency: latency, kubeLatency: kubeLatency}
 	f.compute = serveHTTP(t, http.HandlerFunc(f.serveCompute))
+	// The clusters' certificates are ECDSA, as a fake's signing for each
+	// of lbdiag's connections is the test process's CPU, shared with the
+	// run (RSA took 0.2 s of it at L).
+	f.ca = newTestCA(t)
 	for cl := 0; cl < s.clusters; cl++ {
-		f.kube = append(f.kube, serveTLS(t, f.serveKube(cl)))
+		f.kube = append(f.kube, f.ca.serve(t, f.serveKube(cl), "127.0.0.1"))
 	}
 	f.container = serveHTTP(t, http.HandlerFunc(f.serveContainer))
 	// Everything the fake serves is generated before a run starts, so that
@@ -512,7 +517,7 @@ func (f *scaleFake) serveContainer(w http.ResponseWriter, r *http.Request) {
 	for cl, srv := range f.kube {
 		clusters = append(clusters, map[string]any{"name": f.y.clusterName(cl), "location": scaleRegion, "id": f.y.clusterID(cl), "status": "RUNNING",
 			"endpoint":   strings.TrimPrefix(srv.URL, "https://"),
-			"masterAuth": map[string]any{"clusterCaCertificate": base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))},
+			"masterAuth": map[string]any{"clusterCaCertificate": base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.ca.cert.Raw}))},
 			"network":    "scale-vpc", "subnetwork": "nodes",
 			"networkConfig":      map[string]any{"network": "projects/" + scaleProject + "/global/networks/scale-vpc", "subnetwork": "projects/" + scaleProject + "/regions/" + scaleRegion + "/subnetworks/nodes"},
 			"ipAllocationPolicy": map[string]any{"useIpAliases": true}, "addonsConfig": map[string]any{"httpLoadBalancing": map[string]any{}}})
@@ -675,6 +680,32 @@ type scaleResult struct {
 	collectCPU, rulesCPU, rulesWall    float64
 	collectWall                        float64
 	findings, gaps                     int
+	// fakesCPU is this test process's CPU time while lbdiag ran: the
+	// fakes' answers and reading lbdiag's output, on the same CPUs
+	// (negative when unknown).
+	fakesCPU float64
+}
+
+// processCPU is this process's CPU time in seconds (user and system, from
+// /proc/self/stat), or -1 where that is not readable.
+func processCPU() float64 {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return -1
+	}
+	// The fields after the command, which is in parentheses: utime and
+	// stime are the 12th and 13th, in clock ticks (USER_HZ, 100 on Linux).
+	i := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return -1
+	}
+	u, err1 := strconv.ParseFloat(f[11], 64)
+	st, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return (u + st) / 100
 }
 
 // runScale runs the binary once. mode "record" records into recDir,
@@ -726,7 +757,13 @@ func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, hea
 	start := time.Now()
 	f.started = start
 	f.tmu.Unlock()
+	cpu0 := processCPU()
 	err := cmd.Run()
+	wall := time.Since(start)
+	fakesCPU := -1.0
+	if cpu0 >= 0 {
+		fakesCPU = processCPU() - cpu0
+	}
 	if *profileDir != "" {
 		// Under the lock: a request lbdiag gave up on may still be
 		// sleeping out its latency.
@@ -740,14 +777,13 @@ func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, hea
 			os.Rename(filepath.Join(dir, "evidence.tar.gz"), base+".evidence.tar.gz")
 		}
 	}
-	wall := time.Since(start)
 	exit := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		exit = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	res := scaleResult{scale: s.name, health: health, logs: logs, mode: mode, latency: latency, kubeLatency: kubeLatency, exit: exit, wall: wall,
+	res := scaleResult{scale: s.name, health: health, logs: logs, mode: mode, latency: latency, kubeLatency: kubeLatency, exit: exit, wall: wall, fakesCPU: fakesCPU,
 		compute: f.get("compute"), pages: f.get("compute pages"), health_: f.get("getHealth"), kube: f.get("kubernetes"), gke: f.get("container"), logging: f.get("logging")}
 	var stats map[string]float64
 	if b, err := os.ReadFile(statsFile); err == nil && json.Unmarshal(b, &stats) == nil {
@@ -806,8 +842,8 @@ func TestScale(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "| scale | latency | --health | --logs | mode | exit | lists (pages) | getHealth | Kubernetes | entries.list | findings | wall | bound | wall/bound | longest chain | peak RSS | collect wall (CPU) | rules wall (CPU) |\n")
-	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| scale | latency | --health | --logs | mode | exit | lists (pages) | getHealth | Kubernetes | entries.list | findings | wall | bound | wall/bound | longest chain | peak RSS | collect wall (CPU) | rules wall (CPU) | fakes' CPU |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		ratio := "—"
 		if r.bound > 0 {
@@ -817,9 +853,13 @@ func TestScale(t *testing.T) {
 		if r.rssMB > 0 {
 			rss = fmt.Sprintf("%.0f MB", r.rssMB)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %d (%d) | %d | %d | %d | %d | %.1f s | %.1f s | %s | %s | %s | %.1f s (%.1f s) | %.2f s (%.2f s) |\n",
+		fakes := "—"
+		if r.fakesCPU >= 0 {
+			fakes = fmt.Sprintf("%.1f s", r.fakesCPU)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %d (%d) | %d | %d | %d | %d | %.1f s | %.1f s | %s | %s | %s | %.1f s (%.1f s) | %.2f s (%.2f s) | %s |\n",
 			r.scale, latencyName(r.latency, r.kubeLatency), r.health, r.logs, r.mode, r.exit, r.compute-r.pages+r.gke, r.pages, r.health_, r.kube, r.logging, r.findings, r.wall.Seconds(), r.bound.Seconds(),
-			ratio, r.chain, rss, r.collectWall, r.collectCPU, r.rulesWall, r.rulesCPU)
+			ratio, r.chain, rss, r.collectWall, r.collectCPU, r.rulesWall, r.rulesCPU, fakes)
 	}
 	t.Logf("synthetic projects on %d CPUs (%s/%s):\n%s", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, b.String())
 

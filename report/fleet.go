@@ -177,12 +177,7 @@ func FleetCoverage(cs inventory.CoverageSet) []Coverage {
 
 // WriteFleetJSON writes the fleet report as indented JSON.
 func WriteFleetJSON(w io.Writer, f *Fleet) error {
-	b, err := untrusted.Marshal(f, "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
+	return untrusted.WriteJSON(w, f, "  ")
 }
 
 // ShardSummary is runs/<run-id>/shard-<I>-of-<N>.json, which the fleet

@@ -64,11 +64,11 @@ func writeOutputs(ctx context.Context, cfg Config, fleet *report.Fleet) error {
 		return nil
 	}
 	putJSON := func(name string, v any) error {
-		b, err := untrusted.Marshal(v, "  ")
-		if err != nil {
+		var b bytes.Buffer
+		if err := untrusted.WriteJSON(&b, v, "  "); err != nil {
 			return err
 		}
-		return put(name, append(b, '\n'))
+		return put(name, b.Bytes())
 	}
 	for _, rep := range fleet.Projects {
 		if err := putJSON(LatestPath(rep.Project), rep); err != nil {

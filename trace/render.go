@@ -13,12 +13,7 @@ import (
 // WriteJSON writes the result as indented JSON (the contract of
 // SchemaVersion), control characters escaped.
 func WriteJSON(w io.Writer, r *Result) error {
-	b, err := untrusted.Marshal(r, "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
+	return untrusted.WriteJSON(w, r, "  ")
 }
 
 // TableOptions lay out the text form.

@@ -6,9 +6,11 @@
 package untrusted
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,6 +48,101 @@ func Marshal(v any, indent string) ([]byte, error) {
 		return nil, err
 	}
 	return escapeC1(out.Bytes()), nil
+}
+
+// WriteJSON writes v as Marshal(v, indent) gives it, and a newline, but
+// lays it out and escapes it as it writes, holding no copy of it: a big
+// project's report is tens of megabytes.
+func WriteJSON(w io.Writer, v any, indent string) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	out := &jsonWriter{w: bw, indent: indent}
+	if b, ok := appendValue(nil, v, "", 0, true); ok {
+		out.Write(append(b, '\n'))
+	} else {
+		// The encoder writes the whole value at once, and its newline.
+		enc := json.NewEncoder(out)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// jsonWriter writes compact JSON (as an encoder gives it: no space outside
+// strings, a whole value per Write) laid out as json.Indent lays it out
+// (one element or member a line, ": " after keys, empty objects and
+// arrays kept whole) when indent is set, and with DEL and the C1 control
+// characters escaped as escapeC1 does.
+type jsonWriter struct {
+	w      *bufio.Writer
+	indent string
+	depth  int
+}
+
+func (j *jsonWriter) Write(src []byte) (int, error) {
+	w := j.w
+	newline := func() {
+		w.WriteByte('\n')
+		for range j.depth {
+			w.WriteString(j.indent)
+		}
+	}
+	run := 0 // the start of the bytes not yet written
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch c {
+		case '"':
+			for i++; i < len(src) && src[i] != '"'; i++ {
+				switch {
+				case src[i] == '\\':
+					i++
+				case src[i] == 0x7f:
+					w.Write(src[run:i])
+					w.WriteString(`\u007f`)
+					run = i + 1
+				case src[i] == 0xc2 && i+1 < len(src) && src[i+1] >= 0x80 && src[i+1] <= 0x9f:
+					w.Write(src[run:i])
+					fmt.Fprintf(w, `\u%04x`, src[i+1])
+					i++
+					run = i + 1
+				}
+			}
+			continue
+		case '{', '[', '}', ']', ',', ':':
+			if j.indent != "" {
+				break
+			}
+			continue
+		default:
+			continue
+		}
+		w.Write(src[run:i])
+		run = i + 1
+		switch c {
+		case '{', '[':
+			w.WriteByte(c)
+			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
+				w.WriteByte(src[i+1])
+				i++
+				run = i + 1
+				continue
+			}
+			j.depth++
+			newline()
+		case '}', ']':
+			j.depth--
+			newline()
+			w.WriteByte(c)
+		case ',':
+			w.WriteByte(c)
+			newline()
+		case ':':
+			w.WriteString(": ")
+		}
+	}
+	w.Write(src[min(run, len(src)):])
+	return len(src), nil
 }
 
 // escapeC1 rewrites DEL and C1 characters of encoded JSON as \u escapes.

@@ -59,6 +59,16 @@ func slowMarshal(t *testing.T, v any, indent string) string {
 	return string(escapeC1(bytes.TrimSuffix(b.Bytes(), []byte("\n"))))
 }
 
+// writeJSON is what WriteJSON writes.
+func writeJSON(t *testing.T, v any, indent string) string {
+	t.Helper()
+	var b strings.Builder
+	if err := WriteJSON(&b, v, indent); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
 // TestMarshalDecodedAgrees: a decoded JSON value encodes to the bytes
 // encoding/json gives, indented or not: every escape (\b, \f, U+2028,
 // invalid UTF-8, DEL and C1, HTML characters), key order, empty and nested
@@ -119,8 +129,12 @@ func TestMarshalDecodedAgrees(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := slowMarshal(t, v, indent); string(got) != want {
+			want := slowMarshal(t, v, indent)
+			if string(got) != want {
 				t.Fatalf("value %d, indent %q: Marshal(%#v)\n= %s\nwant %s", i, indent, v, got, want)
+			}
+			if w := writeJSON(t, v, indent); w != want+"\n" {
+				t.Fatalf("value %d, indent %q: WriteJSON(%#v)\n= %s\nwant %s", i, indent, v, w, want)
 			}
 		}
 	}
@@ -150,8 +164,12 @@ func TestMarshalDecodedRecorded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := slowMarshal(t, v, "  "); string(got) != want {
+		want := slowMarshal(t, v, "  ")
+		if string(got) != want {
 			t.Fatalf("%s: fast and encoding/json encodings differ", p)
+		}
+		if writeJSON(t, v, "  ") != want+"\n" {
+			t.Fatalf("%s: WriteJSON differs from encoding/json", p)
 		}
 		return nil
 	})
@@ -168,13 +186,24 @@ func TestMarshalOtherValues(t *testing.T) {
 		A string `json:"a"`
 		B float64
 	}
-	for _, v := range []any{s{"<x>", 1.5}, map[string]any{"k": 1.25, "s": []any{s{}}}, []any{3}} {
+	type nested struct {
+		L []int          `json:"l"`
+		M map[string]int `json:"m"`
+		E []string       `json:"e"`
+		S []s            `json:"s,omitempty"`
+	}
+	for _, v := range []any{s{"<x>", 1.5}, map[string]any{"k": 1.25, "s": []any{s{}}}, []any{3},
+		nested{M: map[string]int{}, E: []string{}}, nested{L: []int{1}, M: map[string]int{`a"{[,:]}\\`: 2}, E: []string{`\"`, "\u2028\x7f"}, S: []s{{A: "}"}, {}}}} {
 		got, err := Marshal(v, "  ")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := slowMarshal(t, v, "  "); string(got) != want {
+		want := slowMarshal(t, v, "  ")
+		if string(got) != want {
 			t.Fatalf("Marshal(%#v) = %s, want %s", v, got, want)
+		}
+		if w := writeJSON(t, v, "  "); w != want+"\n" {
+			t.Fatalf("WriteJSON(%#v) = %s, want %s", v, w, want)
 		}
 	}
 	for _, n := range []json.Number{"1 ", "abc", "true", "--1", "1e"} {

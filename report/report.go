@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/lbdiag/lbdiag/ignore"
@@ -121,12 +123,11 @@ func New(tool Tool, inv *inventory.Inventory, res inspect.Result, started, finis
 	if r.Findings == nil {
 		r.Findings = []inspect.Finding{}
 	}
-	for i := range r.Findings {
-		r.Findings[i] = Sanitize(r.Findings[i])
-	}
-	for i := range r.Verdicts {
-		r.Verdicts[i].Resource = sanitizeResource(r.Verdicts[i].Resource)
-	}
+	// Each finding and verdict is cleaned on its own: on every CPU, as a
+	// big project has tens of thousands of findings and hundreds of
+	// thousands of verdicts.
+	inParts(len(r.Findings), func(i int) { r.Findings[i] = Sanitize(r.Findings[i]) })
+	inParts(len(r.Verdicts), func(i int) { r.Verdicts[i].Resource = sanitizeResource(r.Verdicts[i].Resource) })
 	for i := range r.Checks {
 		for j, reason := range r.Checks[i].Reasons {
 			r.Checks[i].Reasons[j] = untrusted.Clean(reason)
@@ -148,6 +149,21 @@ func New(tool Tool, inv *inventory.Inventory, res inspect.Result, started, finis
 		r.Coverage = append(r.Coverage, rc)
 	}
 	return r
+}
+
+// inParts calls f for 0 ≤ i < n, the range split in one part per CPU
+// when it is long.
+func inParts(n int, f func(i int)) {
+	parts := min(runtime.GOMAXPROCS(0), n/1000+1)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			for i := p * n / parts; i < (p+1)*n/parts; i++ {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // SumChecks sets Checked from Checks, Verdicts, Findings and Suppressed.

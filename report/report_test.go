@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +187,36 @@ func TestCSV(t *testing.T) {
 	}
 	if rows[1][0] != "error" || rows[1][5] != "us-central1-a" || rows[1][7] != "ops" || rows[1][11] != `{"region":"us-central1"}` {
 		t.Errorf("row = %v", rows[1])
+	}
+}
+
+// TestNewCleansEveryFindingAndVerdict: a big run's findings and verdicts
+// are cleaned in parts, side by side; each is cleaned, once, whatever
+// evidence they share.
+func TestNewCleansEveryFindingAndVerdict(t *testing.T) {
+	t.Parallel()
+	shared := map[string]any{"path": "/a\x1b[2Jb", "list": []any{"x\x07"}}
+	var res inspect.Result
+	for i := range 4321 {
+		res.Findings = append(res.Findings, inspect.Finding{Rule: "r", Message: fmt.Sprintf("finding %d \x1b]0;t\x07", i),
+			Resource: inspect.Resource{Kind: "Service", Name: fmt.Sprintf("s%d\r", i)}, Evidence: shared})
+		res.Verdicts = append(res.Verdicts, inspect.Verdict{Rule: "r", Resource: inspect.Resource{Kind: "Service", Name: fmt.Sprintf("s%d\r", i)}})
+	}
+	r := New(Tool{}, &inventory.Inventory{Project: "acme"}, res, time.Time{}, time.Time{})
+	for i, f := range r.Findings {
+		if want := fmt.Sprintf(`finding %d \x1b]0;t\x07`, i); f.Message != want || f.Resource.Name != fmt.Sprintf(`s%d\x0d`, i) {
+			t.Fatalf("finding %d: %q on %q", i, f.Message, f.Resource.Name)
+		}
+		if f.Evidence["path"] != `/a\x1b[2Jb` || f.Evidence["list"].([]any)[0] != `x\x07` {
+			t.Fatalf("finding %d: evidence %v", i, f.Evidence)
+		}
+	}
+	for i, v := range r.Verdicts {
+		if v.Resource.Name != fmt.Sprintf(`s%d\x0d`, i) {
+			t.Fatalf("verdict %d: %q", i, v.Resource.Name)
+		}
+	}
+	if shared["path"] != "/a\x1b[2Jb" {
+		t.Fatalf("the shared evidence was changed: %q", shared["path"])
 	}
 }

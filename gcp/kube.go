@@ -107,8 +107,23 @@ func into[T any](field func(c *inventory.Cluster) *[]T, meta func(*T) *metav1.Ob
 			return ns, name, err
 		}
 		m := meta(&obj)
+		trim(m, &obj)
 		*field(c) = append(*field(c), obj)
 		return m.Namespace, m.Name, nil
+	}
+}
+
+// trim drops from a decoded object what no rule reads and a big cluster
+// holds a lot of: which fields each manager owns (managedFields' fieldsV1,
+// often as large as the rest of the object; the managers and their times
+// stay) and the images a node has pulled. The bundle keeps the answers as
+// they came.
+func trim(m *metav1.ObjectMeta, obj any) {
+	for i := range m.ManagedFields {
+		m.ManagedFields[i].FieldsV1 = nil
+	}
+	if n, ok := obj.(*corev1.Node); ok {
+		n.Status.Images = nil
 	}
 }
 

@@ -138,6 +138,9 @@ type Config struct {
 	// Stats, when set, receives the phases' wall and CPU times of a
 	// one-project run (for benchmarks).
 	Stats string
+	// AfterRules, when set, is called once each project's rules have run,
+	// while its inventory and findings are held (for a heap profile).
+	AfterRules func()
 
 	// Notices receives what people should know of the run's side effects
 	// (a recording written); Progress, what it is doing (set it only for a
@@ -439,6 +442,9 @@ func Project(ctx context.Context, cfg Config, project string) (*report.Report, e
 	rulesStart, rulesCPU := time.Now(), cpuTime()
 	res := inspect.Run(inv, cfg.rules())
 	rulesWall, rulesCPUUsed := time.Since(rulesStart), cpuTime()-rulesCPU
+	if cfg.AfterRules != nil {
+		cfg.AfterRules()
+	}
 	// The report's chains read only the inventory: they are drawn on
 	// another CPU while the findings are enriched and the report built.
 	chains := make(chan []inspect.Chain, 1)

@@ -272,10 +272,9 @@ func (s *sourceFlags) useAPIs(ctx context.Context, env *environment, cfg *run.Co
 }
 
 // startProfiles starts a CPU profile into cpu and returns the function
-// that stops it, writes a heap profile into heap and adds the process's
-// peak resident memory to the stats file (any may be ""); what it cannot
-// write it says on stderr.
-func startProfiles(cpu, heap, stats string, stderr io.Writer) (stop func(), err error) {
+// that stops it and adds the process's peak resident memory to the stats
+// file (either may be "").
+func startProfiles(cpu, stats string) (stop func(), err error) {
 	var cpuFile *os.File
 	if cpu != "" {
 		if cpuFile, err = os.Create(cpu); err != nil {
@@ -291,25 +290,26 @@ func startProfiles(cpu, heap, stats string, stderr io.Writer) (stop func(), err 
 			pprof.StopCPUProfile()
 			cpuFile.Close()
 		}
-		if heap != "" {
-			// What the run still holds: the in-use figures are those of
-			// the last collection.
-			runtime.GC()
-			f, err := os.Create(heap)
-			if err == nil {
-				err = pprof.Lookup("heap").WriteTo(f, 0)
-				if cerr := f.Close(); err == nil {
-					err = cerr
-				}
-			}
-			if err != nil {
-				fmt.Fprintf(stderr, "lbdiag: --heap-profile: %v\n", err)
-			}
-		}
 		if stats != "" {
 			addPeakRSS(stats)
 		}
 	}, nil
+}
+
+// writeHeapProfile writes a heap profile after a collection, so that its
+// in-use figures are what the run holds then.
+func writeHeapProfile(path string, stderr io.Writer) {
+	runtime.GC()
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("heap").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "lbdiag: --heap-profile: %v\n", err)
+	}
 }
 
 // addPeakRSS adds to a stats file the process's peak resident memory so

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
@@ -861,4 +862,33 @@ func decodeOutput[T any](t *testing.T, out string) T {
 		t.Fatalf("the output is not the JSON expected: %v\n%.2000s", err, out)
 	}
 	return v
+}
+
+// TestHeapProfile: --heap-profile writes a heap profile once the rules
+// have run (a gzipped pprof protobuf); one it cannot write is said on
+// stderr, and the run's result stands.
+func TestHeapProfile(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	path := filepath.Join(home, "heap.pprof")
+	res := runLbdiag(t, home, "inspect", "--demo", "--format", "json", "--heap-profile", path)
+	if res.code != 1 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("not a gzipped profile: %v", err)
+	}
+	if b, err := io.ReadAll(zr); err != nil || !bytes.Contains(b, []byte("inuse_space")) {
+		t.Fatalf("not a heap profile (%v): %d bytes", err, len(b))
+	}
+	bad := runLbdiag(t, home, "inspect", "--demo", "--format", "json", "--heap-profile", filepath.Join(home, "no", "such", "dir", "heap.pprof"))
+	if bad.code != 1 || !strings.Contains(bad.stderr, "lbdiag: --heap-profile:") || !strings.Contains(bad.stdout, `"findings"`) {
+		t.Fatalf("exit %d, stderr %q", bad.code, bad.stderr)
+	}
 }

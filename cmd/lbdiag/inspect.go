@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -112,7 +113,7 @@ func newInspectCommand(env *environment, done func(*outcome)) *cobra.Command {
 	fl.StringVar(&f.stats, "stats", "", "write the phases' wall and CPU times of a one-project run to this file (for benchmarks)")
 	fl.MarkHidden("stats")
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of the run to this file (go tool pprof)")
-	fl.StringVar(&f.heapProfile, "heap-profile", "", "write a heap profile to this file when the run ends, with what the report still holds (go tool pprof)")
+	fl.StringVar(&f.heapProfile, "heap-profile", "", "write a heap profile to this file once the rules have run, with the inventory, findings and verdicts held (go tool pprof)")
 	fl.MarkHidden("cpu-profile")
 	fl.MarkHidden("heap-profile")
 	return cmd
@@ -131,7 +132,7 @@ type invocation struct {
 }
 
 func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcome, error) {
-	stop, err := startProfiles(f.cpuProfile, f.heapProfile, f.stats, env.stderr)
+	stop, err := startProfiles(f.cpuProfile, f.stats)
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +147,17 @@ func runInspect(ctx context.Context, env *environment, f *inspectFlags) (*outcom
 		Health: f.health, HealthBudget: f.healthBudget, Baseline: f.baseline, Record: f.record, Evidence: f.evidence, Stats: f.stats,
 		Focus: inventory.Focus{Namespaces: f.namespaces, Ingresses: f.ingresses, Gateways: f.gateways},
 		Flags: evidenceFlags(f), Notices: env.stderr}
+	if f.heapProfile != "" {
+		// Where the heap peaks: the inventory, the rules' findings and
+		// verdicts all held. Projects run side by side write in turn; the
+		// last one's stays.
+		var mu sync.Mutex
+		cfg.AfterRules = func() {
+			mu.Lock()
+			defer mu.Unlock()
+			writeHeapProfile(f.heapProfile, env.stderr)
+		}
+	}
 	f.sourceFlags.config(cfg)
 	if !formats[inv.format] {
 		return nil, usagef("--format %q: want table, json, csv, html or log", f.format)

@@ -3,6 +3,7 @@ package recording
 import (
 	"bytes"
 	"io"
+	"sync"
 )
 
 // MaxBody bounds one answer's body.
@@ -31,5 +32,21 @@ func ReadBody(body io.Reader) ([]byte, error) {
 	if a, ok := body.(*answerBody); ok && a.Len() == len(a.b) {
 		return a.b, nil
 	}
-	return io.ReadAll(io.LimitReader(body, MaxBody))
+	buf := readBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	_, err := buf.ReadFrom(io.LimitReader(body, MaxBody))
+	// One allocation of the answer's size: io.ReadAll grows through
+	// chunks of half its size and more, each new memory to fault in, for
+	// every page of a big project.
+	b := append([]byte{}, buf.Bytes()...)
+	if buf.Cap() <= maxPooledBuffer {
+		readBuffers.Put(buf)
+	}
+	return b, err
 }
+
+// readBuffers are ReadBody's buffers, reused from answer to answer.
+var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the largest buffer kept for the next answer.
+const maxPooledBuffer = 16 << 20

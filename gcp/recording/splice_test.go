@@ -150,7 +150,11 @@ func TestRedactSplicedRefuses(t *testing.T) {
 	}
 	for _, in := range []string{`{"items":[{"\u0064ata":{"k":"SECRET"}}]}`, `{"kind":"compute\u0023metadata","items":[{"key":"k","value":"SECRET"}]}`,
 		`{"metadata":{"annotations":{"example.com/t":"SECRET"}}}`, `{"spec":{"containers":[{"name":"c","env":[{"name":"P","value":"SECRET"}],"image":"i"}]}}`,
-		`{"c":[{"command":["SECRET"],"name":"c","image":"i"}]}`, `{"x":{"data":{"k":"SECRET"}}}`} {
+		`{"c":[{"command":["SECRET"],"name":"c","image":"i"}]}`, `{"x":{"data":{"k":"SECRET"}}}`,
+		`{"data":"SECRET","x":1}`, `{"x":1,"stringData":{"k":"SECRET"}}`, `{"binaryData":"SECRET"}`, `{"a":{"x":1,"data":"SECRET","y":[2]}}`,
+		`{"containers":[{"name":"c","image":"i","args":["SECRET"],"env":[{"name":"E","value":"SECRET"}],"ports":[{"containerPort":80}]}]}`,
+		`{"spec":{"containers":[{"args":["--token=SECRET"],"command":["SECRET"],"image":"i","readinessProbe":{"exec":{"command":["SECRET"]}}}]}}`,
+		`{"backend":{"customRequestHeaders":["X-Key:SECRET"],"name":"b"},"probe":{"httpGet":{"httpHeaders":[{"name":"A","value":"SECRET"}]}}}`} {
 		out, ok := redactSpliced([]byte(in))
 		if !ok || bytes.Contains(out, []byte("SECRET")) {
 			t.Errorf("redactSpliced(%s) = %s, %v", in, out, ok)

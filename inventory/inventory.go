@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cloud.google.com/go/container/apiv1/containerpb"
@@ -64,38 +65,51 @@ type Inventory struct {
 	// StatusPartial), so rules that judge the whole project do not run.
 	Partial bool
 
-	knownMu  sync.Mutex
-	known    map[string]bool // source + " " + scope -> complete
-	knownLen int             // len(Coverage) when known was built
-	knownPtr *Coverage       // &Coverage[0] then
+	// known indexes Coverage, for the rules' many lookups side by side.
+	known atomic.Pointer[knownIndex]
+}
+
+// knownIndex is the coverage record by source and scope: complete or not.
+type knownIndex struct {
+	complete map[coverageKey]bool
+	// len and first are len(Coverage) and &Coverage[0] when it was built:
+	// tests edit inventories between runs.
+	len   int
+	first *Coverage
+}
+
+type coverageKey struct {
+	source Source
+	scope  string
 }
 
 // Known reports whether source was read completely in scope. A source that
 // was never attempted there is unknown.
 func (inv *Inventory) Known(source Source, scope string) bool {
-	v, _ := inv.lookup(string(source) + " " + scope)
+	v, _ := inv.lookup(source, scope)
 	return v
 }
 
 // lookup reads the index of the coverage record, built on first use and
-// rebuilt if the record changed (tests edit inventories between runs).
-func (inv *Inventory) lookup(key string) (complete, present bool) {
-	inv.knownMu.Lock()
-	defer inv.knownMu.Unlock()
+// built again if the record changed (tests edit inventories between runs).
+// Rules read it side by side without a lock; two that find it missing both
+// build it, the same.
+func (inv *Inventory) lookup(source Source, scope string) (complete, present bool) {
 	var first *Coverage
 	if len(inv.Coverage) > 0 {
 		first = &inv.Coverage[0]
 	}
-	if inv.known == nil || inv.knownLen != len(inv.Coverage) || inv.knownPtr != first {
-		inv.known = make(map[string]bool, len(inv.Coverage))
+	x := inv.known.Load()
+	if x == nil || x.len != len(inv.Coverage) || x.first != first {
+		x = &knownIndex{complete: make(map[coverageKey]bool, len(inv.Coverage)), len: len(inv.Coverage), first: first}
 		for _, c := range inv.Coverage {
-			k := string(c.Source) + " " + c.Scope
-			prev, seen := inv.known[k]
-			inv.known[k] = c.Complete() && (!seen || prev)
+			k := coverageKey{c.Source, c.Scope}
+			prev, seen := x.complete[k]
+			x.complete[k] = c.Complete() && (!seen || prev)
 		}
-		inv.knownLen, inv.knownPtr = len(inv.Coverage), first
+		inv.known.Store(x)
 	}
-	complete, present = inv.known[key]
+	complete, present = x.complete[coverageKey{source, scope}]
 	return complete, present
 }
 
@@ -107,7 +121,7 @@ func (inv *Inventory) KnownObject(source Source, cl *Cluster, resource, ns, name
 	if !inv.Known(source, cl.Scope()) {
 		return false
 	}
-	_, bad := inv.lookup(string(source) + " " + ObjectScope(cl.Scope(), resource, ns, name))
+	_, bad := inv.lookup(source, ObjectScope(cl.Scope(), resource, ns, name))
 	return !bad
 }
 

@@ -1,11 +1,13 @@
 package run
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -222,14 +224,37 @@ func writeEvidence(cfg Config, opts gcp.Options, inv *inventory.Inventory, rep *
 	m := manifest(cfg, opts, inv, recordedAt)
 	end := finished.UTC()
 	m.FinishedAt, m.Clusters, m.Flags, m.Coverage, m.Calls = &end, rep.Clusters, cfg.Flags, cov, opts.CallLog.Calls()
-	// The three renderings only read the report: side by side.
-	var js, txt, html bytes.Buffer
+	// The three renderings only read the report: side by side, each into
+	// a file the bundle reads when it comes to it, so that tens of
+	// megabytes of reports are not held while the bodies are redacted.
+	reports, err := os.MkdirTemp("", "lbdiag-reports-")
+	if err != nil {
+		return fmt.Errorf("--evidence: %w", err)
+	}
+	defer os.RemoveAll(reports)
+	render := func(name string, write func(io.Writer) error) func() error {
+		return func() error {
+			f, err := os.Create(filepath.Join(reports, name))
+			if err != nil {
+				return err
+			}
+			bw := bufio.NewWriterSize(f, 64<<10)
+			err = write(bw)
+			if ferr := bw.Flush(); err == nil {
+				err = ferr
+			}
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		}
+	}
 	var g errgroup.Group
-	g.Go(func() error { return report.WriteJSON(&js, rep) })
-	g.Go(func() error { return report.WriteTable(&txt, rep, report.TableOptions{Width: 160}) })
-	g.Go(func() error { return report.WriteHTML(&html, rep) })
+	g.Go(render("report.json", func(w io.Writer) error { return report.WriteJSON(w, rep) }))
+	g.Go(render("report.txt", func(w io.Writer) error { return report.WriteTable(w, rep, report.TableOptions{Width: 160}) }))
+	g.Go(render("report.html", func(w io.Writer) error { return report.WriteHTML(w, rep) }))
 	if err := g.Wait(); err != nil {
-		return err
+		return fmt.Errorf("--evidence: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(cfg.Evidence), ".lbdiag-evidence-*")
 	if err != nil {
@@ -240,8 +265,11 @@ func writeEvidence(cfg Config, opts gcp.Options, inv *inventory.Inventory, rep *
 	if tm, ok := opts.TokenSource.(*gcp.TokenMemo); ok {
 		secrets = tm.Issued()
 	}
-	err = recording.WriteBundle(tmp, m, os.DirFS(opts.Recorder.Dir()), []recording.BundleFile{
-		{Name: "report.json", Data: js.Bytes()}, {Name: "report.txt", Data: txt.Bytes()}, {Name: "report.html", Data: html.Bytes()}}, secrets)
+	var extra []recording.BundleFile
+	for _, name := range []string{"report.json", "report.txt", "report.html"} {
+		extra = append(extra, recording.BundleFile{Name: name, Path: filepath.Join(reports, name)})
+	}
+	err = recording.WriteBundle(tmp, m, os.DirFS(opts.Recorder.Dir()), extra, secrets)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

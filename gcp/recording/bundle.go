@@ -31,10 +31,13 @@ const (
 	maxBundle     = 1 << 30
 )
 
-// BundleFile is a file to put in a bundle besides the recording.
+// BundleFile is a file to put in a bundle besides the recording: Data, or
+// when Path is set, that file's content, read only when the bundle comes
+// to it (a big project's reports are tens of megabytes each).
 type BundleFile struct {
 	Name string
 	Data []byte
+	Path string
 }
 
 // WriteBundle writes a gzipped tar of the recording (manifest and every
@@ -69,6 +72,13 @@ func WriteBundle(w io.Writer, m Manifest, bodies fs.FS, extra []BundleFile, secr
 	mb = scrubSecrets(append(mb, '\n'), secrets)
 	sources[ManifestName] = func() ([]byte, error) { return mb, nil }
 	for _, f := range extra {
+		if f.Path != "" {
+			sources[f.Name] = func() ([]byte, error) {
+				b, err := os.ReadFile(f.Path)
+				return scrubSecrets(b, secrets), err
+			}
+			continue
+		}
 		data := scrubSecrets(f.Data, secrets)
 		sources[f.Name] = func() ([]byte, error) { return data, nil }
 	}

@@ -66,10 +66,7 @@ func Redact(body []byte) []byte {
 		return []byte(`"` + Redacted + `: not JSON"`)
 	}
 	if bytes.Contains(out, []byte(`"principalEmail"`)) {
-		var v any
-		dec := json.NewDecoder(bytes.NewReader(out))
-		dec.UseNumber()
-		if dec.Decode(&v) == nil {
+		if v, err := decodeNumbers(out); err == nil {
 			redactPrincipals(v)
 			if b, err := untrusted.Marshal(v, "  "); err == nil {
 				out = b
@@ -197,13 +194,21 @@ func redact(body []byte, indent string) ([]byte, bool) {
 	return out, true
 }
 
+// decodeNumbers decodes the first JSON value of b, numbers as they are
+// written (json.Number), as every redaction reads an answer.
+func decodeNumbers(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
+}
+
 // decodeRedacted decodes the first JSON value of body, numbers as they are
 // written, and redacts it; ok is false when body is not JSON.
 func decodeRedacted(body []byte) (any, bool) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := decodeNumbers(body)
+	if err != nil {
 		return nil, false
 	}
 	return redactValue(v, ""), true

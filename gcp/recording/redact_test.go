@@ -131,10 +131,8 @@ func TestRedactAuditEntry(t *testing.T) {
 func TestRedactAnswerShortcut(t *testing.T) {
 	t.Parallel()
 	decode := func(b []byte) any {
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
+		v, err := decodeNumbers(b)
+		if err != nil {
 			t.Fatalf("%v: %s", err, b)
 		}
 		return v

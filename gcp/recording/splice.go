@@ -2,7 +2,6 @@ package recording
 
 import (
 	"bytes"
-	"encoding/json"
 
 	"github.com/lbdiag/lbdiag/internal/untrusted"
 )
@@ -177,10 +176,9 @@ func (s *splicer) redact(start int, key string) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	dec := json.NewDecoder(bytes.NewReader(s.in[start:end]))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || m == nil {
+	v, err := decodeNumbers(s.in[start:end])
+	m, isObject := v.(map[string]any)
+	if err != nil || !isObject {
 		return 0, false
 	}
 	out, ok := untrusted.AppendJSON(s.out, redactObject(m, key))

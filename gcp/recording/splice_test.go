@@ -13,15 +13,6 @@ import (
 	"testing"
 )
 
-// decodeNumbers decodes the first JSON value of b, numbers as written.
-func decodeNumbers(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	err := dec.Decode(&v)
-	return v, err
-}
-
 // agreeSpliced fails t unless redactSpliced either refuses body or gives
 // what the slow redaction gives, once decoded.
 func agreeSpliced(t *testing.T, body []byte) bool {

@@ -287,4 +287,22 @@ func TestCertificateDNSMismatchCounts(t *testing.T) {
 	withDNS(inv, []inventory.DNSAnswer{addrAnswer("www.example.com", inventory.DNSTypeA)}, resolvedAt("example.com", "34.1.1.1"))
 	c = ruletest.ExpectCounts(t, inv, CertificateDNSMismatch, ruletest.Counts{Judged: 1, Passed: 1, CouldNotCheck: 1})
 	expectReason(t, c, "were not both made")
+
+	// A ManagedCertificate that made a certificate, with the project's SSL
+	// certificates unread: the load balancers presenting that certificate
+	// are unknown, so the addresses of its Ingress alone are a partial
+	// set, not a reason to call the record wrong. (The Ingress's own host
+	// is judged apart, and fails.)
+	inv = ruletest.LBProject()
+	cl := withIngress(inv, "shop.example.com")
+	cl.Ingresses[0].Annotations[gke.AnnManagedCerts] = "shop-cert"
+	var mc inventory.ManagedCertificate
+	mc.Namespace, mc.Name = "shop", "shop-cert"
+	mc.Spec.Domains = []string{"shop.example.com"}
+	mc.Status.CertificateStatus, mc.Status.CertificateName = "Provisioning", "mcrt-1"
+	cl.ManagedCertificates = []inventory.ManagedCertificate{mc}
+	withDNS(inv, resolvedAt("shop.example.com", "198.51.100.7"))
+	ruletest.FailSource(inv, inventory.ComputeSSLCertificates, projectScope)
+	c = ruletest.ExpectCounts(t, inv, CertificateDNSMismatch, ruletest.Counts{Judged: 1, Failed: 1, CouldNotCheck: 2})
+	expectReason(t, c, "presenting certificates were not all read")
 }

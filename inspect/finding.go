@@ -244,7 +244,7 @@ func (t *resourceTable) id(r Resource) uint32 {
 	if t.ids == nil {
 		t.ids = map[Resource]uint32{}
 	}
-	if len(t.all) >= verdictFailed {
+	if uint64(len(t.all)) >= verdictFailed {
 		panic("more than 2^31 resources judged")
 	}
 	id := uint32(len(t.all))

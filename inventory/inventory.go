@@ -409,10 +409,9 @@ type Workload struct {
 type clusterIndex struct {
 	services  map[string]*corev1.Service // "ns/name"
 	ingresses map[string]*networkingv1.Ingress
-	workloads map[string][]Workload  // by namespace
 	gatedPods map[string][]*GatedPod // by namespace
-	// labeled are the workloads by namespace and one label of their Pod
-	// template, in the order of workloads.
+	// labeled are the workloads (Deployments, StatefulSets, DaemonSets, in
+	// that order) by namespace and one label of their Pod template.
 	labeled map[workloadLabel][]Workload
 }
 
@@ -420,7 +419,7 @@ type workloadLabel struct{ namespace, key, value string }
 
 func (c *Cluster) index() *clusterIndex {
 	c.indexOnce.Do(func() {
-		x := &clusterIndex{services: make(map[string]*corev1.Service, len(c.Services)), workloads: map[string][]Workload{},
+		x := &clusterIndex{services: make(map[string]*corev1.Service, len(c.Services)),
 			ingresses: make(map[string]*networkingv1.Ingress, len(c.Ingresses))}
 		for i := range c.Ingresses {
 			x.ingresses[c.Ingresses[i].Namespace+"/"+c.Ingresses[i].Name] = &c.Ingresses[i]
@@ -429,26 +428,24 @@ func (c *Cluster) index() *clusterIndex {
 			s := &c.Services[i]
 			x.services[s.Namespace+"/"+s.Name] = s
 		}
+		x.labeled = map[workloadLabel][]Workload{}
+		add := func(w Workload) {
+			for k, v := range w.Template.Labels {
+				l := workloadLabel{w.Meta.Namespace, k, v}
+				x.labeled[l] = append(x.labeled[l], w)
+			}
+		}
 		for i := range c.Deployments {
 			d := &c.Deployments[i]
-			x.workloads[d.Namespace] = append(x.workloads[d.Namespace], Workload{Kind: "Deployment", Meta: &d.ObjectMeta, Template: &d.Spec.Template})
+			add(Workload{Kind: "Deployment", Meta: &d.ObjectMeta, Template: &d.Spec.Template})
 		}
 		for i := range c.StatefulSets {
 			s := &c.StatefulSets[i]
-			x.workloads[s.Namespace] = append(x.workloads[s.Namespace], Workload{Kind: "StatefulSet", Meta: &s.ObjectMeta, Template: &s.Spec.Template})
+			add(Workload{Kind: "StatefulSet", Meta: &s.ObjectMeta, Template: &s.Spec.Template})
 		}
 		for i := range c.DaemonSets {
 			d := &c.DaemonSets[i]
-			x.workloads[d.Namespace] = append(x.workloads[d.Namespace], Workload{Kind: "DaemonSet", Meta: &d.ObjectMeta, Template: &d.Spec.Template})
-		}
-		x.labeled = map[workloadLabel][]Workload{}
-		for ns, ws := range x.workloads {
-			for _, w := range ws {
-				for k, v := range w.Template.Labels {
-					l := workloadLabel{ns, k, v}
-					x.labeled[l] = append(x.labeled[l], w)
-				}
-			}
+			add(Workload{Kind: "DaemonSet", Meta: &d.ObjectMeta, Template: &d.Spec.Template})
 		}
 		x.gatedPods = map[string][]*GatedPod{}
 		for i := range c.GatedPods {

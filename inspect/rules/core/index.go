@@ -12,9 +12,10 @@ import (
 )
 
 // Index holds what several rules derive from the inventory, computed once
-// per run (inspect.Pass.Shared): backend services by scoped key with their
-// parsed descriptions, health checks by self link, the backend services
-// the Ingresses list per Service, and the NEG-served Services.
+// per run (a Derived value): backend services by scoped key with their
+// parsed descriptions, health checks, instance groups, NEGs and instances
+// by relative name, the backend services the Ingresses list per Service,
+// and the NEG-served Services.
 type Index struct {
 	Inv *inventory.Inventory
 	// bsByKey maps "global/backendServices/N" or
@@ -22,8 +23,8 @@ type Index struct {
 	// inspected project: names are unique only within a scope.
 	bsByKey map[string]*compute.BackendService
 	bsDesc  map[*compute.BackendService]gke.BackendServiceDescription
-	// hcByLink maps a health check's relative name to it; igs, negs and
-	// instances map those of instance groups, NEGs and instances.
+	// hcByLink maps a health check's relative name to it; igs, negByLink
+	// and instances map those of instance groups, NEGs and instances.
 	hcByLink  map[string]*compute.HealthCheck
 	igs       map[string]*compute.InstanceGroup
 	negByLink map[string]*compute.NetworkEndpointGroup

@@ -127,8 +127,8 @@ func insightResource(rel string) (inspect.Resource, bool) {
 
 // insightFinding is the finding of one insight: on its first resource,
 // attached to a finding of the rules that check its subtype on the load
-// balancer's resources or their owners, else to any finding on its
-// resources.
+// balancer's resources or their owners; an insight of a subtype no rule
+// checks attaches to any finding on its resources instead.
 func insightFinding(p *inspect.Pass, in inventory.Insight) inspect.Finding {
 	inv := p.Inventory
 	var resources []inspect.Resource

@@ -263,8 +263,9 @@ func firewallFix(name string, cl *inventory.Cluster, b blockage, port int) strin
 	return firewallFixFor(fwRuleName(name), cl.NetworkURL(), b, port)
 }
 
-// firewallFixFor is the allow rule to add to a VPC (its relative name) for
-// what b found blocked.
+// firewallFixFor is the command that lets through what b found blocked in
+// a VPC (its relative name): the allow rule to add, after moving a deny at
+// priority 0 to priority 1 when one blocks it.
 func firewallFixFor(name, network string, b blockage, port int) string {
 	prio, first, note := "", "", ""
 	switch {

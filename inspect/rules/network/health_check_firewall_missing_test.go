@@ -20,7 +20,7 @@ func TestHealthCheckFirewallMissing(t *testing.T) {
 		{name: "deny needs a higher priority allow", class: "gce", port: 8080,
 			rules: []*compute.Firewall{fw("hc", 1000, hc, "8080"), {Name: "deny", Priority: 800, SourceRanges: []string{"35.191.0.0/16"}, Denied: []*compute.FirewallDenied{{IPProtocol: "tcp"}}}},
 			want:  "(firewall rule deny)", fix: "--priority=799"},
-		{name: "a deny at priority 0 cannot be outranked", class: "gce", port: 8080,
+		{name: "a deny at priority 0 cannot be outranked: it moves to 1, the allow takes 0", class: "gce", port: 8080,
 			rules: []*compute.Firewall{fw("hc", 1000, hc, "8080"), {Name: "deny0", Priority: 0, SourceRanges: []string{"35.191.0.0/16"}, Denied: []*compute.FirewallDenied{{IPProtocol: "tcp"}}}},
 			want:  "(firewall rule deny0)", fix: "gcloud compute firewall-rules update deny0 --priority=1 --project=acme-test && gcloud compute firewall-rules create "},
 		{name: "VPC rules only: said so", class: "gce", port: 8080, rules: []*compute.Firewall{}, want: "lbdiag read the VPC firewall rules only"},

@@ -53,13 +53,15 @@ func needsEscape(s string) bool {
 }
 
 // Bound cuts s to at most max bytes (on a rune boundary) and says how much
-// was cut.
+// was cut: at most max bytes and the marker, which a text Bound already
+// cut keeps.
 func Bound(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}
 	// Bounded already (a report read back, text cleaned twice): the
-	// marker keeps the first count.
+	// marker keeps the first count. Its count has at most 19 digits, so
+	// a forged marker cannot carry more.
 	if m := cutMarker.FindStringIndex(s); m != nil && m[0] <= max {
 		return s
 	}
@@ -71,7 +73,7 @@ func Bound(s string, max int) string {
 }
 
 // cutMarker is the end Bound gives a text it cut.
-var cutMarker = regexp.MustCompile(`…\[\d+ more bytes cut by lbdiag\]$`)
+var cutMarker = regexp.MustCompile(`…\[\d{1,19} more bytes cut by lbdiag\]$`)
 
 // Redacted replaces a secret lbdiag removed from text.
 const Redacted = "REDACTED"

@@ -69,6 +69,12 @@ func TestBoundAndClean(t *testing.T) {
 	if again := Bound(got, MaxValue); again != got {
 		t.Errorf("Bound twice: ...%q, want ...%q", again[len(again)-40:], got[len(got)-40:])
 	}
+	// A forged marker with a count of a million digits is no way past
+	// the bound.
+	forged := "x…[" + strings.Repeat("9", 1<<20) + " more bytes cut by lbdiag]"
+	if b := Bound(forged, MaxValue); len(b) > MaxValue+64 {
+		t.Errorf("Bound of a forged marker: %d bytes", len(b))
+	}
 	if Bound("short", 10) != "short" {
 		t.Error("a short value must stay whole")
 	}

@@ -203,6 +203,9 @@ func appendValue(b []byte, v any, indent string, depth int, sorted bool) ([]byte
 	case string:
 		return AppendString(b, x), true
 	case []any:
+		if x == nil {
+			return append(b, "null"...), true // as encoding/json writes it
+		}
 		if len(x) == 0 {
 			return append(b, "[]"...), true
 		}
@@ -219,6 +222,9 @@ func appendValue(b []byte, v any, indent string, depth int, sorted bool) ([]byte
 		}
 		return append(newline(b, indent, depth), ']'), true
 	case map[string]any:
+		if x == nil {
+			return append(b, "null"...), true
+		}
 		if len(x) == 0 {
 			return append(b, "{}"...), true
 		}

@@ -193,6 +193,7 @@ func TestMarshalOtherValues(t *testing.T) {
 		S []s            `json:"s,omitempty"`
 	}
 	for _, v := range []any{s{"<x>", 1.5}, map[string]any{"k": 1.25, "s": []any{s{}}}, []any{3},
+		map[string]any{"nil list": []any(nil), "nil map": map[string]any(nil), "in a list": []any{[]any(nil), map[string]any(nil)}},
 		nested{M: map[string]int{}, E: []string{}}, nested{L: []int{1}, M: map[string]int{`a"{[,:]}\\`: 2}, E: []string{`\"`, "\u2028\x7f"}, S: []s{{A: "}"}, {}}}} {
 		got, err := Marshal(v, "  ")
 		if err != nil {

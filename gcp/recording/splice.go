@@ -2,6 +2,7 @@ package recording
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/lbdiag/lbdiag/internal/untrusted"
 )
@@ -12,6 +13,9 @@ import (
 // of Deployments or Services is mostly names, selectors and ports that no
 // rule of redaction touches. The result decodes to the same value; only
 // key order and string escapes may differ inside the objects it decoded.
+// An object with a key twice is decoded whole, as the slow way reads it
+// (the last one wins): copied, both would reach the typed decoders, which
+// merge them.
 //
 // ok is false when body is not a single JSON value with nothing after it
 // but space, or when anything in it is not as this reading expects; the
@@ -101,6 +105,7 @@ func (s *splicer) object(start int, key string) (int, bool) {
 	}
 	mark := len(s.out)
 	s.out = append(s.out, '{')
+	var names []string // the members' keys so far
 	i := s.space(start + 1)
 	if i < len(s.in) && s.in[i] == '}' {
 		s.out = append(s.out, '}')
@@ -117,10 +122,11 @@ func (s *splicer) object(start int, key string) (int, bool) {
 		raw := s.in[i+1 : kend-1]
 		name := string(raw)
 		// A key spelled with escapes may be any of them.
-		if bytes.IndexByte(raw, '\\') >= 0 || actsOnMember[name] {
+		if bytes.IndexByte(raw, '\\') >= 0 || actsOnMember[name] || slices.Contains(names, name) {
 			s.out = s.out[:mark]
 			return s.redact(start, key)
 		}
+		names = append(names, name)
 		c := s.space(kend)
 		if c >= len(s.in) || s.in[c] != ':' {
 			return 0, false
@@ -172,8 +178,10 @@ func (s *splicer) after(end int, closer byte) (i int, done, ok bool) {
 // redact decodes the object at start, redacts it as redactObject does
 // under key, and appends its encoding.
 func (s *splicer) redact(start int, key string) (int, bool) {
-	end, ok := valueEnd(s.in, start)
-	if !ok {
+	end, depth, ok := valueEnd(s.in, start)
+	// The decoder counts its nesting from the object: the whole answer's
+	// must stay within its limit too.
+	if !ok || s.depth-1+depth > maxSpliceDepth {
 		return 0, false
 	}
 	v, err := decodeNumbers(s.in[start:end])
@@ -196,36 +204,38 @@ func (s *splicer) space(i int) int {
 	return i
 }
 
-// valueEnd returns where the value at i ends, checking only that its
-// brackets and strings close; the decoder checks the rest.
-func valueEnd(b []byte, i int) (int, bool) {
+// valueEnd returns where the value at i ends and how deep it nests,
+// checking only that its brackets and strings close; the decoder checks
+// the rest.
+func valueEnd(b []byte, i int) (end, deepest int, ok bool) {
 	depth := 0
 	for i < len(b) {
 		switch b[i] {
 		case '"':
-			end, ok := stringEnd(b, i)
+			e, ok := stringEnd(b, i)
 			if !ok {
-				return 0, false
+				return 0, 0, false
 			}
-			i = end
+			i = e
 			if depth == 0 {
-				return i, true
+				return i, deepest, true
 			}
 			continue
 		case '{', '[':
 			depth++
+			deepest = max(deepest, depth)
 		case '}', ']':
 			depth--
 			if depth < 0 {
-				return 0, false
+				return 0, 0, false
 			}
 			if depth == 0 {
-				return i + 1, true
+				return i + 1, deepest, true
 			}
 		}
 		i++
 	}
-	return 0, false
+	return 0, 0, false
 }
 
 // stringEnd returns where the string whose quote is at i ends, after its

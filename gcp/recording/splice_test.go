@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -152,6 +154,23 @@ func TestRedactSplicedRefuses(t *testing.T) {
 		}
 		agreeSpliced(t, []byte(in))
 	}
+	// A key twice: the object is read as the slow way reads it, the last
+	// one winning, so that no typed decoder merges the two.
+	for _, in := range []string{`{"metadata":{"annotations":{"example.com/t":"SECRET"}},"metadata":{"name":"x"}}`,
+		`{"items":[{"name":"a","name":"b"}]}`} {
+		out, ok := redactSpliced([]byte(in))
+		if !ok || bytes.Count(out, []byte(`"metadata"`)) > 1 || bytes.Count(out, []byte(`"name"`)) > 1 || bytes.Contains(out, []byte("SECRET")) {
+			t.Errorf("redactSpliced(%s) = %s, %v", in, out, ok)
+		}
+		agreeSpliced(t, []byte(in))
+	}
+	// Nesting past the decoder's limit counts what encloses an object
+	// redacted whole, as the slow way counts it.
+	half := maxSpliceDepth/2 + 10
+	deepBoth := strings.Repeat(`[`, half) + `{"data":` + strings.Repeat(`[`, half) + strings.Repeat(`]`, half) + `}` + strings.Repeat(`]`, half)
+	if _, ok := redactSpliced([]byte(deepBoth)); ok {
+		t.Error("a document nested past the limit, half of it in an object redacted whole, was spliced")
+	}
 	// Deep nesting within the limit is spliced.
 	deep := strings.Repeat(`{"a":[`, 100) + `{"image":"i","args":["SECRET"]}` + strings.Repeat(`]}`, 100)
 	if out, ok := redactSpliced([]byte(deep)); !ok || bytes.Contains(out, []byte("SECRET")) {
@@ -169,4 +188,21 @@ func FuzzRedactSpliced(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		agreeSpliced(t, body)
 	})
+}
+
+// TestSpliceKeysAreRedactionKeys: the splicer's triggers and the
+// shortcut's keys are one list, so an answer the shortcut sends to
+// redaction is one the splicer redacts.
+func TestSpliceKeysAreRedactionKeys(t *testing.T) {
+	t.Parallel()
+	union := map[string]bool{"compute#metadata": true}
+	for k := range actsOnKey {
+		union[k] = true
+	}
+	for k := range actsOnMember {
+		union[k] = true
+	}
+	if !maps.Equal(union, redactionKeys) {
+		t.Fatalf("the splicer acts on %v; redactionKeys are %v", slices.Sorted(maps.Keys(union)), slices.Sorted(maps.Keys(redactionKeys)))
+	}
 }

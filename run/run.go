@@ -513,6 +513,12 @@ func Project(ctx context.Context, cfg Config, project string) (*report.Report, e
 		cfg.notify(cfg.Notices, "recorded the run in %s", cfg.Record)
 	}
 	if cfg.Evidence != "" {
+		// The bundle's reports say which suppressions are stale as the
+		// run says it (an evidence run inspects one project), not as
+		// this report alone would: narrowed runs and rules that could
+		// not check call none stale.
+		judge, why := cfg.staleJudgement([]*report.Report{rep})
+		report.StaleInRun(inv.Ignores, []*report.Report{rep}, judge, why)
 		if err := writeEvidence(cfg, opts, inv, rep, recordedAt, finished); err != nil {
 			return nil, err
 		}

@@ -507,3 +507,37 @@ func artifactDir(t *testing.T) string {
 	}
 	return dir
 }
+
+// TestEvidenceBundleStaleAsTheRun: the bundle's report says which
+// suppressions are stale as the run's own report does. A run narrowed
+// to some rules calls no entry stale, in the bundle too: it used to tell
+// the support engineer to delete an entry the run never judged.
+func TestEvidenceBundleStaleAsTheRun(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	os.WriteFile(filepath.Join(home, "ignore.yaml"), []byte("suppressions:\n  - rule: address-unused\n    name: nothing-by-this-name\n    reason: kept on purpose\n    expires: 2099-01-01\n"), 0o644)
+	bundle := filepath.Join(home, "b.tar.gz")
+	run := runLbdiag(t, home, "inspect", "--demo", "--format", "json", "--rules", "backend-unhealthy", "--ignore-file", "ignore.yaml", "--evidence", bundle, "--now", "2026-12-01T02:00:00Z")
+	if run.code != report.ExitFindings && run.code != report.ExitOK {
+		t.Fatalf("exit %d: %s", run.code, run.stderr)
+	}
+	type ignoreFile struct {
+		IgnoreFile struct {
+			Stale          []any  `json:"stale"`
+			StaleNotJudged string `json:"staleNotJudged"`
+		} `json:"ignoreFile"`
+	}
+	var out, bundled ignoreFile
+	if err := json.Unmarshal([]byte(run.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(untar(t, bundle)["report.json"], &bundled); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.IgnoreFile.Stale) != 0 || !strings.Contains(out.IgnoreFile.StaleNotJudged, "no entry is called stale") {
+		t.Fatalf("the run's report: %+v", out.IgnoreFile)
+	}
+	if len(bundled.IgnoreFile.Stale) != 0 || bundled.IgnoreFile.StaleNotJudged != out.IgnoreFile.StaleNotJudged {
+		t.Fatalf("the bundle's report: %+v, the run's: %+v", bundled.IgnoreFile, out.IgnoreFile)
+	}
+}

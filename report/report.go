@@ -154,7 +154,11 @@ func New(tool Tool, inv *inventory.Inventory, res inspect.Result, started, finis
 // inParts calls f for 0 ≤ i < n, the range split in one part per CPU
 // when it is long.
 func inParts(n int, f func(i int)) {
-	parts := min(runtime.GOMAXPROCS(0), n/1000+1)
+	splitInto(min(runtime.GOMAXPROCS(0), n/1000+1), n, f)
+}
+
+// splitInto calls f for 0 ≤ i < n, from parts goroutines.
+func splitInto(parts, n int, f func(i int)) {
 	var wg sync.WaitGroup
 	for p := range parts {
 		wg.Go(func() {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -218,5 +219,21 @@ func TestNewCleansEveryFindingAndVerdict(t *testing.T) {
 	}
 	if shared["path"] != "/a\x1b[2Jb" {
 		t.Fatalf("the shared evidence was changed: %q", shared["path"])
+	}
+}
+
+// TestSplitInto: however many parts, every index is visited once.
+func TestSplitInto(t *testing.T) {
+	t.Parallel()
+	for _, parts := range []int{1, 2, 3, 7} {
+		for _, n := range []int{0, 1, 5, 1000, 4321} {
+			seen := make([]atomic.Int32, n)
+			splitInto(parts, n, func(i int) { seen[i].Add(1) })
+			for i := range seen {
+				if c := seen[i].Load(); c != 1 {
+					t.Fatalf("%d parts of %d: index %d visited %d times", parts, n, i, c)
+				}
+			}
+		}
 	}
 }

@@ -150,3 +150,26 @@ func TestProjectsSortedOnce(t *testing.T) {
 		t.Errorf("user agent %q", ua)
 	}
 }
+
+// TestEvidenceInProcess: a run with --evidence and a heap profile's hook,
+// in this process (so under -race): the hook runs once for the project,
+// once its rules have run, and the bundle is written, its reports read
+// from the files they were rendered into.
+func TestEvidenceInProcess(t *testing.T) {
+	t.Parallel()
+	cfg := demoConfig(t)
+	cfg.Evidence = filepath.Join(t.TempDir(), "evidence.tar.gz")
+	calls := 0
+	cfg.AfterRules = func() { calls++ }
+	fleet, err := Inspect(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || len(fleet.Projects) != 1 {
+		t.Fatalf("AfterRules called %d times for %d projects", calls, len(fleet.Projects))
+	}
+	b, err := os.ReadFile(cfg.Evidence)
+	if err != nil || len(b) < 1000 {
+		t.Fatalf("bundle: %d bytes, %v", len(b), err)
+	}
+}

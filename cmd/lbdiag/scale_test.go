@@ -60,7 +60,7 @@ var (
 	logsFlag    = flag.String("logs", "0", "--logs windows to run, comma separated (0: without --logs)")
 	logsLatency = flag.Duration("logs-latency", 0, "latency of each Cloud Logging answer (default: -latency's)")
 	scaleBinary = flag.String("scale-binary", "", "run this lbdiag executable instead of the one built from this tree (to compare builds)")
-	lbdiagEnv   = flag.String("lbdiag-env", "", "more environment for lbdiag alone, KEY=VALUE,... (GOMEMLIMIT=410MiB: in the test's own environment it would limit the fakes too)")
+	lbdiagEnv   = flag.String("lbdiag-env", "", "more environment for lbdiag alone, KEY=VALUE;... (GOMEMLIMIT=410MiB: in the test's own environment it would limit the fakes too; ';' between variables, as GODEBUG's values hold commas)")
 	profileDir  = flag.String("profile-dir", "", "write each run's CPU and heap profiles into this directory (--cpu-profile, --heap-profile)")
 )
 
@@ -753,7 +753,7 @@ func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, hea
 		}
 	}
 	if *lbdiagEnv != "" {
-		cmd.Env = append(cmd.Env, strings.Split(*lbdiagEnv, ",")...)
+		cmd.Env = append(cmd.Env, strings.Split(*lbdiagEnv, ";")...)
 	}
 	var out, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &stderr

@@ -457,18 +457,35 @@ func (c *Cluster) index() *clusterIndex {
 	return c.idx
 }
 
-// RoutesOf returns the HTTPRoutes that name the Gateway as a parent (a
-// parentRef's namespace defaults to the route's, its kind to Gateway).
+// GatewayGroup is the Gateway API's group.
+const GatewayGroup = "gateway.networking.k8s.io"
+
+// ParentGateway reads a route's parentRef: whether it names a Gateway (the
+// defaults: group gateway.networking.k8s.io, kind Gateway), and the
+// namespace it is in (the route's unless set).
+func ParentGateway(routeNS string, p ParentReference) (ns string, isGateway bool) {
+	ns = routeNS
+	if p.Namespace != nil && *p.Namespace != "" {
+		ns = *p.Namespace
+	}
+	group, kind := GatewayGroup, "Gateway"
+	if p.Group != nil {
+		group = *p.Group
+	}
+	if p.Kind != nil {
+		kind = *p.Kind
+	}
+	return ns, group == GatewayGroup && kind == "Gateway"
+}
+
+// RoutesOf returns the HTTPRoutes that name the Gateway as a parent, as
+// ParentGateway reads their parentRefs.
 func (c *Cluster) RoutesOf(gw *Gateway) []*HTTPRoute {
 	var out []*HTTPRoute
 	for i := range c.HTTPRoutes {
 		r := &c.HTTPRoutes[i]
 		for _, p := range r.Spec.ParentRefs {
-			ns := r.Namespace
-			if p.Namespace != nil {
-				ns = *p.Namespace
-			}
-			if p.Name == gw.Name && ns == gw.Namespace && (p.Kind == nil || *p.Kind == "Gateway") {
+			if ns, isGateway := ParentGateway(r.Namespace, p); isGateway && p.Name == gw.Name && ns == gw.Namespace {
 				out = append(out, r)
 				break
 			}

@@ -85,3 +85,35 @@ func TestKnownResource(t *testing.T) {
 		t.Errorf("gaps: %+v", g)
 	}
 }
+
+// TestRoutesOf: a route is the Gateway's when a parentRef names it as the
+// Gateway API reads parentRefs: an empty namespace is the route's own, and
+// a ref of another group or kind names something else.
+func TestRoutesOf(t *testing.T) {
+	t.Parallel()
+	str := func(s string) *string { return &s }
+	route := func(name string, p ParentReference) HTTPRoute {
+		var r HTTPRoute
+		r.Namespace, r.Name = "shop", name
+		r.Spec.ParentRefs = []ParentReference{p}
+		return r
+	}
+	var gw Gateway
+	gw.Namespace, gw.Name = "shop", "store"
+	cl := &Cluster{HTTPRoutes: []HTTPRoute{
+		route("default-ns", ParentReference{Name: "store"}),
+		route("empty-ns", ParentReference{Name: "store", Namespace: str("")}),
+		route("explicit", ParentReference{Name: "store", Namespace: str("shop"), Group: str(GatewayGroup), Kind: str("Gateway")}),
+		route("other-ns", ParentReference{Name: "store", Namespace: str("infra")}),
+		route("other-group", ParentReference{Name: "store", Group: str("example.io"), Kind: str("Gateway")}),
+		route("a-service", ParentReference{Name: "store", Group: str(""), Kind: str("Service")}),
+		route("other-name", ParentReference{Name: "shop"}),
+	}}
+	var got []string
+	for _, r := range cl.RoutesOf(&gw) {
+		got = append(got, r.Name)
+	}
+	if strings.Join(got, " ") != "default-ns empty-ns explicit" {
+		t.Fatalf("routes of shop/store: %v", got)
+	}
+}

@@ -16,7 +16,7 @@ import (
 
 // The Gateway API's groups and route kinds.
 const (
-	GatewayGroup = "gateway.networking.k8s.io"
+	GatewayGroup = inventory.GatewayGroup
 	KindHTTP     = "HTTPRoute"
 	KindGRPC     = "GRPCRoute"
 )
@@ -73,24 +73,6 @@ func RoutesIn(p *inspect.Pass, cl *inventory.Cluster) []Route {
 		}
 	}
 	return out
-}
-
-// ParentGateway reads a parentRef: whether it names a Gateway (the
-// defaults: group gateway.networking.k8s.io, kind Gateway), and the
-// namespace it is in (the route's unless set).
-func ParentGateway(routeNS string, p inventory.ParentReference) (ns string, isGateway bool) {
-	ns = routeNS
-	if p.Namespace != nil && *p.Namespace != "" {
-		ns = *p.Namespace
-	}
-	group, kind := GatewayGroup, "Gateway"
-	if p.Group != nil {
-		group = *p.Group
-	}
-	if p.Kind != nil {
-		kind = *p.Kind
-	}
-	return ns, group == GatewayGroup && kind == "Gateway"
 }
 
 // FindGateway returns a Gateway of the cluster, or nil.

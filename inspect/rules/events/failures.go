@@ -131,7 +131,7 @@ func judgeGatewayObjects(p *inspect.Pass, cl *inventory.Cluster) {
 	}
 	ofGKE := func(routeNS string, refs []inventory.ParentReference) bool {
 		for _, ref := range refs {
-			if ns, ok := core.ParentGateway(routeNS, ref); ok {
+			if ns, ok := inventory.ParentGateway(routeNS, ref); ok {
 				if gw := core.FindGateway(cl, ns, ref.Name); gw != nil && gke.IsGKEGatewayClass(gw.Spec.GatewayClassName) {
 					return true
 				}

@@ -36,7 +36,7 @@ var GatewayClassFeatureUnsupported = &inspect.Rule{
 				uses := routeFeatures(cl, r)
 				seen := map[string]bool{}
 				for _, ref := range r.ParentRefs {
-					ns, isGateway := core.ParentGateway(r.Meta.Namespace, ref)
+					ns, isGateway := inventory.ParentGateway(r.Meta.Namespace, ref)
 					if !isGateway {
 						continue
 					}

@@ -50,7 +50,7 @@ func attachments(p *inspect.Pass, cl *inventory.Cluster) []attachment {
 	var out []attachment
 	for _, r := range core.RoutesIn(p, cl) {
 		for _, ref := range r.ParentRefs {
-			ns, isGateway := core.ParentGateway(r.Meta.Namespace, ref)
+			ns, isGateway := inventory.ParentGateway(r.Meta.Namespace, ref)
 			if !isGateway {
 				continue
 			}

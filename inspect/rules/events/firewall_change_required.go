@@ -129,7 +129,12 @@ func reportFirewallChange(p *inspect.Pass, cl *inventory.Cluster, obj inspect.Re
 	if !c.parsed {
 		msg := untrusted.Bound(c.last.Message, 300)
 		ev["message"] = msg
+		// Not compared with the host project's rules: a warning, as an
+		// unverified request is (it may be anyone's text, or a command
+		// GKE renders that lbdiag will not repeat, one without target
+		// tags).
 		p.Report(inspect.Finding{
+			Severity:    inspect.Warning,
 			Key:         "unparsed:" + truncateKey(c.last.Message),
 			Message:     fmt.Sprintf("Normal %s from %s (%d×, last %s) asks the security admin for a firewall change that is not one GKE makes for this cluster's VPC (%s/%s), or that lbdiag cannot read: %s", c.last.Reason, inventory.EventReporter(c.last), c.count, when, cl.NetworkProject(), inventory.LastSegment(cl.NetworkURL()), msg),
 			Resource:    obj,

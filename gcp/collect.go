@@ -430,7 +430,13 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 			case <-listed[inventory.ComputeSSLCertificates]:
 				c.collectDNS(ctx, inv.Clusters)
 			case <-ctx.Done():
-				c.coverCancelled(ctx, inventory.DNSLookups)
+				// A run that would make no lookups says why, not that
+				// they were cut short.
+				if reason, ok := c.opts.dnsSkipped(); ok {
+					c.coverSkipped(inventory.DNSLookups, inventory.ProjectScope(c.opts.Project), reason)
+				} else {
+					c.coverCancelled(ctx, inventory.DNSLookups)
+				}
 			}
 		}()
 		// The Certificate Manager maps, when a Gateway names one.

@@ -58,24 +58,36 @@ type dnsName struct {
 
 // collectDNS resolves the names of the run's certificates and hosts, once
 // the certificate list and the clusters are in.
+// dnsSkipped says why this run makes no DNS lookups, when it makes none:
+// a rule selection or --no-dns, a recording without answers, a library
+// caller that did not ask.
+func (o Options) dnsSkipped() (string, bool) {
+	if reason, ok := o.skip(inventory.DNSLookups); ok {
+		return reason, true
+	}
+	switch {
+	case o.Replay != nil && o.Replay.Manifest.DNS == nil:
+		// Why the recorded run made none, as it said it.
+		if r := o.Replay.Manifest.DNSSkipped; r != "" {
+			return untrusted.Bound(untrusted.Escape(r), 300), true
+		}
+		return "the recording holds no DNS answers (it was made by an lbdiag that made no DNS lookups)", true
+	case o.Replay == nil && !o.DNS:
+		// A library caller that did not ask: said so, never a silent hole.
+		return "this run was not asked to resolve names (Options.DNS)", true
+	}
+	return "", false
+}
+
 func (c *collector) collectDNS(ctx context.Context, clusters []*inventory.Cluster) {
 	scope := inventory.ProjectScope(c.opts.Project)
-	if reason, ok := c.opts.skip(inventory.DNSLookups); ok {
+	if reason, ok := c.opts.dnsSkipped(); ok {
 		c.coverSkipped(inventory.DNSLookups, scope, reason)
 		return
 	}
 	var q dnsQuerier
 	resolver := ""
-	switch {
-	case c.opts.Replay != nil && c.opts.Replay.Manifest.DNS == nil:
-		// Why the recorded run made none, as it said it.
-		reason := "the recording holds no DNS answers (it was made by an lbdiag that made no DNS lookups)"
-		if r := c.opts.Replay.Manifest.DNSSkipped; r != "" {
-			reason = untrusted.Bound(untrusted.Escape(r), 300)
-		}
-		c.coverSkipped(inventory.DNSLookups, scope, reason)
-		return
-	case c.opts.Replay != nil:
+	if c.opts.Replay != nil {
 		// The answers are those the recorded run's resolver gave, in the
 		// order Answer looks them up in (a hand-made recording may list
 		// them in any).
@@ -83,10 +95,6 @@ func (c *collector) collectDNS(ctx context.Context, clusters []*inventory.Cluste
 		rd.Answers = append([]inventory.DNSAnswer(nil), rd.Answers...)
 		rd.Sort()
 		q, resolver = recordedDNS{&rd}, untrusted.Bound(untrusted.Escape(rd.Resolver), 200)
-	case !c.opts.DNS:
-		// A library caller that did not ask: said so, never a silent hole.
-		c.coverSkipped(inventory.DNSLookups, scope, "this run was not asked to resolve names (Options.DNS)")
-		return
 	}
 
 	c.mu.Lock()

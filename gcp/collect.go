@@ -587,14 +587,10 @@ func isNotFound(err error) bool {
 	return strings.Contains(err.Error(), "code = NotFound")
 }
 
-// read reports whether a source was read completely in scope so far.
+// read reports whether a source was read completely in scope so far, as
+// the rules will judge it: every entry for it complete.
 func (c *collector) read(source inventory.Source, scope string) bool {
-	for _, cov := range c.coverage {
-		if cov.Source == source && cov.Scope == scope {
-			return cov.Complete()
-		}
-	}
-	return false
+	return c.coverage.Known(source, scope)
 }
 
 func (c *collector) cover(cov inventory.Coverage) {

@@ -15,7 +15,8 @@ import (
 // pageSize is the largest page the Compute Engine API serves.
 const pageSize = 500
 
-// maxComputePages bounds the pages of one list (500 items each): an API
+// maxComputePages bounds the pages of one list (of Compute Engine, 500
+// items each; also of Logging, Resource Manager and Recommender): an API
 // that never stops paging must not hold the run or burn the quota.
 const maxComputePages = 2000
 

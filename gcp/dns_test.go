@@ -393,3 +393,18 @@ func TestDNSSkipped(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectorReadAsTheRules: a source read in a scope twice, once
+// whole and once not, is not read, as the rules will judge it.
+func TestCollectorReadAsTheRules(t *testing.T) {
+	t.Parallel()
+	c := newCollector(Options{Project: "p"})
+	c.cover(inventory.Coverage{Source: inventory.ComputeSSLCertificates, Scope: "projects/p", Status: inventory.StatusOK})
+	if !c.read(inventory.ComputeSSLCertificates, "projects/p") {
+		t.Fatal("read whole, said not read")
+	}
+	c.cover(inventory.Coverage{Source: inventory.ComputeSSLCertificates, Scope: "projects/p", Status: inventory.StatusError, Error: "403"})
+	if c.read(inventory.ComputeSSLCertificates, "projects/p") {
+		t.Fatal("a failed second read, said read")
+	}
+}

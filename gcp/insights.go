@@ -155,7 +155,7 @@ func (c *collector) listInsights(ctx context.Context, svc *recommender.Service, 
 			// Dismissed and accepted insights are not kept (nor built):
 			// no rule reads them, and so they cannot crowd out active
 			// ones or grow without bound.
-			if raw.StateInfo == nil || !strings.EqualFold(raw.StateInfo.State, "ACTIVE") {
+			if raw.StateInfo == nil || !(inventory.Insight{State: raw.StateInfo.State}).Active() {
 				inactive++
 				continue
 			}

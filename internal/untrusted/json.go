@@ -51,8 +51,9 @@ func Marshal(v any, indent string) ([]byte, error) {
 }
 
 // WriteJSON writes v as Marshal(v, indent) gives it, and a newline, but
-// lays it out and escapes it as it writes, holding no copy of it: a big
-// project's report is tens of megabytes.
+// lays it out and escapes it as it writes: only the compact encoding is
+// held, not an indented copy beside it (a big project's report is tens of
+// megabytes).
 func WriteJSON(w io.Writer, v any, indent string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	out := &jsonWriter{w: bw, indent: indent}

@@ -430,8 +430,8 @@ func SetFingerprints(fs []Finding) {
 }
 
 // attach folds findings with AttachTo into the first finding of the rule
-// and resource they name (Rule "": the most severe finding on the
-// resource); those with no such finding stay as they are, and can then
+// and resource they name (Rule "": the most severe finding of another
+// rule on the resource); those with no such finding stay as they are, and can then
 // take others in turn: a symptom that found no cause stands, and the
 // evidence meant for it (a backend-unhealthy finding, say, which folds
 // into a firewall finding when there is one) reaches it.
@@ -440,13 +440,12 @@ func attach(fs []Finding) []Finding {
 		return strings.Join([]string{rule, r.Kind, r.Project, r.Location, r.Cluster, r.Namespace, r.Name}, "\x00")
 	}
 	index := map[string]int{}
+	on := map[string][]int{} // every standing finding on a resource
 	standing := func(i int) {
 		if _, seen := index[key(fs[i].Rule, fs[i].Resource)]; !seen {
 			index[key(fs[i].Rule, fs[i].Resource)] = i
 		}
-		if j, seen := index[key("", fs[i].Resource)]; !seen || fs[i].Severity > fs[j].Severity {
-			index[key("", fs[i].Resource)] = i
-		}
+		on[key("", fs[i].Resource)] = append(on[key("", fs[i].Resource)], i)
 	}
 	for i := range fs {
 		if fs[i].AttachTo == nil {
@@ -459,6 +458,18 @@ func attach(fs []Finding) []Finding {
 	target := func(i int) (int, bool) {
 		a := fs[i].AttachTo
 		for _, c := range append([]Attachment{{Rule: a.Rule, Resource: a.Resource}}, a.Or...) {
+			if c.Rule == "" {
+				best := -1
+				for _, j := range on[key("", c.Resource)] {
+					if j != i && fs[j].Rule != fs[i].Rule && (best < 0 || fs[j].Severity > fs[best].Severity) {
+						best = j
+					}
+				}
+				if best >= 0 {
+					return best, true
+				}
+				continue
+			}
 			if j, ok := index[key(c.Rule, c.Resource)]; ok && j != i && fs[j].Rule != fs[i].Rule {
 				return j, true
 			}
@@ -483,7 +494,7 @@ func attach(fs []Finding) []Finding {
 		}
 	}
 	if len(unplaced) > 0 {
-		index = map[string]int{}
+		index, on = map[string]int{}, map[string][]int{}
 		for i := range fs {
 			if into[i] < 0 {
 				standing(i)

@@ -9,7 +9,7 @@ import (
 )
 
 // TestAttachAnyRule: an attachment with Rule "" folds into the most
-// severe finding on its resource, whatever its rule; a finding of the
+// severe finding of another rule on its resource; a finding of the
 // resource that attaches elsewhere takes nothing.
 func TestAttachAnyRule(t *testing.T) {
 	t.Parallel()
@@ -32,6 +32,18 @@ func TestAttachAnyRule(t *testing.T) {
 	}
 	if !slices.Equal(rules, []string{"backend-logging-disabled", "backend-unhealthy", "lb-traffic-errors"}) {
 		t.Errorf("left %q", rules)
+	}
+	// Two insights on the resource and another rule's finding that found
+	// no cause of its own: both insights join it, though each is a
+	// finding of the resource at least as severe as it.
+	insight := func(id string) Finding {
+		return Finding{Rule: "second-opinion", Severity: Warning, Resource: bs, Message: "insight " + id, Evidence: map[string]any{"insightId": id},
+			AttachTo: &Attachment{Resource: bs}}
+	}
+	out = attach([]Finding{insight("a"), insight("b"),
+		{Rule: "backend-unhealthy", Severity: Warning, Resource: bs, Message: "unhealthy", AttachTo: &Attachment{Rule: "nothing", Resource: other}}})
+	if len(out) != 1 || out[0].Rule != "backend-unhealthy" || len(out[0].Evidence["second-opinion"].([]map[string]any)) != 2 {
+		t.Errorf("two insights and an unplaced finding: %+v", out)
 	}
 	// Nothing on the resource: the insight stands.
 	out = attach([]Finding{second, {Rule: "backend-unhealthy", Severity: Error, Resource: other, Message: "unhealthy"}})

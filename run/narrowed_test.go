@@ -45,6 +45,19 @@ func TestStaleJudgement(t *testing.T) {
 	if !judge(mine) || judge(other) || judge(glob) || !strings.Contains(why, "shard 1 of 4") {
 		t.Errorf("a shard: %q", why)
 	}
+	// An entry of a rule that judges only what --logs reads: not judged by
+	// a run that did not read the logs; judged by one that did.
+	logsEntry := inventory.IgnoreEntry{Rule: "lb-traffic-errors", Project: "shop-prod"}
+	cfg := &Config{Ignores: &inventory.Ignores{Entries: []inventory.IgnoreEntry{logsEntry, mine}}}
+	judge, why = cfg.staleJudgement(reports)
+	if judge(logsEntry) || !judge(mine) || !strings.Contains(why, "entries of lb-traffic-errors are not judged") {
+		t.Errorf("without --logs: judged %v, %q", judge(logsEntry), why)
+	}
+	withLogs := []*report.Report{{Project: "shop-prod", Coverage: []report.Coverage{{Source: string(inventory.LoggingRequests), Scope: "projects/shop-prod", Status: "ok"}}}}
+	judge, why = cfg.staleJudgement(withLogs)
+	if !judge(logsEntry) || why != "" {
+		t.Errorf("with --logs: judged %v, %q", judge(logsEntry), why)
+	}
 	judge, why = (&Config{Shard: report.Shard{Index: 1, Count: 4}, MinSeverity: inspect.Error}).staleJudgement(reports)
 	if judge != nil || !strings.Contains(why, "no entry is called stale") {
 		t.Errorf("a narrowed shard: %q", why)

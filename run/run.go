@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/lbdiag/lbdiag/gcp/recording"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules"
+	"github.com/lbdiag/lbdiag/inspect/rules/lb"
 	"github.com/lbdiag/lbdiag/internal/untrusted"
 	"github.com/lbdiag/lbdiag/inventory"
 	"github.com/lbdiag/lbdiag/output"
@@ -350,20 +352,60 @@ func (c *Config) narrowed() string {
 // stale, and, when not all, why. A run narrowed by rules, severity, focus
 // or clusters judges none: an entry it did not use may be in use in what
 // it did not see. A shard judges the entries that name one project it
-// inspected (no glob): no other shard sees that project.
+// inspected (no glob): no other shard sees that project. The entries of a
+// rule that judges only what an optional read brings (--logs, --metrics,
+// --network-analyzer) are not judged when the run did not make the read.
 func (c *Config) staleJudgement(reports []*report.Report) (judge func(inventory.IgnoreEntry) bool, why string) {
 	if why := c.narrowed(); why != "" {
 		return nil, "no entry is called stale: " + why
 	}
-	if c.Shard.Count <= 1 {
-		return func(inventory.IgnoreEntry) bool { return true }, ""
+	judge = func(inventory.IgnoreEntry) bool { return true }
+	var whys []string
+	if c.Shard.Count > 1 {
+		inspected := map[string]bool{}
+		for _, r := range reports {
+			inspected[r.Project] = true
+		}
+		judge = func(e inventory.IgnoreEntry) bool { return inspected[e.Project] }
+		whys = append(whys, fmt.Sprintf("only entries naming one project of this shard are called stale: this is shard %d of %d, and other shards may use the others", c.Shard.Index, c.Shard.Count))
 	}
-	inspected := map[string]bool{}
-	for _, r := range reports {
-		inspected[r.Project] = true
+	// A rule that judges only what an optional read brings judged nothing
+	// when the run did not make it: its entries are not stale.
+	unread := map[string]bool{}
+	for rule, src := range optionalReads {
+		made := false
+		for _, r := range reports {
+			for _, cov := range r.Coverage {
+				made = made || cov.Source == string(src)
+			}
+		}
+		if !made {
+			unread[rule] = true
+		}
 	}
-	return func(e inventory.IgnoreEntry) bool { return inspected[e.Project] },
-		fmt.Sprintf("only entries naming one project of this shard are called stale: this is shard %d of %d, and other shards may use the others", c.Shard.Index, c.Shard.Count)
+	var named []string
+	if c.Ignores != nil {
+		for _, e := range c.Ignores.Entries {
+			if unread[e.Rule] && !slices.Contains(named, e.Rule) {
+				named = append(named, e.Rule)
+			}
+		}
+	}
+	if len(named) > 0 {
+		slices.Sort(named)
+		base := judge
+		judge = func(e inventory.IgnoreEntry) bool { return base(e) && !unread[e.Rule] }
+		whys = append(whys, "entries of "+strings.Join(named, ", ")+" are not judged: the run did not read what the rule judges (--logs, --metrics or --network-analyzer)")
+	}
+	return judge, strings.Join(whys, "; ")
+}
+
+// optionalReads are the rules that judge only what a read the run makes
+// when asked brings (--logs, --metrics, --network-analyzer), and that read.
+var optionalReads = map[string]inventory.Source{
+	lb.LBTrafficErrors.ID:        inventory.LoggingRequests,
+	lb.LB5xxRate.ID:              inventory.MonitoringTraffic,
+	lb.NetworkAnalyzerInsight.ID: inventory.RecommenderLBInsights,
 }
 
 // rules are the run's rules.

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -291,7 +293,7 @@ func startProfiles(cpu, stats string) (stop func(), err error) {
 			cpuFile.Close()
 		}
 		if stats != "" {
-			addPeakRSS(stats)
+			addProcessStats(stats)
 		}
 	}, nil
 }
@@ -312,30 +314,32 @@ func writeHeapProfile(path string, stderr io.Writer) {
 	}
 }
 
-// addPeakRSS adds to a stats file the process's peak resident memory so
-// far (Linux's VmHWM, in MB), once the run has written its report. The
+// addProcessStats adds to a stats file the process's peak resident
+// memory so far (Linux's VmHWM, in MiB), once the run has written its
+// report, and the soft memory limit the runtime kept to, if any. The
 // rusage a parent reads after the exit is no measure: on Linux it counts
 // the memory of the process that started lbdiag, as it was at the fork.
-func addPeakRSS(stats string) {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return
-	}
-	var kb float64
-	for _, line := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ = strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-		}
-	}
+func addProcessStats(stats string) {
 	b, err := os.ReadFile(stats)
-	if err != nil || kb == 0 {
+	if err != nil {
 		return
 	}
 	m := map[string]float64{}
 	if json.Unmarshal(b, &m) != nil {
 		return
 	}
-	m["peakRSSMB"] = kb / 1024
+	if status, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				if kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64); err == nil {
+					m["peakRSSMiB"] = kb / 1024
+				}
+			}
+		}
+	}
+	if limit := debug.SetMemoryLimit(-1); limit < math.MaxInt64 {
+		m["memoryLimitMiB"] = float64(limit) / (1 << 20)
+	}
 	if out, err := json.Marshal(m); err == nil {
 		os.WriteFile(stats, out, 0o644)
 	}

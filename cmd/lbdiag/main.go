@@ -27,9 +27,11 @@ func main() {
 	// In a container (a Cloud Run job's task has 512 MiB by default), the
 	// garbage collector keeps the heap under 80% of the container's memory
 	// limit, working harder as it nears it, instead of letting a big
-	// project's heap double past it and the task be killed. GOMEMLIMIT,
+	// project's heap double past it and the task be killed. Where the
+	// cgroup sets no limit (a VM-based sandbox sized to the task, a
+	// workstation), the machine's memory bounds it instead. GOMEMLIMIT,
 	// when set, or AUTOMEMLIMIT=off leave the runtime's own settings.
-	memlimit.Set(memlimit.WithRatio(0.8))
+	memlimit.Set(memlimit.WithRatio(0.8), memlimit.WithProvider(memlimit.ApplyFallback(memlimit.FromCgroup, memlimit.FromSystem)))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env := &environment{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,

@@ -41,7 +41,10 @@ import (
 // A latency "500ms/100ms" delays Compute Engine's and GKE's answers 500 ms
 // and each cluster's 100 ms. -mode live,record,replay adds a run with
 // --record and one with --replay of that recording, for their peak
-// memory; -mode evidence a run with --evidence.
+// memory; -mode evidence a run with --evidence. -memory-limit 512MiB runs
+// lbdiag in a memory cgroup of that size, its temporary directory on
+// tmpfs, as a Cloud Run task runs it (root only), and fails a run the
+// kernel kills for want of memory.
 //
 // BenchmarkScale runs S, M and L at both latency profiles and reports
 // each run's wall time, reads and peak memory:
@@ -61,6 +64,7 @@ var (
 	logsLatency = flag.Duration("logs-latency", 0, "latency of each Cloud Logging answer (default: -latency's)")
 	scaleBinary = flag.String("scale-binary", "", "run this lbdiag executable instead of the one built from this tree (to compare builds)")
 	lbdiagEnv   = flag.String("lbdiag-env", "", "more environment for lbdiag alone, KEY=VALUE;... (GOMEMLIMIT=410MiB: in the test's own environment it would limit the fakes too; ';' between variables, as GODEBUG's values hold commas)")
+	memoryLimit = flag.String("memory-limit", "", "run lbdiag in a memory cgroup of this size (512MiB: a Cloud Run task's default), its temporary directory on tmpfs as a Cloud Run task's is; needs root")
 	profileDir  = flag.String("profile-dir", "", "write each run's CPU and heap profiles into this directory (--cpu-profile, --heap-profile)")
 )
 
@@ -685,6 +689,11 @@ type scaleResult struct {
 	// fakes' answers and reading lbdiag's output, on the same CPUs
 	// (negative when unknown).
 	fakesCPU float64
+	// cgroupPeak is the memory cgroup's peak in bytes with
+	// -memory-limit (its temporary files included), -1 without;
+	// oomKilled whether the kernel killed lbdiag at the limit.
+	cgroupPeak int64
+	oomKilled  bool
 }
 
 // processCPU is this process's CPU time in seconds (user and system, from
@@ -755,6 +764,25 @@ func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, hea
 	if *lbdiagEnv != "" {
 		cmd.Env = append(cmd.Env, strings.Split(*lbdiagEnv, ";")...)
 	}
+	var cg *memCgroup
+	if *memoryLimit != "" {
+		limit, err := parseBytes(*memoryLimit)
+		if err != nil {
+			t.Fatalf("-memory-limit: %v", err)
+		}
+		if cg, err = newMemCgroup(t, limit); err != nil {
+			t.Skip(err)
+		}
+		cg.wrap(cmd)
+		// A Cloud Run task's file system is memory, counted against its
+		// limit: so is tmpfs here, charged to the cgroup that writes it.
+		tmp, err := os.MkdirTemp("/dev/shm", "lbdiag-scale-")
+		if err != nil {
+			t.Skip(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(tmp) })
+		cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
+	}
 	var out, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	f.tmu.Lock()
@@ -787,7 +815,14 @@ func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, hea
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	res := scaleResult{scale: s.name, health: health, logs: logs, mode: mode, latency: latency, kubeLatency: kubeLatency, exit: exit, wall: wall, fakesCPU: fakesCPU,
+	cgroupPeak, oomKilled := int64(-1), false
+	if cg != nil {
+		cgroupPeak, oomKilled = cg.peak()
+		if oomKilled {
+			t.Errorf("the kernel killed lbdiag at the %s limit (exit %d): %s", *memoryLimit, exit, stderr.String())
+		}
+	}
+	res := scaleResult{scale: s.name, health: health, logs: logs, mode: mode, latency: latency, kubeLatency: kubeLatency, exit: exit, wall: wall, fakesCPU: fakesCPU, cgroupPeak: cgroupPeak, oomKilled: oomKilled,
 		compute: f.get("compute"), pages: f.get("compute pages"), health_: f.get("getHealth"), kube: f.get("kubernetes"), gke: f.get("container"), logging: f.get("logging")}
 	var stats map[string]float64
 	if b, err := os.ReadFile(statsFile); err == nil && json.Unmarshal(b, &stats) == nil {
@@ -796,7 +831,10 @@ func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, hea
 		// lbdiag's own peak (VmHWM, Linux). Not the rusage a parent reads:
 		// it also counts this test process, as it was at the fork. A build
 		// that does not write it has none.
-		res.rssMB = stats["peakRSSMB"]
+		res.rssMB = stats["peakRSSMiB"]
+		if res.rssMB == 0 {
+			res.rssMB = stats["peakRSSMB"] // builds before it was named for its unit
+		}
 	}
 	var rep struct {
 		Findings []any
@@ -846,8 +884,8 @@ func TestScale(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "| scale | latency | --health | --logs | mode | exit | lists (pages) | getHealth | Kubernetes | entries.list | findings | wall | bound | wall/bound | longest chain | peak RSS | collect wall (CPU) | rules wall (CPU) | fakes' CPU |\n")
-	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| scale | latency | --health | --logs | mode | exit | lists (pages) | getHealth | Kubernetes | entries.list | findings | wall | bound | wall/bound | longest chain | peak RSS | collect wall (CPU) | rules wall (CPU) | fakes' CPU | cgroup peak |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		ratio := "—"
 		if r.bound > 0 {
@@ -855,15 +893,22 @@ func TestScale(t *testing.T) {
 		}
 		rss := "—"
 		if r.rssMB > 0 {
-			rss = fmt.Sprintf("%.0f MB", r.rssMB)
+			rss = fmt.Sprintf("%.0f MiB", r.rssMB)
 		}
 		fakes := "—"
 		if r.fakesCPU >= 0 {
 			fakes = fmt.Sprintf("%.1f s", r.fakesCPU)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %d (%d) | %d | %d | %d | %d | %.1f s | %.1f s | %s | %s | %s | %.1f s (%.1f s) | %.2f s (%.2f s) | %s |\n",
+		cgroup := "—"
+		if r.cgroupPeak >= 0 {
+			cgroup = fmt.Sprintf("%.0f MiB", float64(r.cgroupPeak)/(1<<20))
+			if r.oomKilled {
+				cgroup += ", killed"
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %d (%d) | %d | %d | %d | %d | %.1f s | %.1f s | %s | %s | %s | %.1f s (%.1f s) | %.2f s (%.2f s) | %s | %s |\n",
 			r.scale, latencyName(r.latency, r.kubeLatency), r.health, r.logs, r.mode, r.exit, r.compute-r.pages+r.gke, r.pages, r.health_, r.kube, r.logging, r.findings, r.wall.Seconds(), r.bound.Seconds(),
-			ratio, r.chain, rss, r.collectWall, r.collectCPU, r.rulesWall, r.rulesCPU, fakes)
+			ratio, r.chain, rss, r.collectWall, r.collectCPU, r.rulesWall, r.rulesCPU, fakes, cgroup)
 	}
 	t.Logf("synthetic projects on %d CPUs (%s/%s):\n%s", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, b.String())
 

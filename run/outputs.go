@@ -225,8 +225,10 @@ func writeEvidence(cfg Config, opts gcp.Options, inv *inventory.Inventory, rep *
 	end := finished.UTC()
 	m.FinishedAt, m.Clusters, m.Flags, m.Coverage, m.Calls = &end, rep.Clusters, cfg.Flags, cov, opts.CallLog.Calls()
 	// The three renderings only read the report: side by side, each into
-	// a file the bundle reads when it comes to it, so that tens of
-	// megabytes of reports are not held while the bodies are redacted.
+	// a spooled file the bundle reads when it comes to it, so that tens
+	// of megabytes of reports are held neither on the heap while the
+	// bodies are redacted nor whole in a temporary directory that may be
+	// memory.
 	reports, err := os.MkdirTemp("", "lbdiag-reports-")
 	if err != nil {
 		return fmt.Errorf("--evidence: %w", err)
@@ -234,7 +236,7 @@ func writeEvidence(cfg Config, opts gcp.Options, inv *inventory.Inventory, rep *
 	defer os.RemoveAll(reports)
 	render := func(name string, write func(io.Writer) error) func() error {
 		return func() error {
-			f, err := os.Create(filepath.Join(reports, name))
+			f, err := recording.CreateSpooled(filepath.Join(reports, name))
 			if err != nil {
 				return err
 			}
@@ -267,9 +269,9 @@ func writeEvidence(cfg Config, opts gcp.Options, inv *inventory.Inventory, rep *
 	}
 	var extra []recording.BundleFile
 	for _, name := range []string{"report.json", "report.txt", "report.html"} {
-		extra = append(extra, recording.BundleFile{Name: name, Path: filepath.Join(reports, name)})
+		extra = append(extra, recording.BundleFile{Name: name, Path: filepath.Join(reports, name), Spooled: true})
 	}
-	err = recording.WriteBundle(tmp, m, os.DirFS(opts.Recorder.Dir()), extra, secrets)
+	err = recording.WriteBundle(tmp, m, opts.Recorder.Bodies(), extra, secrets)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

@@ -464,7 +464,13 @@ func Project(ctx context.Context, cfg Config, project string) (*report.Report, e
 			defer os.RemoveAll(tmp)
 			dir = tmp
 		}
-		recorder, err := recording.NewRecorder(dir)
+		newRecorder := recording.NewRecorder
+		if cfg.Record == "" {
+			// Kept only for the bundle: compressed, as the temporary
+			// directory may be memory (a Cloud Run task's).
+			newRecorder = recording.NewSpoolRecorder
+		}
+		recorder, err := newRecorder(dir)
 		if err != nil {
 			return nil, err
 		}

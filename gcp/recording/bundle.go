@@ -33,11 +33,13 @@ const (
 
 // BundleFile is a file to put in a bundle besides the recording: Data, or
 // when Path is set, that file's content, read only when the bundle comes
-// to it (a big project's reports are tens of megabytes each).
+// to it (a big project's reports are tens of megabytes each). Spooled
+// says that Path is a spooled file (CreateSpooled).
 type BundleFile struct {
-	Name string
-	Data []byte
-	Path string
+	Name    string
+	Data    []byte
+	Path    string
+	Spooled bool
 }
 
 // WriteBundle writes a gzipped tar of the recording (manifest and every
@@ -73,8 +75,12 @@ func WriteBundle(w io.Writer, m Manifest, bodies fs.FS, extra []BundleFile, secr
 	sources[ManifestName] = func() ([]byte, error) { return mb, nil }
 	for _, f := range extra {
 		if f.Path != "" {
+			read := os.ReadFile
+			if f.Spooled {
+				read = ReadSpooled
+			}
 			sources[f.Name] = func() ([]byte, error) {
-				b, err := os.ReadFile(f.Path)
+				b, err := read(f.Path)
 				return scrubSecrets(b, secrets), err
 			}
 			continue

@@ -205,6 +205,23 @@ func TestBundleExtraFromPath(t *testing.T) {
 	if !bytes.Equal(whole.Bytes(), fromPath.Bytes()) {
 		t.Fatal("the bundle differs when the report is read from its file")
 	}
+	spooled := t.TempDir() + "/report.json"
+	sw, err := CreateSpooled(spooled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw.Write(report[:10])
+	sw.Write(report[10:])
+	if err := sw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var fromSpool bytes.Buffer
+	if err := WriteBundle(&fromSpool, m, fstest.MapFS{}, []BundleFile{{Name: "report.json", Path: spooled, Spooled: true}}, secrets); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(whole.Bytes(), fromSpool.Bytes()) {
+		t.Fatal("the bundle differs when the report is read from its spooled file")
+	}
 	gz, err := gzip.NewReader(&fromPath)
 	if err != nil {
 		t.Fatal(err)

@@ -368,6 +368,7 @@ func CanonicalJSON(body string) string {
 // nothing is held in memory but the list of exchanges.
 type Recorder struct {
 	dir       string
+	spool     bool // bodies are spooled files (NewSpoolRecorder)
 	mu        sync.Mutex
 	exchanges map[string]Exchange // by key
 	used      map[string]bool     // file names taken
@@ -382,8 +383,25 @@ func NewRecorder(dir string) (*Recorder, error) {
 	return &Recorder{dir: dir, exchanges: map[string]Exchange{}, used: map[string]bool{}}, nil
 }
 
-// Dir is the directory the bodies are written to.
-func (rec *Recorder) Dir() string { return rec.dir }
+// NewSpoolRecorder returns a Recorder whose bodies are spooled files
+// under dir, compressed: a recording kept only until an evidence bundle
+// is written from it (Bodies).
+func NewSpoolRecorder(dir string) (*Recorder, error) {
+	rec, err := NewRecorder(dir)
+	if err != nil {
+		return nil, err
+	}
+	rec.spool = true
+	return rec, nil
+}
+
+// Bodies reads the recorded bodies by their exchanges' File.
+func (rec *Recorder) Bodies() fs.FS {
+	if rec.spool {
+		return spoolFS(rec.dir)
+	}
+	return os.DirFS(rec.dir)
+}
 
 // Wrap returns a RoundTripper that sends requests through next and records
 // what came back as exchanges of api.
@@ -446,7 +464,11 @@ func (rec *Recorder) add(e Exchange, body []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return fmt.Errorf("recording: %w", err)
 	}
-	if err := os.WriteFile(p, body, 0o600); err != nil {
+	write := os.WriteFile
+	if rec.spool {
+		write = func(p string, body []byte, _ fs.FileMode) error { return writeSpooled(p, body) }
+	}
+	if err := write(p, body, 0o600); err != nil {
 		return fmt.Errorf("recording: %w", err)
 	}
 	return nil

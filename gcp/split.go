@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -59,6 +60,11 @@ var namePieces = []string{
 	`name eq ".*[89]"`, `name eq ".*[ab]"`, `name eq ".*[cd]"`, `name eq ".*[ef]"`,
 	`name ne ".*[0-9a-f]"`,
 }
+
+// NameFilters are the filters a long list is split by, in order: a
+// server that answers the split (the scale benchmark's fake) can prepare
+// them.
+func NameFilters() []string { return slices.Clone(namePieces) }
 
 // maxRestarts bounds how many times a chain starts again from its first
 // page after the API refused a page token as invalid or expired.

@@ -18,6 +18,7 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -330,6 +331,12 @@ func newScaleFake(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration)
 	for _, fw := range f.firewalls {
 		f.raw(fw.(map[string]any))
 	}
+	// And the lists split by name, filtered as lbdiag filters them.
+	for coll, l := range f.computeLists() {
+		for _, filter := range gcp.NameFilters() {
+			f.filter(coll, l, filter)
+		}
+	}
 	for cl := range s.clusters {
 		for _, res := range []string{"ingresses", "services", "deployments", "endpointslices", "nodes"} {
 			objs := f.kubeObjects(cl, res)
@@ -378,6 +385,26 @@ func writeJSON(w http.ResponseWriter, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// filter is the indexes of the items of list coll that filter keeps,
+// worked out once.
+func (f *scaleFake) filter(coll string, l computeList, filter string) ([]int, error) {
+	if keep, done := f.filtered.Load(coll + "|" + filter); done {
+		return keep.([]int), nil
+	}
+	match, err := parseComputeFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	var keep []int
+	for k := 0; k < l.count; k++ {
+		if _, o := l.item(k); match(o) {
+			keep = append(keep, k)
+		}
+	}
+	f.filtered.Store(coll+"|"+filter, keep)
+	return keep, nil
+}
+
 func (f *scaleFake) serveCompute(w http.ResponseWriter, r *http.Request) {
 	time.Sleep(f.latency)
 	path := strings.TrimPrefix(r.URL.Path, "/compute/v1/projects/"+scaleProject+"/")
@@ -419,26 +446,14 @@ func (f *scaleFake) serveCompute(w http.ResponseWriter, r *http.Request) {
 	lists := f.computeLists()
 	l, ok := lists[coll]
 	if filter := q.Get("filter"); ok && filter != "" {
-		if keep, done := f.filtered.Load(coll + "|" + filter); done {
-			item, keep := l.item, keep.([]int)
-			l.count, l.item = len(keep), func(k int) (string, map[string]any) { return item(keep[k]) }
-		} else {
-			// A filtered list: the items that pass, paged the same way.
-			match, err := parseComputeFilter(filter)
-			if err != nil {
-				writeGoogleError(w, http.StatusBadRequest, "invalid", "Invalid value for field 'filter': '"+filter+"'.")
-				return
-			}
-			var keep []int
-			for k := 0; k < l.count; k++ {
-				if _, o := l.item(k); match(o) {
-					keep = append(keep, k)
-				}
-			}
-			f.filtered.Store(coll+"|"+filter, keep)
-			item := l.item
-			l.count, l.item = len(keep), func(k int) (string, map[string]any) { return item(keep[k]) }
+		keep, err := f.filter(coll, l, filter)
+		if err != nil {
+			writeGoogleError(w, http.StatusBadRequest, "invalid", "Invalid value for field 'filter': '"+filter+"'.")
+			return
 		}
+		// A filtered list: the items that pass, paged the same way.
+		item := l.item
+		l.count, l.item = len(keep), func(k int) (string, map[string]any) { return item(keep[k]) }
 	}
 	if !ok {
 		// Every other list is empty.
@@ -790,7 +805,12 @@ func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, hea
 	f.started = start
 	f.tmu.Unlock()
 	cpu0 := processCPU()
+	// The test process holds every generated object, and its collections
+	// of them would take the CPUs from the run: it has memory to spare
+	// for the garbage of one run.
+	gcPercent := debug.SetGCPercent(-1)
 	err := cmd.Run()
+	debug.SetGCPercent(gcPercent)
 	wall := time.Since(start)
 	fakesCPU := -1.0
 	if cpu0 >= 0 {

@@ -150,13 +150,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	pageLimit, empty := s.PageLimit, s.EmptyPages
 	s.mu.Unlock()
-	sort.SliceStable(match, func(i, j int) bool {
-		a, b := timestampOf(match[i]), timestampOf(match[j])
+	// Each entry's time is parsed once, not at each comparison.
+	at := make([]time.Time, len(match))
+	order := make([]int, len(match))
+	for i, e := range match {
+		at[i], order[i] = timestampOf(e), i
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := at[order[i]], at[order[j]]
 		if desc {
 			return a.After(b)
 		}
 		return a.Before(b)
 	})
+	sorted := make([]map[string]any, len(match))
+	for i, k := range order {
+		sorted[i] = match[k]
+	}
+	match = sorted
 
 	offset := 0
 	if req.PageToken != "" {

@@ -116,15 +116,40 @@ func into[T any](field func(c *inventory.Cluster) *[]T, meta func(*T) *metav1.Ob
 // trim drops from a decoded object what no rule reads and a big cluster
 // holds a lot of: which fields each manager owns (managedFields' fieldsV1,
 // often as large as the rest of the object; the managers and their times
-// stay) and the images a node has pulled. The bundle keeps the answers as
-// they came.
+// stay), the images a node has pulled, and of a workload its status and
+// most of its Pod template (trimPodTemplate). The bundle keeps the
+// answers as they came. A rule that comes to read more must keep it here.
 func trim(m *metav1.ObjectMeta, obj any) {
 	for i := range m.ManagedFields {
 		m.ManagedFields[i].FieldsV1 = nil
 	}
-	if n, ok := obj.(*corev1.Node); ok {
-		n.Status.Images = nil
+	switch o := obj.(type) {
+	case *corev1.Node:
+		o.Status.Images = nil
+	case *appsv1.Deployment:
+		trimPodTemplate(&o.Spec.Template)
+		o.Status = appsv1.DeploymentStatus{}
+	case *appsv1.StatefulSet:
+		trimPodTemplate(&o.Spec.Template)
+		o.Spec.VolumeClaimTemplates = nil
+		o.Status = appsv1.StatefulSetStatus{}
+	case *appsv1.DaemonSet:
+		trimPodTemplate(&o.Spec.Template)
+		o.Status = appsv1.DaemonSetStatus{}
 	}
+}
+
+// trimPodTemplate keeps of a workload's Pod template what the rules read:
+// its metadata, its grace period, and each container's name, ports,
+// readiness probe and lifecycle hooks. Environment, resources, volumes,
+// security contexts, affinity, init containers and the rest are often
+// most of a real workload's size.
+func trimPodTemplate(t *corev1.PodTemplateSpec) {
+	containers := make([]corev1.Container, len(t.Spec.Containers))
+	for i, c := range t.Spec.Containers {
+		containers[i] = corev1.Container{Name: c.Name, Ports: c.Ports, ReadinessProbe: c.ReadinessProbe, Lifecycle: c.Lifecycle}
+	}
+	t.Spec = corev1.PodSpec{Containers: containers, TerminationGracePeriodSeconds: t.Spec.TerminationGracePeriodSeconds}
 }
 
 // objectName reads the namespace and name of an item that does not decode

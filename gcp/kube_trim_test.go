@@ -1,7 +1,14 @@
 package gcp
 
 import (
+	"reflect"
+	"runtime"
+	"strings"
 	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	sigsjson "sigs.k8s.io/json"
 
 	"github.com/lbdiag/lbdiag/inventory"
 )
@@ -53,4 +60,134 @@ func TestDecodeTrimsWhatNoRuleReads(t *testing.T) {
 	if n.Status.Images != nil || len(n.Status.Addresses) != 1 {
 		t.Errorf("node status = %+v", n.Status)
 	}
+}
+
+// realDeployment is a Deployment as the API server returns it for a
+// typical web workload: env, resources, volumes, a sidecar, an init
+// container, security contexts, affinity and its status.
+const realDeployment = `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"shop","uid":"3f1c2b9e-8a51-4a8e-9b0c-5d2f7e6a1c44","resourceVersion":"184467","generation":12,"creationTimestamp":"2026-09-14T08:12:03Z",
+ "labels":{"app":"web","team":"shop","tier":"frontend"},"annotations":{"deployment.kubernetes.io/revision":"12"}},
+ "spec":{"replicas":3,"selector":{"matchLabels":{"app":"web"}},"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":"25%","maxSurge":"25%"}},"revisionHistoryLimit":10,"progressDeadlineSeconds":600,
+  "template":{"metadata":{"labels":{"app":"web","team":"shop"},"annotations":{"kubectl.kubernetes.io/restartedAt":"2026-11-20T10:00:00Z"}},
+   "spec":{"serviceAccountName":"web","terminationGracePeriodSeconds":60,"securityContext":{"runAsNonRoot":true,"fsGroup":2000,"seccompProfile":{"type":"RuntimeDefault"}},
+    "affinity":{"podAntiAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":100,"podAffinityTerm":{"labelSelector":{"matchLabels":{"app":"web"}},"topologyKey":"kubernetes.io/hostname"}}]}},
+    "tolerations":[{"key":"cloud.google.com/gke-spot","operator":"Equal","value":"true","effect":"NoSchedule"}],
+    "nodeSelector":{"cloud.google.com/gke-nodepool":"default-pool"},
+    "initContainers":[{"name":"migrate","image":"us-docker.pkg.dev/shop/web/migrate:1.4.2","command":["/migrate","up"],"env":[{"name":"DB_HOST","value":"10.20.0.5"}],"resources":{"requests":{"cpu":"100m","memory":"64Mi"}}}],
+    "containers":[{"name":"web","image":"us-docker.pkg.dev/shop/web/web:1.4.2","imagePullPolicy":"IfNotPresent",
+      "ports":[{"name":"http","containerPort":8080,"protocol":"TCP"},{"name":"metrics","containerPort":9090,"protocol":"TCP"}],
+      "env":[{"name":"PORT","value":"8080"},{"name":"DB_HOST","value":"10.20.0.5"},{"name":"DB_PASSWORD","valueFrom":{"secretKeyRef":{"name":"db","key":"password"}}},{"name":"POD_NAME","valueFrom":{"fieldRef":{"apiVersion":"v1","fieldPath":"metadata.name"}}},{"name":"OTEL_EXPORTER_OTLP_ENDPOINT","value":"http://otel-collector.observability:4317"}],
+      "envFrom":[{"configMapRef":{"name":"web-config"}}],
+      "resources":{"requests":{"cpu":"250m","memory":"256Mi"},"limits":{"cpu":"1","memory":"512Mi"}},
+      "volumeMounts":[{"name":"config","mountPath":"/etc/web","readOnly":true},{"name":"tmp","mountPath":"/tmp"}],
+      "readinessProbe":{"httpGet":{"path":"/healthz","port":"http","scheme":"HTTP"},"periodSeconds":10,"timeoutSeconds":1,"successThreshold":1,"failureThreshold":3},
+      "livenessProbe":{"httpGet":{"path":"/livez","port":"http","scheme":"HTTP"},"initialDelaySeconds":10,"periodSeconds":20,"timeoutSeconds":1,"successThreshold":1,"failureThreshold":3},
+      "lifecycle":{"preStop":{"exec":{"command":["sh","-c","sleep 40"]}}},
+      "securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]}},
+      "terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File"},
+     {"name":"cloud-sql-proxy","image":"gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.11.0","args":["--structured-logs","--port=5432","shop:us-central1:db"],
+      "resources":{"requests":{"cpu":"50m","memory":"64Mi"}},"securityContext":{"runAsNonRoot":true}}],
+    "volumes":[{"name":"config","configMap":{"name":"web-config","defaultMode":420}},{"name":"tmp","emptyDir":{}}],
+    "restartPolicy":"Always","dnsPolicy":"ClusterFirst","schedulerName":"default-scheduler"}}},
+ "status":{"observedGeneration":12,"replicas":3,"updatedReplicas":3,"readyReplicas":3,"availableReplicas":3,
+  "conditions":[{"type":"Available","status":"True","lastUpdateTime":"2026-11-20T10:01:10Z","lastTransitionTime":"2026-09-14T08:13:00Z","reason":"MinimumReplicasAvailable","message":"Deployment has minimum availability."},
+   {"type":"Progressing","status":"True","lastUpdateTime":"2026-11-20T10:01:10Z","lastTransitionTime":"2026-09-14T08:12:03Z","reason":"NewReplicaSetAvailable","message":"ReplicaSet \"web-7d9f8c6b5d\" has successfully progressed."}]}}`
+
+// TestDecodeTrimsWorkloads: a workload keeps its metadata, selector, and
+// of its Pod template the labels, grace period and each container's name,
+// ports, readiness probe and lifecycle hooks, which the rules read; its
+// status and the rest of the template are dropped as it is decoded.
+func TestDecodeTrimsWorkloads(t *testing.T) {
+	t.Parallel()
+	var c inventory.Cluster
+	decodeOne(t, inventory.KubeDeployments, &c, realDeployment)
+	sts := strings.Replace(strings.Replace(realDeployment, `"kind":"Deployment"`, `"kind":"StatefulSet"`, 1), `"revisionHistoryLimit":10,`,
+		`"serviceName":"web","volumeClaimTemplates":[{"metadata":{"name":"data"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"10Gi"}}}}],`, 1)
+	decodeOne(t, inventory.KubeStatefulSets, &c, sts)
+	decodeOne(t, inventory.KubeDaemonSets, &c, strings.Replace(realDeployment, `"kind":"Deployment"`, `"kind":"DaemonSet"`, 1))
+	if len(c.Deployments) != 1 || len(c.StatefulSets) != 1 || len(c.DaemonSets) != 1 {
+		t.Fatalf("%d deployments, %d statefulsets, %d daemonsets", len(c.Deployments), len(c.StatefulSets), len(c.DaemonSets))
+	}
+	d := c.Deployments[0]
+	if d.Name != "web" || d.Labels["tier"] != "frontend" || d.Spec.Selector.MatchLabels["app"] != "web" || *d.Spec.Replicas != 3 {
+		t.Errorf("metadata or selector lost: %+v %+v", d.ObjectMeta, d.Spec.Selector)
+	}
+	if c.StatefulSets[0].Spec.VolumeClaimTemplates != nil || c.StatefulSets[0].Spec.ServiceName != "web" {
+		t.Errorf("statefulset spec = %+v", c.StatefulSets[0].Spec)
+	}
+	if len(d.Status.Conditions) != 0 || c.StatefulSets[0].Status.Replicas != 0 || c.DaemonSets[0].Status.NumberReady != 0 {
+		t.Error("a workload's status was kept")
+	}
+	for _, tmpl := range []corev1.PodTemplateSpec{d.Spec.Template, c.StatefulSets[0].Spec.Template, c.DaemonSets[0].Spec.Template} {
+		if tmpl.Labels["team"] != "shop" || tmpl.Annotations["kubectl.kubernetes.io/restartedAt"] == "" {
+			t.Errorf("template metadata lost: %+v", tmpl.ObjectMeta)
+		}
+		spec := tmpl.Spec
+		if spec.TerminationGracePeriodSeconds == nil || *spec.TerminationGracePeriodSeconds != 60 || len(spec.Containers) != 2 {
+			t.Fatalf("template spec = %+v", spec)
+		}
+		web, proxy := spec.Containers[0], spec.Containers[1]
+		if web.Name != "web" || len(web.Ports) != 2 || web.Ports[0].Name != "http" || web.Ports[1].ContainerPort != 9090 ||
+			web.ReadinessProbe == nil || web.ReadinessProbe.HTTPGet.Path != "/healthz" || web.ReadinessProbe.HTTPGet.Port.StrVal != "http" || web.ReadinessProbe.PeriodSeconds != 10 ||
+			web.Lifecycle == nil || web.Lifecycle.PreStop == nil || strings.Join(web.Lifecycle.PreStop.Exec.Command, " ") != "sh -c sleep 40" || proxy.Name != "cloud-sql-proxy" {
+			t.Errorf("what the rules read was lost: %+v", web)
+		}
+		want := corev1.Container{Name: web.Name, Ports: web.Ports, ReadinessProbe: web.ReadinessProbe, Lifecycle: web.Lifecycle}
+		if !reflect.DeepEqual(web, want) || !reflect.DeepEqual(proxy, corev1.Container{Name: "cloud-sql-proxy"}) {
+			t.Errorf("containers keep more than the rules read: %+v, %+v", web, proxy)
+		}
+		if !reflect.DeepEqual(spec, corev1.PodSpec{Containers: spec.Containers, TerminationGracePeriodSeconds: spec.TerminationGracePeriodSeconds}) {
+			t.Errorf("the Pod spec keeps more than the rules read: %+v", spec)
+		}
+	}
+}
+
+// BenchmarkWorkloadRetained decodes 1,000 realistic Deployments as the
+// collector does and reports the heap they hold (retained-B/op: per
+// Deployment), against the same objects decoded whole.
+func BenchmarkWorkloadRetained(b *testing.B) {
+	raw := []byte(realDeployment)
+	retained := func(decode func() any) float64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		keep := decode()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(keep)
+		return float64(after.HeapAlloc-before.HeapAlloc) / 1000
+	}
+	var trimmed, whole float64
+	for b.Loop() {
+		trimmed = retained(func() any {
+			var c inventory.Cluster
+			for range 1000 {
+				decodeOneB(b, inventory.KubeDeployments, &c, raw)
+			}
+			return &c
+		})
+		whole = retained(func() any {
+			out := make([]appsv1.Deployment, 1000)
+			for i := range out {
+				if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &out[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			return out
+		})
+	}
+	b.ReportMetric(trimmed, "retained-B/deployment")
+	b.ReportMetric(whole, "whole-B/deployment")
+}
+
+func decodeOneB(b *testing.B, source inventory.Source, c *inventory.Cluster, raw []byte) {
+	for _, r := range kubeResources {
+		if r.source == source {
+			if _, _, err := r.decode(c, raw); err != nil {
+				b.Fatal(err)
+			}
+			return
+		}
+	}
+	b.Fatalf("no resource %s", source)
 }

@@ -696,7 +696,7 @@ type scaleResult struct {
 	chain                              string
 	compute, pages, health_, kube, gke int64
 	logging                            int64
-	rssMB                              float64
+	rssMB                              float64 // MiB (VmHWM)
 	collectCPU, rulesCPU, rulesWall    float64
 	collectWall                        float64
 	findings, gaps                     int
@@ -1092,7 +1092,7 @@ func BenchmarkScale(b *testing.B) {
 				b.ReportMetric(float64(res.compute+res.gke), "list-reads")
 				b.ReportMetric(float64(res.health_), "getHealth")
 				b.ReportMetric(float64(res.kube), "kube-reads")
-				b.ReportMetric(res.rssMB, "peak-RSS-MB")
+				b.ReportMetric(res.rssMB, "peak-RSS-MiB")
 				b.ReportMetric(float64(res.findings), "findings")
 			}
 		})

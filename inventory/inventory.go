@@ -240,6 +240,7 @@ type Cluster struct {
 
 	indexOnce sync.Once
 	idx       *clusterIndex
+	scope     atomic.Pointer[scopeMemo]
 }
 
 // Name is the cluster name.
@@ -249,7 +250,19 @@ func (c *Cluster) Name() string { return c.Info.GetName() }
 func (c *Cluster) Location() string { return c.Info.GetLocation() }
 
 // Scope is the cluster's coverage scope.
-func (c *Cluster) Scope() string { return ClusterScope(c.Project, c.Location(), c.Name()) }
+func (c *Cluster) Scope() string {
+	// Built once (the rules ask it for every object they judge), and
+	// again should the project, location or name change.
+	project, location, name := c.Project, c.Location(), c.Name()
+	if m := c.scope.Load(); m != nil && m.project == project && m.location == location && m.name == name {
+		return m.scope
+	}
+	m := &scopeMemo{project, location, name, ClusterScope(project, location, name)}
+	c.scope.Store(m)
+	return m.scope
+}
+
+type scopeMemo struct{ project, location, name, scope string }
 
 // Region is the region of the cluster: its location if regional, the
 // zone's region if zonal.
@@ -290,9 +303,9 @@ func (c *Cluster) NetworkProject() string {
 // RegionOfLocation maps a zone ("us-central1-a") to its region
 // ("us-central1"); a region is returned unchanged.
 func RegionOfLocation(loc string) string {
-	parts := strings.Split(loc, "-")
-	if len(parts) == 3 && len(parts[2]) == 1 {
-		return parts[0] + "-" + parts[1]
+	// Three dash-separated parts, the last one letter: a zone.
+	if last := strings.LastIndexByte(loc, '-'); strings.Count(loc, "-") == 2 && last == len(loc)-2 {
+		return loc[:last]
 	}
 	return loc
 }
@@ -316,13 +329,20 @@ func LastSegment(url string) string {
 // LocationOf returns the zone or region in a resource URL, or "" for a
 // global resource.
 func LocationOf(url string) string {
-	parts := strings.Split(RelativeName(url), "/")
-	for i := 0; i+1 < len(parts); i++ {
-		if parts[i] == "zones" || parts[i] == "regions" {
-			return parts[i+1]
+	// Segment by segment, without splitting: the rules ask it of every
+	// backend.
+	rest := RelativeName(url)
+	for {
+		seg, after, more := strings.Cut(rest, "/")
+		if !more {
+			return ""
 		}
+		if seg == "zones" || seg == "regions" {
+			next, _, _ := strings.Cut(after, "/")
+			return next
+		}
+		rest = after
 	}
-	return ""
 }
 
 // ProjectOf returns the project ID in a resource URL, or "".

@@ -41,6 +41,8 @@ type Index struct {
 	mu sync.Mutex
 	// used caches usedServicePorts per cluster scope.
 	used map[string]map[string][]PortUse
+	// lbBackends caches LBBackends per cluster.
+	lbBackends map[*inventory.Cluster][]LBBackend
 	// bsOf caches BackendServicesOf per Service (callers must not modify
 	// what it returns).
 	bsOf map[*corev1.Service][]serviceBackend
@@ -148,6 +150,28 @@ func (x *Index) UsedPorts(cl *inventory.Cluster) map[string][]PortUse {
 	}
 	x.used[cl.Scope()] = u
 	return u
+}
+
+// LBBackends returns LBBackends(cl), computed once per cluster: several
+// rules walk it. The slice is shared: callers must not change it.
+func (x *Index) LBBackends(cl *inventory.Cluster) []LBBackend {
+	x.mu.Lock()
+	bs, ok := x.lbBackends[cl]
+	x.mu.Unlock()
+	if ok {
+		return bs
+	}
+	bs = LBBackends(cl)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.lbBackends == nil {
+		x.lbBackends = map[*inventory.Cluster][]LBBackend{}
+	}
+	if prev, ok := x.lbBackends[cl]; ok {
+		return prev
+	}
+	x.lbBackends[cl] = bs
+	return bs
 }
 
 // negServings returns the Services reached through NEGs, computed once.

@@ -156,7 +156,7 @@ func computeNEGServings(x *Index) []NEGServing {
 		if !inv.Known(inventory.KubeGateways, cl.Scope()) || !inv.Known(inventory.KubeHTTPRoutes, cl.Scope()) {
 			continue
 		}
-		for _, b := range LBBackends(cl) {
+		for _, b := range x.LBBackends(cl) {
 			if b.OwnerKind != "Gateway" || gke.IsDefaultBackend(b.Svc.Namespace, b.Svc.Name) {
 				continue
 			}

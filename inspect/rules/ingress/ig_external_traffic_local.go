@@ -32,7 +32,7 @@ var IGExternalTrafficLocal = &inspect.Rule{
 			if !p.Known(inventory.KubeIngresses, cl.Scope()) || !p.Known(inventory.KubeServices, cl.Scope()) {
 				continue
 			}
-			for _, b := range core.LBBackends(cl) {
+			for _, b := range core.IndexOf(p).LBBackends(cl) {
 				if b.NEG || b.OwnerKind != "Ingress" {
 					continue
 				}

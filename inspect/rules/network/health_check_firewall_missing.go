@@ -43,7 +43,7 @@ var HealthCheckFirewallMissing = &inspect.Rule{
 			}
 			var checks []hcCheck
 			reported := map[string]bool{}
-			for _, b := range core.LBBackends(cl) {
+			for _, b := range core.IndexOf(p).LBBackends(cl) {
 				port, how, ok := healthCheckPort(core.IndexOf(p), cl, b)
 				key := b.Owner.String() + "/" + strconv.Itoa(port)
 				if !ok || reported[key] {

@@ -40,7 +40,7 @@ var ProxyOnlyFirewallMissing = &inspect.Rule{
 			// Only Envoy-based load balancers send traffic from the
 			// proxy-only subnet; without one, nothing else is needed.
 			var regional []core.LBBackend
-			for _, b := range core.LBBackends(cl) {
+			for _, b := range core.IndexOf(p).LBBackends(cl) {
 				if b.RegionalProxy {
 					regional = append(regional, b)
 				}

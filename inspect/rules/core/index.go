@@ -39,8 +39,8 @@ type Index struct {
 	// computed outside the lock (computing one may need another) and the
 	// first stored wins; every computation gives the same value.
 	mu sync.Mutex
-	// used caches usedServicePorts per cluster scope.
-	used map[string]map[string][]PortUse
+	// used caches usedServicePorts per cluster.
+	used map[*inventory.Cluster]map[string][]PortUse
 	// lbBackends caches LBBackends per cluster.
 	lbBackends map[*inventory.Cluster][]LBBackend
 	// bsOf caches BackendServicesOf per Service (callers must not modify
@@ -133,45 +133,36 @@ var index = inspect.NewDerived("core.index", func(p *inspect.Pass) *Index { retu
 // UsedPorts returns the Service ports the cluster's GKE Ingresses route
 // to, computed once per cluster.
 func (x *Index) UsedPorts(cl *inventory.Cluster) map[string][]PortUse {
-	x.mu.Lock()
-	u, ok := x.used[cl.Scope()]
-	x.mu.Unlock()
-	if ok {
-		return u
-	}
-	u = usedServicePorts(cl)
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.used == nil {
-		x.used = map[string]map[string][]PortUse{}
-	}
-	if prev, ok := x.used[cl.Scope()]; ok {
-		return prev
-	}
-	x.used[cl.Scope()] = u
-	return u
+	return perCluster(&x.mu, &x.used, cl, usedServicePorts)
 }
 
 // LBBackends returns LBBackends(cl), computed once per cluster: several
 // rules walk it. The slice is shared: callers must not change it.
 func (x *Index) LBBackends(cl *inventory.Cluster) []LBBackend {
-	x.mu.Lock()
-	bs, ok := x.lbBackends[cl]
-	x.mu.Unlock()
+	return perCluster(&x.mu, &x.lbBackends, cl, LBBackends)
+}
+
+// perCluster returns build(cl), built once per cluster and kept in *m
+// under mu (not held while it builds: rules ask for other clusters
+// meanwhile; the first value stored wins).
+func perCluster[V any](mu *sync.Mutex, m *map[*inventory.Cluster]V, cl *inventory.Cluster, build func(*inventory.Cluster) V) V {
+	mu.Lock()
+	v, ok := (*m)[cl]
+	mu.Unlock()
 	if ok {
-		return bs
+		return v
 	}
-	bs = LBBackends(cl)
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.lbBackends == nil {
-		x.lbBackends = map[*inventory.Cluster][]LBBackend{}
+	v = build(cl)
+	mu.Lock()
+	defer mu.Unlock()
+	if *m == nil {
+		*m = map[*inventory.Cluster]V{}
 	}
-	if prev, ok := x.lbBackends[cl]; ok {
+	if prev, ok := (*m)[cl]; ok {
 		return prev
 	}
-	x.lbBackends[cl] = bs
-	return bs
+	(*m)[cl] = v
+	return v
 }
 
 // negServings returns the Services reached through NEGs, computed once.

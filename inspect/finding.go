@@ -321,8 +321,8 @@ func Run(inv *inventory.Inventory, rules []*Rule) Result {
 	var res Result
 	shared := &derivedSet{}
 	// The rules judge about as many resources as the inventory holds
-	// objects (70,000 of a 95,000-object project): sized once, the table
-	// is not copied as it grows.
+	// objects of the kinds they judge: sized once, the table is not
+	// copied as it grows.
 	if n := objectCount(inv); n > 0 {
 		shared.resources.ids = make(map[Resource]uint32, n)
 		shared.resources.all = make([]Resource, 0, n)
@@ -647,8 +647,11 @@ func reportPassed(fs []Finding, verdicts []Verdict) {
 	}
 }
 
-// objectCount is how many objects the inventory holds: every slice of its
-// Compute Engine lists and of its clusters.
+// objectCount is how many objects the inventory holds of the kinds rules
+// judge one by one: every slice of its Compute Engine lists and of its
+// clusters, but for the kinds read only to judge others (a project with
+// many VMs, a cluster with many events, would size the table for
+// nothing).
 func objectCount(inv *inventory.Inventory) int {
 	n := lens(reflect.ValueOf(inv.Compute))
 	for _, cl := range inv.Clusters {
@@ -657,11 +660,16 @@ func objectCount(inv *inventory.Inventory) int {
 	return n
 }
 
+// notJudgedOneByOne are the inventory's lists of objects that rules read
+// to judge other objects.
+var notJudgedOneByOne = map[string]bool{"Instances": true, "Regions": true, "Networks": true,
+	"Events": true, "EndpointSlices": true, "Nodes": true, "Namespaces": true, "GatedPods": true}
+
 // lens sums the lengths of a struct's slice fields.
 func lens(v reflect.Value) int {
 	n := 0
 	for i := range v.NumField() {
-		if f := v.Field(i); f.Kind() == reflect.Slice {
+		if f := v.Field(i); f.Kind() == reflect.Slice && !notJudgedOneByOne[v.Type().Field(i).Name] {
 			n += f.Len()
 		}
 	}

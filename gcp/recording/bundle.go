@@ -133,6 +133,11 @@ func WriteBundle(w io.Writer, m Manifest, bodies fs.FS, extra []BundleFile, secr
 		if err != nil {
 			return fmt.Errorf("bundling %s: %w", n, err)
 		}
+		if len(data) > maxBundleFile {
+			// ReadBundle would refuse it: refused here, from a plain
+			// recording as from a spooled one.
+			return fmt.Errorf("bundling %s: more than %d bytes", n, maxBundleFile)
+		}
 		sums.WriteString(sumLine(data, n) + "\n")
 		if err := write(n, data); err != nil {
 			return err

@@ -446,6 +446,11 @@ func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 // add records an exchange, replacing an earlier one of the same request
 // (a retry) and writing its body to the exchange's file.
 func (rec *Recorder) add(e Exchange, body []byte) error {
+	data := body
+	if rec.spool && e.TransportError == "" {
+		// Compressed before taking the lock: answers arrive side by side.
+		data = encodeSpooled(body)
+	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	if prev, ok := rec.exchanges[e.Key()]; ok && prev.File != "" {
@@ -456,21 +461,22 @@ func (rec *Recorder) add(e Exchange, body []byte) error {
 	} else if e.File == "" {
 		e.File = fileName(e, rec.used)
 	}
-	rec.exchanges[e.Key()] = e
 	if e.File == "" {
+		rec.exchanges[e.Key()] = e
 		return nil
 	}
 	p := filepath.Join(rec.dir, filepath.FromSlash(e.File))
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+	err := os.MkdirAll(filepath.Dir(p), 0o700)
+	if err == nil {
+		err = os.WriteFile(p, data, 0o600)
+	}
+	if err != nil {
+		// Neither this answer nor an earlier one of the request is whole
+		// in its file: the bundle must not name it.
+		delete(rec.exchanges, e.Key())
 		return fmt.Errorf("recording: %w", err)
 	}
-	write := os.WriteFile
-	if rec.spool {
-		write = func(p string, body []byte, _ fs.FileMode) error { return writeSpooled(p, body) }
-	}
-	if err := write(p, body, 0o600); err != nil {
-		return fmt.Errorf("recording: %w", err)
-	}
+	rec.exchanges[e.Key()] = e
 	return nil
 }
 

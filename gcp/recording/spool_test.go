@@ -2,6 +2,7 @@ package recording
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"io/fs"
@@ -116,8 +117,10 @@ func TestSpoolRecorderBundlesTheSameBytes(t *testing.T) {
 	}
 }
 
-// TestReadSpooledRefuses: a spooled file that is missing, is not DEFLATE
-// or inflates beyond a bundle file's bound is an error, never a body.
+// TestReadSpooledRefuses: a spooled file that is missing, is not one,
+// is cut short, holds more or less than its header says, or says it
+// holds more than a bundle file may is an error, never a body; the last
+// before anything is inflated.
 func TestReadSpooledRefuses(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -127,30 +130,85 @@ func TestReadSpooledRefuses(t *testing.T) {
 	bad := filepath.Join(dir, "bad")
 	os.WriteFile(bad, []byte(`{"plain":"json"}`), 0o600)
 	if _, err := ReadSpooled(bad); err == nil {
-		t.Error("a file that is not DEFLATE was read")
+		t.Error("a file that is not spooled was read")
 	}
-	cut := filepath.Join(dir, "cut")
-	if err := writeSpooled(cut, bytes.Repeat([]byte("answer "), 10000)); err != nil {
+	body := bytes.Repeat([]byte("answer "), 10000)
+	good := filepath.Join(dir, "good")
+	if err := os.WriteFile(good, encodeSpooled(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	z, _ := os.ReadFile(cut)
-	os.WriteFile(cut, z[:len(z)/2], 0o600)
-	if _, err := ReadSpooled(cut); err == nil {
-		t.Error("a truncated spooled file was read")
+	if back, err := ReadSpooled(good); err != nil || !bytes.Equal(back, body) {
+		t.Fatalf("read back %d bytes (%v), wrote %d", len(back), err, len(body))
 	}
-	big := filepath.Join(dir, "big")
-	w, err := CreateSpooled(big)
+	z, _ := os.ReadFile(good)
+	// Written as a stream, in pieces, it is the same file.
+	streamed := filepath.Join(dir, "streamed")
+	w, err := CreateSpooled(streamed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	zeros := make([]byte, 1<<20)
-	for range maxBundleFile>>20 + 1 {
-		w.Write(zeros)
-	}
+	w.Write(body[:1000])
+	w.Write(body[1000:])
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadSpooled(big); err == nil || !strings.Contains(err.Error(), "more than") {
+	if zs, _ := os.ReadFile(streamed); !bytes.Equal(zs, z) {
+		t.Error("a streamed spooled file differs from one written whole")
+	}
+	variant := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o600)
+		return p
+	}
+	withLength := func(n uint64) []byte {
+		return append(binary.LittleEndian.AppendUint64(nil, n), z[spoolHeader:]...)
+	}
+	for name, p := range map[string]string{
+		"cut short":            variant("cut", z[:len(z)/2]),
+		"header cut short":     variant("head", z[:5]),
+		"longer than it says":  variant("longer", withLength(uint64(len(body)-1))),
+		"shorter than it says": variant("shorter", withLength(uint64(len(body)+1))),
+	} {
+		if _, err := ReadSpooled(p); err == nil {
+			t.Errorf("a spooled file %s was read", name)
+		}
+	}
+	if _, err := ReadSpooled(variant("big", withLength(maxBundleFile+1))); err == nil || !strings.Contains(err.Error(), "more than") {
 		t.Errorf("a spooled file beyond the bound: %v", err)
+	}
+}
+
+// TestRecorderDropsWhatItCouldNotWrite: an answer whose body could not be
+// written is an error, and no exchange names its file, plain or spooled;
+// nor does an earlier answer of the same request, whose file it may have
+// cut short.
+func TestRecorderDropsWhatItCouldNotWrite(t *testing.T) {
+	t.Parallel()
+	for _, spool := range []bool{false, true} {
+		dir := t.TempDir()
+		rec, err := NewRecorder(dir)
+		if spool {
+			rec, err = NewSpoolRecorder(dir)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := Exchange{API: APICompute, Method: http.MethodGet, Path: "/compute/v1/projects/p/global/firewalls", Status: 200}
+		if err := rec.add(e, []byte(`{"items":[]}`)); err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.Exchanges()) != 1 {
+			t.Fatalf("spool %v: %d exchanges", spool, len(rec.Exchanges()))
+		}
+		// The answer's file becomes a directory: writing it fails.
+		p := filepath.Join(dir, filepath.FromSlash(rec.Exchanges()[0].File))
+		os.Remove(p)
+		os.MkdirAll(filepath.Join(p, "x"), 0o700)
+		if err := rec.add(e, []byte(`{"items":[{"name":"fw"}]}`)); err == nil || !strings.Contains(err.Error(), "recording") {
+			t.Errorf("spool %v: a failed write: %v", spool, err)
+		}
+		if got := rec.Exchanges(); len(got) != 0 {
+			t.Errorf("spool %v: the bundle would name %+v", spool, got)
+		}
 	}
 }

@@ -36,7 +36,11 @@ func newMemCgroup(t testing.TB, limit int64) (*memCgroup, error) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("no memory cgroup to run in (root and a mounted memory controller are needed): %w", err)
 	}
-	t.Cleanup(func() { os.Remove(dir) })
+	t.Cleanup(func() {
+		if err := os.Remove(dir); err != nil {
+			t.Logf("the cgroup %s is left behind: %v", dir, err)
+		}
+	})
 	c := &memCgroup{dir: dir, v2: v2}
 	file, value := "memory.limit_in_bytes", strconv.FormatInt(limit, 10)
 	if v2 {

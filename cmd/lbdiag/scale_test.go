@@ -65,7 +65,7 @@ var (
 	logsLatency = flag.Duration("logs-latency", 0, "latency of each Cloud Logging answer (default: -latency's)")
 	scaleBinary = flag.String("scale-binary", "", "run this lbdiag executable instead of the one built from this tree (to compare builds)")
 	lbdiagEnv   = flag.String("lbdiag-env", "", "more environment for lbdiag alone, KEY=VALUE;... (GOMEMLIMIT=410MiB: in the test's own environment it would limit the fakes too; ';' between variables, as GODEBUG's values hold commas)")
-	memoryLimit = flag.String("memory-limit", "", "run lbdiag in a memory cgroup of this size (512MiB: a Cloud Run task's default), its temporary directory on tmpfs as a Cloud Run task's is; needs root")
+	memoryLimit = flag.String("memory-limit", "", "run lbdiag in a memory cgroup of this size (512MiB: a Cloud Run task's default), its temporary directory on tmpfs (/dev/shm, which must hold a few hundred MB) as a Cloud Run task's is; needs root")
 	profileDir  = flag.String("profile-dir", "", "write each run's CPU and heap profiles into this directory (--cpu-profile, --heap-profile)")
 )
 
@@ -808,9 +808,12 @@ func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, hea
 	// The test process holds every generated object, and its collections
 	// of them would take the CPUs from the run: it has memory to spare
 	// for the garbage of one run.
-	gcPercent := debug.SetGCPercent(-1)
+	// A limit stops its heap growing without bound (GC off still
+	// collects at the limit).
+	gcPercent, memLimit := debug.SetGCPercent(-1), debug.SetMemoryLimit(8<<30)
 	err := cmd.Run()
 	debug.SetGCPercent(gcPercent)
+	debug.SetMemoryLimit(memLimit)
 	wall := time.Since(start)
 	fakesCPU := -1.0
 	if cpu0 >= 0 {

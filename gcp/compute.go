@@ -94,19 +94,19 @@ func flatten[S any, T any](items map[string]S, get func(S) []T) []T {
 
 // IngestBackendServices reads a backendServices.aggregatedList page.
 func IngestBackendServices(p *compute.BackendServiceAggregatedList) []*compute.BackendService {
-	return flatten(p.Items, func(s compute.BackendServicesScopedList) []*compute.BackendService { return s.BackendServices })
+	return internBackendServices(flatten(p.Items, func(s compute.BackendServicesScopedList) []*compute.BackendService { return s.BackendServices }))
 }
 
 // IngestForwardingRules reads a forwardingRules.aggregatedList page.
 func IngestForwardingRules(p *compute.ForwardingRuleAggregatedList) []*compute.ForwardingRule {
-	return flatten(p.Items, func(s compute.ForwardingRulesScopedList) []*compute.ForwardingRule { return s.ForwardingRules })
+	return internForwardingRules(flatten(p.Items, func(s compute.ForwardingRulesScopedList) []*compute.ForwardingRule { return s.ForwardingRules }))
 }
 
 // IngestNEGs reads a networkEndpointGroups.aggregatedList page.
 func IngestNEGs(p *compute.NetworkEndpointGroupAggregatedList) []*compute.NetworkEndpointGroup {
-	return flatten(p.Items, func(s compute.NetworkEndpointGroupsScopedList) []*compute.NetworkEndpointGroup {
+	return internNEGs(flatten(p.Items, func(s compute.NetworkEndpointGroupsScopedList) []*compute.NetworkEndpointGroup {
 		return s.NetworkEndpointGroups
-	})
+	}))
 }
 
 // IngestSubnetworks reads a subnetworks.aggregatedList page.
@@ -121,24 +121,24 @@ func IngestSecurityPolicies(p *compute.SecurityPoliciesAggregatedList) []*comput
 
 // IngestHealthChecks reads a healthChecks.aggregatedList page.
 func IngestHealthChecks(p *compute.HealthChecksAggregatedList) []*compute.HealthCheck {
-	return flatten(p.Items, func(s compute.HealthChecksScopedList) []*compute.HealthCheck { return s.HealthChecks })
+	return internHealthChecks(flatten(p.Items, func(s compute.HealthChecksScopedList) []*compute.HealthCheck { return s.HealthChecks }))
 }
 
 // IngestURLMaps reads a urlMaps.aggregatedList page.
 func IngestURLMaps(p *compute.UrlMapsAggregatedList) []*compute.UrlMap {
-	return flatten(p.Items, func(s compute.UrlMapsScopedList) []*compute.UrlMap { return s.UrlMaps })
+	return internURLMaps(flatten(p.Items, func(s compute.UrlMapsScopedList) []*compute.UrlMap { return s.UrlMaps }))
 }
 
 // IngestTargetHTTPProxies reads a targetHttpProxies.aggregatedList page.
 func IngestTargetHTTPProxies(p *compute.TargetHttpProxyAggregatedList) []*compute.TargetHttpProxy {
-	return flatten(p.Items, func(s compute.TargetHttpProxiesScopedList) []*compute.TargetHttpProxy { return s.TargetHttpProxies })
+	return internTargetHTTPProxies(flatten(p.Items, func(s compute.TargetHttpProxiesScopedList) []*compute.TargetHttpProxy { return s.TargetHttpProxies }))
 }
 
 // IngestTargetHTTPSProxies reads a targetHttpsProxies.aggregatedList page.
 func IngestTargetHTTPSProxies(p *compute.TargetHttpsProxyAggregatedList) []*compute.TargetHttpsProxy {
-	return flatten(p.Items, func(s compute.TargetHttpsProxiesScopedList) []*compute.TargetHttpsProxy {
+	return internTargetHTTPSProxies(flatten(p.Items, func(s compute.TargetHttpsProxiesScopedList) []*compute.TargetHttpsProxy {
 		return s.TargetHttpsProxies
-	})
+	}))
 }
 
 // IngestSSLCertificates reads an sslCertificates.aggregatedList page.
@@ -162,7 +162,7 @@ func IngestInstances(p *compute.InstanceAggregatedList) []*compute.Instance {
 }
 
 // IngestFirewalls reads a firewalls.list page.
-func IngestFirewalls(p *compute.FirewallList) []*compute.Firewall { return p.Items }
+func IngestFirewalls(p *compute.FirewallList) []*compute.Firewall { return internFirewalls(p.Items) }
 
 // IngestTargetSSLProxies reads a targetSslProxies.list page.
 func IngestTargetSSLProxies(p *compute.TargetSslProxyList) []*compute.TargetSslProxy { return p.Items }

@@ -9,7 +9,9 @@ import (
 // The Compute Engine lists repeat the same few strings in every item:
 // kinds, zone, region and network URLs, enums, health-check paths,
 // firewall ranges. Decoded, each is its own copy; interned as a page is
-// ingested, the items share one. What the rules read is unchanged.
+// ingested, the items share one. What the rules read is unchanged. Only
+// fields that repeat are interned: a unique string (a name, a creation
+// time, a URL of the item's own) would be copied for nothing.
 
 func intern(s *string) {
 	if *s != "" {
@@ -32,8 +34,7 @@ func internAll(ss ...*string) {
 func internBackendServices(items []*compute.BackendService) []*compute.BackendService {
 	for _, b := range items {
 		internAll(&b.Kind, &b.Region, &b.Network, &b.Protocol, &b.LoadBalancingScheme, &b.SessionAffinity,
-			&b.PortName, &b.LocalityLbPolicy, &b.SecurityPolicy, &b.EdgeSecurityPolicy, &b.CreationTimestamp)
-		internEach(b.HealthChecks)
+			&b.PortName, &b.LocalityLbPolicy, &b.SecurityPolicy, &b.EdgeSecurityPolicy)
 		for _, be := range b.Backends {
 			if be != nil {
 				intern(&be.BalancingMode)
@@ -45,14 +46,14 @@ func internBackendServices(items []*compute.BackendService) []*compute.BackendSe
 
 func internNEGs(items []*compute.NetworkEndpointGroup) []*compute.NetworkEndpointGroup {
 	for _, n := range items {
-		internAll(&n.Kind, &n.Zone, &n.Region, &n.Network, &n.Subnetwork, &n.NetworkEndpointType, &n.CreationTimestamp)
+		internAll(&n.Kind, &n.Zone, &n.Region, &n.Network, &n.Subnetwork, &n.NetworkEndpointType)
 	}
 	return items
 }
 
 func internHealthChecks(items []*compute.HealthCheck) []*compute.HealthCheck {
 	for _, h := range items {
-		internAll(&h.Kind, &h.Region, &h.Type, &h.Description, &h.CreationTimestamp)
+		internAll(&h.Kind, &h.Region, &h.Type, &h.Description)
 		if c := h.HttpHealthCheck; c != nil {
 			internAll(&c.PortSpecification, &c.ProxyHeader, &c.RequestPath)
 		}
@@ -68,7 +69,7 @@ func internHealthChecks(items []*compute.HealthCheck) []*compute.HealthCheck {
 
 func internFirewalls(items []*compute.Firewall) []*compute.Firewall {
 	for _, f := range items {
-		internAll(&f.Kind, &f.Network, &f.Direction, &f.CreationTimestamp)
+		internAll(&f.Kind, &f.Network, &f.Direction)
 		internEach(f.SourceRanges)
 		internEach(f.TargetTags)
 		internEach(f.SourceTags)
@@ -92,28 +93,28 @@ func internFirewalls(items []*compute.Firewall) []*compute.Firewall {
 func internForwardingRules(items []*compute.ForwardingRule) []*compute.ForwardingRule {
 	for _, r := range items {
 		internAll(&r.Kind, &r.Region, &r.Network, &r.Subnetwork, &r.IPProtocol, &r.LoadBalancingScheme,
-			&r.NetworkTier, &r.PortRange, &r.IpVersion, &r.CreationTimestamp)
+			&r.NetworkTier, &r.PortRange, &r.IpVersion)
 	}
 	return items
 }
 
 func internURLMaps(items []*compute.UrlMap) []*compute.UrlMap {
 	for _, u := range items {
-		internAll(&u.Kind, &u.Region, &u.CreationTimestamp)
+		internAll(&u.Kind, &u.Region)
 	}
 	return items
 }
 
 func internTargetHTTPProxies(items []*compute.TargetHttpProxy) []*compute.TargetHttpProxy {
 	for _, t := range items {
-		internAll(&t.Kind, &t.Region, &t.CreationTimestamp)
+		internAll(&t.Kind, &t.Region)
 	}
 	return items
 }
 
 func internTargetHTTPSProxies(items []*compute.TargetHttpsProxy) []*compute.TargetHttpsProxy {
 	for _, t := range items {
-		internAll(&t.Kind, &t.Region, &t.CreationTimestamp)
+		internAll(&t.Kind, &t.Region)
 		internEach(t.SslCertificates)
 	}
 	return items

@@ -206,15 +206,7 @@ func TestBundleExtraFromPath(t *testing.T) {
 		t.Fatal("the bundle differs when the report is read from its file")
 	}
 	spooled := t.TempDir() + "/report.json"
-	sw, err := CreateSpooled(spooled)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sw.Write(report[:10])
-	sw.Write(report[10:])
-	if err := sw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	spoolInPieces(t, spooled, report, 10)
 	var fromSpool bytes.Buffer
 	if err := WriteBundle(&fromSpool, m, fstest.MapFS{}, []BundleFile{{Name: "report.json", Path: spooled, Spooled: true}}, secrets); err != nil {
 		t.Fatal(err)

@@ -143,15 +143,7 @@ func TestReadSpooledRefuses(t *testing.T) {
 	z, _ := os.ReadFile(good)
 	// Written as a stream, in pieces, it is the same file.
 	streamed := filepath.Join(dir, "streamed")
-	w, err := CreateSpooled(streamed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(body[:1000])
-	w.Write(body[1000:])
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	spoolInPieces(t, streamed, body, 1000)
 	if zs, _ := os.ReadFile(streamed); !bytes.Equal(zs, z) {
 		t.Error("a streamed spooled file differs from one written whole")
 	}
@@ -210,5 +202,22 @@ func TestRecorderDropsWhatItCouldNotWrite(t *testing.T) {
 		if got := rec.Exchanges(); len(got) != 0 {
 			t.Errorf("spool %v: the bundle would name %+v", spool, got)
 		}
+	}
+}
+
+// spoolInPieces writes data to the spooled file p in two writes, cut at n.
+func spoolInPieces(t *testing.T, p string, data []byte, n int) {
+	t.Helper()
+	w, err := CreateSpooled(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, piece := range [][]byte{data[:n], data[n:]} {
+		if _, err := w.Write(piece); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

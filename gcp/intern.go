@@ -1,7 +1,7 @@
 package gcp
 
 import (
-	"unique"
+	"sync"
 
 	compute "google.golang.org/api/compute/v1"
 )
@@ -12,10 +12,33 @@ import (
 // ingested, the items share one. What the rules read is unchanged. Only
 // fields that repeat are interned: a unique string (a name, a creation
 // time, a URL of the item's own) would be copied for nothing.
+//
+// The table lives as long as the process (unique.Make would forget a
+// value at the next collection once its handle is dropped, and the next
+// page would copy it again) and stops growing at maxInterned values, so
+// that a fleet run over many projects holds it bounded.
+var interned struct {
+	sync.Mutex
+	m map[string]string
+}
+
+const maxInterned = 1 << 16
 
 func intern(s *string) {
-	if *s != "" {
-		*s = unique.Make(*s).Value()
+	if *s == "" {
+		return
+	}
+	interned.Lock()
+	defer interned.Unlock()
+	if v, ok := interned.m[*s]; ok {
+		*s = v
+		return
+	}
+	if interned.m == nil {
+		interned.m = map[string]string{}
+	}
+	if len(interned.m) < maxInterned {
+		interned.m[*s] = *s
 	}
 }
 

@@ -37,11 +37,13 @@ func ReadBody(body io.Reader) ([]byte, error) {
 	_, err := buf.ReadFrom(io.LimitReader(body, MaxBody))
 	// One allocation of the answer's size: io.ReadAll grows through
 	// chunks of half its size and more, each new memory to fault in, for
-	// every page of a big project.
-	b := append([]byte{}, buf.Bytes()...)
-	if buf.Cap() <= maxPooledBuffer {
-		readBuffers.Put(buf)
+	// every page of a big project. A buffer too big to keep is the
+	// answer itself.
+	if buf.Cap() > maxPooledBuffer {
+		return buf.Bytes(), err
 	}
+	b := append([]byte{}, buf.Bytes()...)
+	readBuffers.Put(buf)
 	return b, err
 }
 

@@ -18,7 +18,7 @@ func TestReadBody(t *testing.T) {
 	t.Parallel()
 	var kept [][]byte
 	var want []string
-	for i, n := range []int{0, 1, 511, 512, 513, 70000, 3 << 20, 10} {
+	for i, n := range []int{0, 1, 511, 512, 513, 70000, 3 << 20, 17 << 20, 10, 5} {
 		body := strings.Repeat(string(rune('a'+i)), n)
 		var r io.Reader = strings.NewReader(body)
 		if i%2 == 1 {

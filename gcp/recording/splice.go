@@ -33,6 +33,11 @@ type splicer struct {
 	in, out []byte
 	// depth is how many objects and arrays enclose the value being read.
 	depth int
+	// redone counts the bytes of objects copied and then decoded again,
+	// when what redaction acts on came after their first members: past
+	// the answer's size (nested late triggers) the slow path, linear,
+	// takes the answer instead.
+	redone int
 }
 
 // maxSpliceDepth is encoding/json's limit on nesting, past which its
@@ -105,7 +110,7 @@ func (s *splicer) object(start int, key string) (int, bool) {
 	}
 	mark := len(s.out)
 	s.out = append(s.out, '{')
-	var names []string // the members' keys so far
+	var names keySet // the members' keys so far
 	i := s.space(start + 1)
 	if i < len(s.in) && s.in[i] == '}' {
 		s.out = append(s.out, '}')
@@ -122,11 +127,10 @@ func (s *splicer) object(start int, key string) (int, bool) {
 		raw := s.in[i+1 : kend-1]
 		name := string(raw)
 		// A key spelled with escapes may be any of them.
-		if bytes.IndexByte(raw, '\\') >= 0 || actsOnMember[name] || slices.Contains(names, name) {
+		if bytes.IndexByte(raw, '\\') >= 0 || actsOnMember[name] || names.repeats(name) {
 			s.out = s.out[:mark]
-			return s.redact(start, key)
+			return s.redo(start, i, key)
 		}
-		names = append(names, name)
 		c := s.space(kend)
 		if c >= len(s.in) || s.in[c] != ':' {
 			return 0, false
@@ -140,7 +144,7 @@ func (s *splicer) object(start int, key string) (int, bool) {
 			}
 			if lit := s.in[v+1 : vend-1]; string(lit) == "compute#metadata" || bytes.IndexByte(lit, '\\') >= 0 {
 				s.out = s.out[:mark]
-				return s.redact(start, key)
+				return s.redo(start, i, key)
 			}
 		}
 		s.out = append(s.out, s.in[i:kend]...)
@@ -173,6 +177,42 @@ func (s *splicer) after(end int, closer byte) (i int, done, ok bool) {
 		return i + 1, true, true
 	}
 	return 0, false, false
+}
+
+// redo decodes the object at start whole, having copied it up to i.
+func (s *splicer) redo(start, i int, key string) (int, bool) {
+	if s.redone += i - start; s.redone > len(s.in) {
+		return 0, false
+	}
+	return s.redact(start, key)
+}
+
+// keySet is the keys of an object's members so far: a list for the few
+// most objects have, a map past them (a labels map may hold thousands).
+type keySet struct {
+	list []string
+	set  map[string]bool
+}
+
+// repeats reports whether name came before, and adds it.
+func (k *keySet) repeats(name string) bool {
+	if k.set != nil {
+		if k.set[name] {
+			return true
+		}
+		k.set[name] = true
+		return false
+	}
+	if slices.Contains(k.list, name) {
+		return true
+	}
+	if k.list = append(k.list, name); len(k.list) > 16 {
+		k.set = make(map[string]bool, 2*len(k.list))
+		for _, n := range k.list {
+			k.set[n] = true
+		}
+	}
+	return false
 }
 
 // redact decodes the object at start, redacts it as redactObject does

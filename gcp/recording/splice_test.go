@@ -3,6 +3,7 @@ package recording
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"maps"
 	"math/rand/v2"
@@ -204,5 +205,44 @@ func TestSpliceKeysAreRedactionKeys(t *testing.T) {
 	}
 	if !maps.Equal(union, redactionKeys) {
 		t.Fatalf("the splicer acts on %v; redactionKeys are %v", slices.Sorted(maps.Keys(union)), slices.Sorted(maps.Keys(redactionKeys)))
+	}
+}
+
+// TestSpliceBoundsItsWork: a repeated key past the first few members of a
+// big object is still found (the object is decoded whole, as the slow
+// path keeps the last value), and objects nested in objects whose
+// trigger comes last are not decoded again level after level: past the
+// answer's size the splicer leaves the answer to the slow path, which
+// redacts it all the same.
+func TestSpliceBoundsItsWork(t *testing.T) {
+	t.Parallel()
+	var labels strings.Builder
+	labels.WriteString(`{"metadata":{"labels":{`)
+	for i := range 5000 {
+		fmt.Fprintf(&labels, `"l%d":"v",`, i)
+	}
+	labels.WriteString(`"l17":"again"}}}`)
+	out, ok := redactSpliced([]byte(labels.String()))
+	if !ok || !bytes.Contains(out, []byte(`"l17":"again"`)) || bytes.Count(out, []byte(`"l17"`)) != 1 {
+		t.Fatalf("a repeated key among 5,000: ok %v, %d copies", ok, bytes.Count(out, []byte(`"l17"`)))
+	}
+	agreeSpliced(t, []byte(labels.String()))
+
+	// Each level's image comes after its child: decoding every level
+	// again would cost depth × size.
+	var deep strings.Builder
+	const levels = 300
+	for range levels {
+		deep.WriteString(`{"x":`)
+	}
+	deep.WriteString(`{"image":"app","env":[{"name":"K","value":"SECRET"}]}`)
+	for range levels {
+		deep.WriteString(`,"image":"app"}`)
+	}
+	if _, ok := redactSpliced([]byte(deep.String())); ok {
+		t.Error("nested late triggers were decoded level after level")
+	}
+	if out, ok := RedactAnswer([]byte(deep.String())); !ok || bytes.Contains(out, []byte("SECRET")) {
+		t.Errorf("the slow path: ok %v, the secret kept %v", ok, bytes.Contains(out, []byte("SECRET")))
 	}
 }

@@ -74,9 +74,13 @@ func (s *SpoolFile) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// Close finishes the file; it must be called once.
+// Close finishes the file.
 func (s *SpoolFile) Close() error {
+	if s.zw == nil {
+		return os.ErrClosed
+	}
 	err := s.zw.Close()
+	s.zw.Reset(io.Discard) // let go of the file
 	spoolWriters.Put(s.zw)
 	s.zw = nil
 	if ferr := s.bw.Flush(); err == nil {
@@ -140,7 +144,7 @@ func (d spoolFS) Open(name string) (fs.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &spooledFile{Reader: bytes.NewReader(b), name: path.Base(name), size: int64(len(b))}, nil
+	return &spooledFile{Reader: bytes.NewReader(b), name: path.Base(name)}, nil
 }
 
 func (d spoolFS) ReadFile(name string) ([]byte, error) {
@@ -154,13 +158,11 @@ func (d spoolFS) ReadFile(name string) ([]byte, error) {
 type spooledFile struct {
 	*bytes.Reader
 	name string
-	size int64
 }
 
 func (f *spooledFile) Stat() (fs.FileInfo, error) { return f, nil }
 func (f *spooledFile) Close() error               { return nil }
 func (f *spooledFile) Name() string               { return f.name }
-func (f *spooledFile) Size() int64                { return f.size }
 func (f *spooledFile) Mode() fs.FileMode          { return 0o400 }
 func (f *spooledFile) ModTime() time.Time         { return time.Time{} }
 func (f *spooledFile) IsDir() bool                { return false }

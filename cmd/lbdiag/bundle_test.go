@@ -31,8 +31,8 @@ func stripTimes(t *testing.T, report string) string {
 	return string(b)
 }
 
-// untar returns the files of a bundle.
-func untar(t *testing.T, path string) map[string][]byte {
+// gunzipFile returns the content of a gzipped file.
+func gunzipFile(t *testing.T, path string) []byte {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -41,9 +41,19 @@ func untar(t *testing.T, path string) map[string][]byte {
 	defer f.Close()
 	gz, err := gzip.NewReader(f)
 	if err != nil {
+		t.Fatalf("%s is not gzipped: %v", path, err)
+	}
+	b, err := io.ReadAll(gz)
+	if err != nil {
 		t.Fatal(err)
 	}
-	tr := tar.NewReader(gz)
+	return b
+}
+
+// untar returns the files of a bundle.
+func untar(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	tr := tar.NewReader(bytes.NewReader(gunzipFile(t, path)))
 	out := map[string][]byte{}
 	for {
 		h, err := tr.Next()

@@ -13,13 +13,13 @@ import (
 	"testing"
 )
 
+var cgroupSeq atomic.Int64
+
 // memCgroup is a memory cgroup the scale harness runs lbdiag in, to
 // measure it under a container's limit the way the kernel enforces it
 // (-memory-limit): a Cloud Run job's task is such a container, 512 MiB by
 // default. lbdiag's automemlimit reads the limit from the cgroup, as it
 // would in the container.
-var cgroupSeq atomic.Int64
-
 type memCgroup struct {
 	dir string
 	v2  bool
@@ -36,28 +36,51 @@ func newMemCgroup(t testing.TB, limit int64) (*memCgroup, error) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("no memory cgroup to run in (root and a mounted memory controller are needed): %w", err)
 	}
-	t.Cleanup(func() {
-		if err := os.Remove(dir); err != nil {
-			t.Logf("the cgroup %s is left behind: %v", dir, err)
-		}
-	})
 	c := &memCgroup{dir: dir, v2: v2}
+	t.Cleanup(func() { c.remove(t) })
 	file, value := "memory.limit_in_bytes", strconv.FormatInt(limit, 10)
 	if v2 {
 		file = "memory.max"
 	}
-	if err := os.WriteFile(filepath.Join(dir, file), []byte(value), 0o644); err != nil {
-		return nil, fmt.Errorf("setting %s: %w", file, err)
+	if err := c.set(file, value); err != nil {
+		return nil, err
 	}
+	// The limit must cover swap too, or the task swaps instead of being
+	// killed, as a container without swap would be. A kernel without
+	// swap accounting has no such file.
+	swap, swapValue := "memory.memsw.limit_in_bytes", value
 	if v2 {
-		os.WriteFile(filepath.Join(dir, "memory.swap.max"), []byte("0"), 0o644)
-	} else if err := os.WriteFile(filepath.Join(dir, "memory.memsw.limit_in_bytes"), []byte(value), 0o644); err != nil && !os.IsNotExist(err) {
-		// With swap accounting the limit must cover swap too, or the
-		// task swaps instead of being killed, as a container without
-		// swap would be. Without it the kernel has no memsw files.
-		return nil, fmt.Errorf("setting memory.memsw.limit_in_bytes: %w", err)
+		swap, swapValue = "memory.swap.max", "0"
+	}
+	if _, err := os.Stat(filepath.Join(dir, swap)); err == nil {
+		if err := c.set(swap, swapValue); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
+}
+
+// remove removes the cgroup, once its tasks are gone.
+func (c *memCgroup) remove(t testing.TB) {
+	if err := os.Remove(c.dir); err != nil && !os.IsNotExist(err) {
+		t.Logf("the cgroup %s is left behind: %v", c.dir, err)
+	}
+}
+
+// set writes a control file of the cgroup, which exists: the cgroup file
+// system creates no files.
+func (c *memCgroup) set(file, value string) error {
+	f, err := os.OpenFile(filepath.Join(c.dir, file), os.O_WRONLY|os.O_TRUNC, 0)
+	if err == nil {
+		_, err = f.WriteString(value)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("setting %s: %w", file, err)
+	}
+	return nil
 }
 
 // wrap makes cmd join the cgroup before it execs lbdiag, so that all of

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
@@ -871,21 +870,12 @@ func TestHeapProfile(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	path := filepath.Join(home, "heap.pprof")
-	res := runLbdiag(t, home, "inspect", "--demo", "--format", "json", "--heap-profile", path)
+	res := runLbdiag(t, home, "inspect", "--demo", "--format", "json", "--now", "2026-11-30T12:00:00Z", "--heap-profile", path)
 	if res.code != 1 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatalf("not a gzipped profile: %v", err)
-	}
-	if b, err := io.ReadAll(zr); err != nil || !bytes.Contains(b, []byte("inuse_space")) {
-		t.Fatalf("not a heap profile (%v): %d bytes", err, len(b))
+	if b := gunzipFile(t, path); !bytes.Contains(b, []byte("inuse_space")) {
+		t.Fatalf("not a heap profile: %d bytes", len(b))
 	}
 	bad := runLbdiag(t, home, "inspect", "--demo", "--format", "json", "--heap-profile", filepath.Join(home, "no", "such", "dir", "heap.pprof"))
 	if bad.code != 1 || !strings.Contains(bad.stderr, "lbdiag: --heap-profile:") || !strings.Contains(bad.stdout, `"findings"`) {

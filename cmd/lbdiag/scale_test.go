@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -65,7 +66,7 @@ var (
 	logsLatency = flag.Duration("logs-latency", 0, "latency of each Cloud Logging answer (default: -latency's)")
 	scaleBinary = flag.String("scale-binary", "", "run this lbdiag executable instead of the one built from this tree (to compare builds)")
 	lbdiagEnv   = flag.String("lbdiag-env", "", "more environment for lbdiag alone, KEY=VALUE;... (GOMEMLIMIT=410MiB: in the test's own environment it would limit the fakes too; ';' between variables, as GODEBUG's values hold commas)")
-	memoryLimit = flag.String("memory-limit", "", "run lbdiag in a memory cgroup of this size (512MiB: a Cloud Run task's default), its temporary directory on tmpfs (/dev/shm, which must hold a few hundred MB) as a Cloud Run task's is; needs root")
+	memoryLimit = flag.String("memory-limit", "", "run lbdiag in a memory cgroup of this size (512MiB: a Cloud Run task's default), its temporary directory on tmpfs (/dev/shm) as a Cloud Run task's is; needs root")
 	profileDir  = flag.String("profile-dir", "", "write each run's CPU and heap profiles into this directory (--cpu-profile, --heap-profile)")
 )
 
@@ -711,26 +712,14 @@ type scaleResult struct {
 	oomKilled  bool
 }
 
-// processCPU is this process's CPU time in seconds (user and system, from
-// /proc/self/stat), or -1 where that is not readable.
+// processCPU is this process's CPU time in seconds, user and system (as
+// run's cpuTime reads lbdiag's), or -1 where that is not readable.
 func processCPU() float64 {
-	b, err := os.ReadFile("/proc/self/stat")
-	if err != nil {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return -1
 	}
-	// The fields after the command, which is in parentheses: utime and
-	// stime are the 12th and 13th, in clock ticks (USER_HZ, 100 on Linux).
-	i := bytes.LastIndexByte(b, ')')
-	f := strings.Fields(string(b[i+1:]))
-	if i < 0 || len(f) < 13 {
-		return -1
-	}
-	u, err1 := strconv.ParseFloat(f[11], 64)
-	st, err2 := strconv.ParseFloat(f[12], 64)
-	if err1 != nil || err2 != nil {
-		return -1
-	}
-	return (u + st) / 100
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // runScale runs the binary once. mode "record" records into recDir,
@@ -785,17 +774,20 @@ func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, hea
 		if err != nil {
 			t.Fatalf("-memory-limit: %v", err)
 		}
+		// Asked for and not had is a failure, not a skip: the figures
+		// would be of another setting.
 		if cg, err = newMemCgroup(t, limit); err != nil {
-			t.Skip(err)
+			t.Fatal(err)
 		}
+		defer cg.remove(t)
 		cg.wrap(cmd)
 		// A Cloud Run task's file system is memory, counted against its
 		// limit: so is tmpfs here, charged to the cgroup that writes it.
 		tmp, err := os.MkdirTemp("/dev/shm", "lbdiag-scale-")
 		if err != nil {
-			t.Skip(err)
+			t.Fatal(err)
 		}
-		t.Cleanup(func() { os.RemoveAll(tmp) })
+		defer os.RemoveAll(tmp)
 		cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
 	}
 	var out, stderr strings.Builder
@@ -858,6 +850,10 @@ func runScale(t testing.TB, s scaleSpec, latency, kubeLatency time.Duration, hea
 		if res.rssMB == 0 {
 			res.rssMB = stats["peakRSSMB"] // builds before it was named for its unit
 		}
+	} else {
+		// lbdiag did not get as far as its report (a cgroup it could
+		// not join, a crash): whatever its exit code, not a run.
+		t.Errorf("%s %s %s: no stats (%v): %s", s.name, latencyName(latency, kubeLatency), mode, err, stderr.String())
 	}
 	var rep struct {
 		Findings []any

@@ -56,8 +56,6 @@ type dnsName struct {
 	caa bool
 }
 
-// collectDNS resolves the names of the run's certificates and hosts, once
-// the certificate list and the clusters are in.
 // dnsSkipped says why this run makes no DNS lookups, when it makes none:
 // a rule selection or --no-dns, a recording without answers, a library
 // caller that did not ask.
@@ -79,6 +77,8 @@ func (o Options) dnsSkipped() (string, bool) {
 	return "", false
 }
 
+// collectDNS resolves the names of the run's certificates and hosts, once
+// the certificate list and the clusters are in.
 func (c *collector) collectDNS(ctx context.Context, clusters []*inventory.Cluster) {
 	scope := inventory.ProjectScope(c.opts.Project)
 	if reason, ok := c.opts.dnsSkipped(); ok {

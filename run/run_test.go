@@ -1,8 +1,11 @@
 package run
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,8 +171,29 @@ func TestEvidenceInProcess(t *testing.T) {
 	if calls != 1 || len(fleet.Projects) != 1 {
 		t.Fatalf("AfterRules called %d times for %d projects", calls, len(fleet.Projects))
 	}
-	b, err := os.ReadFile(cfg.Evidence)
-	if err != nil || len(b) < 1000 {
-		t.Fatalf("bundle: %d bytes, %v", len(b), err)
+	f, err := os.Open(cfg.Evidence)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for tr := tar.NewReader(gz); ; {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[h.Name], _ = io.ReadAll(tr)
+	}
+	// The reports, read back from their spooled files.
+	if !bytes.HasPrefix(files["report.json"], []byte("{")) || !bytes.Contains(files["report.html"], []byte("<html")) ||
+		!bytes.Contains(files["report.txt"], []byte(fleet.Projects[0].Project)) {
+		t.Errorf("the bundle's reports: json %d, html %d, txt %d bytes", len(files["report.json"]), len(files["report.html"]), len(files["report.txt"]))
 	}
 }

@@ -95,6 +95,11 @@ type Rule struct {
 	// Needs lists the optional reads (OptionalReads) the rule's verdicts
 	// rest on. A run whose rules need none of them does not make it.
 	Needs []inventory.Source
+	// JudgesOnly, when set, is the read the rule judges alone, one a run
+	// makes only when asked (--logs, --metrics, --network-analyzer): a
+	// run that did not make it judged nothing with the rule, so its
+	// suppressions are not called stale.
+	JudgesOnly inventory.Source
 }
 
 // OptionalReads are the reads a run makes only when one of its rules

@@ -27,7 +27,6 @@ import (
 	"github.com/lbdiag/lbdiag/gcp/recording"
 	"github.com/lbdiag/lbdiag/inspect"
 	"github.com/lbdiag/lbdiag/inspect/rules"
-	"github.com/lbdiag/lbdiag/inspect/rules/lb"
 	"github.com/lbdiag/lbdiag/internal/untrusted"
 	"github.com/lbdiag/lbdiag/inventory"
 	"github.com/lbdiag/lbdiag/output"
@@ -372,15 +371,18 @@ func (c *Config) staleJudgement(reports []*report.Report) (judge func(inventory.
 	// A rule that judges only what an optional read brings judged nothing
 	// when the run did not make it: its entries are not stale.
 	unread := map[string]bool{}
-	for rule, src := range optionalReads {
+	for _, rule := range c.rules() {
+		if rule.JudgesOnly == "" {
+			continue
+		}
 		made := false
 		for _, r := range reports {
 			for _, cov := range r.Coverage {
-				made = made || cov.Source == string(src)
+				made = made || cov.Source == string(rule.JudgesOnly)
 			}
 		}
 		if !made {
-			unread[rule] = true
+			unread[rule.ID] = true
 		}
 	}
 	var named []string
@@ -400,16 +402,7 @@ func (c *Config) staleJudgement(reports []*report.Report) (judge func(inventory.
 	return judge, strings.Join(whys, "; ")
 }
 
-// optionalReads are the rules that judge only what a read the run makes
-// when asked brings (--logs, --metrics, --network-analyzer), and that read.
-var optionalReads = map[string]inventory.Source{
-	lb.LBTrafficErrors.ID:        inventory.LoggingRequests,
-	lb.LB5xxRate.ID:              inventory.MonitoringTraffic,
-	lb.NetworkAnalyzerInsight.ID: inventory.RecommenderLBInsights,
-}
-
 // rules are the run's rules.
-
 func (c *Config) rules() []*inspect.Rule {
 	if c.Rules != nil {
 		return c.Rules

@@ -19,9 +19,10 @@ const min5xxRequests = 100
 // LB5xxRate reports load balancers whose server-error ratio, as Cloud
 // Monitoring counts it, is above the threshold.
 var LB5xxRate = &inspect.Rule{
-	ID:       "lb-5xx-rate",
-	Severity: inspect.Warning,
-	Title:    "No load balancer answers more than --max-5xx-ratio of its requests with a server error that no configuration finding explains (--metrics)",
+	ID:         "lb-5xx-rate",
+	Severity:   inspect.Warning,
+	JudgesOnly: inventory.MonitoringTraffic,
+	Title:      "No load balancer answers more than --max-5xx-ratio of its requests with a server error that no configuration finding explains (--metrics)",
 	Doc: inspect.Doc{
 		Why: `With --metrics, lbdiag reads each Application Load Balancer's request count by response class from Cloud Monitoring (loadbalancing.googleapis.com/https/request_count and its regional and internal equivalents), over the window, for every URL map, whatever its request logging. A load balancer that answered more than --max-5xx-ratio (default 1 %) of at least 100 requests with a 5xx status is failing users now. When a configuration finding on its backend services, Services, workloads or Ingress explains server errors (a firewall, no healthy backend, a drain that cuts requests, a timeout, what the request logs say), the rate is added to that finding as evidence; otherwise this rule reports it, so that errors are never left without a cause, or an explicit "unexplained". It complements lb-traffic-errors where request logging is off or sampled low.`,
 		Fix: `Read what failed: lbdiag inspect --logs 1h (the request logs' statusDetails name the cause), or the load balancer's request logs in Logs Explorer; turn request logging on where it is off (backend-logging-disabled).`,

@@ -18,10 +18,11 @@ import (
 
 // LBTrafficErrors reports what the load balancers' logs say went wrong.
 var LBTrafficErrors = &inspect.Rule{
-	ID:       "lb-traffic-errors",
-	Severity: inspect.Warning,
-	Needs:    []inventory.Source{inventory.LoggingRequests, inventory.LoggingHealthChecks, inventory.LoggingPassthrough},
-	Title:    "The load balancers' logs show no failure that lbdiag's configuration rules do not explain (--logs)",
+	ID:         "lb-traffic-errors",
+	Severity:   inspect.Warning,
+	JudgesOnly: inventory.LoggingRequests,
+	Needs:      []inventory.Source{inventory.LoggingRequests, inventory.LoggingHealthChecks, inventory.LoggingPassthrough},
+	Title:      "The load balancers' logs show no failure that lbdiag's configuration rules do not explain (--logs)",
 	Doc: inspect.Doc{
 		Why: `With --logs, lbdiag reads the window's request logs of the Application Load Balancers (resource types http_load_balancer, internal_http_lb_rule, http_external_regional_lb_rule: the server errors and the proxy's own failures, with their statusDetails) and the health checks' probe logs. statusDetails says who failed: backend_connection_closed_before_data_sent_to_client is a backend stopping with requests in flight (the drain, preStop and grace rules), failed_to_pick_backend means no healthy backend (the health and health-check rules), failed_to_connect_to_backend a firewall or port, backend_timeout the backend service's timeoutSec, response_sent_by_backend an error of the application itself. When a configuration rule explains the failure, its counts, time range and samples become that finding's evidence; otherwise this rule reports it. Client-side failures (client_disconnected_before_any_response, Cloud Armor's denials) are counted but never reported on their own. Backend services with request logging off give no evidence; coverage lists them (see backend-logging-disabled): no logs is never taken as no errors.`,
 		Fix: `Fix the cause each finding names; read the entries behind it in Logs Explorer with the filter in the evidence.`,

@@ -17,10 +17,11 @@ import (
 // same resource as evidence, and stands on its own, unconfirmed, when
 // lbdiag has none.
 var NetworkAnalyzerInsight = &inspect.Rule{
-	ID:       "network-analyzer-insight",
-	Severity: inspect.Warning,
-	Needs:    []inventory.Source{inventory.RecommenderLBInsights},
-	Title:    "Network Analyzer has no active load-balancer insight that lbdiag's own findings do not show (--network-analyzer)",
+	ID:         "network-analyzer-insight",
+	Severity:   inspect.Warning,
+	JudgesOnly: inventory.RecommenderLBInsights,
+	Needs:      []inventory.Source{inventory.RecommenderLBInsights},
+	Title:      "Network Analyzer has no active load-balancer insight that lbdiag's own findings do not show (--network-analyzer)",
 	Doc: inspect.Doc{
 		Why: `With --network-analyzer, lbdiag reads Network Analyzer's load-balancer insights (Recommender insight type google.networkanalyzer.networkservices.loadBalancerInsight) in "global" and every region of the project's load balancers. Network Analyzer checks the deployed configuration on its own schedule: health-check firewalls not configured, blocking, partially blocking or inconsistent across backends (HEALTH_CHECK_FIREWALL_*), health checks probing another port than the backends serve (HEALTH_CHECK_PORT_MISMATCH), balancing modes that break session affinity (BALANCING_MODE_BREAKS_SESSION_AFFINITY). An active insight on a resource lbdiag reports on becomes evidence of lbdiag's finding; one lbdiag has no finding for is reported here, with its description, as not confirmed by lbdiag, and says which of lbdiag's rules checked the same thing and found no problem, when one did. The other way round, a finding of lbdiag on a load balancer whose location was read and has no insight says so in its evidence (networkAnalyzer). Only ACTIVE insights count: accepted and dismissed ones are someone's decision. A location whose read failed (the Recommender API disabled, the permission denied) is a coverage gap, never "no insight".`,
 		Fix: `Read the insight (gcloud recommender insights describe ID --insight-type=google.networkanalyzer.networkservices.loadBalancerInsight --location=LOCATION --project=PROJECT), check what it names against the resource, and fix the configuration; when the insight is wrong or accepted, mark it (gcloud recommender insights mark-accepted) so that it stops being ACTIVE.`,

@@ -58,7 +58,6 @@ func WriteBundle(w io.Writer, m Manifest, bodies fs.FS, extra []BundleFile, secr
 		if e.File == "" {
 			continue
 		}
-		e := e
 		sources[e.File] = func() ([]byte, error) {
 			b, err := fs.ReadFile(bodies, e.File)
 			if err != nil {

@@ -348,10 +348,8 @@ func CanonicalJSON(body string) string {
 	if body == "" {
 		return ""
 	}
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := decodeNumbers([]byte(body))
+	if err != nil {
 		return body
 	}
 	var buf bytes.Buffer

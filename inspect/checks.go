@@ -45,10 +45,13 @@ type CheckGap struct {
 	Reason string
 }
 
-// Verdict is one rule's judgement of one resource.
+// Verdict is one rule's judgement of one resource. Resource points into
+// the run's table of judged resources, which the verdicts share: a big
+// project has hundreds of thousands of verdicts on a quarter as many
+// resources. Treat it as read-only.
 type Verdict struct {
 	Rule     string
-	Resource Resource
+	Resource *Resource
 	// Failed is set when the rule reported a finding on the resource.
 	Failed bool
 }
@@ -246,7 +249,7 @@ func TotalsOf(checks []Check, verdicts []Verdict) Totals {
 	t := Totals{Rules: len(checks)}
 	seen := map[Resource]bool{}
 	for _, v := range verdicts {
-		seen[v.Resource] = true
+		seen[*v.Resource] = true
 	}
 	t.Resources = len(seen)
 	for _, c := range checks {

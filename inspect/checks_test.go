@@ -110,7 +110,8 @@ func TestChecksOfACrashedRule(t *testing.T) {
 func TestTotals(t *testing.T) {
 	t.Parallel()
 	checks := []Check{{Rule: "a", CouldNotCheck: 2}, {Rule: "b"}, {Rule: "c", CouldNotCheck: 1}}
-	verdicts := []Verdict{{Rule: "a", Resource: res("web")}, {Rule: "b", Resource: res("web")}, {Rule: "b", Resource: res("api")}}
+	web, web2, api := res("web"), res("web"), res("api")
+	verdicts := []Verdict{{Rule: "a", Resource: &web}, {Rule: "b", Resource: &web2}, {Rule: "b", Resource: &api}}
 	if got := TotalsOf(checks, verdicts); got != (Totals{Rules: 3, Resources: 2, CouldNotCheck: 2}) {
 		t.Errorf("totals %+v", got)
 	}

@@ -396,10 +396,12 @@ func Run(inv *inventory.Inventory, rules []*Rule) Result {
 	if n > 0 {
 		res.Verdicts = make([]Verdict, 0, n)
 	}
+	// The verdicts point into the table; its index is no longer needed.
 	all := shared.resources.all
+	shared.resources.ids = nil
 	for i, vs := range perRule {
 		for _, v := range vs {
-			res.Verdicts = append(res.Verdicts, Verdict{Rule: ruleOf[i], Resource: all[v&^verdictFailed], Failed: v&verdictFailed != 0})
+			res.Verdicts = append(res.Verdicts, Verdict{Rule: ruleOf[i], Resource: &all[v&^verdictFailed], Failed: v&verdictFailed != 0})
 		}
 		perRule[i] = nil
 	}
@@ -616,7 +618,7 @@ func reportPassed(fs []Finding, verdicts []Verdict) {
 			passes = map[judged]bool{}
 			for _, v := range verdicts {
 				if !v.Failed {
-					passes[judged{v.Rule, v.Resource}] = true
+					passes[judged{v.Rule, *v.Resource}] = true
 				}
 			}
 		}

@@ -79,13 +79,14 @@ func ExplainPassed(w io.Writer, r *Report, q ResourceQuery) (int, error) {
 	byRes := map[inspect.Resource][]inspect.Verdict{}
 	var order []inspect.Resource
 	for _, v := range r.Verdicts {
-		if !q.Matches(v.Resource) {
+		res := *v.Resource
+		if !q.Matches(res) {
 			continue
 		}
-		if _, ok := byRes[v.Resource]; !ok {
-			order = append(order, v.Resource)
+		if _, ok := byRes[res]; !ok {
+			order = append(order, res)
 		}
-		byRes[v.Resource] = append(byRes[v.Resource], v)
+		byRes[res] = append(byRes[res], v)
 	}
 	sort.SliceStable(order, func(i, j int) bool { return resourceKey(order[i]) < resourceKey(order[j]) })
 	findings := map[string][]inspect.Finding{} // rule + resource key

@@ -127,7 +127,13 @@ func New(tool Tool, inv *inventory.Inventory, res inspect.Result, started, finis
 	// big project has tens of thousands of findings and hundreds of
 	// thousands of verdicts.
 	inParts(len(r.Findings), func(i int) { r.Findings[i] = Sanitize(r.Findings[i]) })
-	inParts(len(r.Verdicts), func(i int) { r.Verdicts[i].Resource = sanitizeResource(r.Verdicts[i].Resource) })
+	// Verdicts share their resources: one that needs cleaning gets a
+	// cleaned copy, and what it shares is left as it is.
+	inParts(len(r.Verdicts), func(i int) {
+		if clean := sanitizeResource(*r.Verdicts[i].Resource); clean != *r.Verdicts[i].Resource {
+			r.Verdicts[i].Resource = &clean
+		}
+	})
 	for i := range r.Checks {
 		for j, reason := range r.Checks[i].Reasons {
 			r.Checks[i].Reasons[j] = untrusted.Clean(reason)

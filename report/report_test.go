@@ -198,10 +198,13 @@ func TestNewCleansEveryFindingAndVerdict(t *testing.T) {
 	t.Parallel()
 	shared := map[string]any{"path": "/a\x1b[2Jb", "list": []any{"x\x07"}}
 	var res inspect.Result
+	// Two rules' verdicts share each resource, as inspect.Run's do.
+	judged := make([]inspect.Resource, 4321)
 	for i := range 4321 {
 		res.Findings = append(res.Findings, inspect.Finding{Rule: "r", Message: fmt.Sprintf("finding %d \x1b]0;t\x07", i),
 			Resource: inspect.Resource{Kind: "Service", Name: fmt.Sprintf("s%d\r", i)}, Evidence: shared})
-		res.Verdicts = append(res.Verdicts, inspect.Verdict{Rule: "r", Resource: inspect.Resource{Kind: "Service", Name: fmt.Sprintf("s%d\r", i)}})
+		judged[i] = inspect.Resource{Kind: "Service", Name: fmt.Sprintf("s%d\r", i)}
+		res.Verdicts = append(res.Verdicts, inspect.Verdict{Rule: "r", Resource: &judged[i]}, inspect.Verdict{Rule: "q", Resource: &judged[i]})
 	}
 	r := New(Tool{}, &inventory.Inventory{Project: "acme"}, res, time.Time{}, time.Time{})
 	for i, f := range r.Findings {
@@ -213,9 +216,12 @@ func TestNewCleansEveryFindingAndVerdict(t *testing.T) {
 		}
 	}
 	for i, v := range r.Verdicts {
-		if v.Resource.Name != fmt.Sprintf(`s%d\x0d`, i) {
+		if v.Resource.Name != fmt.Sprintf(`s%d\x0d`, i/2) {
 			t.Fatalf("verdict %d: %q", i, v.Resource.Name)
 		}
+	}
+	if judged[7].Name != "s7\r" {
+		t.Fatalf("the shared resource was changed: %q", judged[7].Name)
 	}
 	if shared["path"] != "/a\x1b[2Jb" {
 		t.Fatalf("the shared evidence was changed: %q", shared["path"])

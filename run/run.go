@@ -508,7 +508,7 @@ func Project(ctx context.Context, cfg Config, project string) (*report.Report, e
 		res.Findings = kept
 		verdicts := res.Verdicts[:0]
 		for _, v := range res.Verdicts {
-			if keep(inspect.Finding{Rule: v.Rule, Resource: v.Resource}) {
+			if keep(inspect.Finding{Rule: v.Rule, Resource: *v.Resource}) {
 				verdicts = append(verdicts, v)
 			}
 		}

@@ -18,6 +18,10 @@ var (
 	memoSize atomic.Int64
 )
 
+// memoKey holds the text itself, not a copy: the text is a field of an
+// object the inventory keeps (a description, an annotation).
+type memoKey struct{ kind, raw string }
+
 type memoEntry[T any] struct {
 	v   T
 	err error
@@ -26,7 +30,7 @@ type memoEntry[T any] struct {
 // decodeJSON decodes raw into a T, once per distinct (kind, raw). Callers
 // must not modify what it returns.
 func decodeJSON[T any](kind, raw string) (T, error) {
-	key := kind + "\x00" + raw
+	key := memoKey{kind, raw}
 	if e, ok := memo.Load(key); ok {
 		m := e.(memoEntry[T])
 		return m.v, m.err

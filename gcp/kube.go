@@ -127,16 +127,27 @@ func trim(m *metav1.ObjectMeta, obj any) {
 	case *corev1.Node:
 		o.Status.Images = nil
 	case *appsv1.Deployment:
-		trimPodTemplate(&o.Spec.Template)
+		trimWorkload(m, &o.Spec.Selector, &o.Spec.Template)
 		o.Status = appsv1.DeploymentStatus{}
 	case *appsv1.StatefulSet:
-		trimPodTemplate(&o.Spec.Template)
+		trimWorkload(m, &o.Spec.Selector, &o.Spec.Template)
 		o.Spec.VolumeClaimTemplates = nil
 		o.Status = appsv1.StatefulSetStatus{}
 	case *appsv1.DaemonSet:
-		trimPodTemplate(&o.Spec.Template)
+		trimWorkload(m, &o.Spec.Selector, &o.Spec.Template)
 		o.Status = appsv1.DaemonSetStatus{}
 	}
+}
+
+// trimWorkload keeps of a workload what the rules read: its name,
+// namespace and managed fields (who changed it last), and of its Pod
+// template what trimPodTemplate keeps. Rules find a Service's workloads
+// by the Pod template's labels, never by the workload's own labels or
+// selector, and read none of its annotations.
+func trimWorkload(m *metav1.ObjectMeta, selector **metav1.LabelSelector, t *corev1.PodTemplateSpec) {
+	m.Labels, m.Annotations, m.OwnerReferences, m.Finalizers = nil, nil, nil, nil
+	*selector = nil
+	trimPodTemplate(t)
 }
 
 // trimPodTemplate keeps of a workload's Pod template what the rules read:

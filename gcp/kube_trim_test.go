@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	sigsjson "sigs.k8s.io/json"
 
 	"github.com/lbdiag/lbdiag/inventory"
@@ -66,7 +67,9 @@ func TestDecodeTrimsWhatNoRuleReads(t *testing.T) {
 // typical web workload: env, resources, volumes, a sidecar, an init
 // container, security contexts, affinity and its status.
 const realDeployment = `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"shop","uid":"3f1c2b9e-8a51-4a8e-9b0c-5d2f7e6a1c44","resourceVersion":"184467","generation":12,"creationTimestamp":"2026-09-14T08:12:03Z",
- "labels":{"app":"web","team":"shop","tier":"frontend"},"annotations":{"deployment.kubernetes.io/revision":"12"}},
+ "labels":{"app":"web","team":"shop","tier":"frontend"},"annotations":{"deployment.kubernetes.io/revision":"12"},
+ "managedFields":[{"manager":"kubectl-client-side-apply","operation":"Update","apiVersion":"apps/v1","time":"2026-11-20T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:replicas":{}}}},
+  {"manager":"kube-controller-manager","operation":"Update","apiVersion":"apps/v1","time":"2026-11-20T10:01:10Z","fieldsType":"FieldsV1","fieldsV1":{"f:status":{"f:replicas":{}}},"subresource":"status"}]},
  "spec":{"replicas":3,"selector":{"matchLabels":{"app":"web"}},"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":"25%","maxSurge":"25%"}},"revisionHistoryLimit":10,"progressDeadlineSeconds":600,
   "template":{"metadata":{"labels":{"app":"web","team":"shop"},"annotations":{"kubectl.kubernetes.io/restartedAt":"2026-11-20T10:00:00Z"}},
    "spec":{"serviceAccountName":"web","terminationGracePeriodSeconds":60,"securityContext":{"runAsNonRoot":true,"fsGroup":2000,"seccompProfile":{"type":"RuntimeDefault"}},
@@ -93,10 +96,11 @@ const realDeployment = `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{
   "conditions":[{"type":"Available","status":"True","lastUpdateTime":"2026-11-20T10:01:10Z","lastTransitionTime":"2026-09-14T08:13:00Z","reason":"MinimumReplicasAvailable","message":"Deployment has minimum availability."},
    {"type":"Progressing","status":"True","lastUpdateTime":"2026-11-20T10:01:10Z","lastTransitionTime":"2026-09-14T08:12:03Z","reason":"NewReplicaSetAvailable","message":"ReplicaSet \"web-7d9f8c6b5d\" has successfully progressed."}]}}`
 
-// TestDecodeTrimsWorkloads: a workload keeps its metadata, selector, and
-// of its Pod template the labels, grace period and each container's name,
-// ports, readiness probe and lifecycle hooks, which the rules read; its
-// status and the rest of the template are dropped as it is decoded.
+// TestDecodeTrimsWorkloads: a workload keeps its name, namespace and
+// managed fields, and of its Pod template the metadata, grace period and
+// each container's name, ports, readiness probe and lifecycle hooks, which
+// the rules read; its labels, annotations, selector, status and the rest
+// of the template are dropped as it is decoded.
 func TestDecodeTrimsWorkloads(t *testing.T) {
 	t.Parallel()
 	var c inventory.Cluster
@@ -109,8 +113,16 @@ func TestDecodeTrimsWorkloads(t *testing.T) {
 		t.Fatalf("%d deployments, %d statefulsets, %d daemonsets", len(c.Deployments), len(c.StatefulSets), len(c.DaemonSets))
 	}
 	d := c.Deployments[0]
-	if d.Name != "web" || d.Labels["tier"] != "frontend" || d.Spec.Selector.MatchLabels["app"] != "web" || *d.Spec.Replicas != 3 {
-		t.Errorf("metadata or selector lost: %+v %+v", d.ObjectMeta, d.Spec.Selector)
+	if d.Name != "web" || d.Namespace != "shop" || len(d.ManagedFields) == 0 || *d.Spec.Replicas != 3 {
+		t.Errorf("metadata lost: %+v", d.ObjectMeta)
+	}
+	for _, m := range []metav1.ObjectMeta{d.ObjectMeta, c.StatefulSets[0].ObjectMeta, c.DaemonSets[0].ObjectMeta} {
+		if m.Labels != nil || m.Annotations != nil || m.OwnerReferences != nil {
+			t.Errorf("a workload keeps labels or annotations no rule reads: %+v", m)
+		}
+	}
+	if d.Spec.Selector != nil || c.StatefulSets[0].Spec.Selector != nil || c.DaemonSets[0].Spec.Selector != nil {
+		t.Errorf("a workload keeps its selector: %+v", d.Spec.Selector)
 	}
 	if c.StatefulSets[0].Spec.VolumeClaimTemplates != nil || c.StatefulSets[0].Spec.ServiceName != "web" {
 		t.Errorf("statefulset spec = %+v", c.StatefulSets[0].Spec)

@@ -116,8 +116,10 @@ func into[T any](field func(c *inventory.Cluster) *[]T, meta func(*T) *metav1.Ob
 // trim drops from a decoded object what no rule reads and a big cluster
 // holds a lot of: which fields each manager owns (managedFields' fieldsV1,
 // often as large as the rest of the object; the managers and their times
-// stay), the images a node has pulled, and of a workload its status and
-// most of its Pod template (trimPodTemplate). The bundle keeps the
+// stay), the images a node has pulled, of an EndpointSlice its copied
+// labels and each endpoint's Pod (trimEndpointSlice), and of a workload
+// its labels, selector, status and most of its Pod template
+// (trimWorkload). The bundle keeps the
 // answers as they came. A rule that comes to read more must keep it here.
 func trim(m *metav1.ObjectMeta, obj any) {
 	for i := range m.ManagedFields {
@@ -126,6 +128,8 @@ func trim(m *metav1.ObjectMeta, obj any) {
 	switch o := obj.(type) {
 	case *corev1.Node:
 		o.Status.Images = nil
+	case *discoveryv1.EndpointSlice:
+		trimEndpointSlice(o)
 	case *appsv1.Deployment:
 		trimWorkload(m, &o.Spec.Selector, &o.Spec.Template)
 		o.Status = appsv1.DeploymentStatus{}
@@ -148,6 +152,29 @@ func trimWorkload(m *metav1.ObjectMeta, selector **metav1.LabelSelector, t *core
 	m.Labels, m.Annotations, m.OwnerReferences, m.Finalizers = nil, nil, nil, nil
 	*selector = nil
 	trimPodTemplate(t)
+}
+
+// trimEndpointSlice keeps of an EndpointSlice what the rules and traces
+// read: its name, namespace, creation time and managed fields (when it
+// last changed), its kubernetes.io/service-name label, its ports, and of
+// each endpoint the addresses, ready condition, zone and node. The
+// controller also copies the Service's labels onto each slice and names
+// each endpoint's Pod (targetRef), which on a real cluster is most of a
+// slice's size.
+func trimEndpointSlice(es *discoveryv1.EndpointSlice) {
+	if len(es.Labels) > 1 {
+		svc, ok := es.Labels[discoveryv1.LabelServiceName]
+		es.Labels = nil
+		if ok {
+			es.Labels = map[string]string{discoveryv1.LabelServiceName: svc}
+		}
+	}
+	es.Annotations, es.OwnerReferences = nil, nil
+	for i := range es.Endpoints {
+		ep := &es.Endpoints[i]
+		ep.TargetRef, ep.Hostname, ep.Hints, ep.DeprecatedTopology = nil, nil, nil, nil
+		ep.Conditions.Serving, ep.Conditions.Terminating = nil, nil
+	}
 }
 
 // trimPodTemplate keeps of a workload's Pod template what the rules read:

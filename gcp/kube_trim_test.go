@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	sigsjson "sigs.k8s.io/json"
 
@@ -154,12 +155,78 @@ func TestDecodeTrimsWorkloads(t *testing.T) {
 	}
 }
 
-// BenchmarkWorkloadRetained decodes 1,000 realistic Deployments as the
-// collector does and reports the heap they hold (retained-B/op: per
-// Deployment), against the same objects decoded whole.
-func BenchmarkWorkloadRetained(b *testing.B) {
-	raw := []byte(realDeployment)
-	retained := func(decode func() any) float64 {
+// realEndpointSlice is an EndpointSlice as the API server returns it for a
+// Helm-installed Service of three Pods: the controller's labels with the
+// Service's copied on, its annotation, owner, managed fields, and each
+// endpoint's Pod, node, zone, conditions and (topology-aware routing)
+// hints.
+const realEndpointSlice = `{"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"web-x7k2p","generateName":"web-","namespace":"shop",
+ "uid":"9b2f0c61-7e3d-4f4a-a8b5-1c2d3e4f5a6b","resourceVersion":"184502","generation":42,"creationTimestamp":"2026-09-14T08:12:05Z",
+ "labels":{"app.kubernetes.io/instance":"web","app.kubernetes.io/managed-by":"Helm","app.kubernetes.io/name":"web","app.kubernetes.io/version":"1.4.2",
+  "endpointslice.kubernetes.io/managed-by":"endpointslice-controller.k8s.io","helm.sh/chart":"web-0.3.1","kubernetes.io/service-name":"web"},
+ "annotations":{"endpoints.kubernetes.io/last-change-trigger-time":"2026-11-20T10:01:08Z"},
+ "ownerReferences":[{"apiVersion":"v1","kind":"Service","name":"web","uid":"5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9","controller":true,"blockOwnerDeletion":true}],
+ "managedFields":[{"manager":"kube-controller-manager","operation":"Update","apiVersion":"discovery.k8s.io/v1","time":"2026-11-20T10:01:09Z","fieldsType":"FieldsV1",
+  "fieldsV1":{"f:addressType":{},"f:endpoints":{},"f:metadata":{"f:annotations":{".":{},"f:endpoints.kubernetes.io/last-change-trigger-time":{}},"f:generateName":{},"f:labels":{".":{},"f:kubernetes.io/service-name":{}},"f:ownerReferences":{".":{},"k:{\"uid\":\"5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9\"}":{}}},"f:ports":{}}}]},
+ "addressType":"IPv4",
+ "endpoints":[
+  {"addresses":["10.8.1.14"],"conditions":{"ready":true,"serving":true,"terminating":false},"nodeName":"gke-shop-default-pool-3f1c2b9e-x1z2",
+   "targetRef":{"kind":"Pod","namespace":"shop","name":"web-7d9f8c6b5d-abcde","uid":"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"},"zone":"us-central1-a","hints":{"forZones":[{"name":"us-central1-a"}]}},
+  {"addresses":["10.8.2.7"],"conditions":{"ready":true,"serving":true,"terminating":false},"nodeName":"gke-shop-default-pool-7a8b9c0d-k3m4",
+   "targetRef":{"kind":"Pod","namespace":"shop","name":"web-7d9f8c6b5d-fghij","uid":"1b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e"},"zone":"us-central1-b","hints":{"forZones":[{"name":"us-central1-b"}]}},
+  {"addresses":["10.8.3.22"],"conditions":{"ready":false,"serving":true,"terminating":true},"nodeName":"gke-shop-default-pool-c4d5e6f7-p5q6",
+   "targetRef":{"kind":"Pod","namespace":"shop","name":"web-7d9f8c6b5d-klmno","uid":"2c3d4e5f-6a7b-4c8d-0e9f-1a2b3c4d5e6f"},"zone":"us-central1-c","hints":{"forZones":[{"name":"us-central1-c"}]}}],
+ "ports":[{"name":"http","protocol":"TCP","port":8080}]}`
+
+// TestDecodeTrimsEndpointSlices: a slice keeps its name, namespace,
+// creation time, managed fields, service-name label and ports, and of
+// each endpoint the addresses, ready condition, node and zone, which the
+// rules and traces read; the rest is dropped as it is decoded.
+func TestDecodeTrimsEndpointSlices(t *testing.T) {
+	t.Parallel()
+	var c inventory.Cluster
+	decodeOne(t, inventory.KubeEndpointSlices, &c, realEndpointSlice)
+	decodeOne(t, inventory.KubeEndpointSlices, &c, `{"metadata":{"name":"api-1","namespace":"shop","labels":{"kubernetes.io/service-name":"api"}},"addressType":"IPv4","endpoints":[{"addresses":["10.8.1.15"]}]}`)
+	decodeOne(t, inventory.KubeEndpointSlices, &c, `{"metadata":{"name":"manual","namespace":"shop","labels":{"a":"b","c":"d"}},"addressType":"IPv4"}`)
+	if len(c.EndpointSlices) != 3 {
+		t.Fatalf("%d slices", len(c.EndpointSlices))
+	}
+	es := c.EndpointSlices[0]
+	if es.Name != "web-x7k2p" || es.Namespace != "shop" || es.CreationTimestamp.UTC().Day() != 14 || len(es.ManagedFields) != 1 || es.ManagedFields[0].Time == nil {
+		t.Errorf("metadata lost: %+v", es.ObjectMeta)
+	}
+	if !reflect.DeepEqual(es.Labels, map[string]string{"kubernetes.io/service-name": "web"}) || es.Annotations != nil || es.OwnerReferences != nil {
+		t.Errorf("labels %v, annotations %v, owners %v", es.Labels, es.Annotations, es.OwnerReferences)
+	}
+	if len(es.Ports) != 1 || *es.Ports[0].Name != "http" || *es.Ports[0].Port != 8080 {
+		t.Errorf("ports = %+v", es.Ports)
+	}
+	if len(es.Endpoints) != 3 {
+		t.Fatalf("endpoints = %+v", es.Endpoints)
+	}
+	for i, want := range []struct {
+		addr, node, zone string
+		ready            bool
+	}{{"10.8.1.14", "gke-shop-default-pool-3f1c2b9e-x1z2", "us-central1-a", true}, {"10.8.2.7", "gke-shop-default-pool-7a8b9c0d-k3m4", "us-central1-b", true},
+		{"10.8.3.22", "gke-shop-default-pool-c4d5e6f7-p5q6", "us-central1-c", false}} {
+		ep := es.Endpoints[i]
+		kept := discoveryv1.Endpoint{Addresses: []string{want.addr}, Conditions: discoveryv1.EndpointConditions{Ready: &want.ready}, NodeName: &want.node, Zone: &want.zone}
+		if !reflect.DeepEqual(ep, kept) {
+			t.Errorf("endpoint %d = %+v, want %+v", i, ep, kept)
+		}
+	}
+	if api := c.EndpointSlices[1]; api.Labels["kubernetes.io/service-name"] != "api" || len(api.Endpoints) != 1 || api.Endpoints[0].Addresses[0] != "10.8.1.15" {
+		t.Errorf("a slice with only its service-name label = %+v", api)
+	}
+	if manual := c.EndpointSlices[2]; manual.Labels != nil {
+		t.Errorf("a slice of no Service kept labels %v", manual.Labels)
+	}
+}
+
+// retained decodes 1,000 copies of raw as the collector does, and whole
+// into T, and returns the heap each holds per object.
+func retained[T any](b *testing.B, source inventory.Source, raw string) (trimmed, whole float64) {
+	per := func(decode func() any) float64 {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
@@ -167,26 +234,46 @@ func BenchmarkWorkloadRetained(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		runtime.KeepAlive(keep)
-		return float64(after.HeapAlloc-before.HeapAlloc) / 1000
+		return (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / 1000
 	}
+	trimmed = per(func() any {
+		var c inventory.Cluster
+		for range 1000 {
+			decodeOne(b, source, &c, raw)
+		}
+		return &c
+	})
+	whole = per(func() any {
+		out := make([]T, 1000)
+		for i := range out {
+			if err := sigsjson.UnmarshalCaseSensitivePreserveInts([]byte(raw), &out[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return out
+	})
+	return trimmed, whole
+}
+
+// BenchmarkEndpointSliceRetained decodes 1,000 realistic EndpointSlices as
+// the collector does and reports the heap they hold, against the same
+// objects decoded whole.
+func BenchmarkEndpointSliceRetained(b *testing.B) {
 	var trimmed, whole float64
 	for b.Loop() {
-		trimmed = retained(func() any {
-			var c inventory.Cluster
-			for range 1000 {
-				decodeOne(b, inventory.KubeDeployments, &c, realDeployment)
-			}
-			return &c
-		})
-		whole = retained(func() any {
-			out := make([]appsv1.Deployment, 1000)
-			for i := range out {
-				if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &out[i]); err != nil {
-					b.Fatal(err)
-				}
-			}
-			return out
-		})
+		trimmed, whole = retained[discoveryv1.EndpointSlice](b, inventory.KubeEndpointSlices, realEndpointSlice)
+	}
+	b.ReportMetric(trimmed, "retained-B/slice")
+	b.ReportMetric(whole, "whole-B/slice")
+}
+
+// BenchmarkWorkloadRetained decodes 1,000 realistic Deployments as the
+// collector does and reports the heap they hold (per Deployment), against
+// the same objects decoded whole.
+func BenchmarkWorkloadRetained(b *testing.B) {
+	var trimmed, whole float64
+	for b.Loop() {
+		trimmed, whole = retained[appsv1.Deployment](b, inventory.KubeDeployments, realDeployment)
 	}
 	b.ReportMetric(trimmed, "retained-B/deployment")
 	b.ReportMetric(whole, "whole-B/deployment")

@@ -116,7 +116,7 @@ func into[T any](field func(c *inventory.Cluster) *[]T, meta func(*T) *metav1.Ob
 // trim drops from a decoded object what no rule reads and a big cluster
 // holds a lot of: which fields each manager owns (managedFields' fieldsV1,
 // often as large as the rest of the object; the managers and their times
-// stay), the images a node has pulled, of an EndpointSlice its copied
+// stay), all of a node but its name, of an EndpointSlice its copied
 // labels and each endpoint's Pod (trimEndpointSlice), and of a workload
 // its labels, selector, status and most of its Pod template
 // (trimWorkload). The bundle keeps the
@@ -127,7 +127,10 @@ func trim(m *metav1.ObjectMeta, obj any) {
 	}
 	switch o := obj.(type) {
 	case *corev1.Node:
-		o.Status.Images = nil
+		// Rules read a node's name (which instances are the cluster's)
+		// and count the nodes; its labels, conditions, capacity and the
+		// images it has pulled are most of a real node's size.
+		*o = corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: m.Name, UID: m.UID, CreationTimestamp: m.CreationTimestamp}}
 	case *discoveryv1.EndpointSlice:
 		trimEndpointSlice(o)
 	case *appsv1.Deployment:

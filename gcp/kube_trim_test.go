@@ -30,9 +30,9 @@ func decodeOne(t testing.TB, source inventory.Source, c *inventory.Cluster, raw 
 	t.Fatalf("no resource %s", source)
 }
 
-// TestDecodeTrimsWhatNoRuleReads: the field sets of managedFields and a
-// node's pulled images are dropped as items are decoded; the managers,
-// operations and times, which the changes read, stay.
+// TestDecodeTrimsWhatNoRuleReads: the field sets of managedFields, and
+// all of a node but its name, are dropped as items are decoded; the
+// managers, operations and times, which the changes read, stay.
 func TestDecodeTrimsWhatNoRuleReads(t *testing.T) {
 	t.Parallel()
 	var c inventory.Cluster
@@ -41,8 +41,7 @@ func TestDecodeTrimsWhatNoRuleReads(t *testing.T) {
 	   "fieldsV1":{"f:metadata":{"f:annotations":{".":{},"f:cloud.google.com/neg":{}}},"f:spec":{"f:ports":{".":{},"k:{\"port\":80,\"protocol\":\"TCP\"}":{".":{},"f:port":{},"f:targetPort":{}}},"f:selector":{}}}},
 	  {"manager":"glbc","operation":"Update","apiVersion":"v1","time":"2026-11-30T10:01:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:annotations":{"f:cloud.google.com/neg-status":{}}}}}]},
 	  "spec":{"selector":{"app":"web"},"ports":[{"port":80,"targetPort":8080}]}}`)
-	decodeOne(t, inventory.KubeNodes, &c, `{"metadata":{"name":"gke-shop-pool-1"},"status":{"images":[{"names":["gcr.io/app@sha256:0a"],"sizeBytes":123456}],
-	  "addresses":[{"type":"InternalIP","address":"10.0.0.3"}]}}`)
+	decodeOne(t, inventory.KubeNodes, &c, realNode)
 	if len(c.Services) != 1 || len(c.Nodes) != 1 {
 		t.Fatalf("%d services, %d nodes", len(c.Services), len(c.Nodes))
 	}
@@ -58,11 +57,53 @@ func TestDecodeTrimsWhatNoRuleReads(t *testing.T) {
 	if c.Services[0].Spec.Selector["app"] != "web" || len(c.Services[0].Spec.Ports) != 1 {
 		t.Errorf("the spec was lost: %+v", c.Services[0].Spec)
 	}
-	n := c.Nodes[0]
-	if n.Status.Images != nil || len(n.Status.Addresses) != 1 {
-		t.Errorf("node status = %+v", n.Status)
+	// A node keeps its name, UID and creation time: rules read its name
+	// and count the nodes.
+	want := corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "gke-shop-default-pool-3f1c2b9e-x1z2", UID: "6d1f0e2a-3b4c-4d5e-8f9a-0b1c2d3e4f5a",
+		CreationTimestamp: c.Nodes[0].CreationTimestamp}}
+	if !reflect.DeepEqual(c.Nodes[0], want) || c.Nodes[0].CreationTimestamp.UTC().Year() != 2026 {
+		t.Errorf("node = %+v", c.Nodes[0])
 	}
 }
+
+// realNode is a GKE node as the API server returns it: GKE's and the
+// kubelet's labels and annotations, managed fields, capacity, conditions
+// (the node problem detector's too), addresses, node info and images.
+const realNode = `{"kind":"Node","apiVersion":"v1","metadata":{"name":"gke-shop-default-pool-3f1c2b9e-x1z2","uid":"6d1f0e2a-3b4c-4d5e-8f9a-0b1c2d3e4f5a","resourceVersion":"184311","creationTimestamp":"2026-10-02T07:41:19Z",
+ "labels":{"beta.kubernetes.io/arch":"amd64","beta.kubernetes.io/instance-type":"e2-standard-4","beta.kubernetes.io/os":"linux","cloud.google.com/gke-boot-disk":"pd-balanced",
+  "cloud.google.com/gke-container-runtime":"containerd","cloud.google.com/gke-cpu-scaling-level":"4","cloud.google.com/gke-logging-variant":"DEFAULT","cloud.google.com/gke-max-pods-per-node":"110",
+  "cloud.google.com/gke-memory-gb-scaling-level":"16","cloud.google.com/gke-nodepool":"default-pool","cloud.google.com/gke-os-distribution":"cos","cloud.google.com/gke-provisioning":"standard",
+  "cloud.google.com/gke-stack-type":"IPV4","cloud.google.com/machine-family":"e2","cloud.google.com/private-node":"false","failure-domain.beta.kubernetes.io/region":"us-central1",
+  "failure-domain.beta.kubernetes.io/zone":"us-central1-a","kubernetes.io/arch":"amd64","kubernetes.io/hostname":"gke-shop-default-pool-3f1c2b9e-x1z2","kubernetes.io/os":"linux",
+  "node.kubernetes.io/instance-type":"e2-standard-4","topology.gke.io/zone":"us-central1-a","topology.kubernetes.io/region":"us-central1","topology.kubernetes.io/zone":"us-central1-a"},
+ "annotations":{"container.googleapis.com/instance_id":"4410327757146022913","csi.volume.kubernetes.io/nodeid":"{\"pd.csi.storage.gke.io\":\"projects/shop/zones/us-central1-a/instances/gke-shop-default-pool-3f1c2b9e-x1z2\"}",
+  "node.alpha.kubernetes.io/ttl":"0","node.gke.io/last-applied-node-labels":"cloud.google.com/gke-boot-disk=pd-balanced,cloud.google.com/gke-container-runtime=containerd,cloud.google.com/gke-nodepool=default-pool",
+  "node.gke.io/last-applied-node-taints":"","volumes.kubernetes.io/controller-managed-attach-detach":"true"},
+ "managedFields":[{"manager":"kubelet","operation":"Update","apiVersion":"v1","time":"2026-10-02T07:41:19Z","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:labels":{".":{},"f:kubernetes.io/hostname":{}}}}},
+  {"manager":"kube-controller-manager","operation":"Update","apiVersion":"v1","time":"2026-10-02T07:41:40Z","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:podCIDR":{},"f:podCIDRs":{".":{},"v:\"10.8.1.0/24\"":{}}}}},
+  {"manager":"node-problem-detector","operation":"Update","apiVersion":"v1","time":"2026-12-01T09:12:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:status":{"f:conditions":{}}},"subresource":"status"}]},
+ "spec":{"podCIDR":"10.8.1.0/24","podCIDRs":["10.8.1.0/24"],"providerID":"gce://shop/us-central1-a/gke-shop-default-pool-3f1c2b9e-x1z2"},
+ "status":{"capacity":{"cpu":"4","ephemeral-storage":"98831908Ki","hugepages-1Gi":"0","hugepages-2Mi":"0","memory":"16393228Ki","pods":"110"},
+  "allocatable":{"cpu":"3920m","ephemeral-storage":"47060071478","hugepages-1Gi":"0","hugepages-2Mi":"0","memory":"13594636Ki","pods":"110"},
+  "conditions":[
+   {"type":"FrequentContainerdRestart","status":"False","lastHeartbeatTime":"2026-12-01T09:12:00Z","lastTransitionTime":"2026-10-02T07:41:23Z","reason":"NoFrequentContainerdRestart","message":"containerd is functioning properly"},
+   {"type":"KernelDeadlock","status":"False","lastHeartbeatTime":"2026-12-01T09:12:00Z","lastTransitionTime":"2026-10-02T07:41:23Z","reason":"KernelHasNoDeadlock","message":"kernel has no deadlock"},
+   {"type":"ReadonlyFilesystem","status":"False","lastHeartbeatTime":"2026-12-01T09:12:00Z","lastTransitionTime":"2026-10-02T07:41:23Z","reason":"FilesystemIsNotReadOnly","message":"Filesystem is not read-only"},
+   {"type":"FrequentUnregisterNetDevice","status":"False","lastHeartbeatTime":"2026-12-01T09:12:00Z","lastTransitionTime":"2026-10-02T07:41:23Z","reason":"NoFrequentUnregisterNetDevice","message":"node is functioning properly"},
+   {"type":"FrequentKubeletRestart","status":"False","lastHeartbeatTime":"2026-12-01T09:12:00Z","lastTransitionTime":"2026-10-02T07:41:23Z","reason":"NoFrequentKubeletRestart","message":"kubelet is functioning properly"},
+   {"type":"NetworkUnavailable","status":"False","lastHeartbeatTime":"2026-10-02T07:41:40Z","lastTransitionTime":"2026-10-02T07:41:40Z","reason":"RouteCreated","message":"NodeController create implicit route"},
+   {"type":"MemoryPressure","status":"False","lastHeartbeatTime":"2026-12-01T09:14:02Z","lastTransitionTime":"2026-10-02T07:41:19Z","reason":"KubeletHasSufficientMemory","message":"kubelet has sufficient memory available"},
+   {"type":"DiskPressure","status":"False","lastHeartbeatTime":"2026-12-01T09:14:02Z","lastTransitionTime":"2026-10-02T07:41:19Z","reason":"KubeletHasNoDiskPressure","message":"kubelet has no disk pressure"},
+   {"type":"PIDPressure","status":"False","lastHeartbeatTime":"2026-12-01T09:14:02Z","lastTransitionTime":"2026-10-02T07:41:19Z","reason":"KubeletHasSufficientPID","message":"kubelet has sufficient PID available"},
+   {"type":"Ready","status":"True","lastHeartbeatTime":"2026-12-01T09:14:02Z","lastTransitionTime":"2026-10-02T07:41:40Z","reason":"KubeletReady","message":"kubelet is posting ready status"}],
+  "addresses":[{"type":"InternalIP","address":"10.128.0.14"},{"type":"ExternalIP","address":"34.56.78.90"},{"type":"InternalDNS","address":"gke-shop-default-pool-3f1c2b9e-x1z2.us-central1-a.c.shop.internal"},{"type":"Hostname","address":"gke-shop-default-pool-3f1c2b9e-x1z2.us-central1-a.c.shop.internal"}],
+  "daemonEndpoints":{"kubeletEndpoint":{"Port":10250}},
+  "nodeInfo":{"machineID":"8c4e0c2a1f3b4d5e6f7a8b9c0d1e2f3a","systemUUID":"8c4e0c2a-1f3b-4d5e-6f7a-8b9c0d1e2f3a","bootID":"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d","kernelVersion":"6.6.56+",
+   "osImage":"Container-Optimized OS from Google","containerRuntimeVersion":"containerd://1.7.24","kubeletVersion":"v1.33.5-gke.1080000","kubeProxyVersion":"v1.33.5-gke.1080000","operatingSystem":"linux","architecture":"amd64"},
+  "images":[{"names":["us-docker.pkg.dev/shop/web/web@sha256:4b1c9e2f0a7d3c5e8f6a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e","us-docker.pkg.dev/shop/web/web:1.4.2"],"sizeBytes":182734112},
+   {"names":["gke.gcr.io/gke-metrics-agent@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"],"sizeBytes":90123456},
+   {"names":["registry.k8s.io/pause@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097","registry.k8s.io/pause:3.10"],"sizeBytes":320368}],
+  "config":{}}}`
 
 // realDeployment is a Deployment as the API server returns it for a
 // typical web workload: env, resources, volumes, a sidecar, an init
@@ -255,26 +296,29 @@ func retained[T any](b *testing.B, source inventory.Source, raw string) (trimmed
 	return trimmed, whole
 }
 
-// BenchmarkEndpointSliceRetained decodes 1,000 realistic EndpointSlices as
-// the collector does and reports the heap they hold, against the same
-// objects decoded whole.
-func BenchmarkEndpointSliceRetained(b *testing.B) {
-	var trimmed, whole float64
-	for b.Loop() {
-		trimmed, whole = retained[discoveryv1.EndpointSlice](b, inventory.KubeEndpointSlices, realEndpointSlice)
+// BenchmarkRetained decodes 1,000 realistic objects of a kind as the
+// collector does and reports the heap they hold per object, against the
+// same objects decoded whole.
+func BenchmarkRetained(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		measure func(*testing.B) (trimmed, whole float64)
+	}{
+		{"Deployment", func(b *testing.B) (float64, float64) {
+			return retained[appsv1.Deployment](b, inventory.KubeDeployments, realDeployment)
+		}},
+		{"EndpointSlice", func(b *testing.B) (float64, float64) {
+			return retained[discoveryv1.EndpointSlice](b, inventory.KubeEndpointSlices, realEndpointSlice)
+		}},
+		{"Node", func(b *testing.B) (float64, float64) { return retained[corev1.Node](b, inventory.KubeNodes, realNode) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var trimmed, whole float64
+			for b.Loop() {
+				trimmed, whole = c.measure(b)
+			}
+			b.ReportMetric(trimmed, "retained-B/object")
+			b.ReportMetric(whole, "whole-B/object")
+		})
 	}
-	b.ReportMetric(trimmed, "retained-B/slice")
-	b.ReportMetric(whole, "whole-B/slice")
-}
-
-// BenchmarkWorkloadRetained decodes 1,000 realistic Deployments as the
-// collector does and reports the heap they hold (per Deployment), against
-// the same objects decoded whole.
-func BenchmarkWorkloadRetained(b *testing.B) {
-	var trimmed, whole float64
-	for b.Loop() {
-		trimmed, whole = retained[appsv1.Deployment](b, inventory.KubeDeployments, realDeployment)
-	}
-	b.ReportMetric(trimmed, "retained-B/deployment")
-	b.ReportMetric(whole, "whole-B/deployment")
 }

@@ -116,7 +116,8 @@ func into[T any](field func(c *inventory.Cluster) *[]T, meta func(*T) *metav1.Ob
 // trim drops from a decoded object what no rule reads and a big cluster
 // holds a lot of: which fields each manager owns (managedFields' fieldsV1,
 // often as large as the rest of the object; the managers and their times
-// stay), all of a node but its name, of an EndpointSlice its copied
+// stay), all of a node but its name, UID and creation time, of an
+// EndpointSlice its copied
 // labels and each endpoint's Pod (trimEndpointSlice), and of a workload
 // its labels, selector, status and most of its Pod template
 // (trimWorkload). The bundle keeps the
@@ -165,8 +166,7 @@ func trimWorkload(m *metav1.ObjectMeta, selector **metav1.LabelSelector, t *core
 // each endpoint's Pod (targetRef), which on a real cluster is most of a
 // slice's size.
 func trimEndpointSlice(es *discoveryv1.EndpointSlice) {
-	if len(es.Labels) > 1 {
-		svc, ok := es.Labels[discoveryv1.LabelServiceName]
+	if svc, ok := es.Labels[discoveryv1.LabelServiceName]; !ok || len(es.Labels) > 1 {
 		es.Labels = nil
 		if ok {
 			es.Labels = map[string]string{discoveryv1.LabelServiceName: svc}

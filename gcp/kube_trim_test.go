@@ -31,7 +31,7 @@ func decodeOne(t testing.TB, source inventory.Source, c *inventory.Cluster, raw 
 }
 
 // TestDecodeTrimsWhatNoRuleReads: the field sets of managedFields, and
-// all of a node but its name, are dropped as items are decoded; the
+// all of a node but its name, UID and creation time, are dropped as items are decoded; the
 // managers, operations and times, which the changes read, stay.
 func TestDecodeTrimsWhatNoRuleReads(t *testing.T) {
 	t.Parallel()
@@ -150,7 +150,9 @@ func TestDecodeTrimsWorkloads(t *testing.T) {
 	sts := strings.Replace(strings.Replace(realDeployment, `"kind":"Deployment"`, `"kind":"StatefulSet"`, 1), `"revisionHistoryLimit":10,`,
 		`"serviceName":"web","volumeClaimTemplates":[{"metadata":{"name":"data"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"10Gi"}}}}],`, 1)
 	decodeOne(t, inventory.KubeStatefulSets, &c, sts)
-	decodeOne(t, inventory.KubeDaemonSets, &c, strings.Replace(realDeployment, `"kind":"Deployment"`, `"kind":"DaemonSet"`, 1))
+	// A DaemonSet an operator made: its owner and finalizer go too.
+	decodeOne(t, inventory.KubeDaemonSets, &c, strings.Replace(strings.Replace(realDeployment, `"kind":"Deployment"`, `"kind":"DaemonSet"`, 1), `"generation":12,`,
+		`"generation":12,"ownerReferences":[{"apiVersion":"agents.example.com/v1","kind":"Agent","name":"web","uid":"7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f","controller":true,"blockOwnerDeletion":true}],"finalizers":["agents.example.com/cleanup"],`, 1))
 	if len(c.Deployments) != 1 || len(c.StatefulSets) != 1 || len(c.DaemonSets) != 1 {
 		t.Fatalf("%d deployments, %d statefulsets, %d daemonsets", len(c.Deployments), len(c.StatefulSets), len(c.DaemonSets))
 	}
@@ -159,7 +161,7 @@ func TestDecodeTrimsWorkloads(t *testing.T) {
 		t.Errorf("metadata lost: %+v", d.ObjectMeta)
 	}
 	for _, m := range []metav1.ObjectMeta{d.ObjectMeta, c.StatefulSets[0].ObjectMeta, c.DaemonSets[0].ObjectMeta} {
-		if m.Labels != nil || m.Annotations != nil || m.OwnerReferences != nil {
+		if m.Labels != nil || m.Annotations != nil || m.OwnerReferences != nil || m.Finalizers != nil {
 			t.Errorf("a workload keeps labels or annotations no rule reads: %+v", m)
 		}
 	}
@@ -229,7 +231,8 @@ func TestDecodeTrimsEndpointSlices(t *testing.T) {
 	decodeOne(t, inventory.KubeEndpointSlices, &c, realEndpointSlice)
 	decodeOne(t, inventory.KubeEndpointSlices, &c, `{"metadata":{"name":"api-1","namespace":"shop","labels":{"kubernetes.io/service-name":"api"}},"addressType":"IPv4","endpoints":[{"addresses":["10.8.1.15"]}]}`)
 	decodeOne(t, inventory.KubeEndpointSlices, &c, `{"metadata":{"name":"manual","namespace":"shop","labels":{"a":"b","c":"d"}},"addressType":"IPv4"}`)
-	if len(c.EndpointSlices) != 3 {
+	decodeOne(t, inventory.KubeEndpointSlices, &c, `{"metadata":{"name":"manual-2","namespace":"shop","labels":{"a":"b"}},"addressType":"IPv4"}`)
+	if len(c.EndpointSlices) != 4 {
 		t.Fatalf("%d slices", len(c.EndpointSlices))
 	}
 	es := c.EndpointSlices[0]
@@ -259,8 +262,10 @@ func TestDecodeTrimsEndpointSlices(t *testing.T) {
 	if api := c.EndpointSlices[1]; api.Labels["kubernetes.io/service-name"] != "api" || len(api.Endpoints) != 1 || api.Endpoints[0].Addresses[0] != "10.8.1.15" {
 		t.Errorf("a slice with only its service-name label = %+v", api)
 	}
-	if manual := c.EndpointSlices[2]; manual.Labels != nil {
-		t.Errorf("a slice of no Service kept labels %v", manual.Labels)
+	for _, manual := range c.EndpointSlices[2:] {
+		if manual.Labels != nil {
+			t.Errorf("slice %s, of no Service, kept labels %v", manual.Name, manual.Labels)
+		}
 	}
 }
 

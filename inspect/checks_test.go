@@ -35,7 +35,33 @@ func TestChecksCountJudgedPassedFailed(t *testing.T) {
 		failed[v.Resource.Name] = v.Failed
 	}
 	if len(out.Verdicts) != 4 || !failed["web"] || failed["api"] || failed["shop"] || !failed["cart"] {
-		t.Errorf("verdicts %+v", out.Verdicts)
+		t.Errorf("verdicts %v", failed)
+	}
+}
+
+// TestVerdictsShareTheirResource: two rules' verdicts on one resource
+// point to one copy of it, each judged resource is held once however
+// many rules judge it.
+func TestVerdictsShareTheirResource(t *testing.T) {
+	t.Parallel()
+	judge := func(id string) *Rule {
+		r := validRule(id)
+		r.Check = func(p *Pass) {
+			p.Judge(res("web"))
+			p.Judge(res("api"))
+		}
+		return r
+	}
+	out := Run(&inventory.Inventory{Project: "p"}, []*Rule{judge("one"), judge("two")})
+	by := map[string]*Resource{}
+	for _, v := range out.Verdicts {
+		if first, ok := by[v.Resource.Name]; ok && first != v.Resource {
+			t.Errorf("the verdicts on %s hold two copies of it", v.Resource.Name)
+		}
+		by[v.Resource.Name] = v.Resource
+	}
+	if len(out.Verdicts) != 4 || len(by) != 2 || *by["web"] != res("web") {
+		t.Errorf("%d verdicts on %d resources", len(out.Verdicts), len(by))
 	}
 }
 

@@ -98,9 +98,12 @@ func BenchmarkAllRulesLargeProject(b *testing.B) {
 	b.ReportMetric(float64(verdicts), "verdicts")
 }
 
-// resultHeap is the heap a run's result keeps once the rules are done
-// (findings, verdicts, checks, and what the rules memoise): the report
-// holds it to the end of the run.
+// resultHeap is the heap the rules leave once they are done: the result
+// (findings, verdicts and the judged resources they point to, checks),
+// which the report holds to the end of the run, the clusters' lookup
+// indexes, and the gke package's memo of decoded texts. The memo lives
+// as long as the process, so only the first measurement in a process
+// counts it (-count 1).
 func resultHeap(inv *inventory.Inventory) (mib float64, verdicts int) {
 	// Two collections empty the pools' victim caches as well.
 	var before, after runtime.MemStats

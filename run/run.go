@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -483,6 +484,12 @@ func Project(ctx context.Context, cfg Config, project string) (*report.Report, e
 	rulesStart, rulesCPU := time.Now(), cpuTime()
 	res := inspect.Run(inv, cfg.rules())
 	rulesWall, rulesCPUUsed := time.Since(rulesStart), cpuTime()-rulesCPU
+	// The rules' shared indexes and working data are garbage now, and the
+	// report is about to allocate as much again. Collected here, the heap
+	// grows next from what the report holds, not from the rules' peak:
+	// at L, peak RSS 412-440 MiB instead of 451-530, in the same wall
+	// time (README, "Memory").
+	runtime.GC()
 	if cfg.AfterRules != nil {
 		cfg.AfterRules()
 	}

@@ -1,7 +1,9 @@
 package inspect
 
 import (
+	"hash/maphash"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lbdiag/lbdiag/inventory"
@@ -140,5 +142,46 @@ func TestTotals(t *testing.T) {
 	verdicts := []Verdict{{Rule: "a", Resource: &web}, {Rule: "b", Resource: &web2}, {Rule: "b", Resource: &api}}
 	if got := TotalsOf(checks, verdicts); got != (Totals{Rules: 3, Resources: 2, CouldNotCheck: 2}) {
 		t.Errorf("totals %+v", got)
+	}
+}
+
+// TestResourceTableCollisions: resources whose hashes collide still get
+// their own numbers, and each the same number every time, from rules
+// that judge side by side.
+func TestResourceTableCollisions(t *testing.T) {
+	t.Parallel()
+	for name, hash := range map[string]func(maphash.Seed, Resource) uint64{
+		"all collide": func(maphash.Seed, Resource) uint64 { return 7 },
+		"two buckets": func(_ maphash.Seed, r Resource) uint64 { return uint64(len(r.Name) % 2) },
+		"real":        maphash.Comparable[Resource],
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			table := newResourceTable(0)
+			table.hash = hash
+			names := []string{"web", "api", "shop", "cart", "web-2", "api-22"}
+			ids := make([][]uint32, 4)
+			var wg sync.WaitGroup
+			for g := range ids {
+				wg.Go(func() {
+					for range 50 {
+						for _, n := range names {
+							ids[g] = append(ids[g], table.id(res(n)))
+						}
+					}
+				})
+			}
+			wg.Wait()
+			if len(table.all) != len(names) {
+				t.Fatalf("%d resources numbered for %d judged: %v", len(table.all), len(names), table.all)
+			}
+			for g := range ids {
+				for i, id := range ids[g] {
+					if want := res(names[i%len(names)]); table.all[id] != want {
+						t.Fatalf("judge %d, call %d: number %d is %v, want %v", g, i, id, table.all[id], want)
+					}
+				}
+			}
+		})
 	}
 }

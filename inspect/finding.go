@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -221,36 +222,59 @@ type derivedSet struct {
 	mu    sync.Mutex
 	slots map[any]*derivedSlot
 	// resources numbers the resources the rules judge.
-	resources resourceTable
+	resources *resourceTable
 }
 
 // resourceTable numbers the resources the rules of a run judge, so that
 // each rule keeps its verdicts as numbers: on a big project the rules
 // judge hundreds of thousands of resources, most of them several times.
+// It finds a resource by its hash (8 bytes a resource instead of the
+// resource's 96 as a key); the few resources whose hash an earlier one
+// has are found by value in more.
 type resourceTable struct {
-	mu  sync.Mutex
-	ids map[Resource]uint32
-	all []Resource
+	mu   sync.Mutex
+	ids  map[uint64]uint32
+	more map[Resource]uint32
+	all  []Resource
+	seed maphash.Seed
+	// hash is maphash.Comparable with seed; tests replace it to make
+	// resources collide.
+	hash func(maphash.Seed, Resource) uint64
 }
 
 // verdictFailed marks, in a rule's numbered verdict, that it failed.
 const verdictFailed = 1 << 31
 
+func newResourceTable(n int) *resourceTable {
+	return &resourceTable{ids: make(map[uint64]uint32, n), all: make([]Resource, 0, n), seed: maphash.MakeSeed(), hash: maphash.Comparable[Resource]}
+}
+
 func (t *resourceTable) id(r Resource) uint32 {
+	h := t.hash(t.seed, r)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if id, ok := t.ids[r]; ok {
+	id, ok := t.ids[h]
+	if ok && t.all[id] == r {
 		return id
 	}
-	if t.ids == nil {
-		t.ids = map[Resource]uint32{}
+	if ok {
+		if id, ok := t.more[r]; ok {
+			return id
+		}
 	}
 	if uint64(len(t.all)) >= verdictFailed {
 		panic("more than 2^31 resources judged")
 	}
-	id := uint32(len(t.all))
-	t.ids[r] = id
+	id = uint32(len(t.all))
 	t.all = append(t.all, r)
+	if !ok {
+		t.ids[h] = id
+		return id
+	}
+	if t.more == nil {
+		t.more = map[Resource]uint32{}
+	}
+	t.more[r] = id
 	return id
 }
 
@@ -319,14 +343,10 @@ type Result struct {
 // (errors first), rule, and resource.
 func Run(inv *inventory.Inventory, rules []*Rule) Result {
 	var res Result
-	shared := &derivedSet{}
 	// The rules judge about as many resources as the inventory holds
 	// objects of the kinds they judge: sized once, the table is not
 	// copied as it grows.
-	if n := objectCount(inv); n > 0 {
-		shared.resources.ids = make(map[Resource]uint32, n)
-		shared.resources.all = make([]Resource, 0, n)
-	}
+	shared := &derivedSet{resources: newResourceTable(objectCount(inv))}
 	// The rules run side by side, one per CPU (they only read the
 	// inventory); their results are joined in the rules' order, so the
 	// result does not depend on which finished first.
@@ -398,7 +418,7 @@ func Run(inv *inventory.Inventory, rules []*Rule) Result {
 	}
 	// The verdicts point into the table; its index is no longer needed.
 	all := shared.resources.all
-	shared.resources.ids = nil
+	shared.resources.ids, shared.resources.more = nil, nil
 	for i, vs := range perRule {
 		for _, v := range vs {
 			res.Verdicts = append(res.Verdicts, Verdict{Rule: ruleOf[i], Resource: &all[v&^verdictFailed], Failed: v&verdictFailed != 0})

@@ -156,9 +156,55 @@ func IngestInstanceGroups(p *compute.InstanceGroupAggregatedList) []*compute.Ins
 	return flatten(p.Items, func(s compute.InstanceGroupsScopedList) []*compute.InstanceGroup { return s.InstanceGroups })
 }
 
-// IngestInstances reads an instances.aggregatedList page.
+// IngestInstances reads an instances.aggregatedList page, keeping of
+// each instance what the rules read (trimInstance).
 func IngestInstances(p *compute.InstanceAggregatedList) []*compute.Instance {
-	return flatten(p.Items, func(s compute.InstancesScopedList) []*compute.Instance { return s.Instances })
+	items := flatten(p.Items, func(s compute.InstancesScopedList) []*compute.Instance { return s.Instances })
+	for i, in := range items {
+		if in != nil {
+			items[i] = trimInstance(in)
+		}
+	}
+	return items
+}
+
+// trimInstance keeps of an instance what the rules read: its name, links,
+// zone and status, the tags and service accounts firewall rules target
+// (without the scopes), each network interface's network, subnetwork and
+// address, and GKE's goog-k8s-cluster-name label. A GKE node's disks,
+// metadata (values redacted, keys kept), scheduling, shielded-VM settings
+// and the rest are most of its size. A rule that comes to read more must
+// keep it here.
+func trimInstance(in *compute.Instance) *compute.Instance {
+	out := &compute.Instance{Kind: in.Kind, Id: in.Id, Name: in.Name, SelfLink: in.SelfLink, Zone: in.Zone, Status: in.Status,
+		CreationTimestamp: in.CreationTimestamp}
+	if in.Tags != nil {
+		out.Tags = &compute.Tags{Items: in.Tags.Items}
+	}
+	for _, sa := range in.ServiceAccounts {
+		if sa != nil {
+			out.ServiceAccounts = append(out.ServiceAccounts, &compute.ServiceAccount{Email: sa.Email})
+		}
+	}
+	for _, ni := range in.NetworkInterfaces {
+		if ni != nil {
+			out.NetworkInterfaces = append(out.NetworkInterfaces, &compute.NetworkInterface{Name: ni.Name, Network: ni.Network, Subnetwork: ni.Subnetwork, NetworkIP: ni.NetworkIP})
+		}
+	}
+	if name, ok := in.Labels["goog-k8s-cluster-name"]; ok {
+		out.Labels = map[string]string{"goog-k8s-cluster-name": name}
+	}
+	internAll(&out.Kind, &out.Zone, &out.Status)
+	for _, ni := range out.NetworkInterfaces {
+		internAll(&ni.Name, &ni.Network, &ni.Subnetwork)
+	}
+	if out.Tags != nil {
+		internEach(out.Tags.Items)
+	}
+	for _, sa := range out.ServiceAccounts {
+		intern(&sa.Email)
+	}
+	return out
 }
 
 // IngestFirewalls reads a firewalls.list page.

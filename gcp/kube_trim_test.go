@@ -269,27 +269,30 @@ func TestDecodeTrimsEndpointSlices(t *testing.T) {
 	}
 }
 
+// heapPerThousand is the heap what decode returns holds, per thousandth:
+// decode makes 1,000 objects.
+func heapPerThousand(decode func() any) float64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	keep := decode()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(keep)
+	return (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / 1000
+}
+
 // retained decodes 1,000 copies of raw as the collector does, and whole
 // into T, and returns the heap each holds per object.
 func retained[T any](b *testing.B, source inventory.Source, raw string) (trimmed, whole float64) {
-	per := func(decode func() any) float64 {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		keep := decode()
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		runtime.KeepAlive(keep)
-		return (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / 1000
-	}
-	trimmed = per(func() any {
+	trimmed = heapPerThousand(func() any {
 		var c inventory.Cluster
 		for range 1000 {
 			decodeOne(b, source, &c, raw)
 		}
 		return &c
 	})
-	whole = per(func() any {
+	whole = heapPerThousand(func() any {
 		out := make([]T, 1000)
 		for i := range out {
 			if err := sigsjson.UnmarshalCaseSensitivePreserveInts([]byte(raw), &out[i]); err != nil {
@@ -301,8 +304,8 @@ func retained[T any](b *testing.B, source inventory.Source, raw string) (trimmed
 	return trimmed, whole
 }
 
-// BenchmarkRetained decodes 1,000 realistic objects of a kind as the
-// collector does and reports the heap they hold per object, against the
+// BenchmarkRetained decodes 1,000 realistic objects of a kind (Compute
+// Engine instances: ingests them) as the collector does and reports the heap they hold per object, against the
 // same objects decoded whole.
 func BenchmarkRetained(b *testing.B) {
 	for _, c := range []struct {
@@ -316,6 +319,7 @@ func BenchmarkRetained(b *testing.B) {
 			return retained[discoveryv1.EndpointSlice](b, inventory.KubeEndpointSlices, realEndpointSlice)
 		}},
 		{"Node", func(b *testing.B) (float64, float64) { return retained[corev1.Node](b, inventory.KubeNodes, realNode) }},
+		{"Instance", retainedInstances},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			var trimmed, whole float64

@@ -117,11 +117,12 @@ func into[T any](field func(c *inventory.Cluster) *[]T, meta func(*T) *metav1.Ob
 // holds a lot of: which fields each manager owns (managedFields' fieldsV1,
 // often as large as the rest of the object; the managers and their times
 // stay), all of a node but its name, UID and creation time, of an
-// EndpointSlice its copied
-// labels and each endpoint's Pod (trimEndpointSlice), and of a workload
-// its labels, selector, status and most of its Pod template
-// (trimWorkload). The bundle keeps the
-// answers as they came. A rule that comes to read more must keep it here.
+// EndpointSlice its copied labels and each endpoint's Pod
+// (trimEndpointSlice), and of a workload its labels, selector, status and
+// most of its Pod template (trimWorkload). The bundle keeps the answers
+// as they came. A rule that comes to read more must keep it here;
+// TestTrimChangesNoJudgement compares the rules' judgement with and
+// without the trimming on the recorded projects.
 func trim(m *metav1.ObjectMeta, obj any) {
 	for i := range m.ManagedFields {
 		m.ManagedFields[i].FieldsV1 = nil

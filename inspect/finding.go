@@ -268,6 +268,9 @@ func (t *resourceTable) id(r Resource) uint32 {
 	id = uint32(len(t.all))
 	t.all = append(t.all, r)
 	if !ok {
+		if t.ids == nil { // emptied when the rules were done
+			t.ids = map[uint64]uint32{}
+		}
 		t.ids[h] = id
 		return id
 	}

@@ -269,7 +269,7 @@ func writeEvidence(cfg Config, opts gcp.Options, inv *inventory.Inventory, rep *
 	}
 	var extra []recording.BundleFile
 	for _, name := range []string{"report.json", "report.txt", "report.html"} {
-		extra = append(extra, recording.BundleFile{Name: name, Path: filepath.Join(reports, name), Spooled: true})
+		extra = append(extra, recording.BundleFile{Name: name, Spooled: filepath.Join(reports, name)})
 	}
 	err = recording.WriteBundle(tmp, m, opts.Recorder.Bodies(), extra, secrets)
 	if cerr := tmp.Close(); err == nil {

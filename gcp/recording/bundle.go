@@ -32,14 +32,13 @@ const (
 )
 
 // BundleFile is a file to put in a bundle besides the recording: Data, or
-// when Path is set, that file's content, read only when the bundle comes
-// to it (a big project's reports are tens of megabytes each). Spooled
-// says that Path is a spooled file (CreateSpooled).
+// when Spooled is set, the content of that spooled file (CreateSpooled),
+// read only when the bundle comes to it (a big project's reports are tens
+// of megabytes each).
 type BundleFile struct {
 	Name    string
 	Data    []byte
-	Path    string
-	Spooled bool
+	Spooled string
 }
 
 // WriteBundle writes a gzipped tar of the recording (manifest and every
@@ -73,13 +72,9 @@ func WriteBundle(w io.Writer, m Manifest, bodies fs.FS, extra []BundleFile, secr
 	mb = scrubSecrets(append(mb, '\n'), secrets)
 	sources[ManifestName] = func() ([]byte, error) { return mb, nil }
 	for _, f := range extra {
-		if f.Path != "" {
-			read := os.ReadFile
-			if f.Spooled {
-				read = ReadSpooled
-			}
+		if f.Spooled != "" {
 			sources[f.Name] = func() ([]byte, error) {
-				b, err := read(f.Path)
+				b, err := ReadSpooled(f.Spooled)
 				return scrubSecrets(b, secrets), err
 			}
 			continue

@@ -182,39 +182,29 @@ func TestBundleManyBodies(t *testing.T) {
 	}
 }
 
-// TestBundleExtraFromPath: an extra file named by its path is bundled as
-// the same bytes as one given whole, its secrets removed the same way; one
-// that cannot be read fails the bundle, naming it.
-func TestBundleExtraFromPath(t *testing.T) {
+// TestBundleExtraFromSpooled: an extra file read from its spooled file is
+// bundled as the same bytes as one given whole, its secrets removed the
+// same way; one that cannot be read fails the bundle, naming it.
+func TestBundleExtraFromSpooled(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)
 	m := Manifest{Project: "p", RecordedAt: &at}
 	report := []byte("{\"token\": \"ya29.SECRET-token\", \"findings\": []}\n")
-	path := t.TempDir() + "/report.json"
-	if err := os.WriteFile(path, report, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	secrets := []string{"ya29.SECRET-token"}
-	var whole, fromPath bytes.Buffer
+	var whole bytes.Buffer
 	if err := WriteBundle(&whole, m, fstest.MapFS{}, []BundleFile{{Name: "report.json", Data: report}}, secrets); err != nil {
 		t.Fatal(err)
-	}
-	if err := WriteBundle(&fromPath, m, fstest.MapFS{}, []BundleFile{{Name: "report.json", Path: path}}, secrets); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(whole.Bytes(), fromPath.Bytes()) {
-		t.Fatal("the bundle differs when the report is read from its file")
 	}
 	spooled := t.TempDir() + "/report.json"
 	spoolInPieces(t, spooled, report, 10)
 	var fromSpool bytes.Buffer
-	if err := WriteBundle(&fromSpool, m, fstest.MapFS{}, []BundleFile{{Name: "report.json", Path: spooled, Spooled: true}}, secrets); err != nil {
+	if err := WriteBundle(&fromSpool, m, fstest.MapFS{}, []BundleFile{{Name: "report.json", Spooled: spooled}}, secrets); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(whole.Bytes(), fromSpool.Bytes()) {
 		t.Fatal("the bundle differs when the report is read from its spooled file")
 	}
-	gz, err := gzip.NewReader(&fromPath)
+	gz, err := gzip.NewReader(&fromSpool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +212,7 @@ func TestBundleExtraFromPath(t *testing.T) {
 	if bytes.Contains(all, []byte("SECRET")) || !bytes.Contains(all, []byte(`"findings": []`)) {
 		t.Fatalf("bundle: %q", all)
 	}
-	err = WriteBundle(io.Discard, m, fstest.MapFS{}, []BundleFile{{Name: "report.json", Path: path + ".missing"}}, nil)
+	err = WriteBundle(io.Discard, m, fstest.MapFS{}, []BundleFile{{Name: "report.json", Spooled: spooled + ".missing"}}, nil)
 	if err == nil || !strings.Contains(err.Error(), "report.json") {
 		t.Fatalf("WriteBundle with a missing report: %v", err)
 	}
